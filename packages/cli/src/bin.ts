@@ -1,0 +1,30 @@
+/**
+ * The one top-level catch: unusable input → one line on stderr, exit 2; anything else is our
+ * bug → the stack and exit 70 (EX_SOFTWARE), never mistaken for 1 ("rejected").
+ * @module
+ */
+import { CommanderError } from 'commander'
+import { InputError } from '@hookwarden/core'
+import { buildProgram } from './program.js'
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+  } catch (e) {
+    process.exitCode = exitCodeFor(e)
+  }
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // commander already printed its message (unknown option, missing argument, --help).
+    return e.exitCode === 0 ? 0 : 2
+  }
+  if (InputError.is(e)) {
+    process.stderr.write(`hookwarden: ${e.oneLine()}\n`)
+    return 2
+  }
+  process.stderr.write(`hookwarden: internal error (a bug, please report it):\n${(e as Error)?.stack ?? String(e)}\n`)
+  return 70
+}

@@ -1,0 +1,39 @@
+/**
+ * `hookwarden verify --request FILE --config FILE [--endpoint NAME] [--now UNIX] [--json]`
+ * Exit 0 accepted, 1 rejected, 2 unusable input.
+ * @module
+ */
+import type { Command } from 'commander'
+import { MemoryNonceStore, selectEndpoint, verify } from '@hookwarden/core'
+import { parseNow, readConfig, readRequest } from '../io.js'
+import { verdictHuman, verdictJson } from '../output/verdict.js'
+
+interface Options {
+  request: string
+  config: string
+  endpoint?: string
+  now?: string
+  json?: boolean
+  entry?: string
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('verify a captured request against the config; exit 0 accepted, 1 rejected')
+    .requiredOption('--request <file>', 'the request: raw HTTP, curl, HAR or JSON')
+    .requiredOption('--config <file>', 'hookwarden.yaml')
+    .option('--endpoint <name>', 'the endpoint to verify against (default: by path)')
+    .option('--now <unix>', 'fix the clock, seconds since the epoch')
+    .option('--entry <n>', 'HAR entry index', '0')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (o: Options) => {
+      const now = parseNow(o.now)
+      const request = readRequest(o.request, Number(o.entry ?? 0))
+      const config = readConfig(o.config)
+      const endpoint = selectEndpoint(config, request, o.endpoint)
+      const verdict = await verify(request, endpoint, { now, nonceStore: new MemoryNonceStore() })
+      process.stdout.write(o.json ? `${JSON.stringify(verdictJson(verdict), null, 2)}\n` : verdictHuman(verdict))
+      process.exitCode = verdict.ok ? 0 : 1
+    })
+}

@@ -1,0 +1,18 @@
+/**
+ * commander wiring only: each command lives in its own file under commands/.
+ * @module
+ */
+import { Command } from 'commander'
+import { registerVerify } from './commands/verify.js'
+import { registerSign } from './commands/sign.js'
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('hookwarden')
+    .description('Why is my webhook answered 401? Verify, diagnose and explain webhook authentication.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+  for (const register of [registerVerify, registerSign]) register(program)
+  return program
+}

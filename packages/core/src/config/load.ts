@@ -1,0 +1,229 @@
+/**
+ * Loads `hookwarden.yaml`: YAML with line numbers, `env:`/`file:` secret references, provider
+ * presets, and the zod schema. Every error names the file, the line and the field:
+ * `hookwarden.yaml:7: endpoints[0].auth.encoding must be hex, base64 or base64url`.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import type { z } from 'zod'
+import { ConfigError } from '../errors.js'
+import { getProvider } from '../providers/registry.js'
+import { authSchemas, endpointFields, topLevel } from './schema.js'
+import type { AuthPolicy, Config, Endpoint } from './types.js'
+
+export interface LoadOptions {
+  /** Environment for `env:` references (default: process.env). */
+  env?: Record<string, string | undefined>
+  /** Base directory for `file:` references (default: the config's directory). */
+  baseDir?: string
+}
+
+type Path = (string | number)[]
+
+export function formatPath(path: Path): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p
+  return out
+}
+
+/** Reads and loads a config file. */
+export function loadConfigFile(file: string, options: LoadOptions = {}): Config {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new ConfigError(`cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file })
+  }
+  return loadConfig(text, { ...options, file, baseDir: options.baseDir ?? dirname(resolve(file)) })
+}
+
+/** Loads a config from YAML text. */
+export function loadConfig(text: string, options: LoadOptions & { file?: string } = {}): Config {
+  const file = options.file ?? 'hookwarden.yaml'
+  const lc = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!
+    const pos = lc.linePos(err.pos[0])
+    throw new ConfigError(err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { file, line: pos.line, column: pos.col })
+  }
+  const at = (path: Path, message: string): ConfigError => {
+    const line = lineOf(doc, lc, path)
+    return new ConfigError(path.length ? `${formatPath(path)} ${message}` : message, { file, ...(line ? { line } : {}), field: formatPath(path) })
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw at([], 'the config must be a mapping with endpoints: or auth:')
+  const env = options.env ?? process.env
+  const baseDir = options.baseDir ?? process.cwd()
+
+  const top = parseOr(topLevel, raw, [], at)
+  const rawEndpoints: { value: unknown; path: Path }[] = top.endpoints
+    ? top.endpoints.map((value, i) => ({ value, path: ['endpoints', i] }))
+    : top.auth !== undefined
+      ? [{ value: { name: 'default', auth: top.auth }, path: [] }]
+      : []
+  if (rawEndpoints.length === 0) throw at([], 'the config needs endpoints: (a list) or a single auth: block')
+
+  const names = new Set<string>()
+  const endpoints: Endpoint[] = rawEndpoints.map(({ value, path }, i) => {
+    const fields = parseOr(endpointFields, value, path, at)
+    const name = fields.name ?? (rawEndpoints.length === 1 ? 'default' : `endpoint-${i + 1}`)
+    if (names.has(name)) throw at([...path, 'name'], `"${name}" is used by two endpoints`)
+    names.add(name)
+    const authPath = [...path, 'auth']
+    const resolved = resolveSecrets(fields.auth, authPath, env, baseDir, at) as Record<string, unknown>
+    const { auth, provider } = expandProvider(resolved, authPath, at)
+    const endpoint: Endpoint = { ...fields, name, auth }
+    if (provider) endpoint.provider = provider
+    return endpoint
+  })
+
+  const config: Config = { endpoints, file }
+  if (top.admin) {
+    const token = top.admin.token !== undefined ? (resolveSecrets(top.admin.token, ['admin', 'token'], env, baseDir, at) as string) : undefined
+    config.admin = token !== undefined ? { token } : {}
+  }
+  if (top.public_diagnose !== undefined) config.public_diagnose = top.public_diagnose
+  if (top.retention) config.retention = top.retention
+  return config
+}
+
+function expandProvider(
+  auth: Record<string, unknown>,
+  path: Path,
+  at: (p: Path, m: string) => ConfigError,
+): { auth: AuthPolicy; provider?: string } {
+  let merged = auth
+  let provider: string | undefined
+  if (auth.provider !== undefined) {
+    if (typeof auth.provider !== 'string') throw at([...path, 'provider'], 'must be a provider name')
+    const preset = getProvider(auth.provider)
+    if (!preset) throw at([...path, 'provider'], `"${auth.provider}" is not a known provider (hookwarden providers lists them)`)
+    provider = preset.name
+    const { provider: _omit, ...own } = auth
+    merged = { ...preset.auth, ...own }
+    for (const list of ['secrets', 'tokens', 'keys'] as const) {
+      const items = merged[list]
+      if (!preset.checkSecret || !Array.isArray(items)) continue
+      items.forEach((item, i) => {
+        const v = typeof item === 'string' ? item : (item as { value?: unknown })?.value
+        const problem = typeof v === 'string' ? preset.checkSecret!(v) : null
+        if (problem) throw at([...path, list, i], problem)
+      })
+    }
+  }
+  if (typeof merged.scheme !== 'string') throw at([...path, 'scheme'], 'is required (or provider:)')
+  const schema = authSchemas.get(merged.scheme)
+  if (!schema) throw at([...path, 'scheme'], `must be one of ${[...authSchemas.keys()].join(', ')}`)
+  const policy = parseOr(schema, merged, path, at) as AuthPolicy
+  checkPolicy(policy, path, at)
+  return provider ? { auth: policy, provider } : { auth: policy }
+}
+
+const PEM_PUBLIC = /-----BEGIN (?:RSA )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----|^\s*\{\s*"kty"/
+
+function checkPolicy(policy: AuthPolicy, path: Path, at: (p: Path, m: string) => ConfigError): void {
+  if (policy.scheme === 'jwt') {
+    if (policy.algorithms.some((a) => a.toLowerCase() === 'none')) throw at([...path, 'algorithms'], 'must not allow "none"')
+    policy.secrets.forEach((s, i) => {
+      // jose would accept a forged HS256 token signed with the public key as the HMAC secret.
+      if (PEM_PUBLIC.test(s.value)) throw at([...path, 'secret'], `[${i}] looks like a public key; put public keys in jwks: and never in secret:`)
+    })
+    const hs = policy.algorithms.filter((a) => a.startsWith('HS'))
+    if (hs.length > 0 && policy.algorithms.length > hs.length) throw at([...path, 'algorithms'], 'must not mix HS* with public-key algorithms (algorithm confusion)')
+    if (hs.length > 0 && policy.secrets.length === 0) throw at([...path, 'secret'], `is required for ${hs.join(', ')}`)
+    if (hs.length === 0 && !policy.jwks && !policy.jwks_url) throw at([...path, 'jwks'], 'or jwks_url is required for public-key algorithms')
+  }
+  if (policy.scheme === 'hmac' && policy.timestamp === undefined && /\{timestamp\}/.test(policy.payload) && policy.format.kind !== 'pairs') {
+    throw at([...path, 'payload'], 'uses {timestamp} but no timestamp: { header } is configured')
+  }
+  if (policy.scheme === 'hmac' && /\{id\}/.test(policy.payload) && !policy.id) {
+    throw at([...path, 'payload'], 'uses {id} but no id: { header } is configured')
+  }
+}
+
+const SECRET_REF = /^(env|file):(.+)$/
+
+function resolveSecrets(
+  value: unknown,
+  path: Path,
+  env: Record<string, string | undefined>,
+  baseDir: string,
+  at: (p: Path, m: string) => ConfigError,
+): unknown {
+  if (typeof value === 'string') {
+    const m = SECRET_REF.exec(value)
+    if (!m) return value
+    if (m[1] === 'env') {
+      const v = env[m[2]!]
+      if (v === undefined) throw at(path, `refers to environment variable ${m[2]}, which is not set`)
+      return v
+    }
+    try {
+      // A trailing newline from `echo secret > file` is not part of the secret.
+      return readFileSync(resolve(baseDir, m[2]!), 'utf8').replace(/\r?\n$/, '')
+    } catch (e) {
+      throw at(path, `refers to file ${m[2]}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, [...path, i], env, baseDir, at))
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    // JWKS documents are public keys, not secret references.
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'jwks' ? v : resolveSecrets(v, [...path, k], env, baseDir, at)]),
+    )
+  }
+  return value
+}
+
+function parseOr<S extends z.ZodTypeAny>(schema: S, value: unknown, path: Path, at: (p: Path, m: string) => ConfigError): z.output<S> {
+  const r = schema.safeParse(value)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]!
+  throw at([...path, ...issue.path], describeIssue(issue))
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  const list = (xs: readonly unknown[]) => {
+    const s = xs.map(String)
+    return s.length > 1 ? `${s.slice(0, -1).join(', ')} or ${s.at(-1)}` : (s[0] ?? '')
+  }
+  switch (issue.code) {
+    case 'invalid_enum_value':
+      return `must be ${list(issue.options)}`
+    case 'invalid_literal':
+      return `must be ${JSON.stringify(issue.expected)}`
+    case 'invalid_type':
+      return issue.received === 'undefined' ? 'is required' : `must be ${issue.expected === 'string' ? 'a string' : `a ${issue.expected}`}, not ${issue.received}`
+    case 'unrecognized_keys':
+      return `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+    case 'invalid_union_discriminator':
+      return `must be ${list(issue.options)}`
+    case 'invalid_union':
+      return issue.unionErrors[0]?.issues[0] ? describeIssue(issue.unionErrors.at(-1)!.issues[0]!) : 'is not valid'
+    default:
+      return issue.message
+  }
+}
+
+function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as Node | undefined
+    if (node && typeof node === 'object' && 'range' in node && node.range) {
+      // Point at the key line for a mapping value where we can.
+      if (n > 0) {
+        const parent = (n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true)) as Node | undefined
+        if (parent && isMap(parent)) {
+          const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[n - 1])
+          const key = pair?.key as Node | undefined
+          if (key?.range) return lc.linePos(key.range[0]).line
+        }
+        if (parent && isSeq(parent)) return lc.linePos(node.range[0]).line
+      }
+      return lc.linePos(node.range[0]).line
+    }
+  }
+  return undefined
+}

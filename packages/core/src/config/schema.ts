@@ -1,0 +1,167 @@
+/**
+ * The config schema (contract §1) in zod. Credential lists accept strings or
+ * `{ value, id, not_after }`; every scheme's defaults are applied here.
+ * @module
+ */
+import { z } from 'zod'
+
+const notAfter = z
+  .union([z.string(), z.number(), z.date()])
+  .transform((v, ctx) => {
+    const ms = typeof v === 'number' ? v * 1000 : v instanceof Date ? v.getTime() : Date.parse(v)
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' })
+      return z.NEVER
+    }
+    return Math.floor(ms / 1000)
+  })
+
+const secretString = z.string({ required_error: 'is required', invalid_type_error: 'must be a string' })
+
+export const credential = z
+  .union([
+    secretString,
+    z.object({ value: secretString, id: z.string().optional(), not_after: notAfter.optional() }).strict(),
+  ])
+  .transform((c) => (typeof c === 'string' ? { value: c } : c))
+
+const credentials = z.array(credential)
+
+const basicUser = z
+  .object({ username: z.string(), password: secretString, id: z.string().optional(), not_after: notAfter.optional() })
+  .strict()
+
+const bearer = z.object({ scheme: z.literal('bearer'), tokens: credentials.min(1, 'needs at least one token'), retired: credentials.default([]) }).strict()
+
+const apiKey = z
+  .object({
+    scheme: z.literal('api_key'),
+    header: z.string().min(1).optional(),
+    query: z.string().min(1).optional(),
+    keys: credentials.min(1, 'needs at least one key'),
+    retired: credentials.default([]),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.header === undefined) === (v.query === undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['header'], message: 'give exactly one of header or query' })
+    }
+  })
+  .transform((v) => (v.header === undefined && v.query === undefined ? { ...v, header: 'X-API-Key' } : v))
+
+const basic = z
+  .object({
+    scheme: z.literal('basic'),
+    realm: z.string().optional(),
+    users: z.array(basicUser).min(1, 'needs at least one user'),
+    retired: z.array(basicUser).default([]),
+  })
+  .strict()
+
+const timestamp = z
+  .object({
+    header: z.string().min(1).optional(),
+    unit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+    tolerance: z.number().nonnegative().default(300),
+  })
+  .strict()
+
+const format = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('single') }).strict(),
+  z.object({ kind: z.literal('list'), separator: z.string().default(' '), version: z.string().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('pairs'),
+      pair_separator: z.string().default(','),
+      signature_key: z.string(),
+      timestamp_key: z.string().optional(),
+    })
+    .strict(),
+])
+
+const hmac = z
+  .object({
+    scheme: z.literal('hmac'),
+    header: z.string().min(1, 'must name the signature header'),
+    algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
+    encoding: z.enum(['hex', 'base64', 'base64url']).default('hex'),
+    prefix: z.string().optional(),
+    payload: z.string().default('{body}'),
+    format: format.default({ kind: 'single' }),
+    secret_encoding: z.enum(['utf8', 'base64', 'hex', 'whsec']).default('utf8'),
+    timestamp: timestamp.optional(),
+    id: z.object({ header: z.string().min(1) }).strict().optional(),
+    secrets: credentials.min(1, 'needs at least one secret'),
+    retired: credentials.default([]),
+  })
+  .strict()
+
+const standardWebhooks = z
+  .object({
+    scheme: z.literal('standard_webhooks'),
+    secrets: credentials.min(1, 'needs at least one secret'),
+    retired: credentials.default([]),
+    tolerance: z.number().nonnegative().default(300),
+  })
+  .strict()
+
+const stringOrList = z.union([z.string(), z.array(z.string()).min(1)])
+
+const jwt = z
+  .object({
+    scheme: z.literal('jwt'),
+    issuer: stringOrList.optional(),
+    audience: stringOrList.optional(),
+    algorithms: z.array(z.string()).min(1, 'must name the allowed algorithms'),
+    jwks: z.object({ keys: z.array(z.record(z.unknown())) }).passthrough().optional(),
+    jwks_url: z.string().url().optional(),
+    secret: credential.optional(),
+    secrets: credentials.default([]),
+    retired: credentials.default([]),
+    leeway: z.number().nonnegative().default(0),
+    scopes: z.array(z.string()).default([]),
+  })
+  .strict()
+  .transform((v) => {
+    const { secret, ...rest } = v
+    return { ...rest, secrets: secret ? [secret, ...v.secrets] : v.secrets }
+  })
+
+/** Built-in auth schemas by scheme name; extension schemes register theirs. */
+export const authSchemas = new Map<string, z.ZodTypeAny>([
+  ['bearer', bearer],
+  ['api_key', apiKey],
+  ['basic', basic],
+  ['hmac', hmac],
+  ['standard_webhooks', standardWebhooks],
+  ['jwt', jwt],
+])
+
+export function registerAuthSchema(scheme: string, schema: z.ZodTypeAny): void {
+  authSchemas.set(scheme, schema)
+}
+
+export const endpointFields = z
+  .object({
+    name: z.string().min(1).optional(),
+    path: z.string().startsWith('/', 'must start with /').optional(),
+    environment: z.string().optional(),
+    tenant: z.string().optional(),
+    forward: z.string().url().optional(),
+    explain: z.enum(['safe', 'full', 'none']).default('safe'),
+    enforce: z.boolean().default(true),
+    store_body: z.boolean().default(false),
+    strip_credentials: z.boolean().default(false),
+    auth: z.record(z.unknown(), { required_error: 'is required', invalid_type_error: 'must be a mapping' }),
+  })
+  .strict()
+
+export const topLevel = z
+  .object({
+    endpoints: z.array(z.unknown()).optional(),
+    auth: z.unknown().optional(),
+    admin: z.object({ token: z.string().optional() }).strict().optional(),
+    public_diagnose: z.boolean().optional(),
+    retention: z.object({ days: z.number().positive().optional(), max_rows: z.number().int().positive().optional() }).strict().optional(),
+  })
+  .passthrough()

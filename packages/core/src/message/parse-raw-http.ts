@@ -1,0 +1,88 @@
+/**
+ * Raw HTTP/1.1 text → HttpRequest / HttpResponse. `\r\n` or bare `\n` line ends; the body is
+ * taken byte for byte from after the blank line.
+ * @module
+ */
+import { CaptureParseError } from '../errors.js'
+import type { Header, HttpRequest, HttpResponse } from './types.js'
+
+const REQUEST_LINE = /^([A-Za-z]+) (\S+)(?: (HTTP\/\d(?:\.\d)?))?$/
+const STATUS_LINE = /^(HTTP\/\d(?:\.\d)?) (\d{3})(?: (.*))?$/
+
+interface Head {
+  startLine: string
+  headers: Header[]
+  body: Uint8Array
+}
+
+function splitHead(bytes: Uint8Array, file?: string): Head {
+  // Find the end of the head: the first empty line (\r\n\r\n, \n\n, or a mix).
+  let i = 0
+  // Leading blank lines before the start line are tolerated (copy-paste).
+  while (i < bytes.length && (bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
+  const start = i
+  let headEnd = -1
+  let bodyStart = bytes.length
+  let lineStart = start
+  for (; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue
+    const lineEnd = i > lineStart && bytes[i - 1] === 0x0d ? i - 1 : i
+    if (lineEnd === lineStart && lineStart !== start) {
+      headEnd = lineStart
+      bodyStart = i + 1
+      break
+    }
+    lineStart = i + 1
+  }
+  if (headEnd === -1) headEnd = bytes.length
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset + start, headEnd - start).toString('latin1')
+  const lines = head.split(/\r?\n/).filter((l, idx, all) => !(idx === all.length - 1 && l === ''))
+  const startLine = (lines.shift() ?? '').replace(/\r$/, '')
+  const headers: Header[] = []
+  const lineOffset = bytes.subarray(0, start).filter((b) => b === 0x0a).length
+  lines.forEach((raw, idx) => {
+    const line = raw.replace(/\r$/, '')
+    if (/^[ \t]/.test(line) && headers.length > 0) {
+      // obs-fold (RFC 9112 §5.2): continuation of the previous header value.
+      const [n, v] = headers[headers.length - 1]!
+      headers[headers.length - 1] = [n, `${v} ${line.trim()}`]
+      return
+    }
+    const colon = line.indexOf(':')
+    if (colon <= 0 || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(line.slice(0, colon))) {
+      throw new CaptureParseError(`header line ${JSON.stringify(line.slice(0, 60))} is not "Name: value"`, {
+        ...(file ? { file } : {}),
+        line: lineOffset + idx + 2,
+        column: 1,
+      })
+    }
+    headers.push([line.slice(0, colon), decodeHeaderValue(line.slice(colon + 1))])
+  })
+  return { startLine, headers, body: bytes.slice(bodyStart) }
+}
+
+/** Header values are read as latin-1 bytes; re-read them as UTF-8 where that is valid. */
+function decodeHeaderValue(v: string): string {
+  const trimmed = v.replace(/^[ \t]+|[ \t]+$/g, '')
+  const bytes = Buffer.from(trimmed, 'latin1')
+  const asUtf8 = bytes.toString('utf8')
+  return asUtf8.includes('\uFFFD') ? trimmed : asUtf8
+}
+
+export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpRequest {
+  const { startLine, headers, body } = splitHead(bytes, file)
+  const m = REQUEST_LINE.exec(startLine)
+  if (!m) throw new CaptureParseError(`the first line ${JSON.stringify(startLine.slice(0, 60))} is not "METHOD /path HTTP/1.1"`, { ...(file ? { file } : {}), line: 1, column: 1 })
+  const req: HttpRequest = { method: m[1]!.toUpperCase(), url: m[2]!, headers, body }
+  if (m[3]) req.httpVersion = m[3]
+  return req
+}
+
+export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResponse {
+  const { startLine, headers, body } = splitHead(bytes, file)
+  const m = STATUS_LINE.exec(startLine)
+  if (!m) throw new CaptureParseError(`the first line ${JSON.stringify(startLine.slice(0, 60))} is not "HTTP/1.1 401 Unauthorized"`, { ...(file ? { file } : {}), line: 1, column: 1 })
+  const res: HttpResponse = { status: Number(m[2]), headers, body, httpVersion: m[1]! }
+  if (m[3]) res.statusText = m[3]
+  return res
+}

@@ -1,0 +1,32 @@
+/**
+ * The one model of an HTTP request and response. Headers are an ordered list that keeps
+ * duplicates and the original casing (Node's `req.headers` would hide a second Authorization);
+ * the body is the exact raw bytes, never re-serialized.
+ * @module
+ */
+
+/** One header line as received: `[name, value]`, name in its original casing. */
+export type Header = readonly [name: string, value: string]
+
+export interface HttpRequest {
+  /** Upper-case method, e.g. `POST`. */
+  method: string
+  /**
+   * The request target: origin-form (`/hooks/orders?x=1`) or absolute (`https://h/p`).
+   * With origin-form, the `Host` header names the host.
+   */
+  url: string
+  headers: Header[]
+  /** Raw body bytes, byte for byte as sent. */
+  body: Uint8Array
+  /** HTTP version from a raw capture, e.g. `HTTP/1.1`. */
+  httpVersion?: string
+}
+
+export interface HttpResponse {
+  status: number
+  statusText?: string
+  headers: Header[]
+  body: Uint8Array
+  httpVersion?: string
+}

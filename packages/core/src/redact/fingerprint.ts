@@ -1,0 +1,28 @@
+/**
+ * Fingerprints stand in for secrets everywhere: `len=43 fp:1a2b3c4d`, the first 8 hex digits of
+ * HMAC-SHA256 under a key of this installation. Two fingerprints can be compared, but nobody
+ * who reads a log can confirm a guessed secret without the key (contract §3).
+ * @module
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+
+/** A string that is safe to print: a fingerprint, never the secret. */
+export type Fingerprint = string & { readonly __fingerprint: true }
+
+let installationKey: Uint8Array = randomBytes(32)
+
+/**
+ * Sets the key fingerprints are made with. The gateway and the CLI load it from beside their
+ * data; without a call, a random per-process key is used (fingerprints then compare only
+ * within one process).
+ */
+export function setFingerprintKey(key: Uint8Array): void {
+  if (key.length < 16) throw new RangeError('fingerprint key must be at least 16 bytes')
+  installationKey = key
+}
+
+export function fingerprint(secret: string | Uint8Array): Fingerprint {
+  const len = typeof secret === 'string' ? [...secret].length : secret.length
+  const fp = createHmac('sha256', installationKey).update(secret).digest('hex').slice(0, 8)
+  return `len=${len} fp:${fp}` as Fingerprint
+}

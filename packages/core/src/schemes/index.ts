@@ -1,0 +1,24 @@
+/**
+ * The scheme registry. Nothing else switches on a scheme name.
+ * @module
+ */
+import type { Scheme } from './types.js'
+import { bearer } from './bearer.js'
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds schemes of every policy type
+const registry = new Map<string, Scheme<any>>([[bearer.name, bearer]])
+
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export function getScheme(name: string): Scheme<any> | undefined {
+  return registry.get(name)
+}
+
+/** Adds a scheme (provider schemes with code of their own, e.g. Ed25519 signatures). */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export function registerScheme(scheme: Scheme<any>): void {
+  registry.set(scheme.name, scheme)
+}
+
+export function schemeNames(): string[] {
+  return [...registry.keys()]
+}
