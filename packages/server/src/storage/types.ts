@@ -1,0 +1,80 @@
+/**
+ * The attempt store: one interface, two adapters (SQLite by default, PostgreSQL when
+ * HOOKWARDEN_DATABASE_URL is set), one Kysely query path.
+ * @module
+ */
+
+export type Outcome = 'accepted' | 'rejected'
+
+/** One attempt as recorded. Secrets never appear: headers are redacted before they get here. */
+export interface AttemptRecord {
+  /** Attempt id (ULID-like, sortable by time). */
+  id: string
+  /** Unix milliseconds when the attempt was received. */
+  received_at: number
+  endpoint: string | null
+  tenant: string | null
+  environment: string | null
+  method: string
+  path: string
+  /** Redacted headers, in order: credentials replaced by fingerprints. */
+  headers: [string, string][]
+  body_size: number
+  /** Hex SHA-256 of the raw body. */
+  body_sha256: string
+  /** The raw body, only when the endpoint says store_body: true (never for /health/auth). */
+  body: Uint8Array | null
+  outcome: Outcome
+  /** The HTTP status answered. */
+  status: number
+  /** The first failed check's reason (null when accepted). */
+  reason: string | null
+  /** true when the endpoint is report-only and a refusal was forwarded anyway. */
+  would_have_refused: boolean
+  /** Verdict checks (JSON). */
+  checks: unknown[]
+  /** Diagnosis (JSON) once computed; null until then or when shed ("not diagnosed: load"). */
+  diagnosis: unknown | null
+  /** Why there is no diagnosis, e.g. `load`. */
+  diagnosis_skipped: string | null
+  key_id: string | null
+  forward_status: number | null
+  forward_latency_ms: number | null
+  forward_error: string | null
+  request_id: string
+  /** `endpoint`, `health`, `inspect`. */
+  kind: 'endpoint' | 'health' | 'inspect'
+}
+
+export interface AttemptQuery {
+  endpoint?: string
+  outcome?: Outcome
+  reason?: string
+  /** Unix ms bounds. */
+  since?: number
+  until?: number
+  /** Default 50, at most 1000. */
+  limit?: number
+  /** Return attempts older than this id (paging). */
+  before?: string
+}
+
+export interface AttemptStore {
+  /** Creates tables / runs migrations. */
+  migrate(): Promise<void>
+  /**
+   * Durably records an attempt. Resolves only once the record is committed (group commit
+   * allowed: many inserts share one transaction/fsync). The gateway answers after this.
+   */
+  insert(record: AttemptRecord): Promise<void>
+  /** Fills in the diagnosis or forward result computed after the answer. */
+  update(id: string, patch: Partial<Pick<AttemptRecord, 'diagnosis' | 'diagnosis_skipped' | 'forward_status' | 'forward_latency_ms' | 'forward_error'>>): Promise<void>
+  get(id: string): Promise<AttemptRecord | null>
+  list(query: AttemptQuery): Promise<AttemptRecord[]>
+  /** Counts per time bucket / endpoint / reason, for the overview chart. */
+  stats(query: { since: number; bucketMs: number }): Promise<{ bucket: number; endpoint: string | null; outcome: Outcome; reason: string | null; count: number }[]>
+  /** Deletes by age and by count; returns how many rows were removed. */
+  prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number>
+  /** Flushes pending writes and closes. */
+  close(): Promise<void>
+}
