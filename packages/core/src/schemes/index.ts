@@ -4,9 +4,17 @@
  */
 import type { Scheme } from './types.js'
 import { bearer } from './bearer.js'
+import { apiKey } from './api-key.js'
+import { basic } from './basic.js'
+import { jwt } from './jwt.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds schemes of every policy type
-const registry = new Map<string, Scheme<any>>([[bearer.name, bearer]])
+const registry = new Map<string, Scheme<any>>([
+  [bearer.name, bearer],
+  [apiKey.name, apiKey],
+  [basic.name, basic],
+  [jwt.name, jwt],
+])
 
 // biome-ignore lint/suspicious/noExplicitAny: see above
 export function getScheme(name: string): Scheme<any> | undefined {

@@ -70,6 +70,7 @@ export const REASONS = {
   jwt_wrong_audience: r(401, 'invalid_token', 'credential', 'The token is meant for another audience', 'Request a token for this audience.'),
   jwt_unknown_kid: r(401, 'invalid_token', 'credential', 'The token names a key id that is not known', 'Sign with a key whose kid is in the configured JWKS.'),
   jwt_insufficient_scope: r(403, 'insufficient_scope', 'safe', 'The token lacks a required scope', 'Request a token with the required scope.'),
+  jwt_jwks_unavailable: r(503, null, 'safe', 'The signing keys (JWKS) could not be fetched', "The receiver could not load its jwks_url; retry later (the token may be fine).", true),
   // Signatures
   signature_missing: r(401, 'invalid_request', 'safe', 'No signature was sent', 'Send the signature header the endpoint expects.'),
   signature_header_malformed: r(400, 'invalid_request', 'safe', 'The signature header is malformed', 'Send the signature in the documented format.'),

@@ -1,0 +1,169 @@
+/**
+ * HTTP Basic (RFC 7617): `Authorization: Basic base64(user-id ":" password)`, UTF-8.
+ * The first colon splits user-id and password, so a password may hold colons and a user-id
+ * may not. Names the usual defects: not base64, `user:pass` sent unencoded, no colon, a
+ * newline encoded with the credentials (`echo` without `-n`), Bearer sent where Basic is
+ * expected.
+ * @module
+ */
+import type { BasicPolicy, BasicUser } from '../config/types.js'
+import { decodeStrict } from '../crypto/encoding.js'
+import { safeEqual } from '../crypto/safe-equal.js'
+import { getAllHeaders, withHeader } from '../message/headers.js'
+import type { HttpRequest } from '../message/types.js'
+import { fingerprint } from '../redact/fingerprint.js'
+import { parseAuthorization } from './authorization.js'
+import { credentialShapeDefect, currentCredential } from './credential.js'
+import type { Check, Scheme } from './types.js'
+
+const NAME = 'authorization_header'
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
+const latin1 = new TextDecoder('latin1')
+
+export const basic: Scheme<BasicPolicy> = {
+  name: 'basic',
+
+  verify(req, policy, ctx) {
+    const values = getAllHeaders(req.headers, 'authorization')
+    if (values.length > 1)
+      return [fail('duplicate_auth_header', `${values.length} Authorization headers were sent`)]
+    if (values.length === 0) return [fail('credentials_missing', 'no Authorization header')]
+
+    const parsed = parseAuthorization(values[0]!, 'Basic')
+    if (parsed.reason) return [fail(parsed.reason, parsed.detail)]
+    const decoded = decodeUserPass(parsed.credential)
+    if ('reason' in decoded) return [fail(decoded.reason, decoded.detail)]
+    const { username, password } = decoded
+
+    // Every configured user is compared, username and password both, with no early exit: a
+    // known user with a wrong password takes as long as an unknown user (T-TIM-1).
+    let found: { user: BasicUser; retired: boolean } | null = null
+    let userKnown = false
+    for (const [list, retired] of [
+      [policy.users, false],
+      [policy.retired, true],
+    ] as const) {
+      for (const user of list) {
+        const nameOk = safeEqual(username, user.username.normalize('NFC'))
+        const passOk = safeEqual(password, user.password.normalize('NFC'))
+        if (nameOk) userKnown = true
+        if (nameOk && passOk && !found) found = { user, retired }
+      }
+    }
+    const who = `user ${JSON.stringify(username.slice(0, 64))}`
+    if (!found) {
+      return [
+        fail(
+          'basic_wrong_credentials',
+          userKnown
+            ? `${who} is known; the password ${fingerprint(password)} is wrong`
+            : `${who} is not configured`,
+        ),
+      ]
+    }
+    const { user, retired } = found
+    const id = user.id ?? user.username
+    if (retired)
+      return [
+        fail('credential_revoked', `${who} (${JSON.stringify(id)}) is in the retired list`, id),
+      ]
+    if (user.not_after !== undefined && ctx.now > user.not_after) {
+      return [
+        fail(
+          'credential_revoked',
+          `${who} (${JSON.stringify(id)}) expired at ${new Date(user.not_after * 1000).toISOString()}`,
+          id,
+        ),
+      ]
+    }
+    return [
+      {
+        name: NAME,
+        ok: true,
+        reason: null,
+        detail: `Basic credentials of ${who} match`,
+        key_id: id,
+      },
+    ]
+  },
+
+  sign(req, policy, options): HttpRequest {
+    const user = currentCredential(policy.users, options.now, options.keyId)
+    if (!user) throw new RangeError('basic: no user to sign with')
+    const token = Buffer.from(`${user.username}:${user.password}`, 'utf8').toString('base64')
+    return { ...req, headers: withHeader(req.headers, 'Authorization', `Basic ${token}`) }
+  },
+
+  // RFC 7617 §2.1: charset="UTF-8" tells the client to send NFC-normalized UTF-8.
+  challenge: (policy) => ({
+    scheme: 'Basic',
+    params: { realm: policy.realm ?? 'hookwarden', charset: 'UTF-8' },
+  }),
+}
+
+type Decoded =
+  | { username: string; password: string }
+  | { reason: NonNullable<Check['reason']>; detail: string }
+
+/** token68 → user-id and password (NFC), or the reason it cannot be read. */
+export function decodeUserPass(credential: string): Decoded {
+  const bytes = decodeStrict(credential, 'base64')
+  if (!bytes) {
+    const shape = credentialShapeDefect(credential)
+    // Percent-encoding only counts when what is under it is base64 (`…%3D`); a raw `user:p%40ss` is raw.
+    if (
+      shape &&
+      (shape.reason !== 'credential_url_encoded' || decodeStrict(shape.cleaned, 'base64'))
+    ) {
+      return { reason: shape.reason, detail: `Basic credentials ${fingerprint(credential)}` }
+    }
+    if (credential.includes(':')) {
+      return {
+        reason: 'basic_raw_credentials',
+        detail: `"user:password" was sent as is (${fingerprint(credential)}); it must be base64-encoded`,
+      }
+    }
+    const why = /[-_]/.test(credential)
+      ? 'it uses the base64url alphabet (- _) where standard base64 (+ /) is required'
+      : credential.length % 4 !== 0 && /^[A-Za-z0-9+/]+$/.test(credential)
+        ? 'its "=" padding is missing'
+        : 'it holds characters outside the base64 alphabet'
+    return { reason: 'basic_not_base64', detail: `the Basic credentials are not base64: ${why}` }
+  }
+  let text: string
+  try {
+    text = utf8Fatal.decode(bytes)
+  } catch {
+    // Before RFC 7617 clients often sent ISO-8859-1; read it so that the comparison can still match.
+    text = latin1.decode(bytes)
+  }
+  const colon = text.indexOf(':')
+  if (colon === -1)
+    return {
+      reason: 'basic_no_colon',
+      detail: `the decoded credentials (${fingerprint(text)}) hold no ":" between user-id and password`,
+    }
+  const username = text.slice(0, colon).normalize('NFC')
+  const password = text.slice(colon + 1).normalize('NFC')
+  // `echo "user:pass" | base64` encodes the newline too.
+  if (/[\r\n\t]/.test(text))
+    return {
+      reason: 'credential_whitespace',
+      detail:
+        'the encoded credentials hold a newline or tab (was the value made with echo without -n?)',
+    }
+  // RFC 7617 §2: user-id and password MUST NOT contain control characters.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching CTLs is the point
+  if (/[\x00-\x1f\x7f]/.test(text))
+    return {
+      reason: 'basic_wrong_credentials',
+      detail: 'the decoded credentials hold a control character (RFC 7617 §2 forbids them)',
+    }
+  return { username, password }
+}
+
+function fail(reason: Check['reason'], detail: string, keyId?: string): Check {
+  return keyId
+    ? { name: NAME, ok: false, reason, detail, key_id: keyId }
+    : { name: NAME, ok: false, reason, detail }
+}

@@ -1,0 +1,503 @@
+/**
+ * JWT bearer tokens (RFC 7519, RFC 8725): `Authorization: Bearer <JWT>`, signed with HS*
+ * shared secrets, or RS/PS/ES/EdDSA keys from an inline JWKS or a cached `jwks_url`.
+ * Checks, in order: header construction, format, algorithm allow-list, signature, then the
+ * claims (exp/nbf with leeway at `ctx.now`, iss, aud, scopes — a missing scope is 403).
+ * @module
+ */
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import {
+  compactVerify,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  importJWK,
+  SignJWT,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWSHeaderParameters,
+  type JWTPayload,
+} from 'jose'
+import type { Credential, JwtPolicy } from '../config/types.js'
+import { decodeStrict } from '../crypto/encoding.js'
+import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
+import type { HttpRequest } from '../message/types.js'
+import { fingerprint } from '../redact/fingerprint.js'
+import type { ReasonCode } from '../verdict/reasons.js'
+import { parseAuthorization } from './authorization.js'
+import { credentialShapeDefect, currentCredential } from './credential.js'
+import type { Check, Scheme, VerifyContext } from './types.js'
+
+const HS_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
+const HS_LENGTH: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 }
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
+
+type KeySet = (header: JWSHeaderParameters) => Promise<CryptoKey>
+
+/** What a policy needs at verify time, made once per policy object. */
+interface Prepared {
+  hs: { credential: Credential; key: KeyObject; retired: boolean }[]
+  keySet: KeySet | null
+}
+
+const preparedByPolicy = new WeakMap<JwtPolicy, Prepared>()
+
+function prepare(policy: JwtPolicy, ctx: VerifyContext): Prepared {
+  let p = preparedByPolicy.get(policy)
+  if (p) return p
+  const hs = [
+    ...policy.secrets.map((credential) => ({ credential, retired: false })),
+    ...policy.retired.map((credential) => ({ credential, retired: true })),
+  ]
+    .filter((e) => e.credential.value !== '')
+    .map((e) => ({ ...e, key: createSecretKey(Buffer.from(e.credential.value, 'utf8')) }))
+  let keySet: KeySet | null = null
+  if (policy.jwks) {
+    keySet = createLocalJWKSet({ keys: policy.jwks.keys.map(publicPart) } as JSONWebKeySet)
+  } else if (policy.jwks_url) {
+    // jose caches the set (10 min), refetches on an unknown kid at most every 30 s, and never
+    // follows redirects. The URL comes from the config only, never from a token (RFC 8725 §3.10).
+    keySet = createRemoteJWKSet(
+      new URL(policy.jwks_url),
+      ctx.fetch ? { [customFetch]: ctx.fetch } : {},
+    )
+  }
+  p = { hs, keySet }
+  preparedByPolicy.set(policy, p)
+  return p
+}
+
+/** A JWK without its private members: a JWKS for verifying holds public keys only. */
+function publicPart(jwk: Record<string, unknown>): Record<string, unknown> {
+  const {
+    d: _d,
+    p: _p,
+    q: _q,
+    dp: _dp,
+    dq: _dq,
+    qi: _qi,
+    oth: _oth,
+    k: _k,
+    priv: _priv,
+    ...pub
+  } = jwk
+  return pub
+}
+
+interface Decoded {
+  token: string
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+  alg: string
+  kid?: string
+}
+
+export const jwt: Scheme<JwtPolicy> = {
+  name: 'jwt',
+
+  async verify(req, policy, ctx) {
+    const located = locate(req)
+    if (typeof located !== 'string') return [located]
+    const checks: Check[] = [
+      { name: 'authorization_header', ok: true, reason: null, detail: 'Bearer token present' },
+    ]
+
+    const decoded = decode(located)
+    if ('reason' in decoded) return [...checks, fail('jwt_format', decoded.reason, decoded.detail)]
+    checks.push({
+      name: 'jwt_format',
+      ok: true,
+      reason: null,
+      detail: `JWT, alg ${decoded.alg}${decoded.kid !== undefined ? `, kid ${JSON.stringify(decoded.kid)}` : ''}`,
+    })
+
+    const alg = checkAlgorithm(decoded, policy)
+    checks.push(alg)
+    if (!alg.ok) return checks
+
+    const prepared = prepare(policy, ctx)
+    const signature =
+      decoded.alg in HS_HASH
+        ? verifyHmac(decoded, prepared, ctx.now)
+        : await verifyPublic(decoded, prepared, policy)
+    checks.push(signature)
+    if (!signature.ok) return checks
+
+    checks.push(...checkClaims(decoded.payload, policy, ctx.now))
+    return checks
+  },
+
+  async sign(req, policy, options): Promise<HttpRequest> {
+    const now = Math.floor(options.now)
+    const claims: JWTPayload = policy.scopes.length > 0 ? { scope: policy.scopes.join(' ') } : {}
+    let token = new SignJWT(claims).setIssuedAt(now).setExpirationTime(now + 300)
+    const issuer = Array.isArray(policy.issuer) ? policy.issuer[0] : policy.issuer
+    if (issuer !== undefined) token = token.setIssuer(issuer)
+    if (policy.audience !== undefined) token = token.setAudience(policy.audience)
+
+    const hsAlg = policy.algorithms.find((a) => a in HS_HASH)
+    let compact: string
+    if (hsAlg) {
+      const secret = currentCredential(policy.secrets, now, options.keyId)
+      if (!secret) throw new RangeError('jwt: no secret to sign with')
+      compact = await token
+        .setProtectedHeader({ alg: hsAlg, typ: 'JWT', ...(secret.id ? { kid: secret.id } : {}) })
+        .sign(Buffer.from(secret.value, 'utf8'))
+    } else {
+      const jwk = (policy.jwks?.keys ?? []).find(
+        (k) => typeof k.d === 'string' && (options.keyId === undefined || k.kid === options.keyId),
+      ) as JWK | undefined
+      if (!jwk) {
+        throw new RangeError(
+          "jwt: only public keys are configured; a token must be signed with the issuer's private key",
+        )
+      }
+      const alg =
+        jwk.alg ?? policy.algorithms.find((a) => algFitsKey(a, jwk)) ?? policy.algorithms[0]!
+      const key = await importJWK(jwk, alg)
+      compact = await token
+        .setProtectedHeader({ alg, typ: 'JWT', ...(jwk.kid ? { kid: jwk.kid } : {}) })
+        .sign(key)
+    }
+    return { ...req, headers: withHeader(req.headers, 'Authorization', `Bearer ${compact}`) }
+  },
+
+  challenge: () => ({ scheme: 'Bearer', params: { realm: 'hookwarden' } }),
+}
+
+/** The token from `Authorization: Bearer <JWT>`, or the failed check that says why there is none. */
+function locate(req: HttpRequest): string | Check {
+  const name = 'authorization_header'
+  const values = getAllHeaders(req.headers, 'authorization')
+  const inQuery = new URLSearchParams(requestQuery(req)).has('access_token')
+  if (values.length > 1)
+    return fail(name, 'duplicate_auth_header', `${values.length} Authorization headers were sent`)
+  if (values.length === 0) {
+    return inQuery
+      ? fail(name, 'credential_in_query', 'the token was sent as ?access_token= in the URL')
+      : fail(name, 'credentials_missing', 'no Authorization header')
+  }
+  // RFC 6750 §2: more than one method in one request is invalid_request.
+  if (inQuery)
+    return fail(
+      name,
+      'duplicate_auth_header',
+      'a token was sent both in the Authorization header and in the query string',
+    )
+  const parsed = parseAuthorization(values[0]!, 'Bearer')
+  if (parsed.reason) return fail(name, parsed.reason, parsed.detail)
+  const shape = credentialShapeDefect(parsed.credential)
+  if (shape) return fail(name, shape.reason, `token ${fingerprint(parsed.credential)}`)
+  return parsed.credential
+}
+
+function decode(token: string): Decoded | { reason: ReasonCode; detail: string } {
+  const malformed = (detail: string) => ({ reason: 'jwt_malformed' as const, detail })
+  if (!COMPACT.test(token)) {
+    const parts = token.split('.').length
+    if (parts === 5)
+      return malformed(
+        'the token is an encrypted JWE (5 parts); a signed JWS (3 parts) is expected',
+      )
+    if (parts !== 3)
+      return malformed(
+        `the token has ${parts} dot-separated part${parts === 1 ? '' : 's'}; a JWT has 3`,
+      )
+    return malformed('a part of the token holds characters outside base64url (A-Z a-z 0-9 - _)')
+  }
+  const dot1 = token.indexOf('.')
+  const dot2 = token.indexOf('.', dot1 + 1)
+  const header = parseJsonObject(token.slice(0, dot1))
+  if (!header) return malformed('the header is not base64url-encoded UTF-8 JSON object')
+  const payload = parseJsonObject(token.slice(dot1 + 1, dot2))
+  if (!payload) return malformed('the payload is not a base64url-encoded UTF-8 JSON object')
+  if (typeof header.alg !== 'string' || header.alg === '')
+    return malformed('the header has no "alg"')
+  // RFC 7515 §4.1.11: a verifier that does not understand a `crit` extension must refuse the token;
+  // RFC 7797 b64:false changes what is signed and is refused here as well.
+  if (header.crit !== undefined)
+    return malformed('the header names "crit" extensions this verifier does not support')
+  if (header.b64 !== undefined && header.b64 !== true)
+    return malformed('the header sets "b64": false (unencoded payload), which is not supported')
+  const out: Decoded = { token, header, payload, alg: header.alg }
+  if (header.kid !== undefined) {
+    // RFC 8725 §3.10: the kid is attacker input; only a short string is ever compared with the JWKS.
+    if (typeof header.kid !== 'string' || header.kid.length > 256)
+      return { reason: 'jwt_unknown_kid', detail: 'the header\'s "kid" is not a short string' }
+    out.kid = header.kid
+  }
+  return out
+}
+
+function parseJsonObject(part: string): Record<string, unknown> | null {
+  if (part.length % 4 === 1) return null
+  try {
+    const v: unknown = JSON.parse(utf8Fatal.decode(Buffer.from(part, 'base64url')))
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : null
+  } catch {
+    return null
+  }
+}
+
+function checkAlgorithm(d: Decoded, policy: JwtPolicy): Check {
+  const name = 'jwt_algorithm'
+  // RFC 8725 §3.1–3.2: only the configured algorithms; `none` never (CVE-2015-2951).
+  if (d.alg.toLowerCase() === 'none')
+    return fail(name, 'jwt_alg_not_allowed', `alg "${d.alg}" (unsigned) is never accepted`)
+  if (!policy.algorithms.includes(d.alg)) {
+    return fail(
+      name,
+      'jwt_alg_not_allowed',
+      `alg ${JSON.stringify(d.alg.slice(0, 32))} is not one of ${policy.algorithms.join(', ')}`,
+    )
+  }
+  return { name, ok: true, reason: null, detail: `alg ${d.alg} is allowed` }
+}
+
+/**
+ * HS*: node:crypto HMAC with KeyObjects made once per policy, compared in constant time.
+ * jose's HS256 goes through async WebCrypto and runs at 0.08× of this (perf.md).
+ */
+function verifyHmac(d: Decoded, prepared: Prepared, now: number): Check {
+  const name = 'jwt_signature'
+  const lastDot = d.token.lastIndexOf('.')
+  const signature = decodeStrict(d.token.slice(lastDot + 1), 'base64url')
+  if (!signature) return fail(name, 'jwt_malformed', 'the signature is not canonical base64url')
+  const want = HS_LENGTH[d.alg]!
+  if (signature.length !== want)
+    return fail(
+      name,
+      'jwt_signature_invalid',
+      `the signature is ${signature.length} bytes; ${d.alg} makes ${want}`,
+    )
+  const input = d.token.slice(0, lastDot)
+  let hit: Prepared['hs'][number] | null = null
+  for (const entry of prepared.hs) {
+    const mac = createHmac(HS_HASH[d.alg]!, entry.key).update(input).digest()
+    if (timingSafeEqual(mac, signature) && !hit) hit = entry
+  }
+  if (!hit)
+    return fail(
+      name,
+      'jwt_signature_invalid',
+      `no configured secret verifies the ${d.alg} signature`,
+    )
+  const c = hit.credential
+  const id = c.id ? ` "${c.id}"` : ''
+  if (hit.retired)
+    return withKeyId(
+      fail(name, 'credential_revoked', `the token is signed with the retired secret${id}`),
+      c.id,
+    )
+  if (c.not_after !== undefined && now > c.not_after) {
+    return withKeyId(
+      fail(
+        name,
+        'credential_revoked',
+        `the token is signed with the secret${id}, which expired at ${new Date(c.not_after * 1000).toISOString()}`,
+      ),
+      c.id,
+    )
+  }
+  return withKeyId(
+    { name, ok: true, reason: null, detail: `${d.alg} signature verifies with the secret${id}` },
+    c.id,
+  )
+}
+
+/** RS/PS/ES/EdDSA: the key from the JWKS (by kid and key type), then jose's compactVerify. */
+async function verifyPublic(d: Decoded, prepared: Prepared, policy: JwtPolicy): Promise<Check> {
+  const name = 'jwt_signature'
+  if (!prepared.keySet)
+    return fail(name, 'jwt_signature_invalid', 'no JWKS is configured for public-key algorithms')
+  const header = d.header as JWSHeaderParameters
+  let candidates: CryptoKey[]
+  try {
+    candidates = [await prepared.keySet(header)]
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
+      candidates = []
+      for await (const k of e as AsyncIterable<CryptoKey>) candidates.push(k)
+    } else if (code === 'ERR_JWKS_NO_MATCHING_KEY') {
+      return fail(
+        name,
+        'jwt_unknown_kid',
+        d.kid !== undefined
+          ? `no key in the JWKS has kid ${JSON.stringify(d.kid.slice(0, 64))} for ${d.alg}`
+          : `the token names no kid and no key in the JWKS fits ${d.alg}`,
+      )
+    } else if (code === 'ERR_JOSE_NOT_SUPPORTED') {
+      return fail(name, 'jwt_alg_not_allowed', `alg ${d.alg} cannot be used with a JWKS`)
+    } else {
+      return fail(
+        name,
+        'jwt_jwks_unavailable',
+        `the JWKS could not be loaded (${code ?? (e as Error).name})`,
+      )
+    }
+  }
+  let last = 'no key'
+  for (const key of candidates) {
+    try {
+      await compactVerify(d.token, key, { algorithms: policy.algorithms })
+      const kid = typeof d.kid === 'string' ? d.kid : undefined
+      return withKeyId(
+        {
+          name,
+          ok: true,
+          reason: null,
+          detail: `${d.alg} signature verifies${kid ? ` with kid ${JSON.stringify(kid)}` : ''}`,
+        },
+        kid,
+      )
+    } catch (e) {
+      last = (e as { code?: string }).code ?? (e as Error).name
+    }
+  }
+  if (last === 'ERR_JWS_INVALID') return fail(name, 'jwt_malformed', 'the token is not a valid JWS')
+  if (last === 'ERR_JOSE_ALG_NOT_ALLOWED')
+    return fail(name, 'jwt_alg_not_allowed', `alg ${d.alg} is not allowed`)
+  return fail(
+    name,
+    'jwt_signature_invalid',
+    `the ${d.alg} signature does not verify with the JWKS key (${last})`,
+  )
+}
+
+/** exp/nbf (jose's boundaries: expired iff exp <= now - leeway), iss, aud, scopes. */
+function checkClaims(payload: Record<string, unknown>, policy: JwtPolicy, now: number): Check[] {
+  const checks: Check[] = []
+  const { exp, nbf, iat } = payload
+  const leeway = policy.leeway
+  const time = 'jwt_time'
+  const isTime = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v))
+  if (!isTime(exp) || !isTime(nbf) || !isTime(iat)) {
+    checks.push(
+      fail(time, 'jwt_malformed', 'exp, nbf and iat must be numbers (seconds since the epoch)'),
+    )
+  } else if (typeof exp === 'number' && exp <= now - leeway) {
+    checks.push(
+      fail(
+        time,
+        'jwt_expired',
+        `exp ${iso(exp)} is not after now ${iso(now)}${leeway ? ` minus ${leeway}s leeway` : ''}`,
+      ),
+    )
+  } else if (typeof nbf === 'number' && nbf > now + leeway) {
+    checks.push(
+      fail(
+        time,
+        'jwt_not_yet_valid',
+        `nbf ${iso(nbf)} is after now ${iso(now)}${leeway ? ` plus ${leeway}s leeway` : ''}`,
+      ),
+    )
+  } else {
+    checks.push({
+      name: time,
+      ok: true,
+      reason: null,
+      detail: typeof exp === 'number' ? `valid until ${iso(exp)}` : 'the token has no exp',
+    })
+  }
+
+  if (policy.issuer !== undefined) {
+    const want = ([] as string[]).concat(policy.issuer)
+    const iss = payload.iss
+    checks.push(
+      typeof iss === 'string' && want.includes(iss)
+        ? { name: 'jwt_issuer', ok: true, reason: null, detail: `iss ${JSON.stringify(iss)}` }
+        : fail(
+            'jwt_issuer',
+            'jwt_wrong_issuer',
+            `iss ${iss === undefined ? 'is missing' : `${short(iss)} is not`} ${want.map((w) => JSON.stringify(w)).join(' or ')}`,
+          ),
+    )
+  }
+
+  if (policy.audience !== undefined) {
+    // RFC 8725 §3.9: when an audience is configured, a token without aud is refused.
+    const want = ([] as string[]).concat(policy.audience)
+    const aud = payload.aud
+    const got =
+      typeof aud === 'string'
+        ? [aud]
+        : Array.isArray(aud)
+          ? aud.filter((a): a is string => typeof a === 'string')
+          : []
+    checks.push(
+      got.some((a) => want.includes(a))
+        ? {
+            name: 'jwt_audience',
+            ok: true,
+            reason: null,
+            detail: `aud includes ${want.find((w) => got.includes(w))}`,
+          }
+        : fail(
+            'jwt_audience',
+            'jwt_wrong_audience',
+            `aud ${aud === undefined ? 'is missing' : short(aud)}; expected ${want.map((w) => JSON.stringify(w)).join(' or ')}`,
+          ),
+    )
+  }
+
+  if (policy.scopes.length > 0) {
+    const granted = grantedScopes(payload)
+    const missing = policy.scopes.filter((s) => !granted.has(s))
+    checks.push(
+      missing.length === 0
+        ? {
+            name: 'jwt_scope',
+            ok: true,
+            reason: null,
+            detail: `scopes ${policy.scopes.join(' ')} granted`,
+          }
+        : fail(
+            'jwt_scope',
+            'jwt_insufficient_scope',
+            `missing scope ${missing.join(' ')} (granted: ${[...granted].join(' ') || 'none'})`,
+          ),
+    )
+  }
+  return checks
+}
+
+/** `scope` (RFC 8693: space-separated string) and `scp` (array, or string in some issuers). */
+function grantedScopes(payload: Record<string, unknown>): Set<string> {
+  const out = new Set<string>()
+  for (const v of [payload.scope, payload.scp]) {
+    if (typeof v === 'string') for (const s of v.split(' ')) s && out.add(s)
+    else if (Array.isArray(v)) for (const s of v) typeof s === 'string' && out.add(s)
+  }
+  return out
+}
+
+function algFitsKey(alg: string, jwk: JWK): boolean {
+  if (jwk.kty === 'RSA') return /^(RS|PS)\d+$/.test(alg)
+  if (jwk.kty === 'EC') return /^ES\d+$/.test(alg)
+  if (jwk.kty === 'OKP') return alg === 'EdDSA' || alg === 'Ed25519'
+  return false
+}
+
+function iso(seconds: number): string {
+  const d = new Date(seconds * 1000)
+  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString()
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v)
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s
+}
+
+function withKeyId(check: Check, id: string | undefined): Check {
+  if (id) check.key_id = id
+  return check
+}
+
+function fail(name: string, reason: ReasonCode, detail: string): Check {
+  return { name, ok: false, reason, detail }
+}
