@@ -10,6 +10,8 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } fr
 import type { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { getProvider } from '../providers/registry.js'
+import { secretProblem } from '../crypto/hmac-key.js'
+import { payloadTemplateProblem } from '../schemes/payload.js'
 import { authSchemas, endpointFields, topLevel } from './schema.js'
 import type { AuthPolicy, Config, Endpoint } from './types.js'
 
@@ -141,6 +143,20 @@ function checkPolicy(policy: AuthPolicy, path: Path, at: (p: Path, m: string) =>
   }
   if (policy.scheme === 'hmac' && /\{id\}/.test(policy.payload) && !policy.id) {
     throw at([...path, 'payload'], 'uses {id} but no id: { header } is configured')
+  }
+  if (policy.scheme === 'hmac' || policy.scheme === 'standard_webhooks') {
+    // A whsec_ secret that only decodes leniently would sign with other key bytes than the sender's.
+    const encoding = policy.scheme === 'hmac' ? policy.secret_encoding : 'whsec'
+    for (const list of ['secrets', 'retired'] as const) {
+      policy[list].forEach((s, i) => {
+        const problem = secretProblem(s.value, encoding)
+        if (problem) throw at([...path, list, i], problem)
+      })
+    }
+  }
+  if (policy.scheme === 'hmac') {
+    const problem = payloadTemplateProblem(policy.payload)
+    if (problem) throw at([...path, 'payload'], problem)
   }
 }
 

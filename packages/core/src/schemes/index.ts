@@ -7,6 +7,8 @@ import { bearer } from './bearer.js'
 import { apiKey } from './api-key.js'
 import { basic } from './basic.js'
 import { jwt } from './jwt.js'
+import { hmac } from './hmac.js'
+import { standardWebhooks } from './standard-webhooks.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds schemes of every policy type
 const registry = new Map<string, Scheme<any>>([
@@ -14,6 +16,8 @@ const registry = new Map<string, Scheme<any>>([
   [apiKey.name, apiKey],
   [basic.name, basic],
   [jwt.name, jwt],
+  [hmac.name, hmac],
+  [standardWebhooks.name, standardWebhooks],
 ])
 
 // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -88,6 +88,7 @@ export const REASONS = {
   timestamp_milliseconds: r(401, 'invalid_token', 'safe', 'The timestamp is in the wrong unit', 'Send seconds since the epoch, not milliseconds (or the reverse).'),
   timestamp_out_of_window: r(401, 'invalid_token', 'safe', 'The timestamp is outside the accepted window', "Sign with the current time and check the sender's clock."),
   replay_detected: r(401, 'invalid_token', 'safe', 'This message was already received', 'Send each message once, with a new id.'),
+  message_id_missing: r(400, 'invalid_request', 'safe', 'No message id was sent', 'Send the message id header the endpoint expects (e.g. webhook-id).', true),
   // What a gateway tells an outside caller in explain: safe
   invalid_credentials: r(401, 'invalid_token', 'safe', 'The credentials are not valid', 'Check the credential configured for this endpoint.'),
   // Not authentication at all

@@ -1,0 +1,333 @@
+/**
+ * HMAC signatures over a payload template (GitHub, Stripe, Slack, Shopify and most others).
+ * The verify path is locate → parse → check time → compute → compare in constant time; the
+ * policy is compiled once (keys decoded, template split, header names lowered) so the hot
+ * path decodes nothing but the signature.
+ * @module
+ */
+import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
+import type { Credential, HmacPolicy, TimestampPolicy } from '../config/types.js'
+import { decodeStrict, type Encoding } from '../crypto/encoding.js'
+import { hmacKey } from '../crypto/hmac-key.js'
+import { withHeader } from '../message/headers.js'
+import type { HttpRequest } from '../message/types.js'
+import { fingerprint } from '../redact/fingerprint.js'
+import type { ReasonCode } from '../verdict/reasons.js'
+import { currentCredential } from './credential.js'
+import { compilePayload, feedPayload, type PayloadValues, type Segment, usesPlaceholder } from './payload.js'
+import { formatSignatureHeader, parseSignatureHeader } from './signature-header.js'
+import type { Check, ReplayKey, Scheme, SignOptions, VerifyContext } from './types.js'
+
+const MAC_LENGTH = { sha1: 20, sha256: 32, sha512: 64 } as const
+/** Replay keys of requests without a timestamp are kept this long. */
+const NO_TIMESTAMP_TTL_MS = 24 * 3600 * 1000
+
+interface KeyEntry {
+  key: KeyObject
+  credential: Credential
+  /** `secret "2026-11"` or `secret #2`: names the key in details, never its value. */
+  label: string
+}
+
+/** An HMAC policy prepared for the hot path. */
+export interface CompiledHmac {
+  policy: HmacPolicy
+  /** Lower-cased header names. */
+  signatureHeader: string
+  timestampHeader: string | undefined
+  idHeader: string | undefined
+  segments: Segment[]
+  /** Where the timestamp comes from, or undefined when the request carries none. */
+  timestampFrom: 'header' | 'signature' | undefined
+  macLength: number
+  current: KeyEntry[]
+  retired: KeyEntry[]
+  /** Tried when the signature header is absent but this one's is present (svix-* names). */
+  fallback?: CompiledHmac
+}
+
+const compiled = new WeakMap<HmacPolicy, CompiledHmac>()
+
+/** The compiled form of `policy`, cached for as long as the policy object lives. */
+export function compileHmac(policy: HmacPolicy): CompiledHmac {
+  let c = compiled.get(policy)
+  if (c === undefined) {
+    c = compile(policy)
+    compiled.set(policy, c)
+  }
+  return c
+}
+
+function compile(policy: HmacPolicy): CompiledHmac {
+  const segments = compilePayload(policy.payload)
+  const keys = (list: readonly Credential[], field: string): KeyEntry[] =>
+    list.map((credential, i) => ({
+      key: hmacKey(credential.value, policy.secret_encoding, `${field}[${i}]`),
+      credential,
+      label: credential.id !== undefined ? `secret "${credential.id}"` : `secret #${i + 1}`,
+    }))
+  const tsKey = policy.format.kind === 'pairs' ? policy.format.timestamp_key : undefined
+  const timestampFrom =
+    policy.timestamp?.header !== undefined ? 'header' : tsKey !== undefined ? 'signature' : undefined
+  return {
+    policy,
+    signatureHeader: policy.header.toLowerCase(),
+    timestampHeader: policy.timestamp?.header?.toLowerCase(),
+    idHeader: policy.id?.header.toLowerCase(),
+    segments,
+    timestampFrom,
+    macLength: MAC_LENGTH[policy.algorithm],
+    current: keys(policy.secrets, 'secrets'),
+    retired: keys(policy.retired, 'retired'),
+  }
+}
+
+export const hmac: Scheme<HmacPolicy> = {
+  name: 'hmac',
+  verify: (req, policy, ctx) => verifyHmac(req, compileHmac(policy), ctx),
+  sign: (req, policy, options) => signHmac(req, compileHmac(policy), options),
+  challenge: (policy) => ({ scheme: 'HMAC', params: { realm: 'hookwarden', header: policy.header } }),
+  replayKey: (req, policy) => hmacReplayKey(req, compileHmac(policy)),
+}
+
+function fail(name: string, reason: ReasonCode, detail: string): Check {
+  return { name, ok: false, reason, detail }
+}
+
+interface Located {
+  signature: string | undefined
+  signatureCount: number
+  timestamp: string | undefined
+  id: string | undefined
+}
+
+/** One pass over the headers for the (up to) three this policy reads. */
+function locate(req: HttpRequest, c: CompiledHmac): Located {
+  let signature: string | undefined
+  let signatureCount = 0
+  let timestamp: string | undefined
+  let id: string | undefined
+  const sigLen = c.signatureHeader.length
+  const tsLen = c.timestampHeader?.length ?? -1
+  const idLen = c.idHeader?.length ?? -1
+  const headers = req.headers
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!
+    const len = h[0].length
+    // Compare lengths first: most headers are skipped without lower-casing their name.
+    if (len !== sigLen && len !== tsLen && len !== idLen) continue
+    const name = h[0].toLowerCase()
+    if (name === c.signatureHeader) {
+      if (signatureCount++ === 0) signature = h[1]
+    } else if (name === c.timestampHeader) {
+      timestamp ??= h[1]
+    } else if (name === c.idHeader) {
+      id ??= h[1]
+    }
+  }
+  return { signature, signatureCount, timestamp, id }
+}
+
+/** Verifies a request against a compiled policy. Returns the checks in order; never throws. */
+export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext): Check[] {
+  const found = locate(req, c)
+  if (found.signature === undefined) {
+    if (c.fallback !== undefined && locate(req, c.fallback).signature !== undefined) return verifyHmac(req, c.fallback, ctx)
+    return [fail('signature', 'signature_missing', `no ${c.policy.header} header`)]
+  }
+  if (found.signatureCount > 1) {
+    return [fail('signature', 'signature_header_malformed', `${c.policy.header} was sent ${found.signatureCount} times`)]
+  }
+  const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
+  if ('error' in parsed) return [fail('signature', 'signature_header_malformed', `${c.policy.header} ${parsed.error}`)]
+
+  if (c.idHeader !== undefined && found.id === undefined) {
+    return [fail('message_id', 'message_id_missing', `no ${c.policy.id!.header} header`)]
+  }
+  const timestamp = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
+  const checks: Check[] = []
+  if (c.policy.timestamp !== undefined) {
+    const t = checkTimestamp(timestamp, c.policy.timestamp, ctx.now, timestampSource(c))
+    checks.push(t)
+    if (!t.ok) return checks
+  } else if (timestamp === undefined && usesPlaceholder(c.segments, 'timestamp')) {
+    checks.push(fail('timestamp', 'timestamp_missing', `no ${timestampSource(c)}`))
+    return checks
+  }
+
+  const values: PayloadValues = { timestamp, id: found.id }
+  checks.push(matchSignatures(req, c, parsed.signatures, values, ctx.now))
+  return checks
+}
+
+function timestampSource(c: CompiledHmac): string {
+  if (c.timestampFrom === 'header') return `${c.policy.timestamp!.header} header`
+  const key = c.policy.format.kind === 'pairs' ? c.policy.format.timestamp_key : undefined
+  return `${key ?? 'timestamp'}= in the ${c.policy.header} header`
+}
+
+const INTEGER = /^\d{1,16}$/
+
+/** The timestamp check: present, an integer, in the configured unit, inside the window. */
+export function checkTimestamp(raw: string | undefined, tp: TimestampPolicy, now: number, source: string): Check {
+  if (raw === undefined) return fail('timestamp', 'timestamp_missing', `no ${source}`)
+  if (!INTEGER.test(raw)) {
+    const shown = raw.length > 24 ? `${raw.slice(0, 24)}…` : raw
+    return fail('timestamp', 'timestamp_malformed', `${source} is ${JSON.stringify(shown)}, not integer ${tp.unit} since the epoch`)
+  }
+  const value = Number(raw)
+  const seconds = tp.unit === 'seconds' ? value : value / 1000
+  const age = now - seconds
+  if (age <= tp.tolerance && age >= -tp.tolerance) {
+    return { name: 'timestamp', ok: true, reason: null, detail: `inside the ${tp.tolerance} s window` }
+  }
+  // A value about 1000× (or 1/1000 of) now is the other unit, not a clock problem.
+  const ratio = seconds / now
+  if (tp.unit === 'seconds' && ratio > 500 && ratio < 2000) {
+    return fail('timestamp', 'timestamp_milliseconds', `${source} is ${raw}: milliseconds where seconds are expected`)
+  }
+  if (tp.unit === 'milliseconds' && ratio > 1 / 2000 && ratio < 1 / 500) {
+    return fail('timestamp', 'timestamp_milliseconds', `${source} is ${raw}: seconds where milliseconds are expected`)
+  }
+  const off = Math.round(Math.abs(age))
+  const direction = age > 0 ? 'in the past' : 'in the future'
+  return fail('timestamp', 'timestamp_out_of_window', `the timestamp is ${off} s ${direction} (tolerance ${tp.tolerance} s)`)
+}
+
+function computeMac(req: HttpRequest, c: CompiledHmac, key: KeyObject, values: PayloadValues): Buffer {
+  const h = createHmac(c.policy.algorithm, key)
+  feedPayload(h, c.segments, req, values)
+  return h.digest()
+}
+
+/**
+ * Decodes a received signature for comparison. Only its canonical length is accepted; the
+ * exact text is checked once a signature matched (see `isCanonical`).
+ */
+function decodeForCompare(text: string, encoding: Encoding, macLength: number): Buffer | null {
+  if (encoding === 'hex' && text.length !== macLength * 2) return null
+  const bytes = Buffer.from(text, encoding)
+  return bytes.length === macLength ? bytes : null
+}
+
+/** Whether `text` is the canonical encoding of `mac` (`QR==` decodes to `QQ==`'s byte but is not). */
+function isCanonical(text: string, mac: Buffer, encoding: Encoding): boolean {
+  switch (encoding) {
+    case 'hex':
+      return mac.toString('hex') === text.toLowerCase()
+    case 'base64':
+      return mac.toString('base64') === text
+    case 'base64url':
+      return mac.toString('base64url') === text.replace(/=+$/, '')
+  }
+}
+
+/** The index of the signature that equals `mac`, or -1. Each compare is constant time. */
+function findMatch(decoded: readonly (Buffer | null)[], mac: Buffer): number {
+  for (let i = 0; i < decoded.length; i++) {
+    const d = decoded[i]
+    if (d !== null && d !== undefined && timingSafeEqual(d, mac)) return i
+  }
+  return -1
+}
+
+function expired(credential: Credential, now: number): boolean {
+  return credential.not_after !== undefined && now > credential.not_after
+}
+
+function matchSignatures(
+  req: HttpRequest,
+  c: CompiledHmac,
+  signatures: readonly string[],
+  values: PayloadValues,
+  now: number,
+): Check {
+  const encoding = c.policy.encoding
+  const decoded = signatures.map((s) => decodeForCompare(s, encoding, c.macLength))
+  let revoked: KeyEntry | undefined
+  for (const entry of c.current) {
+    const mac = computeMac(req, c, entry.key, values)
+    const i = findMatch(decoded, mac)
+    if (i === -1) continue
+    if (!isCanonical(signatures[i]!, mac, encoding)) {
+      return fail('signature', 'signature_header_malformed', `signature ${i + 1} is not canonical ${encoding}`)
+    }
+    // A match with an expired secret only counts when no valid secret matches.
+    if (expired(entry.credential, now)) {
+      revoked ??= entry
+      continue
+    }
+    const ok: Check = { name: 'signature', ok: true, reason: null, detail: `matches ${entry.label}` }
+    if (entry.credential.id !== undefined) ok.key_id = entry.credential.id
+    return ok
+  }
+  if (revoked !== undefined) {
+    const at = new Date(revoked.credential.not_after! * 1000).toISOString()
+    return fail('signature', 'credential_revoked', `the signature matches ${revoked.label}, which expired at ${at}`)
+  }
+  // Retired secrets are tried only after every current one failed: they cost time on a miss only.
+  for (const entry of c.retired) {
+    if (findMatch(decoded, computeMac(req, c, entry.key, values)) !== -1) {
+      return fail('signature', 'signature_previous_secret', `the signature matches retired ${entry.label}`)
+    }
+  }
+  const bad = signatures.findIndex((s) => decodeStrict(s, encoding) === null)
+  if (bad !== -1) {
+    return fail('signature', 'signature_header_malformed', `signature ${bad + 1} (${fingerprint(signatures[bad]!)}) is not valid ${encoding}`)
+  }
+  const n = signatures.length
+  return fail(
+    'signature',
+    'signature_mismatch',
+    `${n === 1 ? 'the signature' : `none of the ${n} signatures`} (${c.policy.algorithm}, ${encoding}) matches ${c.current.length === 1 ? 'the configured secret' : `any of the ${c.current.length} configured secrets`}`,
+  )
+}
+
+/** The replay key of an accepted request: its id, else the matched signature's bytes + timestamp. */
+export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | null {
+  const found = locate(req, c)
+  if (found.signature === undefined && c.fallback !== undefined) return hmacReplayKey(req, c.fallback)
+  const tolerance = c.policy.timestamp?.tolerance
+  const ttlMs = tolerance !== undefined ? Math.max(2 * tolerance, 1) * 1000 + 60_000 : NO_TIMESTAMP_TTL_MS
+  if (c.idHeader !== undefined) return found.id !== undefined ? { key: `id:${found.id}`, ttlMs } : null
+  if (found.signature === undefined) return null
+  const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
+  if ('error' in parsed) return null
+  const timestamp = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
+  const values: PayloadValues = { timestamp, id: found.id }
+  const decoded = parsed.signatures.map((s) => decodeForCompare(s, c.policy.encoding, c.macLength))
+  for (const entry of c.current) {
+    const mac = computeMac(req, c, entry.key, values)
+    // The bytes, never the text: two encodings of one signature are one message.
+    if (findMatch(decoded, mac) !== -1) return { key: `sig:${mac.toString('hex')}:${timestamp ?? ''}`, ttlMs }
+  }
+  return null
+}
+
+/** Signs `req` so that verifyHmac accepts it: sets the timestamp, id and signature headers. */
+export function signHmac(req: HttpRequest, c: CompiledHmac, options: SignOptions): HttpRequest {
+  const p = c.policy
+  const credential = currentCredential(p.secrets, options.now, options.keyId)
+  if (credential === undefined) {
+    throw new RangeError(`hmac: no secret ${options.keyId !== undefined ? `with id "${options.keyId}"` : 'to sign with'}`)
+  }
+  const entry = c.current[p.secrets.indexOf(credential)]!
+  let headers = req.headers
+  let timestamp: string | undefined
+  if (c.timestampFrom !== undefined || usesPlaceholder(c.segments, 'timestamp')) {
+    const unit = p.timestamp?.unit ?? 'seconds'
+    timestamp = String(Math.floor(unit === 'seconds' ? options.now : options.now * 1000))
+    if (c.timestampFrom === 'header') headers = withHeader(headers, p.timestamp!.header!, timestamp)
+  }
+  let id: string | undefined
+  if (p.id !== undefined) {
+    id = options.messageId ?? `msg_${randomBytes(12).toString('hex')}`
+    headers = withHeader(headers, p.id.header, id)
+  }
+  const signed: HttpRequest = { ...req, headers }
+  const mac = computeMac(signed, c, entry.key, { timestamp, id })
+  const text = mac.toString(p.encoding)
+  const tsInHeader = c.timestampFrom === 'signature' ? timestamp : undefined
+  signed.headers = withHeader(headers, p.header, formatSignatureHeader(text, p.format, p.prefix, tsInHeader))
+  return signed
+}

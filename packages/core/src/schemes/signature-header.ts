@@ -1,0 +1,141 @@
+/**
+ * Reads and writes a signature header by its format: `single` (`sha256=<hex>`), `list`
+ * (`v1,AAA v1,BBB`, other versions such as `v1a` ignored) or `pairs` (`t=123,v1=abc,v1=def`).
+ * Parsing only splits text; decoding and comparing are the scheme's.
+ * @module
+ */
+import type { SignatureFormat } from '../config/types.js'
+
+/** More signatures than this in one header is refused as malformed (each costs a compare). */
+export const MAX_SIGNATURES = 16
+/** A longer signature header is refused before it is split. */
+export const MAX_HEADER_LENGTH = 8192
+
+export interface ParsedSignatures {
+  /** The signature texts, prefix and version removed, in header order. */
+  signatures: string[]
+  /** The timestamp carried inside the header (`pairs` with `timestamp_key`), as sent. */
+  timestamp?: string
+}
+
+/** A parse failure: what is wrong, in words (never the signature itself). */
+export interface SignatureHeaderError {
+  error: string
+}
+
+export function parseSignatureHeader(
+  value: string,
+  format: SignatureFormat,
+  prefix: string | undefined,
+): ParsedSignatures | SignatureHeaderError {
+  if (value.length > MAX_HEADER_LENGTH) return { error: `is ${value.length} characters long (at most ${MAX_HEADER_LENGTH})` }
+  switch (format.kind) {
+    case 'single': {
+      const sig = stripPrefix(value.trim(), prefix)
+      if (sig === null) return { error: `does not start with "${prefix}"` }
+      if (sig === '') return { error: 'holds no signature' }
+      return { signatures: [sig] }
+    }
+    case 'list':
+      return parseList(value, format, prefix)
+    case 'pairs':
+      return parsePairs(value, format, prefix)
+  }
+}
+
+function stripPrefix(sig: string, prefix: string | undefined): string | null {
+  if (!prefix) return sig
+  return sig.startsWith(prefix) ? sig.slice(prefix.length) : null
+}
+
+function parseList(
+  value: string,
+  format: Extract<SignatureFormat, { kind: 'list' }>,
+  prefix: string | undefined,
+): ParsedSignatures | SignatureHeaderError {
+  const tokens = value.split(format.separator)
+  const signatures: string[] = []
+  const otherVersions = new Set<string>()
+  let count = 0
+  for (const raw of tokens) {
+    const token = raw.trim()
+    if (token === '') continue
+    if (++count > MAX_SIGNATURES) return { error: `holds more than ${MAX_SIGNATURES} signatures` }
+    let sig = token
+    if (format.version !== undefined) {
+      const comma = token.indexOf(',')
+      const version = comma === -1 ? '' : token.slice(0, comma)
+      if (version !== format.version) {
+        // Another scheme's signature (v1a = Ed25519): not ours to check, as in the reference library.
+        otherVersions.add(comma === -1 ? '(none)' : version.slice(0, 16))
+        continue
+      }
+      sig = token.slice(comma + 1)
+    }
+    const stripped = stripPrefix(sig, prefix)
+    if (stripped === null) return { error: `has a signature that does not start with "${prefix}"` }
+    if (stripped === '') return { error: 'has an empty signature' }
+    signatures.push(stripped)
+  }
+  if (signatures.length === 0) {
+    if (format.version !== undefined) {
+      const found = otherVersions.size > 0 ? ` (found: ${[...otherVersions].join(', ')})` : ''
+      return { error: `holds no "${format.version},<signature>" entry${found}` }
+    }
+    return { error: 'holds no signature' }
+  }
+  return { signatures }
+}
+
+function parsePairs(
+  value: string,
+  format: Extract<SignatureFormat, { kind: 'pairs' }>,
+  prefix: string | undefined,
+): ParsedSignatures | SignatureHeaderError {
+  const signatures: string[] = []
+  let timestamp: string | undefined
+  let count = 0
+  for (const raw of value.split(format.pair_separator)) {
+    const pair = raw.trim()
+    if (pair === '') continue
+    if (++count > MAX_SIGNATURES + 8) return { error: `holds more than ${MAX_SIGNATURES + 8} key=value pairs` }
+    const eq = pair.indexOf('=')
+    if (eq <= 0) return { error: `has entry ${count}, which is not key=value` }
+    const key = pair.slice(0, eq).trim()
+    const val = pair.slice(eq + 1).trim()
+    if (key === format.timestamp_key) {
+      if (timestamp !== undefined) return { error: `holds ${key}= twice` }
+      timestamp = val
+    } else if (key === format.signature_key) {
+      if (signatures.length === MAX_SIGNATURES) return { error: `holds more than ${MAX_SIGNATURES} signatures` }
+      const stripped = stripPrefix(val, prefix)
+      if (stripped === null) return { error: `has a ${key}= value that does not start with "${prefix}"` }
+      if (stripped === '') return { error: `has an empty ${key}= value` }
+      signatures.push(stripped)
+    }
+    // Other keys (Stripe's v0=) are not ours to check.
+  }
+  if (signatures.length === 0) return { error: `holds no ${format.signature_key}= signature` }
+  return timestamp === undefined ? { signatures } : { signatures, timestamp }
+}
+
+/** The header value that carries `signature` (already encoded) in `format`. */
+export function formatSignatureHeader(
+  signature: string,
+  format: SignatureFormat,
+  prefix: string | undefined,
+  timestamp: string | undefined,
+): string {
+  const sig = `${prefix ?? ''}${signature}`
+  switch (format.kind) {
+    case 'single':
+      return sig
+    case 'list':
+      return format.version !== undefined ? `${format.version},${sig}` : sig
+    case 'pairs': {
+      const parts = [`${format.signature_key}=${sig}`]
+      if (format.timestamp_key !== undefined && timestamp !== undefined) parts.unshift(`${format.timestamp_key}=${timestamp}`)
+      return parts.join(format.pair_separator)
+    }
+  }
+}
