@@ -30,7 +30,17 @@ import { credentialShapeDefect, currentCredential } from './credential.js'
 import type { Check, Scheme, VerifyContext } from './types.js'
 
 const HS_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
-const HS_LENGTH: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 }
+/** Signature bytes of the fixed-length algorithms (RSA depends on the modulus). */
+const SIG_BYTES: Record<string, number> = {
+  HS256: 32,
+  HS384: 48,
+  HS512: 64,
+  ES256: 64,
+  ES384: 96,
+  ES512: 132,
+  EdDSA: 64,
+  Ed25519: 64,
+}
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
 
@@ -265,9 +275,11 @@ function checkAlgorithm(d: Decoded, policy: JwtPolicy): Check {
 function verifyHmac(d: Decoded, prepared: Prepared, now: number): Check {
   const name = 'jwt_signature'
   const lastDot = d.token.lastIndexOf('.')
+  const cut = truncated(d)
+  if (cut) return cut
   const signature = decodeStrict(d.token.slice(lastDot + 1), 'base64url')
   if (!signature) return fail(name, 'jwt_malformed', 'the signature is not canonical base64url')
-  const want = HS_LENGTH[d.alg]!
+  const want = SIG_BYTES[d.alg]!
   if (signature.length !== want)
     return fail(
       name,
@@ -314,6 +326,8 @@ async function verifyPublic(d: Decoded, prepared: Prepared, policy: JwtPolicy): 
   const name = 'jwt_signature'
   if (!prepared.keySet)
     return fail(name, 'jwt_signature_invalid', 'no JWKS is configured for public-key algorithms')
+  const cut = truncated(d)
+  if (cut) return cut
   const header = d.header as JWSHeaderParameters
   let candidates: CryptoKey[]
   try {
@@ -366,6 +380,25 @@ async function verifyPublic(d: Decoded, prepared: Prepared, policy: JwtPolicy): 
     name,
     'jwt_signature_invalid',
     `the ${d.alg} signature does not verify with the JWKS key (${last})`,
+  )
+}
+
+/**
+ * A signature shorter than its algorithm makes: the token was cut short in a copy and paste
+ * or a length-limited field. An empty signature is no signature (jwt_signature_invalid).
+ */
+function truncated(d: Decoded): Check | null {
+  const chars = d.token.length - d.token.lastIndexOf('.') - 1
+  if (chars === 0)
+    return fail('jwt_signature', 'jwt_signature_invalid', 'the signature part is empty')
+  const bytes = SIG_BYTES[d.alg]
+  if (bytes === undefined) return null
+  const want = Math.ceil((bytes * 4) / 3)
+  if (chars >= want) return null
+  return fail(
+    'jwt_signature',
+    'credential_truncated',
+    `the signature has ${chars} characters; ${d.alg} makes ${want}: the token was cut short`,
   )
 }
 
