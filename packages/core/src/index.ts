@@ -32,8 +32,3 @@ export { standardWebhooks, standardWebhooksHmacPolicy } from './schemes/standard
 export { compilePayload, payloadBytes, payloadTemplateProblem, signedUrl, type Segment, type PayloadValues } from './schemes/payload.js'
 export { parseSignatureHeader, formatSignatureHeader, MAX_SIGNATURES, type ParsedSignatures } from './schemes/signature-header.js'
 export { decodeSecret, secretProblem, hmacKey } from './crypto/hmac-key.js'
-export { detectOrigin, readSignals, FINGERPRINTS, ORIGIN_PRODUCTS } from './diagnose/origin.js'
-export { classifyResponse, responseClass, type ClassifyContext } from './diagnose/response-class.js'
-export { credentialStrippingHints, credentialHeaders, redactValue, type StrippingHint } from './diagnose/stripping.js'
-export type { Fingerprint as OriginFingerprint, Signals as OriginSignals } from './diagnose/products/types.js'
-export type { Origin, OriginLayer, ResponseClass, ResponseSummary } from './diagnose/types.js'
