@@ -1,0 +1,99 @@
+/**
+ * The JSON the dashboard API answers for an attempt and an endpoint (typed once here; the web
+ * app mirrors it). Records are already redacted; endpoints are shown without a secret.
+ * @module
+ */
+import { type Endpoint, fingerprint } from '@hookwarden/core'
+import type { AttemptRecord } from './storage/types.js'
+
+export type ApiAttempt = Omit<AttemptRecord, 'body'> & {
+  has_body: boolean
+  body_base64?: string | null
+}
+
+/** One attempt: `full` includes the diagnosis and the stored body (base64). */
+export function apiAttempt(r: AttemptRecord, full: boolean): ApiAttempt {
+  const { body, ...rest } = r
+  const out: ApiAttempt = { ...rest, has_body: body !== null && body !== undefined }
+  if (full) out.body_base64 = body ? Buffer.from(body).toString('base64') : null
+  else delete (out as Partial<ApiAttempt>).diagnosis
+  return out
+}
+
+export interface ApiCredential {
+  id: string | null
+  fingerprint: string
+  not_after: number | null
+  retired: boolean
+}
+
+export interface ApiEndpoint {
+  name: string
+  path: string | null
+  scheme: string
+  provider: string | null
+  environment: string | null
+  tenant: string | null
+  /** Upstream origin and path only (userinfo and query dropped). */
+  forward: string | null
+  explain: string
+  enforce: boolean
+  store_body: boolean
+  strip_credentials: boolean
+  credentials: ApiCredential[]
+  health_path: string
+}
+
+function safeUrl(url: string | undefined): string | null {
+  if (!url) return null
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}${u.pathname}`
+  } catch {
+    return null
+  }
+}
+
+function credentialsOf(endpoint: Endpoint): ApiCredential[] {
+  const auth = endpoint.auth as unknown as Record<string, unknown>
+  const out: ApiCredential[] = []
+  const add = (items: unknown, retired: boolean) => {
+    if (!Array.isArray(items)) return
+    for (const c of items as {
+      value?: string
+      password?: string
+      id?: string
+      not_after?: number
+    }[]) {
+      const secret = c.value ?? c.password
+      if (typeof secret !== 'string') continue
+      out.push({
+        id: c.id ?? null,
+        fingerprint: fingerprint(secret),
+        not_after: c.not_after ?? null,
+        retired,
+      })
+    }
+  }
+  for (const list of ['tokens', 'keys', 'secrets', 'users']) add(auth[list], false)
+  add(auth.retired, true)
+  return out
+}
+
+export function apiEndpoint(e: Endpoint): ApiEndpoint {
+  return {
+    name: e.name,
+    path: e.path ?? null,
+    scheme: e.auth.scheme,
+    provider: e.provider ?? null,
+    environment: e.environment ?? null,
+    tenant: e.tenant ?? null,
+    forward: safeUrl(e.forward),
+    explain: e.explain,
+    enforce: e.enforce,
+    store_body: e.store_body,
+    strip_credentials: e.strip_credentials,
+    credentials: credentialsOf(e),
+    health_path: `/health/auth/${encodeURIComponent(e.name)}`,
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Assembles the Fastify app from small plugins, each a plain function over (app, context):
+ * raw body, metrics, health, inspect, admin API, diagnose, events, endpoints and dashboard.
+ * No plugin knows another's internals; the pipeline knows the order of the stages.
+ * @module
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { captureRequest, headersFromRaw } from './capture.js'
+import { type GatewayContext, sendAnswer } from './context.js'
+import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
+import { handleAttempt } from './pipeline/handle-attempt.js'
+import { apiPlugin } from './plugins/api.js'
+import { dashboardPlugin } from './plugins/dashboard.js'
+import { diagnosePlugin } from './plugins/diagnose.js'
+import { endpointsPlugin, pathOf } from './plugins/endpoints.js'
+import { eventsPlugin } from './plugins/events.js'
+import { healthPlugin } from './plugins/health.js'
+import { inspectPlugin } from './plugins/inspect.js'
+import { metricsPlugin } from './plugins/metrics.js'
+import { rawBodyPlugin } from './plugins/raw-body.js'
+import { requestIdFor } from './request-id.js'
+
+export function buildApp(ctx: GatewayContext): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    // One line per attempt is written by the pipeline; Fastify's own lines would carry URLs.
+    disableRequestLogging: true,
+    bodyLimit: ctx.limits.bodyLimit,
+    requestTimeout: ctx.limits.requestTimeoutMs,
+    requestIdHeader: false,
+    genReqId: (raw) => requestIdFor(headersFromRaw(raw.rawHeaders)),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    maxParamLength: 200,
+    // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
+  }) as unknown as FastifyInstance
+  app.server.headersTimeout = ctx.limits.headersTimeoutMs
+
+  // X-Request-Id on every answer, errors and 404s included.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Request-Id', req.id)
+  })
+  rawBodyPlugin(app, ctx)
+  metricsPlugin(app, ctx)
+  healthPlugin(app, ctx)
+  inspectPlugin(app, ctx)
+  apiPlugin(app, ctx)
+  diagnosePlugin(app, ctx)
+  eventsPlugin(app, ctx)
+  const dashboard = dashboardPlugin(app, ctx)
+  const byPath = endpointsPlugin(app, ctx, dashboard)
+
+  app.setErrorHandler(async (error: FastifyError, req, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // An oversized attempt at an endpoint is still an attempt: recorded, answered 413.
+      const route = req.routeOptions.url
+      const name = (req.params as { endpoint?: string } | undefined)?.endpoint
+      const endpoint =
+        route === '/health/auth/:endpoint'
+          ? ctx.config.endpoints.find((e) => e.name === name)
+          : route === '/*' || route === '/'
+            ? byPath.get(pathOf(req))
+            : undefined
+      const declared = Number(req.headers['content-length'])
+      if (endpoint) {
+        const kind = route === '/health/auth/:endpoint' ? 'health' : 'endpoint'
+        const answer = await handleAttempt(
+          {
+            kind,
+            endpoint,
+            request: captureRequest(req),
+            requestId: req.id,
+            source: req.ip,
+            tooLarge: { declaredSize: Number.isFinite(declared) ? declared : null },
+          },
+          ctx,
+        )
+        return sendAnswer(reply, answer)
+      }
+      return sendAnswer(
+        reply,
+        reasonAnswer('payload_too_large', { request_id: req.id }, [['Connection', 'close']]),
+      )
+    }
+    const status = error.statusCode ?? 500
+    if (status < 500) {
+      return sendAnswer(
+        reply,
+        problemAnswer({
+          ...gatewayProblem('bad_request', {
+            request_id: req.id,
+            detail: error.code ?? 'bad request',
+          }),
+          status,
+        }),
+      )
+    }
+    ctx.logger.error({ err: error, request_id: req.id }, 'unhandled error')
+    return sendAnswer(
+      reply,
+      problemAnswer(gatewayProblem('internal_error', { request_id: req.id })),
+    )
+  })
+  app.setNotFoundHandler(async (req, reply) =>
+    sendAnswer(reply, reasonAnswer('route_not_found', { request_id: req.id })),
+  )
+  return app
+}

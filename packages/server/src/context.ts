@@ -1,0 +1,49 @@
+/**
+ * What every plugin is given: the pipeline's dependencies plus the admin token and the
+ * dashboard's directory. Built once by createGateway(); no plugin builds its own.
+ * @module
+ */
+import type { FastifyReply } from 'fastify'
+import type { Answer } from './pipeline/answer.js'
+import type { PipelineDeps } from './pipeline/handle-attempt.js'
+
+export interface GatewayLimits {
+  /** Largest request body read, in bytes (default 1 MiB); larger → 413, recorded. */
+  bodyLimit: number
+  /** Node's headersTimeout in ms (default 10 s): slow headers are cut off. */
+  headersTimeoutMs: number
+  /** Whole-request timeout in ms (default 30 s; Fastify's default 0 means none). */
+  requestTimeoutMs: number
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  bodyLimit: 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+}
+
+export interface GatewayContext extends PipelineDeps {
+  adminToken: string
+  /** Directory of the built dashboard (packages/web/dist), or null for the placeholder page. */
+  webDist: string | null
+  limits: GatewayLimits
+}
+
+/** Copies an Answer onto the reply. */
+export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+  reply.code(answer.status)
+  for (const [n, v] of answer.headers) {
+    const lower = n.toLowerCase()
+    if (lower === 'content-length' || lower === 'x-request-id') continue
+    // Several values of one header (Set-Cookie from an upstream) are kept, in order.
+    const prev = reply.getHeader(n)
+    if (prev !== undefined && lower !== 'content-type' && lower !== 'connection') {
+      reply.header(n, [...(Array.isArray(prev) ? prev : [String(prev)]), v])
+    } else reply.header(n, v)
+  }
+  const body = answer.body
+  if (body instanceof Uint8Array)
+    return reply.send(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+  // A Buffer, so Fastify sends the Content-Type exactly as set (no charset appended).
+  return reply.send(Buffer.from(JSON.stringify(body), 'utf8'))
+}

@@ -1,0 +1,126 @@
+/**
+ * createGateway(options): the gateway as a value — a Fastify app over a store, a nonce store,
+ * a rate limiter and a forwarder — that tests and `start()` listen with and close.
+ * @module
+ */
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import {
+  type Config,
+  ConfigError,
+  getScheme,
+  MemoryNonceStore,
+  type NonceStore,
+} from '@hookwarden/core'
+import type { DestinationStream, Logger } from 'pino'
+import { buildApp } from './app.js'
+import { DEFAULT_LIMITS, type GatewayContext, type GatewayLimits } from './context.js'
+import { AttemptEvents } from './events.js'
+import { createLogger } from './logging.js'
+import { createMetrics, type GatewayMetrics } from './metrics.js'
+import { DiagnosisQueue } from './pipeline/diagnosis-queue.js'
+import { type ForwardOptions, Forwarder } from './pipeline/forward.js'
+import {
+  MemoryRateLimiter,
+  type RateLimiter,
+  type RateLimitOptions,
+} from './pipeline/rate-limit.js'
+import { MemoryAttemptStore } from './storage/memory.js'
+import type { AttemptStore } from './storage/types.js'
+
+export interface GatewayOptions {
+  config: Config
+  adminToken: string
+  /** Default: an in-memory store (not durable). */
+  store?: AttemptStore
+  /** Default: MemoryNonceStore. */
+  nonceStore?: NonceStore & { close?(): Promise<void> | void }
+  /** Default: in memory, with `rateLimit`. */
+  rateLimiter?: RateLimiter
+  rateLimit?: Partial<RateLimitOptions>
+  limits?: Partial<GatewayLimits>
+  forward?: Partial<ForwardOptions>
+  /** Rejected attempts waiting for diagnosis before new ones are shed (default 256). */
+  diagnosisQueueSize?: number
+  logger?: Logger
+  /** Where the default logger writes (tests capture it). */
+  logDestination?: DestinationStream
+  /** Built dashboard directory; default packages/web/dist beside this package; null: none. */
+  webDist?: string | null
+  /** Unix milliseconds (tests fix the clock). */
+  clock?: () => number
+  metrics?: GatewayMetrics
+}
+
+export interface Gateway {
+  app: FastifyInstance
+  context: GatewayContext
+  /** Listens and resolves the base URL (`http://127.0.0.1:PORT`). */
+  listen(port?: number, host?: string): Promise<string>
+  /** Stops accepting, finishes in-flight attempts and queued diagnoses, flushes the store. */
+  close(): Promise<void>
+}
+
+export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
+
+/** Refuses a config the gateway cannot serve: an endpoint whose scheme is not registered. */
+export function checkServable(config: Config): void {
+  config.endpoints.forEach((e, i) => {
+    if (!getScheme(e.auth.scheme)) {
+      throw new ConfigError(
+        `endpoints[${i}].auth.scheme "${e.auth.scheme}" is not available in this build`,
+        { ...(config.file ? { file: config.file } : {}), field: `endpoints[${i}].auth.scheme` },
+      )
+    }
+  })
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  checkServable(options.config)
+  const store = options.store ?? new MemoryAttemptStore()
+  await store.migrate()
+  const metrics = options.metrics ?? createMetrics()
+  const diagnosis = new DiagnosisQueue(options.diagnosisQueueSize ?? 256)
+  diagnosis.onDepth = (d) => metrics.diagnosisQueue.set(d)
+  const context: GatewayContext = {
+    config: options.config,
+    store,
+    nonceStore: options.nonceStore ?? new MemoryNonceStore(),
+    rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(options.rateLimit),
+    forwarder: new Forwarder(options.forward),
+    diagnosis,
+    metrics,
+    logger:
+      options.logger ??
+      createLogger(options.logDestination ? { destination: options.logDestination } : {}),
+    events: new AttemptEvents(),
+    clock: options.clock ?? Date.now,
+    adminToken: options.adminToken,
+    webDist: options.webDist === undefined ? DEFAULT_WEB_DIST : options.webDist,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  }
+  const app = buildApp(context)
+  await app.ready()
+  let closed: Promise<void> | null = null
+  return {
+    app,
+    context,
+    async listen(port = 0, host = '127.0.0.1') {
+      await app.listen({ port, host })
+      const address = app.server.address()
+      const actual = typeof address === 'object' && address ? address.port : port
+      return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`
+    },
+    close() {
+      closed ??= (async () => {
+        await app.close()
+        await diagnosis.drain(5000)
+        await context.forwarder.close()
+        await context.rateLimiter.close?.()
+        await options.nonceStore?.close?.()
+        await store.close()
+      })()
+      return closed
+    },
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Prometheus metrics, one registry per gateway. Labels are bounded and secret-free: endpoint
+ * names come from the config, outcomes and reasons from the reason table, never from the
+ * request (T-DOS-8: no token, fingerprint or raw path in a label).
+ * @module
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]
+
+export interface GatewayMetrics {
+  registry: Registry
+  attempts: Counter<'endpoint' | 'kind' | 'outcome' | 'reason'>
+  verifySeconds: Histogram<'endpoint'>
+  recordSeconds: Histogram<never>
+  forwardSeconds: Histogram<'endpoint' | 'result'>
+  storeErrors: Counter<never>
+  rateLimited: Counter<'endpoint'>
+  diagnosisShed: Counter<'endpoint'>
+  diagnosisQueue: Gauge<never>
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry()
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'hookwarden_' })
+  const registers = [registry]
+  return {
+    registry,
+    attempts: new Counter({
+      name: 'hookwarden_attempts_total',
+      help: 'Attempts seen by the gateway, by endpoint, kind, outcome and reason',
+      labelNames: ['endpoint', 'kind', 'outcome', 'reason'],
+      registers,
+    }),
+    verifySeconds: new Histogram({
+      name: 'hookwarden_verify_duration_seconds',
+      help: 'Time to verify one attempt',
+      labelNames: ['endpoint'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    recordSeconds: new Histogram({
+      name: 'hookwarden_record_duration_seconds',
+      help: 'Time to durably record one attempt',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    forwardSeconds: new Histogram({
+      name: 'hookwarden_forward_duration_seconds',
+      help: 'Time to forward one attempt upstream and read the answer',
+      labelNames: ['endpoint', 'result'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    storeErrors: new Counter({
+      name: 'hookwarden_store_errors_total',
+      help: 'Attempts answered 503 because the store could not record them',
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'hookwarden_rate_limited_total',
+      help: 'Attempts answered 429 because their source sent too many rejected attempts',
+      labelNames: ['endpoint'],
+      registers,
+    }),
+    diagnosisShed: new Counter({
+      name: 'hookwarden_diagnosis_shed_total',
+      help: 'Rejected attempts left undiagnosed because the diagnosis queue was full',
+      labelNames: ['endpoint'],
+      registers,
+    }),
+    diagnosisQueue: new Gauge({
+      name: 'hookwarden_diagnosis_queue_depth',
+      help: 'Rejected attempts waiting for their diagnosis',
+      registers,
+    }),
+  }
+}

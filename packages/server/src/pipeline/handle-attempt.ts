@@ -1,0 +1,423 @@
+/**
+ * THE order of the stages, and the only file that knows it:
+ *   limits → verify → record → answer / forward, and diagnosis off the answer's path.
+ * Nothing is acknowledged that was not recorded first: a store that cannot record turns the
+ * answer into 503 + Retry-After, and nothing is forwarded.
+ * @module
+ */
+import {
+  type Config,
+  type Endpoint,
+  type HttpRequest,
+  type NonceStore,
+  type Verdict,
+  verify,
+} from '@hookwarden/core'
+import type { Logger } from 'pino'
+import type { AttemptEvents } from '../events.js'
+import { newAttemptId } from '../ids.js'
+import type { GatewayMetrics } from '../metrics.js'
+import { redactHeaders, redactTarget } from '../redact.js'
+import type { AttemptRecord, AttemptStore } from '../storage/types.js'
+import {
+  type Answer,
+  gatewayProblem,
+  jsonAnswer,
+  problemAnswer,
+  reasonAnswer,
+  refusalAnswer,
+} from './answer.js'
+import { runDiagnosis } from './diagnose.js'
+import type { DiagnosisQueue } from './diagnosis-queue.js'
+import type { Forwarder, ForwardResult } from './forward.js'
+import type { RateLimiter } from './rate-limit.js'
+import { buildRecord, recordAttempt } from './record.js'
+
+export interface PipelineDeps {
+  config: Config
+  store: AttemptStore
+  nonceStore: NonceStore
+  rateLimiter: RateLimiter
+  forwarder: Forwarder
+  diagnosis: DiagnosisQueue
+  metrics: GatewayMetrics
+  logger: Logger
+  events: AttemptEvents
+  /** Unix milliseconds. */
+  clock: () => number
+}
+
+export interface AttemptInput {
+  /** `endpoint`: the endpoint's own path; `health`: /health/auth/{endpoint} (never forwards). */
+  kind: 'endpoint' | 'health'
+  endpoint: Endpoint
+  request: HttpRequest
+  requestId: string
+  /** The peer address, for the rejected-attempt rate limit. */
+  source: string
+  /** Set when the body was over the limit and was not read. */
+  tooLarge?: { declaredSize: number | null }
+}
+
+interface Timings {
+  verify_ms?: number
+  record_ms?: number
+  forward_ms?: number
+}
+
+const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
+
+function retryAfterOf(e: unknown): number {
+  const s = (e as { retryAfterSeconds?: unknown })?.retryAfterSeconds
+  return typeof s === 'number' && s > 0 ? Math.ceil(s) : 5
+}
+
+export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answer> {
+  const { endpoint, request, requestId, kind } = input
+  const receivedAt = deps.clock()
+  const id = newAttemptId(receivedAt)
+  const ids = { attempt: id, request_id: requestId }
+  const timings: Timings = {}
+
+  // 1. Limits, decided before any verification work.
+  if (input.tooLarge) {
+    const record = buildRecord({
+      id,
+      receivedAt,
+      kind,
+      endpoint,
+      request,
+      requestId,
+      status: 413,
+      outcome: 'rejected',
+      reason: 'payload_too_large',
+      verdict: null,
+      storeBody: false,
+      bodySize: input.tooLarge.declaredSize ?? 0,
+    })
+    await hitRateLimit(input.source, deps)
+    // Connection: close — the rest of an oversized body is never read.
+    return finish(
+      record,
+      reasonAnswer('payload_too_large', ids, [['Connection', 'close']]),
+      deps,
+      timings,
+    )
+  }
+  const limit = await deps.rateLimiter.check(input.source).catch((e) => {
+    deps.logger.warn({ err: e, request_id: requestId }, 'rate limiter unavailable; not limiting')
+    return { limited: false, retryAfter: 0 }
+  })
+  if (limit.limited) {
+    deps.metrics.rateLimited.inc({ endpoint: endpoint.name })
+    const record = buildRecord({
+      id,
+      receivedAt,
+      kind,
+      endpoint,
+      request,
+      requestId,
+      status: 429,
+      outcome: 'rejected',
+      reason: 'rate_limited',
+      verdict: null,
+      storeBody: false,
+    })
+    return finish(
+      record,
+      reasonAnswer('rate_limited', ids, [['Retry-After', String(limit.retryAfter)]]),
+      deps,
+      timings,
+    )
+  }
+
+  // 2. Verify. A health check never claims a nonce: it must not burn the real delivery's id.
+  let verdict: Verdict
+  const verifyStarted = performance.now()
+  try {
+    verdict = await verify(request, endpoint, {
+      now: receivedAt / 1000,
+      ...(kind === 'endpoint' ? { nonceStore: deps.nonceStore } : {}),
+    })
+  } catch (e) {
+    if ((e as { retryAfterSeconds?: unknown })?.retryAfterSeconds !== undefined) {
+      // The nonce store is down: fail closed (T-RPL-5), never accept without a replay check.
+      deps.logger.error(
+        { err: e, request_id: requestId, endpoint: endpoint.name },
+        'nonce store unavailable',
+      )
+      return problemAnswer(gatewayProblem('nonce_store_unavailable', ids), [
+        ['Retry-After', String(retryAfterOf(e))],
+      ])
+    }
+    throw e
+  }
+  timings.verify_ms = ms(verifyStarted)
+  deps.metrics.verifySeconds.observe({ endpoint: endpoint.name }, timings.verify_ms / 1000)
+
+  const failed = !verdict.ok
+  const refused = failed && (kind === 'health' || endpoint.enforce)
+  const forwarding = kind === 'endpoint' && !refused && endpoint.forward !== undefined
+  // Decided before the insert, so that a shed diagnosis is in the record from the start.
+  const diagnose = failed && deps.diagnosis.hasRoom()
+  if (failed && !diagnose) deps.metrics.diagnosisShed.inc({ endpoint: endpoint.name })
+
+  // 3. Record, before anything is answered or forwarded.
+  const record = buildRecord({
+    id,
+    receivedAt,
+    kind,
+    endpoint,
+    request,
+    requestId,
+    status: refused ? verdict.status : 200,
+    outcome: failed ? 'rejected' : 'accepted',
+    reason: verdict.reason,
+    verdict,
+    wouldHaveRefused: failed && !refused,
+    storeBody: endpoint.store_body,
+    diagnosisSkipped: failed && !diagnose ? 'load' : null,
+  })
+  const recordStarted = performance.now()
+  try {
+    await recordAttempt(deps.store, record, deps.metrics)
+  } catch (e) {
+    return storeDown(e, record, deps, timings)
+  }
+  timings.record_ms = ms(recordStarted)
+  deps.events.emit(record)
+  if (failed) {
+    await hitRateLimit(input.source, deps)
+    if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps)
+  }
+
+  // 4. Answer or forward.
+  if (refused) return done(record, refusalAnswer(verdict, endpoint.explain, ids), deps, timings)
+  if (forwarding) {
+    const result = await deps.forwarder.forward({
+      request,
+      endpoint,
+      requestId,
+      source: input.source,
+      strip: endpoint.strip_credentials,
+    })
+    timings.forward_ms = result.latencyMs
+    deps.metrics.forwardSeconds.observe(
+      { endpoint: endpoint.name, result: result.ok ? `${String(result.status)[0]}xx` : 'error' },
+      result.latencyMs / 1000,
+    )
+    record.forward_status = result.ok ? result.status : null
+    record.forward_latency_ms = result.latencyMs
+    record.forward_error = result.ok ? null : result.error
+    await deps.store
+      .update(id, {
+        forward_status: record.forward_status,
+        forward_latency_ms: record.forward_latency_ms,
+        forward_error: record.forward_error,
+      })
+      .catch((e) =>
+        deps.logger.warn(
+          { err: e, request_id: requestId, attempt: id },
+          'could not record the forward result',
+        ),
+      )
+    return done(record, relay(result, ids), deps, timings)
+  }
+  if (kind === 'health')
+    return done(
+      record,
+      jsonAnswer(200, { ok: true, endpoint: endpoint.name, attempt: id }),
+      deps,
+      timings,
+    )
+  const body: Record<string, unknown> = { ok: true, attempt: id }
+  if (failed) body.would_have_refused = true
+  return done(record, jsonAnswer(200, body), deps, timings)
+}
+
+/** The upstream's answer as it came (hop-by-hop headers already dropped), or 502/504. */
+function relay(result: ForwardResult, ids: { attempt: string; request_id: string }): Answer {
+  if (!result.ok) {
+    const name = result.status === 504 ? 'upstream_timeout' : 'upstream_unavailable'
+    return problemAnswer(gatewayProblem(name, { ...ids, detail: result.error }))
+  }
+  const headers = result.headers.filter(([n]) => n.toLowerCase() !== 'x-request-id')
+  return { status: result.status, headers, body: result.body }
+}
+
+function queueDiagnosis(
+  record: AttemptRecord,
+  request: HttpRequest,
+  endpoint: Endpoint,
+  verdict: Verdict,
+  deps: PipelineDeps,
+): void {
+  const pushed = deps.diagnosis.push(async () => {
+    let patch: Parameters<AttemptStore['update']>[1]
+    try {
+      const diagnosis = await runDiagnosis({
+        request,
+        endpoint,
+        config: deps.config,
+        now: record.received_at / 1000,
+        verdict,
+      })
+      patch = { diagnosis }
+    } catch (e) {
+      deps.logger.warn(
+        { err: e, attempt: record.id, request_id: record.request_id },
+        'diagnosis failed',
+      )
+      patch = { diagnosis_skipped: 'error' }
+    }
+    await deps.store
+      .update(record.id, patch)
+      .catch((e) =>
+        deps.logger.warn({ err: e, attempt: record.id }, 'could not record the diagnosis'),
+      )
+  })
+  if (!pushed) {
+    deps.metrics.diagnosisShed.inc({ endpoint: endpoint.name })
+    void deps.store.update(record.id, { diagnosis_skipped: 'load' }).catch(() => {})
+  }
+}
+
+async function hitRateLimit(source: string, deps: PipelineDeps): Promise<void> {
+  await deps.rateLimiter
+    .hit(source)
+    .catch((e) => deps.logger.warn({ err: e }, 'rate limiter unavailable'))
+}
+
+/** Records an attempt the gateway refused before verifying (413, 429), then answers. */
+async function finish(
+  record: AttemptRecord,
+  answer: Answer,
+  deps: PipelineDeps,
+  timings: Timings,
+): Promise<Answer> {
+  const started = performance.now()
+  try {
+    await recordAttempt(deps.store, record, deps.metrics)
+  } catch (e) {
+    return storeDown(e, record, deps, timings)
+  }
+  timings.record_ms = ms(started)
+  deps.events.emit(record)
+  return done(record, answer, deps, timings)
+}
+
+function storeDown(
+  e: unknown,
+  record: AttemptRecord,
+  deps: PipelineDeps,
+  timings: Timings,
+): Answer {
+  const retryAfter = retryAfterOf(e)
+  const answer = problemAnswer(
+    gatewayProblem('store_unavailable', { request_id: record.request_id }),
+    [['Retry-After', String(retryAfter)]],
+  )
+  deps.logger.error(
+    { err: e, request_id: record.request_id, endpoint: record.endpoint },
+    'store unavailable: attempt not recorded, answered 503',
+  )
+  logAttempt(record, answer.status, deps, timings, false)
+  return answer
+}
+
+function done(record: AttemptRecord, answer: Answer, deps: PipelineDeps, timings: Timings): Answer {
+  deps.metrics.attempts.inc({
+    endpoint: record.endpoint ?? '',
+    kind: record.kind,
+    outcome: record.outcome,
+    reason: record.reason ?? '',
+  })
+  logAttempt(record, answer.status, deps, timings, true)
+  answer.headers.push(['X-Hookwarden-Attempt', record.id])
+  return answer
+}
+
+/** The one log line per attempt: ids, outcome and timings; never headers or body. */
+function logAttempt(
+  record: AttemptRecord,
+  status: number,
+  deps: PipelineDeps,
+  timings: Timings,
+  recorded: boolean,
+): void {
+  deps.logger.info(
+    {
+      request_id: record.request_id,
+      attempt: recorded ? record.id : null,
+      endpoint: record.endpoint,
+      kind: record.kind,
+      method: record.method,
+      path: record.path,
+      status,
+      outcome: record.outcome,
+      reason: record.reason,
+      would_have_refused: record.would_have_refused || undefined,
+      forward_status: record.forward_status ?? undefined,
+      forward_error: record.forward_error ?? undefined,
+      ...timings,
+    },
+    'attempt',
+  )
+}
+
+export interface InspectInput {
+  bin: string
+  request: HttpRequest
+  requestId: string
+}
+
+/** The inspector: record the request as it came (credentials fingerprinted), answer it echoed. */
+export async function handleInspection(input: InspectInput, deps: PipelineDeps): Promise<Answer> {
+  const receivedAt = deps.clock()
+  const id = newAttemptId(receivedAt)
+  const scope = deps.config.endpoints
+  const record = buildRecord({
+    id,
+    receivedAt,
+    kind: 'inspect',
+    endpoint: null,
+    redactFor: scope,
+    request: input.request,
+    requestId: input.requestId,
+    status: 200,
+    outcome: 'accepted',
+    reason: null,
+    verdict: null,
+    storeBody: true,
+  })
+  const timings: Timings = {}
+  const started = performance.now()
+  try {
+    await recordAttempt(deps.store, record, deps.metrics)
+  } catch (e) {
+    return storeDown(e, record, deps, timings)
+  }
+  timings.record_ms = ms(started)
+  deps.events.emit(record)
+  const body = input.request.body
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body)
+  const isUtf8 = Buffer.from(text, 'utf8').equals(Buffer.from(body))
+  return done(
+    record,
+    jsonAnswer(200, {
+      bin: input.bin,
+      attempt: id,
+      request_id: input.requestId,
+      method: input.request.method,
+      url: redactTarget(input.request.url, scope),
+      http_version: input.request.httpVersion,
+      headers: redactHeaders(input.request.headers, scope),
+      body_size: body.length,
+      body_sha256: record.body_sha256,
+      body_encoding: isUtf8 ? 'utf8' : 'base64',
+      body: isUtf8 ? text : Buffer.from(body).toString('base64'),
+    }),
+    deps,
+    timings,
+  )
+}

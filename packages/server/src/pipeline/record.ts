@@ -1,0 +1,80 @@
+/**
+ * The record of one attempt: redacted headers and target, the body's size and SHA-256, the
+ * body itself only when the endpoint stores bodies, the verdict's checks.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type { Endpoint, HttpRequest, Verdict } from '@hookwarden/core'
+import { type EndpointScope, redactHeaders, redactTarget } from '../redact.js'
+import type { AttemptRecord, AttemptStore, Outcome } from '../storage/types.js'
+import type { GatewayMetrics } from '../metrics.js'
+
+export interface RecordInput {
+  id: string
+  receivedAt: number
+  kind: AttemptRecord['kind']
+  endpoint: Endpoint | null
+  /** Whose credential headers to redact (the inspector redacts for every endpoint). */
+  redactFor?: EndpointScope
+  request: HttpRequest
+  requestId: string
+  status: number
+  outcome: Outcome
+  reason: string | null
+  verdict: Verdict | null
+  wouldHaveRefused?: boolean
+  storeBody: boolean
+  diagnosisSkipped?: string | null
+  /** Declared size when the body was not read (413). */
+  bodySize?: number
+}
+
+export function buildRecord(input: RecordInput): AttemptRecord {
+  const scope = input.redactFor ?? input.endpoint
+  const body = input.request.body
+  return {
+    id: input.id,
+    received_at: input.receivedAt,
+    endpoint: input.endpoint?.name ?? null,
+    tenant: input.endpoint?.tenant ?? null,
+    environment: input.endpoint?.environment ?? null,
+    method: input.request.method,
+    path: redactTarget(input.request.url, scope),
+    headers: redactHeaders(input.request.headers, scope),
+    body_size: input.bodySize ?? body.length,
+    body_sha256: createHash('sha256').update(body).digest('hex'),
+    body:
+      input.storeBody && input.kind !== 'health' && body.length > 0 ? new Uint8Array(body) : null,
+    outcome: input.outcome,
+    status: input.status,
+    reason: input.reason,
+    would_have_refused: input.wouldHaveRefused ?? false,
+    checks: input.verdict?.checks ?? [],
+    diagnosis: null,
+    diagnosis_skipped: input.diagnosisSkipped ?? null,
+    key_id: input.verdict?.key_id ?? null,
+    forward_status: null,
+    forward_latency_ms: null,
+    forward_error: null,
+    request_id: input.requestId,
+    kind: input.kind,
+  }
+}
+
+/** Inserts and times the insert; rethrows the store's error for the caller to answer 503. */
+export async function recordAttempt(
+  store: AttemptStore,
+  record: AttemptRecord,
+  metrics: GatewayMetrics,
+): Promise<number> {
+  const started = performance.now()
+  try {
+    await store.insert(record)
+  } catch (e) {
+    metrics.storeErrors.inc()
+    throw e
+  }
+  const seconds = (performance.now() - started) / 1000
+  metrics.recordSeconds.observe(seconds)
+  return seconds * 1000
+}

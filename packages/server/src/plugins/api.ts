@@ -1,0 +1,211 @@
+/**
+ * The dashboard's API, all behind the admin token: attempts (list, one, replay), endpoints,
+ * stats, and the session cookie for the browser.
+ * @module
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { safeEqual } from '@hookwarden/core'
+import { apiAttempt, apiEndpoint } from '../api-shape.js'
+import { type GatewayContext, sendAnswer } from '../context.js'
+import { ATTEMPT_ID } from '../ids.js'
+import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
+import { replayAttempt, replayRefusal } from '../pipeline/replay.js'
+import type { AttemptQuery } from '../storage/types.js'
+import { ADMIN_COOKIE, adminAuth, adminCookie, requireAdmin, unauthorized } from './admin-auth.js'
+
+type Query = Record<string, string | undefined>
+
+class BadQuery extends Error {}
+
+function intParam(q: Query, name: string, min: number, max: number): number | undefined {
+  const v = q[name]
+  if (v === undefined || v === '') return undefined
+  if (!/^\d{1,16}$/.test(v)) throw new BadQuery(`${name} must be a whole number`)
+  const n = Number(v)
+  if (n < min || n > max) throw new BadQuery(`${name} must be between ${min} and ${max}`)
+  return n
+}
+
+export function attemptQuery(q: Query): AttemptQuery {
+  const out: AttemptQuery = {}
+  if (q.endpoint) out.endpoint = q.endpoint
+  if (q.outcome) {
+    if (q.outcome !== 'accepted' && q.outcome !== 'rejected')
+      throw new BadQuery('outcome must be accepted or rejected')
+    out.outcome = q.outcome
+  }
+  if (q.reason) {
+    if (!/^[a-z_]{1,64}$/.test(q.reason)) throw new BadQuery('reason must be a reason code')
+    out.reason = q.reason
+  }
+  const limit = intParam(q, 'limit', 1, 1000)
+  if (limit !== undefined) out.limit = limit
+  const since = intParam(q, 'since', 0, 8.64e15)
+  if (since !== undefined) out.since = since
+  const until = intParam(q, 'until', 0, 8.64e15)
+  if (until !== undefined) out.until = until
+  if (q.before) {
+    if (!ATTEMPT_ID.test(q.before)) throw new BadQuery('before must be an attempt id')
+    out.before = q.before
+  }
+  return out
+}
+
+/** Reads a small JSON body from the raw Buffer (admin routes parse; endpoint routes never do). */
+export function jsonBody(req: FastifyRequest): unknown {
+  const body = req.body
+  if (!(body instanceof Uint8Array) || body.length === 0) return undefined
+  try {
+    return JSON.parse(Buffer.from(body).toString('utf8'))
+  } catch {
+    throw new BadQuery('the body must be JSON')
+  }
+}
+
+export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
+  const admin = requireAdmin(ctx)
+  const bad = (reqId: string, e: unknown) => {
+    if (e instanceof BadQuery)
+      return problemAnswer(gatewayProblem('bad_request', { request_id: reqId, detail: e.message }))
+    throw e
+  }
+
+  app.get('/api/attempts', { preHandler: admin }, async (req, reply) => {
+    let query: AttemptQuery
+    try {
+      query = attemptQuery(req.query as Query)
+    } catch (e) {
+      return sendAnswer(reply, bad(req.id, e))
+    }
+    const rows = await ctx.store.list(query)
+    const limit = query.limit ?? 50
+    return sendAnswer(
+      reply,
+      jsonAnswer(200, {
+        attempts: rows.map((r) => apiAttempt(r, false)),
+        next_before: rows.length === limit ? rows.at(-1)!.id : null,
+      }),
+    )
+  })
+
+  app.get<{ Params: { id: string } }>(
+    '/api/attempts/:id',
+    { preHandler: admin },
+    async (req, reply) => {
+      const record = ATTEMPT_ID.test(req.params.id) ? await ctx.store.get(req.params.id) : null
+      if (!record)
+        return sendAnswer(
+          reply,
+          problemAnswer(
+            gatewayProblem('not_found', { request_id: req.id, detail: 'no attempt with this id' }),
+          ),
+        )
+      return sendAnswer(reply, jsonAnswer(200, apiAttempt(record, true)))
+    },
+  )
+
+  app.post<{ Params: { id: string } }>(
+    '/api/attempts/:id/replay',
+    { preHandler: admin },
+    async (req, reply) => {
+      const record = ATTEMPT_ID.test(req.params.id) ? await ctx.store.get(req.params.id) : null
+      if (!record)
+        return sendAnswer(
+          reply,
+          problemAnswer(
+            gatewayProblem('not_found', { request_id: req.id, detail: 'no attempt with this id' }),
+          ),
+        )
+      const endpoint = ctx.config.endpoints.find((e) => e.name === record.endpoint)
+      const refusal = replayRefusal(record, endpoint)
+      if (refusal) {
+        const detail = {
+          no_endpoint: 'the attempt was not made to a configured endpoint',
+          no_upstream: 'the endpoint has no forward: upstream',
+          no_body: 'the body was not stored (store_body: false), so the attempt cannot be re-sent',
+        }[refusal]
+        return sendAnswer(
+          reply,
+          problemAnswer(gatewayProblem('conflict', { request_id: req.id, detail })),
+        )
+      }
+      const result = await replayAttempt(record, endpoint!, ctx.forwarder, req.id)
+      ctx.logger.info(
+        {
+          request_id: req.id,
+          attempt: record.id,
+          endpoint: record.endpoint,
+          status: result.status,
+          ok: result.ok,
+        },
+        'replay',
+      )
+      return sendAnswer(
+        reply,
+        jsonAnswer(200, {
+          attempt: record.id,
+          endpoint: record.endpoint,
+          ok: result.ok,
+          status: result.status,
+          latency_ms: result.latencyMs,
+          error: result.ok ? null : result.error,
+        }),
+      )
+    },
+  )
+
+  app.get('/api/endpoints', { preHandler: admin }, async (_req, reply) =>
+    sendAnswer(
+      reply,
+      jsonAnswer(200, {
+        endpoints: ctx.config.endpoints.map(apiEndpoint),
+        public_diagnose: ctx.config.public_diagnose === true,
+      }),
+    ),
+  )
+
+  app.get('/api/stats', { preHandler: admin }, async (req, reply) => {
+    let since: number
+    let bucketMs: number
+    try {
+      const q = req.query as Query
+      since = intParam(q, 'since', 0, 8.64e15) ?? ctx.clock() - 24 * 3600_000
+      bucketMs = intParam(q, 'bucket', 1000, 31 * 86_400_000) ?? 3600_000
+      if ((ctx.clock() - since) / bucketMs > 10_000)
+        throw new BadQuery('at most 10000 buckets: raise bucket or since')
+    } catch (e) {
+      return sendAnswer(reply, bad(req.id, e))
+    }
+    const rows = await ctx.store.stats({ since, bucketMs })
+    return sendAnswer(reply, jsonAnswer(200, { since, bucket_ms: bucketMs, rows }))
+  })
+
+  // The browser's session: the token once, then an HttpOnly SameSite=Strict cookie.
+  app.get('/api/session', async (req, reply) =>
+    adminAuth(req, ctx.adminToken)
+      ? sendAnswer(reply, jsonAnswer(200, { admin: true }))
+      : unauthorized(reply, req.id),
+  )
+  app.post('/api/session', async (req, reply) => {
+    let token: unknown
+    try {
+      token = (jsonBody(req) as { token?: unknown } | undefined)?.token
+    } catch (e) {
+      return sendAnswer(reply, bad(req.id, e))
+    }
+    if (typeof token !== 'string' || !safeEqual(token, ctx.adminToken))
+      return unauthorized(reply, req.id)
+    return sendAnswer(
+      reply,
+      jsonAnswer(200, { admin: true }, [['Set-Cookie', adminCookie(ctx.adminToken)]]),
+    )
+  })
+  app.delete('/api/session', async (_req, reply) =>
+    sendAnswer(
+      reply,
+      jsonAnswer(200, { admin: false }, [
+        ['Set-Cookie', `${ADMIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`],
+      ]),
+    ),
+  )
+}

@@ -1,0 +1,128 @@
+/**
+ * `POST /api/diagnose` {request, response?, endpoint?, auth?}: the "why is my webhook 401?"
+ * page's back end. Pasted secrets live in memory for this call only: nothing is recorded or
+ * logged. Open without the admin token when the config says `public_diagnose: true`.
+ * @module
+ */
+import type { FastifyInstance } from 'fastify'
+import {
+  type Endpoint,
+  type HttpRequest,
+  type HttpResponse,
+  InputError,
+  loadConfig,
+  parseRequest,
+  parseResponse,
+} from '@hookwarden/core'
+import { type GatewayContext, sendAnswer } from '../context.js'
+import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
+import { runDiagnosis } from '../pipeline/diagnose.js'
+import { requireAdmin } from './admin-auth.js'
+import { jsonBody } from './api.js'
+
+const MAX_TEXT = 512 * 1024
+
+/** An inline auth block may not read the gateway's environment or files. */
+function refersOutside(value: unknown, depth = 0): boolean {
+  if (depth > 20) return true
+  if (typeof value === 'string') return /^(env|file):/i.test(value)
+  if (Array.isArray(value)) return value.some((v) => refersOutside(v, depth + 1))
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => k !== 'jwks' && refersOutside(v, depth + 1))
+  return false
+}
+
+class Unusable extends Error {}
+
+function oneLine(e: unknown): string {
+  if (InputError.is(e)) return e.oneLine()
+  return 'the input could not be read'
+}
+
+export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void {
+  const admin = requireAdmin(ctx)
+  app.post(
+    '/api/diagnose',
+    { preHandler: ctx.config.public_diagnose === true ? [] : admin },
+    async (req, reply) => {
+      try {
+        const input = jsonBody(req) as Record<string, unknown> | undefined
+        if (!input || typeof input !== 'object' || Array.isArray(input))
+          throw new Unusable('the body must be a JSON object with a request field')
+        if (typeof input.request !== 'string' || input.request.length === 0)
+          throw new Unusable('request must be the captured request as text')
+        if (
+          input.request.length > MAX_TEXT ||
+          (typeof input.response === 'string' && input.response.length > MAX_TEXT)
+        ) {
+          throw new Unusable(`request and response are limited to ${MAX_TEXT} characters`)
+        }
+        let request: HttpRequest
+        let response: HttpResponse | undefined
+        try {
+          request = parseRequest(input.request, { file: 'request' })
+          if (typeof input.response === 'string' && input.response.trim() !== '')
+            response = parseResponse(input.response, { file: 'response' })
+        } catch (e) {
+          throw new Unusable(oneLine(e))
+        }
+        let endpoint: Endpoint | undefined
+        if (input.auth !== undefined) {
+          if (!input.auth || typeof input.auth !== 'object' || Array.isArray(input.auth))
+            throw new Unusable('auth must be an auth block (an object)')
+          if (refersOutside(input.auth))
+            throw new Unusable('auth may not use env: or file: references here; paste the value')
+          try {
+            endpoint = loadConfig(
+              JSON.stringify({ endpoints: [{ name: 'pasted', auth: input.auth }] }),
+              { env: {}, baseDir: '/nonexistent', file: 'auth' },
+            ).endpoints[0]
+          } catch (e) {
+            throw new Unusable(oneLine(e))
+          }
+        } else if (input.endpoint !== undefined) {
+          endpoint = ctx.config.endpoints.find((e) => e.name === input.endpoint)
+          if (!endpoint) throw new Unusable('endpoint names no configured endpoint')
+        }
+        const now =
+          typeof input.now === 'number' && Number.isFinite(input.now)
+            ? input.now
+            : ctx.clock() / 1000
+        const diagnosis = await runDiagnosis({
+          request,
+          ...(response ? { response } : {}),
+          ...(endpoint ? { endpoint } : {}),
+          config: ctx.config,
+          now,
+        })
+        return sendAnswer(reply, jsonAnswer(200, diagnosis))
+      } catch (e) {
+        if (e instanceof Unusable)
+          return sendAnswer(
+            reply,
+            problemAnswer(gatewayProblem('bad_request', { request_id: req.id, detail: e.message })),
+          )
+        if ((e as Error)?.message === 'the body must be JSON') {
+          return sendAnswer(
+            reply,
+            problemAnswer(
+              gatewayProblem('bad_request', {
+                request_id: req.id,
+                detail: 'the body must be JSON',
+              }),
+            ),
+          )
+        }
+        // Never log the pasted input or an error that may quote it.
+        ctx.logger.error(
+          { request_id: req.id, err: { type: (e as Error)?.name } },
+          'diagnose failed',
+        )
+        return sendAnswer(
+          reply,
+          problemAnswer(gatewayProblem('internal_error', { request_id: req.id })),
+        )
+      }
+    },
+  )
+}

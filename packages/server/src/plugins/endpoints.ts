@@ -1,0 +1,85 @@
+/**
+ * The endpoints' own paths (any method): each attempt goes through handleAttempt(). One
+ * catch-all route looks the raw path up exactly as sent (no decoding, no parameters), so a
+ * path in the config means that path and nothing else. Anything else: the dashboard for a
+ * GET, else 404 problem+json.
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ConfigError, type Endpoint, requestPath } from '@hookwarden/core'
+import { captureRequest } from '../capture.js'
+import { type GatewayContext, sendAnswer } from '../context.js'
+import { reasonAnswer } from '../pipeline/answer.js'
+import { handleAttempt } from '../pipeline/handle-attempt.js'
+import type { Dashboard } from './dashboard.js'
+
+const RESERVED_EXACT = new Set([
+  '/',
+  '/healthz',
+  '/metrics',
+  '/login',
+  '/api',
+  '/inspect',
+  '/health',
+])
+const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/']
+
+/** Endpoints by path; refuses a path the gateway's own routes would shadow. */
+export function endpointsByPath(endpoints: readonly Endpoint[]): Map<string, Endpoint> {
+  const byPath = new Map<string, Endpoint>()
+  endpoints.forEach((e, i) => {
+    if (e.path === undefined) return
+    const field = `endpoints[${i}].path`
+    if (RESERVED_EXACT.has(e.path) || RESERVED_PREFIX.some((p) => e.path!.startsWith(p))) {
+      throw new ConfigError(
+        `${field} ${e.path} is one of the gateway's own routes (/, /healthz, /metrics, /api/…, /health/auth/…, /inspect/…)`,
+        { field },
+      )
+    }
+    if (byPath.has(e.path))
+      throw new ConfigError(
+        `${field} ${e.path} is also the path of endpoint "${byPath.get(e.path)!.name}"`,
+        { field },
+      )
+    byPath.set(e.path, e)
+  })
+  return byPath
+}
+
+export function pathOf(req: FastifyRequest): string {
+  return requestPath({
+    method: 'GET',
+    url: req.raw.url ?? '/',
+    headers: [],
+    body: new Uint8Array(0),
+  })
+}
+
+export function endpointsPlugin(
+  app: FastifyInstance,
+  ctx: GatewayContext,
+  dashboard: Dashboard,
+): Map<string, Endpoint> {
+  const byPath = endpointsByPath(ctx.config.endpoints)
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const endpoint = byPath.get(pathOf(req))
+    if (endpoint) {
+      const answer = await handleAttempt(
+        {
+          kind: 'endpoint',
+          endpoint,
+          request: captureRequest(req),
+          requestId: req.id,
+          source: req.ip,
+        },
+        ctx,
+      )
+      return sendAnswer(reply, answer)
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') return dashboard.serve(req, reply)
+    return sendAnswer(reply, reasonAnswer('route_not_found', { request_id: req.id }))
+  }
+  app.all('/', handler)
+  app.all('/*', handler)
+  return byPath
+}

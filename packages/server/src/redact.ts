@@ -1,0 +1,87 @@
+/**
+ * Redaction of what the gateway records, logs and echoes: credential and signature headers
+ * (Authorization, Cookie, X-API-Key, *signature*, *token*, *secret*, and every header the
+ * endpoint's auth config names) and credential-like query parameters become fingerprints.
+ * @module
+ */
+import { type Endpoint, fingerprint, type Header } from '@hookwarden/core'
+
+const SENSITIVE_HEADER =
+  /authorization|cookie|signature|token|secret|api[-_]?key|password|passwd|credential|session/i
+
+const SENSITIVE_QUERY =
+  /^(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|sig|signature|password|pass|code)$/i
+
+/** Words kept in front of a fingerprinted Authorization value, so a record still shows the scheme. */
+const SCHEME_WORD = /^(Bearer|Basic|Token|Digest|ApiKey|Key|HMAC|Signature|JWT)( +)(.*)$/is
+
+/** Header names the endpoint's auth config reads credentials from (lower case). */
+export function configuredCredentialHeaders(endpoints: EndpointScope): Set<string> {
+  const names = new Set<string>()
+  for (const endpoint of Array.isArray(endpoints) ? endpoints : endpoints ? [endpoints] : []) {
+    const auth = endpoint.auth as unknown as Record<string, unknown>
+    if (typeof auth.header === 'string') names.add(auth.header.toLowerCase())
+    if (endpoint.auth.scheme === 'standard_webhooks') names.add('webhook-signature')
+  }
+  return names
+}
+
+/** One endpoint, every endpoint (the inspector redacts for all of them), or none. */
+export type EndpointScope = Endpoint | readonly Endpoint[] | null | undefined
+
+/** Query parameter names the endpoint's auth config reads credentials from. */
+function configuredCredentialQuery(endpoints: EndpointScope): Set<string> {
+  const names = new Set<string>()
+  for (const endpoint of Array.isArray(endpoints) ? endpoints : endpoints ? [endpoints] : []) {
+    const auth = endpoint.auth as unknown as Record<string, unknown>
+    if (typeof auth.query === 'string') names.add(auth.query)
+  }
+  return names
+}
+
+export function isCredentialHeader(name: string, endpoint?: EndpointScope): boolean {
+  return (
+    SENSITIVE_HEADER.test(name) || configuredCredentialHeaders(endpoint).has(name.toLowerCase())
+  )
+}
+
+/** One header value as it may be shown: the scheme word kept, the credential fingerprinted. */
+export function redactValue(value: string): string {
+  const m = SCHEME_WORD.exec(value)
+  if (m && m[3] !== '') return `${m[1]}${m[2]}${fingerprint(m[3]!)}`
+  return value === '' ? '' : fingerprint(value)
+}
+
+export function redactHeaders(
+  headers: readonly Header[],
+  endpoint?: EndpointScope,
+): [string, string][] {
+  const extra = configuredCredentialHeaders(endpoint)
+  return headers.map(([n, v]) =>
+    SENSITIVE_HEADER.test(n) || extra.has(n.toLowerCase()) ? [n, redactValue(v)] : [n, v],
+  )
+}
+
+/** The request target with credential-like query parameter values fingerprinted. */
+export function redactTarget(target: string, endpoint?: EndpointScope): string {
+  const q = target.indexOf('?')
+  if (q === -1) return target
+  const own = configuredCredentialQuery(endpoint)
+  const hash = target.indexOf('#', q)
+  const query = target.slice(q + 1, hash === -1 ? undefined : hash)
+  const parts = query.split('&').map((part) => {
+    const eq = part.indexOf('=')
+    if (eq === -1) return part
+    const name = part.slice(0, eq)
+    let decoded = name
+    try {
+      decoded = decodeURIComponent(name)
+    } catch {}
+    const sensitive =
+      SENSITIVE_QUERY.test(decoded) || SENSITIVE_HEADER.test(decoded) || own.has(decoded)
+    if (!sensitive) return part
+    const value = part.slice(eq + 1)
+    return value === '' ? part : `${name}=${encodeURIComponent(fingerprint(value))}`
+  })
+  return `${target.slice(0, q)}?${parts.join('&')}`
+}

@@ -1,0 +1,41 @@
+/**
+ * The request id every answer carries (contract §5): the caller's own `X-Request-Id` when it
+ * is sane, else the trace-id of a valid `traceparent`, else a new one. Caller values are
+ * validated, never logged raw (a log-injection vector otherwise).
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import type { Header } from '@hookwarden/core'
+
+const SAFE_ID = /^[A-Za-z0-9._:@-]{1,128}$/
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+function firstValue(
+  headers: readonly Header[],
+  name: string,
+): { value: string; count: number } | null {
+  let value: string | null = null
+  let count = 0
+  for (const [n, v] of headers) {
+    if (n.toLowerCase() !== name) continue
+    count++
+    value ??= v
+  }
+  return value === null ? null : { value, count }
+}
+
+/** The trace-id of a valid W3C traceparent, or null. */
+export function traceIdOf(headers: readonly Header[]): string | null {
+  const tp = firstValue(headers, 'traceparent')
+  // Two traceparent headers are invalid (W3C trace-context §3.2).
+  if (!tp || tp.count > 1) return null
+  const m = TRACEPARENT.exec(tp.value.trim())
+  if (!m || m[1] === 'ff' || /^0+$/.test(m[2]!) || /^0+$/.test(m[3]!)) return null
+  return m[2]!
+}
+
+export function requestIdFor(headers: readonly Header[]): string {
+  const own = firstValue(headers, 'x-request-id')
+  if (own && SAFE_ID.test(own.value.trim())) return own.value.trim()
+  return traceIdOf(headers) ?? randomUUID()
+}

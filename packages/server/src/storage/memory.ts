@@ -1,0 +1,103 @@
+/**
+ * An in-memory AttemptStore for tests and for a gateway started without a database. Not
+ * durable: a restart forgets everything. `fail` lets a test make the store "down".
+ * @module
+ */
+import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
+
+export class MemoryAttemptStore implements AttemptStore {
+  readonly #rows = new Map<string, AttemptRecord>()
+  /** When set, every write throws it (a store that is down or full). */
+  fail: Error | null = null
+  closed = false
+
+  async migrate(): Promise<void> {}
+
+  async insert(record: AttemptRecord): Promise<void> {
+    if (this.fail) throw this.fail
+    // A copy, so that a later change to the caller's object never alters the record.
+    this.#rows.set(record.id, structuredClone(record))
+  }
+
+  async update(id: string, patch: Parameters<AttemptStore['update']>[1]): Promise<void> {
+    if (this.fail) throw this.fail
+    const row = this.#rows.get(id)
+    if (row) Object.assign(row, structuredClone(patch))
+  }
+
+  async get(id: string): Promise<AttemptRecord | null> {
+    const row = this.#rows.get(id)
+    return row ? structuredClone(row) : null
+  }
+
+  async list(query: AttemptQuery): Promise<AttemptRecord[]> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000)
+    const out: AttemptRecord[] = []
+    // Ids sort by time, so the newest first is the reverse id order.
+    const ids = [...this.#rows.keys()].sort().reverse()
+    for (const id of ids) {
+      const r = this.#rows.get(id)!
+      if (query.before !== undefined && !(id < query.before)) continue
+      if (query.endpoint !== undefined && r.endpoint !== query.endpoint) continue
+      if (query.outcome !== undefined && r.outcome !== query.outcome) continue
+      if (query.reason !== undefined && r.reason !== query.reason) continue
+      if (query.since !== undefined && r.received_at < query.since) continue
+      if (query.until !== undefined && r.received_at > query.until) continue
+      out.push(structuredClone(r))
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  async stats(query: { since: number; bucketMs: number }) {
+    const counts = new Map<
+      string,
+      {
+        bucket: number
+        endpoint: string | null
+        outcome: Outcome
+        reason: string | null
+        count: number
+      }
+    >()
+    for (const r of this.#rows.values()) {
+      if (r.received_at < query.since) continue
+      const bucket = Math.floor(r.received_at / query.bucketMs) * query.bucketMs
+      const key = JSON.stringify([bucket, r.endpoint, r.outcome, r.reason])
+      const row = counts.get(key) ?? {
+        bucket,
+        endpoint: r.endpoint,
+        outcome: r.outcome,
+        reason: r.reason,
+        count: 0,
+      }
+      row.count++
+      counts.set(key, row)
+    }
+    return [...counts.values()].sort((a, b) => a.bucket - b.bucket)
+  }
+
+  async prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number> {
+    let removed = 0
+    if (policy.days !== undefined) {
+      const cutoff = now - policy.days * 86_400_000
+      for (const [id, r] of this.#rows)
+        if (r.received_at < cutoff && this.#rows.delete(id)) removed++
+    }
+    if (policy.max_rows !== undefined && this.#rows.size > policy.max_rows) {
+      const ids = [...this.#rows.keys()].sort()
+      for (const id of ids.slice(0, this.#rows.size - policy.max_rows))
+        if (this.#rows.delete(id)) removed++
+    }
+    return removed
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+  }
+
+  /** Every record (tests scan them for secrets). */
+  all(): AttemptRecord[] {
+    return [...this.#rows.values()].map((r) => structuredClone(r))
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * An endpoint's own path over real HTTP: verify, record, answer; the 401/400 answers and
+ * their headers; explain safe|full|none; X-Request-Id; the record.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { request } from 'undici'
+import { ADMIN, eventually, type Running, startGateway } from './helpers.js'
+
+const TOKEN = 'tok_live_7f3a9c1e5b2d4f6a8c0e'
+const YAML = `
+endpoints:
+  - name: orders
+    path: /hooks/orders
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: orders-full
+    path: /hooks/full
+    explain: full
+    auth: { scheme: bearer, tokens: ["${TOKEN}"], retired: ["tok_old_retired_value_123"] }
+  - name: orders-none
+    path: /hooks/none
+    explain: none
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: orders-safe
+    path: /hooks/safe
+    auth: { scheme: bearer, tokens: ["${TOKEN}"], retired: ["tok_old_retired_value_123"] }
+`
+
+let gw: Running
+beforeAll(async () => {
+  gw = await startGateway(YAML)
+})
+afterAll(async () => {
+  await gw.close()
+})
+
+async function post(path: string, headers: Record<string, string> = {}, body = '{"id":1}') {
+  const res = await request(gw.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  })
+  const text = await res.body.text()
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: text ? JSON.parse(text) : null,
+  }
+}
+
+describe('endpoint route', () => {
+  it('accepts a valid request: 200 {"ok":true,"attempt":id} and records it', async () => {
+    const r = await post('/hooks/orders', { authorization: `Bearer ${TOKEN}` })
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual({ ok: true, attempt: expect.stringMatching(/^[0-9A-Z]{26}$/) })
+    expect(r.headers['x-request-id']).toBeTruthy()
+    const rec = await gw.store.get(r.json.attempt)
+    expect(rec).toMatchObject({
+      endpoint: 'orders',
+      outcome: 'accepted',
+      status: 200,
+      reason: null,
+      kind: 'endpoint',
+      method: 'POST',
+      path: '/hooks/orders',
+      body: null,
+      body_size: 8,
+    })
+    expect(rec!.request_id).toBe(r.headers['x-request-id'])
+    // The Authorization header is in the record, fingerprinted.
+    const auth = rec!.headers.find(([n]) => n.toLowerCase() === 'authorization')!
+    expect(auth[1]).toMatch(/^Bearer len=\d+ fp:[0-9a-f]{8}$/)
+  })
+
+  it('answers any method', async () => {
+    const res = await request(`${gw.url}/hooks/orders`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(200)
+    await res.body.dump()
+    const get = await request(`${gw.url}/hooks/orders`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    expect(get.statusCode).toBe(200)
+    await get.body.dump()
+  })
+
+  it('no credentials: 401, WWW-Authenticate without error=, problem+json', async () => {
+    const r = await post('/hooks/orders')
+    expect(r.status).toBe(401)
+    expect(r.headers['content-type']).toBe('application/problem+json')
+    expect(String(r.headers['www-authenticate'])).toMatch(/^Bearer /)
+    expect(String(r.headers['www-authenticate'])).not.toMatch(/error=/)
+    expect(r.json).toMatchObject({
+      status: 401,
+      reason: 'credentials_missing',
+      attempt: expect.any(String),
+      request_id: r.headers['x-request-id'],
+    })
+    expect(r.json.type).toBe('https://hookwarden.dev/reasons/credentials_missing')
+  })
+
+  it('token without "Bearer ": 401 scheme_prefix_missing with invalid_token', async () => {
+    const r = await post('/hooks/orders', { authorization: TOKEN })
+    expect(r.status).toBe(401)
+    expect(r.json.reason).toBe('scheme_prefix_missing')
+    expect(String(r.headers['www-authenticate'])).toMatch(/error="invalid_token"/)
+    const rec = await gw.store.get(r.json.attempt)
+    expect(rec).toMatchObject({ outcome: 'rejected', status: 401, reason: 'scheme_prefix_missing' })
+    expect(rec!.checks.length).toBeGreaterThan(0)
+  })
+
+  it('two Authorization headers: 400 invalid_request (duplicates seen through rawHeaders)', async () => {
+    const res = await request(`${gw.url}/hooks/orders`, {
+      method: 'POST',
+      headers: ['Authorization', `Bearer ${TOKEN}`, 'Authorization', `Bearer ${TOKEN}`],
+      body: '{}',
+    })
+    const json = (await res.body.json()) as { reason: string }
+    expect(res.statusCode).toBe(400)
+    expect(json.reason).toBe('duplicate_auth_header')
+    expect(res.headers['content-type']).toBe('application/problem+json')
+  })
+
+  it('explain: safe answers credential failures as invalid_credentials; the record keeps the full reason', async () => {
+    const r = await post('/hooks/safe', { authorization: 'Bearer tok_old_retired_value_123' })
+    expect(r.status).toBe(401)
+    expect(r.json.reason).toBe('invalid_credentials')
+    expect(r.json.type).toBe('https://hookwarden.dev/reasons/invalid_credentials')
+    expect(JSON.stringify(r.json)).not.toMatch(/revoked|retired/)
+    const rec = await gw.store.get(r.json.attempt)
+    expect(rec!.reason).toBe('credential_revoked')
+    // safe still names header-construction problems
+    const p = await post('/hooks/safe', { authorization: TOKEN })
+    expect(p.json.reason).toBe('scheme_prefix_missing')
+  })
+
+  it('explain: full names everything', async () => {
+    const r = await post('/hooks/full', { authorization: 'Bearer tok_old_retired_value_123' })
+    expect(r.status).toBe(401)
+    expect(r.json.reason).toBe('credential_revoked')
+    expect(r.json.hint).toBeTruthy()
+  })
+
+  it('explain: none names nothing', async () => {
+    const r = await post('/hooks/none', { authorization: TOKEN })
+    expect(r.status).toBe(401)
+    expect(r.json.reason).toBeUndefined()
+    expect(r.json.hint).toBeUndefined()
+    expect(r.json).toMatchObject({ type: 'about:blank', status: 401, attempt: expect.any(String) })
+    expect(r.headers['www-authenticate']).toBeTruthy()
+    const rec = await gw.store.get(r.json.attempt)
+    expect(rec!.reason).toBe('scheme_prefix_missing')
+  })
+
+  it('keeps the caller X-Request-Id, else the traceparent trace-id, else makes one', async () => {
+    const a = await post('/hooks/orders', { 'x-request-id': 'caller-id-42', authorization: TOKEN })
+    expect(a.headers['x-request-id']).toBe('caller-id-42')
+    expect(a.json.request_id).toBe('caller-id-42')
+    const b = await post('/hooks/orders', {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    })
+    expect(b.headers['x-request-id']).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    const c = await post('/hooks/orders', { 'x-request-id': 'bad\u0001id'.replace('\u0001', ' ') })
+    expect(c.headers['x-request-id']).not.toBe('bad id')
+    expect(String(c.headers['x-request-id']).length).toBeGreaterThan(8)
+    const d = await request(`${gw.url}/healthz`, { headers: { 'x-request-id': 'on-health' } })
+    expect(d.headers['x-request-id']).toBe('on-health')
+    await d.body.dump()
+  })
+
+  it('diagnoses a rejected attempt after answering', async () => {
+    const r = await post('/hooks/orders', { authorization: TOKEN })
+    const rec = await eventually(async () => {
+      const x = await gw.store.get(r.json.attempt)
+      return x && (x.diagnosis || x.diagnosis_skipped) ? x : null
+    })
+    expect(rec.diagnosis ?? rec.diagnosis_skipped).toBeTruthy()
+  })
+
+  it('answers 404 problem+json for a path that is no endpoint', async () => {
+    const r = await post('/hooks/unknown', { authorization: `Bearer ${TOKEN}` })
+    expect(r.status).toBe(404)
+    expect(r.json.reason).toBe('route_not_found')
+    expect(r.headers['x-request-id']).toBeTruthy()
+  })
+
+  it('writes one log line per attempt with the request id, and no token', async () => {
+    await post('/hooks/orders', {
+      authorization: `Bearer ${TOKEN}`,
+      'x-request-id': 'log-line-check',
+    })
+    const line = await eventually(() => gw.logs.find((l) => l.includes('"log-line-check"')))
+    const entry = JSON.parse(line)
+    expect(entry).toMatchObject({
+      msg: 'attempt',
+      request_id: 'log-line-check',
+      endpoint: 'orders',
+      status: 200,
+    })
+    expect(gw.logs.join('\n')).not.toContain(TOKEN)
+    void ADMIN
+  })
+})
