@@ -4,9 +4,10 @@
  * @module
  */
 import { CaptureParseError } from '../errors.js'
+import { utf8OrUndefined } from './text.js'
 import type { Header, HttpRequest, HttpResponse } from './types.js'
 
-const REQUEST_LINE = /^([A-Za-z]+) (\S+)(?: (HTTP\/\d(?:\.\d)?))?$/
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+)(?: (HTTP\/\d(?:\.\d)?))?$/
 const STATUS_LINE = /^(HTTP\/\d(?:\.\d)?) (\d{3})(?: (.*))?$/
 
 interface Head {
@@ -35,7 +36,9 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
     lineStart = i + 1
   }
   if (headEnd === -1) headEnd = bytes.length
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset + start, headEnd - start).toString('latin1')
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset + start, headEnd - start).toString(
+    'latin1',
+  )
   const lines = head.split(/\r?\n/).filter((l, idx, all) => !(idx === all.length - 1 && l === ''))
   const startLine = (lines.shift() ?? '').replace(/\r$/, '')
   const headers: Header[] = []
@@ -50,11 +53,14 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
     }
     const colon = line.indexOf(':')
     if (colon <= 0 || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(line.slice(0, colon))) {
-      throw new CaptureParseError(`header line ${JSON.stringify(line.slice(0, 60))} is not "Name: value"`, {
-        ...(file ? { file } : {}),
-        line: lineOffset + idx + 2,
-        column: 1,
-      })
+      throw new CaptureParseError(
+        `header line ${JSON.stringify(line.slice(0, 60))} is not "Name: value"`,
+        {
+          ...(file ? { file } : {}),
+          line: lineOffset + idx + 2,
+          column: 1,
+        },
+      )
     }
     headers.push([line.slice(0, colon), decodeHeaderValue(line.slice(colon + 1))])
   })
@@ -64,15 +70,17 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
 /** Header values are read as latin-1 bytes; re-read them as UTF-8 where that is valid. */
 function decodeHeaderValue(v: string): string {
   const trimmed = v.replace(/^[ \t]+|[ \t]+$/g, '')
-  const bytes = Buffer.from(trimmed, 'latin1')
-  const asUtf8 = bytes.toString('utf8')
-  return asUtf8.includes('\uFFFD') ? trimmed : asUtf8
+  return utf8OrUndefined(Buffer.from(trimmed, 'latin1')) ?? trimmed
 }
 
 export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpRequest {
   const { startLine, headers, body } = splitHead(bytes, file)
   const m = REQUEST_LINE.exec(startLine)
-  if (!m) throw new CaptureParseError(`the first line ${JSON.stringify(startLine.slice(0, 60))} is not "METHOD /path HTTP/1.1"`, { ...(file ? { file } : {}), line: 1, column: 1 })
+  if (!m)
+    throw new CaptureParseError(
+      `the first line ${JSON.stringify(startLine.slice(0, 60))} is not "METHOD /path HTTP/1.1"`,
+      { ...(file ? { file } : {}), line: 1, column: 1 },
+    )
   const req: HttpRequest = { method: m[1]!.toUpperCase(), url: m[2]!, headers, body }
   if (m[3]) req.httpVersion = m[3]
   return req
@@ -81,7 +89,11 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
 export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResponse {
   const { startLine, headers, body } = splitHead(bytes, file)
   const m = STATUS_LINE.exec(startLine)
-  if (!m) throw new CaptureParseError(`the first line ${JSON.stringify(startLine.slice(0, 60))} is not "HTTP/1.1 401 Unauthorized"`, { ...(file ? { file } : {}), line: 1, column: 1 })
+  if (!m)
+    throw new CaptureParseError(
+      `the first line ${JSON.stringify(startLine.slice(0, 60))} is not "HTTP/1.1 401 Unauthorized"`,
+      { ...(file ? { file } : {}), line: 1, column: 1 },
+    )
   const res: HttpResponse = { status: Number(m[2]), headers, body, httpVersion: m[1]! }
   if (m[3]) res.statusText = m[3]
   return res

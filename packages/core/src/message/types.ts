@@ -30,3 +30,9 @@ export interface HttpResponse {
   body: Uint8Array
   httpVersion?: string
 }
+
+/** What a capture file held: a request, a response, or both (HAR, JSON). */
+export interface Capture {
+  request?: HttpRequest
+  response?: HttpResponse
+}

@@ -1,0 +1,57 @@
+/**
+ * Which capture format a text is, from its content alone (contract §1: no flag needed).
+ * @module
+ */
+import { type JsonDoc, readJsonDoc } from './json-fields.js'
+import { isHar } from './parse-har.js'
+import { binaryString } from './text.js'
+
+export type CaptureFormat = 'http-request' | 'http-response' | 'curl' | 'har' | 'json'
+
+const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t\r\n]|$)/
+const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ \S+ HTTP\/\d(?:\.\d)?\r?$/
+/** HTTP/0.9-style request line without a version: only the common methods, in upper case. */
+const BARE_REQUEST_LINE = /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) \S+[ \t\r]*$/
+/** `curl` as a command word at the start of a line or after `;` `&&` `|`, after any prompt. */
+const CURL_COMMAND =
+  /(?:^|[\n;&|(])[ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=\S*|PS\b[^\n>]*>|[A-Za-z]:\\[^\n>]*>)[ \t]*)*(?:[^\s'"]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
+
+/** `json-like` stands for `har` or `json`, which needs a parse to tell apart. */
+export type SniffedFormat = Exclude<CaptureFormat, 'har' | 'json'> | 'json-like'
+
+/** The format as far as it can be told without parsing JSON; undefined when none fits. */
+export function sniffFormat(bytes: Uint8Array): SniffedFormat | undefined {
+  let text = binaryString(bytes.subarray(0, 1 << 16))
+  if (text.startsWith('\xef\xbb\xbf')) text = text.slice(3)
+  text = text.replace(/^[ \t\r\n]+/, '')
+  if (text.startsWith('{') || text.startsWith('[')) return 'json-like'
+  if (STATUS_LINE.test(text)) return 'http-response'
+  const firstLine = text.slice(0, (text.indexOf('\n') + 1 || text.length + 1) - 1)
+  if (REQUEST_LINE.test(firstLine)) return 'http-request'
+  if (CURL_COMMAND.test(text)) return 'curl'
+  if (BARE_REQUEST_LINE.test(firstLine)) return 'http-request'
+  return undefined
+}
+
+/**
+ * The format of a capture, or undefined when it is none of raw HTTP, curl, HAR or JSON. Text
+ * that starts like JSON but does not parse is reported as `json` (its parser says where).
+ *
+ * @example
+ * detectFormat("curl -H 'Authorization: Bearer x' https://h/hooks") // → 'curl'
+ */
+export function detectFormat(input: string | Uint8Array): CaptureFormat | undefined {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
+  const sniffed = sniffFormat(bytes)
+  if (sniffed !== 'json-like') return sniffed
+  try {
+    return jsonFormat(readJsonDoc(bytes))
+  } catch {
+    return 'json'
+  }
+}
+
+/** `har` for `{"log": {…}}`, else `json`. */
+export function jsonFormat(doc: JsonDoc): 'har' | 'json' {
+  return isHar(doc) ? 'har' : 'json'
+}

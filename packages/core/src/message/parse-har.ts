@@ -1,0 +1,162 @@
+/**
+ * HAR 1.2 (browser devtools "Save all as HAR") → the request and, when the browser got one,
+ * the response of one entry.
+ * @module
+ */
+import {
+  childPath,
+  fieldError,
+  type JsonDoc,
+  readBody,
+  readHeaders,
+  readJsonDoc,
+  stringField,
+} from './json-fields.js'
+import { type JsonNode, member } from './json-source.js'
+import type { Capture, HttpRequest, HttpResponse } from './types.js'
+
+export interface HarParseOptions {
+  /** File name for error positions. */
+  file?: string
+  /** Index into `log.entries`; default 0. */
+  entry?: number
+}
+
+/**
+ * Parses entry `entry` (default 0) of a HAR file. HTTP/2 pseudo-headers are dropped; a
+ * response with status 0 (blocked or never answered) counts as no response; base64 content is
+ * decoded; a form posted as `postData.params` without `text` is re-encoded as
+ * `application/x-www-form-urlencoded`.
+ *
+ * @example
+ * const { request, response } = parseHar(readFileSync('session.har'), { entry: 3 })
+ */
+export function parseHar(input: string | Uint8Array, options: HarParseOptions = {}): Capture {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
+  return captureFromHar(readJsonDoc(bytes, options.file), options.entry)
+}
+
+/** True when a located JSON tree has the HAR shape `{log: {...}}`. */
+export function isHar(doc: JsonDoc): boolean {
+  return member(doc.root, 'log')?.type === 'object'
+}
+
+/** @internal the located tree is already parsed by format detection. */
+export function captureFromHar(doc: JsonDoc, entry?: number): Capture {
+  const log = member(doc.root, 'log')
+  if (log?.type !== 'object')
+    throw fieldError(
+      doc,
+      log ?? doc.root,
+      'log',
+      'must be an object (a HAR file is {"log": {"entries": [...]}})',
+    )
+  const entries = member(log, 'entries')
+  if (entries?.type !== 'array')
+    throw fieldError(doc, entries ?? log, 'log.entries', 'must be a list of entries')
+  if (entries.items.length === 0)
+    throw fieldError(doc, entries, 'log.entries', 'is empty: the HAR file holds no request')
+  const index = entry ?? 0
+  const item = entries.items[index]
+  const path = `log.entries[${index}]`
+  if (item === undefined)
+    throw fieldError(
+      doc,
+      entries,
+      path,
+      `does not exist: the HAR file holds ${entries.items.length} entr${entries.items.length === 1 ? 'y' : 'ies'}`,
+    )
+  if (item.type !== 'object') throw fieldError(doc, item, path, 'must be an object')
+  const request = member(item, 'request')
+  if (request?.type !== 'object')
+    throw fieldError(doc, request ?? item, childPath(path, 'request'), 'must be an object')
+  const out: Capture = { request: readRequest(doc, request, childPath(path, 'request')) }
+  const response = member(item, 'response')
+  if (response?.type === 'object') {
+    const res = readResponse(doc, response, childPath(path, 'response'))
+    if (res) out.response = res
+  }
+  return out
+}
+
+function httpVersion(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  if (/^HTTP\/\d(?:\.\d)?$/i.test(text))
+    return text.toUpperCase().replace(/^HTTP\/([23])\.0$/, 'HTTP/$1')
+  if (/^h[23]$/i.test(text)) return `HTTP/${text[1]}`
+  return undefined
+}
+
+function readRequest(doc: JsonDoc, node: JsonNode, path: string): HttpRequest {
+  const url = stringField(doc, node, path, 'url', true)
+  const method = stringField(doc, node, path, 'method', true).toUpperCase()
+  const req: HttpRequest = {
+    method,
+    url,
+    headers: readHeaders(doc, member(node, 'headers'), childPath(path, 'headers')),
+    body: new Uint8Array(0),
+  }
+  const version = httpVersion(stringField(doc, node, path, 'httpVersion'))
+  if (version) req.httpVersion = version
+  const postData = member(node, 'postData')
+  const postPath = childPath(path, 'postData')
+  if (postData?.type === 'object') {
+    const text = member(postData, 'text')
+    const params = member(postData, 'params')
+    if (text === undefined && params?.type === 'array' && params.items.length > 0) {
+      const pairs = readHeaders(doc, params, childPath(postPath, 'params'))
+      req.body = new Uint8Array(
+        Buffer.from(pairs.map(([n, v]) => `${formEncode(n)}=${formEncode(v)}`).join('&'), 'utf8'),
+      )
+    } else {
+      req.body = readBody(
+        doc,
+        text,
+        childPath(postPath, 'text'),
+        stringField(doc, postData, postPath, 'encoding'),
+      )
+    }
+  } else if (postData !== undefined && postData.type !== 'null') {
+    throw fieldError(doc, postData, postPath, 'must be an object')
+  }
+  return req
+}
+
+function formEncode(text: string): string {
+  return encodeURIComponent(text).replace(/%20/g, '+')
+}
+
+function readResponse(doc: JsonDoc, node: JsonNode, path: string): HttpResponse | undefined {
+  const statusNode = member(node, 'status')
+  const statusPath = childPath(path, 'status')
+  if (
+    statusNode?.type !== 'number' ||
+    !Number.isInteger(statusNode.value) ||
+    statusNode.value < 0 ||
+    statusNode.value > 999
+  ) {
+    throw fieldError(doc, statusNode ?? node, statusPath, 'must be an HTTP status number')
+  }
+  // Chrome writes status 0 for a request that was blocked or never answered.
+  if (statusNode.value === 0) return undefined
+  const res: HttpResponse = {
+    status: statusNode.value,
+    headers: readHeaders(doc, member(node, 'headers'), childPath(path, 'headers')),
+    body: new Uint8Array(0),
+  }
+  const reason = stringField(doc, node, path, 'statusText')
+  if (reason) res.statusText = reason
+  const version = httpVersion(stringField(doc, node, path, 'httpVersion'))
+  if (version) res.httpVersion = version
+  const content = member(node, 'content')
+  if (content?.type === 'object') {
+    const contentPath = childPath(path, 'content')
+    res.body = readBody(
+      doc,
+      member(content, 'text'),
+      childPath(contentPath, 'text'),
+      stringField(doc, content, contentPath, 'encoding'),
+    )
+  }
+  return res
+}

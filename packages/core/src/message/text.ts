@@ -1,0 +1,86 @@
+/**
+ * Byte/text helpers shared by the capture parsers: "binary strings" (one char per byte),
+ * header text decoding, and offsets → line:column for error positions.
+ * @module
+ */
+import type { ErrorPosition } from '../errors.js'
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Bytes → a string with one char (U+0000–U+00FF) per byte, so that parsers can index bytes. */
+export function binaryString(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+}
+
+/** The inverse of binaryString. */
+export function binaryBytes(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'latin1'))
+}
+
+/** Bytes as UTF-8 text, or undefined when they are not valid UTF-8. */
+export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return fatalUtf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Header text from its bytes: UTF-8 where the bytes are valid UTF-8, else latin-1 (obs-text,
+ * RFC 9110 §5.5), so that no byte is lost or replaced.
+ */
+export function headerText(bytes: Uint8Array): string {
+  return utf8OrUndefined(bytes) ?? binaryString(bytes)
+}
+
+/** A binary string (one char per byte) read as header text; see headerText. */
+export function headerTextFromBinary(text: string): string {
+  return headerText(binaryBytes(text))
+}
+
+/**
+ * 1-based line and column of `offset` in a binary string. Columns count characters, not bytes:
+ * UTF-8 continuation bytes do not advance the column.
+ */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const end = Math.max(0, Math.min(offset, text.length))
+  let line = 1
+  let lineStart = 0
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 0x0a) {
+      line++
+      lineStart = i + 1
+    }
+  }
+  let column = 1
+  for (let i = lineStart; i < end; i++) if ((text.charCodeAt(i) & 0xc0) !== 0x80) column++
+  return { line, column }
+}
+
+/** `{file, line, column}` for an offset, the file only when known. */
+export function positionAt(text: string, offset: number, file?: string): ErrorPosition {
+  return { ...(file !== undefined ? { file } : {}), ...lineColumn(text, offset) }
+}
+
+/** Offset of the first byte that is not part of valid UTF-8, or -1 when all of it is valid. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0
+  while (i < bytes.length) {
+    const b = bytes[i]!
+    const len =
+      b < 0x80
+        ? 1
+        : b >= 0xc2 && b <= 0xdf
+          ? 2
+          : b >= 0xe0 && b <= 0xef
+            ? 3
+            : b >= 0xf0 && b <= 0xf4
+              ? 4
+              : 0
+    if (len === 0 || i + len > bytes.length) return i
+    if (len > 1 && utf8OrUndefined(bytes.subarray(i, i + len)) === undefined) return i
+    i += len
+  }
+  return -1
+}
