@@ -1,0 +1,135 @@
+/**
+ * detectOrigin's precedence rules and fallbacks, beyond the per-product fixtures.
+ * @module
+ */
+import { gzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import type { Header, HttpRequest, HttpResponse } from '../message/types.js'
+import { detectOrigin } from './origin.js'
+
+const res = (status: number, headers: Header[], body = ''): HttpResponse => ({
+  status,
+  headers,
+  body: Buffer.from(body),
+})
+const req = (url: string): HttpRequest => ({
+  method: 'POST',
+  url,
+  headers: [],
+  body: new Uint8Array(),
+})
+
+describe('detectOrigin', () => {
+  it('CDN headers on a passed-through JSON answer do not make the CDN the answerer', () => {
+    const o = detectOrigin(
+      res(
+        401,
+        [
+          ['Server', 'cloudflare'],
+          ['CF-RAY', '8f3a-FRA'],
+          ['Content-Type', 'application/json'],
+        ],
+        '{"error":"bad token"}',
+      ),
+    )
+    expect(o.layer).toBe('application')
+    expect(o.product).toBeNull()
+    expect(o.evidence.join(' ')).toMatch(/passed through cloudflare/)
+  })
+
+  it("Cloudflare's own page wins even though it looks like nginx's", () => {
+    const body =
+      '<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n'
+    const o = detectOrigin(
+      res(
+        403,
+        [
+          ['Server', 'cloudflare'],
+          ['CF-RAY', '8f3a-FRA'],
+        ],
+        body,
+      ),
+    )
+    expect(o).toMatchObject({ layer: 'gateway', product: 'cloudflare' })
+  })
+
+  it('Envoy passing an upstream answer is not Envoy answering', () => {
+    const o = detectOrigin(
+      res(
+        401,
+        [
+          ['server', 'envoy'],
+          ['x-envoy-upstream-service-time', '3'],
+        ],
+        '',
+      ),
+    )
+    expect(o.product).not.toBe('envoy')
+    const own = detectOrigin(res(403, [['server', 'envoy']], ''))
+    expect(own).toMatchObject({ layer: 'gateway', product: 'envoy' })
+  })
+
+  it('Kong: x-kong-response-latency means Kong answered, upstream latency means it relayed', () => {
+    expect(
+      detectOrigin(
+        res(
+          401,
+          [
+            ['X-Kong-Response-Latency', '0'],
+            ['Server', 'kong/3.9.0'],
+          ],
+          '{"message":"Unauthorized"}',
+        ),
+      ).product,
+    ).toBe('kong')
+    const relayed = detectOrigin(
+      res(
+        401,
+        [
+          ['X-Kong-Upstream-Latency', '5'],
+          ['X-Kong-Proxy-Latency', '0'],
+        ],
+        '{"error":"nope"}',
+      ),
+    )
+    expect(relayed.layer).toBe('application')
+  })
+
+  it('reads a gzip-compressed body', () => {
+    const body = gzipSync('{"message":"Authorization data is wrong!"}')
+    const o = detectOrigin({ status: 403, headers: [['Content-Encoding', 'gzip']], body })
+    expect(o.product).toBe('n8n')
+  })
+
+  it('a 407 is a forward proxy on the sender side', () => {
+    const o = detectOrigin(
+      res(
+        407,
+        [
+          ['Server', 'squid/6.6'],
+          ['Proxy-Authenticate', 'Basic realm="corp"'],
+        ],
+        '',
+      ),
+    )
+    expect(o).toMatchObject({ layer: 'proxy', product: 'squid' })
+  })
+
+  it('uses the request host as evidence (Make rate limit)', () => {
+    expect(
+      detectOrigin(res(429, [], 'Too many requests'), req('https://hook.eu2.make.com/abc')).product,
+    ).toBe('make')
+    expect(detectOrigin(res(429, [], 'Too many requests')).product).toBeNull()
+  })
+
+  it('says unknown when nothing tells, and never throws on odd input', () => {
+    expect(detectOrigin(res(401, [], ''))).toMatchObject({ layer: 'unknown', product: null })
+    expect(() =>
+      detectOrigin({
+        status: 500,
+        headers: [['Content-Encoding', 'gzip']],
+        body: Buffer.from([0x1f, 0x8b, 0, 1, 2]),
+      }),
+    ).not.toThrow()
+  })
+})

@@ -1,0 +1,150 @@
+/**
+ * Which hop answered: reads a response (and, when known, the request it answers) and names
+ * the layer and product that wrote it, with the evidence. The producer of the body wins over
+ * the hops whose headers ride on it: a 401 page from nginx behind Cloudflare carries `cf-ray`,
+ * but nginx answered.
+ * @module
+ */
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
+import { getHeader, requestUrl } from '../message/headers.js'
+import type { HttpRequest, HttpResponse } from '../message/types.js'
+import { APPS } from './products/apps.js'
+import { EDGE } from './products/edge.js'
+import { GATEWAYS } from './products/gateways.js'
+import { PROXIES } from './products/proxies.js'
+import type { Answered, Fingerprint, Signals } from './products/types.js'
+import type { Origin, OriginLayer } from './types.js'
+
+const MAX_TEXT = 64 * 1024
+
+/** Every fingerprint, most specific first (the order breaks no ties: strength and layer do). */
+export const FINGERPRINTS: readonly Fingerprint[] = [...GATEWAYS, ...EDGE, ...PROXIES, ...APPS]
+
+/** The product names detectOrigin can return. */
+export const ORIGIN_PRODUCTS: readonly string[] = [...new Set(FINGERPRINTS.map((f) => f.product))]
+
+const LAYER_DEPTH: Record<OriginLayer, number> = {
+  application: 3,
+  proxy: 2,
+  gateway: 1,
+  unknown: 0,
+}
+
+/** Body bytes as text for matching; a compressed capture is inflated, capped both ways. */
+function bodyText(res: HttpResponse): string {
+  let bytes: Uint8Array = res.body
+  const enc = (getHeader(res.headers, 'content-encoding') ?? '').trim().toLowerCase()
+  try {
+    const opts = { maxOutputLength: MAX_TEXT * 4 }
+    if (enc === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = gunzipSync(bytes, opts)
+    else if (enc === 'br') bytes = brotliDecompressSync(bytes, opts)
+    else if (enc === 'deflate') bytes = inflateSync(bytes, opts)
+  } catch {
+    // Not really compressed, or a bomb past the cap: match on the bytes as they are.
+  }
+  const slice = bytes.subarray(0, MAX_TEXT)
+  return Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('utf8')
+}
+
+export function readSignals(response: HttpResponse, request?: HttpRequest): Signals {
+  const headers = new Map<string, string[]>()
+  for (const [n, v] of response.headers) {
+    const k = n.toLowerCase()
+    const list = headers.get(k)
+    if (list) list.push(v)
+    else headers.set(k, [v])
+  }
+  const body = bodyText(response)
+  const contentType = (headers.get('content-type')?.[0] ?? '').toLowerCase()
+  let json: unknown
+  const trimmed = body.trim()
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      json = JSON.parse(trimmed)
+    } catch {
+      json = undefined
+    }
+  }
+  let host: string | null = null
+  if (request) {
+    const u = requestUrl(request)
+    host = u.hostname && u.hostname !== 'hookwarden.invalid' ? u.hostname.toLowerCase() : null
+  }
+  return { status: response.status, headers, body, json, contentType, host, request, response }
+}
+
+interface Claim {
+  fp: Fingerprint
+  answered: Answered
+}
+
+/** Which hop answered `response`. Never throws; `unknown` when nothing tells. */
+export function detectOrigin(response: HttpResponse, request?: HttpRequest): Origin {
+  const s = readSignals(response, request)
+  const claims: Claim[] = []
+  for (const fp of FINGERPRINTS) {
+    const a = fp.answered(s)
+    if (a) claims.push({ fp, answered: a })
+  }
+  // Strongest claim first; on a tie the innermost layer wins (an outer hop that answered
+  // would not carry the inner one's marks).
+  claims.sort(
+    (a, b) =>
+      b.answered.strength - a.answered.strength ||
+      LAYER_DEPTH[b.fp.layer] - LAYER_DEPTH[a.fp.layer],
+  )
+  const best = claims[0]
+  const passed = passedThrough(s, best?.fp.product ?? null)
+
+  if (best) {
+    const evidence = [...best.answered.evidence]
+    for (const p of passed)
+      evidence.push(
+        `also on the path: ${p.product} (${p.marks.join(', ')}), which relayed the answer but did not write it`,
+      )
+    return { layer: best.fp.layer, product: best.fp.product, evidence }
+  }
+  return fallback(s, passed)
+}
+
+function passedThrough(s: Signals, winner: string | null): { product: string; marks: string[] }[] {
+  const out: { product: string; marks: string[] }[] = []
+  for (const fp of FINGERPRINTS) {
+    if (fp.product === winner || !fp.onPath) continue
+    const marks = fp.onPath(s)
+    if (marks?.length) out.push({ product: fp.product, marks: marks.slice(0, 3) })
+  }
+  return out
+}
+
+/** Nothing claimed the answer: say what the shape of it still tells. */
+function fallback(s: Signals, passed: { product: string; marks: string[] }[]): Origin {
+  const evidence: string[] = []
+  for (const p of passed)
+    evidence.push(
+      `passed through ${p.product} (${p.marks.join(', ')}); its own answers look different, so the server behind it answered`,
+    )
+  if (s.status === 407) {
+    const server = s.headers.get('server')?.[0] ?? null
+    const product = server && /squid/i.test(server) ? 'squid' : null
+    evidence.push(
+      "407 Proxy Authentication Required: a forward proxy on the sender's side answered, not the receiver",
+    )
+    if (s.headers.get('proxy-authenticate'))
+      evidence.push(`Proxy-Authenticate: ${s.headers.get('proxy-authenticate')![0]}`)
+    return { layer: 'proxy', product, evidence }
+  }
+  const www = s.headers.get('www-authenticate')?.[0]
+  if (www && /^bearer\b.*\berror\s*=/i.test(www)) {
+    evidence.push(
+      `WWW-Authenticate: ${www.slice(0, 100)} (an RFC 6750 error from the token verifier)`,
+    )
+    return { layer: 'application', product: null, evidence }
+  }
+  if (s.json !== undefined && typeof s.json === 'object' && s.json !== null) {
+    evidence.push('a JSON body matching no gateway or proxy: the application wrote it')
+    return { layer: 'application', product: null, evidence }
+  }
+  if (!evidence.length) evidence.push('no header or body matched a known product')
+  return { layer: 'unknown', product: null, evidence }
+}

@@ -1,0 +1,152 @@
+/**
+ * What kind of failure a response is (contract §3 `response.class`) and what that means for
+ * the sender: 401 "who are you?" is not 403 "I know, and no", nor 404 "wrong address", nor
+ * 410 "gone for good", nor 429 "slow down".
+ * @module
+ */
+import { getHeader } from '../message/headers.js'
+import type { HttpResponse } from '../message/types.js'
+import { detectOrigin } from './origin.js'
+import type { Origin, ResponseClass, ResponseSummary } from './types.js'
+
+export interface ClassifyContext {
+  /** Who answered, when already known (else worked out from the response). */
+  origin?: Origin
+  /** Statuses of the earlier attempts of the same delivery, oldest first (retry history). */
+  previousStatuses?: readonly number[]
+}
+
+export function responseClass(status: number): ResponseClass {
+  if (status >= 200 && status < 300) return 'success'
+  switch (status) {
+    case 401:
+      return 'authentication'
+    case 403:
+      return 'authorization'
+    case 404:
+      return 'not_found'
+    case 405:
+      return 'method_not_allowed'
+    case 410:
+      return 'gone'
+    case 413:
+      return 'payload_too_large'
+    case 415:
+      return 'unsupported_media_type'
+    case 429:
+      return 'rate_limited'
+  }
+  return status >= 500 && status < 600 ? 'server_error' : 'other'
+}
+
+export function classifyResponse(
+  response: HttpResponse,
+  context: ClassifyContext = {},
+): ResponseSummary {
+  const status = response.status
+  const cls = responseClass(status)
+  const origin = context.origin ?? detectOrigin(response)
+  return {
+    status,
+    class: cls,
+    meaning: meaningOf(response, cls, origin, context.previousStatuses ?? []),
+  }
+}
+
+function who(origin: Origin): string {
+  if (origin.product) return `${origin.product} (${origin.layer})`
+  return origin.layer === 'unknown' ? 'the receiver' : `the ${origin.layer}`
+}
+
+function meaningOf(
+  res: HttpResponse,
+  cls: ResponseClass,
+  origin: Origin,
+  previous: readonly number[],
+): string {
+  const status = res.status
+  const www = getHeader(res.headers, 'www-authenticate')
+  const by = who(origin)
+  switch (cls) {
+    case 'success':
+      return `Accepted by ${by}: authentication is not the problem.`
+    case 'authentication': {
+      let m = `401 Unauthorized from ${by}: it did not accept the credentials, or did not see any. `
+      const scheme = www ? (/^\s*([A-Za-z][\w.~+-]*)/.exec(www)?.[1] ?? '') : ''
+      if (www && /\berror\s*=/i.test(www))
+        m += `Its challenge names an error (${www.slice(0, 80)}): a credential arrived and was refused. `
+      else if (/^bearer$/i.test(scheme))
+        m +=
+          'Its Bearer challenge carries no error code, which is what a receiver answers when no credential reached it at all. '
+      else if (www)
+        m += `It asks for ${scheme} credentials (${www.slice(0, 80)}): a credential of another scheme does not satisfy it. `
+      else
+        m +=
+          'It sent no WWW-Authenticate challenge (RFC 9110 requires one), so it does not say which scheme it wants. '
+      m += 'Retrying the same request cannot succeed: fix the credential first.'
+      if (origin.product === 'n8n')
+        m += ' (n8n answers 403, not 401, when credentials are present but wrong.)'
+      return m
+    }
+    case 'authorization': {
+      let m = `403 Forbidden from ${by}: `
+      if (origin.product === 'n8n')
+        return `${m}n8n answers 403 for wrong credentials ("Authorization data is wrong!"), so here it means the credential is wrong, not that it lacks a right.`
+      if (
+        origin.product === 'django' &&
+        /not provided/i.test(Buffer.from(res.body).toString('utf8'))
+      )
+        return `${m}Django REST framework answers 403 instead of 401 when its authenticator sends no challenge; it means no credential reached the view.`
+      if (origin.layer === 'gateway' && origin.product)
+        m += `a WAF, access policy or gateway rule refused the request before it reached the receiver (IP, bot rule, missing or invalid access token). `
+      else
+        m +=
+          'it understood who is calling and refuses anyway (missing scope or right, IP not allowed, CSRF middleware), or it refuses for a reason unrelated to credentials. '
+      if (/csrf|authenticity/i.test(origin.evidence.join(' ')))
+        m += 'Here CSRF protection answered before the webhook handler: exempt the webhook route. '
+      if ((origin.product === 'envoy' || origin.product === 'istio') && res.body.length === 0)
+        m +=
+          'An empty 403 from Envoy can also mean its external authorization service failed or is unreachable (ext_authz answers 403 on error by default). '
+      return `${m}Unlike a 401, repeating it with the same credentials will not help (RFC 9110 §15.5.4).`
+    }
+    case 'not_found':
+      return `404 Not Found from ${by}: nothing listens at this URL and method. Check the path (a trailing slash, a stage or version prefix); some receivers answer 404 instead of 403 to hide a resource. Not an authentication failure.`
+    case 'method_not_allowed':
+      return `405 Method Not Allowed from ${by}: the URL exists but not for this method (POST where GET is expected, or a redirect turned POST into GET).`
+    case 'gone':
+      if (origin.product === 'make')
+        return '410 Gone from Make: the scenario listening on this webhook is switched off (Make deactivates an instant-trigger scenario after an error, and a webhook with no scenario for 5 days). Turn the scenario back on; every delivery until then is lost.'
+      return `410 Gone from ${by}: the endpoint was removed or disabled on purpose. Stop sending and ask for the new URL; many senders disable a webhook on 410.`
+    case 'payload_too_large':
+      return `413 Payload Too Large from ${by}: the body is over its size limit. Not an authentication failure.`
+    case 'unsupported_media_type':
+      return `415 Unsupported Media Type from ${by}: the Content-Type is not one it accepts (JSON sent as form data, or the reverse).`
+    case 'rate_limited': {
+      const retryAfter = getHeader(res.headers, 'retry-after')
+      let m = `429 Too Many Requests from ${by}: it is throttling the sender${retryAfter ? ` (Retry-After: ${retryAfter})` : ''}. `
+      if (origin.product === 'make')
+        m += 'Make throttles a webhook above about 300 requests per 10 seconds. '
+      const unauth = previous.filter((s) => s === 401 || s === 403).length
+      if (unauth >= 3)
+        m += `This follows ${unauth} rejected attempts (401/403): a retry storm. The sender keeps retrying a request that cannot succeed; stop retrying 401s and fix the credential, and the 429s go away. `
+      else
+        m +=
+          'If it follows many retries of a 401, it is a retry storm: a 401 never succeeds on retry, so stop retrying it and fix the credential. '
+      return m.trim()
+    }
+    case 'server_error':
+      return `${status} from ${by}: the receiver or a hop failed (${status === 502 || status === 504 ? 'the upstream did not answer in time or refused the connection' : 'an internal error'}). Not an authentication failure; a retry later may succeed.`
+    default:
+      if (status === 407)
+        return "407 Proxy Authentication Required: a forward proxy on the sender's side wants Proxy-Authorization. The receiver never saw the request."
+      if (status >= 300 && status < 400)
+        return `${status} redirect to ${getHeader(res.headers, 'location') ?? '(no Location)'}: clients drop Authorization when they follow a redirect to another origin, and many turn POST into GET on 301/302. Send to the final URL directly.`
+      if (status === 400)
+        return `400 Bad Request from ${by}: the request is malformed (RFC 6750 invalid_request: a duplicated or malformed credential, or a body it cannot parse).`
+      if (status === 419)
+        return '419 from Laravel: CSRF protection refused the request before the handler ran. Exempt the webhook route from VerifyCsrfToken.'
+      if (status === 422)
+        return `422 from ${by}: the body was understood but refused (Rails answers 422 for an invalid CSRF authenticity token).`
+      return `${status} from ${by}.`
+  }
+}
