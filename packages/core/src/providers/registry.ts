@@ -1,38 +1,43 @@
 /**
  * Provider presets are rows of data over the generic schemes: `provider: stripe` in a config
  * expands to the preset's auth fields, under the user's own fields (secrets, tolerance…).
+ * The built-in presets come from presets/index.ts; `registerProvider` adds more at run time.
  * @module
  */
+import { PROVIDER_SCHEMES } from '../schemes/provider-schemes.js'
+import { OMITTED_PROVIDERS, PROVIDERS } from './presets/index.js'
+import type { OmittedProvider, ProviderPreset } from './types.js'
 
-export interface ProviderPreset {
-  /** Config name: `provider: stripe`. */
-  name: string
-  /** Display name: `Stripe`. */
-  title: string
-  /** Auth fields (with `scheme`) the preset stands for; the user's auth block overrides them. */
-  auth: Record<string, unknown>
-  /** What is signed, in words, for `hookwarden providers`. */
-  signs: string
-  /** The secret's format, in words (`whsec_… string, used as is`). */
-  secret_format: string
-  /** Where the scheme is documented. */
-  source: string
-  /** How the preset is proven by tests: the provider's SDK, a published vector, or docs only. */
-  proof: 'sdk' | 'vector' | 'docs'
-  /** A config check on each configured secret: returns what is wrong, or null. */
-  checkSecret?(value: string): string | null
-}
+export type { Confidence, HandshakeKind, OmittedProvider, Pitfall, Proof, ProviderPreset } from './types.js'
 
 const presets = new Map<string, ProviderPreset>()
+const aliases = new Map<string, string>()
 
-export function registerProvider(preset: ProviderPreset): void {
+function add(preset: ProviderPreset): void {
   presets.set(preset.name, preset)
+  for (const a of preset.aliases ?? []) aliases.set(a, preset.name)
 }
 
+for (const p of PROVIDERS) add(p)
+
+export function registerProvider(preset: ProviderPreset): void {
+  add(preset)
+}
+
+/** The preset called `name` (or one of its aliases), case-insensitively. */
 export function getProvider(name: string): ProviderPreset | undefined {
-  return presets.get(name.toLowerCase())
+  const n = name.toLowerCase()
+  return presets.get(n) ?? presets.get(aliases.get(n) ?? '')
 }
 
 export function listProviders(): ProviderPreset[] {
   return [...presets.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
+
+/** Providers left out because their scheme is not public or not confirmed. */
+export function omittedProviders(): readonly OmittedProvider[] {
+  return OMITTED_PROVIDERS
+}
+
+/** The extra schemes the presets use; referenced so that their config schemas are registered. */
+export const providerSchemeNames: readonly string[] = PROVIDER_SCHEMES.map((s) => s.name)

@@ -9,6 +9,7 @@ import { basic } from './basic.js'
 import { jwt } from './jwt.js'
 import { hmac } from './hmac.js'
 import { standardWebhooks } from './standard-webhooks.js'
+import { PROVIDER_SCHEMES } from './provider-schemes.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds schemes of every policy type
 const registry = new Map<string, Scheme<any>>([
@@ -18,6 +19,7 @@ const registry = new Map<string, Scheme<any>>([
   [jwt.name, jwt],
   [hmac.name, hmac],
   [standardWebhooks.name, standardWebhooks],
+  ...PROVIDER_SCHEMES.map((s) => [s.name, s] as const),
 ])
 
 // biome-ignore lint/suspicious/noExplicitAny: see above
