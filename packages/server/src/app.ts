@@ -4,7 +4,7 @@
  * No plugin knows another's internals; the pipeline knows the order of the stages.
  * @module
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest, headersFromRaw } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
@@ -24,14 +24,14 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.logger,
     // One line per attempt is written by the pipeline; Fastify's own lines would carry URLs.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.limits.bodyLimit,
     requestTimeout: ctx.limits.requestTimeoutMs,
     requestIdHeader: false,
     genReqId: (raw) => requestIdFor(headersFromRaw(raw.rawHeaders)),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
   }) as unknown as FastifyInstance
   app.server.headersTimeout = ctx.limits.headersTimeoutMs

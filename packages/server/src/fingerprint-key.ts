@@ -1,0 +1,41 @@
+/**
+ * The installation's fingerprint key: 32 random bytes made at first start and kept beside the
+ * data (`<dataDir>/fingerprint.key`, mode 600), so fingerprints compare across restarts but
+ * nobody who reads a log can confirm a guessed secret (contract §3).
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ConfigError } from '@hookwarden/core'
+
+export function loadFingerprintKey(dataDir: string): {
+  key: Uint8Array
+  path: string
+  created: boolean
+} {
+  const path = join(dataDir, 'fingerprint.key')
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  let created = false
+  try {
+    // 'wx': two gateways starting together never overwrite each other's key.
+    writeFileSync(path, randomBytes(32), { flag: 'wx', mode: 0o600 })
+    created = true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new ConfigError(
+        `cannot create ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+        { file: path },
+      )
+    }
+  }
+  const key = readFileSync(path)
+  if (key.length < 16)
+    throw new ConfigError(
+      `${path} holds ${key.length} bytes; a fingerprint key needs at least 16`,
+      { file: path },
+    )
+  // A key left readable by others is tightened, not refused.
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
+  return { key: new Uint8Array(key), path, created }
+}

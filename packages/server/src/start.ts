@@ -1,0 +1,323 @@
+/**
+ * start(): what `hookwarden serve` runs. Loads the config, makes or reads the fingerprint key
+ * beside the data, opens the store (SQLite under ./data, or PostgreSQL), the nonce store and
+ * rate counters (Redis when HOOKWARDEN_REDIS_URL is set), listens, and prints the dashboard
+ * URL, the admin token and two curl commands to try. SIGTERM closes it gracefully.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import {
+  type Config,
+  ConfigError,
+  type Endpoint,
+  loadConfigFile,
+  setFingerprintKey,
+} from '@hookwarden/core'
+import type { DestinationStream } from 'pino'
+import type { GatewayLimits } from './context.js'
+import { loadFingerprintKey } from './fingerprint-key.js'
+import { createGateway, type Gateway } from './gateway.js'
+import { createLogger } from './logging.js'
+import type { ForwardOptions } from './pipeline/forward.js'
+import {
+  MemoryRateLimiter,
+  type RateLimiter,
+  type RateLimitOptions,
+  RedisRateLimiter,
+} from './pipeline/rate-limit.js'
+import { connectRedis } from './redis.js'
+import { openNonceStore } from './nonce/open-nonce-store.js'
+import { openStore } from './storage/open-store.js'
+import { startRetention } from './storage/retention.js'
+
+export interface StartOptions {
+  /** The config file (the CLI defaults it to examples/demo.yaml). */
+  configFile: string
+  /** Default: PORT, else 8787. 0 picks a free port. */
+  port?: number
+  /** Default: HOST, else 127.0.0.1. */
+  host?: string
+  /** Default: HOOKWARDEN_DATA_DIR, else ./data. */
+  dataDir?: string
+  env?: Record<string, string | undefined>
+  /** Where the banner goes (default stdout). */
+  print?: (text: string) => void
+  logDestination?: DestinationStream
+  /** Close on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean
+  webDist?: string | null
+  limits?: Partial<GatewayLimits>
+  forward?: Partial<ForwardOptions>
+  rateLimit?: Partial<RateLimitOptions>
+}
+
+export interface RunningGateway {
+  url: string
+  port: number
+  adminToken: string
+  adminTokenSource: 'env' | 'config' | 'generated'
+  gateway: Gateway
+  config: Config
+  /** The banner as printed. */
+  banner: string
+  close(): Promise<void>
+  /** Resolves once closed (by close() or a signal). */
+  closed: Promise<void>
+}
+
+function intFrom(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!/^\d+$/.test(value))
+    throw new ConfigError(`${name} must be a whole number, not "${value}"`, { field: name })
+  return Number(value)
+}
+
+function adminTokenOf(
+  config: Config,
+  env: Record<string, string | undefined>,
+): { token: string; source: RunningGateway['adminTokenSource'] } {
+  if (env.HOOKWARDEN_ADMIN_TOKEN) return { token: env.HOOKWARDEN_ADMIN_TOKEN, source: 'env' }
+  if (config.admin?.token) return { token: config.admin.token, source: 'config' }
+  return { token: randomBytes(24).toString('base64url'), source: 'generated' }
+}
+
+export async function start(options: StartOptions): Promise<RunningGateway> {
+  const env = options.env ?? process.env
+  const configFile = resolve(options.configFile)
+  const config = loadConfigFile(configFile, { env })
+  const port = options.port ?? intFrom(env.PORT, 'PORT') ?? 8787
+  if (port > 65535) throw new ConfigError(`port ${port} is out of range`, { field: 'port' })
+  const host = options.host ?? env.HOST ?? '127.0.0.1'
+  const dataDir = resolve(options.dataDir ?? env.HOOKWARDEN_DATA_DIR ?? './data')
+  const logger = createLogger(options.logDestination ? { destination: options.logDestination } : {})
+
+  const { key } = loadFingerprintKey(dataDir)
+  setFingerprintKey(key)
+  const admin = adminTokenOf(config, env)
+  const redisUrl = env.HOOKWARDEN_REDIS_URL?.trim() || undefined
+  const onError = (store: string) => (message: string) => logger.warn({ store }, message)
+
+  const store = await openStore({ databaseUrl: env.HOOKWARDEN_DATABASE_URL, dataDir })
+  let nonceStore: Awaited<ReturnType<typeof openNonceStore>> | undefined
+  let rateLimiter: RateLimiter
+  try {
+    nonceStore = await openNonceStore({ redisUrl, onError: onError('nonce') })
+    rateLimiter = redisUrl
+      ? redisRateLimiter(
+          await connectRedis({
+            url: redisUrl,
+            keyPrefix: 'hookwarden:',
+            store: 'rate',
+            onError: onError('rate'),
+          }),
+          options.rateLimit,
+        )
+      : new MemoryRateLimiter(options.rateLimit)
+  } catch (e) {
+    await nonceStore?.close()
+    await store.close()
+    throw e
+  }
+  const bodyLimit = intFrom(env.HOOKWARDEN_BODY_LIMIT, 'HOOKWARDEN_BODY_LIMIT')
+  const timeoutMs = intFrom(env.HOOKWARDEN_FORWARD_TIMEOUT_MS, 'HOOKWARDEN_FORWARD_TIMEOUT_MS')
+  const gateway = await createGateway({
+    config,
+    adminToken: admin.token,
+    store,
+    nonceStore,
+    rateLimiter,
+    logger,
+    limits: { ...(bodyLimit ? { bodyLimit } : {}), ...options.limits },
+    forward: { ...(timeoutMs ? { timeoutMs } : {}), ...options.forward },
+    ...(options.webDist !== undefined ? { webDist: options.webDist } : {}),
+  })
+  const retention = startRetention(store, config.retention, {
+    onRun: (r) =>
+      'error' in r
+        ? logger.warn({ err: r.error }, 'retention failed')
+        : r.removed > 0 && logger.info({ removed: r.removed }, 'retention pruned attempts'),
+  })
+  let url: string
+  try {
+    url = await gateway.listen(port, host)
+  } catch (e) {
+    retention.stop()
+    await gateway.close()
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE' || code === 'EACCES')
+      throw new ConfigError(
+        `cannot listen on ${host}:${port} (${code}); choose another with --port or PORT`,
+        { field: 'port' },
+      )
+    throw e
+  }
+  const actualPort = Number(new URL(url).port)
+  const shown = /^(0\.0\.0\.0|::|\[::\])$/.test(host) ? `http://127.0.0.1:${actualPort}` : url
+  const description = store.describe?.()
+  logger.info(
+    {
+      port: actualPort,
+      host,
+      store: description ?? null,
+      nonce_store: nonceStore.kind,
+      endpoints: config.endpoints.length,
+    },
+    'gateway listening',
+  )
+  const banner = bannerText({
+    url: shown,
+    config,
+    admin,
+    store: description
+      ? `${description.adapter} ${description.location} (${description.durability})`
+      : 'memory',
+    demo: /(^|[\\/])examples[\\/]demo\.ya?ml$/.test(configFile),
+  })
+  ;(options.print ?? ((t) => process.stdout.write(t)))(banner)
+
+  let resolveClosed!: () => void
+  const closed = new Promise<void>((r) => {
+    resolveClosed = r
+  })
+  let closing: Promise<void> | null = null
+  const close = () => {
+    closing ??= (async () => {
+      retention.stop()
+      await gateway.close()
+      logger.info('gateway closed')
+      logger.flush?.()
+      resolveClosed()
+    })()
+    return closing
+  }
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down: finishing in-flight attempts')
+      void close()
+    }
+    process.once('SIGTERM', onSignal)
+    process.once('SIGINT', onSignal)
+    void closed.then(() => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+    })
+  }
+  return {
+    url: shown,
+    port: actualPort,
+    adminToken: admin.token,
+    adminTokenSource: admin.source,
+    gateway,
+    config,
+    banner,
+    close,
+    closed,
+  }
+}
+
+function redisRateLimiter(
+  redis: Awaited<ReturnType<typeof connectRedis>>,
+  options?: Partial<RateLimitOptions>,
+): RateLimiter {
+  const limiter = new RedisRateLimiter(redis, options, 'rl:')
+  return {
+    check: (s) => limiter.check(s),
+    hit: (s) => limiter.hit(s),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}
+
+/** Single-quoted for a POSIX shell. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+interface TryIt {
+  endpoint: Endpoint
+  fail: { headers: string[]; why: string }
+  pass: { headers: string[] }
+}
+
+/** Two curl commands for the first endpoint that a curl can satisfy (bearer, api_key header, basic). */
+export function tryIt(config: Config, demo: boolean): TryIt | null {
+  for (const endpoint of config.endpoints) {
+    if (!endpoint.path) continue
+    const auth = endpoint.auth
+    const secret = (v: string) => (demo ? v : '<secret>')
+    if (auth.scheme === 'bearer' && auth.tokens[0]) {
+      const t = secret(auth.tokens[0].value)
+      return {
+        endpoint,
+        fail: { headers: [`Authorization: ${t}`], why: 'the token without "Bearer "' },
+        pass: { headers: [`Authorization: Bearer ${t}`] },
+      }
+    }
+    if (auth.scheme === 'api_key' && auth.header && auth.keys[0]) {
+      const k = secret(auth.keys[0].value)
+      return {
+        endpoint,
+        fail: {
+          headers: [`${auth.header.replace(/-/g, '_')}: ${k}`],
+          why: 'the key under the wrong header name',
+        },
+        pass: { headers: [`${auth.header}: ${k}`] },
+      }
+    }
+    if (auth.scheme === 'basic' && auth.users[0]) {
+      const u = auth.users[0]
+      const raw = `${u.username}:${secret(u.password)}`
+      return {
+        endpoint,
+        fail: { headers: [`Authorization: Basic ${raw}`], why: 'user:password not base64-encoded' },
+        pass: { headers: [`Authorization: Basic ${Buffer.from(raw).toString('base64')}`] },
+      }
+    }
+  }
+  return null
+}
+
+export function curlCommand(base: string, path: string, headers: string[]): string {
+  const parts = ['curl', '-i', '-X', 'POST', shellQuote(base + path)]
+  for (const h of [...headers, 'Content-Type: application/json']) parts.push('-H', shellQuote(h))
+  parts.push('-d', shellQuote('{"event":"ping"}'))
+  return parts.join(' ')
+}
+
+function bannerText(input: {
+  url: string
+  config: Config
+  admin: { token: string; source: string }
+  store: string
+  demo: boolean
+}): string {
+  const lines = [
+    `hookwarden gateway listening on ${input.url}`,
+    '',
+    `  dashboard:    ${input.url}/`,
+    input.admin.source === 'generated'
+      ? `  admin token:  ${input.admin.token}   (generated for this run; set HOOKWARDEN_ADMIN_TOKEN to keep one)`
+      : `  admin token:  from ${input.admin.source === 'env' ? 'HOOKWARDEN_ADMIN_TOKEN' : 'the config (admin.token)'}`,
+    `  store:        ${input.store}`,
+    `  config:       ${input.config.file ?? ''}`,
+    '  endpoints:',
+    ...input.config.endpoints.map(
+      (e) =>
+        `    ${e.name.padEnd(20)} ${(e.path ?? '(no path)').padEnd(24)} ${e.provider ?? e.auth.scheme}${e.forward ? ` → ${new URL(e.forward).origin}` : ''}`,
+    ),
+  ]
+  const t = tryIt(input.config, input.demo)
+  if (t) {
+    lines.push(
+      '',
+      `Try it (${t.endpoint.name}):`,
+      `  # refused with 401 (${t.fail.why}):`,
+      `  ${curlCommand(input.url, t.endpoint.path!, t.fail.headers)}`,
+      '  # accepted:',
+      `  ${curlCommand(input.url, t.endpoint.path!, t.pass.headers)}`,
+    )
+  }
+  return `${lines.join('\n')}\n\n`
+}

@@ -1,0 +1,133 @@
+/**
+ * start() as `npm start` runs it: the demo config, SQLite under a data directory, the banner
+ * with the dashboard URL, the admin token and two curl commands that really give 401 and 200;
+ * records kept across a restart; the fingerprint key made once, mode 600.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { Writable } from 'node:stream'
+import { afterAll, describe, expect, it } from 'vitest'
+import { fingerprint } from '@hookwarden/core'
+import { type RunningGateway, start } from '../../src/start.js'
+
+const run = promisify(execFile)
+const DEMO = new URL('../../../../examples/demo.yaml', import.meta.url).pathname
+const dataDir = mkdtempSync(join(tmpdir(), 'hw-start-'))
+const quiet = () => new Writable({ write: (_c, _e, cb) => cb() })
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+async function startDemo(env: Record<string, string> = {}): Promise<RunningGateway> {
+  let banner = ''
+  const running = await start({
+    configFile: DEMO,
+    port: 0,
+    dataDir,
+    env: { ...env },
+    print: (t) => {
+      banner += t
+    },
+    handleSignals: false,
+    logDestination: quiet(),
+    webDist: null,
+  })
+  expect(banner).toBe(running.banner)
+  return running
+}
+
+describe('start() with the demo config', () => {
+  let firstAttempt = ''
+  let keyBefore = ''
+
+  it('prints the dashboard URL, a generated admin token and two curl commands that give 401 then 200', async () => {
+    const gw = await startDemo()
+    try {
+      expect(gw.adminTokenSource).toBe('generated')
+      expect(gw.banner).toContain(`dashboard:    ${gw.url}/`)
+      expect(gw.banner).toContain(gw.adminToken)
+      expect(gw.banner).toContain('sqlite')
+      const curls = gw.banner
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('curl '))
+      expect(curls).toHaveLength(2)
+      const statusOf = async (cmd: string) => {
+        const { stdout } = await run('sh', ['-c', cmd])
+        return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(stdout)?.[1]), stdout }
+      }
+      const refused = await statusOf(curls[0]!)
+      expect(refused.status).toBe(401)
+      expect(refused.stdout).toMatch(/www-authenticate: Bearer/i)
+      expect(refused.stdout).toContain('scheme_prefix_missing')
+      const accepted = await statusOf(curls[1]!)
+      expect(accepted.status).toBe(200)
+      firstAttempt = JSON.parse(
+        accepted.stdout.slice(accepted.stdout.indexOf('\r\n\r\n') + 4),
+      ).attempt
+      expect(firstAttempt).toMatch(/^[0-9A-Z]{26}$/)
+      keyBefore = fingerprint('probe')
+      const key = join(dataDir, 'fingerprint.key')
+      expect(statSync(key).mode & 0o777).toBe(0o600)
+      expect(readFileSync(key).length).toBe(32)
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('keeps the records and the fingerprint key across a restart; the admin token from the environment', async () => {
+    expect(firstAttempt).not.toBe('')
+    const gw = await startDemo({ HOOKWARDEN_ADMIN_TOKEN: 'restart-admin-token-0001' })
+    try {
+      expect(gw.adminTokenSource).toBe('env')
+      expect(gw.banner).not.toContain('restart-admin-token-0001')
+      expect(fingerprint('probe')).toBe(keyBefore)
+      const res = await fetch(`${gw.url}/api/attempts/${firstAttempt}`, {
+        headers: { Authorization: 'Bearer restart-admin-token-0001' },
+      })
+      expect(res.status).toBe(200)
+      const attempt = (await res.json()) as {
+        id: string
+        endpoint: string
+        outcome: string
+        has_body: boolean
+      }
+      expect(attempt).toMatchObject({
+        id: firstAttempt,
+        endpoint: 'bearer-demo',
+        outcome: 'accepted',
+        has_body: true,
+      })
+      const list = (await (
+        await fetch(`${gw.url}/api/attempts?endpoint=bearer-demo`, {
+          headers: { Authorization: 'Bearer restart-admin-token-0001' },
+        })
+      ).json()) as { attempts: { id: string }[] }
+      expect(list.attempts.map((a) => a.id)).toContain(firstAttempt)
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('refuses a port in use with a one-line config error', async () => {
+    const a = await startDemo()
+    try {
+      await expect(
+        start({
+          configFile: DEMO,
+          port: a.port,
+          dataDir,
+          env: {},
+          print: () => {},
+          handleSignals: false,
+          logDestination: quiet(),
+          webDist: null,
+        }),
+      ).rejects.toThrow(/cannot listen/)
+    } finally {
+      await a.close()
+    }
+  })
+})
