@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import { registerVerify } from './commands/verify.js'
 import { registerSign } from './commands/sign.js'
 import { registerServe } from './commands/serve.js'
+import { registerDiagnose } from './commands/diagnose.js'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -14,6 +15,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-  for (const register of [registerVerify, registerSign, registerServe]) register(program)
+  for (const register of [registerVerify, registerSign, registerServe, registerDiagnose]) register(program)
   return program
 }

@@ -44,3 +44,8 @@ export { classifyResponse, responseClass, type ClassifyContext } from './diagnos
 export { credentialStrippingHints, credentialHeaders, redactValue, type StrippingHint } from './diagnose/stripping.js'
 export type { Fingerprint as OriginFingerprint, Signals as OriginSignals } from './diagnose/products/types.js'
 export type { Origin, OriginLayer, ResponseClass, ResponseSummary } from './diagnose/types.js'
+export { diagnose, rankCauses, type DiagnoseOptions } from './diagnose/index.js'
+export { nearMissSearch, asHmacPolicy, type NearMissOptions, type NearMissResult } from './diagnose/near-miss.js'
+export type { Cause, Diagnosis, Sender } from './diagnose/types.js'
+export { guessSender, pickFix, SENDERS, durationWords, relativeWords, type Fix } from './diagnose/wording.js'
+export { inspectJwt, findJwt, type JwtReport, type JwtTime } from './diagnose/transforms/jwt.js'

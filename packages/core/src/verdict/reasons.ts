@@ -98,6 +98,7 @@ export const REASONS = {
   method_not_allowed: r(405, null, 'safe', 'The method is not allowed here', 'Use the method the endpoint expects.'),
   payload_too_large: r(413, null, 'safe', 'The body is too large', 'Send a smaller body.'),
   rate_limited: r(429, null, 'safe', 'Too many requests', 'Slow down and retry after the given time; stop retrying a 401.'),
+  endpoint_disabled: r(410, null, 'safe', 'The receiving endpoint is switched off', 'Turn the receiving scenario or endpoint back on, or ask for the new URL; deliveries until then are lost.', true),
 } as const satisfies Record<string, ReasonSpec>
 
 export type ReasonCode = keyof typeof REASONS

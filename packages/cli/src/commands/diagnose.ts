@@ -1,0 +1,54 @@
+/**
+ * `hookwarden diagnose --request FILE [--response FILE] [--config FILE] [--endpoint NAME]
+ * [--now UNIX] [--sender make|zapier|n8n|curl|code] [--json]`
+ * Exit 0 nothing wrong, 1 causes found, 2 unusable input.
+ * @module
+ */
+import type { Command } from 'commander'
+import { ConfigError, diagnose, type Sender, SENDERS } from '@hookwarden/core'
+import { parseNow, readConfig, readRequest, readResponse } from '../io.js'
+import { diagnosisHuman, diagnosisJson } from '../output/diagnosis.js'
+
+interface Options {
+  request: string
+  response?: string
+  config?: string
+  endpoint?: string
+  now?: string
+  json?: boolean
+  entry?: string
+  sender?: string
+}
+
+export function registerDiagnose(program: Command): void {
+  program
+    .command('diagnose')
+    .description('say why a request is (or would be) refused, and the fix; exit 0 nothing wrong, 1 causes found')
+    .requiredOption('--request <file>', 'the request: raw HTTP, curl, HAR or JSON')
+    .option('--response <file>', 'the response the sender got (raw HTTP, HAR or JSON)')
+    .option('--config <file>', 'hookwarden.yaml (without it: the request and response alone)')
+    .option('--endpoint <name>', 'the endpoint to check against (default: by path)')
+    .option('--now <unix>', 'fix the clock, seconds since the epoch')
+    .option('--sender <tool>', 'word the fix for make, zapier, n8n, curl or code (default: from the User-Agent)')
+    .option('--entry <n>', 'HAR entry index', '0')
+    .option('--json', 'print the diagnosis as JSON')
+    .action(async (o: Options) => {
+      const now = parseNow(o.now)
+      if (o.sender !== undefined && !SENDERS.includes(o.sender as Sender)) {
+        throw new ConfigError(`--sender must be one of ${SENDERS.join(', ')}, got ${JSON.stringify(o.sender)}`, { field: '--sender' })
+      }
+      const entry = Number(o.entry ?? 0)
+      const request = readRequest(o.request, entry)
+      const response = o.response !== undefined ? readResponse(o.response, entry) : undefined
+      const config = o.config !== undefined ? readConfig(o.config) : undefined
+      const d = await diagnose(request, {
+        now,
+        ...(response ? { response } : {}),
+        ...(config ? { config } : {}),
+        ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
+        ...(o.sender !== undefined ? { sender: o.sender as Sender } : {}),
+      })
+      process.stdout.write(o.json ? `${JSON.stringify(diagnosisJson(d), null, 2)}\n` : diagnosisHuman(d))
+      process.exitCode = d.causes.length > 0 ? 1 : 0
+    })
+}

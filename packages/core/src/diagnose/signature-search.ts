@@ -1,0 +1,169 @@
+/**
+ * The near-miss search for HMAC signatures. The received signature is decoded every way once
+ * (encoding and algorithm become a lookup), then HMACs are computed directly over candidate
+ * payloads — body variants × payload templates × key variants — in order of distance from the
+ * configured policy: every single deviation first, then pairs, then triples. The first match
+ * names what the sender did differently. No full verify per candidate: one HMAC each.
+ * @module
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { Endpoint, HmacPolicy } from '../config/types.js'
+import { getAllHeaders, getHeader } from '../message/headers.js'
+import type { HttpRequest } from '../message/types.js'
+import { feedPayload } from '../schemes/payload.js'
+import { fingerprint } from '../redact/fingerprint.js'
+import { type BodyVariant, bodyHints, bodyVariants } from './transforms/body.js'
+import { sameHeaderName } from './transforms/credential.js'
+import { algorithmStep, noSignatureFix, readSignatures, type SignatureTarget, signatureHeaderNameStep } from './transforms/encoding.js'
+import { type PayloadVariant, payloadVariants } from './transforms/payload.js'
+import { type KeyVariant, keyVariants } from './transforms/secret.js'
+import { timestampStep } from './transforms/time.js'
+import { type Budget, type Finding, findings, type Step, step } from './transforms/types.js'
+import { plainFix } from './wording.js'
+
+export interface SignatureSearchContext {
+  now: number
+  endpoint?: Endpoint
+  /** The same config's other signature endpoints, as HMAC policies. */
+  others: { endpoint: Endpoint; policy: HmacPolicy }[]
+  budget: Budget
+}
+
+export interface SignatureSearchResult {
+  findings: Finding[]
+  /** The signature verifies as configured (time aside). */
+  signatureOk: boolean
+}
+
+interface Located {
+  header: string
+  value: string
+  steps: Step[]
+}
+
+function locateSignature(req: HttpRequest, policy: HmacPolicy): Located | null {
+  const values = getAllHeaders(req.headers, policy.header)
+  if (values.length > 0) return { header: policy.header, value: values[0]!, steps: [] }
+  for (const [name, value] of req.headers) {
+    if (sameHeaderName(name, policy.header) || /sig/i.test(name)) {
+      if (readSignatures(value, policy).targets.length > 0) return { header: name, value, steps: [signatureHeaderNameStep(name, policy)] }
+    }
+  }
+  return null
+}
+
+type Match = { target: SignatureTarget } | 'stop' | null
+
+export function signatureSearch(req: HttpRequest, policy: HmacPolicy, ctx: SignatureSearchContext): SignatureSearchResult {
+  const out: Finding[] = []
+  const located = locateSignature(req, policy)
+  if (!located) {
+    return {
+      signatureOk: false,
+      findings: findings([step('signature_missing', `No signature was sent: the ${policy.header} header is absent.`, noSignatureFix(policy), [`headers sent: ${req.headers.map(([n]) => n).join(', ') || 'none'}`])], 0.9),
+    }
+  }
+  const count = getAllHeaders(req.headers, policy.header).length
+  if (count > 1) {
+    out.push(...findings([step('signature_header_malformed', `The ${policy.header} header was sent ${count} times.`, plainFix(`Send ${policy.header} once.`), [`${count} ${policy.header} headers`])], 0.9))
+  }
+  const read = readSignatures(located.value, policy)
+  const raw = policy.timestamp?.header !== undefined ? getHeader(req.headers, policy.timestamp.header) : read.timestamp
+  const id = policy.id !== undefined ? getHeader(req.headers, policy.id.header) : undefined
+
+  if (policy.timestamp) {
+    const source = policy.timestamp.header !== undefined ? `the ${policy.timestamp.header} header` : `the timestamp in ${policy.header}`
+    const t = timestampStep(raw, policy.timestamp, ctx.now, source, policy.timestamp.header)
+    if (t) out.push(...findings([t], 0.9))
+  }
+  if (policy.id !== undefined && id === undefined) {
+    out.push(...findings([step('message_id_missing', `No message id was sent (the ${policy.id.header} header is absent).`, plainFix(`Send the ${policy.id.header} header with the message id that was signed.`), [`no ${policy.id.header} header`])], 0.9))
+  }
+  if (read.targets.length === 0) {
+    out.push(...findings([step('signature_header_malformed', `The ${located.header} header holds no readable signature${read.parseError ? `: it ${read.parseError}` : ''}.`, plainFix(`Send the signature in ${policy.header} as ${policy.prefix ?? ''}<${policy.encoding} digest>.`), [`${located.header} ${fingerprint(located.value)}`])], 0.9))
+    return { findings: out, signatureOk: false }
+  }
+
+  const keys = keyVariants(policy, ctx.now, ctx.endpoint, ctx.others)
+  const payloads = payloadVariants(policy, req.headers, { timestamp: raw, id })
+  const algorithms = [...new Set(read.targets.map((t) => t.algorithm))]
+  const bodyCache: BodyVariant[] = []
+  const bodyGen = bodyVariants(req.body)
+  let bodiesDone = false
+  function* bodies(): Generator<BodyVariant> {
+    yield* bodyCache
+    while (!bodiesDone) {
+      const n = bodyGen.next()
+      if (n.done) {
+        bodiesDone = true
+        return
+      }
+      bodyCache.push(n.value)
+      yield n.value
+    }
+  }
+
+  const evaluate = (key: KeyVariant, p: PayloadVariant, body: Uint8Array): Match => {
+    const r = body === req.body ? req : { ...req, body }
+    for (const alg of algorithms) {
+      if (!ctx.budget.spend()) return 'stop'
+      const h = createHmac(alg, key.key)
+      feedPayload(h, p.segments, r, p.values)
+      const mac = h.digest()
+      for (const t of read.targets) {
+        if (t.algorithm === alg && t.bytes.length === mac.length && timingSafeEqual(t.bytes, mac)) return { target: t }
+      }
+    }
+    return null
+  }
+
+  const k0 = keys.filter((k) => k.identity)
+  const k1 = keys.filter((k) => !k.identity)
+  const p0 = payloads[0]!
+  const p1 = payloads.slice(1)
+  const b0: BodyVariant = { bytes: req.body, step: undefined as unknown as Step }
+
+  type Combo = [KeyVariant, PayloadVariant, BodyVariant]
+  function* combos(): Generator<Combo> {
+    // Distance 0, then each single deviation, then pairs, then all three.
+    for (const k of k0) yield [k, p0, b0]
+    for (const k of k1) yield [k, p0, b0]
+    for (const p of p1) for (const k of k0) yield [k, p, b0]
+    for (const b of bodies()) for (const k of k0) yield [k, p0, b]
+    for (const b of bodies()) for (const k of k1) yield [k, p0, b]
+    for (const b of bodies()) for (const p of p1) for (const k of k0) yield [k, p, b]
+    for (const p of p1) for (const k of k1) yield [k, p, b0]
+    for (const b of bodies()) for (const p of p1) for (const k of k1) yield [k, p, b]
+  }
+
+  let signatureOk = false
+  let found = false
+  for (const [k, p, b] of combos()) {
+    const m = evaluate(k, p, b.bytes)
+    if (m === 'stop') break
+    if (m === null) continue
+    const steps: Step[] = [...located.steps, ...k.steps, ...p.steps, ...(b.step ? [b.step] : []), ...m.target.steps]
+    if (m.target.algorithm !== policy.algorithm) steps.push(algorithmStep(m.target.algorithm, policy))
+    if (steps.length === 0) signatureOk = true
+    else out.push(...findings(steps, 0.95))
+    found = true
+    break
+  }
+  if (!found) {
+    const tried = `tried ${ctx.budget.tried} candidates: ${bodyCache.length} body re-serializations, ${payloads.length} payload templates, ${keys.length} keys (configured, whitespace, encodings, retired${ctx.others.length ? ', other endpoints' : ''}), ${read.targets.length} signature readings${ctx.budget.exhausted ? ' — the search stopped at its budget' : ''}`
+    out.push(
+      ...findings(
+        [
+          step(
+            'signature_mismatch',
+            'The signature does not match, and no near miss explains it: most likely the sender signs with another secret than this endpoint has.',
+            plainFix(`Check that the sender signs with the secret configured here (compare fingerprints: ${policy.secrets.map((s) => fingerprint(s.value)).join(', ')}), over the exact raw body.`),
+            [tried, ...bodyHints(req.body, getHeader(req.headers, 'content-type'))],
+          ),
+        ],
+        0.5,
+      ),
+    )
+  }
+  return { findings: out, signatureOk }
+}
