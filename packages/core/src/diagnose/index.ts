@@ -1,0 +1,90 @@
+/**
+ * diagnose(request, {response?, config?, endpoint?, now, sender?}) → Diagnosis (contract §3):
+ * the verdict, the causes ranked by confidence, which hop answered and the class of the
+ * response. Without a config, what the request and the response alone show.
+ * @module
+ */
+import type { Config, Endpoint } from '../config/types.js'
+import { selectEndpoint } from '../config/select.js'
+import type { HttpRequest, HttpResponse } from '../message/types.js'
+import { verify } from '../verdict/verify.js'
+import type { Verdict } from '../verdict/types.js'
+import { nearMissSearch } from './near-miss.js'
+import { detectOrigin } from './origin.js'
+import { requestAloneFindings } from './request-alone.js'
+import { responseFindings } from './response-causes.js'
+import { classifyResponse } from './response-class.js'
+import type { Finding } from './transforms/types.js'
+import type { Cause, Diagnosis, Origin, Sender } from './types.js'
+import { guessSender, MAKE_401_NOTE, pickFix } from './wording.js'
+
+export interface DiagnoseOptions {
+  response?: HttpResponse
+  config?: Config
+  /** The endpoint, or its name in `config` (default: by the request's path). */
+  endpoint?: Endpoint | string
+  /** Unix seconds for every time check. */
+  now: number
+  /** Who the fix is worded for (default: guessed from the User-Agent). */
+  sender?: Sender
+  /** Bounds of the near-miss search: candidates (default 5000) and milliseconds (default 250). */
+  budget?: { candidates?: number; ms?: number }
+}
+
+const UNKNOWN_ORIGIN: Origin = { layer: 'unknown', product: null, evidence: [] }
+
+/** Findings → causes: one per code (the surest kept, evidence merged), highest confidence first. */
+export function rankCauses(found: readonly Finding[], sender: Sender): Cause[] {
+  const byCode = new Map<string, Finding>()
+  for (const f of found) {
+    const prev = byCode.get(f.code)
+    if (!prev) byCode.set(f.code, { ...f, evidence: [...f.evidence] })
+    else {
+      const [keep, other] = f.confidence > prev.confidence ? [{ ...f, evidence: [...f.evidence] }, prev] : [prev, f]
+      for (const e of other.evidence) if (!keep.evidence.includes(e)) keep.evidence.push(e)
+      byCode.set(f.code, keep)
+    }
+  }
+  return [...byCode.values()]
+    .sort((a, b) => b.confidence - a.confidence)
+    .map((f) => ({ code: f.code, confidence: Math.round(f.confidence * 100) / 100, summary: f.summary, fix: pickFix(f.fix, sender), evidence: f.evidence }))
+}
+
+export async function diagnose(request: HttpRequest, options: DiagnoseOptions): Promise<Diagnosis> {
+  const sender = options.sender ?? guessSender(request)
+  const now = options.now
+  let endpoint: Endpoint | undefined
+  if (typeof options.endpoint === 'object') endpoint = options.endpoint
+  else if (options.config) endpoint = selectEndpoint(options.config, request, options.endpoint)
+
+  const verdict: Verdict | null = endpoint ? await verify(request, endpoint, { now }) : null
+  const found: Finding[] = []
+  let tried = 0
+  let exhausted = false
+  if (endpoint && verdict && !verdict.ok) {
+    const near = await nearMissSearch(request, endpoint, verdict, { now, ...(options.config ? { endpoints: options.config.endpoints } : {}), ...(options.budget ? { budget: options.budget } : {}) })
+    found.push(...near.findings)
+    tried = near.tried
+    exhausted = near.exhausted
+  } else if (!verdict) {
+    found.push(...requestAloneFindings(request, now))
+  }
+
+  let origin = UNKNOWN_ORIGIN
+  let response: Diagnosis['response'] = null
+  if (options.response) {
+    origin = detectOrigin(options.response, request)
+    response = classifyResponse(options.response, { origin })
+    found.push(...responseFindings(request, options.response, response, origin, verdict))
+    // The request alone looked fine and the answer is a success: nothing is wrong.
+    if (!verdict && response.class === 'success') found.length = 0
+  }
+
+  const causes = rankCauses(found, sender)
+  if (sender === 'make' && causes[0] && (response?.class === 'authentication' || response?.class === 'authorization' || (verdict && !verdict.ok))) {
+    causes[0].fix = `${causes[0].fix} ${MAKE_401_NOTE}`
+  }
+  const diagnosis: Diagnosis = { verdict, causes, origin, response, candidates_tried: tried }
+  if (exhausted) diagnosis.budget_exhausted = true
+  return diagnosis
+}
