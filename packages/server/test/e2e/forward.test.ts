@@ -1,0 +1,244 @@
+/**
+ * Forwarding to a real node:http upstream: bytes exact (binary and UTF-8), headers as
+ * received minus hop-by-hop, X-Request-Id added, strip_credentials, the upstream's answer
+ * relayed; upstream down → 502, slow → 504, redirects never followed; report-only mode.
+ */
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { connect } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { request } from 'undici'
+import { header, type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
+
+const TOKEN = 'fwd-token-5d1c8e2a9b'
+let up: Upstream
+let slow: Upstream
+let redirect: Upstream
+let gw: Running
+let deadPort: number
+
+beforeAll(async () => {
+  up = await startUpstream()
+  slow = await startUpstream((_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200)
+      res.end('late')
+    }, 2000)
+  })
+  redirect = await startUpstream((_req, res) => {
+    res.writeHead(307, { Location: `${up.url}/elsewhere` })
+    res.end()
+  })
+  const dead = await startUpstream()
+  deadPort = Number(new URL(dead.url).port)
+  await dead.close()
+  gw = await startGateway(
+    `
+endpoints:
+  - name: fwd
+    path: /in
+    forward: ${up.url}/orders
+    store_body: true
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: fwd-strip
+    path: /in-strip
+    forward: ${up.url}/stripped
+    strip_credentials: true
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: fwd-down
+    path: /in-down
+    forward: http://127.0.0.1:${deadPort}/x
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: fwd-slow
+    path: /in-slow
+    forward: ${slow.url}/slow
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: fwd-redirect
+    path: /in-redirect
+    forward: ${redirect.url}/r
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: report-only
+    path: /in-report
+    forward: ${up.url}/report
+    enforce: false
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: report-only-no-upstream
+    path: /in-report-local
+    enforce: false
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+`,
+    { forward: { timeoutMs: 500 } },
+  )
+})
+afterAll(async () => {
+  await gw.close()
+  await Promise.all([up.close(), slow.close(), redirect.close()])
+})
+
+describe('forwarding', () => {
+  it('forwards binary bytes exactly, headers as sent minus hop-by-hop, and relays the answer', async () => {
+    const body = Buffer.concat([randomBytes(4096), Buffer.from([0xff, 0xfe, 0x00, 0x0d, 0x0a])])
+    up.received.length = 0
+    const res = await request(`${gw.url}/in?x=1&y=%20`, {
+      method: 'POST',
+      headers: [
+        'Authorization',
+        `Bearer ${TOKEN}`,
+        'Content-Type',
+        'application/octet-stream',
+        'X-Custom',
+        'a',
+        'x-custom',
+        'b',
+        'X-Request-Id',
+        'caller-77',
+      ],
+      body,
+    })
+    expect(res.statusCode).toBe(201)
+    expect(await res.body.text()).toBe('{"stored":true}')
+    expect(res.headers['x-upstream']).toBe('yes')
+    expect(res.headers['x-request-id']).toBe('caller-77')
+    const got = up.received[0]!
+    expect(got.url).toBe('/orders?x=1&y=%20')
+    expect(got.method).toBe('POST')
+    expect(Buffer.compare(got.body, body)).toBe(0)
+    expect(header(got.rawHeaders, 'x-custom')).toEqual(['a', 'b'])
+    expect(header(got.rawHeaders, 'x-request-id')).toEqual(['caller-77'])
+    expect(header(got.rawHeaders, 'authorization')).toEqual([`Bearer ${TOKEN}`])
+    const attempt = res.headers['x-hookwarden-attempt'] as string
+    const rec = await gw.store.get(attempt)
+    expect(rec).toMatchObject({ outcome: 'accepted', forward_status: 201, forward_error: null })
+    expect(Buffer.compare(Buffer.from(rec!.body!), body)).toBe(0)
+  })
+
+  it('drops the headers the Connection header names (raw socket: clients refuse to send them)', async () => {
+    up.received.length = 0
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(
+      `POST /in HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close, X-Hop\r\nX-Hop: drop-me\r\nTE: trailers\r\nContent-Length: 2\r\n\r\nhi`,
+    )
+    const chunks: Buffer[] = []
+    for await (const c of socket) chunks.push(c as Buffer)
+    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 201/)
+    const got = up.received[0]!
+    expect(header(got.rawHeaders, 'x-hop')).toEqual([])
+    expect(header(got.rawHeaders, 'te')).toEqual([])
+    expect(got.body.toString()).toBe('hi')
+  })
+
+  it('forwards a UTF-8 body byte for byte (no re-serialization)', async () => {
+    const text = '{ "name" : "Zoë 😀",\n  "n": 1.0 }\n'
+    up.received.length = 0
+    const res = await request(`${gw.url}/in`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json; charset=utf-8',
+      },
+      body: text,
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+    expect(up.received[0]!.body.equals(Buffer.from(text, 'utf8'))).toBe(true)
+  })
+
+  it('strip_credentials removes credential and signature headers before the upstream', async () => {
+    up.received.length = 0
+    const res = await request(`${gw.url}/in-strip`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'x-signature': 'abc',
+        cookie: 'a=b',
+        'x-keep': '1',
+      },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+    const got = up.received[0]!
+    expect(header(got.rawHeaders, 'authorization')).toEqual([])
+    expect(header(got.rawHeaders, 'x-signature')).toEqual([])
+    expect(header(got.rawHeaders, 'cookie')).toEqual([])
+    expect(header(got.rawHeaders, 'x-keep')).toEqual(['1'])
+  })
+
+  it('never forwards a refused attempt', async () => {
+    up.received.length = 0
+    const res = await request(`${gw.url}/in`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong-token-value' },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(401)
+    await res.body.dump()
+    expect(up.received).toHaveLength(0)
+  })
+
+  it('upstream down → 502 problem+json, recorded with the upstream error', async () => {
+    const res = await request(`${gw.url}/in-down`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(502)
+    expect(res.headers['content-type']).toBe('application/problem+json')
+    const json = (await res.body.json()) as { attempt: string; reason: string }
+    expect(json.reason).toBe('upstream_unavailable')
+    const rec = await gw.store.get(json.attempt)
+    expect(rec).toMatchObject({
+      outcome: 'accepted',
+      forward_status: null,
+      forward_error: 'upstream refused the connection',
+    })
+  })
+
+  it('upstream slow → 504 after the timeout, recorded', async () => {
+    const res = await request(`${gw.url}/in-slow`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(504)
+    const json = (await res.body.json()) as { attempt: string; reason: string }
+    expect(json.reason).toBe('upstream_timeout')
+    const rec = await gw.store.get(json.attempt)
+    expect(rec!.forward_error).toMatch(/did not answer within 500 ms/)
+  })
+
+  it('relays a redirect without following it', async () => {
+    up.received.length = 0
+    const res = await request(`${gw.url}/in-redirect`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(307)
+    await res.body.dump()
+    expect(up.received).toHaveLength(0)
+  })
+
+  it('report-only: a failing attempt is recorded as would_have_refused and forwarded anyway', async () => {
+    up.received.length = 0
+    const res = await request(`${gw.url}/in-report`, {
+      method: 'POST',
+      headers: { authorization: TOKEN },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+    expect(up.received).toHaveLength(1)
+    const rec = await gw.store.get(res.headers['x-hookwarden-attempt'] as string)
+    expect(rec).toMatchObject({
+      outcome: 'rejected',
+      reason: 'scheme_prefix_missing',
+      would_have_refused: true,
+      forward_status: 201,
+    })
+    const local = await request(`${gw.url}/in-report-local`, { method: 'POST', body: 'x' })
+    expect(local.statusCode).toBe(200)
+    expect(await local.body.json()).toMatchObject({ ok: true, would_have_refused: true })
+  })
+})

@@ -1,0 +1,240 @@
+/**
+ * Limits over real HTTP: the body limit (413, recorded, body not read), the per-source limit on
+ * rejected attempts (429 + Retry-After; memory and Redis), a store that is down (503 +
+ * Retry-After, nothing acknowledged or forwarded), diagnosis shed under load, replay.
+ */
+import { createHmac, randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { request } from 'undici'
+import { RedisRateLimiter } from '../../src/pipeline/rate-limit.js'
+import { MemoryAttemptStore } from '../../src/storage/memory.js'
+import { type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
+
+const TOKEN = 'limits-token-0a9b8c7d6e'
+const SECRET_B64 = Buffer.from('limits-standard-webhooks-secret!').toString('base64')
+const yaml = (forward: string) => `
+endpoints:
+  - name: small
+    path: /small
+    forward: ${forward}
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: sw
+    path: /sw
+    auth: { scheme: standard_webhooks, secrets: ["whsec_${SECRET_B64}"] }
+`
+
+let up: Upstream
+beforeAll(async () => {
+  up = await startUpstream()
+})
+afterAll(async () => {
+  await up.close()
+})
+
+describe('body limit', () => {
+  let gw: Running
+  beforeAll(async () => {
+    gw = await startGateway(yaml(up.url), { limits: { bodyLimit: 1024 } })
+  })
+  afterAll(() => gw.close())
+
+  it('answers limit+1 bytes with 413 problem+json and records the attempt', async () => {
+    up.received.length = 0
+    const res = await request(`${gw.url}/small`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: Buffer.alloc(1025, 0x61),
+    })
+    expect(res.statusCode).toBe(413)
+    expect(res.headers['content-type']).toBe('application/problem+json')
+    const json = (await res.body.json()) as { reason: string; attempt: string }
+    expect(json.reason).toBe('payload_too_large')
+    const rec = await gw.store.get(json.attempt)
+    expect(rec).toMatchObject({
+      endpoint: 'small',
+      outcome: 'rejected',
+      status: 413,
+      reason: 'payload_too_large',
+      body_size: 1025,
+      body: null,
+    })
+    expect(up.received).toHaveLength(0)
+  })
+
+  it('accepts exactly the limit', async () => {
+    const res = await request(`${gw.url}/small`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: Buffer.alloc(1024, 0x61),
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+  })
+
+  it('stops a chunked body over the limit', async () => {
+    async function* chunks() {
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(512, 0x62)
+    }
+    const res = await request(`${gw.url}/small`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: chunks(),
+    }).catch((e) => e)
+    if (res instanceof Error) return // the gateway may close the socket before the client finishes sending
+    expect(res.statusCode).toBe(413)
+    await res.body.dump()
+  })
+})
+
+describe('rate limit on rejected attempts', () => {
+  it('answers 429 with Retry-After once a source sent too many rejected attempts (memory)', async () => {
+    const gw = await startGateway(yaml(up.url), { rateLimit: { max: 3, windowMs: 60_000 } })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) {
+        const res = await request(`${gw.url}/small`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer nope' },
+          body: 'x',
+        })
+        statuses.push(res.statusCode)
+        if (res.statusCode === 429) {
+          expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+          expect(((await res.body.json()) as { reason: string }).reason).toBe('rate_limited')
+        } else await res.body.dump()
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429])
+      const limited = (await gw.store.list({ reason: 'rate_limited' })).length
+      expect(limited).toBe(2)
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('shares the counters through Redis (two gateways, one limit)', async () => {
+    const redis = new Redis('redis://127.0.0.1:6379', { keyPrefix: `hw-test-${randomUUID()}:` })
+    const a = await startGateway(yaml(up.url), {
+      rateLimiter: new RedisRateLimiter(redis, { max: 2, windowMs: 60_000 }),
+    })
+    const b = await startGateway(yaml(up.url), {
+      rateLimiter: new RedisRateLimiter(redis, { max: 2, windowMs: 60_000 }),
+    })
+    try {
+      const send = async (gw: Running) => {
+        const res = await request(`${gw.url}/small`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer nope' },
+          body: 'x',
+        })
+        await res.body.dump()
+        return { status: res.statusCode, retry: res.headers['retry-after'] }
+      }
+      expect((await send(a)).status).toBe(401)
+      expect((await send(b)).status).toBe(401)
+      const third = await send(a)
+      expect(third.status).toBe(429)
+      expect(Number(third.retry)).toBeGreaterThan(0)
+    } finally {
+      await a.close()
+      await b.close()
+      await redis.quit()
+    }
+  })
+})
+
+describe('store down', () => {
+  it('answers 503 with Retry-After, never 2xx, and forwards nothing', async () => {
+    const store = new MemoryAttemptStore()
+    const gw = await startGateway(yaml(up.url), { store })
+    try {
+      store.fail = Object.assign(new Error('disk full'), { retryAfterSeconds: 7 })
+      up.received.length = 0
+      const res = await request(`${gw.url}/small`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: 'x',
+      })
+      expect(res.statusCode).toBe(503)
+      expect(res.headers['retry-after']).toBe('7')
+      expect(res.headers['content-type']).toBe('application/problem+json')
+      const json = (await res.body.json()) as { reason: string; attempt?: string }
+      expect(json.reason).toBe('store_unavailable')
+      expect(json.attempt).toBeUndefined()
+      expect(up.received).toHaveLength(0)
+      const refused = await request(`${gw.url}/small`, { method: 'POST', body: 'x' })
+      expect(refused.statusCode).toBe(503)
+      await refused.body.dump()
+      store.fail = null
+      const ok = await request(`${gw.url}/small`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: 'x',
+      })
+      expect(ok.statusCode).toBe(201)
+      await ok.body.dump()
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
+describe('diagnosis under load', () => {
+  it('sheds the diagnosis when the queue is full: diagnosis_skipped "load"', async () => {
+    const gw = await startGateway(yaml(up.url), { diagnosisQueueSize: 0 })
+    try {
+      const res = await request(`${gw.url}/small`, {
+        method: 'POST',
+        headers: { authorization: TOKEN },
+        body: 'x',
+      })
+      expect(res.statusCode).toBe(401)
+      await res.body.dump()
+      const rec = await gw.store.get(res.headers['x-hookwarden-attempt'] as string)
+      expect(rec).toMatchObject({ diagnosis: null, diagnosis_skipped: 'load' })
+      const metrics = await (await request(`${gw.url}/metrics`)).body.text()
+      expect(metrics).toMatch(/hookwarden_diagnosis_shed_total\{endpoint="small"\} 1/)
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
+describe('replay protection', () => {
+  it('accepts a signed Standard Webhooks message once; the same message again is replay_detected', async () => {
+    const gw = await startGateway(yaml(up.url))
+    try {
+      const id = `msg_${randomUUID()}`
+      const ts = Math.floor(Date.now() / 1000)
+      const body = '{"type":"ping"}'
+      const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
+        .update(`${id}.${ts}.${body}`)
+        .digest('base64')
+      const headers = {
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${sig}`,
+        'content-type': 'application/json',
+      }
+      // The contract check verifies but never claims the id (it must not burn the delivery).
+      const health = await request(`${gw.url}/health/auth/sw`, { method: 'POST', headers, body })
+      expect(health.statusCode).toBe(200)
+      await health.body.dump()
+      const first = await request(`${gw.url}/sw`, { method: 'POST', headers, body })
+      expect(first.statusCode).toBe(200)
+      await first.body.dump()
+      const again = await request(`${gw.url}/sw`, { method: 'POST', headers, body })
+      expect(again.statusCode).toBe(401)
+      const json = (await again.body.json()) as { reason: string }
+      expect(json.reason).toBe('replay_detected')
+      const rec = (await gw.store.list({ endpoint: 'sw' })).find(
+        (r) => r.kind === 'endpoint' && r.reason === 'replay_detected',
+      )
+      expect(rec).toBeTruthy()
+      // The signature header is redacted in the record.
+      expect(JSON.stringify(rec!.headers)).not.toContain(sig)
+    } finally {
+      await gw.close()
+    }
+  })
+})
