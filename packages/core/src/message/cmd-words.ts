@@ -13,9 +13,12 @@ interface Char {
   at: number
 }
 
-/** True when the text looks like a cmd.exe paste rather than a POSIX shell one. */
+/**
+ * True when the text looks like a cmd.exe paste rather than a POSIX shell one: the line with
+ * `curl` ends with a caret, or its first argument is caret-quoted (`curl ^"https://…^"`).
+ */
 export function looksLikeCmd(text: string): boolean {
-  return /\^\r?\n/.test(text) || /\^"/.test(text)
+  return /(?:^|\n)[^\n]*\bcurl(?:\.exe)?(?:[ \t]+\^"|[^\n]*\^\r?\n)/i.test(text)
 }
 
 export function splitCmd(text: string, file?: string): ShellCommand[] {

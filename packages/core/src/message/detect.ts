@@ -9,12 +9,13 @@ import { binaryString } from './text.js'
 export type CaptureFormat = 'http-request' | 'http-response' | 'curl' | 'har' | 'json'
 
 const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t\r\n]|$)/
-const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ \S+ HTTP\/\d(?:\.\d)?\r?$/
+const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \t\r\n]+ HTTP\/\d(?:\.\d)?\r?$/
 /** HTTP/0.9-style request line without a version: only the common methods, in upper case. */
-const BARE_REQUEST_LINE = /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) \S+[ \t\r]*$/
+const BARE_REQUEST_LINE =
+  /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) [^ \t\r\n]+[ \t\r]*$/
 /** `curl` as a command word at the start of a line or after `;` `&&` `|`, after any prompt. */
 const CURL_COMMAND =
-  /(?:^|[\n;&|(])[ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=\S*|PS\b[^\n>]*>|[A-Za-z]:\\[^\n>]*>)[ \t]*)*(?:[^\s'"]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
+  /(?:^|[\n;&|(])[ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=[^ \t\r\n]*)[ \t]+)*(?:(?:PS\b|[A-Za-z]:\\)[^\n>]*>[ \t]*)?(?:[^ \t\r\n'"]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
 
 /** `json-like` stands for `har` or `json`, which needs a parse to tell apart. */
 export type SniffedFormat = Exclude<CaptureFormat, 'har' | 'json'> | 'json-like'

@@ -187,6 +187,7 @@ function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions
   let url: Arg | undefined
   let method: string | undefined
   let head = false
+  let pathAsIs = false
   let get = false
   let upload: string | undefined
   let user: Arg | undefined
@@ -291,6 +292,9 @@ function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions
       case 'head':
         head = true
         break
+      case 'path-as-is':
+        pathAsIs = true
+        break
       case 'upload-file':
         upload = readFile(v, '-T', at)
         break
@@ -350,13 +354,19 @@ function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions
   let target = url.text
   if (target === '') fail('the URL is empty', url.start)
   if (!HAS_SCHEME.test(target)) target = `http://${target}`
+  if (!pathAsIs) target = withoutDotSegments(target)
   let body = ''
   for (const part of data) body += body !== '' && !part.json ? `&${part.bytes}` : part.bytes
+  // curl 7.88 appends through its URL API, which writes the appended %XX in lower case.
+  const appendQuery = (q: string): void => {
+    const lowered = q.replace(/%[0-9A-Fa-f]{2}/g, (m) => m.toLowerCase())
+    target += `${target.includes('?') ? '&' : '?'}${lowered}`
+  }
   if (get && data.length > 0) {
-    target += `${target.includes('?') ? '&' : '?'}${body}`
+    appendQuery(body)
     body = ''
   }
-  for (const q of queries) target += `${target.includes('?') ? '&' : '?'}${q}`
+  for (const q of queries) appendQuery(q)
   const hasData = data.length > 0 && !get
   if (upload !== undefined) body = upload
 
@@ -407,14 +417,30 @@ function urlencodeData(value: string, readFile: (name: string) => string): strin
   return `${value.slice(0, eq)}=${urlencode(value.slice(eq + 1))}`
 }
 
-/** As curl 7.88 encodes: unreserved bytes kept, space → `+`, the rest `%xx` in lower case. */
+/** As curl 7.88 encodes: unreserved bytes kept, space → `+`, the rest `%XX`. */
 function urlencode(binary: string): string {
   let out = ''
   for (let i = 0; i < binary.length; i++) {
     const c = binary[i]!
     if (/[A-Za-z0-9\-._~]/.test(c)) out += c
     else if (c === ' ') out += '+'
-    else out += `%${binary.charCodeAt(i).toString(16).padStart(2, '0')}`
+    else out += `%${binary.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`
   }
   return out
+}
+
+/** curl removes `.` and `..` path segments (RFC 3986 §5.2.4) unless --path-as-is is given. */
+function withoutDotSegments(url: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/s.exec(url)
+  if (!m || !/(?:^|\/)\.\.?(?:\/|$)/.test(m[2]!)) return url
+  const out: string[] = []
+  const segments = m[2]!.split('/')
+  segments.forEach((segment, k) => {
+    const last = k === segments.length - 1
+    if (segment === '.' || segment === '..') {
+      if (segment === '..' && out.length > 1) out.pop()
+      if (last) out.push('')
+    } else out.push(segment)
+  })
+  return `${m[1]}${out.join('/')}${m[3]}`
 }

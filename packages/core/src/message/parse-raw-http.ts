@@ -7,7 +7,7 @@ import { CaptureParseError } from '../errors.js'
 import { utf8OrUndefined } from './text.js'
 import type { Header, HttpRequest, HttpResponse } from './types.js'
 
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+)(?: (HTTP\/\d(?:\.\d)?))?$/
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^ \t\r\n]+)(?: (HTTP\/\d(?:\.\d)?))?$/
 const STATUS_LINE = /^(HTTP\/\d(?:\.\d)?) (\d{3})(?: (.*))?$/
 
 interface Head {
@@ -81,7 +81,9 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
       `the first line ${JSON.stringify(startLine.slice(0, 60))} is not "METHOD /path HTTP/1.1"`,
       { ...(file ? { file } : {}), line: 1, column: 1 },
     )
-  const req: HttpRequest = { method: m[1]!.toUpperCase(), url: m[2]!, headers, body }
+  // The head was read as latin-1; a target typed in UTF-8 is read back as UTF-8.
+  const url = utf8OrUndefined(Buffer.from(m[2]!, 'latin1')) ?? m[2]!
+  const req: HttpRequest = { method: m[1]!.toUpperCase(), url, headers, body }
   if (m[3]) req.httpVersion = m[3]
   return req
 }

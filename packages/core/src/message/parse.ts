@@ -78,10 +78,19 @@ export function parseCapture(
 export function parseRequest(input: string | Uint8Array, options: ParseOptions = {}): HttpRequest {
   const capture = parseCapture(input, options)
   if (capture.request) return capture.request
-  throw new CaptureParseError(
-    `not a request: this ${describe(capture.format)} holds only a response`,
-    { ...where(options), line: 1, column: 1 },
-  )
+  const what =
+    capture.format === 'http-response'
+      ? 'this is an HTTP response (it starts with a status line)'
+      : 'this JSON capture holds only a response'
+  throw new CaptureParseError(`not a request: ${what}`, { ...where(options), line: 1, column: 1 })
+}
+
+const NO_RESPONSE: Record<CaptureFormat, string> = {
+  'http-request': 'this is an HTTP request (it starts with a request line)',
+  'http-response': 'this is an HTTP response without a status line',
+  curl: 'a curl command is a request',
+  har: 'this HAR entry has no response (the browser got none)',
+  json: 'this JSON capture holds only a request',
 }
 
 /** The response of a capture; CaptureParseError when it holds only a request. */
@@ -90,11 +99,8 @@ export function parseResponse(
   options: ParseOptions = {},
 ): HttpResponse {
   const bytes = asBytes(input)
-  const sniffed = bytes.length > 0 ? sniffFormat(bytes) : undefined
-  if (
-    sniffed === undefined &&
-    !bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)
-  ) {
+  const blank = bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)
+  if (!blank && sniffFormat(bytes) === undefined) {
     throw new CaptureParseError(
       'not a response: expected raw HTTP (HTTP/1.1 401 Unauthorized …), HAR or JSON',
       { ...where(options), line: 1, column: 1 },
@@ -102,24 +108,9 @@ export function parseResponse(
   }
   const capture = parseCapture(bytes, options)
   if (capture.response) return capture.response
-  const what =
-    capture.format === 'har'
-      ? 'this HAR entry has no response (status 0: the browser got none)'
-      : `this ${describe(capture.format)} holds only a request`
-  throw new CaptureParseError(`not a response: ${what}`, { ...where(options), line: 1, column: 1 })
-}
-
-function describe(format: CaptureFormat): string {
-  switch (format) {
-    case 'http-request':
-      return 'raw HTTP text'
-    case 'http-response':
-      return 'raw HTTP text'
-    case 'curl':
-      return 'curl command'
-    case 'har':
-      return 'HAR entry'
-    case 'json':
-      return 'JSON capture'
-  }
+  throw new CaptureParseError(`not a response: ${NO_RESPONSE[capture.format]}`, {
+    ...where(options),
+    line: 1,
+    column: 1,
+  })
 }

@@ -31,6 +31,12 @@ export function printCurl(req: HttpRequest, options: PrintCurlOptions = {}): str
     args.push(`-X ${shellQuote(utf8Bytes(req.method))}`)
   }
   const url = absoluteUrl(req)
+  // Without it curl would remove `.` and `..` segments and send another path.
+  if (
+    /^[^?#]*?(?:\/)\.\.?(?:[/?#]|$)/.test(url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, ''))
+  ) {
+    args.push('--path-as-is')
+  }
   args.push(
     url.startsWith('-') ? `--url ${shellQuote(utf8Bytes(url))}` : shellQuote(utf8Bytes(url)),
   )
