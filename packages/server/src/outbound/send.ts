@@ -1,0 +1,241 @@
+/**
+ * Sends one HttpRequest to one URL with undici, as close to byte for byte as HTTP/1.1 allows:
+ * method, header names in their casing and order, duplicates, raw body. Never follows a
+ * redirect, stops at a timeout, caps the answer, and describes what it sent with every
+ * credential fingerprinted.
+ * @module
+ */
+import {
+  type Header,
+  type HttpRequest,
+  type HttpResponse,
+  InputError,
+  credentialHeaders,
+  redactValue,
+} from '@hookwarden/core'
+import { Agent, request as undiciRequest } from 'undici'
+import { BlockedTargetError, checkLiteralHost, guardedLookup } from './guard.js'
+
+export interface SendOptions {
+  /** Whole exchange, connect to last body byte (default 10 000 ms). */
+  timeoutMs?: number
+  /** Allow loopback / private / link-local targets (the CLI on the user's machine: yes). Default false. */
+  allowPrivate?: boolean
+  /** Response body bytes kept (default 1 MiB); the rest is not read. */
+  maxResponseBytes?: number
+}
+
+/** What went on the wire, printable: credentials fingerprinted. */
+export interface SentSummary {
+  method: string
+  url: string
+  headers: [string, string][]
+  body_bytes: number
+  /** Headers of the capture that were not sent, and why. */
+  dropped: string[]
+  /** Headers the HTTP client sets itself. */
+  notes: string[]
+}
+
+export interface SendError {
+  code:
+    | 'timeout'
+    | 'blocked_address'
+    | 'connect_failed'
+    | 'dns_failed'
+    | 'tls_failed'
+    | 'request_failed'
+  message: string
+}
+
+export interface SendResult {
+  sent: SentSummary
+  response: HttpResponse | null
+  /** True when the body was cut at maxResponseBytes. */
+  truncated: boolean
+  error: SendError | null
+  elapsed_ms: number
+}
+
+// undici refuses these (or manages them): the connection is its own, not the capture's.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'proxy-connection',
+  'expect',
+  'http2-settings',
+])
+
+/** Parses a user-given target URL; anything but http(s) is unusable input. */
+export function parseTarget(raw: string, field = '--to'): URL {
+  let u: URL
+  try {
+    u = new URL(raw)
+  } catch {
+    throw new InputError(
+      'ERR_TARGET',
+      `${field} must be an absolute http(s) URL, got ${JSON.stringify(raw)}`,
+      { field },
+    )
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InputError('ERR_TARGET', `${field} must be an http or https URL, got ${u.protocol}`, {
+      field,
+    })
+  if (u.username || u.password)
+    throw new InputError(
+      'ERR_TARGET',
+      `${field} must not carry user:password@; send credentials in the request`,
+      { field },
+    )
+  return u
+}
+
+/** A header value as the bytes the capture held: UTF-8 text written as latin1 octets. */
+function wireValue(value: string): string {
+  return Buffer.from(value, 'utf8').toString('latin1')
+}
+
+export function summarize(
+  request: HttpRequest,
+  target: URL,
+  sentHeaders: Header[],
+  dropped: string[],
+  notes: string[],
+): SentSummary {
+  const secret = new Set(credentialHeaders(request).map((c) => c.name.toLowerCase()))
+  return {
+    method: request.method,
+    url: target.href,
+    headers: sentHeaders.map(([n, v]) => [n, secret.has(n.toLowerCase()) ? redactValue(n, v) : v]),
+    body_bytes: request.body.length,
+    dropped,
+    notes,
+  }
+}
+
+export async function send(
+  request: HttpRequest,
+  target: URL,
+  options: SendOptions = {},
+): Promise<SendResult> {
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const maxBytes = options.maxResponseBytes ?? 1024 * 1024
+  const allowPrivate = options.allowPrivate ?? false
+  const dropped: string[] = []
+  const notes: string[] = [`Host: ${target.host} (the HTTP client writes it first)`]
+  const sentHeaders: Header[] = []
+  const flat: string[] = []
+  for (const [name, value] of request.headers) {
+    const lower = name.toLowerCase()
+    if (lower === 'host') continue
+    if (HOP_BY_HOP.has(lower)) {
+      dropped.push(`${name} (hop-by-hop: the connection is the client's own)`)
+      continue
+    }
+    if (lower === 'content-length') {
+      if (value.trim() !== String(request.body.length))
+        dropped.push(
+          `${name}: ${value} (the body has ${request.body.length} bytes; the right length is sent)`,
+        )
+      continue
+    }
+    sentHeaders.push([name, value])
+    flat.push(name, wireValue(value))
+  }
+  notes.push(
+    `content-length: ${request.body.length} and connection: keep-alive (written by the HTTP client)`,
+  )
+  const sent = summarize(request, target, sentHeaders, dropped, notes)
+  const started = performance.now()
+  const done = (partial: Omit<SendResult, 'sent' | 'elapsed_ms'>): SendResult => ({
+    sent,
+    ...partial,
+    elapsed_ms: Math.round(performance.now() - started),
+  })
+
+  const agent = new Agent({
+    connect: { timeout: timeoutMs, lookup: guardedLookup(allowPrivate) as never },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    pipelining: 0,
+  })
+  const signal = AbortSignal.timeout(timeoutMs)
+  try {
+    checkLiteralHost(target, allowPrivate)
+    const res = await undiciRequest(target, {
+      method: request.method as never,
+      headers: flat,
+      body:
+        request.body.length || !['GET', 'HEAD'].includes(request.method)
+          ? Buffer.from(request.body)
+          : null,
+      dispatcher: agent,
+      signal,
+    })
+    const chunks: Buffer[] = []
+    let size = 0
+    let truncated = false
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (size + chunk.length > maxBytes) {
+        chunks.push(chunk.subarray(0, maxBytes - size))
+        truncated = true
+        break
+      }
+      chunks.push(chunk)
+      size += chunk.length
+    }
+    if (truncated) res.body.destroy()
+    const headers: Header[] = []
+    for (const [n, v] of Object.entries(res.headers)) {
+      if (v === undefined) continue
+      for (const one of Array.isArray(v) ? v : [v])
+        headers.push([n, Buffer.from(one, 'latin1').toString('utf8')])
+    }
+    const statusText = (res as { statusText?: string }).statusText
+    const response: HttpResponse = {
+      status: res.statusCode,
+      headers,
+      body: Buffer.concat(chunks),
+      ...(statusText ? { statusText } : {}),
+    }
+    return done({ response, truncated, error: null })
+  } catch (e) {
+    return done({ response: null, truncated: false, error: describeError(e, timeoutMs, target) })
+  } finally {
+    agent.destroy().catch(() => {})
+  }
+}
+
+function describeError(e: unknown, timeoutMs: number, target: URL): SendError {
+  const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }
+  const root = err.cause ?? err
+  if (e instanceof BlockedTargetError || root instanceof BlockedTargetError)
+    return { code: 'blocked_address', message: (root as Error).message }
+  const code = root?.code ?? err?.code ?? ''
+  const name = root?.name ?? err?.name ?? ''
+  if (name === 'TimeoutError' || name === 'AbortError' || /TIMEOUT/.test(code))
+    return {
+      code: 'timeout',
+      message: `no complete answer from ${target.host} within ${timeoutMs} ms`,
+    }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return { code: 'dns_failed', message: `cannot resolve ${target.hostname} (${code})` }
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH' ||
+    code === 'UND_ERR_SOCKET'
+  )
+    return { code: 'connect_failed', message: `connection to ${target.host} failed (${code})` }
+  if (/CERT|SSL|TLS/i.test(code))
+    return { code: 'tls_failed', message: `TLS with ${target.host} failed (${code})` }
+  return {
+    code: 'request_failed',
+    message: `${code || name || 'error'}: ${(root as Error)?.message ?? String(e)}`,
+  }
+}
