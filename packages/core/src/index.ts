@@ -49,3 +49,6 @@ export { nearMissSearch, asHmacPolicy, type NearMissOptions, type NearMissResult
 export type { Cause, Diagnosis, Sender } from './diagnose/types.js'
 export { guessSender, pickFix, SENDERS, durationWords, relativeWords, type Fix } from './diagnose/wording.js'
 export { inspectJwt, findJwt, type JwtReport, type JwtTime } from './diagnose/transforms/jwt.js'
+export { omittedProviders, type Pitfall, type HandshakeKind, type Proof, type Confidence, type OmittedProvider } from './providers/registry.js'
+export { handshake, detectHandshake, HANDSHAKE_DESCRIPTIONS, type HandshakeAnswer, type HandshakeOptions, type HandshakeTarget } from './providers/handshakes.js'
+export { sampleConfig } from './providers/sample.js'

@@ -10,7 +10,9 @@ type SecretCheck = (value: string) => string | null
 
 /** Leading or trailing whitespace, or a line break: the provider never signs with it. */
 export const noWhitespace: SecretCheck = (v) =>
-  v !== v.trim() || /[\r\n\t]/.test(v) ? 'has whitespace or a line break around it; remove it (the provider does not sign with it)' : null
+  v !== v.trim() || /[\r\n\t]/.test(v)
+    ? 'has whitespace or a line break around it; remove it (the provider does not sign with it)'
+    : null
 
 /** Every check in turn; the first problem wins. */
 export function all(...checks: SecretCheck[]): SecretCheck {
@@ -30,7 +32,9 @@ export const stripeSecret: SecretCheck = all(noWhitespace, (v) => {
     const kind = key[1] === 'pk' ? 'publishable' : key[1] === 'rk' ? 'restricted' : 'secret'
     return `is a Stripe ${kind} API key (${key[1]}_${key[2]}_…), not the webhook signing secret: copy the endpoint's whsec_… secret from Developers → Webhooks`
   }
-  return v.startsWith('whsec_') ? null : 'must be the endpoint signing secret, which starts with whsec_'
+  return v.startsWith('whsec_')
+    ? null
+    : 'must be the endpoint signing secret, which starts with whsec_'
 })
 
 /** Standard Webhooks / Svix: `whsec_` + strict base64 (the part after whsec_ is the key). */

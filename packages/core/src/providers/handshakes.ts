@@ -69,15 +69,27 @@ function query(req: HttpRequest): URLSearchParams {
 
 const DETECTORS: Record<HandshakeKind, (req: HttpRequest) => boolean> = {
   slack_url_verification: (req) => req.method === 'POST' && json(req)?.type === 'url_verification',
-  zoom_url_validation: (req) => req.method === 'POST' && json(req)?.event === 'endpoint.url_validation',
+  zoom_url_validation: (req) =>
+    req.method === 'POST' && json(req)?.event === 'endpoint.url_validation',
   graph_validation_token: (req) => query(req).has('validationToken'),
-  meta_hub_challenge: (req) => req.method === 'GET' && query(req).get('hub.mode') === 'subscribe' && query(req).has('hub.challenge'),
+  meta_hub_challenge: (req) =>
+    req.method === 'GET' &&
+    query(req).get('hub.mode') === 'subscribe' &&
+    query(req).has('hub.challenge'),
   twitter_crc: (req) => req.method === 'GET' && query(req).has('crc_token'),
-  asana_hook_secret: (req) => req.method === 'POST' && getHeader(req.headers, 'x-hook-secret') !== undefined,
+  asana_hook_secret: (req) =>
+    req.method === 'POST' && getHeader(req.headers, 'x-hook-secret') !== undefined,
   dropbox_challenge: (req) => req.method === 'GET' && query(req).has('challenge'),
-  okta_verification: (req) => req.method === 'GET' && getHeader(req.headers, 'x-okta-verification-challenge') !== undefined,
-  twitch_callback_verification: (req) => req.method === 'POST' && getHeader(req.headers, 'twitch-eventsub-message-type')?.trim() === 'webhook_callback_verification',
-  discord_ping: (req) => req.method === 'POST' && json(req)?.type === 1 && getHeader(req.headers, 'x-signature-ed25519') !== undefined,
+  okta_verification: (req) =>
+    req.method === 'GET' && getHeader(req.headers, 'x-okta-verification-challenge') !== undefined,
+  twitch_callback_verification: (req) =>
+    req.method === 'POST' &&
+    getHeader(req.headers, 'twitch-eventsub-message-type')?.trim() ===
+      'webhook_callback_verification',
+  discord_ping: (req) =>
+    req.method === 'POST' &&
+    json(req)?.type === 1 &&
+    getHeader(req.headers, 'x-signature-ed25519') !== undefined,
   trello_head: (req) => req.method === 'HEAD',
 }
 
@@ -95,7 +107,13 @@ function secretOf(target: HandshakeTarget, now: number): string | undefined {
   return secrets ? currentCredential(secrets, now)?.value : undefined
 }
 
-function answer(kind: HandshakeKind, status: number, headers: Header[], body: string, requiresVerification: boolean): HandshakeAnswer {
+function answer(
+  kind: HandshakeKind,
+  status: number,
+  headers: Header[],
+  body: string,
+  requiresVerification: boolean,
+): HandshakeAnswer {
   return { kind, status, headers, body, requiresVerification }
 }
 
@@ -103,7 +121,11 @@ function answer(kind: HandshakeKind, status: number, headers: Header[], body: st
  * The answer to a handshake for `target` (an endpoint, or a provider name), or null when the
  * request is not the handshake of that endpoint's provider.
  */
-export function handshake(req: HttpRequest, target: HandshakeTarget | string, options: HandshakeOptions = {}): HandshakeAnswer | null {
+export function handshake(
+  req: HttpRequest,
+  target: HandshakeTarget | string,
+  options: HandshakeOptions = {},
+): HandshakeAnswer | null {
   const t: HandshakeTarget = typeof target === 'string' ? { provider: target } : target
   const kind = t.provider ? getProvider(t.provider)?.handshake : undefined
   if (kind === undefined || !DETECTORS[kind](req)) return null
@@ -111,7 +133,8 @@ export function handshake(req: HttpRequest, target: HandshakeTarget | string, op
   switch (kind) {
     case 'slack_url_verification': {
       const challenge = json(req)?.challenge
-      if (typeof challenge !== 'string' || !TOKEN.test(challenge)) return answer(kind, 400, TEXT, 'challenge missing or malformed', true)
+      if (typeof challenge !== 'string' || !TOKEN.test(challenge))
+        return answer(kind, 400, TEXT, 'challenge missing or malformed', true)
       return answer(kind, 200, JSON_TYPE, JSON.stringify({ challenge }), true)
     }
     case 'zoom_url_validation': {
@@ -119,7 +142,8 @@ export function handshake(req: HttpRequest, target: HandshakeTarget | string, op
       const secret = secretOf(t, now)
       // The answer is an HMAC under the signing secret: only short tokens, so it can never be a
       // signature over a forged "v0:<ts>:<body>" message.
-      if (typeof plainToken !== 'string' || !TOKEN.test(plainToken)) return answer(kind, 400, TEXT, 'plainToken missing or malformed', true)
+      if (typeof plainToken !== 'string' || !TOKEN.test(plainToken))
+        return answer(kind, 400, TEXT, 'plainToken missing or malformed', true)
       if (secret === undefined) return answer(kind, 500, TEXT, 'no secret configured', true)
       const encryptedToken = createHmac('sha256', secret).update(plainToken).digest('hex')
       return answer(kind, 200, JSON_TYPE, JSON.stringify({ plainToken, encryptedToken }), true)
@@ -131,7 +155,10 @@ export function handshake(req: HttpRequest, target: HandshakeTarget | string, op
     case 'meta_hub_challenge': {
       const q = query(req)
       const challenge = q.get('hub.challenge') ?? ''
-      if (options.verifyToken !== undefined && !safeEqual(q.get('hub.verify_token') ?? '', options.verifyToken)) {
+      if (
+        options.verifyToken !== undefined &&
+        !safeEqual(q.get('hub.verify_token') ?? '', options.verifyToken)
+      ) {
         return answer(kind, 403, TEXT, 'hub.verify_token does not match', false)
       }
       if (!TOKEN.test(challenge)) return answer(kind, 400, TEXT, 'hub.challenge malformed', false)
@@ -172,15 +199,21 @@ export function handshake(req: HttpRequest, target: HandshakeTarget | string, op
 
 /** What each handshake is, in words (for `hookwarden providers NAME` and the diagnosis). */
 export const HANDSHAKE_DESCRIPTIONS: Record<HandshakeKind, string> = {
-  slack_url_verification: 'POST {"type":"url_verification","challenge":…} → 200 {"challenge":…} (signed: verified first)',
-  zoom_url_validation: 'POST endpoint.url_validation {plainToken} → 200 {plainToken, encryptedToken: hex HMAC-SHA256(secret, plainToken)}',
+  slack_url_verification:
+    'POST {"type":"url_verification","challenge":…} → 200 {"challenge":…} (signed: verified first)',
+  zoom_url_validation:
+    'POST endpoint.url_validation {plainToken} → 200 {plainToken, encryptedToken: hex HMAC-SHA256(secret, plainToken)}',
   graph_validation_token: '?validationToken=… → 200 text/plain with the token, within 10 s',
-  meta_hub_challenge: 'GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=… → 200 with the challenge',
-  twitter_crc: 'GET ?crc_token=… → 200 {"response_token":"sha256=" + base64 HMAC-SHA256(consumer secret, crc_token)}',
-  asana_hook_secret: 'POST with X-Hook-Secret → 200 echoing X-Hook-Secret; the value becomes the signing secret',
+  meta_hub_challenge:
+    'GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=… → 200 with the challenge',
+  twitter_crc:
+    'GET ?crc_token=… → 200 {"response_token":"sha256=" + base64 HMAC-SHA256(consumer secret, crc_token)}',
+  asana_hook_secret:
+    'POST with X-Hook-Secret → 200 echoing X-Hook-Secret; the value becomes the signing secret',
   dropbox_challenge: 'GET ?challenge=… → 200 text/plain echoing it',
   okta_verification: 'GET with X-Okta-Verification-Challenge → 200 {"verification":…}',
-  twitch_callback_verification: 'POST Twitch-Eventsub-Message-Type: webhook_callback_verification → 200 text/plain challenge (signed: verified first)',
+  twitch_callback_verification:
+    'POST Twitch-Eventsub-Message-Type: webhook_callback_verification → 200 text/plain challenge (signed: verified first)',
   discord_ping: 'POST {"type":1} → 200 {"type":1} (signed: verified first)',
   trello_head: 'HEAD → 200 when the webhook is created',
 }

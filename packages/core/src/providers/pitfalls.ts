@@ -61,7 +61,7 @@ export const WHSEC_DECODE: Pitfall = {
 
 export const TIMESTAMP_WINDOW: Pitfall = {
   code: 'timestamp_out_of_window',
-  title: "The timestamp is outside the window: a replay, a queued retry or a wrong clock",
+  title: 'The timestamp is outside the window: a replay, a queued retry or a wrong clock',
   fix: 'Check the receiver clock (NTP); answer quickly and process asynchronously so retries are re-signed.',
 }
 
@@ -73,13 +73,15 @@ export const TIMESTAMP_MS: Pitfall = {
 
 export const URL_REWRITTEN: Pitfall = {
   code: 'signature_wrong_payload',
-  title: 'The URL is part of the signature and a proxy changed it (http vs https, host, port, path, query)',
+  title:
+    'The URL is part of the signature and a proxy changed it (http vs https, host, port, path, query)',
   fix: 'Set url: to the exact URL configured at the provider; keep the query string as sent.',
 }
 
 export const PAYLOAD_BODY_ONLY: Pitfall = {
   code: 'signature_wrong_payload',
-  title: 'The body alone was signed where the timestamp is part of the signed payload (or the reverse)',
+  title:
+    'The body alone was signed where the timestamp is part of the signed payload (or the reverse)',
   fix: 'Build the signed payload exactly as the preset says (timestamp, separator, raw body).',
 }
 

@@ -8,7 +8,14 @@ import { PROVIDER_SCHEMES } from '../schemes/provider-schemes.js'
 import { OMITTED_PROVIDERS, PROVIDERS } from './presets/index.js'
 import type { OmittedProvider, ProviderPreset } from './types.js'
 
-export type { Confidence, HandshakeKind, OmittedProvider, Pitfall, Proof, ProviderPreset } from './types.js'
+export type {
+  Confidence,
+  HandshakeKind,
+  OmittedProvider,
+  Pitfall,
+  Proof,
+  ProviderPreset,
+} from './types.js'
 
 const presets = new Map<string, ProviderPreset>()
 const aliases = new Map<string, string>()

@@ -24,7 +24,12 @@ export interface BodySecretPolicy {
 export const bodySecretSchema = z
   .object({
     scheme: z.literal('body_secret'),
-    field: z.string().regex(/^[A-Za-z_$][\w$-]*(\[\])?(\.[A-Za-z_$][\w$-]*(\[\])?)*$/, 'must be a dotted path such as passcode or value[].clientState'),
+    field: z
+      .string()
+      .regex(
+        /^[A-Za-z_$][\w$-]*(\[\])?(\.[A-Za-z_$][\w$-]*(\[\])?)*$/,
+        'must be a dotted path such as passcode or value[].clientState',
+      ),
     secrets: z.array(credential).min(1, 'needs at least one secret'),
     retired: z.array(credential).default([]),
   })
@@ -40,7 +45,10 @@ export function valuesAt(root: Json, path: string): unknown[] {
     const key = fan ? step.slice(0, -2) : step
     const next: unknown[] = []
     for (const v of current) {
-      const child = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined
+      const child =
+        v && typeof v === 'object' && !Array.isArray(v)
+          ? (v as Record<string, unknown>)[key]
+          : undefined
       if (fan) {
         if (Array.isArray(child)) next.push(...child)
         else next.push(undefined)
@@ -84,15 +92,30 @@ export const bodySecret: Scheme<BodySecretPolicy> = {
     try {
       json = JSON.parse(bodyText(req.body))
     } catch {
-      return [fail('body_secret', 'credentials_missing', `the body is not JSON, so it has no ${policy.field}`)]
+      return [
+        fail(
+          'body_secret',
+          'credentials_missing',
+          `the body is not JSON, so it has no ${policy.field}`,
+        ),
+      ]
     }
     const values = valuesAt(json, policy.field)
-    if (values.length === 0 || values.some((v) => v === undefined)) return [fail('body_secret', 'credentials_missing', `the body has no ${policy.field}`)]
+    if (values.length === 0 || values.some((v) => v === undefined))
+      return [fail('body_secret', 'credentials_missing', `the body has no ${policy.field}`)]
     let matched: Credential | undefined
     for (const v of values) {
-      if (typeof v !== 'string') return [fail('body_secret', 'credentials_missing', `${policy.field} is not a string`)]
+      if (typeof v !== 'string')
+        return [fail('body_secret', 'credentials_missing', `${policy.field} is not a string`)]
       const m = matchCredential(v, policy.secrets, policy.retired, ctx.now)
-      if (m.kind === 'unknown') return [fail('body_secret', 'credential_unknown', `${policy.field} ${fingerprint(v)} is not configured`)]
+      if (m.kind === 'unknown')
+        return [
+          fail(
+            'body_secret',
+            'credential_unknown',
+            `${policy.field} ${fingerprint(v)} is not configured`,
+          ),
+        ]
       if (m.kind === 'revoked') return [fail('body_secret', 'credential_revoked', revokedDetail(m))]
       matched ??= m.credential
     }
@@ -105,7 +128,8 @@ export const bodySecret: Scheme<BodySecretPolicy> = {
     let json: Record<string, unknown> = {}
     try {
       const parsed = JSON.parse(bodyText(req.body)) as unknown
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        json = parsed as Record<string, unknown>
     } catch {
       // not JSON: a body holding the secret only
     }

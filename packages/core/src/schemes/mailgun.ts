@@ -52,13 +52,18 @@ export function mailgunFields(req: HttpRequest): Fields | null {
   const text = bodyText(req.body)
   if (isForm(req)) {
     const p = new URLSearchParams(text)
-    return { timestamp: p.get('timestamp') ?? undefined, token: p.get('token') ?? undefined, signature: p.get('signature') ?? undefined }
+    return {
+      timestamp: p.get('timestamp') ?? undefined,
+      token: p.get('token') ?? undefined,
+      signature: p.get('signature') ?? undefined,
+    }
   }
   try {
     const json = JSON.parse(text) as { signature?: Record<string, unknown> }
     const s = json?.signature
     if (!s || typeof s !== 'object') return {}
-    const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined)
+    const str = (v: unknown) =>
+      typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined
     return { timestamp: str(s.timestamp), token: str(s.token), signature: str(s.signature) }
   } catch {
     return null
@@ -74,26 +79,65 @@ export const mailgun: Scheme<MailgunPolicy> = {
 
   verify(req, policy, ctx): Check[] {
     const f = mailgunFields(req)
-    if (f === null) return [fail('signature', 'signature_header_malformed', 'the body is neither JSON nor a form, so it carries no signature object')]
-    if (f.signature === undefined) return [fail('signature', 'signature_missing', 'the body has no signature.signature field')]
-    if (f.token === undefined) return [fail('signature', 'signature_header_malformed', 'the body has no signature.token field')]
-    const t = checkTimestamp(f.timestamp, { unit: 'seconds', tolerance: policy.tolerance }, ctx.now, 'signature.timestamp in the body')
+    if (f === null)
+      return [
+        fail(
+          'signature',
+          'signature_header_malformed',
+          'the body is neither JSON nor a form, so it carries no signature object',
+        ),
+      ]
+    if (f.signature === undefined)
+      return [fail('signature', 'signature_missing', 'the body has no signature.signature field')]
+    if (f.token === undefined)
+      return [
+        fail('signature', 'signature_header_malformed', 'the body has no signature.token field'),
+      ]
+    const t = checkTimestamp(
+      f.timestamp,
+      { unit: 'seconds', tolerance: policy.tolerance },
+      ctx.now,
+      'signature.timestamp in the body',
+    )
     if (!t.ok) return [t]
     const sig = decodeStrict(f.signature, 'hex')
-    if (sig === null) return [t, fail('signature', 'signature_header_malformed', 'signature.signature is not hex')]
+    if (sig === null)
+      return [t, fail('signature', 'signature_header_malformed', 'signature.signature is not hex')]
     for (const [i, c] of policy.secrets.entries()) {
       if (!safeEqual(mac(c.value, f), sig)) continue
-      if (expired(c, ctx.now)) return [t, fail('signature', 'credential_revoked', `the signature matches ${label('key', c, i)}, which expired`)]
+      if (expired(c, ctx.now))
+        return [
+          t,
+          fail(
+            'signature',
+            'credential_revoked',
+            `the signature matches ${label('key', c, i)}, which expired`,
+          ),
+        ]
       return [t, pass('signature', `matches ${label('key', c, i)} over timestamp + token`, c)]
     }
-    if (policy.retired.some((c) => safeEqual(mac(c.value, f), sig))) return [t, fail('signature', 'signature_previous_secret', 'the signature matches a retired key')]
-    return [t, fail('signature', 'signature_mismatch', 'hex HMAC-SHA256 of timestamp + token does not match with the configured signing key (the API key is not the signing key)')]
+    if (policy.retired.some((c) => safeEqual(mac(c.value, f), sig)))
+      return [
+        t,
+        fail('signature', 'signature_previous_secret', 'the signature matches a retired key'),
+      ]
+    return [
+      t,
+      fail(
+        'signature',
+        'signature_mismatch',
+        'hex HMAC-SHA256 of timestamp + token does not match with the configured signing key (the API key is not the signing key)',
+      ),
+    ]
   },
 
   sign(req, policy, options): HttpRequest {
     const c = currentCredential(policy.secrets, options.now, options.keyId)
     if (!c) throw new RangeError('mailgun: no signing key to sign with')
-    const f: Fields = { timestamp: String(Math.floor(options.now)), token: options.messageId ?? randomBytes(25).toString('hex') }
+    const f: Fields = {
+      timestamp: String(Math.floor(options.now)),
+      token: options.messageId ?? randomBytes(25).toString('hex'),
+    }
     f.signature = mac(c.value, f).toString('hex')
     // Signing writes the signature into the body, as Mailgun does; the bytes after it are what is sent.
     if (isForm(req)) {
@@ -104,7 +148,8 @@ export const mailgun: Scheme<MailgunPolicy> = {
     let json: Record<string, unknown> = {}
     try {
       const parsed = JSON.parse(bodyText(req.body)) as unknown
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        json = parsed as Record<string, unknown>
     } catch {
       // an empty or non-JSON body becomes a body with the signature only
     }
@@ -115,6 +160,8 @@ export const mailgun: Scheme<MailgunPolicy> = {
 
   replayKey(req, policy): ReplayKey | null {
     const f = mailgunFields(req)
-    return f?.token ? { key: `token:${f.token}`, ttlMs: Math.max(2 * policy.tolerance, 1) * 1000 + 60_000 } : null
+    return f?.token
+      ? { key: `token:${f.token}`, ttlMs: Math.max(2 * policy.tolerance, 1) * 1000 + 60_000 }
+      : null
   },
 }

@@ -35,25 +35,46 @@ export function expired(credential: Credential, now: number): boolean {
 }
 
 /** The timestamp check for the provider schemes (RFC 3339 included). */
-export function checkProviderTimestamp(raw: string | undefined, tp: ProviderTimestamp, now: number): Check {
+export function checkProviderTimestamp(
+  raw: string | undefined,
+  tp: ProviderTimestamp,
+  now: number,
+): Check {
   const source = `${tp.header} header`
   if (tp.unit !== 'rfc3339') {
     if (tp.tolerance === 0) {
-      return raw === undefined ? fail('timestamp', 'timestamp_missing', `no ${source}`) : pass('timestamp', 'present (no window documented)')
+      return raw === undefined
+        ? fail('timestamp', 'timestamp_missing', `no ${source}`)
+        : pass('timestamp', 'present (no window documented)')
     }
-    return checkTimestamp(raw, { header: tp.header, unit: tp.unit, tolerance: tp.tolerance }, now, source)
+    return checkTimestamp(
+      raw,
+      { header: tp.header, unit: tp.unit, tolerance: tp.tolerance },
+      now,
+      source,
+    )
   }
   if (raw === undefined) return fail('timestamp', 'timestamp_missing', `no ${source}`)
-  const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i.test(raw.trim()) ? Date.parse(raw.trim()) : Number.NaN
+  const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i.test(raw.trim())
+    ? Date.parse(raw.trim())
+    : Number.NaN
   if (Number.isNaN(ms)) {
     const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw
-    return fail('timestamp', 'timestamp_malformed', `${source} is ${JSON.stringify(shown)}, not an RFC 3339 date-time`)
+    return fail(
+      'timestamp',
+      'timestamp_malformed',
+      `${source} is ${JSON.stringify(shown)}, not an RFC 3339 date-time`,
+    )
   }
   if (tp.tolerance === 0) return pass('timestamp', 'present (no window documented)')
   const age = now - ms / 1000
   if (Math.abs(age) <= tp.tolerance) return pass('timestamp', `inside the ${tp.tolerance} s window`)
   const direction = age > 0 ? 'in the past' : 'in the future'
-  return fail('timestamp', 'timestamp_out_of_window', `the timestamp is ${Math.round(Math.abs(age))} s ${direction} (tolerance ${tp.tolerance} s)`)
+  return fail(
+    'timestamp',
+    'timestamp_out_of_window',
+    `the timestamp is ${Math.round(Math.abs(age))} s ${direction} (tolerance ${tp.tolerance} s)`,
+  )
 }
 
 /** The timestamp text to sign with at `now`, in the unit. */

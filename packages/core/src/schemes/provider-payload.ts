@@ -32,7 +32,11 @@ export function placeholders(template: string): string[] {
  * The message bytes. `values` supplies the named placeholders; a missing value renders empty
  * (the scheme checks presence before it renders).
  */
-export function renderMessage(template: string, req: HttpRequest, values: Readonly<Record<string, string | undefined>> = {}): Uint8Array {
+export function renderMessage(
+  template: string,
+  req: HttpRequest,
+  values: Readonly<Record<string, string | undefined>> = {},
+): Uint8Array {
   const parts: Uint8Array[] = []
   let at = 0
   for (const m of template.matchAll(PLACEHOLDER)) {
@@ -44,7 +48,11 @@ export function renderMessage(template: string, req: HttpRequest, values: Readon
   return concatBytes(parts)
 }
 
-function placeholderBytes(name: string, req: HttpRequest, values: Readonly<Record<string, string | undefined>>): Uint8Array {
+function placeholderBytes(
+  name: string,
+  req: HttpRequest,
+  values: Readonly<Record<string, string | undefined>>,
+): Uint8Array {
   switch (name) {
     case 'body':
       return req.body

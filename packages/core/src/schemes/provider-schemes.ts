@@ -24,4 +24,13 @@ registerAuthSchema('adyen', adyenSchema)
 registerAuthSchema('body_secret', bodySecretSchema)
 
 // biome-ignore lint/suspicious/noExplicitAny: the list holds schemes of every policy type
-export const PROVIDER_SCHEMES: readonly Scheme<any>[] = [twilio, secretHash, ed25519, ecdsa, rsa, mailgun, adyen, bodySecret]
+export const PROVIDER_SCHEMES: readonly Scheme<any>[] = [
+  twilio,
+  secretHash,
+  ed25519,
+  ecdsa,
+  rsa,
+  mailgun,
+  adyen,
+  bodySecret,
+]

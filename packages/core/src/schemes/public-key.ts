@@ -5,7 +5,16 @@
  * holds public keys (`public_keys`), and a private key only to sign test requests.
  * @module
  */
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto'
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto'
 import { z } from 'zod'
 import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
@@ -14,7 +23,16 @@ import { ConfigError } from '../errors.js'
 import { getHeader, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { checkProviderTimestamp, crc32, expired, fail, label, pass, type ProviderTimestamp, timestampText } from './provider-common.js'
+import {
+  checkProviderTimestamp,
+  crc32,
+  expired,
+  fail,
+  label,
+  pass,
+  type ProviderTimestamp,
+  timestampText,
+} from './provider-common.js'
 import { placeholders, renderMessage, unknownPlaceholders } from './provider-payload.js'
 import type { Check, ReplayKey, Scheme, SignOptions, VerifyContext } from './types.js'
 
@@ -61,7 +79,10 @@ function schemaFor(type: KeyType) {
         })
         .strict()
         .optional(),
-      id: z.object({ header: z.string().min(1) }).strict().optional(),
+      id: z
+        .object({ header: z.string().min(1) })
+        .strict()
+        .optional(),
       webhook_id: z.string().optional(),
       public_keys: z.array(credential).min(1, 'needs at least one public key'),
       retired: z.array(credential).default([]),
@@ -70,21 +91,46 @@ function schemaFor(type: KeyType) {
     .strict()
     .superRefine((v, ctx) => {
       const unknown = unknownPlaceholders(v.payload, KNOWN)
-      if (unknown.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['payload'], message: `has unknown placeholder ${unknown.join(', ')}` })
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['payload'],
+          message: `has unknown placeholder ${unknown.join(', ')}`,
+        })
       const used = placeholders(v.payload)
-      if (used.includes('timestamp') && !v.timestamp) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['payload'], message: 'uses {timestamp} but no timestamp: { header } is configured' })
-      if (used.includes('id') && !v.id) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['payload'], message: 'uses {id} but no id: { header } is configured' })
-      if (used.includes('webhook_id') && v.webhook_id === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['webhook_id'], message: 'is required: the payload uses {webhook_id}' })
+      if (used.includes('timestamp') && !v.timestamp)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['payload'],
+          message: 'uses {timestamp} but no timestamp: { header } is configured',
+        })
+      if (used.includes('id') && !v.id)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['payload'],
+          message: 'uses {id} but no id: { header } is configured',
+        })
+      if (used.includes('webhook_id') && v.webhook_id === undefined)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['webhook_id'],
+          message: 'is required: the payload uses {webhook_id}',
+        })
       for (const list of ['public_keys', 'retired'] as const) {
         v[list].forEach((k, i) => {
           const problem = publicKeyProblem(k.value, type)
-          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [list, i], message: problem })
+          if (problem)
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: [list, i], message: problem })
         })
       }
     })
 }
 
-export const publicKeySchemas = { ed25519: schemaFor('ed25519'), ecdsa: schemaFor('ecdsa'), rsa: schemaFor('rsa') }
+export const publicKeySchemas = {
+  ed25519: schemaFor('ed25519'),
+  ecdsa: schemaFor('ecdsa'),
+  rsa: schemaFor('rsa'),
+}
 
 /** Parses a configured public key; throws on what it cannot read. */
 export function parsePublicKey(text: string, type: KeyType): KeyObject {
@@ -95,11 +141,17 @@ export function parsePublicKey(text: string, type: KeyType): KeyObject {
   else {
     const raw = decodeStrict(t, 'hex') ?? decodeStrict(t, 'base64') ?? decodeStrict(t, 'base64url')
     if (raw === null) throw new Error('is not PEM, hex or base64')
-    if (type === 'ed25519' && raw.length === 32) key = createPublicKey({ key: Buffer.concat([ED25519_SPKI, raw]), format: 'der', type: 'spki' })
+    if (type === 'ed25519' && raw.length === 32)
+      key = createPublicKey({
+        key: Buffer.concat([ED25519_SPKI, raw]),
+        format: 'der',
+        type: 'spki',
+      })
     else key = createPublicKey({ key: raw, format: 'der', type: 'spki' })
   }
   const expected = type === 'ecdsa' ? 'ec' : type
-  if (key.asymmetricKeyType !== expected) throw new Error(`is an ${key.asymmetricKeyType} key, not ${type}`)
+  if (key.asymmetricKeyType !== expected)
+    throw new Error(`is an ${key.asymmetricKeyType} key, not ${type}`)
   return key
 }
 
@@ -109,7 +161,9 @@ export function publicKeyProblem(text: string, type: KeyType): string | null {
     return null
   } catch (e) {
     const m = (e as Error).message
-    return m.startsWith('is ') ? m : `is not a readable ${type} public key (PEM, certificate${type === 'ed25519' ? ', 32 bytes in hex' : ''} or base64 DER)`
+    return m.startsWith('is ')
+      ? m
+      : `is not a readable ${type} public key (PEM, certificate${type === 'ed25519' ? ', 32 bytes in hex' : ''} or base64 DER)`
   }
 }
 
@@ -117,7 +171,12 @@ function parsePrivateKey(text: string, type: KeyType): KeyObject {
   const t = text.trim()
   if (t.includes('-----BEGIN')) return createPrivateKey(t)
   const raw = decodeStrict(t, 'hex') ?? decodeStrict(t, 'base64')
-  if (raw !== null && type === 'ed25519' && raw.length === 32) return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, raw]), format: 'der', type: 'pkcs8' })
+  if (raw !== null && type === 'ed25519' && raw.length === 32)
+    return createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8, raw]),
+      format: 'der',
+      type: 'pkcs8',
+    })
   if (raw !== null) return createPrivateKey({ key: raw, format: 'der', type: 'pkcs8' })
   throw new ConfigError('signing_key is not a readable private key', { field: 'signing_key' })
 }
@@ -135,9 +194,15 @@ function compile(policy: PublicKeyPolicy): Compiled {
     const load = (list: Credential[], field: string) =>
       list.map((credential, i) => {
         try {
-          return { key: parsePublicKey(credential.value, policy.scheme), credential, label: label('public key', credential, i) }
+          return {
+            key: parsePublicKey(credential.value, policy.scheme),
+            credential,
+            label: label('public key', credential, i),
+          }
         } catch (e) {
-          throw new ConfigError(`${field}[${i}] ${(e as Error).message}`, { field: `${field}[${i}]` })
+          throw new ConfigError(`${field}[${i}] ${(e as Error).message}`, {
+            field: `${field}[${i}]`,
+          })
         }
       })
     c = { keys: load(policy.public_keys, 'public_keys'), retired: load(policy.retired, 'retired') }
@@ -150,8 +215,17 @@ function hashFor(policy: PublicKeyPolicy): string | null {
   return policy.scheme === 'ed25519' ? null : policy.algorithm
 }
 
-function messageValues(req: HttpRequest, policy: PublicKeyPolicy, timestamp: string | undefined, id: string | undefined): Record<string, string | undefined> {
-  const values: Record<string, string | undefined> = { timestamp, id, webhook_id: policy.webhook_id }
+function messageValues(
+  req: HttpRequest,
+  policy: PublicKeyPolicy,
+  timestamp: string | undefined,
+  id: string | undefined,
+): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {
+    timestamp,
+    id,
+    webhook_id: policy.webhook_id,
+  }
   if (placeholders(policy.payload).includes('crc32')) values.crc32 = String(crc32(req.body))
   return values
 }
@@ -159,15 +233,29 @@ function messageValues(req: HttpRequest, policy: PublicKeyPolicy, timestamp: str
 function verifyPublicKey(req: HttpRequest, policy: PublicKeyPolicy, ctx: VerifyContext): Check[] {
   const c = compile(policy)
   const raw = getHeader(req.headers, policy.header)
-  if (raw === undefined) return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
+  if (raw === undefined)
+    return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
   let text = raw.trim()
   if (policy.prefix) {
-    if (!text.startsWith(policy.prefix)) return [fail('signature', 'signature_header_malformed', `${policy.header} does not start with "${policy.prefix}"`)]
+    if (!text.startsWith(policy.prefix))
+      return [
+        fail(
+          'signature',
+          'signature_header_malformed',
+          `${policy.header} does not start with "${policy.prefix}"`,
+        ),
+      ]
     text = text.slice(policy.prefix.length)
   }
   const sig = decodeStrict(text, policy.encoding)
   if (sig === null || sig.length === 0) {
-    return [fail('signature', 'signature_header_malformed', `${policy.header} (${fingerprint(text)}) is not valid ${policy.encoding}`)]
+    return [
+      fail(
+        'signature',
+        'signature_header_malformed',
+        `${policy.header} (${fingerprint(text)}) is not valid ${policy.encoding}`,
+      ),
+    ]
   }
   const checks: Check[] = []
   const timestamp = policy.timestamp ? getHeader(req.headers, policy.timestamp.header) : undefined
@@ -177,7 +265,15 @@ function verifyPublicKey(req: HttpRequest, policy: PublicKeyPolicy, ctx: VerifyC
     if (!t.ok) return checks
   }
   const id = policy.id ? getHeader(req.headers, policy.id.header) : undefined
-  if (policy.id && id === undefined) return [...checks, fail('message_id', 'signature_wrong_payload', `no ${policy.id.header} header: the signed message needs it`)]
+  if (policy.id && id === undefined)
+    return [
+      ...checks,
+      fail(
+        'message_id',
+        'signature_wrong_payload',
+        `no ${policy.id.header} header: the signed message needs it`,
+      ),
+    ]
   const message = renderMessage(policy.payload, req, messageValues(req, policy, timestamp, id))
   const hash = hashFor(policy)
   let revoked: (typeof c.keys)[number] | undefined
@@ -191,20 +287,43 @@ function verifyPublicKey(req: HttpRequest, policy: PublicKeyPolicy, ctx: VerifyC
     return checks
   }
   if (revoked !== undefined) {
-    checks.push(fail('signature', 'credential_revoked', `the signature verifies with ${revoked.label}, which expired`))
+    checks.push(
+      fail(
+        'signature',
+        'credential_revoked',
+        `the signature verifies with ${revoked.label}, which expired`,
+      ),
+    )
     return checks
   }
   for (const k of c.retired) {
     if (safeVerify(hash, message, k.key, sig)) {
-      checks.push(fail('signature', 'signature_previous_secret', `the signature verifies with retired ${k.label}`))
+      checks.push(
+        fail(
+          'signature',
+          'signature_previous_secret',
+          `the signature verifies with retired ${k.label}`,
+        ),
+      )
       return checks
     }
   }
-  checks.push(fail('signature', 'signature_mismatch', `the ${policy.scheme} signature does not verify with ${c.keys.length === 1 ? 'the configured public key' : `any of the ${c.keys.length} configured public keys`}`))
+  checks.push(
+    fail(
+      'signature',
+      'signature_mismatch',
+      `the ${policy.scheme} signature does not verify with ${c.keys.length === 1 ? 'the configured public key' : `any of the ${c.keys.length} configured public keys`}`,
+    ),
+  )
   return checks
 }
 
-function safeVerify(hash: string | null, message: Uint8Array, key: KeyObject, sig: Buffer): boolean {
+function safeVerify(
+  hash: string | null,
+  message: Uint8Array,
+  key: KeyObject,
+  sig: Buffer,
+): boolean {
   try {
     return cryptoVerify(hash, message, key, sig)
   } catch {
@@ -212,8 +331,15 @@ function safeVerify(hash: string | null, message: Uint8Array, key: KeyObject, si
   }
 }
 
-function signPublicKey(req: HttpRequest, policy: PublicKeyPolicy, options: SignOptions): HttpRequest {
-  if (policy.signing_key === undefined) throw new RangeError(`${policy.scheme}: signing needs signing_key (a private key); verifying needs only public_keys`)
+function signPublicKey(
+  req: HttpRequest,
+  policy: PublicKeyPolicy,
+  options: SignOptions,
+): HttpRequest {
+  if (policy.signing_key === undefined)
+    throw new RangeError(
+      `${policy.scheme}: signing needs signing_key (a private key); verifying needs only public_keys`,
+    )
   const key = parsePrivateKey(policy.signing_key, policy.scheme)
   let headers = req.headers
   let timestamp: string | undefined
@@ -227,9 +353,17 @@ function signPublicKey(req: HttpRequest, policy: PublicKeyPolicy, options: SignO
     headers = withHeader(headers, policy.id.header, id)
   }
   const signed: HttpRequest = { ...req, headers }
-  const message = renderMessage(policy.payload, signed, messageValues(signed, policy, timestamp, id))
+  const message = renderMessage(
+    policy.payload,
+    signed,
+    messageValues(signed, policy, timestamp, id),
+  )
   const sig = cryptoSign(hashFor(policy), message, key)
-  signed.headers = withHeader(headers, policy.header, `${policy.prefix ?? ''}${sig.toString(policy.encoding)}`)
+  signed.headers = withHeader(
+    headers,
+    policy.header,
+    `${policy.prefix ?? ''}${sig.toString(policy.encoding)}`,
+  )
   return signed
 }
 
@@ -241,11 +375,18 @@ function replayKey(req: HttpRequest, policy: PublicKeyPolicy): ReplayKey | null 
     return id === undefined ? null : { key: `id:${id}`, ttlMs }
   }
   const raw = getHeader(req.headers, policy.header)
-  const sig = raw === undefined ? null : decodeStrict(raw.trim().slice(policy.prefix?.length ?? 0), policy.encoding)
+  const sig =
+    raw === undefined
+      ? null
+      : decodeStrict(raw.trim().slice(policy.prefix?.length ?? 0), policy.encoding)
   // ECDSA signatures are randomized, so the key is the message, not the signature.
   if (sig === null) return null
   const timestamp = policy.timestamp ? getHeader(req.headers, policy.timestamp.header) : undefined
-  const message = renderMessage(policy.payload, req, messageValues(req, policy, timestamp, undefined))
+  const message = renderMessage(
+    policy.payload,
+    req,
+    messageValues(req, policy, timestamp, undefined),
+  )
   return { key: `msg:${createHash('sha256').update(message).digest('hex')}`, ttlMs }
 }
 
@@ -254,7 +395,10 @@ function make(type: KeyType): Scheme<PublicKeyPolicy> {
     name: type,
     verify: verifyPublicKey,
     sign: signPublicKey,
-    challenge: (policy) => ({ scheme: 'Signature', params: { realm: 'hookwarden', header: policy.header } }),
+    challenge: (policy) => ({
+      scheme: 'Signature',
+      params: { realm: 'hookwarden', header: policy.header },
+    }),
     replayKey,
   }
 }

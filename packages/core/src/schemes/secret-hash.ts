@@ -40,7 +40,10 @@ export const secretHashSchema = z
     algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
     encoding: z.enum(['hex', 'base64', 'base64url']).default('hex'),
     payload: z.string().default('{secret}{body}'),
-    version: z.object({ header: z.string().min(1), value: z.string() }).strict().optional(),
+    version: z
+      .object({ header: z.string().min(1), value: z.string() })
+      .strict()
+      .optional(),
     url: z.string().url().optional(),
     secrets: z.array(credential).min(1, 'needs at least one secret'),
     retired: z.array(credential).default([]),
@@ -48,12 +51,25 @@ export const secretHashSchema = z
   .strict()
   .superRefine((v, ctx) => {
     const unknown = unknownPlaceholders(v.payload, ['secret'])
-    if (unknown.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['payload'], message: `has unknown placeholder ${unknown.join(', ')}` })
-    if (!placeholders(v.payload).includes('secret')) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['payload'], message: 'must include {secret}: without it the hash proves nothing' })
+    if (unknown.length > 0)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['payload'],
+        message: `has unknown placeholder ${unknown.join(', ')}`,
+      })
+    if (!placeholders(v.payload).includes('secret'))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['payload'],
+        message: 'must include {secret}: without it the hash proves nothing',
+      })
   })
 
 function digest(req: HttpRequest, policy: SecretHashPolicy, secret: string): Buffer {
-  const message = renderMessage(policy.payload, req, { secret, ...(policy.url ? { url: policy.url } : {}) })
+  const message = renderMessage(policy.payload, req, {
+    secret,
+    ...(policy.url ? { url: policy.url } : {}),
+  })
   return createHash(policy.algorithm).update(message).digest()
 }
 
@@ -62,37 +78,80 @@ export const secretHash: Scheme<SecretHashPolicy> = {
 
   verify(req, policy, ctx): Check[] {
     const values = getAllHeaders(req.headers, policy.header)
-    if (values.length === 0) return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
-    if (values.length > 1) return [fail('signature', 'signature_header_malformed', `${policy.header} was sent ${values.length} times`)]
+    if (values.length === 0)
+      return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
+    if (values.length > 1)
+      return [
+        fail(
+          'signature',
+          'signature_header_malformed',
+          `${policy.header} was sent ${values.length} times`,
+        ),
+      ]
     if (policy.version) {
       const v = getHeader(req.headers, policy.version.header)
       if (v !== undefined && v.trim() !== policy.version.value) {
-        return [fail('signature', 'signature_wrong_payload', `${policy.version.header} is ${JSON.stringify(v.slice(0, 8))}, this endpoint checks ${policy.version.value}`)]
+        return [
+          fail(
+            'signature',
+            'signature_wrong_payload',
+            `${policy.version.header} is ${JSON.stringify(v.slice(0, 8))}, this endpoint checks ${policy.version.value}`,
+          ),
+        ]
       }
     }
     const text = values[0]!.trim()
     const sig = decodeStrict(text, policy.encoding)
-    if (sig === null) return [fail('signature', 'signature_header_malformed', `${policy.header} (${fingerprint(text)}) is not ${policy.encoding}`)]
+    if (sig === null)
+      return [
+        fail(
+          'signature',
+          'signature_header_malformed',
+          `${policy.header} (${fingerprint(text)}) is not ${policy.encoding}`,
+        ),
+      ]
     for (const [i, c] of policy.secrets.entries()) {
       if (!safeEqual(digest(req, policy, c.value), sig)) continue
-      if (expired(c, ctx.now)) return [fail('signature', 'credential_revoked', `the signature matches ${label('secret', c, i)}, which expired`)]
+      if (expired(c, ctx.now))
+        return [
+          fail(
+            'signature',
+            'credential_revoked',
+            `the signature matches ${label('secret', c, i)}, which expired`,
+          ),
+        ]
       return [pass('signature', `matches ${label('secret', c, i)}`, c)]
     }
     if (policy.retired.some((c) => safeEqual(digest(req, policy, c.value), sig))) {
-      return [fail('signature', 'signature_previous_secret', 'the signature matches a retired secret')]
+      return [
+        fail('signature', 'signature_previous_secret', 'the signature matches a retired secret'),
+      ]
     }
-    return [fail('signature', 'signature_mismatch', `the ${policy.algorithm} hash of the payload does not match with any configured secret`)]
+    return [
+      fail(
+        'signature',
+        'signature_mismatch',
+        `the ${policy.algorithm} hash of the payload does not match with any configured secret`,
+      ),
+    ]
   },
 
   sign(req, policy, options): HttpRequest {
     const c = currentCredential(policy.secrets, options.now, options.keyId)
     if (!c) throw new RangeError('secret_hash: no secret to sign with')
-    let headers = withHeader(req.headers, policy.header, digest(req, policy, c.value).toString(policy.encoding))
+    let headers = withHeader(
+      req.headers,
+      policy.header,
+      digest(req, policy, c.value).toString(policy.encoding),
+    )
     if (policy.version) headers = withHeader(headers, policy.version.header, policy.version.value)
     return { ...req, headers }
   },
 
-  challenge: (policy) => ({ scheme: 'Signature', params: { realm: 'hookwarden', header: policy.header } }),
+  challenge: (policy) => ({
+    scheme: 'Signature',
+    params: { realm: 'hookwarden', header: policy.header },
+  }),
 
   replayKey(req, policy): ReplayKey | null {
     const v = getHeader(req.headers, policy.header)

@@ -53,7 +53,9 @@ export function twilioUrl(req: HttpRequest, policy: Pick<TwilioPolicy, 'url'>): 
   return q === '' ? policy.url : `${policy.url}?${q}`
 }
 
-function splitPort(url: string): { head: string; port: string; rest: string; scheme: string } | null {
+function splitPort(
+  url: string,
+): { head: string; port: string; rest: string; scheme: string } | null {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url)
   if (!m) return null
   const authority = m[2]!
@@ -70,7 +72,8 @@ function splitPort(url: string): { head: string; port: string; rest: string; sch
 export function urlCandidates(url: string): string[] {
   const p = splitPort(url)
   if (!p) return [url]
-  const withPort = p.head + (p.port || (p.scheme.toLowerCase() === 'https://' ? ':443' : ':80')) + p.rest
+  const withPort =
+    p.head + (p.port || (p.scheme.toLowerCase() === 'https://' ? ':443' : ':80')) + p.rest
   const without = p.head + p.rest
   return [...new Set([url, without, withPort])]
 }
@@ -78,7 +81,8 @@ export function urlCandidates(url: string): string[] {
 /** name+value of every parameter, sorted by name; repeated names de-duplicated and sorted. */
 export function sortedParams(req: HttpRequest): string {
   const ct = (getHeader(req.headers, 'content-type') ?? '').toLowerCase()
-  if (req.body.length === 0 || (ct !== '' && !ct.startsWith('application/x-www-form-urlencoded'))) return ''
+  if (req.body.length === 0 || (ct !== '' && !ct.startsWith('application/x-www-form-urlencoded')))
+    return ''
   const params = new Map<string, string[]>()
   for (const [k, v] of new URLSearchParams(bodyText(req.body))) {
     const list = params.get(k)
@@ -104,7 +108,10 @@ function algorithmOf(req: HttpRequest, policy: TwilioPolicy): 'sha1' | 'sha256' 
   for (const part of settings.split(',')) {
     const eq = part.indexOf('=')
     if (eq !== -1 && part.slice(0, eq).trim() === 'algorithm') {
-      const a = part.slice(eq + 1).trim().toUpperCase()
+      const a = part
+        .slice(eq + 1)
+        .trim()
+        .toUpperCase()
       return a === 'HMAC_SHA256' ? 'sha256' : a === 'HMAC_SHA1' || a === '' ? 'sha1' : null
     }
   }
@@ -120,13 +127,35 @@ export const twilio: Scheme<TwilioPolicy> = {
 
   verify(req, policy, ctx): Check[] {
     const values = getAllHeaders(req.headers, policy.header)
-    if (values.length === 0) return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
-    if (values.length > 1) return [fail('signature', 'signature_header_malformed', `${policy.header} was sent ${values.length} times`)]
+    if (values.length === 0)
+      return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
+    if (values.length > 1)
+      return [
+        fail(
+          'signature',
+          'signature_header_malformed',
+          `${policy.header} was sent ${values.length} times`,
+        ),
+      ]
     const text = values[0]!.trim()
     const sig = decodeStrict(text, 'base64')
-    if (sig === null) return [fail('signature', 'signature_header_malformed', `${policy.header} (${fingerprint(text)}) is not base64`)]
+    if (sig === null)
+      return [
+        fail(
+          'signature',
+          'signature_header_malformed',
+          `${policy.header} (${fingerprint(text)}) is not base64`,
+        ),
+      ]
     const algorithm = algorithmOf(req, policy)
-    if (algorithm === null) return [fail('signature', 'signature_wrong_algorithm', `${SETTINGS} names an algorithm other than HMAC_SHA1 or HMAC_SHA256`)]
+    if (algorithm === null)
+      return [
+        fail(
+          'signature',
+          'signature_wrong_algorithm',
+          `${SETTINGS} names an algorithm other than HMAC_SHA1 or HMAC_SHA256`,
+        ),
+      ]
 
     const url = twilioUrl(req, policy)
     const checks: Check[] = []
@@ -135,22 +164,60 @@ export const twilio: Scheme<TwilioPolicy> = {
     if (bodyHash !== null) {
       const actual = createHash('sha256').update(req.body).digest('hex')
       if (!safeEqual(actual, bodyHash.toLowerCase())) {
-        return [fail('body', 'signature_body_modified', 'the body does not hash to the bodySHA256 value in the URL')]
+        return [
+          fail(
+            'body',
+            'signature_body_modified',
+            'the body does not hash to the bodySHA256 value in the URL',
+          ),
+        ]
       }
       checks.push(pass('body', 'the body hashes to bodySHA256'))
     } else params = sortedParams(req)
 
     const candidates = urlCandidates(url)
     const tryAll = (list: readonly Credential[]) =>
-      list.findIndex((c) => candidates.some((u) => safeEqual(mac(algorithm, c.value, u + params), sig)))
+      list.findIndex((c) =>
+        candidates.some((u) => safeEqual(mac(algorithm, c.value, u + params), sig)),
+      )
     const i = tryAll(policy.secrets)
     if (i !== -1) {
       const c = policy.secrets[i]!
-      if (!expired(c, ctx.now)) return [...checks, pass('signature', `matches ${label('auth token', c, i)} over the URL and ${params ? 'sorted parameters' : 'no parameters'}`, c)]
-      return [...checks, fail('signature', 'credential_revoked', `the signature matches ${label('auth token', c, i)}, which expired`)]
+      if (!expired(c, ctx.now))
+        return [
+          ...checks,
+          pass(
+            'signature',
+            `matches ${label('auth token', c, i)} over the URL and ${params ? 'sorted parameters' : 'no parameters'}`,
+            c,
+          ),
+        ]
+      return [
+        ...checks,
+        fail(
+          'signature',
+          'credential_revoked',
+          `the signature matches ${label('auth token', c, i)}, which expired`,
+        ),
+      ]
     }
-    if (tryAll(policy.retired) !== -1) return [...checks, fail('signature', 'signature_previous_secret', 'the signature matches a retired auth token')]
-    return [...checks, fail('signature', 'signature_mismatch', `no auth token signs ${candidates.length} form${candidates.length > 1 ? 's' : ''} of the URL (with and without the default port)${params ? ' and the sorted parameters' : ''}`)]
+    if (tryAll(policy.retired) !== -1)
+      return [
+        ...checks,
+        fail(
+          'signature',
+          'signature_previous_secret',
+          'the signature matches a retired auth token',
+        ),
+      ]
+    return [
+      ...checks,
+      fail(
+        'signature',
+        'signature_mismatch',
+        `no auth token signs ${candidates.length} form${candidates.length > 1 ? 's' : ''} of the URL (with and without the default port)${params ? ' and the sorted parameters' : ''}`,
+      ),
+    ]
   },
 
   sign(req, policy, options): HttpRequest {
@@ -165,14 +232,29 @@ export const twilio: Scheme<TwilioPolicy> = {
     }
     const url = twilioUrl(target, policy)
     const data = url + (bodyHashParam(url) !== null ? '' : sortedParams(target))
-    return { ...target, headers: withHeader(target.headers, policy.header, mac(policy.algorithm, c.value, data).toString('base64')) }
+    return {
+      ...target,
+      headers: withHeader(
+        target.headers,
+        policy.header,
+        mac(policy.algorithm, c.value, data).toString('base64'),
+      ),
+    }
   },
 
-  challenge: (policy) => ({ scheme: 'Signature', params: { realm: 'hookwarden', header: policy.header } }),
+  challenge: (policy) => ({
+    scheme: 'Signature',
+    params: { realm: 'hookwarden', header: policy.header },
+  }),
 
   replayKey(req, policy): ReplayKey | null {
     // No id and no timestamp: the signature identifies the message for a day.
     const v = getHeader(req.headers, policy.header)
-    return v === undefined ? null : { key: `sig:${v.trim()}:${createHash('sha256').update(req.body).digest('hex')}`, ttlMs: 24 * 3600 * 1000 }
+    return v === undefined
+      ? null
+      : {
+          key: `sig:${v.trim()}:${createHash('sha256').update(req.body).digest('hex')}`,
+          ttlMs: 24 * 3600 * 1000,
+        }
   },
 }

@@ -12,8 +12,18 @@ export const NOW = 1_700_000_000
 
 const enc = new TextEncoder()
 
-export function request(body: string, headers: [string, string][] = [], url = 'https://example.com/hooks/test', method = 'POST'): HttpRequest {
-  return { method, url, headers: [['Content-Type', 'application/json'], ...headers], body: enc.encode(body) }
+export function request(
+  body: string,
+  headers: [string, string][] = [],
+  url = 'https://example.com/hooks/test',
+  method = 'POST',
+): HttpRequest {
+  return {
+    method,
+    url,
+    headers: [['Content-Type', 'application/json'], ...headers],
+    body: enc.encode(body),
+  }
 }
 
 /** The request with one byte of its body changed (the last `}` becomes `]`, else the last byte + 1). */
@@ -53,15 +63,28 @@ const json = '{"id":"evt_1","type":"test.event","data":{"amount":1200,"currency"
 const ed = generateKeyPairSync('ed25519')
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const rsaPair = generateKeyPairSync('rsa', { modulusLength: 2048 })
-const pem = (k: { export(o: object): string | Buffer }, type: 'spki' | 'pkcs8') => k.export({ type, format: 'pem' }).toString()
+const pem = (k: { export(o: object): string | Buffer }, type: 'spki' | 'pkcs8') =>
+  k.export({ type, format: 'pem' }).toString()
 
-export const ED25519 = { publicPem: pem(ed.publicKey, 'spki'), privatePem: pem(ed.privateKey, 'pkcs8'), publicRawHex: ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('hex') }
-export const P256 = { publicB64: ec.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), privatePem: pem(ec.privateKey, 'pkcs8') }
+export const ED25519 = {
+  publicPem: pem(ed.publicKey, 'spki'),
+  privatePem: pem(ed.privateKey, 'pkcs8'),
+  publicRawHex: ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('hex'),
+}
+export const P256 = {
+  publicB64: ec.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+  privatePem: pem(ec.privateKey, 'pkcs8'),
+}
 export const PAYPAL = {
   cert: readFileSync(new URL('./fixtures/paypal-test-cert.pem', import.meta.url), 'utf8'),
   key: readFileSync(new URL('./fixtures/paypal-test-key.pem', import.meta.url), 'utf8'),
 }
-export const GOOGLE_JWK = { ...(await exportJWK(rsaPair.privateKey)), kid: 'test-google-key', alg: 'RS256', use: 'sig' }
+export const GOOGLE_JWK = {
+  ...(await exportJWK(rsaPair.privateKey)),
+  kid: 'test-google-key',
+  alg: 'RS256',
+  use: 'sig',
+}
 
 const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const ADYEN_KEY = 'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00'
@@ -69,7 +92,11 @@ const hmacSecret = (s = 'test-webhook-secret') => ({ secrets: [s] })
 const basicUser = { users: [{ username: 'hooks', password: 'pa55-word' }] }
 const basicTamper = (r: HttpRequest): HttpRequest => ({
   ...r,
-  headers: r.headers.map(([n, v]) => (n.toLowerCase() === 'authorization' ? ([n, `Basic ${Buffer.from('hooks:pa55-wore').toString('base64')}`] as const) : ([n, v] as const))),
+  headers: r.headers.map(([n, v]) =>
+    n.toLowerCase() === 'authorization'
+      ? ([n, `Basic ${Buffer.from('hooks:pa55-wore').toString('base64')}`] as const)
+      : ([n, v] as const),
+  ),
 })
 
 const adyenBody = JSON.stringify({
@@ -101,28 +128,46 @@ const SPECIAL: Record<string, Fixture> = {
   'gitlab-signing': { auth: { secrets: [SW_SECRET] }, request: request(json) },
   stripe: { auth: { secrets: ['whsec_test_secret'] }, request: request(json) },
   paddle: { auth: { secrets: ['pdl_ntfset_test_secret'] }, request: request(json) },
-  adyen: { auth: { secrets: [ADYEN_KEY] }, request: request(adyenBody), tamper: (r) => flipBodyByte(r, new TextDecoder().decode(r.body).indexOf('PSP123') + 3) },
+  adyen: {
+    auth: { secrets: [ADYEN_KEY] },
+    request: request(adyenBody),
+    tamper: (r) => flipBodyByte(r, new TextDecoder().decode(r.body).indexOf('PSP123') + 3),
+  },
   'adyen-hmac': { auth: { secrets: [ADYEN_KEY] }, request: request(json) },
   paypal: {
     auth: { public_keys: [PAYPAL.cert], signing_key: PAYPAL.key, webhook_id: 'WH-TEST-1' },
     request: request(json, [
       ['PAYPAL-TRANSMISSION-ID', '69cd13f0-d67a-11e5-baa3-778b53f4ae55'],
       ['PAYPAL-AUTH-ALGO', 'SHA256withRSA'],
-      ['PAYPAL-CERT-URL', 'https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-test'],
+      [
+        'PAYPAL-CERT-URL',
+        'https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-test',
+      ],
     ]),
   },
   twilio: {
     auth: { secrets: ['12345'] },
     request: {
-      ...request('CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212'),
+      ...request(
+        'CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212',
+      ),
       headers: [['Content-Type', 'application/x-www-form-urlencoded']],
       url: 'https://mycompany.com/myapp.php?foo=1&bar=2',
     },
     tamper: (r) => flipBodyByte(r),
   },
-  discord: { auth: { public_keys: [ED25519.publicRawHex], signing_key: ED25519.privatePem }, request: request('{"type":2,"data":{"name":"ping"}}') },
-  telnyx: { auth: { public_keys: [ED25519.publicPem], signing_key: ED25519.privatePem }, request: request(json) },
-  sendgrid: { auth: { public_keys: [P256.publicB64], signing_key: P256.privatePem }, request: request('[{"email":"a@example.com","event":"delivered"}]\r\n') },
+  discord: {
+    auth: { public_keys: [ED25519.publicRawHex], signing_key: ED25519.privatePem },
+    request: request('{"type":2,"data":{"name":"ping"}}'),
+  },
+  telnyx: {
+    auth: { public_keys: [ED25519.publicPem], signing_key: ED25519.privatePem },
+    request: request(json),
+  },
+  sendgrid: {
+    auth: { public_keys: [P256.publicB64], signing_key: P256.privatePem },
+    request: request('[{"email":"a@example.com","event":"delivered"}]\r\n'),
+  },
   mailgun: {
     auth: { secrets: ['key-mailgun-signing-key'] },
     request: request('{"event-data":{"event":"delivered","id":"abc"}}'),
@@ -131,32 +176,103 @@ const SPECIAL: Record<string, Fixture> = {
       return flipBodyByte(r, text.indexOf('"token":"') + 10)
     },
   },
-  postmark: { auth: basicUser, request: request(json), tamper: basicTamper, refused: 'basic_wrong_credentials' },
-  pipedrive: { auth: basicUser, request: request(json), tamper: basicTamper, refused: 'basic_wrong_credentials' },
-  'n8n-basic': { auth: basicUser, request: request(json), tamper: basicTamper, refused: 'basic_wrong_credentials' },
-  telegram: { auth: { keys: ['tg_secret-Token_123'] }, request: request(json), tamper: (r) => flipHeaderByte(r, 'X-Telegram-Bot-Api-Secret-Token'), refused: 'credential_unknown' },
-  gitlab: { auth: { keys: ['gitlab-secret-token'] }, request: request(json), tamper: (r) => flipHeaderByte(r, 'X-Gitlab-Token'), refused: 'credential_unknown' },
-  make: { auth: { keys: ['make-api-key-123'] }, request: request(json), tamper: (r) => flipHeaderByte(r, 'x-make-apikey'), refused: 'credential_unknown' },
-  okta: { auth: { keys: ['okta-hook-secret'] }, request: request(json), tamper: (r) => flipHeaderByte(r, 'Authorization'), refused: 'credential_unknown' },
-  auth0: { auth: { keys: ['Bearer auth0-log-stream-token'] }, request: request(json), tamper: (r) => flipHeaderByte(r, 'Authorization'), refused: 'credential_unknown' },
-  'n8n-header': { auth: { header: 'X-Webhook-Token', keys: ['n8n-header-value'] }, request: request(json), tamper: (r) => flipHeaderByte(r, 'X-Webhook-Token'), refused: 'credential_unknown' },
-  'n8n-jwt': { auth: { secret: 'n8n-jwt-passphrase-long-enough-32b' }, request: request(json), tamper: (r) => flipHeaderByte(r, 'Authorization', -3), refused: 'jwt_signature_invalid' },
+  postmark: {
+    auth: basicUser,
+    request: request(json),
+    tamper: basicTamper,
+    refused: 'basic_wrong_credentials',
+  },
+  pipedrive: {
+    auth: basicUser,
+    request: request(json),
+    tamper: basicTamper,
+    refused: 'basic_wrong_credentials',
+  },
+  'n8n-basic': {
+    auth: basicUser,
+    request: request(json),
+    tamper: basicTamper,
+    refused: 'basic_wrong_credentials',
+  },
+  telegram: {
+    auth: { keys: ['tg_secret-Token_123'] },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'X-Telegram-Bot-Api-Secret-Token'),
+    refused: 'credential_unknown',
+  },
+  gitlab: {
+    auth: { keys: ['gitlab-secret-token'] },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'X-Gitlab-Token'),
+    refused: 'credential_unknown',
+  },
+  make: {
+    auth: { keys: ['make-api-key-123'] },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'x-make-apikey'),
+    refused: 'credential_unknown',
+  },
+  okta: {
+    auth: { keys: ['okta-hook-secret'] },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'Authorization'),
+    refused: 'credential_unknown',
+  },
+  auth0: {
+    auth: { keys: ['Bearer auth0-log-stream-token'] },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'Authorization'),
+    refused: 'credential_unknown',
+  },
+  'n8n-header': {
+    auth: { header: 'X-Webhook-Token', keys: ['n8n-header-value'] },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'X-Webhook-Token'),
+    refused: 'credential_unknown',
+  },
+  'n8n-jwt': {
+    auth: { secret: 'n8n-jwt-passphrase-long-enough-32b' },
+    request: request(json),
+    tamper: (r) => flipHeaderByte(r, 'Authorization', -3),
+    refused: 'jwt_signature_invalid',
+  },
   'google-pubsub': {
     auth: { audience: 'https://example.com/hooks/pubsub', jwks: { keys: [GOOGLE_JWK] } },
     request: request(json, [], 'https://example.com/hooks/pubsub'),
     tamper: (r) => flipHeaderByte(r, 'Authorization', -3),
     refused: 'jwt_signature_invalid',
   },
-  figma: { auth: { secrets: ['figma-passcode-1'] }, request: request('{"event_type":"FILE_UPDATE","passcode":"x","file_key":"k"}'), tamper: (r) => flipBodyByte(r, new TextDecoder().decode(r.body).indexOf('figma-passcode-1') + 2), refused: 'credential_unknown' },
-  'microsoft-graph': {
-    auth: { secrets: ['graph-client-state'] },
-    request: request('{"value":[{"subscriptionId":"s1","clientState":"x","changeType":"created"},{"subscriptionId":"s1","clientState":"x","changeType":"updated"}]}'),
-    tamper: (r) => flipBodyByte(r, new TextDecoder().decode(r.body).lastIndexOf('graph-client-state') + 2),
+  figma: {
+    auth: { secrets: ['figma-passcode-1'] },
+    request: request('{"event_type":"FILE_UPDATE","passcode":"x","file_key":"k"}'),
+    tamper: (r) =>
+      flipBodyByte(r, new TextDecoder().decode(r.body).indexOf('figma-passcode-1') + 2),
     refused: 'credential_unknown',
   },
-  twitch: { auth: hmacSecret(), request: request(json, [['Twitch-Eventsub-Message-Timestamp', '2023-11-14T22:13:20.123456789Z'], ['Twitch-Eventsub-Message-Type', 'notification']]) },
+  'microsoft-graph': {
+    auth: { secrets: ['graph-client-state'] },
+    request: request(
+      '{"value":[{"subscriptionId":"s1","clientState":"x","changeType":"created"},{"subscriptionId":"s1","clientState":"x","changeType":"updated"}]}',
+    ),
+    tamper: (r) =>
+      flipBodyByte(r, new TextDecoder().decode(r.body).lastIndexOf('graph-client-state') + 2),
+    refused: 'credential_unknown',
+  },
+  twitch: {
+    auth: hmacSecret(),
+    request: request(json, [
+      ['Twitch-Eventsub-Message-Timestamp', '2023-11-14T22:13:20.123456789Z'],
+      ['Twitch-Eventsub-Message-Type', 'notification'],
+    ]),
+  },
   zoom: { auth: hmacSecret(), request: request(json, [['x-zm-request-timestamp', String(NOW)]]) },
-  box: { auth: hmacSecret(), request: request(json, [['BOX-DELIVERY-TIMESTAMP', '2023-11-14T22:13:20-08:00'], ['BOX-DELIVERY-ID', 'd1']]) },
+  box: {
+    auth: hmacSecret(),
+    request: request(json, [
+      ['BOX-DELIVERY-TIMESTAMP', '2023-11-14T22:13:20-08:00'],
+      ['BOX-DELIVERY-ID', 'd1'],
+    ]),
+  },
 }
 
 export function fixtureFor(name: string): Fixture {

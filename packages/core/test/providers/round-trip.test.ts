@@ -21,17 +21,20 @@ describe('every preset round-trips', () => {
     for (const p of presets) expect(p.name).toMatch(/^[a-z0-9-]+$/)
   })
 
-  it.each(presets.map((p) => p.name))('%s: sign → verify accepts; one byte changed is refused', async (name) => {
-    const { endpoint, fixture } = endpointFor(name)
-    expect(endpoint.provider).toBe(name)
-    const signed = await sign(fixture.request, endpoint, { now: NOW })
-    const ok = await verify(signed, endpoint, { now: NOW })
-    expect(ok.checks.filter((c) => !c.ok)).toEqual([])
-    expect(ok.ok).toBe(true)
+  it.each(presets.map((p) => p.name))(
+    '%s: sign → verify accepts; one byte changed is refused',
+    async (name) => {
+      const { endpoint, fixture } = endpointFor(name)
+      expect(endpoint.provider).toBe(name)
+      const signed = await sign(fixture.request, endpoint, { now: NOW })
+      const ok = await verify(signed, endpoint, { now: NOW })
+      expect(ok.checks.filter((c) => !c.ok)).toEqual([])
+      expect(ok.ok).toBe(true)
 
-    const tampered = (fixture.tamper ?? ((r) => flipBodyByte(r)))(signed)
-    const bad = await verify(tampered, endpoint, { now: NOW })
-    expect(bad.ok).toBe(false)
-    expect(bad.reason).toBe(fixture.refused ?? 'signature_mismatch')
-  })
+      const tampered = (fixture.tamper ?? ((r) => flipBodyByte(r)))(signed)
+      const bad = await verify(tampered, endpoint, { now: NOW })
+      expect(bad.ok).toBe(false)
+      expect(bad.reason).toBe(fixture.refused ?? 'signature_mismatch')
+    },
+  )
 })

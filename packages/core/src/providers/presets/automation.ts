@@ -17,9 +17,17 @@ export const AUTOMATION_PRESETS: ProviderPreset[] = [
     source: 'https://apps.make.com/gateway (Custom webhook, API Key authentication)',
     proof: 'docs',
     confidence: 'docs',
-    checkSecret: (v) => noWhitespace(v) ?? (/^[\x20-\x7e]{1,512}$/.test(v) ? null : 'must be 1–512 ASCII characters (Make refuses others)'),
+    checkSecret: (v) =>
+      noWhitespace(v) ??
+      (/^[\x20-\x7e]{1,512}$/.test(v)
+        ? null
+        : 'must be 1–512 ASCII characters (Make refuses others)'),
     pitfalls: [
-      { code: 'header_name_wrong', title: 'The key was sent as X-Make-Api-Key, X-API-Key or Authorization', fix: 'Send it as x-make-apikey (no dash between api and key).' },
+      {
+        code: 'header_name_wrong',
+        title: 'The key was sent as X-Make-Api-Key, X-API-Key or Authorization',
+        fix: 'Send it as x-make-apikey (no dash between api and key).',
+      },
     ],
   },
   {
@@ -29,11 +37,18 @@ export const AUTOMATION_PRESETS: ProviderPreset[] = [
     signs: 'nothing: the value of a header you name',
     headers: [],
     secret_format: 'the Header Auth credential: header name (header:) and value (keys:)',
-    source: 'https://docs.n8n.io/integrations/builtin/core-nodes/n8n-nodes-base.webhook/#authentication',
+    source:
+      'https://docs.n8n.io/integrations/builtin/core-nodes/n8n-nodes-base.webhook/#authentication',
     proof: 'docs',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [{ code: 'header_name_wrong', title: 'The header name differs from the credential', fix: 'Send the header named in the Header Auth credential.' }],
+    pitfalls: [
+      {
+        code: 'header_name_wrong',
+        title: 'The header name differs from the credential',
+        fix: 'Send the header named in the Header Auth credential.',
+      },
+    ],
     needs: { header: 'X-Webhook-Token' },
     note: 'n8n answers 403 to a wrong value (not 401).',
   },
@@ -44,23 +59,37 @@ export const AUTOMATION_PRESETS: ProviderPreset[] = [
     signs: 'nothing: Basic credentials',
     headers: ['Authorization'],
     secret_format: 'the Basic Auth credential: user and password',
-    source: 'https://docs.n8n.io/integrations/builtin/core-nodes/n8n-nodes-base.webhook/#authentication',
+    source:
+      'https://docs.n8n.io/integrations/builtin/core-nodes/n8n-nodes-base.webhook/#authentication',
     proof: 'docs',
     confidence: 'sdk',
-    pitfalls: [{ code: 'basic_raw_credentials', title: 'user:password was sent without base64', fix: 'Send Authorization: Basic base64(user:password).' }],
+    pitfalls: [
+      {
+        code: 'basic_raw_credentials',
+        title: 'user:password was sent without base64',
+        fix: 'Send Authorization: Basic base64(user:password).',
+      },
+    ],
     needs: { users: [{ username: 'n8n', password: 'env:N8N_WEBHOOK_PASSWORD' }] },
   },
   {
     name: 'n8n-jwt',
     title: 'n8n Webhook node (JWT Auth)',
     auth: { scheme: 'jwt', algorithms: ['HS256'] },
-    signs: 'a JWT in Authorization: Bearer, checked with the credential passphrase (HS*) or PEM key',
+    signs:
+      'a JWT in Authorization: Bearer, checked with the credential passphrase (HS*) or PEM key',
     headers: ['Authorization'],
     secret_format: 'the JWT Auth credential: a passphrase (secret:) or a public key (jwks:)',
     source: 'https://docs.n8n.io/integrations/builtin/credentials/jwt/',
     proof: 'docs',
     confidence: 'sdk',
-    pitfalls: [{ code: 'jwt_alg_not_allowed', title: 'The token uses another algorithm than the credential', fix: 'Sign with the algorithm set in the JWT Auth credential.' }],
+    pitfalls: [
+      {
+        code: 'jwt_alg_not_allowed',
+        title: 'The token uses another algorithm than the credential',
+        fix: 'Sign with the algorithm set in the JWT Auth credential.',
+      },
+    ],
     needs: { secret: 'env:N8N_JWT_SECRET' },
   },
 ]

@@ -4,19 +4,37 @@
  * @module
  */
 import { noWhitespace } from '../checks.js'
-import { BASE64_NOT_HEX, BODY_PARSED, HEX_NOT_BASE64, PREVIOUS_SECRET, SHA256_PREFIX_B64, SHA256_PREFIX_HEX, TIMESTAMP_MS, TIMESTAMP_WINDOW, URL_REWRITTEN } from '../pitfalls.js'
+import {
+  BASE64_NOT_HEX,
+  BODY_PARSED,
+  HEX_NOT_BASE64,
+  PREVIOUS_SECRET,
+  SHA256_PREFIX_B64,
+  SHA256_PREFIX_HEX,
+  TIMESTAMP_MS,
+  TIMESTAMP_WINDOW,
+  URL_REWRITTEN,
+} from '../pitfalls.js'
 import type { ProviderPreset } from '../types.js'
 import { hubSignature } from './code.js'
 import { base64Body, hexBody } from './payments.js'
 
-const HUBSPOT_SOURCE = 'https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation (@hubspot/api-client Signature)'
+const HUBSPOT_SOURCE =
+  'https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation (@hubspot/api-client Signature)'
 const HUBSPOT_SECRET = "the app's client secret, used as is"
 
 export const BUSINESS_PRESETS: ProviderPreset[] = [
   {
     name: 'hubspot-v1',
     title: 'HubSpot (signature v1)',
-    auth: { scheme: 'secret_hash', header: 'X-HubSpot-Signature', algorithm: 'sha256', encoding: 'hex', payload: '{secret}{body}', version: { header: 'X-HubSpot-Signature-Version', value: 'v1' } },
+    auth: {
+      scheme: 'secret_hash',
+      header: 'X-HubSpot-Signature',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      payload: '{secret}{body}',
+      version: { header: 'X-HubSpot-Signature-Version', value: 'v1' },
+    },
     signs: 'SHA-256 hash (not an HMAC) of client secret + body, hex',
     headers: ['X-HubSpot-Signature', 'X-HubSpot-Signature-Version'],
     secret_format: HUBSPOT_SECRET,
@@ -24,12 +42,26 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [{ code: 'signature_wrong_algorithm', title: 'An HMAC was computed; v1 is a plain SHA-256 of secret + body', fix: 'Hash client secret + raw body with SHA-256.' }, BODY_PARSED],
+    pitfalls: [
+      {
+        code: 'signature_wrong_algorithm',
+        title: 'An HMAC was computed; v1 is a plain SHA-256 of secret + body',
+        fix: 'Hash client secret + raw body with SHA-256.',
+      },
+      BODY_PARSED,
+    ],
   },
   {
     name: 'hubspot-v2',
     title: 'HubSpot (signature v2)',
-    auth: { scheme: 'secret_hash', header: 'X-HubSpot-Signature', algorithm: 'sha256', encoding: 'hex', payload: '{secret}{method}{url}{body}', version: { header: 'X-HubSpot-Signature-Version', value: 'v2' } },
+    auth: {
+      scheme: 'secret_hash',
+      header: 'X-HubSpot-Signature',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      payload: '{secret}{method}{url}{body}',
+      version: { header: 'X-HubSpot-Signature-Version', value: 'v2' },
+    },
     signs: 'SHA-256 hash of client secret + method + URL + body, hex',
     headers: ['X-HubSpot-Signature', 'X-HubSpot-Signature-Version'],
     secret_format: HUBSPOT_SECRET,
@@ -37,7 +69,10 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [{ ...URL_REWRITTEN, fix: 'Set url: to the URL configured in HubSpot.' }, BODY_PARSED],
+    pitfalls: [
+      { ...URL_REWRITTEN, fix: 'Set url: to the URL configured in HubSpot.' },
+      BODY_PARSED,
+    ],
   },
   {
     name: 'hubspot-v3',
@@ -105,7 +140,7 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     auth: hexBody('X-Dropbox-Signature'),
     signs: 'body, HMAC-SHA256 with the app secret, hex',
     headers: ['X-Dropbox-Signature'],
-    secret_format: "the app secret, used as is",
+    secret_format: 'the app secret, used as is',
     source: 'https://www.dropbox.com/developers/reference/webhooks',
     proof: 'docs',
     confidence: 'third-party',
@@ -116,15 +151,33 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
   {
     name: 'box',
     title: 'Box',
-    auth: { ...base64Body('BOX-SIGNATURE-PRIMARY'), payload: '{body}{header:BOX-DELIVERY-TIMESTAMP}' },
-    signs: 'body + BOX-DELIVERY-TIMESTAMP, HMAC-SHA256, base64 (primary key; the secondary key signs BOX-SIGNATURE-SECONDARY)',
-    headers: ['BOX-SIGNATURE-PRIMARY', 'BOX-SIGNATURE-SECONDARY', 'BOX-DELIVERY-TIMESTAMP', 'BOX-DELIVERY-ID'],
+    auth: {
+      ...base64Body('BOX-SIGNATURE-PRIMARY'),
+      payload: '{body}{header:BOX-DELIVERY-TIMESTAMP}',
+    },
+    signs:
+      'body + BOX-DELIVERY-TIMESTAMP, HMAC-SHA256, base64 (primary key; the secondary key signs BOX-SIGNATURE-SECONDARY)',
+    headers: [
+      'BOX-SIGNATURE-PRIMARY',
+      'BOX-SIGNATURE-SECONDARY',
+      'BOX-DELIVERY-TIMESTAMP',
+      'BOX-DELIVERY-ID',
+    ],
     secret_format: 'the primary signature key (and the secondary during a rotation), used as is',
-    source: 'https://developer.box.com/guides/webhooks/v2/signatures-v2/ (box-typescript-sdk-gen WebhooksManager)',
+    source:
+      'https://developer.box.com/guides/webhooks/v2/signatures-v2/ (box-typescript-sdk-gen WebhooksManager)',
     proof: 'docs',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [{ code: 'signature_wrong_payload', title: 'The delivery timestamp was not appended to the body', fix: 'Sign body + BOX-DELIVERY-TIMESTAMP.' }, PREVIOUS_SECRET, BODY_PARSED],
+    pitfalls: [
+      {
+        code: 'signature_wrong_payload',
+        title: 'The delivery timestamp was not appended to the body',
+        fix: 'Sign body + BOX-DELIVERY-TIMESTAMP.',
+      },
+      PREVIOUS_SECRET,
+      BODY_PARSED,
+    ],
     note: 'Checks BOX-SIGNATURE-PRIMARY against every configured key; the 10-minute age limit on the RFC 3339 timestamp is not enforced here.',
   },
   {
@@ -138,7 +191,16 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
-    pitfalls: [BASE64_NOT_HEX, BODY_PARSED, { code: 'signature_mismatch', title: "Intent to Receive: Xero sends wrongly signed requests on purpose and expects 401 with an empty body", fix: 'Answer 401 to a bad signature and 200 with an empty body to a good one.' }],
+    pitfalls: [
+      BASE64_NOT_HEX,
+      BODY_PARSED,
+      {
+        code: 'signature_mismatch',
+        title:
+          'Intent to Receive: Xero sends wrongly signed requests on purpose and expects 401 with an empty body',
+        fix: 'Answer 401 to a bad signature and 200 with an empty body to a good one.',
+      },
+    ],
   },
   {
     name: 'intuit',
@@ -147,11 +209,20 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256 with the Verifier Token, base64',
     headers: ['intuit-signature'],
     secret_format: 'the webhook Verifier Token, used as is',
-    source: 'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications',
+    source:
+      'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
-    pitfalls: [BASE64_NOT_HEX, BODY_PARSED, { code: 'signature_mismatch', title: 'The client secret was used instead of the Verifier Token', fix: 'Copy the Verifier Token from the webhooks settings.' }],
+    pitfalls: [
+      BASE64_NOT_HEX,
+      BODY_PARSED,
+      {
+        code: 'signature_mismatch',
+        title: 'The client secret was used instead of the Verifier Token',
+        fix: 'Copy the Verifier Token from the webhooks settings.',
+      },
+    ],
     aliases: ['quickbooks'],
   },
   {
@@ -166,7 +237,14 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     confidence: 'third-party',
     checkSecret: noWhitespace,
     handshake: 'asana_hook_secret',
-    pitfalls: [BODY_PARSED, { code: 'signature_mismatch', title: 'The secret of another webhook (each handshake sends a new X-Hook-Secret)', fix: 'Store the X-Hook-Secret of this webhook from its handshake.' }],
+    pitfalls: [
+      BODY_PARSED,
+      {
+        code: 'signature_mismatch',
+        title: 'The secret of another webhook (each handshake sends a new X-Hook-Secret)',
+        fix: 'Store the X-Hook-Secret of this webhook from its handshake.',
+      },
+    ],
   },
   {
     name: 'trello',
@@ -175,12 +253,19 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     signs: 'body + callback URL, HMAC-SHA1 with the app secret, base64',
     headers: ['X-Trello-Webhook'],
     secret_format: "the app's OAuth secret, used as is",
-    source: 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-signatures',
+    source:
+      'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-signatures',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
     handshake: 'trello_head',
-    pitfalls: [{ ...URL_REWRITTEN, fix: 'Put the callbackURL literally in the payload: payload: "{body}https://example.com/hooks/trello".' }, BODY_PARSED],
+    pitfalls: [
+      {
+        ...URL_REWRITTEN,
+        fix: 'Put the callbackURL literally in the payload: payload: "{body}https://example.com/hooks/trello".',
+      },
+      BODY_PARSED,
+    ],
     needs: { payload: '{body}https://example.com/hooks/trello' },
   },
   {
@@ -190,11 +275,20 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256 with the verification token, hex, prefix sha256=',
     headers: ['X-Notion-Signature'],
     secret_format: 'the verification_token of the subscription, used as is',
-    source: 'https://developers.notion.com/reference/webhooks#step-3-validating-event-payloads-recommended (@notionhq/client signWebhookPayload)',
+    source:
+      'https://developers.notion.com/reference/webhooks#step-3-validating-event-payloads-recommended (@notionhq/client signWebhookPayload)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [SHA256_PREFIX_HEX, BODY_PARSED, { code: 'signature_mismatch', title: 'The integration token (secret_…/ntn_…) was used instead of the verification token', fix: 'Use the verification_token Notion posted when the subscription was created.' }],
+    pitfalls: [
+      SHA256_PREFIX_HEX,
+      BODY_PARSED,
+      {
+        code: 'signature_mismatch',
+        title: 'The integration token (secret_…/ntn_…) was used instead of the verification token',
+        fix: 'Use the verification_token Notion posted when the subscription was created.',
+      },
+    ],
   },
   {
     name: 'figma',
@@ -206,7 +300,13 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     source: 'https://developers.figma.com/docs/rest-api/webhooks-security/',
     proof: 'docs',
     confidence: 'docs',
-    pitfalls: [{ code: 'credential_unknown', title: 'Wrong passcode', fix: 'Figma asks for 400 Bad Request on a wrong passcode, which stops the webhook.' }],
+    pitfalls: [
+      {
+        code: 'credential_unknown',
+        title: 'Wrong passcode',
+        fix: 'Figma asks for 400 Bad Request on a wrong passcode, which stops the webhook.',
+      },
+    ],
   },
   {
     name: 'segment',
@@ -219,7 +319,14 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
-    pitfalls: [BODY_PARSED, { code: 'signature_wrong_algorithm', title: 'SHA-256 was used; Segment signs with HMAC-SHA1', fix: 'Compute HMAC-SHA1.' }],
+    pitfalls: [
+      BODY_PARSED,
+      {
+        code: 'signature_wrong_algorithm',
+        title: 'SHA-256 was used; Segment signs with HMAC-SHA1',
+        fix: 'Compute HMAC-SHA1.',
+      },
+    ],
   },
   {
     name: 'pipedrive',
@@ -231,7 +338,13 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     source: 'https://pipedrive.readme.io/docs/guide-for-webhooks',
     proof: 'docs',
     confidence: 'docs',
-    pitfalls: [{ code: 'credentials_missing', title: 'The webhook was created without http_auth_user/http_auth_password', fix: 'Recreate the webhook with both fields.' }],
+    pitfalls: [
+      {
+        code: 'credentials_missing',
+        title: 'The webhook was created without http_auth_user/http_auth_password',
+        fix: 'Recreate the webhook with both fields.',
+      },
+    ],
     needs: { users: [{ username: 'pipedrive', password: 'env:PIPEDRIVE_WEBHOOK_PASSWORD' }] },
   },
   {
@@ -240,13 +353,20 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     auth: { scheme: 'api_key', header: 'Authorization' },
     signs: 'nothing: the configured authentication secret is sent in the configured header',
     headers: ['Authorization', 'X-Okta-Verification-Challenge'],
-    secret_format: 'the Authentication secret of the event hook (header name configurable, Authorization by default)',
+    secret_format:
+      'the Authentication secret of the event hook (header name configurable, Authorization by default)',
     source: 'https://developer.okta.com/docs/concepts/event-hooks/',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
     handshake: 'okta_verification',
-    pitfalls: [{ code: 'header_name_wrong', title: 'The Authentication field names another header', fix: 'Set header: to the Authentication field of the hook.' }],
+    pitfalls: [
+      {
+        code: 'header_name_wrong',
+        title: 'The Authentication field names another header',
+        fix: 'Set header: to the Authentication field of the hook.',
+      },
+    ],
   },
   {
     name: 'auth0',
@@ -254,12 +374,20 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     auth: { scheme: 'api_key', header: 'Authorization' },
     signs: 'nothing: the Authorization Token setting is sent verbatim in Authorization',
     headers: ['Authorization'],
-    secret_format: 'the Authorization Token setting, exactly as entered (include "Bearer " if you typed it)',
+    secret_format:
+      'the Authorization Token setting, exactly as entered (include "Bearer " if you typed it)',
     source: 'https://auth0.com/docs/customize/log-streams/custom-log-streams',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
-    pitfalls: [{ code: 'scheme_prefix_missing', title: 'Auth0 sends the token verbatim: "Bearer " is only there if it was typed in the setting', fix: 'Configure the value exactly as entered in Auth0.' }],
+    pitfalls: [
+      {
+        code: 'scheme_prefix_missing',
+        title:
+          'Auth0 sends the token verbatim: "Bearer " is only there if it was typed in the setting',
+        fix: 'Configure the value exactly as entered in Auth0.',
+      },
+    ],
   },
   {
     name: 'google-pubsub',
@@ -273,17 +401,25 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     },
     signs: 'an OIDC ID token (RS256 JWT signed by Google) in Authorization: Bearer',
     headers: ['Authorization'],
-    secret_format: "no secret: Google's public keys; set audience: to the subscription's audience (the push URL by default)",
+    secret_format:
+      "no secret: Google's public keys; set audience: to the subscription's audience (the push URL by default)",
     source: 'https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions',
     proof: 'docs',
     confidence: 'docs',
     pitfalls: [
-      { code: 'jwt_wrong_audience', title: 'The audience differs from the push endpoint URL (trailing slash, http vs https)', fix: 'Set audience: to the audience of the push subscription exactly.' },
-      { code: 'jwt_expired', title: 'The token expired or the clock is off', fix: 'Check the receiver clock; Google allows 300 s of skew.' },
+      {
+        code: 'jwt_wrong_audience',
+        title: 'The audience differs from the push endpoint URL (trailing slash, http vs https)',
+        fix: 'Set audience: to the audience of the push subscription exactly.',
+      },
+      {
+        code: 'jwt_expired',
+        title: 'The token expired or the clock is off',
+        fix: 'Check the receiver clock; Google allows 300 s of skew.',
+      },
     ],
     needs: { audience: 'https://example.com/hooks/pubsub' },
     note: "The service-account email claim is not checked by this preset; restrict it at the subscription's side.",
     aliases: ['pubsub'],
   },
 ]
-

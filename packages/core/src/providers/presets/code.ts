@@ -4,7 +4,15 @@
  * @module
  */
 import { noWhitespace } from '../checks.js'
-import { BODY_PARSED, HEX_NOT_BASE64, PREVIOUS_SECRET, SECRET_WHITESPACE, SHA256_PREFIX_HEX, TIMESTAMP_WINDOW, PAYLOAD_BODY_ONLY } from '../pitfalls.js'
+import {
+  BODY_PARSED,
+  HEX_NOT_BASE64,
+  PREVIOUS_SECRET,
+  SECRET_WHITESPACE,
+  SHA256_PREFIX_HEX,
+  TIMESTAMP_WINDOW,
+  PAYLOAD_BODY_ONLY,
+} from '../pitfalls.js'
 import type { ProviderPreset } from '../types.js'
 import { hexBody } from './payments.js'
 
@@ -23,7 +31,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex, prefix sha256=',
     headers: ['X-Hub-Signature-256', 'X-GitHub-Delivery', 'X-GitHub-Event'],
     secret_format: 'webhook secret you set, used as is',
-    source: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries (@octokit/webhooks-methods)',
+    source:
+      'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries (@octokit/webhooks-methods)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
@@ -34,7 +43,11 @@ export const CODE_PRESETS: ProviderPreset[] = [
         title: 'The legacy X-Hub-Signature (SHA-1) was checked instead of X-Hub-Signature-256',
         fix: 'Read X-Hub-Signature-256 and compute HMAC-SHA256.',
       },
-      { code: 'signature_missing', title: 'No signature header: the webhook has no secret configured', fix: 'Set a secret in the webhook settings; GitHub only signs when one is set.' },
+      {
+        code: 'signature_missing',
+        title: 'No signature header: the webhook has no secret configured',
+        fix: 'Set a secret in the webhook settings; GitHub only signs when one is set.',
+      },
     ],
   },
   {
@@ -44,7 +57,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA1, hex, prefix sha1=',
     headers: ['X-Hub-Signature'],
     secret_format: 'webhook secret you set, used as is',
-    source: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries ("only included for legacy purposes")',
+    source:
+      'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries ("only included for legacy purposes")',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
@@ -58,11 +72,18 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: 'nothing: the secret token is sent as is',
     headers: ['X-Gitlab-Token', 'X-Gitlab-Event', 'X-Gitlab-Event-UUID'],
     secret_format: 'secret token you set, compared as is',
-    source: 'https://docs.gitlab.com/user/project/integrations/webhooks/#validate-payloads-by-using-a-secret-token',
+    source:
+      'https://docs.gitlab.com/user/project/integrations/webhooks/#validate-payloads-by-using-a-secret-token',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
-    pitfalls: [{ code: 'header_name_wrong', title: 'The token was looked for under another header name', fix: 'Read X-Gitlab-Token.' }],
+    pitfalls: [
+      {
+        code: 'header_name_wrong',
+        title: 'The token was looked for under another header name',
+        fix: 'Read X-Gitlab-Token.',
+      },
+    ],
   },
   {
     name: 'bitbucket',
@@ -113,7 +134,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex',
     headers: ['Linear-Signature', 'Linear-Delivery', 'Linear-Event'],
     secret_format: 'webhook signing secret (lin_wh_…), used as is',
-    source: 'https://linear.app/developers/webhooks#securing-webhooks (@linear/sdk LinearWebhookClient)',
+    source:
+      'https://linear.app/developers/webhooks#securing-webhooks (@linear/sdk LinearWebhookClient)',
     proof: 'docs',
     confidence: 'sdk',
     checkSecret: noWhitespace,
@@ -125,13 +147,25 @@ export const CODE_PRESETS: ProviderPreset[] = [
     title: 'Sentry (integration platform)',
     auth: hexBody('Sentry-Hook-Signature'),
     signs: 'body, HMAC-SHA256, hex',
-    headers: ['Sentry-Hook-Signature', 'Sentry-Hook-Resource', 'Sentry-Hook-Timestamp', 'Request-ID'],
+    headers: [
+      'Sentry-Hook-Signature',
+      'Sentry-Hook-Resource',
+      'Sentry-Hook-Timestamp',
+      'Request-ID',
+    ],
     secret_format: "the integration's Client Secret, used as is",
     source: 'https://docs.sentry.io/integrations/integration-platform/webhooks/',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
-    pitfalls: [BODY_PARSED, { code: 'signature_mismatch', title: 'The client id or an auth token was used instead of the Client Secret', fix: "Use the integration's Client Secret." }],
+    pitfalls: [
+      BODY_PARSED,
+      {
+        code: 'signature_mismatch',
+        title: 'The client id or an auth token was used instead of the Client Secret',
+        fix: "Use the integration's Client Secret.",
+      },
+    ],
     note: 'Sentry-Hook-Timestamp is not known to be signed, so no window is enforced.',
   },
   {
@@ -140,12 +174,20 @@ export const CODE_PRESETS: ProviderPreset[] = [
     auth: hexBody('x-vercel-signature', 'sha1'),
     signs: 'body, HMAC-SHA1, hex',
     headers: ['x-vercel-signature'],
-    secret_format: "webhook secret (account webhooks) or the integration's Client Secret, used as is",
+    secret_format:
+      "webhook secret (account webhooks) or the integration's Client Secret, used as is",
     source: 'https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
-    pitfalls: [BODY_PARSED, { code: 'signature_wrong_algorithm', title: 'SHA-256 was used; Vercel signs with HMAC-SHA1', fix: 'Compute HMAC-SHA1.' }],
+    pitfalls: [
+      BODY_PARSED,
+      {
+        code: 'signature_wrong_algorithm',
+        title: 'SHA-256 was used; Vercel signs with HMAC-SHA1',
+        fix: 'Compute HMAC-SHA1.',
+      },
+    ],
   },
   {
     name: 'mux',
@@ -163,7 +205,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: '{t}.{body}, HMAC-SHA256, hex; header t=<ts>,v1=<sig>',
     headers: ['Mux-Signature'],
     secret_format: 'webhook signing secret (one per endpoint), used as is',
-    source: 'https://www.mux.com/docs/core/verify-webhook-signatures (mux-elixir Mux.Webhooks.TestUtils)',
+    source:
+      'https://www.mux.com/docs/core/verify-webhook-signatures (mux-elixir Mux.Webhooks.TestUtils)',
     proof: 'vector',
     confidence: 'docs',
     checkSecret: noWhitespace,

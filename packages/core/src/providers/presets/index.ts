@@ -21,8 +21,24 @@ export const PROVIDERS: readonly ProviderPreset[] = [
 
 /** Providers left out on purpose, with the reason (shown in the README table). */
 export const OMITTED_PROVIDERS: readonly OmittedProvider[] = [
-  { name: 'zapier', title: 'Zapier (Catch Hook)', why: 'no inbound authentication is documented: the hook URL itself is the secret' },
-  { name: 'sendgrid-inbound-parse', title: 'SendGrid Inbound Parse', why: 'the header names and format of Parse security-policy signatures are not published' },
-  { name: 'paddle-classic', title: 'Paddle Classic', why: 'RSA over PHP-serialized sorted fields: needs a PHP serializer, not done' },
-  { name: 'microsoft-graph-rich', title: 'Microsoft Graph (rich notification validationTokens)', why: 'JWTs inside the body; the jwt scheme reads the Authorization header only' },
+  {
+    name: 'zapier',
+    title: 'Zapier (Catch Hook)',
+    why: 'no inbound authentication is documented: the hook URL itself is the secret',
+  },
+  {
+    name: 'sendgrid-inbound-parse',
+    title: 'SendGrid Inbound Parse',
+    why: 'the header names and format of Parse security-policy signatures are not published',
+  },
+  {
+    name: 'paddle-classic',
+    title: 'Paddle Classic',
+    why: 'RSA over PHP-serialized sorted fields: needs a PHP serializer, not done',
+  },
+  {
+    name: 'microsoft-graph-rich',
+    title: 'Microsoft Graph (rich notification validationTokens)',
+    why: 'JWTs inside the body; the jwt scheme reads the Authorization header only',
+  },
 ]

@@ -18,12 +18,28 @@ import type { ProviderPreset } from '../types.js'
 
 /** hex HMAC-SHA256 of the raw body in one header, no prefix: the most common shape. */
 export function hexBody(header: string, algorithm: 'sha1' | 'sha256' | 'sha512' = 'sha256') {
-  return { scheme: 'hmac', header, algorithm, encoding: 'hex', payload: '{body}', format: { kind: 'single' }, secret_encoding: 'utf8' }
+  return {
+    scheme: 'hmac',
+    header,
+    algorithm,
+    encoding: 'hex',
+    payload: '{body}',
+    format: { kind: 'single' },
+    secret_encoding: 'utf8',
+  }
 }
 
 /** base64 HMAC of the raw body in one header, no prefix. */
 export function base64Body(header: string, algorithm: 'sha1' | 'sha256' | 'sha512' = 'sha256') {
-  return { scheme: 'hmac', header, algorithm, encoding: 'base64', payload: '{body}', format: { kind: 'single' }, secret_encoding: 'utf8' }
+  return {
+    scheme: 'hmac',
+    header,
+    algorithm,
+    encoding: 'base64',
+    payload: '{body}',
+    format: { kind: 'single' },
+    secret_encoding: 'utf8',
+  }
 }
 
 export const PAYMENT_PRESETS: ProviderPreset[] = [
@@ -48,7 +64,11 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     confidence: 'sdk',
     checkSecret: stripeSecret,
     pitfalls: [
-      { ...BODY_PARSED, title: 'The body was parsed by express.json() (or a framework) before stripe.webhooks.constructEvent' },
+      {
+        ...BODY_PARSED,
+        title:
+          'The body was parsed by express.json() (or a framework) before stripe.webhooks.constructEvent',
+      },
       {
         code: 'signature_secret_encoding',
         title: 'The whsec_ secret was base64-decoded as for Svix; Stripe uses the whole string',
@@ -56,7 +76,8 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
       },
       {
         code: 'signature_mismatch',
-        title: "Another endpoint's secret (each endpoint and the Stripe CLI's listen have their own)",
+        title:
+          "Another endpoint's secret (each endpoint and the Stripe CLI's listen have their own)",
         fix: 'Copy the signing secret of this endpoint (stripe listen prints its own whsec_ for local tests).',
       },
       TIMESTAMP_WINDOW,
@@ -79,26 +100,43 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     signs: '{ts}:{body}, HMAC-SHA256, hex; header ts=<ts>;h1=<sig>',
     headers: ['Paddle-Signature'],
     secret_format: 'notification destination secret key (pdl_ntfset_…), used as is',
-    source: 'https://developer.paddle.com/webhooks/signature-verification (@paddle/paddle-node-sdk)',
+    source:
+      'https://developer.paddle.com/webhooks/signature-verification (@paddle/paddle-node-sdk)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [BODY_PARSED, { ...TIMESTAMP_WINDOW, title: "Paddle's SDK allows only 5 s of clock difference" }, { ...PAYLOAD_BODY_ONLY, title: 'Paddle joins ts and body with a colon, not a dot' }],
+    pitfalls: [
+      BODY_PARSED,
+      { ...TIMESTAMP_WINDOW, title: "Paddle's SDK allows only 5 s of clock difference" },
+      { ...PAYLOAD_BODY_ONLY, title: 'Paddle joins ts and body with a colon, not a dot' },
+    ],
     note: 'Tolerance 5 s as in the SDK; raise tolerance: for slow receivers.',
   },
   {
     name: 'square',
     title: 'Square',
-    auth: { scheme: 'hmac', header: 'x-square-hmacsha256-signature', algorithm: 'sha256', encoding: 'base64', payload: '{url}{body}', format: { kind: 'single' }, secret_encoding: 'utf8' },
+    auth: {
+      scheme: 'hmac',
+      header: 'x-square-hmacsha256-signature',
+      algorithm: 'sha256',
+      encoding: 'base64',
+      payload: '{url}{body}',
+      format: { kind: 'single' },
+      secret_encoding: 'utf8',
+    },
     signs: 'notification URL + body, HMAC-SHA256, base64',
     headers: ['x-square-hmacsha256-signature'],
     secret_format: 'subscription signature key, used as is',
-    source: 'https://developer.squareup.com/docs/webhooks/step3validate (square-nodejs-sdk WebhooksHelper)',
+    source:
+      'https://developer.squareup.com/docs/webhooks/step3validate (square-nodejs-sdk WebhooksHelper)',
     proof: 'vector',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     pitfalls: [
-      { ...URL_REWRITTEN, fix: 'Put the subscription URL literally in the payload: payload: "https://example.com/hooks/square{body}".' },
+      {
+        ...URL_REWRITTEN,
+        fix: 'Put the subscription URL literally in the payload: payload: "https://example.com/hooks/square{body}".',
+      },
       BODY_PARSED,
     ],
     needs: { payload: 'https://example.com/hooks/square{body}' },
@@ -112,17 +150,31 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
       header: 'PAYPAL-TRANSMISSION-SIG',
       encoding: 'base64',
       algorithm: 'sha256',
-      payload: '{header:PAYPAL-TRANSMISSION-ID}|{header:PAYPAL-TRANSMISSION-TIME}|{webhook_id}|{crc32}',
+      payload:
+        '{header:PAYPAL-TRANSMISSION-ID}|{header:PAYPAL-TRANSMISSION-TIME}|{webhook_id}|{crc32}',
       timestamp: { header: 'PAYPAL-TRANSMISSION-TIME', unit: 'rfc3339', tolerance: 0 },
     },
-    signs: 'transmission id|transmission time|webhook id|CRC32 of the body (decimal), SHA256withRSA, base64',
-    headers: ['PAYPAL-TRANSMISSION-ID', 'PAYPAL-TRANSMISSION-TIME', 'PAYPAL-TRANSMISSION-SIG', 'PAYPAL-CERT-URL', 'PAYPAL-AUTH-ALGO'],
-    secret_format: "PayPal's signing certificate (PEM, downloaded from PAYPAL-CERT-URL) in public_keys, and your webhook_id",
+    signs:
+      'transmission id|transmission time|webhook id|CRC32 of the body (decimal), SHA256withRSA, base64',
+    headers: [
+      'PAYPAL-TRANSMISSION-ID',
+      'PAYPAL-TRANSMISSION-TIME',
+      'PAYPAL-TRANSMISSION-SIG',
+      'PAYPAL-CERT-URL',
+      'PAYPAL-AUTH-ALGO',
+    ],
+    secret_format:
+      "PayPal's signing certificate (PEM, downloaded from PAYPAL-CERT-URL) in public_keys, and your webhook_id",
     source: 'https://developer.paypal.com/api/rest/webhooks/rest/ ("Self verification method")',
     proof: 'docs',
     confidence: 'docs',
     pitfalls: [
-      { code: 'signature_wrong_payload', title: 'The webhook id is not the one of this listener (mock events use the string WEBHOOK_ID)', fix: 'Set webhook_id: to the id shown for this URL in the app settings.' },
+      {
+        code: 'signature_wrong_payload',
+        title:
+          'The webhook id is not the one of this listener (mock events use the string WEBHOOK_ID)',
+        fix: 'Set webhook_id: to the id shown for this URL in the app settings.',
+      },
       BODY_PARSED,
     ],
     needs: { webhook_id: 'WH-…', public_keys: ['file:paypal-cert.pem'] },
@@ -135,26 +187,40 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex',
     headers: ['X-Razorpay-Signature'],
     secret_format: 'webhook secret you set, used as is',
-    source: 'https://razorpay.com/docs/webhooks/validate-test/ (razorpay-node validateWebhookSignature)',
+    source:
+      'https://razorpay.com/docs/webhooks/validate-test/ (razorpay-node validateWebhookSignature)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
-    pitfalls: [BODY_PARSED, { ...API_KEY_NOT_SECRET, title: 'The API key secret was used instead of the webhook secret' }],
+    pitfalls: [
+      BODY_PARSED,
+      { ...API_KEY_NOT_SECRET, title: 'The API key secret was used instead of the webhook secret' },
+    ],
   },
   {
     name: 'adyen',
     title: 'Adyen (standard notifications)',
     auth: { scheme: 'adyen' },
-    signs: 'pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success of each item, HMAC-SHA256, base64, in additionalData.hmacSignature',
+    signs:
+      'pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success of each item, HMAC-SHA256, base64, in additionalData.hmacSignature',
     headers: [],
     secret_format: 'HMAC key in hex (hex-decoded to 32 bytes)',
-    source: 'https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures (@adyen/api-library HmacValidator)',
+    source:
+      'https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures (@adyen/api-library HmacValidator)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: hexSecret,
     pitfalls: [
-      { code: 'signature_secret_encoding', title: 'The HMAC key was used as text; Adyen keys are hex', fix: 'Hex-decode the key to bytes before the HMAC.' },
-      { code: 'signature_mismatch', title: 'A test key used for live (or the reverse)', fix: 'Generate a new HMAC key when switching from test to live.' },
+      {
+        code: 'signature_secret_encoding',
+        title: 'The HMAC key was used as text; Adyen keys are hex',
+        fix: 'Hex-decode the key to bytes before the HMAC.',
+      },
+      {
+        code: 'signature_mismatch',
+        title: 'A test key used for live (or the reverse)',
+        fix: 'Generate a new HMAC key when switching from test to live.',
+      },
     ],
   },
   {
@@ -164,11 +230,19 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256 with the hex-decoded key, base64',
     headers: ['HmacSignature'],
     secret_format: 'HMAC key in hex',
-    source: 'https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures (@adyen/api-library validateHMACSignature)',
+    source:
+      'https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures (@adyen/api-library validateHMACSignature)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: hexSecret,
-    pitfalls: [{ code: 'signature_secret_encoding', title: 'The HMAC key was used as text; Adyen keys are hex', fix: 'Hex-decode the key.' }, BODY_PARSED],
+    pitfalls: [
+      {
+        code: 'signature_secret_encoding',
+        title: 'The HMAC key was used as text; Adyen keys are hex',
+        fix: 'Hex-decode the key.',
+      },
+      BODY_PARSED,
+    ],
   },
   {
     name: 'coinbase-commerce',
@@ -177,7 +251,8 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex',
     headers: ['X-CC-Webhook-Signature'],
     secret_format: 'webhook shared secret, used as is',
-    source: 'https://docs.cdp.coinbase.com/commerce/api-architecture/webhooks-security (coinbase-commerce-node Webhook)',
+    source:
+      'https://docs.cdp.coinbase.com/commerce/api-architecture/webhooks-security (coinbase-commerce-node Webhook)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
@@ -204,7 +279,8 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     auth: base64Body('X-Shopify-Hmac-Sha256'),
     signs: 'body, HMAC-SHA256, base64',
     headers: ['X-Shopify-Hmac-Sha256', 'X-Shopify-Topic', 'X-Shopify-Webhook-Id'],
-    secret_format: "app client secret (or the store's notification key for admin-created webhooks), used as is",
+    secret_format:
+      "app client secret (or the store's notification key for admin-created webhooks), used as is",
     source: 'https://shopify.dev/docs/apps/build/webhooks/verify-deliveries (@shopify/shopify-api)',
     proof: 'sdk',
     confidence: 'sdk',
@@ -212,8 +288,10 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     pitfalls: [
       { ...BASE64_NOT_HEX, title: 'The HMAC was compared as hex; Shopify sends base64' },
       BODY_PARSED,
-      { ...PREVIOUS_SECRET, title: 'The client secret was rotated: Shopify may sign with the old one for up to an hour' },
+      {
+        ...PREVIOUS_SECRET,
+        title: 'The client secret was rotated: Shopify may sign with the old one for up to an hour',
+      },
     ],
   },
 ]
-

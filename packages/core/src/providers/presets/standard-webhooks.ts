@@ -8,13 +8,19 @@ import { PREVIOUS_SECRET, TIMESTAMP_WINDOW, WHSEC_DECODE, BODY_PARSED } from '..
 import type { ProviderPreset } from '../types.js'
 
 const SW_AUTH = { scheme: 'standard_webhooks', tolerance: 300 }
-const SW_SIGNS = '{webhook-id}.{webhook-timestamp}.{body}, HMAC-SHA256, base64, "v1," entries separated by spaces'
+const SW_SIGNS =
+  '{webhook-id}.{webhook-timestamp}.{body}, HMAC-SHA256, base64, "v1," entries separated by spaces'
 const SVIX_HEADERS = ['svix-id', 'svix-timestamp', 'svix-signature']
 const SW_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature']
 const SW_SECRET = 'whsec_ + base64 key (what follows whsec_ is base64-decoded)'
 const SW_PITFALLS = [WHSEC_DECODE, BODY_PARSED, TIMESTAMP_WINDOW, PREVIOUS_SECRET]
 
-function svixSender(name: string, title: string, source: string, extra: Partial<ProviderPreset> = {}): ProviderPreset {
+function svixSender(
+  name: string,
+  title: string,
+  source: string,
+  extra: Partial<ProviderPreset> = {},
+): ProviderPreset {
   return {
     name,
     title,
@@ -39,7 +45,8 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
     signs: SW_SIGNS,
     headers: SW_HEADERS,
     secret_format: SW_SECRET,
-    source: 'https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md',
+    source:
+      'https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: whsecSecret,
@@ -49,8 +56,16 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
   svixSender('svix', 'Svix', 'https://docs.svix.com/receiving/verifying-payloads/how-manual', {
     note: 'Also accepts the white-labelled webhook-* header names.',
   }),
-  svixSender('clerk', 'Clerk', 'https://clerk.com/docs/webhooks/sync-data (sent through Svix; @clerk/backend verifyWebhook)'),
-  svixSender('resend', 'Resend', 'https://resend.com/docs/webhooks/verify-webhooks-requests (sent through Svix)'),
+  svixSender(
+    'clerk',
+    'Clerk',
+    'https://clerk.com/docs/webhooks/sync-data (sent through Svix; @clerk/backend verifyWebhook)',
+  ),
+  svixSender(
+    'resend',
+    'Resend',
+    'https://resend.com/docs/webhooks/verify-webhooks-requests (sent through Svix)',
+  ),
   {
     name: 'openai',
     title: 'OpenAI',
@@ -58,7 +73,8 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
     signs: SW_SIGNS,
     headers: SW_HEADERS,
     secret_format: SW_SECRET,
-    source: 'https://platform.openai.com/docs/guides/webhooks (Standard Webhooks; openai SDK webhooks.verifySignature, tolerance 300 s)',
+    source:
+      'https://platform.openai.com/docs/guides/webhooks (Standard Webhooks; openai SDK webhooks.verifySignature, tolerance 300 s)',
     proof: 'docs',
     confidence: 'sdk',
     checkSecret: whsecSecret,
@@ -84,7 +100,8 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
     signs: SW_SIGNS,
     headers: SW_HEADERS,
     secret_format: 'whsec_ + base64 of a 32-byte key (the webhook signing token)',
-    source: 'https://gitlab.com/gitlab-org/gitlab/-/merge_requests/230944 (behind feature flag webhook_signing_token)',
+    source:
+      'https://gitlab.com/gitlab-org/gitlab/-/merge_requests/230944 (behind feature flag webhook_signing_token)',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: whsecSecret,

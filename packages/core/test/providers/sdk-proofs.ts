@@ -1,0 +1,402 @@
+/**
+ * Interop with each provider's own SDK: a request signed by the SDK is accepted by the
+ * preset, and a request signed by the preset is accepted by the SDK's verifier (for the SDKs
+ * that only verify). One function per preset whose proof is `sdk`.
+ * @module
+ */
+import { createRequire } from 'node:module'
+import { expect } from 'vitest'
+import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
+import { Webhook as SvixWebhook } from 'svix'
+import Stripe from 'stripe'
+import twilio from 'twilio'
+import { verifyKey } from 'discord-interactions'
+import { signWebhookPayload, verifyWebhookSignature } from '@notionhq/client'
+import { Signature as HubSpotSignature } from '@hubspot/api-client'
+import { hmacValidator as HmacValidator } from '@adyen/api-library'
+import { Environment, Paddle } from '@paddle/paddle-node-sdk'
+import { getHmac as shopifyHmac } from '@shopify/shopify-api/test-helpers'
+import {
+  getHeader,
+  loadConfig,
+  sign,
+  verify,
+  type Endpoint,
+  type HttpRequest,
+} from '@hookwarden/core'
+import { ED25519, P256, fixtureFor, request } from './fixtures.js'
+
+const require = createRequire(import.meta.url)
+const { EventWebhook } = require('@sendgrid/eventwebhook') as {
+  EventWebhook: new () => {
+    convertPublicKeyToECDSA(k: string): unknown
+    verifySignature(k: unknown, p: string, s: string, t: string): boolean
+  }
+}
+const Razorpay = require('razorpay') as {
+  validateWebhookSignature(body: string, sig: string, secret: string): boolean
+}
+const coinbase = require('coinbase-commerce-node') as {
+  Webhook: {
+    computeSignature(payload: string, secret: string): string
+    verifySigHeader(payload: string, sig: string, secret: string): void
+  }
+}
+
+const td = new TextDecoder()
+const now = () => Math.floor(Date.now() / 1000)
+
+export function endpoint(
+  name: string,
+  auth: Record<string, unknown> = fixtureFor(name).auth,
+): Endpoint {
+  return loadConfig(JSON.stringify({ auth: { provider: name, ...auth } })).endpoints[0]!
+}
+
+async function accepts(
+  name: string,
+  req: HttpRequest,
+  at = now(),
+  auth?: Record<string, unknown>,
+): Promise<void> {
+  const v = await verify(req, endpoint(name, auth), { now: at })
+  expect(v.checks.filter((c) => !c.ok)).toEqual([])
+  expect(v.ok).toBe(true)
+}
+
+async function refuses(
+  name: string,
+  req: HttpRequest,
+  at = now(),
+  auth?: Record<string, unknown>,
+): Promise<void> {
+  expect((await verify(req, endpoint(name, auth), { now: at })).ok).toBe(false)
+}
+
+const BODY = '{"id":"evt_sdk","type":"test","data":{"name":"Zoë","n":1}}'
+const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+
+async function svixLike(
+  name: string,
+  Lib: typeof StandardWebhook | typeof SvixWebhook,
+  prefix: 'webhook' | 'svix',
+): Promise<void> {
+  const wh = new Lib(SW_SECRET)
+  const t = now()
+  const sig = wh.sign('msg_sdk_1', new Date(t * 1000), BODY)
+  await accepts(
+    name,
+    request(BODY, [
+      [`${prefix}-id`, 'msg_sdk_1'],
+      [`${prefix}-timestamp`, String(t)],
+      [`${prefix}-signature`, sig],
+    ]),
+    t,
+  )
+  // and the SDK accepts what the preset signs
+  const ours = await sign(request(BODY), endpoint(name), { now: t, messageId: 'msg_ours' })
+  const h = (n: string) => getHeader(ours.headers, `webhook-${n}`)!
+  const headers =
+    prefix === 'svix'
+      ? { 'svix-id': h('id'), 'svix-timestamp': h('timestamp'), 'svix-signature': h('signature') }
+      : {
+          'webhook-id': h('id'),
+          'webhook-timestamp': h('timestamp'),
+          'webhook-signature': h('signature'),
+        }
+  expect(wh.verify(td.decode(ours.body), headers)).toBeTruthy()
+}
+
+export const SDK_PROOFS: Record<string, () => Promise<void>> = {
+  'standard-webhooks': () => svixLike('standard-webhooks', StandardWebhook, 'webhook'),
+  svix: () => svixLike('svix', SvixWebhook, 'svix'),
+  clerk: () => svixLike('clerk', SvixWebhook, 'svix'),
+  resend: () => svixLike('resend', SvixWebhook, 'svix'),
+
+  async stripe() {
+    const secret = 'whsec_test_secret'
+    const t = now()
+    const header = Stripe.webhooks.generateTestHeaderString({ payload: BODY, secret, timestamp: t })
+    await accepts('stripe', request(BODY, [['Stripe-Signature', header]]), t)
+    const ours = await sign(request(BODY), endpoint('stripe'), { now: t })
+    const event = Stripe.webhooks.constructEvent(
+      Buffer.from(ours.body),
+      getHeader(ours.headers, 'stripe-signature')!,
+      secret,
+    )
+    expect(event.id).toBe('evt_sdk')
+  },
+
+  async github() {
+    const secret = 'test-webhook-secret'
+    const sig = await octokitSign(secret, BODY)
+    await accepts('github', request(BODY, [['X-Hub-Signature-256', sig]]))
+    const ours = await sign(request(BODY), endpoint('github'), { now: now() })
+    expect(
+      await octokitVerify(
+        secret,
+        td.decode(ours.body),
+        getHeader(ours.headers, 'x-hub-signature-256')!,
+      ),
+    ).toBe(true)
+  },
+
+  async twilio() {
+    const token = '12345'
+    const url = 'https://mycompany.com/myapp.php?foo=1&bar=2'
+    const params = {
+      CallSid: 'CA1234567890ABCDE',
+      Caller: '+14158675309',
+      Digits: '1234',
+      From: '+14158675309',
+      To: '+18005551212',
+      Body: 'héllo & bye',
+    }
+    const body = new URLSearchParams(params).toString()
+    const form: [string, string][] = [['Content-Type', 'application/x-www-form-urlencoded']]
+    const sig = twilio.getExpectedTwilioSignature(token, url, params)
+    await accepts('twilio', {
+      ...request(body),
+      url,
+      headers: [...form, ['X-Twilio-Signature', sig]],
+    })
+    // the same request behind a proxy that adds :443 still verifies (Twilio's SDK allows it)
+    await accepts('twilio', {
+      ...request(body),
+      url: 'https://mycompany.com:443/myapp.php?foo=1&bar=2',
+      headers: [...form, ['X-Twilio-Signature', sig]],
+    })
+    // SharedKey signing: HMAC-SHA256 named in the settings header
+    const sig256 = twilio.getExpectedTwilioSignature(token, url, params, 'HMAC_SHA256')
+    await accepts('twilio', {
+      ...request(body),
+      url,
+      headers: [
+        ...form,
+        ['X-Twilio-Signature', sig256],
+        ['X-Twilio-Webhooks-Signature-Settings', 'key=webhooks_sharedkey_1,algorithm=HMAC_SHA256'],
+      ],
+    })
+    // our signature is accepted by the SDK, for a form and for a JSON body (bodySHA256)
+    const ours = await sign({ ...request(body), url, headers: form }, endpoint('twilio'), {
+      now: now(),
+    })
+    expect(
+      twilio.validateRequest(token, getHeader(ours.headers, 'x-twilio-signature')!, url, params),
+    ).toBe(true)
+    const oursJson = await sign({ ...request(BODY), url }, endpoint('twilio'), { now: now() })
+    expect(oursJson.url).toContain('bodySHA256=')
+    expect(
+      twilio.validateRequestWithBody(
+        token,
+        getHeader(oursJson.headers, 'x-twilio-signature')!,
+        oursJson.url,
+        BODY,
+      ),
+    ).toBe(true)
+    await accepts('twilio', oursJson)
+  },
+
+  async shopify() {
+    const secret = 'shop-secret'
+    await accepts(
+      'shopify',
+      request(BODY, [['X-Shopify-Hmac-Sha256', shopifyHmac(BODY, secret)]]),
+      now(),
+      { secrets: [secret] },
+    )
+    await refuses(
+      'shopify',
+      request(BODY, [['X-Shopify-Hmac-Sha256', shopifyHmac(`${BODY} `, secret)]]),
+      now(),
+      { secrets: [secret] },
+    )
+  },
+
+  async 'hubspot-v1'() {
+    const clientSecret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
+    const sig = HubSpotSignature.getSignature('POST', 'v1', {
+      signature: '',
+      clientSecret,
+      requestBody: BODY,
+    })
+    await accepts(
+      'hubspot-v1',
+      request(BODY, [
+        ['X-HubSpot-Signature', sig],
+        ['X-HubSpot-Signature-Version', 'v1'],
+      ]),
+      now(),
+      { secrets: [clientSecret] },
+    )
+  },
+
+  async 'hubspot-v2'() {
+    const clientSecret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
+    const url = 'https://www.example.com/webhook_uri'
+    const sig = HubSpotSignature.getSignature('POST', 'v2', {
+      signature: '',
+      clientSecret,
+      requestBody: BODY,
+      url,
+      method: 'POST',
+    })
+    await accepts(
+      'hubspot-v2',
+      request(
+        BODY,
+        [
+          ['X-HubSpot-Signature', sig],
+          ['X-HubSpot-Signature-Version', 'v2'],
+        ],
+        url,
+      ),
+      now(),
+      { secrets: [clientSecret] },
+    )
+  },
+
+  async 'hubspot-v3'() {
+    const clientSecret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
+    const url = 'https://www.example.com/webhook_uri'
+    const t = now()
+    const sig = HubSpotSignature.getSignature('POST', 'v3', {
+      signature: '',
+      clientSecret,
+      requestBody: BODY,
+      url,
+      method: 'POST',
+      timestamp: t * 1000,
+    })
+    const req = request(
+      BODY,
+      [
+        ['X-HubSpot-Signature-v3', sig],
+        ['X-HubSpot-Request-Timestamp', String(t * 1000)],
+      ],
+      url,
+    )
+    await accepts('hubspot-v3', req, t, { secrets: [clientSecret] })
+    const ours = await sign(
+      request(BODY, [], url),
+      endpoint('hubspot-v3', { secrets: [clientSecret] }),
+      { now: t },
+    )
+    expect(
+      HubSpotSignature.isValid({
+        signatureVersion: 'v3',
+        method: 'POST',
+        clientSecret,
+        requestBody: BODY,
+        url,
+        signature: getHeader(ours.headers, 'x-hubspot-signature-v3')!,
+        timestamp: Number(getHeader(ours.headers, 'x-hubspot-request-timestamp')),
+      }),
+    ).toBe(true)
+  },
+
+  async sendgrid() {
+    const ours = await sign(fixtureFor('sendgrid').request, endpoint('sendgrid'), { now: now() })
+    const ew = new EventWebhook()
+    const key = ew.convertPublicKeyToECDSA(
+      `-----BEGIN PUBLIC KEY-----\n${P256.publicB64}\n-----END PUBLIC KEY-----`,
+    )
+    const sig = getHeader(ours.headers, 'x-twilio-email-event-webhook-signature')!
+    const ts = getHeader(ours.headers, 'x-twilio-email-event-webhook-timestamp')!
+    expect(ew.verifySignature(key, td.decode(ours.body), sig, ts)).toBe(true)
+    expect(ew.verifySignature(key, `${td.decode(ours.body)} `, sig, ts)).toBe(false)
+  },
+
+  async discord() {
+    const ours = await sign(fixtureFor('discord').request, endpoint('discord'), { now: now() })
+    const sig = getHeader(ours.headers, 'x-signature-ed25519')!
+    const ts = getHeader(ours.headers, 'x-signature-timestamp')!
+    expect(await verifyKey(ours.body, sig, ts, ED25519.publicRawHex)).toBe(true)
+    expect(await verifyKey(ours.body, sig, String(Number(ts) + 1), ED25519.publicRawHex)).toBe(
+      false,
+    )
+  },
+
+  async paddle() {
+    const secret = 'pdl_ntfset_test_secret'
+    const body =
+      '{"event_id":"evt_01","event_type":"transaction.completed","occurred_at":"2026-11-28T10:00:00Z","notification_id":"ntf_01","data":{}}'
+    const ours = await sign(request(body), endpoint('paddle'), { now: now() })
+    const header = getHeader(ours.headers, 'paddle-signature')!
+    const paddle = new Paddle('pdl_sdbx_apikey_test', { environment: Environment.sandbox })
+    expect(await paddle.webhooks.isSignatureValid(body, secret, header)).toBe(true)
+    expect(await paddle.webhooks.isSignatureValid(`${body} `, secret, header)).toBe(false)
+  },
+
+  async razorpay() {
+    const secret = 'test-webhook-secret'
+    const ours = await sign(request(BODY), endpoint('razorpay'), { now: now() })
+    expect(
+      Razorpay.validateWebhookSignature(
+        BODY,
+        getHeader(ours.headers, 'x-razorpay-signature')!,
+        secret,
+      ),
+    ).toBe(true)
+  },
+
+  async adyen() {
+    const key = 'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00'
+    const ours = await sign(fixtureFor('adyen').request, endpoint('adyen'), { now: now() })
+    const item = JSON.parse(td.decode(ours.body)).notificationItems[0].NotificationRequestItem
+    expect(new HmacValidator().validateHMAC(item, key)).toBe(true)
+    // and an item signed by the SDK verifies
+    const sdkItem = { ...item, pspReference: 'PSP-OTHER', additionalData: {} }
+    sdkItem.additionalData = { hmacSignature: new HmacValidator().calculateHmac(sdkItem, key) }
+    const body = JSON.stringify({
+      live: 'false',
+      notificationItems: [{ NotificationRequestItem: sdkItem }],
+    })
+    await accepts('adyen', request(body))
+  },
+
+  async 'adyen-hmac'() {
+    const key = 'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00'
+    const ours = await sign(request(BODY), endpoint('adyen-hmac'), { now: now() })
+    expect(
+      new HmacValidator().validateHMACSignature(
+        key,
+        getHeader(ours.headers, 'hmacsignature')!,
+        BODY,
+      ),
+    ).toBe(true)
+  },
+
+  async 'coinbase-commerce'() {
+    const secret = 'test-webhook-secret'
+    await accepts(
+      'coinbase-commerce',
+      request(BODY, [['X-CC-Webhook-Signature', coinbase.Webhook.computeSignature(BODY, secret)]]),
+    )
+    const ours = await sign(request(BODY), endpoint('coinbase-commerce'), { now: now() })
+    expect(() =>
+      coinbase.Webhook.verifySigHeader(
+        BODY,
+        getHeader(ours.headers, 'x-cc-webhook-signature')!,
+        secret,
+      ),
+    ).not.toThrow()
+  },
+
+  async notion() {
+    const token = 'secret_test'
+    const sig = await signWebhookPayload({ body: BODY, verificationToken: token })
+    await accepts('notion', request(BODY, [['X-Notion-Signature', sig]]), now(), {
+      secrets: [token],
+    })
+    const ours = await sign(request(BODY), endpoint('notion', { secrets: [token] }), { now: now() })
+    expect(
+      await verifyWebhookSignature({
+        body: BODY,
+        signature: getHeader(ours.headers, 'x-notion-signature')!,
+        verificationToken: token,
+      }),
+    ).toBe(true)
+  },
+}
