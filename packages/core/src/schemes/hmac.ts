@@ -27,6 +27,8 @@ interface KeyEntry {
   credential: Credential
   /** `secret "2026-11"` or `secret #2`: names the key in details, never its value. */
   label: string
+  /** The detail of the ok check, made once. */
+  okDetail: string
 }
 
 /** An HMAC policy prepared for the hot path. */
@@ -40,6 +42,9 @@ export interface CompiledHmac {
   /** Where the timestamp comes from, or undefined when the request carries none. */
   timestampFrom: 'header' | 'signature' | undefined
   macLength: number
+  /** How the timestamp is named in details: `X-Timestamp header`, `t= in the Stripe-Signature header`. */
+  timestampSource: string
+  okTimestampDetail: string
   current: KeyEntry[]
   retired: KeyEntry[]
   /** Tried when the signature header is absent but this one's is present (svix-* names). */
@@ -61,11 +66,11 @@ export function compileHmac(policy: HmacPolicy): CompiledHmac {
 function compile(policy: HmacPolicy): CompiledHmac {
   const segments = compilePayload(policy.payload)
   const keys = (list: readonly Credential[], field: string): KeyEntry[] =>
-    list.map((credential, i) => ({
-      key: hmacKey(credential.value, policy.secret_encoding, `${field}[${i}]`),
-      credential,
-      label: credential.id !== undefined ? `secret "${credential.id}"` : `secret #${i + 1}`,
-    }))
+    list.map((credential, i) => {
+      const label = credential.id !== undefined ? `secret "${credential.id}"` : `secret #${i + 1}`
+      const key = hmacKey(credential.value, policy.secret_encoding, `${field}[${i}]`)
+      return { key, credential, label, okDetail: `matches ${label}` }
+    })
   const tsKey = policy.format.kind === 'pairs' ? policy.format.timestamp_key : undefined
   const timestampFrom =
     policy.timestamp?.header !== undefined ? 'header' : tsKey !== undefined ? 'signature' : undefined
@@ -77,6 +82,11 @@ function compile(policy: HmacPolicy): CompiledHmac {
     segments,
     timestampFrom,
     macLength: MAC_LENGTH[policy.algorithm],
+    timestampSource:
+      timestampFrom === 'header'
+        ? `${policy.timestamp!.header} header`
+        : `${tsKey ?? 'timestamp'}= in the ${policy.header} header`,
+    okTimestampDetail: policy.timestamp ? `inside the ${policy.timestamp.tolerance} s window` : '',
     current: keys(policy.secrets, 'secrets'),
     retired: keys(policy.retired, 'retired'),
   }
@@ -113,10 +123,11 @@ function locate(req: HttpRequest, c: CompiledHmac): Located {
   const headers = req.headers
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!
-    const len = h[0].length
+    const raw = h[0]
+    const len = raw.length
     // Compare lengths first: most headers are skipped without lower-casing their name.
     if (len !== sigLen && len !== tsLen && len !== idLen) continue
-    const name = h[0].toLowerCase()
+    const name = raw === c.signatureHeader || raw === c.timestampHeader || raw === c.idHeader ? raw : raw.toLowerCase()
     if (name === c.signatureHeader) {
       if (signatureCount++ === 0) signature = h[1]
     } else if (name === c.timestampHeader) {
@@ -145,42 +156,43 @@ export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext
     return [fail('message_id', 'message_id_missing', `no ${c.policy.id!.header} header`)]
   }
   const timestamp = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
-  const checks: Check[] = []
   if (c.policy.timestamp !== undefined) {
-    const t = checkTimestamp(timestamp, c.policy.timestamp, ctx.now, timestampSource(c))
-    checks.push(t)
-    if (!t.ok) return checks
-  } else if (timestamp === undefined && usesPlaceholder(c.segments, 'timestamp')) {
-    checks.push(fail('timestamp', 'timestamp_missing', `no ${timestampSource(c)}`))
-    return checks
+    const problem = timestampProblem(timestamp, c.policy.timestamp, ctx.now, c.timestampSource)
+    if (problem !== null) return [problem]
+    const signature = matchSignatures(req, c, parsed.signatures, { timestamp, id: found.id }, ctx.now)
+    return [{ name: 'timestamp', ok: true, reason: null, detail: c.okTimestampDetail }, signature]
   }
-
-  const values: PayloadValues = { timestamp, id: found.id }
-  checks.push(matchSignatures(req, c, parsed.signatures, values, ctx.now))
-  return checks
+  if (timestamp === undefined && usesPlaceholder(c.segments, 'timestamp')) {
+    return [fail('timestamp', 'timestamp_missing', `no ${c.timestampSource}`)]
+  }
+  return [matchSignatures(req, c, parsed.signatures, { timestamp, id: found.id }, ctx.now)]
 }
 
-function timestampSource(c: CompiledHmac): string {
-  if (c.timestampFrom === 'header') return `${c.policy.timestamp!.header} header`
-  const key = c.policy.format.kind === 'pairs' ? c.policy.format.timestamp_key : undefined
-  return `${key ?? 'timestamp'}= in the ${c.policy.header} header`
+function isInteger(raw: string): boolean {
+  if (raw.length === 0 || raw.length > 16) return false
+  for (let i = 0; i < raw.length; i++) {
+    const d = raw.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return false
+  }
+  return true
 }
-
-const INTEGER = /^\d{1,16}$/
 
 /** The timestamp check: present, an integer, in the configured unit, inside the window. */
 export function checkTimestamp(raw: string | undefined, tp: TimestampPolicy, now: number, source: string): Check {
+  return timestampProblem(raw, tp, now, source) ?? { name: 'timestamp', ok: true, reason: null, detail: `inside the ${tp.tolerance} s window` }
+}
+
+/** The failed timestamp check, or null when the timestamp is fine. */
+function timestampProblem(raw: string | undefined, tp: TimestampPolicy, now: number, source: string): Check | null {
   if (raw === undefined) return fail('timestamp', 'timestamp_missing', `no ${source}`)
-  if (!INTEGER.test(raw)) {
+  if (!isInteger(raw)) {
     const shown = raw.length > 24 ? `${raw.slice(0, 24)}…` : raw
     return fail('timestamp', 'timestamp_malformed', `${source} is ${JSON.stringify(shown)}, not integer ${tp.unit} since the epoch`)
   }
   const value = Number(raw)
   const seconds = tp.unit === 'seconds' ? value : value / 1000
   const age = now - seconds
-  if (age <= tp.tolerance && age >= -tp.tolerance) {
-    return { name: 'timestamp', ok: true, reason: null, detail: `inside the ${tp.tolerance} s window` }
-  }
+  if (age <= tp.tolerance && age >= -tp.tolerance) return null
   // A value about 1000× (or 1/1000 of) now is the other unit, not a clock problem.
   const ratio = seconds / now
   if (tp.unit === 'seconds' && ratio > 500 && ratio < 2000) {
@@ -201,8 +213,8 @@ function computeMac(req: HttpRequest, c: CompiledHmac, key: KeyObject, values: P
 }
 
 /**
- * Decodes a received signature for comparison. Only its canonical length is accepted; the
- * exact text is checked once a signature matched (see `isCanonical`).
+ * Decodes a received signature for comparison: lenient (and fast) here; a signature that
+ * matched is then held to its canonical text by `isCanonical`. Wrong length → null.
  */
 function decodeForCompare(text: string, encoding: Encoding, macLength: number): Buffer | null {
   if (encoding === 'hex' && text.length !== macLength * 2) return null
@@ -210,16 +222,33 @@ function decodeForCompare(text: string, encoding: Encoding, macLength: number): 
   return bytes.length === macLength ? bytes : null
 }
 
-/** Whether `text` is the canonical encoding of `mac` (`QR==` decodes to `QQ==`'s byte but is not). */
-function isCanonical(text: string, mac: Buffer, encoding: Encoding): boolean {
-  switch (encoding) {
-    case 'hex':
-      return mac.toString('hex') === text.toLowerCase()
-    case 'base64':
-      return mac.toString('base64') === text
-    case 'base64url':
-      return mac.toString('base64url') === text.replace(/=+$/, '')
-  }
+const BASE64_VALUE = new Int8Array(128).fill(-1)
+const BASE64URL_VALUE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 64; i++) {
+  BASE64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
+  BASE64URL_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i
+}
+
+/**
+ * Whether `text`, which decoded leniently to the `macLength` bytes of a matching MAC, is their
+ * canonical encoding (what decodeStrict accepts). Node's decoder takes either base64 alphabet,
+ * skips junk and ignores the spare bits of the last character (`QR==` decodes to `QQ==`'s
+ * byte); junk shortens the decoded bytes, so the length checks catch it, and the rest is
+ * checked here in a few operations. Hex of exact length that decoded fully is canonical.
+ */
+function isCanonical(text: string, encoding: Encoding, macLength: number): boolean {
+  if (encoding === 'hex') return true
+  const dataChars = Math.ceil((macLength * 4) / 3)
+  const paddedLength = Math.ceil(macLength / 3) * 4
+  if (text.length !== paddedLength && !(encoding === 'base64url' && text.length === dataChars)) return false
+  for (let i = dataChars; i < text.length; i++) if (text.charCodeAt(i) !== 61) return false
+  const url = encoding === 'base64url'
+  if (text.indexOf(url ? '+' : '-') !== -1 || text.indexOf(url ? '/' : '_') !== -1) return false
+  const code = text.charCodeAt(dataChars - 1)
+  const last = code < 128 ? (url ? BASE64URL_VALUE : BASE64_VALUE)[code]! : -1
+  if (last < 0) return false
+  const spare = (dataChars * 6) % 8
+  return (last & ((1 << spare) - 1)) === 0
 }
 
 /** The index of the signature that equals `mac`, or -1. Each compare is constant time. */
@@ -249,7 +278,7 @@ function matchSignatures(
     const mac = computeMac(req, c, entry.key, values)
     const i = findMatch(decoded, mac)
     if (i === -1) continue
-    if (!isCanonical(signatures[i]!, mac, encoding)) {
+    if (!isCanonical(signatures[i]!, encoding, c.macLength)) {
       return fail('signature', 'signature_header_malformed', `signature ${i + 1} is not canonical ${encoding}`)
     }
     // A match with an expired secret only counts when no valid secret matches.
@@ -257,7 +286,7 @@ function matchSignatures(
       revoked ??= entry
       continue
     }
-    const ok: Check = { name: 'signature', ok: true, reason: null, detail: `matches ${entry.label}` }
+    const ok: Check = { name: 'signature', ok: true, reason: null, detail: entry.okDetail }
     if (entry.credential.id !== undefined) ok.key_id = entry.credential.id
     return ok
   }
