@@ -23,7 +23,9 @@ if (!flags.includes('--no-build')) {
   const build = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0) {
     // A type error elsewhere still leaves the packages emitted; run what was built.
-    console.error(`bench: tsc -b exited ${build.status}; running against the dist/ that was emitted`)
+    console.error(
+      `bench: tsc -b exited ${build.status}; running against the dist/ that was emitted`,
+    )
   }
 }
 if (!existsSync(join(root, 'packages', 'core', 'dist', 'index.js'))) {
@@ -38,10 +40,14 @@ const files = readdirSync(here)
 let failed = 0
 for (const f of files) {
   console.log(`\n=== ${f} ===`)
-  const r = spawnSync(process.execPath, ['--expose-gc', join(here, f), ...flags.filter((x) => x !== '--no-build')], {
-    cwd: root,
-    stdio: 'inherit',
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', join(here, f), ...flags.filter((x) => x !== '--no-build')],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  )
   if (r.status !== 0) {
     failed++
     console.error(`bench: ${f} exited ${r.status ?? r.signal}`)

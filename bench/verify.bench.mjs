@@ -29,30 +29,56 @@ for (const s of schemes) {
   const ctx = { now: NOW }
   const tasks = [
     { name: `${s.name}: node:crypto (baseline)`, fn: () => s.raw(h, req.body), baseline: true },
-    { name: `${s.name}: hookwarden scheme verify`, fn: () => scheme.verify(req, policy, ctx).at(-1).ok, ours: true },
-    { name: `${s.name}: hookwarden verify()`, fn: async () => (await verify(req, s.endpoint, ctx)).ok, async: true, ours: true },
+    {
+      name: `${s.name}: hookwarden scheme verify`,
+      fn: () => scheme.verify(req, policy, ctx).at(-1).ok,
+      ours: true,
+    },
+    {
+      name: `${s.name}: hookwarden verify()`,
+      fn: async () => (await verify(req, s.endpoint, ctx)).ok,
+      async: true,
+      ours: true,
+    },
   ]
   if (s.name === 'standard_webhooks') {
     const sw = new StandardWebhook(SW_SECRET)
     const svix = new SvixWebhook(SW_SECRET)
     // Their verify checks the timestamp against the real clock: NOW is the real time at start.
-    tasks.push({ name: `${s.name}: standardwebhooks verify`, fn: () => sw.verify(body, h) !== undefined })
-    tasks.push({ name: `${s.name}: standardwebhooks verify (no JSON.parse)`, fn: () => (sw.verify(body, h, { jsonParse: false }), true) })
+    tasks.push({
+      name: `${s.name}: standardwebhooks verify`,
+      fn: () => sw.verify(body, h) !== undefined,
+    })
+    tasks.push({
+      name: `${s.name}: standardwebhooks verify (no JSON.parse)`,
+      fn: () => (sw.verify(body, h, { jsonParse: false }), true),
+    })
     tasks.push({ name: `${s.name}: svix verify`, fn: () => svix.verify(body, h) !== undefined })
   }
   if (s.name === 'stripe') {
-    tasks.push({ name: `${s.name}: stripe constructEvent`, fn: () => stripe.webhooks.constructEvent(body, h['stripe-signature'], s.secret) !== undefined })
+    tasks.push({
+      name: `${s.name}: stripe constructEvent`,
+      fn: () => stripe.webhooks.constructEvent(body, h['stripe-signature'], s.secret) !== undefined,
+    })
   }
   if (s.name === 'github') {
     const sig = h['x-hub-signature-256']
-    tasks.push({ name: `${s.name}: @octokit/webhooks-methods verify`, fn: () => octokitVerify(s.secret, bodyText, sig), async: true })
+    tasks.push({
+      name: `${s.name}: @octokit/webhooks-methods verify`,
+      fn: () => octokitVerify(s.secret, bodyText, sig),
+      async: true,
+    })
   }
   groups.push({ scheme: s.name, tasks })
 }
 
 const opts = quick ? { rounds: 3, ms: 60 } : { rounds: 7, ms: 150 }
-console.log(`2 KiB body, ${opts.rounds} rounds × ~${opts.ms} ms per task, order rotated; medians. Node ${process.version}`)
-console.log(`${pad('implementation', 58)} ${pad('ops/s', 10, true)} ${pad('ratio', 7, true)}   (ratio = median of per-round ops / node:crypto ops)`)
+console.log(
+  `2 KiB body, ${opts.rounds} rounds × ~${opts.ms} ms per task, order rotated; medians. Node ${process.version}`,
+)
+console.log(
+  `${pad('implementation', 58)} ${pad('ops/s', 10, true)} ${pad('ratio', 7, true)}   (ratio = median of per-round ops / node:crypto ops)`,
+)
 const summary = []
 for (const g of groups) {
   const ops = await measure(g.tasks, opts)
@@ -60,10 +86,14 @@ for (const g of groups) {
   for (const t of g.tasks) {
     const o = ops.get(t.name)
     const ratio = median(o.map((v, i) => v / base[i]))
-    console.log(`${pad(t.name, 58)} ${pad(fmt(median(o)), 10, true)} ${pad(ratio.toFixed(3), 7, true)}`)
+    console.log(
+      `${pad(t.name, 58)} ${pad(fmt(median(o)), 10, true)} ${pad(ratio.toFixed(3), 7, true)}`,
+    )
     if (t.ours) summary.push({ name: t.name, ratio })
   }
   console.log('')
 }
 const worst = summary.reduce((a, b) => (a.ratio < b.ratio ? a : b))
-console.log(`goal ≥ 0.9× node:crypto: lowest hookwarden figure ${worst.ratio.toFixed(3)} (${worst.name})`)
+console.log(
+  `goal ≥ 0.9× node:crypto: lowest hookwarden figure ${worst.ratio.toFixed(3)} (${worst.name})`,
+)

@@ -12,10 +12,12 @@ export const NOW = Math.floor(Date.now() / 1000)
 
 /** A deterministic JSON body of exactly `size` bytes. */
 export function jsonBody(size = 2048) {
-  const head = '{"type":"invoice.paid","id":"evt_1NqB2x","data":{"object":{"id":"in_1","amount_due":4200,"lines":['
+  const head =
+    '{"type":"invoice.paid","id":"evt_1NqB2x","data":{"object":{"id":"in_1","amount_due":4200,"lines":['
   let s = head
   let i = 0
-  while (s.length < size - 40) s += `${i ? ',' : ''}{"id":"il_${i}","amount":${(i * 7919) % 10000}}`, i++
+  while (s.length < size - 40)
+    (s += `${i ? ',' : ''}{"id":"il_${i}","amount":${(i * 7919) % 10000}}`), i++
   s += '],"note":"'
   s += 'x'.repeat(Math.max(0, size - s.length - 4))
   s += '"}}}'
@@ -31,7 +33,8 @@ const STRIPE_SECRET = 'whsec_test_secret_4eC39HqLyjWDarjtT1zdp7dc'
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'
 
 /** Node-style header object (lower-case names), as a hand-written verifier receives them. */
-export const headerObject = (req) => Object.fromEntries(req.headers.map(([n, v]) => [n.toLowerCase(), v]))
+export const headerObject = (req) =>
+  Object.fromEntries(req.headers.map(([n, v]) => [n.toLowerCase(), v]))
 
 const raw = {
   standard_webhooks(h, body) {
@@ -98,7 +101,9 @@ export const schemes = [
   },
   {
     name: 'github',
-    endpoint: endpointOf(`scheme: hmac\nheader: X-Hub-Signature-256\nprefix: "sha256="\nsecrets: ["${GH_SECRET}"]\n`),
+    endpoint: endpointOf(
+      `scheme: hmac\nheader: X-Hub-Signature-256\nprefix: "sha256="\nsecrets: ["${GH_SECRET}"]\n`,
+    ),
     signatureHeader: 'x-hub-signature-256',
     secret: GH_SECRET,
   },

@@ -47,6 +47,7 @@ export function secretProblem(secret: string, encoding: SecretEncoding): string 
  */
 export function hmacKey(secret: string, encoding: SecretEncoding, field = 'secret'): KeyObject {
   const key = decodeSecret(secret, encoding)
-  if (key === null || key.length === 0) throw new ConfigError(`${field} ${secretProblem(secret, encoding)}`, { field })
+  if (key === null || key.length === 0)
+    throw new ConfigError(`${field} ${secretProblem(secret, encoding)}`, { field })
   return createSecretKey(key)
 }

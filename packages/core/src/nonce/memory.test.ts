@@ -42,10 +42,17 @@ describe('MemoryNonceStore', () => {
 
 describe('replay_detected through verify()', () => {
   const NOW = 1_800_000_000
-  const base: HttpRequest = { method: 'POST', url: '/h', headers: [], body: new TextEncoder().encode('{"n":1}') }
+  const base: HttpRequest = {
+    method: 'POST',
+    url: '/h',
+    headers: [],
+    body: new TextEncoder().encode('{"n":1}'),
+  }
 
   it('standard_webhooks: a second delivery of the same webhook-id is refused', async () => {
-    const e = loadConfig('auth:\n  scheme: standard_webhooks\n  secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]\n').endpoints[0]!
+    const e = loadConfig(
+      'auth:\n  scheme: standard_webhooks\n  secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]\n',
+    ).endpoints[0]!
     const nonceStore = new MemoryNonceStore()
     const first = await sign(base, e, { now: NOW, messageId: 'msg_1' })
     expect((await verify(first, e, { now: NOW, nonceStore })).ok).toBe(true)
@@ -65,15 +72,22 @@ describe('replay_detected through verify()', () => {
     const r = await sign(base, e, { now: NOW })
     expect((await verify(r, e, { now: NOW, nonceStore })).ok).toBe(true)
     // Upper-case hex is another text for the same bytes: still a replay.
-    const upper = { ...r, headers: r.headers.map(([n, v]) => [n, n === 'X-Sig' ? v.toUpperCase() : v] as const) }
+    const upper = {
+      ...r,
+      headers: r.headers.map(([n, v]) => [n, n === 'X-Sig' ? v.toUpperCase() : v] as const),
+    }
     expect((await verify(upper, e, { now: NOW, nonceStore })).reason).toBe('replay_detected')
   })
 
   it('a refused request claims nothing', async () => {
-    const e = loadConfig('auth:\n  scheme: standard_webhooks\n  secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]\n').endpoints[0]!
+    const e = loadConfig(
+      'auth:\n  scheme: standard_webhooks\n  secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]\n',
+    ).endpoints[0]!
     const nonceStore = new MemoryNonceStore()
     const r = await sign(base, e, { now: NOW, messageId: 'msg_1' })
-    expect((await verify({ ...r, body: new Uint8Array([1]) }, e, { now: NOW, nonceStore })).reason).toBe('signature_mismatch')
+    expect(
+      (await verify({ ...r, body: new Uint8Array([1]) }, e, { now: NOW, nonceStore })).reason,
+    ).toBe('signature_mismatch')
     expect(nonceStore.size).toBe(0)
     expect((await verify(r, e, { now: NOW, nonceStore })).ok).toBe(true)
   })

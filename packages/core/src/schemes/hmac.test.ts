@@ -45,8 +45,14 @@ const base: HttpRequest = {
 }
 
 const signed = await sign(base, orders, { now: NOW, messageId: 'msg_1' })
-const setHeader = (name: string, value: string) => (r: HttpRequest) => ({ ...r, headers: withHeader(r.headers, name, value) })
-const dropHeader = (name: string) => (r: HttpRequest) => ({ ...r, headers: withoutHeader(r.headers, name) })
+const setHeader = (name: string, value: string) => (r: HttpRequest) => ({
+  ...r,
+  headers: withHeader(r.headers, name, value),
+})
+const dropHeader = (name: string) => (r: HttpRequest) => ({
+  ...r,
+  headers: withoutHeader(r.headers, name),
+})
 const sigHex = getHeader(signed.headers, 'x-signature')!.slice('sha256='.length)
 
 async function signedWith(secret: string): Promise<HttpRequest> {
@@ -75,21 +81,98 @@ describe('hmac', () => {
     expect(getHeader(signed.headers, 'x-signature')).toMatch(/^sha256=[0-9a-f]{64}$/)
   })
 
-  const cases: { code: string; why: string; request: () => Promise<HttpRequest> | HttpRequest; now?: number; detail?: RegExp }[] = [
-    { code: 'signature_missing', why: 'no signature header', request: () => dropHeader('X-Signature')(signed) },
-    { code: 'signature_header_malformed', why: 'signature not hex', request: () => setHeader('X-Signature', `sha256=${'zz'.repeat(32)}`)(signed), detail: /not valid hex/ },
-    { code: 'signature_header_malformed', why: 'prefix missing', request: () => setHeader('X-Signature', sigHex)(signed), detail: /does not start with "sha256="/ },
-    { code: 'signature_header_malformed', why: 'header sent twice', request: () => ({ ...signed, headers: [...signed.headers, ['x-signature', `sha256=${sigHex}`] as const] }), detail: /2 times/ },
-    { code: 'signature_mismatch', why: 'body changed after signing', request: () => ({ ...signed, body: new TextEncoder().encode('{"id":"ord_1","amount":1201}') }) },
-    { code: 'signature_mismatch', why: 'message id changed', request: () => setHeader('X-Request-Id', 'msg_2')(signed) },
-    { code: 'signature_previous_secret', why: 'signed with a retired secret', request: () => signedWith('retired-secret'), detail: /retired secret #1/ },
-    { code: 'credential_revoked', why: 'signed with a secret past not_after', request: () => signedWith('expired-secret'), detail: /"2026-05", which expired at 2026-06-01T00:00:00.000Z/ },
-    { code: 'timestamp_missing', why: 'no timestamp header', request: () => dropHeader('X-Timestamp')(signed) },
-    { code: 'timestamp_malformed', why: 'timestamp not an integer', request: () => setHeader('X-Timestamp', '2027-01-15T08:00:00Z')(signed) },
-    { code: 'timestamp_milliseconds', why: 'milliseconds where seconds are expected', request: () => setHeader('X-Timestamp', String(NOW * 1000))(signed) },
-    { code: 'timestamp_out_of_window', why: 'signed 400 s ago', request: () => signed, now: NOW + 400, detail: /400 s in the past \(tolerance 300 s\)/ },
-    { code: 'timestamp_out_of_window', why: 'signed 400 s in the future', request: () => signed, now: NOW - 400, detail: /400 s in the future/ },
-    { code: 'message_id_missing', why: 'no id header', request: () => dropHeader('X-Request-Id')(signed) },
+  const cases: {
+    code: string
+    why: string
+    request: () => Promise<HttpRequest> | HttpRequest
+    now?: number
+    detail?: RegExp
+  }[] = [
+    {
+      code: 'signature_missing',
+      why: 'no signature header',
+      request: () => dropHeader('X-Signature')(signed),
+    },
+    {
+      code: 'signature_header_malformed',
+      why: 'signature not hex',
+      request: () => setHeader('X-Signature', `sha256=${'zz'.repeat(32)}`)(signed),
+      detail: /not valid hex/,
+    },
+    {
+      code: 'signature_header_malformed',
+      why: 'prefix missing',
+      request: () => setHeader('X-Signature', sigHex)(signed),
+      detail: /does not start with "sha256="/,
+    },
+    {
+      code: 'signature_header_malformed',
+      why: 'header sent twice',
+      request: () => ({
+        ...signed,
+        headers: [...signed.headers, ['x-signature', `sha256=${sigHex}`] as const],
+      }),
+      detail: /2 times/,
+    },
+    {
+      code: 'signature_mismatch',
+      why: 'body changed after signing',
+      request: () => ({
+        ...signed,
+        body: new TextEncoder().encode('{"id":"ord_1","amount":1201}'),
+      }),
+    },
+    {
+      code: 'signature_mismatch',
+      why: 'message id changed',
+      request: () => setHeader('X-Request-Id', 'msg_2')(signed),
+    },
+    {
+      code: 'signature_previous_secret',
+      why: 'signed with a retired secret',
+      request: () => signedWith('retired-secret'),
+      detail: /retired secret #1/,
+    },
+    {
+      code: 'credential_revoked',
+      why: 'signed with a secret past not_after',
+      request: () => signedWith('expired-secret'),
+      detail: /"2026-05", which expired at 2026-06-01T00:00:00.000Z/,
+    },
+    {
+      code: 'timestamp_missing',
+      why: 'no timestamp header',
+      request: () => dropHeader('X-Timestamp')(signed),
+    },
+    {
+      code: 'timestamp_malformed',
+      why: 'timestamp not an integer',
+      request: () => setHeader('X-Timestamp', '2027-01-15T08:00:00Z')(signed),
+    },
+    {
+      code: 'timestamp_milliseconds',
+      why: 'milliseconds where seconds are expected',
+      request: () => setHeader('X-Timestamp', String(NOW * 1000))(signed),
+    },
+    {
+      code: 'timestamp_out_of_window',
+      why: 'signed 400 s ago',
+      request: () => signed,
+      now: NOW + 400,
+      detail: /400 s in the past \(tolerance 300 s\)/,
+    },
+    {
+      code: 'timestamp_out_of_window',
+      why: 'signed 400 s in the future',
+      request: () => signed,
+      now: NOW - 400,
+      detail: /400 s in the future/,
+    },
+    {
+      code: 'message_id_missing',
+      why: 'no id header',
+      request: () => dropHeader('X-Request-Id')(signed),
+    },
   ]
 
   for (const c of cases) {
@@ -140,14 +223,19 @@ secrets: [whsec_test_secret]
     const r = await sign(base, stripe, { now: NOW })
     const value = getHeader(r.headers, 'stripe-signature')!
     expect(value).toMatch(/^t=1800000000,v1=[0-9a-f]{64}$/)
-    const several = setHeader('Stripe-Signature', `t=${NOW},v1=${'0'.repeat(64)},${value.split(',')[1]},v0=abc`)(r)
+    const several = setHeader(
+      'Stripe-Signature',
+      `t=${NOW},v1=${'0'.repeat(64)},${value.split(',')[1]},v0=abc`,
+    )(r)
     expect((await verify(several, stripe, { now: NOW })).ok).toBe(true)
   })
 
   it('pairs: no v1= is malformed, no t= is timestamp_missing', async () => {
     const r = await sign(base, stripe, { now: NOW })
     const [t, v1] = getHeader(r.headers, 'stripe-signature')!.split(',')
-    const noSig = await verify(setHeader('Stripe-Signature', `${t},v0=abc`)(r), stripe, { now: NOW })
+    const noSig = await verify(setHeader('Stripe-Signature', `${t},v0=abc`)(r), stripe, {
+      now: NOW,
+    })
     expect(noSig.reason).toBe('signature_header_malformed')
     expect(noSig.checks[0]!.detail).toMatch(/no v1= signature/)
     const noT = await verify(setHeader('Stripe-Signature', v1!)(r), stripe, { now: NOW })
@@ -169,7 +257,9 @@ secret_encoding: base64
     const v = await verify(many, list, { now: NOW })
     expect(v.reason).toBe('signature_header_malformed')
     expect(v.checks[0]!.detail).toMatch(/more than 16 signatures/)
-    expect((await verify(setHeader('X-Sig', `v1a,xyz ${one}`)(r), list, { now: NOW })).ok).toBe(true)
+    expect((await verify(setHeader('X-Sig', `v1a,xyz ${one}`)(r), list, { now: NOW })).ok).toBe(
+      true,
+    )
   })
 
   it('base64: a non-canonical encoding of the right bytes is malformed, not accepted', async () => {
@@ -197,7 +287,9 @@ secrets: [k]
       .update(base.body)
       .digest('hex')
     expect(getHeader(r.headers, 'x-sig')).toBe(expected)
-    expect((await verify({ ...r, method: 'PUT' }, e, { now: NOW })).reason).toBe('signature_mismatch')
+    expect((await verify({ ...r, method: 'PUT' }, e, { now: NOW })).reason).toBe(
+      'signature_mismatch',
+    )
   })
 
   it('replay key without an id: the signature bytes + timestamp, ttl ≥ 2× tolerance', async () => {
@@ -211,12 +303,20 @@ secrets: [k]
 
 describe('hmac config checks', () => {
   it('refuses a whsec_ secret that only decodes leniently', () => {
-    expect(() => endpoint('scheme: standard_webhooks\nsecrets: ["whsec_abc!def"]\n')).toThrow(ConfigError)
-    expect(() => endpoint('scheme: standard_webhooks\nsecrets: ["whsec_abc!def"]\n')).toThrow(/strict base64/)
-    expect(() => endpoint('scheme: hmac\nheader: X\nsecret_encoding: hex\nsecrets: ["abc"]\n')).toThrow(/secrets\[0\] is not strict hex/)
+    expect(() => endpoint('scheme: standard_webhooks\nsecrets: ["whsec_abc!def"]\n')).toThrow(
+      ConfigError,
+    )
+    expect(() => endpoint('scheme: standard_webhooks\nsecrets: ["whsec_abc!def"]\n')).toThrow(
+      /strict base64/,
+    )
+    expect(() =>
+      endpoint('scheme: hmac\nheader: X\nsecret_encoding: hex\nsecrets: ["abc"]\n'),
+    ).toThrow(/secrets\[0\] is not strict hex/)
   })
 
   it('refuses an unknown placeholder', () => {
-    expect(() => endpoint('scheme: hmac\nheader: X\npayload: "{ts}.{body}"\nsecrets: [k]\n')).toThrow(/unknown placeholder \{ts\}/)
+    expect(() =>
+      endpoint('scheme: hmac\nheader: X\npayload: "{ts}.{body}"\nsecrets: [k]\n'),
+    ).toThrow(/unknown placeholder \{ts\}/)
   })
 })

@@ -14,7 +14,13 @@ import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 import { currentCredential } from './credential.js'
-import { compilePayload, feedPayload, type PayloadValues, type Segment, usesPlaceholder } from './payload.js'
+import {
+  compilePayload,
+  feedPayload,
+  type PayloadValues,
+  type Segment,
+  usesPlaceholder,
+} from './payload.js'
 import { formatSignatureHeader, parseSignatureHeader } from './signature-header.js'
 import type { Check, ReplayKey, Scheme, SignOptions, VerifyContext } from './types.js'
 
@@ -73,7 +79,11 @@ function compile(policy: HmacPolicy): CompiledHmac {
     })
   const tsKey = policy.format.kind === 'pairs' ? policy.format.timestamp_key : undefined
   const timestampFrom =
-    policy.timestamp?.header !== undefined ? 'header' : tsKey !== undefined ? 'signature' : undefined
+    policy.timestamp?.header !== undefined
+      ? 'header'
+      : tsKey !== undefined
+        ? 'signature'
+        : undefined
   return {
     policy,
     signatureHeader: policy.header.toLowerCase(),
@@ -96,7 +106,10 @@ export const hmac: Scheme<HmacPolicy> = {
   name: 'hmac',
   verify: (req, policy, ctx) => verifyHmac(req, compileHmac(policy), ctx),
   sign: (req, policy, options) => signHmac(req, compileHmac(policy), options),
-  challenge: (policy) => ({ scheme: 'HMAC', params: { realm: 'hookwarden', header: policy.header } }),
+  challenge: (policy) => ({
+    scheme: 'HMAC',
+    params: { realm: 'hookwarden', header: policy.header },
+  }),
   replayKey: (req, policy) => hmacReplayKey(req, compileHmac(policy)),
 }
 
@@ -127,7 +140,10 @@ function locate(req: HttpRequest, c: CompiledHmac): Located {
     const len = raw.length
     // Compare lengths first: most headers are skipped without lower-casing their name.
     if (len !== sigLen && len !== tsLen && len !== idLen) continue
-    const name = raw === c.signatureHeader || raw === c.timestampHeader || raw === c.idHeader ? raw : raw.toLowerCase()
+    const name =
+      raw === c.signatureHeader || raw === c.timestampHeader || raw === c.idHeader
+        ? raw
+        : raw.toLowerCase()
     if (name === c.signatureHeader) {
       if (signatureCount++ === 0) signature = h[1]
     } else if (name === c.timestampHeader) {
@@ -143,14 +159,22 @@ function locate(req: HttpRequest, c: CompiledHmac): Located {
 export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext): Check[] {
   const found = locate(req, c)
   if (found.signature === undefined) {
-    if (c.fallback !== undefined && locate(req, c.fallback).signature !== undefined) return verifyHmac(req, c.fallback, ctx)
+    if (c.fallback !== undefined && locate(req, c.fallback).signature !== undefined)
+      return verifyHmac(req, c.fallback, ctx)
     return [fail('signature', 'signature_missing', `no ${c.policy.header} header`)]
   }
   if (found.signatureCount > 1) {
-    return [fail('signature', 'signature_header_malformed', `${c.policy.header} was sent ${found.signatureCount} times`)]
+    return [
+      fail(
+        'signature',
+        'signature_header_malformed',
+        `${c.policy.header} was sent ${found.signatureCount} times`,
+      ),
+    ]
   }
   const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
-  if ('error' in parsed) return [fail('signature', 'signature_header_malformed', `${c.policy.header} ${parsed.error}`)]
+  if ('error' in parsed)
+    return [fail('signature', 'signature_header_malformed', `${c.policy.header} ${parsed.error}`)]
 
   if (c.idHeader !== undefined && found.id === undefined) {
     return [fail('message_id', 'message_id_missing', `no ${c.policy.id!.header} header`)]
@@ -159,7 +183,13 @@ export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext
   if (c.policy.timestamp !== undefined) {
     const problem = timestampProblem(timestamp, c.policy.timestamp, ctx.now, c.timestampSource)
     if (problem !== null) return [problem]
-    const signature = matchSignatures(req, c, parsed.signatures, { timestamp, id: found.id }, ctx.now)
+    const signature = matchSignatures(
+      req,
+      c,
+      parsed.signatures,
+      { timestamp, id: found.id },
+      ctx.now,
+    )
     return [{ name: 'timestamp', ok: true, reason: null, detail: c.okTimestampDetail }, signature]
   }
   if (timestamp === undefined && usesPlaceholder(c.segments, 'timestamp')) {
@@ -178,16 +208,37 @@ function isInteger(raw: string): boolean {
 }
 
 /** The timestamp check: present, an integer, in the configured unit, inside the window. */
-export function checkTimestamp(raw: string | undefined, tp: TimestampPolicy, now: number, source: string): Check {
-  return timestampProblem(raw, tp, now, source) ?? { name: 'timestamp', ok: true, reason: null, detail: `inside the ${tp.tolerance} s window` }
+export function checkTimestamp(
+  raw: string | undefined,
+  tp: TimestampPolicy,
+  now: number,
+  source: string,
+): Check {
+  return (
+    timestampProblem(raw, tp, now, source) ?? {
+      name: 'timestamp',
+      ok: true,
+      reason: null,
+      detail: `inside the ${tp.tolerance} s window`,
+    }
+  )
 }
 
 /** The failed timestamp check, or null when the timestamp is fine. */
-function timestampProblem(raw: string | undefined, tp: TimestampPolicy, now: number, source: string): Check | null {
+function timestampProblem(
+  raw: string | undefined,
+  tp: TimestampPolicy,
+  now: number,
+  source: string,
+): Check | null {
   if (raw === undefined) return fail('timestamp', 'timestamp_missing', `no ${source}`)
   if (!isInteger(raw)) {
     const shown = raw.length > 24 ? `${raw.slice(0, 24)}…` : raw
-    return fail('timestamp', 'timestamp_malformed', `${source} is ${JSON.stringify(shown)}, not integer ${tp.unit} since the epoch`)
+    return fail(
+      'timestamp',
+      'timestamp_malformed',
+      `${source} is ${JSON.stringify(shown)}, not integer ${tp.unit} since the epoch`,
+    )
   }
   const value = Number(raw)
   const seconds = tp.unit === 'seconds' ? value : value / 1000
@@ -196,17 +247,34 @@ function timestampProblem(raw: string | undefined, tp: TimestampPolicy, now: num
   // A value about 1000× (or 1/1000 of) now is the other unit, not a clock problem.
   const ratio = seconds / now
   if (tp.unit === 'seconds' && ratio > 500 && ratio < 2000) {
-    return fail('timestamp', 'timestamp_milliseconds', `${source} is ${raw}: milliseconds where seconds are expected`)
+    return fail(
+      'timestamp',
+      'timestamp_milliseconds',
+      `${source} is ${raw}: milliseconds where seconds are expected`,
+    )
   }
   if (tp.unit === 'milliseconds' && ratio > 1 / 2000 && ratio < 1 / 500) {
-    return fail('timestamp', 'timestamp_milliseconds', `${source} is ${raw}: seconds where milliseconds are expected`)
+    return fail(
+      'timestamp',
+      'timestamp_milliseconds',
+      `${source} is ${raw}: seconds where milliseconds are expected`,
+    )
   }
   const off = Math.round(Math.abs(age))
   const direction = age > 0 ? 'in the past' : 'in the future'
-  return fail('timestamp', 'timestamp_out_of_window', `the timestamp is ${off} s ${direction} (tolerance ${tp.tolerance} s)`)
+  return fail(
+    'timestamp',
+    'timestamp_out_of_window',
+    `the timestamp is ${off} s ${direction} (tolerance ${tp.tolerance} s)`,
+  )
 }
 
-function computeMac(req: HttpRequest, c: CompiledHmac, key: KeyObject, values: PayloadValues): Buffer {
+function computeMac(
+  req: HttpRequest,
+  c: CompiledHmac,
+  key: KeyObject,
+  values: PayloadValues,
+): Buffer {
   const h = createHmac(c.policy.algorithm, key)
   feedPayload(h, c.segments, req, values)
   return h.digest()
@@ -226,7 +294,9 @@ const BASE64_VALUE = new Int8Array(128).fill(-1)
 const BASE64URL_VALUE = new Int8Array(128).fill(-1)
 for (let i = 0; i < 64; i++) {
   BASE64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
-  BASE64URL_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i
+  BASE64URL_VALUE[
+    'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)
+  ] = i
 }
 
 /**
@@ -240,7 +310,8 @@ function isCanonical(text: string, encoding: Encoding, macLength: number): boole
   if (encoding === 'hex') return true
   const dataChars = Math.ceil((macLength * 4) / 3)
   const paddedLength = Math.ceil(macLength / 3) * 4
-  if (text.length !== paddedLength && !(encoding === 'base64url' && text.length === dataChars)) return false
+  if (text.length !== paddedLength && !(encoding === 'base64url' && text.length === dataChars))
+    return false
   for (let i = dataChars; i < text.length; i++) if (text.charCodeAt(i) !== 61) return false
   const url = encoding === 'base64url'
   if (text.indexOf(url ? '+' : '-') !== -1 || text.indexOf(url ? '/' : '_') !== -1) return false
@@ -279,7 +350,11 @@ function matchSignatures(
     const i = findMatch(decoded, mac)
     if (i === -1) continue
     if (!isCanonical(signatures[i]!, encoding, c.macLength)) {
-      return fail('signature', 'signature_header_malformed', `signature ${i + 1} is not canonical ${encoding}`)
+      return fail(
+        'signature',
+        'signature_header_malformed',
+        `signature ${i + 1} is not canonical ${encoding}`,
+      )
     }
     // A match with an expired secret only counts when no valid secret matches.
     if (expired(entry.credential, now)) {
@@ -292,17 +367,29 @@ function matchSignatures(
   }
   if (revoked !== undefined) {
     const at = new Date(revoked.credential.not_after! * 1000).toISOString()
-    return fail('signature', 'credential_revoked', `the signature matches ${revoked.label}, which expired at ${at}`)
+    return fail(
+      'signature',
+      'credential_revoked',
+      `the signature matches ${revoked.label}, which expired at ${at}`,
+    )
   }
   // Retired secrets are tried only after every current one failed: they cost time on a miss only.
   for (const entry of c.retired) {
     if (findMatch(decoded, computeMac(req, c, entry.key, values)) !== -1) {
-      return fail('signature', 'signature_previous_secret', `the signature matches retired ${entry.label}`)
+      return fail(
+        'signature',
+        'signature_previous_secret',
+        `the signature matches retired ${entry.label}`,
+      )
     }
   }
   const bad = signatures.findIndex((s) => decodeStrict(s, encoding) === null)
   if (bad !== -1) {
-    return fail('signature', 'signature_header_malformed', `signature ${bad + 1} (${fingerprint(signatures[bad]!)}) is not valid ${encoding}`)
+    return fail(
+      'signature',
+      'signature_header_malformed',
+      `signature ${bad + 1} (${fingerprint(signatures[bad]!)}) is not valid ${encoding}`,
+    )
   }
   const n = signatures.length
   return fail(
@@ -315,10 +402,13 @@ function matchSignatures(
 /** The replay key of an accepted request: its id, else the matched signature's bytes + timestamp. */
 export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | null {
   const found = locate(req, c)
-  if (found.signature === undefined && c.fallback !== undefined) return hmacReplayKey(req, c.fallback)
+  if (found.signature === undefined && c.fallback !== undefined)
+    return hmacReplayKey(req, c.fallback)
   const tolerance = c.policy.timestamp?.tolerance
-  const ttlMs = tolerance !== undefined ? Math.max(2 * tolerance, 1) * 1000 + 60_000 : NO_TIMESTAMP_TTL_MS
-  if (c.idHeader !== undefined) return found.id !== undefined ? { key: `id:${found.id}`, ttlMs } : null
+  const ttlMs =
+    tolerance !== undefined ? Math.max(2 * tolerance, 1) * 1000 + 60_000 : NO_TIMESTAMP_TTL_MS
+  if (c.idHeader !== undefined)
+    return found.id !== undefined ? { key: `id:${found.id}`, ttlMs } : null
   if (found.signature === undefined) return null
   const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
   if ('error' in parsed) return null
@@ -328,7 +418,8 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
   for (const entry of c.current) {
     const mac = computeMac(req, c, entry.key, values)
     // The bytes, never the text: two encodings of one signature are one message.
-    if (findMatch(decoded, mac) !== -1) return { key: `sig:${mac.toString('hex')}:${timestamp ?? ''}`, ttlMs }
+    if (findMatch(decoded, mac) !== -1)
+      return { key: `sig:${mac.toString('hex')}:${timestamp ?? ''}`, ttlMs }
   }
   return null
 }
@@ -338,7 +429,9 @@ export function signHmac(req: HttpRequest, c: CompiledHmac, options: SignOptions
   const p = c.policy
   const credential = currentCredential(p.secrets, options.now, options.keyId)
   if (credential === undefined) {
-    throw new RangeError(`hmac: no secret ${options.keyId !== undefined ? `with id "${options.keyId}"` : 'to sign with'}`)
+    throw new RangeError(
+      `hmac: no secret ${options.keyId !== undefined ? `with id "${options.keyId}"` : 'to sign with'}`,
+    )
   }
   const entry = c.current[p.secrets.indexOf(credential)]!
   let headers = req.headers
@@ -357,6 +450,10 @@ export function signHmac(req: HttpRequest, c: CompiledHmac, options: SignOptions
   const mac = computeMac(signed, c, entry.key, { timestamp, id })
   const text = mac.toString(p.encoding)
   const tsInHeader = c.timestampFrom === 'signature' ? timestamp : undefined
-  signed.headers = withHeader(headers, p.header, formatSignatureHeader(text, p.format, p.prefix, tsInHeader))
+  signed.headers = withHeader(
+    headers,
+    p.header,
+    formatSignatureHeader(text, p.format, p.prefix, tsInHeader),
+  )
   return signed
 }

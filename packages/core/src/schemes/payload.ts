@@ -91,7 +91,12 @@ function segmentText(seg: Segment, req: HttpRequest, values: PayloadValues): str
  * Feeds the payload into `hmac`. Adjacent text parts go in as one string (one update before
  * the body, as a hand-written verifier would do), the body as its own bytes.
  */
-export function feedPayload(hmac: Hmac, segments: readonly Segment[], req: HttpRequest, values: PayloadValues): void {
+export function feedPayload(
+  hmac: Hmac,
+  segments: readonly Segment[],
+  req: HttpRequest,
+  values: PayloadValues,
+): void {
   let text = ''
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!
@@ -107,6 +112,12 @@ export function feedPayload(hmac: Hmac, segments: readonly Segment[], req: HttpR
 }
 
 /** The payload as one byte array (for display, diagnosis and tests). */
-export function payloadBytes(segments: readonly Segment[], req: HttpRequest, values: PayloadValues): Uint8Array {
-  return concatBytes(segments.map((seg) => (seg.kind === 'body' ? req.body : utf8(segmentText(seg, req, values)))))
+export function payloadBytes(
+  segments: readonly Segment[],
+  req: HttpRequest,
+  values: PayloadValues,
+): Uint8Array {
+  return concatBytes(
+    segments.map((seg) => (seg.kind === 'body' ? req.body : utf8(segmentText(seg, req, values)))),
+  )
 }

@@ -28,7 +28,8 @@ export function parseSignatureHeader(
   format: SignatureFormat,
   prefix: string | undefined,
 ): ParsedSignatures | SignatureHeaderError {
-  if (value.length > MAX_HEADER_LENGTH) return { error: `is ${value.length} characters long (at most ${MAX_HEADER_LENGTH})` }
+  if (value.length > MAX_HEADER_LENGTH)
+    return { error: `is ${value.length} characters long (at most ${MAX_HEADER_LENGTH})` }
   switch (format.kind) {
     case 'single': {
       const sig = stripPrefix(value.trim(), prefix)
@@ -63,7 +64,8 @@ function parseList(
     if (stop === -1) stop = value.length
     let token = value.slice(start, stop)
     start = stop + Math.max(separator.length, 1)
-    if (token.length > 0 && (token.charCodeAt(0) <= 32 || token.charCodeAt(token.length - 1) <= 32)) token = token.trim()
+    if (token.length > 0 && (token.charCodeAt(0) <= 32 || token.charCodeAt(token.length - 1) <= 32))
+      token = token.trim()
     if (token === '') continue
     if (++count > MAX_SIGNATURES) return { error: `holds more than ${MAX_SIGNATURES} signatures` }
     let sig = token
@@ -77,7 +79,8 @@ function parseList(
       sig = token.slice(version.length + 1)
     }
     if (prefix) {
-      if (!sig.startsWith(prefix)) return { error: `has a signature that does not start with "${prefix}"` }
+      if (!sig.startsWith(prefix))
+        return { error: `has a signature that does not start with "${prefix}"` }
       sig = sig.slice(prefix.length)
     }
     if (sig === '') return { error: 'has an empty signature' }
@@ -104,7 +107,8 @@ function parsePairs(
   for (const raw of value.split(format.pair_separator)) {
     const pair = raw.trim()
     if (pair === '') continue
-    if (++count > MAX_SIGNATURES + 8) return { error: `holds more than ${MAX_SIGNATURES + 8} key=value pairs` }
+    if (++count > MAX_SIGNATURES + 8)
+      return { error: `holds more than ${MAX_SIGNATURES + 8} key=value pairs` }
     const eq = pair.indexOf('=')
     if (eq <= 0) return { error: `has entry ${count}, which is not key=value` }
     const key = pair.slice(0, eq).trim()
@@ -113,9 +117,11 @@ function parsePairs(
       if (timestamp !== undefined) return { error: `holds ${key}= twice` }
       timestamp = val
     } else if (key === format.signature_key) {
-      if (signatures.length === MAX_SIGNATURES) return { error: `holds more than ${MAX_SIGNATURES} signatures` }
+      if (signatures.length === MAX_SIGNATURES)
+        return { error: `holds more than ${MAX_SIGNATURES} signatures` }
       const stripped = stripPrefix(val, prefix)
-      if (stripped === null) return { error: `has a ${key}= value that does not start with "${prefix}"` }
+      if (stripped === null)
+        return { error: `has a ${key}= value that does not start with "${prefix}"` }
       if (stripped === '') return { error: `has an empty ${key}= value` }
       signatures.push(stripped)
     }
@@ -140,7 +146,8 @@ export function formatSignatureHeader(
       return format.version !== undefined ? `${format.version},${sig}` : sig
     case 'pairs': {
       const parts = [`${format.signature_key}=${sig}`]
-      if (format.timestamp_key !== undefined && timestamp !== undefined) parts.unshift(`${format.timestamp_key}=${timestamp}`)
+      if (format.timestamp_key !== undefined && timestamp !== undefined)
+        parts.unshift(`${format.timestamp_key}=${timestamp}`)
       return parts.join(format.pair_separator)
     }
   }

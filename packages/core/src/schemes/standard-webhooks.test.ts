@@ -36,11 +36,20 @@ const base: HttpRequest = {
   body: new TextEncoder().encode('{"type":"invoice.paid"}'),
 }
 const signed = await sign(base, sw, { now: NOW, messageId: 'msg_2Lx' })
-const set = (name: string, value: string) => (r: HttpRequest) => ({ ...r, headers: withHeader(r.headers, name, value) })
-const drop = (name: string) => (r: HttpRequest) => ({ ...r, headers: withoutHeader(r.headers, name) })
+const set = (name: string, value: string) => (r: HttpRequest) => ({
+  ...r,
+  headers: withHeader(r.headers, name, value),
+})
+const drop = (name: string) => (r: HttpRequest) => ({
+  ...r,
+  headers: withoutHeader(r.headers, name),
+})
 
 async function signedWith(secret: string): Promise<HttpRequest> {
-  return sign(base, endpoint(`scheme: standard_webhooks\nsecrets: ["${secret}"]\n`), { now: NOW, messageId: 'msg_2Lx' })
+  return sign(base, endpoint(`scheme: standard_webhooks\nsecrets: ["${secret}"]\n`), {
+    now: NOW,
+    messageId: 'msg_2Lx',
+  })
 }
 
 describe('standard_webhooks', () => {
@@ -53,7 +62,10 @@ describe('standard_webhooks', () => {
 
   it('accepts several signatures, one of them current, and skips v1a', async () => {
     const sig = getHeader(signed.headers, 'webhook-signature')!
-    const r = set('webhook-signature', `v1a,${'A'.repeat(86)}== v1,${'B'.repeat(43)}= ${sig}`)(signed)
+    const r = set(
+      'webhook-signature',
+      `v1a,${'A'.repeat(86)}== v1,${'B'.repeat(43)}= ${sig}`,
+    )(signed)
     expect((await verify(r, sw, { now: NOW })).ok).toBe(true)
   })
 
@@ -65,20 +77,75 @@ describe('standard_webhooks', () => {
     expect((await verify(r, sw, { now: NOW })).ok).toBe(true)
   })
 
-  const cases: { code: string; why: string; request: () => Promise<HttpRequest> | HttpRequest; now?: number }[] = [
-    { code: 'signature_missing', why: 'no webhook-signature', request: () => drop('webhook-signature')(signed) },
-    { code: 'signature_header_malformed', why: 'only a v1a signature', request: () => set('webhook-signature', 'v1a,abc')(signed) },
-    { code: 'signature_header_malformed', why: 'v1 signature not base64', request: () => set('webhook-signature', 'v1,not*base64')(signed) },
-    { code: 'signature_mismatch', why: 'body changed', request: () => ({ ...signed, body: new TextEncoder().encode('{"type":"invoice.paid" }') }) },
-    { code: 'signature_mismatch', why: 'signed with an unknown secret', request: () => signedWith(OTHER) },
-    { code: 'signature_previous_secret', why: 'signed with the retired secret', request: () => signedWith('whsec_cmV0aXJlZCBzZWNyZXQga2V5IGJ5dGVz') },
-    { code: 'credential_revoked', why: 'signed with a secret past not_after', request: () => signedWith('whsec_ZXhwaXJlZCBzZWNyZXQga2V5IGJ5dGVz') },
+  const cases: {
+    code: string
+    why: string
+    request: () => Promise<HttpRequest> | HttpRequest
+    now?: number
+  }[] = [
+    {
+      code: 'signature_missing',
+      why: 'no webhook-signature',
+      request: () => drop('webhook-signature')(signed),
+    },
+    {
+      code: 'signature_header_malformed',
+      why: 'only a v1a signature',
+      request: () => set('webhook-signature', 'v1a,abc')(signed),
+    },
+    {
+      code: 'signature_header_malformed',
+      why: 'v1 signature not base64',
+      request: () => set('webhook-signature', 'v1,not*base64')(signed),
+    },
+    {
+      code: 'signature_mismatch',
+      why: 'body changed',
+      request: () => ({ ...signed, body: new TextEncoder().encode('{"type":"invoice.paid" }') }),
+    },
+    {
+      code: 'signature_mismatch',
+      why: 'signed with an unknown secret',
+      request: () => signedWith(OTHER),
+    },
+    {
+      code: 'signature_previous_secret',
+      why: 'signed with the retired secret',
+      request: () => signedWith('whsec_cmV0aXJlZCBzZWNyZXQga2V5IGJ5dGVz'),
+    },
+    {
+      code: 'credential_revoked',
+      why: 'signed with a secret past not_after',
+      request: () => signedWith('whsec_ZXhwaXJlZCBzZWNyZXQga2V5IGJ5dGVz'),
+    },
     { code: 'message_id_missing', why: 'no webhook-id', request: () => drop('webhook-id')(signed) },
-    { code: 'timestamp_missing', why: 'no webhook-timestamp', request: () => drop('webhook-timestamp')(signed) },
-    { code: 'timestamp_malformed', why: 'webhook-timestamp with a fraction', request: () => set('webhook-timestamp', `${NOW}.5`)(signed) },
-    { code: 'timestamp_milliseconds', why: 'webhook-timestamp in milliseconds', request: () => set('webhook-timestamp', String(NOW * 1000))(signed) },
-    { code: 'timestamp_out_of_window', why: '301 s old (default tolerance 300 s)', request: () => signed, now: NOW + 301 },
-    { code: 'timestamp_out_of_window', why: '301 s in the future', request: () => signed, now: NOW - 301 },
+    {
+      code: 'timestamp_missing',
+      why: 'no webhook-timestamp',
+      request: () => drop('webhook-timestamp')(signed),
+    },
+    {
+      code: 'timestamp_malformed',
+      why: 'webhook-timestamp with a fraction',
+      request: () => set('webhook-timestamp', `${NOW}.5`)(signed),
+    },
+    {
+      code: 'timestamp_milliseconds',
+      why: 'webhook-timestamp in milliseconds',
+      request: () => set('webhook-timestamp', String(NOW * 1000))(signed),
+    },
+    {
+      code: 'timestamp_out_of_window',
+      why: '301 s old (default tolerance 300 s)',
+      request: () => signed,
+      now: NOW + 301,
+    },
+    {
+      code: 'timestamp_out_of_window',
+      why: '301 s in the future',
+      request: () => signed,
+      now: NOW - 301,
+    },
   ]
   for (const c of cases) {
     it(`${c.code}: ${c.why}`, async () => {

@@ -10,7 +10,10 @@ import { type CompiledHmac, compileHmac, hmacReplayKey, signHmac, verifyHmac } f
 import type { Scheme } from './types.js'
 
 /** The HMAC policy a Standard Webhooks policy stands for, with headers named `<prefix>-id` etc. */
-export function standardWebhooksHmacPolicy(policy: StandardWebhooksPolicy, headerPrefix = 'webhook'): HmacPolicy {
+export function standardWebhooksHmacPolicy(
+  policy: StandardWebhooksPolicy,
+  headerPrefix = 'webhook',
+): HmacPolicy {
   return {
     scheme: 'hmac',
     header: `${headerPrefix}-signature`,
@@ -20,7 +23,11 @@ export function standardWebhooksHmacPolicy(policy: StandardWebhooksPolicy, heade
     // Other versions (v1a = Ed25519) are skipped, as the reference library does.
     format: { kind: 'list', separator: ' ', version: 'v1' },
     secret_encoding: 'whsec',
-    timestamp: { header: `${headerPrefix}-timestamp`, unit: 'seconds', tolerance: policy.tolerance },
+    timestamp: {
+      header: `${headerPrefix}-timestamp`,
+      unit: 'seconds',
+      tolerance: policy.tolerance,
+    },
     id: { header: `${headerPrefix}-id` },
     secrets: policy.secrets,
     retired: policy.retired,
@@ -32,7 +39,10 @@ const compiled = new WeakMap<StandardWebhooksPolicy, CompiledHmac>()
 function compileStandardWebhooks(policy: StandardWebhooksPolicy): CompiledHmac {
   let c = compiled.get(policy)
   if (c === undefined) {
-    c = { ...compileHmac(standardWebhooksHmacPolicy(policy)), fallback: compileHmac(standardWebhooksHmacPolicy(policy, 'svix')) }
+    c = {
+      ...compileHmac(standardWebhooksHmacPolicy(policy)),
+      fallback: compileHmac(standardWebhooksHmacPolicy(policy, 'svix')),
+    }
     compiled.set(policy, c)
   }
   return c
@@ -42,6 +52,9 @@ export const standardWebhooks: Scheme<StandardWebhooksPolicy> = {
   name: 'standard_webhooks',
   verify: (req, policy, ctx) => verifyHmac(req, compileStandardWebhooks(policy), ctx),
   sign: (req, policy, options) => signHmac(req, compileStandardWebhooks(policy), options),
-  challenge: () => ({ scheme: 'HMAC', params: { realm: 'hookwarden', header: 'webhook-signature' } }),
+  challenge: () => ({
+    scheme: 'HMAC',
+    params: { realm: 'hookwarden', header: 'webhook-signature' },
+  }),
   replayKey: (req, policy) => hmacReplayKey(req, compileStandardWebhooks(policy)),
 }

@@ -2,7 +2,14 @@
  * Interop with `@octokit/webhooks-methods` (GitHub: `X-Hub-Signature-256: sha256=<hex>`).
  * @module
  */
-import { type Endpoint, type HttpRequest, getHeader, loadConfig, sign, verify } from '@hookwarden/core'
+import {
+  type Endpoint,
+  type HttpRequest,
+  getHeader,
+  loadConfig,
+  sign,
+  verify,
+} from '@hookwarden/core'
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
 import { describe, expect, it } from 'vitest'
 import { changeOneChar } from './change.js'
@@ -43,19 +50,27 @@ describe('signed by @octokit/webhooks-methods', async () => {
   })
 
   it('with one byte of the body changed: signature_mismatch', async () => {
-    expect((await verify(request(signature, body.replace('7', '8')), endpoint, { now })).reason).toBe('signature_mismatch')
+    expect(
+      (await verify(request(signature, body.replace('7', '8')), endpoint, { now })).reason,
+    ).toBe('signature_mismatch')
   })
 
   it('with one hex digit changed: signature_mismatch', async () => {
-    expect((await verify(request(changeOneChar(signature, 20)), endpoint, { now })).reason).toBe('signature_mismatch')
+    expect((await verify(request(changeOneChar(signature, 20)), endpoint, { now })).reason).toBe(
+      'signature_mismatch',
+    )
   })
 
   it('without the sha256= prefix: signature_header_malformed', async () => {
-    expect((await verify(request(signature.slice(7)), endpoint, { now })).reason).toBe('signature_header_malformed')
+    expect((await verify(request(signature.slice(7)), endpoint, { now })).reason).toBe(
+      'signature_header_malformed',
+    )
   })
 
   it('upper-case hex is the same signature', async () => {
-    expect((await verify(request(`sha256=${signature.slice(7).toUpperCase()}`), endpoint, { now })).ok).toBe(true)
+    expect(
+      (await verify(request(`sha256=${signature.slice(7).toUpperCase()}`), endpoint, { now })).ok,
+    ).toBe(true)
   })
 })
 

@@ -4,18 +4,34 @@
  * with the right code, and requests we sign pass their verify().
  * @module
  */
-import { type Endpoint, type HttpRequest, getHeader, loadConfig, sign, verify, withHeader } from '@hookwarden/core'
+import {
+  type Endpoint,
+  type HttpRequest,
+  getHeader,
+  loadConfig,
+  sign,
+  verify,
+  withHeader,
+} from '@hookwarden/core'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { Webhook as SvixWebhook } from 'svix'
 import { describe, expect, it } from 'vitest'
 import { changeOneChar } from './change.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-const endpoint: Endpoint = loadConfig(`auth:\n  scheme: standard_webhooks\n  secrets: ["${SECRET}"]\n`).endpoints[0]!
+const endpoint: Endpoint = loadConfig(
+  `auth:\n  scheme: standard_webhooks\n  secrets: ["${SECRET}"]\n`,
+).endpoints[0]!
 const body = '{"type":"invoice.paid","data":{"id":"in_1","amount":4200,"note":"café ☕"}}'
 const now = Math.floor(Date.now() / 1000)
 
-function request(prefix: 'webhook' | 'svix', id: string, ts: number, signature: string, payload = body): HttpRequest {
+function request(
+  prefix: 'webhook' | 'svix',
+  id: string,
+  ts: number,
+  signature: string,
+  payload = body,
+): HttpRequest {
   return {
     method: 'POST',
     url: '/hooks',
@@ -30,9 +46,24 @@ function request(prefix: 'webhook' | 'svix', id: string, ts: number, signature: 
 }
 
 const signers = [
-  { lib: 'standardwebhooks', prefix: 'webhook' as const, sign: (id: string, ts: number, p: string) => new StandardWebhook(SECRET).sign(id, new Date(ts * 1000), p) },
-  { lib: 'svix', prefix: 'svix' as const, sign: (id: string, ts: number, p: string) => new SvixWebhook(SECRET).sign(id, new Date(ts * 1000), p) },
-  { lib: 'svix (webhook-* headers)', prefix: 'webhook' as const, sign: (id: string, ts: number, p: string) => new SvixWebhook(SECRET).sign(id, new Date(ts * 1000), p) },
+  {
+    lib: 'standardwebhooks',
+    prefix: 'webhook' as const,
+    sign: (id: string, ts: number, p: string) =>
+      new StandardWebhook(SECRET).sign(id, new Date(ts * 1000), p),
+  },
+  {
+    lib: 'svix',
+    prefix: 'svix' as const,
+    sign: (id: string, ts: number, p: string) =>
+      new SvixWebhook(SECRET).sign(id, new Date(ts * 1000), p),
+  },
+  {
+    lib: 'svix (webhook-* headers)',
+    prefix: 'webhook' as const,
+    sign: (id: string, ts: number, p: string) =>
+      new SvixWebhook(SECRET).sign(id, new Date(ts * 1000), p),
+  },
 ]
 
 describe.each(signers)('signed by $lib', (s) => {
@@ -47,7 +78,9 @@ describe.each(signers)('signed by $lib', (s) => {
   it('with one byte of the body changed: signature_mismatch', async () => {
     const bytes = new Uint8Array(good.body)
     bytes[20] = bytes[20]! ^ 0x01
-    expect((await verify({ ...good, body: bytes }, endpoint, { now })).reason).toBe('signature_mismatch')
+    expect((await verify({ ...good, body: bytes }, endpoint, { now })).reason).toBe(
+      'signature_mismatch',
+    )
   })
 
   it('with the timestamp changed by one second: signature_mismatch', async () => {
@@ -56,12 +89,18 @@ describe.each(signers)('signed by $lib', (s) => {
   })
 
   it('with one character of the signature changed: signature_mismatch', async () => {
-    const r = { ...good, headers: withHeader(good.headers, name('signature'), changeOneChar(signature, 10)) }
+    const r = {
+      ...good,
+      headers: withHeader(good.headers, name('signature'), changeOneChar(signature, 10)),
+    }
     expect((await verify(r, endpoint, { now })).reason).toBe('signature_mismatch')
   })
 
   it('with the message id changed: signature_mismatch', async () => {
-    const r = { ...good, headers: withHeader(good.headers, name('id'), 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4X') }
+    const r = {
+      ...good,
+      headers: withHeader(good.headers, name('id'), 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4X'),
+    }
     expect((await verify(r, endpoint, { now })).reason).toBe('signature_mismatch')
   })
 
@@ -73,11 +112,18 @@ describe.each(signers)('signed by $lib', (s) => {
 
 describe('signed by hookwarden', () => {
   it('passes standardwebhooks and svix verify()', async () => {
-    const base: HttpRequest = { method: 'POST', url: '/hooks', headers: [], body: new TextEncoder().encode(body) }
+    const base: HttpRequest = {
+      method: 'POST',
+      url: '/hooks',
+      headers: [],
+      body: new TextEncoder().encode(body),
+    }
     const r = await sign(base, endpoint, { now, messageId: 'msg_ours' })
     const headers = Object.fromEntries(r.headers.map(([n, v]) => [n.toLowerCase(), v]))
     expect(new StandardWebhook(SECRET).verify(body, headers)).toEqual(JSON.parse(body))
     expect(new SvixWebhook(SECRET).verify(body, headers)).toEqual(JSON.parse(body))
-    expect(getHeader(r.headers, 'webhook-signature')).toBe(new StandardWebhook(SECRET).sign('msg_ours', new Date(now * 1000), body))
+    expect(getHeader(r.headers, 'webhook-signature')).toBe(
+      new StandardWebhook(SECRET).sign('msg_ours', new Date(now * 1000), body),
+    )
   })
 })

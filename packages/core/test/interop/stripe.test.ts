@@ -5,7 +5,14 @@
  * stripe.webhooks.constructEvent.
  * @module
  */
-import { type Endpoint, type HttpRequest, getHeader, loadConfig, sign, verify } from '@hookwarden/core'
+import {
+  type Endpoint,
+  type HttpRequest,
+  getHeader,
+  loadConfig,
+  sign,
+  verify,
+} from '@hookwarden/core'
 import Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
 import { changeOneChar } from './change.js'
@@ -40,7 +47,11 @@ function request(header: string, payload = body): HttpRequest {
 }
 
 describe('signed by stripe', () => {
-  const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: now })
+  const header = stripe.webhooks.generateTestHeaderString({
+    payload: body,
+    secret: SECRET,
+    timestamp: now,
+  })
 
   it('is accepted', async () => {
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
@@ -48,27 +59,46 @@ describe('signed by stripe', () => {
   })
 
   it('with one byte of the body changed: signature_mismatch', async () => {
-    expect((await verify(request(header, body.replace('evt_1', 'evt_2')), stripeEndpoint, { now })).reason).toBe('signature_mismatch')
+    expect(
+      (await verify(request(header, body.replace('evt_1', 'evt_2')), stripeEndpoint, { now }))
+        .reason,
+    ).toBe('signature_mismatch')
   })
 
   it('with t= changed by one second: signature_mismatch', async () => {
-    expect((await verify(request(header.replace(`t=${now}`, `t=${now + 1}`)), stripeEndpoint, { now })).reason).toBe('signature_mismatch')
+    expect(
+      (await verify(request(header.replace(`t=${now}`, `t=${now + 1}`)), stripeEndpoint, { now }))
+        .reason,
+    ).toBe('signature_mismatch')
   })
 
   it('with one hex digit of v1= changed: signature_mismatch', async () => {
-    expect((await verify(request(changeOneChar(header, header.length - 5)), stripeEndpoint, { now })).reason).toBe('signature_mismatch')
+    expect(
+      (await verify(request(changeOneChar(header, header.length - 5)), stripeEndpoint, { now }))
+        .reason,
+    ).toBe('signature_mismatch')
   })
 
   it('stale: timestamp_out_of_window', async () => {
-    const old = stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: now - 600 })
+    const old = stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: SECRET,
+      timestamp: now - 600,
+    })
     const v = await verify(request(old), stripeEndpoint, { now })
     expect(v.reason).toBe('timestamp_out_of_window')
     expect(v.checks[0]!.detail).toMatch(/600 s in the past/)
   })
 
   it('signed with the base64-decoded key instead of the string: signature_mismatch', async () => {
-    const wrong = stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_other', timestamp: now })
-    expect((await verify(request(wrong), stripeEndpoint, { now })).reason).toBe('signature_mismatch')
+    const wrong = stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: 'whsec_other',
+      timestamp: now,
+    })
+    expect((await verify(request(wrong), stripeEndpoint, { now })).reason).toBe(
+      'signature_mismatch',
+    )
   })
 })
 
@@ -76,7 +106,9 @@ describe('signed by hookwarden', () => {
   it('passes stripe.webhooks.constructEvent', async () => {
     const r = await sign(request(''), stripeEndpoint, { now })
     const header = getHeader(r.headers, 'stripe-signature')!
-    expect(header).toBe(stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: now }))
+    expect(header).toBe(
+      stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: now }),
+    )
     const event = stripe.webhooks.constructEvent(Buffer.from(r.body), header, SECRET)
     expect(event.id).toBe('evt_1')
   })
