@@ -7,6 +7,8 @@ import { registerVerify } from './commands/verify.js'
 import { registerSign } from './commands/sign.js'
 import { registerServe } from './commands/serve.js'
 import { registerDiagnose } from './commands/diagnose.js'
+import { registerReplay } from './commands/replay.js'
+import { registerProbe } from './commands/probe.js'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -15,6 +17,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-  for (const register of [registerVerify, registerSign, registerServe, registerDiagnose]) register(program)
+  for (const register of [registerVerify, registerSign, registerServe, registerDiagnose, registerReplay, registerProbe]) register(program)
   return program
 }

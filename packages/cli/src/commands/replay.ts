@@ -1,0 +1,160 @@
+/**
+ * `hookwarden replay --request FILE --to URL [--fix] [--timeout S] [--block-private] [--json]`
+ * Re-sends the capture byte for byte (Host rewritten to the target), never follows a redirect,
+ * and says what answered. Exit 0 when the answer is 2xx, 1 otherwise (refused, redirected, no
+ * answer), 2 unusable input.
+ * @module
+ */
+import * as core from '@hookwarden/core'
+import { ConfigError, type HttpRequest } from '@hookwarden/core'
+import { type ReplayResult, headerConstructionFix, replay } from '@hookwarden/server'
+import type { Command } from 'commander'
+import { readRequest } from '../io.js'
+import { FAIL, OK, bold, dim, yellow } from '../output/style.js'
+
+interface Options {
+  request: string
+  to: string
+  fix?: boolean
+  json?: boolean
+  timeout?: string
+  entry?: string
+  blockPrivate?: boolean
+}
+
+type FixResult = HttpRequest | { request: HttpRequest; fixes: string[] }
+
+/** `--timeout`: seconds (`10`, `2.5`, `10s`) or milliseconds (`500ms`). */
+export function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return 10_000
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim())
+  const ms = m ? (m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000) : Number.NaN
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 600_000)
+    throw new ConfigError(
+      `--timeout must be seconds (e.g. 10 or 2.5) or milliseconds (500ms), at most 600 s; got ${JSON.stringify(value)}`,
+      { field: '--timeout' },
+    )
+  return Math.round(ms)
+}
+
+/**
+ * The fix for `--fix`: the diagnosis's own `applyTopFix` when core offers one, else the
+ * header-construction quick fix (Bearer prefix, whitespace, invisible characters, quotes).
+ */
+export function resolveFix(): (req: HttpRequest) => FixResult {
+  const top = (core as Record<string, unknown>).applyTopFix
+  if (typeof top !== 'function') return headerConstructionFix
+  return (req) => {
+    try {
+      const r = (top as (r: HttpRequest) => unknown)(req)
+      if (r && typeof r === 'object' && 'headers' in r && 'method' in r) return r as HttpRequest
+      if (r && typeof r === 'object' && 'request' in r) {
+        const x = r as { request: HttpRequest; fixes?: string[]; fix?: string }
+        return {
+          request: x.request,
+          fixes: x.fixes ?? (x.fix ? [x.fix] : ['the top diagnosed cause, fixed']),
+        }
+      }
+    } catch {
+      // No diagnosis-backed fix for this request: fall through to the quick fix.
+    }
+    return headerConstructionFix(req)
+  }
+}
+
+export function replayJson(r: ReplayResult) {
+  return {
+    target: r.target,
+    fixed: r.fixed,
+    fixes: r.fixes,
+    sent: r.sent,
+    response: r.response
+      ? {
+          status: r.response.status,
+          class: r.response.class,
+          meaning: r.response.meaning,
+          headers: r.response.headers,
+          body_bytes: r.response.body_bytes,
+        }
+      : null,
+    origin: r.origin,
+    redirect: r.redirect,
+    hints: r.hints,
+    error: r.error,
+    elapsed_ms: r.elapsed_ms,
+  }
+}
+
+export function replayHuman(r: ReplayResult): string {
+  const lines: string[] = []
+  const path = new URL(r.target)
+  lines.push(`${bold('→')} ${r.sent.method} ${r.target}`)
+  lines.push(
+    dim(`  ${r.sent.headers.length} headers, ${r.sent.body_bytes} bytes of body, sent as captured`),
+  )
+  for (const [n, v] of r.sent.headers)
+    lines.push(dim(`    ${n}: ${v.length > 100 ? `${v.slice(0, 97)}…` : v}`))
+  for (const n of r.sent.notes) lines.push(dim(`    + ${n}`))
+  for (const d of r.sent.dropped) lines.push(dim(`    − ${d}`))
+  if (r.fixed)
+    lines.push(
+      r.fixes.length
+        ? `  fixed: ${r.fixes.join('; ')}`
+        : yellow('  --fix: nothing to fix in the header construction; sent as captured'),
+    )
+  if (r.error) {
+    lines.push(
+      `${FAIL()} ${bold('no answer')} from ${path.host}: ${r.error.message} (${r.error.code})`,
+    )
+    return `${lines.join('\n')}\n`
+  }
+  const res = r.response!
+  const ok = res.class === 'success'
+  lines.push(
+    `${ok ? OK() : FAIL()} ${bold(`← ${res.status}${res.status_text ? ` ${res.status_text}` : ''}`)} (${res.class}) in ${r.elapsed_ms} ms${res.truncated ? dim(' (body cut at 1 MiB)') : ''}`,
+  )
+  if (r.origin) {
+    lines.push(`  answered by: ${r.origin.product ?? 'unknown product'} (${r.origin.layer})`)
+    for (const e of r.origin.evidence.slice(0, 4)) lines.push(dim(`    ${e}`))
+  }
+  if (res.meaning) lines.push(`  ${res.meaning}`)
+  if (r.redirect) lines.push(yellow(`  ! ${r.redirect.finding}`))
+  for (const h of r.hints) {
+    lines.push(`  ${yellow('hint')} ${h.summary}`)
+    lines.push(`       fix: ${h.fix}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description(
+      're-send a captured request byte for byte to a URL and say what answered; exit 0 on 2xx, 1 otherwise',
+    )
+    .requiredOption('--request <file>', 'the request: raw HTTP, curl, HAR or JSON')
+    .requiredOption(
+      '--to <url>',
+      'where to send it: a full URL, or an origin (http://127.0.0.1:3000) to keep the captured path',
+    )
+    .option('--fix', 'fix the request first (the top diagnosed cause, or the header construction)')
+    .option('--timeout <seconds>', 'give up after this long (default 10; 500ms also accepted)')
+    .option(
+      '--block-private',
+      'refuse loopback and private addresses (as the server side always does)',
+    )
+    .option('--entry <n>', 'HAR entry index', '0')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: Options) => {
+      const timeoutMs = parseTimeout(o.timeout)
+      const request = readRequest(o.request, Number(o.entry ?? 0))
+      const r = await replay(request, {
+        to: o.to,
+        timeoutMs,
+        allowPrivate: !o.blockPrivate,
+        ...(o.fix ? { fix: resolveFix() } : {}),
+      })
+      process.stdout.write(o.json ? `${JSON.stringify(replayJson(r), null, 2)}\n` : replayHuman(r))
+      process.exitCode = r.response?.class === 'success' ? 0 : 1
+    })
+}
