@@ -98,6 +98,31 @@ describe('realistic pastes', () => {
   })
 })
 
+describe('paste damage a person would not notice', () => {
+  it('blanks after a continuation backslash', () => {
+    const req = parseCurl("curl https://h/x \\  \n  -H 'A: 1' \\\t\n  -d x")
+    expect(req.headers[0]).toEqual(['A', '1'])
+    expect(body(req)).toBe('x')
+  })
+
+  it('option lines whose backslash was lost still belong to the curl above', () => {
+    const req = parseCurl("curl https://h/x\n  -H 'A: 1'\n  -d x\necho done\n-H 'B: 2'")
+    expect(req.headers.map(([n]) => n)).toEqual(['A', 'Content-Type'])
+  })
+
+  it('continuation prompts (> ) in a terminal copy of a here-document', () => {
+    const req = parseCurl('$ curl -d @- https://h/x <<EOF\n> {"a":1}\n> EOF\n')
+    expect(body(req)).toBe('{"a":1}')
+  })
+
+  it('typographic quotes are named, not misread', () => {
+    const e = parseError('curl \u201chttps://h/x\u201d')
+    expect(e.message).toMatch(/typographic quotes/)
+    expect(e.position).toEqual({ line: 1, column: 6 })
+    expect(parseCurl("curl https://h/x -H 'X: \u201cq\u201d'").headers[0]![1]).toBe('\u201cq\u201d')
+  })
+})
+
 describe('quoting', () => {
   it("$'…' escapes: \\n \\t \\xHH \\uHHHH \\' \\\\ and octal", () => {
     const req = parseCurl(`curl u --data-binary $'a\\nb\\tc\\x00\\xff\\u00e9\\'\\\\\\101'`)

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { CaptureParseError } from '../errors.js'
 import { looksLikeCmd, splitCmd } from './cmd-words.js'
-import { type ShellCommand, type ShellWord, splitShell } from './shell-words.js'
+import { type Arg, type CurlCommand, curlCommands } from './curl-commands.js'
+import { LONG_WITH_VALUE, SHORT } from './curl-options.js'
+import { urlencodeData, withoutDotSegments } from './curl-url.js'
+import { splitShell } from './shell-words.js'
 import { binaryBytes, binaryString, headerTextFromBinary, positionAt } from './text.js'
 import type { Header, HttpRequest } from './types.js'
 
@@ -23,77 +26,7 @@ export interface CurlParseOptions {
   baseDir?: string
 }
 
-/** Options that take a value (curl 7.88 `--help all`); the others are flags. */
-const LONG_WITH_VALUE = new Set(
-  `abstract-unix-socket alt-svc aws-sigv4 cacert capath cert cert-type ciphers config
-  connect-timeout connect-to continue-at cookie cookie-jar create-file-mode crlfile curves data
-  data-ascii data-binary data-raw data-urlencode delegation dns-interface dns-ipv4-addr
-  dns-ipv6-addr dns-servers doh-url dump-header egd-file engine etag-compare etag-save
-  expect100-timeout form form-string ftp-account ftp-alternative-to-user ftp-method ftp-port
-  ftp-ssl-ccc-mode happy-eyeballs-timeout-ms header help hostpubmd5 hostpubsha256 hsts interface
-  json keepalive-time key key-type krb libcurl limit-rate local-port login-options mail-auth
-  mail-from mail-rcpt max-filesize max-redirs max-time netrc-file noproxy oauth2-bearer output
-  output-dir parallel-max pass pinnedpubkey preproxy proto proto-default proto-redir proxy
-  proxy1.0 proxy-cacert proxy-capath proxy-cert proxy-cert-type proxy-ciphers proxy-crlfile
-  proxy-header proxy-key proxy-key-type proxy-pass proxy-pinnedpubkey proxy-service-name
-  proxy-tls13-ciphers proxy-tlsauthtype proxy-tlspassword proxy-tlsuser proxy-user pubkey quote
-  random-file range rate referer request request-target resolve retry retry-delay
-  retry-max-time sasl-authzid service-name socks4 socks4a socks5 socks5-gssapi-service
-  socks5-hostname speed-limit speed-time stderr telnet-option tftp-blksize time-cond tls-max
-  tls13-ciphers tlsauthtype tlspassword tlsuser trace trace-ascii unix-socket upload-file url
-  url-query user user-agent write-out`.split(/\s+/),
-)
-
-/** Short options → long names, for those whose meaning matters or that take a value. */
-const SHORT: Record<string, string> = {
-  A: 'user-agent',
-  b: 'cookie',
-  c: 'cookie-jar',
-  C: 'continue-at',
-  d: 'data',
-  D: 'dump-header',
-  e: 'referer',
-  E: 'cert',
-  F: 'form',
-  G: 'get',
-  h: 'help',
-  H: 'header',
-  I: 'head',
-  K: 'config',
-  m: 'max-time',
-  o: 'output',
-  P: 'ftp-port',
-  Q: 'quote',
-  r: 'range',
-  t: 'telnet-option',
-  T: 'upload-file',
-  u: 'user',
-  U: 'proxy-user',
-  w: 'write-out',
-  x: 'proxy',
-  X: 'request',
-  y: 'speed-time',
-  Y: 'speed-limit',
-  z: 'time-cond',
-}
-
-const IS_CURL = /^(?:.*[\\/>])?curl(?:\.exe)?$/i
-/** Words a paste may hold before `curl`: prompts, history numbers, sudo, env assignments. */
-const BEFORE_CURL =
-  /^(?:\$|%|>|#|\d+|sudo|time|command|exec|env|noglob|PS|[A-Za-z]:.*|[A-Za-z_][A-Za-z0-9_]*=.*)$/s
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s
 const HAS_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
-
-interface Arg {
-  text: string
-  start: number
-}
-
-interface CurlCommand {
-  args: Arg[]
-  start: number
-  stdin?: string
-}
 
 interface DataPart {
   bytes: string
@@ -129,36 +62,6 @@ export function parseCurl(input: string | Uint8Array, options: CurlParseOptions 
     )
   }
   return buildRequest(command, s, options)
-}
-
-/** Resolves variables from earlier `NAME=value` / `export NAME=value` lines and finds the curls. */
-function curlCommands(commands: ShellCommand[]): CurlCommand[] {
-  const env = new Map<string, string>()
-  const out: CurlCommand[] = []
-  for (const command of commands) {
-    const args = command.words.map((w) => ({ text: expand(w, env), start: w.start }))
-    const at = args.findIndex((a) => IS_CURL.test(a.text))
-    if (at !== -1 && at <= 4 && args.slice(0, at).every((a) => BEFORE_CURL.test(a.text))) {
-      out.push({
-        args: args.slice(at + 1),
-        start: args[at]!.start,
-        ...(command.stdin !== undefined ? { stdin: command.stdin } : {}),
-      })
-      continue
-    }
-    let words = args
-    while (words[0] && /^[$%]$/.test(words[0].text)) words = words.slice(1)
-    if (words[0]?.text === 'export') words = words.slice(1)
-    const assignments = words.map((a) => ASSIGNMENT.exec(a.text))
-    if (words.length > 0 && assignments.every((m) => m !== null))
-      for (const m of assignments) env.set(m![1]!, m![2]!)
-  }
-  return out
-}
-
-/** A variable the paste does not define is kept as typed (`$TOKEN`), so it shows. */
-function expand(word: ShellWord, env: Map<string, string>): string {
-  return word.parts.map((p) => ('text' in p ? p.text : (env.get(p.variable) ?? p.raw))).join('')
 }
 
 function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions): HttpRequest {
@@ -305,6 +208,15 @@ function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions
   }
 
   const args = command.args
+  for (const arg of args) {
+    // Chat apps and word processors turn '…' into ‘…’ and "…" into “…”, which no shell reads as quotes.
+    if (/^\xe2\x80[\x98\x99\x9c\x9d]/.test(s.slice(arg.start, arg.start + 3))) {
+      fail(
+        'typographic quotes (‘ ’ “ ”) are not shell quotes: replace them with \' or "',
+        arg.start,
+      )
+    }
+  }
   let onlyUrls = false
   for (let k = 0; k < args.length; k++) {
     const arg = args[k]!
@@ -401,46 +313,4 @@ function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions
     headers,
     body: binaryBytes(hasData || upload !== undefined ? body : ''),
   }
-}
-
-/** curl's --data-urlencode forms: `content`, `=content`, `name=content`, `@file`, `name@file`. */
-function urlencodeData(value: string, readFile: (name: string) => string): string {
-  const eq = value.indexOf('=')
-  if (eq === -1) {
-    const at = value.indexOf('@')
-    if (at === -1) return urlencode(value)
-    const name = value.slice(0, at)
-    const content = urlencode(readFile(value.slice(at + 1)))
-    return name === '' ? content : `${name}=${content}`
-  }
-  if (eq === 0) return urlencode(value.slice(1))
-  return `${value.slice(0, eq)}=${urlencode(value.slice(eq + 1))}`
-}
-
-/** As curl 7.88 encodes: unreserved bytes kept, space → `+`, the rest `%XX`. */
-function urlencode(binary: string): string {
-  let out = ''
-  for (let i = 0; i < binary.length; i++) {
-    const c = binary[i]!
-    if (/[A-Za-z0-9\-._~]/.test(c)) out += c
-    else if (c === ' ') out += '+'
-    else out += `%${binary.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`
-  }
-  return out
-}
-
-/** curl removes `.` and `..` path segments (RFC 3986 §5.2.4) unless --path-as-is is given. */
-function withoutDotSegments(url: string): string {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/s.exec(url)
-  if (!m || !/(?:^|\/)\.\.?(?:\/|$)/.test(m[2]!)) return url
-  const out: string[] = []
-  const segments = m[2]!.split('/')
-  segments.forEach((segment, k) => {
-    const last = k === segments.length - 1
-    if (segment === '.' || segment === '..') {
-      if (segment === '..' && out.length > 1) out.pop()
-      if (last) out.push('')
-    } else out.push(segment)
-  })
-  return `${m[1]}${out.join('/')}${m[3]}`
 }

@@ -56,6 +56,17 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
   }
   const newlineLength = (at: number): number =>
     s[at] === '\n' ? 1 : s[at] === '\r' && s[at + 1] === '\n' ? 2 : 0
+  /**
+   * After a backslash between words: the length of the line end it escapes, blanks before it
+   * included. Bash reads `\ ` + newline as an escaped space that ends the command; a paste
+   * with trailing blanks after the backslash means a continuation all the same.
+   */
+  const continuationAt = (at: number): number => {
+    let j = at
+    while (s[j] === ' ' || s[j] === '\t') j++
+    const nl = newlineLength(j)
+    return nl > 0 ? j - at + nl : 0
+  }
   const blankToEndOfLine = (at: number): boolean => {
     let j = at
     while (s[j] === ' ' || s[j] === '\t' || s[j] === '\r') j++
@@ -275,7 +286,7 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
 
   const readHeredocBodies = (): void => {
     for (const doc of heredocs.splice(0)) {
-      const lines: string[] = []
+      let lines: string[] = []
       for (;;) {
         if (i >= s.length) break
         let end = s.indexOf('\n', i)
@@ -283,7 +294,13 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
         let line = s.slice(i, end).replace(/\r$/, '')
         i = Math.min(end + 1, s.length)
         if (doc.stripTabs) line = line.replace(/^\t+/, '')
-        if (line === doc.delimiter) break
+        if (line === doc.delimiter || line === `> ${doc.delimiter}`) {
+          // A terminal copy shows the continuation prompt before every here-document line.
+          if (line !== doc.delimiter && lines.every((l) => l.startsWith('> '))) {
+            lines = lines.map((l) => l.slice(2))
+          }
+          break
+        }
         lines.push(line)
       }
       doc.command.stdin = lines.length > 0 ? `${lines.join('\n')}\n` : ''
@@ -294,8 +311,8 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
     const c = s[i]!
     if (c === ' ' || c === '\t' || c === '\r') {
       i++
-    } else if (c === '\\' && newlineLength(i + 1) > 0) {
-      i += 1 + newlineLength(i + 1)
+    } else if (c === '\\' && continuationAt(i + 1) > 0) {
+      i += 1 + continuationAt(i + 1)
       // A terminal copy holds bash's continuation prompt (PS2, `> `) at the start of the line.
       const ps2 = /[ \t]*> /y
       ps2.lastIndex = i
