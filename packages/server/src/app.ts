@@ -40,6 +40,11 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Request-Id', req.id)
   })
+  // While shutting down, each answer closes its connection, so that a keep-alive client that
+  // was mid-request does not hold the close open once its answer is written.
+  app.addHook('onSend', async (_req, reply) => {
+    if (ctx.closing) reply.header('Connection', 'close')
+  })
   rawBodyPlugin(app, ctx)
   metricsPlugin(app, ctx)
   healthPlugin(app, ctx)

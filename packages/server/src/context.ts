@@ -27,6 +27,8 @@ export interface GatewayContext extends PipelineDeps {
   /** Directory of the built dashboard (packages/web/dist), or null for the placeholder page. */
   webDist: string | null
   limits: GatewayLimits
+  /** Set when close() starts: answers then carry `Connection: close`. */
+  closing: boolean
 }
 
 /** Copies an Answer onto the reply. */

@@ -98,6 +98,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     adminToken: options.adminToken,
     webDist: options.webDist === undefined ? DEFAULT_WEB_DIST : options.webDist,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    closing: false,
   }
   const app = buildApp(context)
   await app.ready()
@@ -113,7 +114,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     close() {
       closed ??= (async () => {
+        context.closing = true
+        // In-flight attempts get this long to finish; then the remaining sockets are cut.
+        const force = setTimeout(
+          () => app.server.closeAllConnections(),
+          context.limits.requestTimeoutMs,
+        )
+        force.unref()
         await app.close()
+        clearTimeout(force)
         await diagnosis.drain(5000)
         await context.forwarder.close()
         await context.rateLimiter.close?.()

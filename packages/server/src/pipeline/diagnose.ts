@@ -24,6 +24,8 @@ export interface DiagnoseInput {
   now: number
   /** The verdict already computed, when there is one (saves a verification). */
   verdict?: Verdict | null
+  /** Near-miss search budget in ms (the search runs on the event loop; keep it short). */
+  budgetMs?: number
 }
 
 type CoreDiagnose = (
@@ -47,6 +49,7 @@ export async function runDiagnosis(input: DiagnoseInput): Promise<Diagnosis> {
     if (input.response) options.response = input.response
     if (input.endpoint) options.endpoint = input.endpoint
     if (input.config) options.config = input.config
+    if (input.budgetMs !== undefined) options.budget = { ms: input.budgetMs }
     return await fn(input.request, options)
   }
   let verdict = input.verdict ?? null

@@ -261,6 +261,8 @@ function queueDiagnosis(
         config: deps.config,
         now: record.received_at / 1000,
         verdict,
+        // A job holds the event loop while it searches: a small budget bounds the stall.
+        budgetMs: 25,
       })
       patch = { diagnosis }
     } catch (e) {

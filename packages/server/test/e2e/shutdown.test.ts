@@ -1,0 +1,111 @@
+/**
+ * Graceful shutdown: close() (what SIGTERM runs) stops accepting, lets in-flight attempts
+ * finish (forward included), runs queued diagnoses and flushes the store; the built CLI exits 0
+ * on SIGTERM after saying so.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { request } from 'undici'
+import { startGateway, startUpstream } from './helpers.js'
+
+const TOKEN = 'shutdown-token-77c1a2'
+const YAML = (forward: string) => `
+endpoints:
+  - name: slow
+    path: /slow
+    forward: ${forward}
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: local
+    path: /local
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+`
+const dir = mkdtempSync(join(tmpdir(), 'hw-shutdown-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('graceful shutdown', () => {
+  it('finishes the attempt in flight, then refuses new connections', async () => {
+    const up = await startUpstream((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(202)
+        res.end('done')
+      }, 400)
+    })
+    const gw = await startGateway(YAML(up.url))
+    try {
+      const inFlight = request(`${gw.url}/slow`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: 'x',
+      })
+      const rejected = await request(`${gw.url}/local`, {
+        method: 'POST',
+        headers: { authorization: TOKEN },
+        body: 'x',
+      })
+      await rejected.body.dump()
+      await new Promise((r) => setTimeout(r, 100))
+      const closing = gw.close()
+      const res = await inFlight
+      expect(res.statusCode).toBe(202)
+      expect(await res.body.text()).toBe('done')
+      await closing
+      const rec = await gw.store.get(res.headers['x-hookwarden-attempt'] as string)
+      expect(rec).toMatchObject({ forward_status: 202 })
+      const diagnosed = await gw.store.get(rejected.headers['x-hookwarden-attempt'] as string)
+      expect(diagnosed!.diagnosis ?? diagnosed!.diagnosis_skipped).toBeTruthy()
+      expect(gw.store.closed).toBe(true)
+      await expect(request(`${gw.url}/local`, { method: 'POST', body: 'x' })).rejects.toThrow()
+    } finally {
+      await up.close()
+    }
+  })
+
+  const bin = new URL('../../../cli/bin/hookwarden.js', import.meta.url).pathname
+  const built = existsSync(new URL('../../../cli/dist/bin.js', import.meta.url))
+  it.skipIf(!built)('hookwarden serve exits 0 on SIGTERM after closing', async () => {
+    const config = join(dir, 'hookwarden.yaml')
+    writeFileSync(config, YAML('http://127.0.0.1:9/never'))
+    const child = spawn(process.execPath, [bin, 'serve', '--config', config, '--port', '0'], {
+      env: {
+        ...process.env,
+        HOOKWARDEN_DATA_DIR: join(dir, 'data'),
+        HOOKWARDEN_ADMIN_TOKEN: '',
+        PORT: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+    })
+    child.stderr.on('data', (c) => {
+      out += c
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), 20_000)
+      child.stdout.on('data', () => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+        if (m) {
+          clearTimeout(timer)
+          resolve(m[1]!)
+        }
+      })
+    })
+    expect(out).toMatch(/admin token: {2}\S{20,}/)
+    const res = await request(`${url}/local`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(200)
+    await res.body.dump()
+    child.kill('SIGTERM')
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(0)
+    expect(out).toContain('"msg":"gateway closed"')
+  })
+})
