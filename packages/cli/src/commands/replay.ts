@@ -90,7 +90,9 @@ export function replayHuman(r: ReplayResult): string {
   const path = new URL(r.target)
   lines.push(`${bold('→')} ${r.sent.method} ${r.target}`)
   lines.push(
-    dim(`  ${r.sent.headers.length} headers, ${r.sent.body_bytes} bytes of body, sent as captured`),
+    dim(
+      `  ${r.sent.headers.length} header${r.sent.headers.length === 1 ? '' : 's'} and ${r.sent.body_bytes} bytes of body, as captured`,
+    ),
   )
   for (const [n, v] of r.sent.headers)
     lines.push(dim(`    ${n}: ${v.length > 100 ? `${v.slice(0, 97)}…` : v}`))

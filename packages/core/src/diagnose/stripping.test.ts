@@ -86,6 +86,24 @@ describe('credentialStrippingHints', () => {
     ).toEqual([])
   })
 
+  it('nginx\'s "401 Authorization Required" page is not "no credential arrived"', () => {
+    const page =
+      '<html><head><title>401 Authorization Required</title></head><body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>'
+    expect(
+      hints(
+        req([['Authorization', `Bearer ${TOKEN}`]], 'http://hooks.example.org/hooks/orders'),
+        res(
+          401,
+          [
+            ['Server', 'nginx'],
+            ['WWW-Authenticate', 'Basic realm="x"'],
+          ],
+          page,
+        ),
+      ),
+    ).toEqual([])
+  })
+
   it('never puts the secret in a hint', () => {
     const all = [
       ...hints(

@@ -50,7 +50,8 @@ export function redactValue(name: string, value: string): string {
 
 const NONE_ARRIVED = [
   /missing (the )?(authorization|auth) (header|token)/i,
-  /authorization (header|field|token)? ?(is )?(missing|required|not (found|provided|present|set))/i,
+  /authorization (header|field|token) (is )?(missing|required|not (found|provided|present|set))/i,
+  /\bauthorization (is )?(missing|not (found|provided|present|set))/i,
   /no (authorization|auth|bearer) (header|token)/i,
   /no (api )?key (was )?found( in request)?/i,
   /credentials were not provided/i,
@@ -186,7 +187,8 @@ export function credentialStrippingHints(
         evidence: [none, 'Envoy is on the path'],
       })
     }
-    if (/^http:\/\//i.test(request.url)) {
+    const local = /^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\//i.test(request.url)
+    if (/^http:\/\//i.test(request.url) && !local) {
       hints.push({
         code: 'credentials_missing',
         confidence: 0.45,
