@@ -91,6 +91,10 @@ export function truncationStep(presented: string, credentials: readonly Credenti
   return null
 }
 
+function lenientBase64(text: string): Buffer | null {
+  return /^[A-Za-z0-9+/_-]+=*$/.test(text) ? Buffer.from(text, 'base64') : null
+}
+
 const ENC_WORDS: Record<SecretEncoding, string> = {
   utf8: 'as is (its text as UTF-8 bytes)',
   base64: 'base64-decoded',
@@ -134,8 +138,9 @@ export function keyVariants(policy: HmacPolicy, now: number, self: Endpoint | un
       alt.push([Buffer.from(v, 'utf8'), 'The sender used the whole whsec_… secret as the HMAC key, without base64-decoding it.'])
       if (v.startsWith('whsec_')) alt.push([Buffer.from(v.slice(6), 'utf8'), 'The sender used the text after whsec_ as the HMAC key, without base64-decoding it.'])
     } else if (enc === 'utf8') {
-      if (v.startsWith('whsec_')) alt.push([decodeStrict(v.slice(6), 'base64'), 'The sender base64-decoded the whsec_ secret, but this endpoint uses the whole string as the key (as Stripe does).'])
-      alt.push([decodeStrict(v, 'base64'), 'The sender base64-decoded the secret, but this endpoint uses its text as the key.'])
+      // Senders decode leniently (Buffer.from(…, 'base64') skips what is not base64), so do we here.
+      if (v.startsWith('whsec_')) alt.push([lenientBase64(v.slice(6)), 'The sender base64-decoded the whsec_ secret, but this endpoint uses the whole string as the key (as Stripe does).'])
+      alt.push([decodeStrict(v, 'base64') ?? lenientBase64(v), 'The sender base64-decoded the secret, but this endpoint uses its text as the key.'])
       alt.push([decodeStrict(v, 'hex'), 'The sender hex-decoded the secret, but this endpoint uses its text as the key.'])
     } else {
       alt.push([Buffer.from(v, 'utf8'), `The sender used the secret's text as the key, but this endpoint ${ENC_WORDS[enc]} it first.`])
