@@ -104,6 +104,11 @@ describe('forwarding', () => {
     expect(got.method).toBe('POST')
     expect(Buffer.compare(got.body, body)).toBe(0)
     expect(header(got.rawHeaders, 'x-custom')).toEqual(['a', 'b'])
+    // Casing as sent, on both hops.
+    expect(got.rawHeaders.filter((h) => h.toLowerCase() === 'x-custom')).toEqual([
+      'X-Custom',
+      'x-custom',
+    ])
     expect(header(got.rawHeaders, 'x-request-id')).toEqual(['caller-77'])
     expect(header(got.rawHeaders, 'authorization')).toEqual([`Bearer ${TOKEN}`])
     const attempt = res.headers['x-hookwarden-attempt'] as string

@@ -4,11 +4,15 @@
  * Retry-After, nothing acknowledged or forwarded), diagnosis shed under load, replay.
  */
 import { createHmac, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { RedisRateLimiter } from '../../src/pipeline/rate-limit.js'
 import { MemoryAttemptStore } from '../../src/storage/memory.js'
+import { openSqliteStore } from '../../src/storage/sqlite.js'
 import { type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
 
 const TOKEN = 'limits-token-0a9b8c7d6e'
@@ -175,6 +179,37 @@ describe('store down', () => {
       await ok.body.dump()
     } finally {
       await gw.close()
+    }
+  })
+})
+
+describe('store full', () => {
+  it('a real SQLite store at its size limit: 503 + Retry-After, the gateway stays up', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hw-full-'))
+    const store = await openSqliteStore({ dataDir, maxPageCount: 40 })
+    const gw = await startGateway(yaml(up.url), { store })
+    try {
+      const big = 'x'.repeat(4000)
+      const statuses = new Set<number>()
+      for (let i = 0; i < 200 && !statuses.has(503); i++) {
+        const res = await request(`${gw.url}/small`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'x-padding': big },
+          body: 'x',
+        })
+        statuses.add(res.statusCode)
+        if (res.statusCode === 503) {
+          expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+          expect(((await res.body.json()) as { reason: string }).reason).toBe('store_unavailable')
+        } else await res.body.dump()
+      }
+      expect(statuses.has(503)).toBe(true)
+      const health = await request(`${gw.url}/healthz`)
+      expect(health.statusCode).toBe(200)
+      await health.body.dump()
+    } finally {
+      await gw.close()
+      rmSync(dataDir, { recursive: true, force: true })
     }
   })
 })

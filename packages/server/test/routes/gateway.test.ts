@@ -1,0 +1,188 @@
+/**
+ * The gateway in process (app.inject): capture keeps order, duplicates and casing; bodies stay
+ * bytes whatever the Content-Type; the request-id rules; redaction; config checks; limits
+ * asserted from the configuration (T-DOS-2: requestTimeout is never 0).
+ */
+import { loadConfig } from '@hookwarden/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGateway, type Gateway } from '../../src/gateway.js'
+import { redactHeaders, redactTarget, redactValue } from '../../src/redact.js'
+import { requestIdFor } from '../../src/request-id.js'
+import { newAttemptId } from '../../src/ids.js'
+import { MemoryAttemptStore } from '../../src/storage/memory.js'
+import { Writable } from 'node:stream'
+
+const TOKEN = 'routes-token-2b3c4d5e6f'
+const quiet = () => new Writable({ write: (_c, _e, cb) => cb() })
+const config = (extra = '') =>
+  loadConfig(`
+endpoints:
+  - name: a
+    path: /a
+    store_body: true
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: k
+    path: /k
+    auth: { scheme: api_key, query: api_key, keys: ["${TOKEN}"] }
+${extra}`)
+
+let gw: Gateway
+let store: MemoryAttemptStore
+beforeAll(async () => {
+  store = new MemoryAttemptStore()
+  gw = await createGateway({
+    config: config(),
+    adminToken: 'x'.repeat(32),
+    store,
+    logDestination: quiet(),
+    webDist: null,
+  })
+})
+afterAll(() => gw.close())
+
+describe('capture', () => {
+  it('keeps header order, duplicates and casing, and the body bytes, whatever the Content-Type', async () => {
+    for (const contentType of [
+      'application/json',
+      'text/plain; charset=latin1',
+      ';;;garbage',
+      undefined,
+    ]) {
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: '/a?x=1',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'X-Mixed-Case': 'v',
+          ...(contentType ? { 'content-type': contentType } : {}),
+        },
+        payload: Buffer.from([0x7b, 0xff, 0x00, 0x7d]),
+      })
+      expect(res.statusCode, String(contentType)).toBe(200)
+      const rec = await store.get(res.json().attempt)
+      expect(Buffer.from(rec!.body!)).toEqual(Buffer.from([0x7b, 0xff, 0x00, 0x7d]))
+      expect(rec!.path).toBe('/a?x=1')
+      expect(rec!.headers.find(([n]) => n.toLowerCase() === 'x-mixed-case')![1]).toBe('v')
+      if (contentType)
+        expect(rec!.headers.find(([n]) => n.toLowerCase() === 'content-type')![1]).toBe(contentType)
+    }
+  })
+
+  it('reads a chunked body without Content-Type', async () => {
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/a',
+      headers: { authorization: `Bearer ${TOKEN}`, 'transfer-encoding': 'chunked' },
+      payload: 'abc',
+    })
+    expect(res.statusCode).toBe(200)
+    expect((await store.get(res.json().attempt))!.body_size).toBe(3)
+  })
+
+  it('verifies a key in the query and fingerprints it in the record', async () => {
+    const res = await gw.app.inject({ method: 'GET', url: `/k?api_key=${TOKEN}&page=2` })
+    expect(res.statusCode).toBe(200)
+    const rec = await store.get(res.json().attempt)
+    expect(rec!.path).toMatch(/^\/k\?api_key=len%3D\d+%20fp%3A[0-9a-f]{8}&page=2$/)
+  })
+})
+
+describe('limits from the configuration', () => {
+  it('sets a request timeout, a headers timeout and a body limit', () => {
+    expect(gw.app.server.requestTimeout).toBe(30_000)
+    expect(gw.app.server.headersTimeout).toBe(10_000)
+    expect(gw.app.initialConfig.bodyLimit).toBe(1024 * 1024)
+  })
+})
+
+describe('request id', () => {
+  it('keeps a sane caller id, else a valid traceparent trace-id, else a new one', () => {
+    expect(requestIdFor([['X-Request-Id', 'abc-123']])).toBe('abc-123')
+    expect(requestIdFor([['X-Request-Id', 'a\r\nb']])).not.toContain('\n')
+    expect(requestIdFor([['X-Request-Id', 'x'.repeat(200)]])).not.toBe('x'.repeat(200))
+    expect(
+      requestIdFor([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]),
+    ).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    // all-zero trace-id, version ff, and two traceparents are invalid
+    expect(
+      requestIdFor([['traceparent', '00-00000000000000000000000000000000-00f067aa0ba902b7-01']]),
+    ).toMatch(/^[0-9a-f-]{36}$/)
+    expect(
+      requestIdFor([['traceparent', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]),
+    ).toMatch(/^[0-9a-f-]{36}$/)
+    const two = requestIdFor([
+      ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+      ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b7-01'],
+    ])
+    expect(two).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('redaction', () => {
+  it('fingerprints credential and signature headers, keeps the scheme word', () => {
+    const out = redactHeaders([
+      ['Authorization', `Bearer ${TOKEN}`],
+      ['Cookie', 'sid=abc'],
+      ['X-API-Key', TOKEN],
+      ['Stripe-Signature', 't=1,v1=abc'],
+      ['X-Hub-Signature-256', 'sha256=abc'],
+      ['X-Auth-Token', TOKEN],
+      ['X-Client-Secret', TOKEN],
+      ['Content-Type', 'application/json'],
+    ])
+    expect(out[0]![1]).toMatch(/^Bearer len=\d+ fp:[0-9a-f]{8}$/)
+    for (const [, v] of out.slice(1, 7)) expect(v).toMatch(/^len=\d+ fp:[0-9a-f]{8}$/)
+    expect(out[7]).toEqual(['Content-Type', 'application/json'])
+    expect(JSON.stringify(out)).not.toContain(TOKEN)
+    expect(redactValue(TOKEN)).not.toContain(TOKEN)
+  })
+
+  it('fingerprints the endpoint’s own credential header and query parameter', () => {
+    const endpoint = loadConfig(`auth: { scheme: api_key, header: X-Partner, keys: ["${TOKEN}"] }`)
+      .endpoints[0]!
+    expect(redactHeaders([['x-partner', TOKEN]], endpoint)[0]![1]).toMatch(/^len=/)
+    const q = loadConfig(`auth: { scheme: api_key, query: partner, keys: ["${TOKEN}"] }`)
+      .endpoints[0]!
+    expect(redactTarget(`/p?partner=${TOKEN}&token=${TOKEN}&a=1`, q)).not.toContain(TOKEN)
+  })
+})
+
+describe('attempt ids', () => {
+  it('sort by time, also within one millisecond', () => {
+    const ids = Array.from({ length: 1000 }, () => newAttemptId(1_700_000_000_000))
+    expect([...ids].sort()).toEqual(ids)
+    expect(new Set(ids).size).toBe(1000)
+    expect(newAttemptId(1_700_000_000_001) > ids.at(-1)!).toBe(true)
+  })
+})
+
+describe('config checks', () => {
+  it('refuses an endpoint path the gateway owns, and two endpoints on one path', async () => {
+    for (const path of [
+      '/api/hooks',
+      '/healthz',
+      '/metrics',
+      '/inspect/x',
+      '/health/auth/a',
+      '/',
+    ]) {
+      const c = loadConfig(`
+endpoints:
+  - name: bad
+    path: ${path}
+    auth: { scheme: bearer, tokens: ["t"] }
+`)
+      await expect(
+        createGateway({ config: c, adminToken: 'x', logDestination: quiet() }),
+      ).rejects.toThrow(/gateway's own routes/)
+    }
+    const dup = loadConfig(`
+endpoints:
+  - { name: a, path: /same, auth: { scheme: bearer, tokens: ["t"] } }
+  - { name: b, path: /same, auth: { scheme: bearer, tokens: ["t"] } }
+`)
+    await expect(
+      createGateway({ config: dup, adminToken: 'x', logDestination: quiet() }),
+    ).rejects.toThrow(/also the path of endpoint "a"/)
+  })
+})
