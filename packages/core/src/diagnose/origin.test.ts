@@ -101,6 +101,12 @@ describe('detectOrigin', () => {
     expect(o.product).toBe('n8n')
   })
 
+  it('a gzip bomb is not inflated past its cap', () => {
+    const bomb = gzipSync(Buffer.alloc(32 * 1024 * 1024))
+    const o = detectOrigin({ status: 401, headers: [['Content-Encoding', 'gzip']], body: bomb })
+    expect(o.layer).toBe('unknown')
+  })
+
   it('a 407 is a forward proxy on the sender side', () => {
     const o = detectOrigin(
       res(

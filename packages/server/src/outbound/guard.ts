@@ -74,41 +74,55 @@ type LookupCallback = (
   family?: number,
 ) => void
 
+export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>
+
+/** The system resolver (getaddrinfo), every address. */
+export const systemResolver: Resolver = (hostname) =>
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true }, (err, addresses) =>
+      err ? reject(err) : resolve(addresses as { address: string; family: number }[]),
+    ),
+  )
+
 /**
  * A `lookup` for net/tls.connect that resolves, refuses private answers unless allowed, and
- * hands back only the checked addresses, so connect() uses exactly those.
+ * hands back only the checked addresses, so connect() uses exactly those (no rebinding
+ * between the check and the connection).
  */
-export function guardedLookup(allowPrivate: boolean) {
+export function guardedLookup(allowPrivate: boolean, resolver: Resolver = systemResolver) {
   return (
     hostname: string,
     options: { all?: boolean; family?: number } | number,
     callback: LookupCallback,
   ): void => {
     const opts = typeof options === 'number' ? { family: options } : (options ?? {})
-    dnsLookup(
-      hostname,
-      { all: true, ...(opts.family ? { family: opts.family } : {}) },
-      (err, addresses) => {
-        if (err) return callback(err, '')
-        const list = addresses as { address: string; family: number }[]
-        if (!allowPrivate) {
-          const bad = list.find((a) => isPrivateAddress(a.address))
-          if (bad)
-            return callback(
-              new BlockedTargetError(
-                `${hostname} resolves to ${bad.address}, a private or reserved address: refused`,
-              ),
-              '',
-            )
-        }
-        if (list.length === 0)
+    const answer = (
+      err: NodeJS.ErrnoException | null,
+      all: { address: string; family: number }[],
+    ) => {
+      if (err) return callback(err, '')
+      const list = opts.family ? all.filter((a) => a.family === opts.family) : all
+      if (!allowPrivate) {
+        const bad = list.find((a) => isPrivateAddress(a.address))
+        if (bad)
           return callback(
-            Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }),
+            new BlockedTargetError(
+              `${hostname} resolves to ${bad.address}, a private or reserved address: refused`,
+            ),
             '',
           )
-        if (opts.all) return callback(null, list)
-        callback(null, list[0]!.address, list[0]!.family)
-      },
+      }
+      if (list.length === 0)
+        return callback(
+          Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }),
+          '',
+        )
+      if (opts.all) return callback(null, list)
+      callback(null, list[0]!.address, list[0]!.family)
+    }
+    resolver(hostname).then(
+      (all) => answer(null, all),
+      (err: NodeJS.ErrnoException) => answer(err, []),
     )
   }
 }

@@ -136,6 +136,27 @@ describe('replay', () => {
     }
   })
 
+  it('reads at most maxResponseBytes of the answer', async () => {
+    const { createServer } = await import('node:http')
+    const big = createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'text/plain' })
+      res.end(Buffer.alloc(3 * 1024 * 1024, 0x61))
+    })
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r))
+    try {
+      const port = (big.address() as { port: number }).port
+      const r = await replay(capture(null), {
+        ...local,
+        to: `http://127.0.0.1:${port}`,
+        maxResponseBytes: 65536,
+      })
+      expect(r.response).toMatchObject({ status: 401, body_bytes: 65536, truncated: true })
+    } finally {
+      big.closeAllConnections()
+      await new Promise((r) => big.close(r))
+    }
+  })
+
   it('refuses private targets unless allowed, before any connection', async () => {
     const rec = await startRecorder()
     try {

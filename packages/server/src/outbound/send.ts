@@ -14,7 +14,7 @@ import {
   redactValue,
 } from '@hookwarden/core'
 import { Agent, request as undiciRequest } from 'undici'
-import { BlockedTargetError, checkLiteralHost, guardedLookup } from './guard.js'
+import { BlockedTargetError, type Resolver, checkLiteralHost, guardedLookup } from './guard.js'
 
 export interface SendOptions {
   /** Whole exchange, connect to last body byte (default 10 000 ms). */
@@ -23,6 +23,8 @@ export interface SendOptions {
   allowPrivate?: boolean
   /** Response body bytes kept (default 1 MiB); the rest is not read. */
   maxResponseBytes?: number
+  /** Name resolution (default: the system resolver); every answer is checked before connect. */
+  resolver?: Resolver
 }
 
 /** What went on the wire, printable: credentials fingerprinted. */
@@ -158,7 +160,7 @@ export async function send(
   })
 
   const agent = new Agent({
-    connect: { timeout: timeoutMs, lookup: guardedLookup(allowPrivate) as never },
+    connect: { timeout: timeoutMs, lookup: guardedLookup(allowPrivate, options.resolver) as never },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     pipelining: 0,
