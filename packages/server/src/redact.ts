@@ -7,7 +7,7 @@
 import { type Endpoint, fingerprint, type Header } from '@hookwarden/core'
 
 const SENSITIVE_HEADER =
-  /authorization|cookie|signature|token|secret|api[-_]?key|password|passwd|credential|session/i
+  /authorization|auth[-_]|cookie|signature|token|secret|hmac|api[-_]?key|access[-_]?key|private[-_]?key|password|passwd|credential|session/i
 
 const SENSITIVE_QUERY =
   /^(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|sig|signature|password|pass|code)$/i
@@ -84,4 +84,13 @@ export function redactTarget(target: string, endpoint?: EndpointScope): string {
     return value === '' ? part : `${name}=${encodeURIComponent(fingerprint(value))}`
   })
   return `${target.slice(0, q)}?${parts.join('&')}`
+}
+
+/** Schemes whose credential or signature travels inside the body: their bodies are never stored. */
+const BODY_CREDENTIAL_SCHEMES = new Set(['body_secret', 'mailgun', 'adyen'])
+
+export function bodyCarriesCredential(endpoint: Endpoint | null | undefined): boolean {
+  return (
+    endpoint !== null && endpoint !== undefined && BODY_CREDENTIAL_SCHEMES.has(endpoint.auth.scheme)
+  )
 }

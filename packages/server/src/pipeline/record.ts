@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto'
 import type { Endpoint, HttpRequest, Verdict } from '@hookwarden/core'
-import { type EndpointScope, redactHeaders, redactTarget } from '../redact.js'
+import {
+  bodyCarriesCredential,
+  type EndpointScope,
+  redactHeaders,
+  redactTarget,
+} from '../redact.js'
 import type { AttemptRecord, AttemptStore, Outcome } from '../storage/types.js'
 import type { GatewayMetrics } from '../metrics.js'
 
@@ -44,7 +49,12 @@ export function buildRecord(input: RecordInput): AttemptRecord {
     body_size: input.bodySize ?? body.length,
     body_sha256: createHash('sha256').update(body).digest('hex'),
     body:
-      input.storeBody && input.kind !== 'health' && body.length > 0 ? new Uint8Array(body) : null,
+      input.storeBody &&
+      input.kind !== 'health' &&
+      body.length > 0 &&
+      !bodyCarriesCredential(input.endpoint)
+        ? new Uint8Array(body)
+        : null,
     outcome: input.outcome,
     status: input.status,
     reason: input.reason,

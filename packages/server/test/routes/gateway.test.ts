@@ -128,11 +128,12 @@ describe('redaction', () => {
       ['X-Hub-Signature-256', 'sha256=abc'],
       ['X-Auth-Token', TOKEN],
       ['X-Client-Secret', TOKEN],
+      ['X-Shopify-Hmac-Sha256', TOKEN],
       ['Content-Type', 'application/json'],
     ])
     expect(out[0]![1]).toMatch(/^Bearer len=\d+ fp:[0-9a-f]{8}$/)
-    for (const [, v] of out.slice(1, 7)) expect(v).toMatch(/^len=\d+ fp:[0-9a-f]{8}$/)
-    expect(out[7]).toEqual(['Content-Type', 'application/json'])
+    for (const [, v] of out.slice(1, 8)) expect(v).toMatch(/^len=\d+ fp:[0-9a-f]{8}$/)
+    expect(out[8]).toEqual(['Content-Type', 'application/json'])
     expect(JSON.stringify(out)).not.toContain(TOKEN)
     expect(redactValue(TOKEN)).not.toContain(TOKEN)
   })
@@ -144,6 +145,40 @@ describe('redaction', () => {
     const q = loadConfig(`auth: { scheme: api_key, query: partner, keys: ["${TOKEN}"] }`)
       .endpoints[0]!
     expect(redactTarget(`/p?partner=${TOKEN}&token=${TOKEN}&a=1`, q)).not.toContain(TOKEN)
+  })
+})
+
+describe('bodies that carry the credential', () => {
+  it('are never stored, even with store_body: true', async () => {
+    const c = loadConfig(`
+endpoints:
+  - name: figma
+    path: /figma
+    store_body: true
+    auth: { scheme: body_secret, field: passcode, secrets: ["${TOKEN}"] }
+`)
+    const s = new MemoryAttemptStore()
+    const g = await createGateway({
+      config: c,
+      adminToken: 'x'.repeat(32),
+      store: s,
+      logDestination: quiet(),
+      webDist: null,
+    })
+    try {
+      const res = await g.app.inject({
+        method: 'POST',
+        url: '/figma',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"passcode":"${TOKEN}"}`,
+      })
+      expect(res.statusCode).toBe(200)
+      const rec = await s.get(res.json().attempt)
+      expect(rec!.body).toBeNull()
+      expect(JSON.stringify(s.all())).not.toContain(TOKEN)
+    } finally {
+      await g.close()
+    }
   })
 })
 
