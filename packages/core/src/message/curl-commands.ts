@@ -32,7 +32,7 @@ export function curlCommands(commands: ShellCommand[]): CurlCommand[] {
     const args = command.words.map((w) => ({ text: expand(w, env), start: w.start }))
     // `-H …` alone on a line cannot be a command: the line before lost its backslash.
     if (last !== undefined && args[0]?.text.startsWith('-')) {
-      last.args.push(...args)
+      for (const arg of args) last.args.push(arg)
       if (command.stdin !== undefined) last.stdin = command.stdin
       continue
     }

@@ -6,7 +6,7 @@
 import { decodeStrict } from '../crypto/encoding.js'
 import { CaptureParseError } from '../errors.js'
 import { type JsonNode, jsonLineColumn, member, parseJsonSource } from './json-source.js'
-import { binaryString, firstInvalidUtf8, positionAt } from './text.js'
+import { binaryString, firstInvalidUtf8, positionAt, utf8OrUndefined } from './text.js'
 import type { Header } from './types.js'
 
 export interface JsonDoc {
@@ -19,14 +19,14 @@ export interface JsonDoc {
 export function readJsonDoc(bytes: Uint8Array, file?: string): JsonDoc {
   const bomless =
     bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes
-  const bad = firstInvalidUtf8(bomless)
-  if (bad !== -1) {
+  const text = utf8OrUndefined(bomless)
+  if (text === undefined) {
+    const bad = firstInvalidUtf8(bomless)
     throw new CaptureParseError(
       `invalid JSON: byte 0x${bomless[bad]!.toString(16).padStart(2, '0')} is not UTF-8`,
       positionAt(binaryString(bomless), bad, file),
     )
   }
-  const text = Buffer.from(bomless.buffer, bomless.byteOffset, bomless.byteLength).toString('utf8')
   return { text, root: parseJsonSource(text, file), ...(file !== undefined ? { file } : {}) }
 }
 

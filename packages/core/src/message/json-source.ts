@@ -32,6 +32,7 @@ const ESCAPES: Record<string, string> = {
   r: '\r',
   t: '\t',
 }
+const PLAIN_STRING = /[^"\\\x00-\x1f]*/y
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 
 /** 1-based line and column (in UTF-16 units) of `offset` in `text`. */
@@ -76,6 +77,9 @@ export function parseJsonSource(text: string, file?: string): JsonNode {
     let out = ''
     let run = i
     for (;;) {
+      PLAIN_STRING.lastIndex = i
+      PLAIN_STRING.test(text)
+      i = PLAIN_STRING.lastIndex
       if (i >= text.length) fail('unterminated string', start)
       const c = text.charCodeAt(i)
       if (c === 0x22) {

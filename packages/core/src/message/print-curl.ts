@@ -100,24 +100,41 @@ export function shellQuote(bytes: Uint8Array): string {
   }
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (plain) return `'${text.toString('utf8')}'`
-  let out = "$'"
+  const parts: string[] = ["$'"]
   for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!
-    if (b === 0x5c) out += '\\\\'
-    else if (b === 0x27) out += "\\'"
-    else if (b === 0x0a) out += '\\n'
-    else if (b === 0x09) out += '\\t'
-    else if (b === 0x0d) out += '\\r'
-    else {
-      const len = printableSequence(bytes, i)
-      if (len > 0) {
-        out += text.subarray(i, i + len).toString('utf8')
-        i += len
-        continue
-      }
-      out += `\\x${b.toString(16).padStart(2, '0')}`
+    let j = i
+    while (
+      j < bytes.length &&
+      bytes[j]! >= 0x20 &&
+      bytes[j]! <= 0x7e &&
+      bytes[j] !== 0x5c &&
+      bytes[j] !== 0x27
+    )
+      j++
+    if (j > i) {
+      parts.push(text.toString('latin1', i, j))
+      i = j
+      continue
     }
-    i++
+    const len = bytes[i]! >= 0x80 ? printableSequence(bytes, i) : 0
+    if (len > 0) {
+      parts.push(text.toString('utf8', i, i + len))
+      i += len
+    } else {
+      parts.push(ESCAPED[bytes[i]!]!)
+      i++
+    }
   }
-  return `${out}'`
+  parts.push("'")
+  return parts.join('')
 }
+
+/** How `$'…'` writes each byte that is not printed as itself. */
+const ESCAPED: readonly string[] = Array.from({ length: 256 }, (_, b) => {
+  if (b === 0x5c) return '\\\\'
+  if (b === 0x27) return "\\'"
+  if (b === 0x0a) return '\\n'
+  if (b === 0x09) return '\\t'
+  if (b === 0x0d) return '\\r'
+  return `\\x${b.toString(16).padStart(2, '0')}`
+})

@@ -77,54 +77,58 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
     current = { words: [] }
   }
 
+  /** `$'…'` with bash's escapes; one pass, bytes out (a body can be megabytes of `\xHH`). */
   const readAnsiC = (): string => {
     const start = i
-    i += 2
-    let out = ''
+    const out = Buffer.allocUnsafe(s.length - i)
+    let n = 0
+    let j = i + 2
     for (;;) {
-      const c = s[i]
-      if (c === undefined) return fail("unterminated $'…' quote", start)
-      if (c === "'") {
-        i++
-        return out
-      }
-      if (c !== '\\') {
-        out += c
-        i++
+      const c = s.charCodeAt(j)
+      if (Number.isNaN(c)) return fail("unterminated $'…' quote", start)
+      if (c === 0x27) break
+      if (c !== 0x5c) {
+        out[n++] = c
+        j++
         continue
       }
-      const n = s[i + 1]
-      if (n === undefined) return fail("unterminated $'…' quote", start)
-      const simple = SIMPLE_ESCAPES[n]
+      const e = s[j + 1]
+      if (e === undefined) return fail("unterminated $'…' quote", start)
+      const simple = SIMPLE_ESCAPES[e]
+      const radix = e === 'x' || e === 'u' || e === 'U' ? 16 : e >= '0' && e <= '7' ? 8 : 0
       if (simple !== undefined) {
-        out += simple
-        i += 2
-      } else if (n >= '0' && n <= '7') {
-        const m = /^[0-7]{1,3}/.exec(s.slice(i + 1, i + 4))![0]
-        out += String.fromCharCode(Number.parseInt(m, 8) & 0xff)
-        i += 1 + m.length
-      } else if (n === 'x' || n === 'u' || n === 'U') {
-        const max = n === 'x' ? 2 : n === 'u' ? 4 : 8
-        const m = new RegExp(`^[0-9a-fA-F]{1,${max}}`).exec(s.slice(i + 2, i + 2 + max))
-        if (!m) {
-          out += `\\${n}`
-          i += 2
+        out[n++] = simple.charCodeAt(0)
+        j += 2
+      } else if (radix > 0) {
+        const from = radix === 8 ? j + 1 : j + 2
+        const max = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 3
+        let k = from
+        let value = 0
+        while (k < from + max && k < s.length) {
+          const d = Number.parseInt(s[k]!, radix)
+          if (Number.isNaN(d)) break
+          value = value * radix + d
+          k++
+        }
+        if (k === from || value > 0x10ffff) {
+          // `\x` without digits, or a code point past Unicode: kept as typed, as bash does.
+          out[n++] = 0x5c
+          j++
           continue
         }
-        const value = Number.parseInt(m[0], 16)
-        if (n === 'x') out += String.fromCharCode(value)
-        else if (value <= 0x10ffff) {
-          out += Buffer.from(String.fromCodePoint(value), 'utf8').toString('latin1')
-        } else out += `\\${n}${m[0]}`
-        i += 2 + m[0].length
-      } else if (n === 'c' && s[i + 2] !== undefined && s[i + 2] !== "'") {
-        out += String.fromCharCode(s.charCodeAt(i + 2) & 0x1f)
-        i += 3
+        if (radix === 8 || e === 'x') out[n++] = value & 0xff
+        else n += out.write(String.fromCodePoint(value), n, 'utf8')
+        j = k
+      } else if (e === 'c' && s[j + 2] !== undefined && s[j + 2] !== "'") {
+        out[n++] = s.charCodeAt(j + 2) & 0x1f
+        j += 3
       } else {
-        out += `\\${n}`
-        i += 2
+        out[n++] = 0x5c
+        j++
       }
     }
+    i = j + 1
+    return out.toString('latin1', 0, n)
   }
 
   /** `$(…)` or `` `…` `` kept literally: nothing is run. */
