@@ -45,6 +45,7 @@ export interface CompiledHmac {
   timestampHeader: string | undefined
   idHeader: string | undefined
   segments: Segment[]
+  payloadUsesTimestamp: boolean
   /** Where the timestamp comes from, or undefined when the request carries none. */
   timestampFrom: 'header' | 'signature' | undefined
   macLength: number
@@ -90,6 +91,7 @@ function compile(policy: HmacPolicy): CompiledHmac {
     timestampHeader: policy.timestamp?.header?.toLowerCase(),
     idHeader: policy.id?.header.toLowerCase(),
     segments,
+    payloadUsesTimestamp: usesPlaceholder(segments, 'timestamp'),
     timestampFrom,
     macLength: MAC_LENGTH[policy.algorithm],
     timestampSource:
@@ -117,15 +119,15 @@ function fail(name: string, reason: ReasonCode, detail: string): Check {
   return { name, ok: false, reason, detail }
 }
 
-interface Located {
-  signature: string | undefined
-  signatureCount: number
-  timestamp: string | undefined
-  id: string | undefined
-}
+// What locate() found, read right after each call: module state instead of a result object,
+// so the hot path allocates nothing for it (verification is synchronous, never re-entered).
+let foundSignature: string | undefined
+let foundSignatureCount = 0
+let foundTimestamp: string | undefined
+let foundId: string | undefined
 
-/** One pass over the headers for the (up to) three this policy reads. */
-function locate(req: HttpRequest, c: CompiledHmac): Located {
+/** One pass over the headers for the (up to) three this policy reads; sets found*. */
+function locate(req: HttpRequest, c: CompiledHmac): void {
   let signature: string | undefined
   let signatureCount = 0
   let timestamp: string | undefined
@@ -152,50 +154,53 @@ function locate(req: HttpRequest, c: CompiledHmac): Located {
       id ??= h[1]
     }
   }
-  return { signature, signatureCount, timestamp, id }
+  foundSignature = signature
+  foundSignatureCount = signatureCount
+  foundTimestamp = timestamp
+  foundId = id
 }
 
 /** Verifies a request against a compiled policy. Returns the checks in order; never throws. */
 export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext): Check[] {
-  const found = locate(req, c)
-  if (found.signature === undefined) {
-    if (c.fallback !== undefined && locate(req, c.fallback).signature !== undefined)
-      return verifyHmac(req, c.fallback, ctx)
+  locate(req, c)
+  const signatureValue = foundSignature
+  const signatureCount = foundSignatureCount
+  const id = foundId
+  const headerTimestamp = foundTimestamp
+  if (signatureValue === undefined) {
+    if (c.fallback !== undefined) {
+      locate(req, c.fallback)
+      if (foundSignature !== undefined) return verifyHmac(req, c.fallback, ctx)
+    }
     return [fail('signature', 'signature_missing', `no ${c.policy.header} header`)]
   }
-  if (found.signatureCount > 1) {
+  if (signatureCount > 1) {
     return [
       fail(
         'signature',
         'signature_header_malformed',
-        `${c.policy.header} was sent ${found.signatureCount} times`,
+        `${c.policy.header} was sent ${signatureCount} times`,
       ),
     ]
   }
-  const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
+  const parsed = parseSignatureHeader(signatureValue, c.policy.format, c.policy.prefix)
   if ('error' in parsed)
     return [fail('signature', 'signature_header_malformed', `${c.policy.header} ${parsed.error}`)]
 
-  if (c.idHeader !== undefined && found.id === undefined) {
+  if (c.idHeader !== undefined && id === undefined) {
     return [fail('message_id', 'message_id_missing', `no ${c.policy.id!.header} header`)]
   }
-  const timestamp = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
+  const timestamp = c.timestampFrom === 'header' ? headerTimestamp : parsed.timestamp
   if (c.policy.timestamp !== undefined) {
     const problem = timestampProblem(timestamp, c.policy.timestamp, ctx.now, c.timestampSource)
     if (problem !== null) return [problem]
-    const signature = matchSignatures(
-      req,
-      c,
-      parsed.signatures,
-      { timestamp, id: found.id },
-      ctx.now,
-    )
+    const signature = matchSignatures(req, c, parsed.signatures, { timestamp, id }, ctx.now)
     return [{ name: 'timestamp', ok: true, reason: null, detail: c.okTimestampDetail }, signature]
   }
-  if (timestamp === undefined && usesPlaceholder(c.segments, 'timestamp')) {
+  if (timestamp === undefined && c.payloadUsesTimestamp) {
     return [fail('timestamp', 'timestamp_missing', `no ${c.timestampSource}`)]
   }
-  return [matchSignatures(req, c, parsed.signatures, { timestamp, id: found.id }, ctx.now)]
+  return [matchSignatures(req, c, parsed.signatures, { timestamp, id }, ctx.now)]
 }
 
 function isInteger(raw: string): boolean {
@@ -343,7 +348,9 @@ function matchSignatures(
   now: number,
 ): Check {
   const encoding = c.policy.encoding
-  const decoded = signatures.map((s) => decodeForCompare(s, encoding, c.macLength))
+  const decoded: (Buffer | null)[] = []
+  for (let i = 0; i < signatures.length; i++)
+    decoded.push(decodeForCompare(signatures[i]!, encoding, c.macLength))
   let revoked: KeyEntry | undefined
   for (const entry of c.current) {
     const mac = computeMac(req, c, entry.key, values)
@@ -361,9 +368,10 @@ function matchSignatures(
       revoked ??= entry
       continue
     }
-    const ok: Check = { name: 'signature', ok: true, reason: null, detail: entry.okDetail }
-    if (entry.credential.id !== undefined) ok.key_id = entry.credential.id
-    return ok
+    const keyId = entry.credential.id
+    return keyId === undefined
+      ? { name: 'signature', ok: true, reason: null, detail: entry.okDetail }
+      : { name: 'signature', ok: true, reason: null, detail: entry.okDetail, key_id: keyId }
   }
   if (revoked !== undefined) {
     const at = new Date(revoked.credential.not_after! * 1000).toISOString()
@@ -401,7 +409,8 @@ function matchSignatures(
 
 /** The replay key of an accepted request: its id, else the matched signature's bytes + timestamp. */
 export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | null {
-  const found = locate(req, c)
+  locate(req, c)
+  const found = { signature: foundSignature, timestamp: foundTimestamp, id: foundId }
   if (found.signature === undefined && c.fallback !== undefined)
     return hmacReplayKey(req, c.fallback)
   const tolerance = c.policy.timestamp?.tolerance
