@@ -108,4 +108,63 @@ describe('graceful shutdown', () => {
     expect(code).toBe(0)
     expect(out).toContain('"msg":"gateway closed"')
   })
+
+  const root = new URL('../../../../', import.meta.url).pathname
+  const serve = (args: string[], cwd: string) =>
+    spawn(process.execPath, [bin, 'serve', ...args], {
+      cwd,
+      env: {
+        ...process.env,
+        HOOKWARDEN_DATA_DIR: join(dir, 'data2'),
+        HOOKWARDEN_ADMIN_TOKEN: '',
+        PORT: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+
+  it.skipIf(!built)('without --config, serves examples/demo.yaml', async () => {
+    const child = serve(['--port', '0'], root)
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+    })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), 20_000)
+      child.stdout.on('data', () => {
+        if (out.includes('accepted:')) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+    expect(out).toContain('examples/demo.yaml')
+    expect(out).toContain('/hooks/bearer')
+    child.kill('SIGTERM')
+    expect((await once(child, 'exit'))[0]).toBe(0)
+  })
+
+  it.skipIf(!built)('unusable flags or config: exit 2 with one line on stderr', async () => {
+    for (const args of [
+      ['--port', 'abc'],
+      ['--config', join(dir, 'missing.yaml')],
+    ]) {
+      const child = serve(args, dir)
+      let err = ''
+      child.stderr.on('data', (c) => {
+        err += c
+      })
+      const [code] = await once(child, 'exit')
+      expect(code, args.join(' ')).toBe(2)
+      expect(err.trim().split('\n')).toHaveLength(1)
+      expect(err).not.toMatch(/^\s+at /m)
+    }
+    // No --config and no demo in this directory.
+    const child = serve([], dir)
+    let err = ''
+    child.stderr.on('data', (c) => {
+      err += c
+    })
+    expect((await once(child, 'exit'))[0]).toBe(2)
+    expect(err).toMatch(/no config/)
+  })
 })
