@@ -8,6 +8,7 @@
 import { registerAuthSchema } from '../config/schema.js'
 import { adyen, adyenSchema } from './adyen.js'
 import { bodySecret, bodySecretSchema } from './body-secret.js'
+import { contentful, contentfulSchema } from './contentful.js'
 import { mailgun, mailgunSchema } from './mailgun.js'
 import { ecdsa, ed25519, publicKeySchemas, rsa } from './public-key.js'
 import { secretHash, secretHashSchema } from './secret-hash.js'
@@ -22,6 +23,7 @@ registerAuthSchema('rsa', publicKeySchemas.rsa)
 registerAuthSchema('mailgun', mailgunSchema)
 registerAuthSchema('adyen', adyenSchema)
 registerAuthSchema('body_secret', bodySecretSchema)
+registerAuthSchema('contentful', contentfulSchema)
 
 // biome-ignore lint/suspicious/noExplicitAny: the list holds schemes of every policy type
 export const PROVIDER_SCHEMES: readonly Scheme<any>[] = [
@@ -33,4 +35,5 @@ export const PROVIDER_SCHEMES: readonly Scheme<any>[] = [
   mailgun,
   adyen,
   bodySecret,
+  contentful,
 ]

@@ -258,6 +258,21 @@ const SPECIAL: Record<string, Fixture> = {
       flipBodyByte(r, new TextDecoder().decode(r.body).lastIndexOf('graph-client-state') + 2),
     refused: 'credential_unknown',
   },
+  contentful: {
+    auth: { secrets: ['a'.repeat(32) + 'B'.repeat(32)] },
+    request: request(json, [], 'https://example.com/hooks/contentful?x=1&y=a b'),
+  },
+  'microsoft-teams': {
+    auth: { secrets: ['vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA='] },
+    request: request('{"type":"message","text":"<at>hook</at> hello"}'),
+  },
+  dixa: { auth: { secrets: ['00112233445566778899aabbccddeeff'] }, request: request(json) },
+  '360learning': { auth: { secrets: [SW_SECRET] }, request: request(json) },
+  signatureapi: { auth: { secrets: [SW_SECRET] }, request: request(json) },
+  zendesk: {
+    auth: hmacSecret(),
+    request: request(json, [['X-Zendesk-Webhook-Signature-Timestamp', '2023-11-14T22:13:20Z']]),
+  },
   twitch: {
     auth: hmacSecret(),
     request: request(json, [

@@ -18,6 +18,10 @@ import { hmacValidator as HmacValidator } from '@adyen/api-library'
 import { Environment, Paddle } from '@paddle/paddle-node-sdk'
 import { getHmac as shopifyHmac } from '@shopify/shopify-api/test-helpers'
 import {
+  signRequest as contentfulSign,
+  verifyRequest as contentfulVerify,
+} from '@contentful/node-apps-toolkit'
+import {
   getHeader,
   loadConfig,
   sign,
@@ -382,6 +386,47 @@ export const SDK_PROOFS: Record<string, () => Promise<void>> = {
         secret,
       ),
     ).not.toThrow()
+  },
+
+  async contentful() {
+    const secret = `${'a'.repeat(32)}${'B'.repeat(32)}`
+    const t = now()
+    const body = '{"sys":{"id":"entry1"}}'
+    const path = '/hooks/contentful?space=abc&q=a b'
+    const headers = contentfulSign(
+      secret,
+      {
+        method: 'POST',
+        path,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Contentful-Topic': 'ContentManagement.Entry.publish',
+        },
+        body,
+      },
+      t * 1000,
+    )
+    const sdkSigned: HttpRequest = {
+      method: 'POST',
+      url: path,
+      headers: [
+        ['Host', 'example.com'],
+        ['Content-Type', 'application/json'],
+        ['X-Contentful-Topic', 'ContentManagement.Entry.publish'],
+        ...Object.entries(headers),
+      ],
+      body: new TextEncoder().encode(body),
+    }
+    await accepts('contentful', sdkSigned, t)
+    const ours = await sign(
+      { ...sdkSigned, headers: sdkSigned.headers.slice(0, 3) },
+      endpoint('contentful', { secrets: [secret] }),
+      { now: t },
+    )
+    const asObject = Object.fromEntries(ours.headers.map(([k, v]) => [k, v]))
+    expect(contentfulVerify(secret, { method: 'POST', path, headers: asObject, body }, 0)).toBe(
+      true,
+    )
   },
 
   async notion() {

@@ -299,6 +299,34 @@ export const VECTOR_PROOFS: Record<string, () => Promise<void>> = {
       1600112502,
     ),
 
+  // coinify.readme.io/docs/webhook-signature (example header for {"examplePayload":true})
+  coinify: () =>
+    acceptsExample(
+      'coinify',
+      { secrets: ['my-shared-secret'] },
+      req('{"examplePayload":true}', [
+        [
+          'x-coinify-webhook-signature',
+          'bcdbb89e3031905f3cc1a20d16b5f969a17a7d8fa0c26e4a807c2193402d66f4',
+        ],
+      ]),
+      0,
+    ),
+
+  // docs.datasaur.ai/integrations/webhook-notifications/webhook-signature (node.js example)
+  datasaur: () =>
+    acceptsExample(
+      'datasaur',
+      { secrets: ['secret'] },
+      req('{"body":"sample"}', [
+        [
+          'X-Datasaur-Signature',
+          '0278b1a603de4c561ac0feb960354d0d00e8846b74813d81bddb43ad45bff767',
+        ],
+      ]),
+      0,
+    ),
+
   // hexdocs.pm/mux Mux.Webhooks.TestUtils.generate_signature("payload", "SuperSecret123") (muxinc/mux-elixir)
   mux: () =>
     acceptsExample(

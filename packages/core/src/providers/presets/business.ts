@@ -181,6 +181,35 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     note: 'Checks BOX-SIGNATURE-PRIMARY against every configured key; the 10-minute age limit on the RFC 3339 timestamp is not enforced here.',
   },
   {
+    name: 'contentful',
+    title: 'Contentful',
+    auth: { scheme: 'contentful', tolerance: 30 },
+    signs:
+      'method, path, the signed headers (name:value; sorted) and body, joined by newlines, HMAC-SHA256, hex',
+    headers: ['x-contentful-signature', 'x-contentful-signed-headers', 'x-contentful-timestamp'],
+    secret_format: 'the space webhook signing secret (64 characters), used as is',
+    source:
+      'https://www.contentful.com/developers/docs/webhooks/request-verification/ (@contentful/node-apps-toolkit)',
+    proof: 'sdk',
+    confidence: 'sdk',
+    checkSecret: (v) =>
+      noWhitespace(v) ??
+      (/^[0-9a-zA-Z+/=_-]{64}$/.test(v) ? null : 'must be the 64-character webhook signing secret'),
+    pitfalls: [
+      {
+        ...TIMESTAMP_MS,
+        title: 'x-contentful-timestamp is in milliseconds and the TTL is only 30 s',
+      },
+      {
+        code: 'signature_wrong_payload',
+        title:
+          'The path was not the one Contentful called (a proxy prefix, the query string re-encoded)',
+        fix: 'Put the gateway at the URL Contentful calls, or keep the path and query unchanged.',
+      },
+      BODY_PARSED,
+    ],
+  },
+  {
     name: 'xero',
     title: 'Xero',
     auth: base64Body('x-xero-signature'),

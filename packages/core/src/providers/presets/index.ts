@@ -8,6 +8,7 @@ import { BUSINESS_PRESETS } from './business.js'
 import { CODE_PRESETS } from './code.js'
 import { MESSAGING_PRESETS } from './messaging.js'
 import { PAYMENT_PRESETS } from './payments.js'
+import { PLATFORM_PRESETS } from './platforms.js'
 import { STANDARD_WEBHOOKS_PRESETS } from './standard-webhooks.js'
 
 export const PROVIDERS: readonly ProviderPreset[] = [
@@ -17,6 +18,7 @@ export const PROVIDERS: readonly ProviderPreset[] = [
   ...MESSAGING_PRESETS,
   ...BUSINESS_PRESETS,
   ...AUTOMATION_PRESETS,
+  ...PLATFORM_PRESETS,
 ]
 
 /** Providers left out on purpose, with the reason (shown in the README table). */

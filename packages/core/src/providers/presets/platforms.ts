@@ -1,0 +1,339 @@
+/**
+ * More platforms whose schemes are published: Microsoft Teams outgoing webhooks, Webflow,
+ * WorkOS, Zendesk, LINE, PagerDuty, Dixa, Zoho Payments, Oracle Commerce, Gitea, WooCommerce,
+ * Coinify, Datasaur, and two Standard Webhooks senders (360Learning, SignatureAPI).
+ * @module
+ */
+import { base64Secret, hexSecret, noWhitespace, whsecSecret } from '../checks.js'
+import {
+  BASE64_NOT_HEX,
+  BODY_PARSED,
+  HEX_NOT_BASE64,
+  PAYLOAD_BODY_ONLY,
+  PREVIOUS_SECRET,
+  TIMESTAMP_MS,
+  TIMESTAMP_WINDOW,
+  WHSEC_DECODE,
+} from '../pitfalls.js'
+import type { ProviderPreset } from '../types.js'
+import { base64Body, hexBody } from './payments.js'
+
+/** `t=<ts>,<key>=<hex>` over `{t}.{body}`: the Stripe-like shape. */
+function tDotBody(
+  header: string,
+  signatureKey: string,
+  unit: 'seconds' | 'milliseconds',
+  tolerance: number,
+  secretEncoding: 'utf8' | 'hex' = 'utf8',
+) {
+  return {
+    scheme: 'hmac',
+    header,
+    algorithm: 'sha256',
+    encoding: 'hex',
+    payload: '{timestamp}.{body}',
+    format: { kind: 'pairs', pair_separator: ',', signature_key: signatureKey, timestamp_key: 't' },
+    secret_encoding: secretEncoding,
+    timestamp: { unit, tolerance },
+  }
+}
+
+const SW = { scheme: 'standard_webhooks', tolerance: 300 }
+const SW_SIGNS =
+  '{webhook-id}.{webhook-timestamp}.{body}, HMAC-SHA256, base64, "v1," entries separated by spaces'
+
+export const PLATFORM_PRESETS: ProviderPreset[] = [
+  {
+    name: 'microsoft-teams',
+    title: 'Microsoft Teams (outgoing webhook)',
+    auth: { ...base64Body('Authorization'), prefix: 'HMAC ', secret_encoding: 'base64' },
+    signs:
+      'body, HMAC-SHA256 with the base64-decoded security token, base64, in Authorization: HMAC <sig>',
+    headers: ['Authorization'],
+    secret_format:
+      'the security token Teams shows when the outgoing webhook is created (base64, decoded to the key)',
+    source:
+      'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook (OfficeDev/msteams-samples-outgoing-webhook-nodejs)',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: base64Secret,
+    pitfalls: [
+      {
+        code: 'signature_secret_encoding',
+        title: 'The security token was used as text; it is base64 and must be decoded',
+        fix: "Buffer.from(token, 'base64') is the HMAC key.",
+      },
+      {
+        code: 'scheme_prefix_missing',
+        title: 'The "HMAC " prefix of the Authorization value was compared too',
+        fix: 'Strip "HMAC " before comparing the base64 signature.',
+      },
+      BODY_PARSED,
+    ],
+    aliases: ['teams'],
+  },
+  {
+    name: 'webflow',
+    title: 'Webflow',
+    auth: {
+      scheme: 'hmac',
+      header: 'x-webflow-signature',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      payload: '{timestamp}:{body}',
+      format: { kind: 'single' },
+      secret_encoding: 'utf8',
+      timestamp: { header: 'x-webflow-timestamp', unit: 'milliseconds', tolerance: 300 },
+    },
+    signs:
+      '{timestamp}:{body}, HMAC-SHA256 with the OAuth client secret, hex; timestamp in milliseconds',
+    headers: ['x-webflow-signature', 'x-webflow-timestamp'],
+    secret_format:
+      "the OAuth application's client secret (webhooks made from the dashboard are not signed)",
+    source:
+      'https://developers.webflow.com/data/docs/working-with-webhooks#validating-request-signatures',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: noWhitespace,
+    pitfalls: [
+      {
+        ...BODY_PARSED,
+        title: "The body was re-serialized (Webflow's own sample signs JSON.stringify(req.body))",
+      },
+      TIMESTAMP_MS,
+      {
+        code: 'signature_missing',
+        title:
+          'The webhook was created in the dashboard or with a site token: only OAuth-app webhooks are signed',
+        fix: 'Recreate the webhook through the OAuth application.',
+      },
+    ],
+  },
+  {
+    name: 'workos',
+    title: 'WorkOS',
+    auth: tDotBody('WorkOS-Signature', 'v1', 'milliseconds', 180),
+    signs: '{t}.{body}, HMAC-SHA256, hex; header t=<ms>, v1=<sig>',
+    headers: ['WorkOS-Signature'],
+    secret_format: 'the webhook secret from the dashboard, used as is',
+    source:
+      'https://workos.com/docs/events/data-syncing/webhooks/3-process-the-events/b-validate-the-requests-manually (workos SDKs, tolerance 180 s)',
+    proof: 'docs',
+    confidence: 'sdk',
+    checkSecret: noWhitespace,
+    pitfalls: [TIMESTAMP_MS, BODY_PARSED, TIMESTAMP_WINDOW],
+  },
+  {
+    name: 'zendesk',
+    title: 'Zendesk',
+    auth: {
+      ...base64Body('X-Zendesk-Webhook-Signature'),
+      payload: '{header:X-Zendesk-Webhook-Signature-Timestamp}{body}',
+    },
+    signs: 'X-Zendesk-Webhook-Signature-Timestamp + body, HMAC-SHA256, base64',
+    headers: ['X-Zendesk-Webhook-Signature', 'X-Zendesk-Webhook-Signature-Timestamp'],
+    secret_format: 'the webhook signing secret, used as is',
+    source: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: noWhitespace,
+    pitfalls: [
+      { ...PAYLOAD_BODY_ONLY, title: 'The timestamp was not prepended to the body (no separator)' },
+      BASE64_NOT_HEX,
+      BODY_PARSED,
+    ],
+    note: 'The signed timestamp is not checked for age (its format and a window are not documented).',
+  },
+  {
+    name: 'line',
+    title: 'LINE Messaging API',
+    auth: base64Body('x-line-signature'),
+    signs: 'body, HMAC-SHA256 with the channel secret, base64',
+    headers: ['x-line-signature'],
+    secret_format: 'the channel secret (Basic settings), used as is; not the channel access token',
+    source:
+      'https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/ (@line/bot-sdk validateSignature)',
+    proof: 'docs',
+    confidence: 'sdk',
+    checkSecret: noWhitespace,
+    pitfalls: [
+      BODY_PARSED,
+      BASE64_NOT_HEX,
+      {
+        code: 'signature_mismatch',
+        title: 'The channel access token was used instead of the channel secret',
+        fix: 'Use Basic settings → Channel secret.',
+      },
+    ],
+  },
+  {
+    name: 'pagerduty',
+    title: 'PagerDuty (v3 webhooks)',
+    auth: {
+      ...hexBody('X-PagerDuty-Signature'),
+      prefix: 'v1=',
+      format: { kind: 'list', separator: ',' },
+    },
+    signs: 'body, HMAC-SHA256, hex; header v1=<sig>[,v1=<sig>] (one per secret during a rotation)',
+    headers: ['X-PagerDuty-Signature', 'X-Webhook-Id', 'X-Webhook-Subscription'],
+    secret_format: 'the subscription signing secret, used as is',
+    source:
+      'https://developer.pagerduty.com/docs/webhooks/webhook-signatures/ (PagerDuty/go-pagerduty webhookv3)',
+    proof: 'docs',
+    confidence: 'sdk',
+    checkSecret: noWhitespace,
+    pitfalls: [BODY_PARSED, PREVIOUS_SECRET, HEX_NOT_BASE64],
+  },
+  {
+    name: 'dixa',
+    title: 'Dixa',
+    auth: tDotBody('X-Dixa-Signature', 'v1', 'milliseconds', 300, 'hex'),
+    signs: '{t}.{body}, HMAC-SHA256 with the hex-decoded secret, hex; header t=<ms>,v1=<sig>',
+    headers: ['X-Dixa-Signature'],
+    secret_format: 'the subscription secret key, hex (decoded to the key)',
+    source: 'https://docs.dixa.io/docs/webhooks/webhooks-security',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: hexSecret,
+    pitfalls: [
+      {
+        code: 'signature_secret_encoding',
+        title: 'The secret was used as text; Dixa secrets are hex',
+        fix: 'Hex-decode the secret key.',
+      },
+      TIMESTAMP_MS,
+      BODY_PARSED,
+    ],
+    note: 'The 300 s window is ours: Dixa does not name one.',
+  },
+  {
+    name: 'zoho-payments',
+    title: 'Zoho Payments',
+    auth: tDotBody('X-Zoho-Webhook-Signature', 'v', 'milliseconds', 300),
+    signs: '{t}.{body}, HMAC-SHA256 with the signing key, hex; header t=<ms>,v=<sig>',
+    headers: ['X-Zoho-Webhook-Signature'],
+    secret_format: 'the signing key made with the webhook, used as is',
+    source: 'https://www.zoho.com/in/payments/developerdocs/webhooks/verification/',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: noWhitespace,
+    pitfalls: [TIMESTAMP_MS, BODY_PARSED],
+    note: 'The 300 s window is ours: Zoho asks for a 2xx within 15 s but names no window.',
+  },
+  {
+    name: 'oracle-commerce',
+    title: 'Oracle CX Commerce',
+    auth: base64Body('X-Oracle-CC-WebHook-Signature', 'sha512'),
+    signs: 'body, HMAC-SHA512, base64',
+    headers: ['X-Oracle-CC-WebHook-Signature'],
+    secret_format: 'the webhook secret key (Settings → Web APIs → Webhook), used as is',
+    source: 'https://docs.oracle.com/en/cloud/saas/cx-commerce/ccdev/secure-webhooks.html',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: noWhitespace,
+    pitfalls: [
+      {
+        code: 'signature_wrong_algorithm',
+        title: 'SHA-256 was used; Oracle Commerce signs with HMAC-SHA512',
+        fix: 'Compute HMAC-SHA512.',
+      },
+      BODY_PARSED,
+    ],
+  },
+  {
+    name: 'gitea',
+    title: 'Gitea',
+    auth: hexBody('X-Gitea-Signature'),
+    signs: 'body, HMAC-SHA256, hex (no prefix)',
+    headers: ['X-Gitea-Signature', 'X-Gitea-Delivery', 'X-Gitea-Event'],
+    secret_format: 'the webhook secret, used as is',
+    source: 'https://docs.gitea.com/usage/webhooks',
+    proof: 'docs',
+    confidence: 'third-party',
+    checkSecret: noWhitespace,
+    pitfalls: [
+      {
+        code: 'signature_header_malformed',
+        title: 'A sha256= prefix was expected as for GitHub; Gitea sends the bare hex digest',
+        fix: 'Compare the hex digest without a prefix.',
+      },
+      BODY_PARSED,
+    ],
+    aliases: ['forgejo-gitea'],
+  },
+  {
+    name: 'woocommerce',
+    title: 'WooCommerce',
+    auth: base64Body('X-WC-Webhook-Signature'),
+    signs: 'body, HMAC-SHA256, base64',
+    headers: ['X-WC-Webhook-Signature', 'X-WC-Webhook-ID', 'X-WC-Webhook-Delivery-ID'],
+    secret_format:
+      'the webhook secret set in WooCommerce → Settings → Advanced → Webhooks, used as is',
+    source: 'https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks',
+    proof: 'docs',
+    confidence: 'third-party',
+    checkSecret: noWhitespace,
+    pitfalls: [
+      BASE64_NOT_HEX,
+      BODY_PARSED,
+      {
+        code: 'signature_mismatch',
+        title: 'The REST API consumer secret was used instead of the webhook secret',
+        fix: "Use the webhook's own secret.",
+      },
+    ],
+  },
+  {
+    name: 'coinify',
+    title: 'Coinify',
+    auth: hexBody('x-coinify-webhook-signature'),
+    signs: 'body, HMAC-SHA256 with the shared secret, hex',
+    headers: ['x-coinify-webhook-signature'],
+    secret_format: 'the webhook shared secret, used as is',
+    source: 'https://coinify.readme.io/docs/webhook-signature',
+    proof: 'vector',
+    confidence: 'docs',
+    checkSecret: noWhitespace,
+    pitfalls: [BODY_PARSED, HEX_NOT_BASE64],
+  },
+  {
+    name: 'datasaur',
+    title: 'Datasaur',
+    auth: hexBody('X-Datasaur-Signature'),
+    signs: 'body, HMAC-SHA256 with the secret given at registration, hex',
+    headers: ['X-Datasaur-Signature'],
+    secret_format: 'the secret given when registering the webhook, used as is',
+    source: 'https://docs.datasaur.ai/integrations/webhook-notifications/webhook-signature',
+    proof: 'vector',
+    confidence: 'docs',
+    checkSecret: noWhitespace,
+    pitfalls: [BODY_PARSED],
+  },
+  {
+    name: '360learning',
+    title: '360Learning',
+    auth: SW,
+    signs: SW_SIGNS,
+    headers: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+    secret_format: 'whsec_ + base64 key of the subscription',
+    source:
+      'https://360learning.readme.io/docs/security-and-signature-verification (Standard Webhooks)',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: whsecSecret,
+    pitfalls: [WHSEC_DECODE, PREVIOUS_SECRET, TIMESTAMP_WINDOW],
+  },
+  {
+    name: 'signatureapi',
+    title: 'SignatureAPI',
+    auth: SW,
+    signs: SW_SIGNS,
+    headers: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+    secret_format: 'whsec_ + base64 key of the endpoint',
+    source: 'https://signatureapi.com/docs/api/guides/how-to/verify-webhooks (Standard Webhooks)',
+    proof: 'docs',
+    confidence: 'docs',
+    checkSecret: whsecSecret,
+    pitfalls: [WHSEC_DECODE, TIMESTAMP_WINDOW],
+  },
+]
