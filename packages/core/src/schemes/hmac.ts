@@ -9,7 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:c
 import type { Credential, HmacPolicy, TimestampPolicy } from '../config/types.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { hmacKey } from '../crypto/hmac-key.js'
-import { withHeader } from '../message/headers.js'
+import { getHeader, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import type { ReasonCode } from '../verdict/reasons.js'
@@ -452,7 +452,11 @@ export function signHmac(req: HttpRequest, c: CompiledHmac, options: SignOptions
   }
   let id: string | undefined
   if (p.id !== undefined) {
-    id = options.messageId ?? `msg_${randomBytes(12).toString('hex')}`
+    // Re-signing a captured request keeps its message id unless told otherwise.
+    id =
+      options.messageId ??
+      getHeader(headers, p.id.header) ??
+      `msg_${randomBytes(12).toString('hex')}`
     headers = withHeader(headers, p.id.header, id)
   }
   const signed: HttpRequest = { ...req, headers }

@@ -164,3 +164,14 @@ describe('standard_webhooks', () => {
     expect(key.ttlMs).toBeGreaterThanOrEqual(600_000)
   })
 })
+
+describe('standard_webhooks sign', () => {
+  it('keeps the message id of the request it re-signs, or makes a new one', async () => {
+    const again = await sign(signed, sw, { now: NOW + 60 })
+    expect(getHeader(again.headers, 'webhook-id')).toBe('msg_2Lx')
+    expect(getHeader(again.headers, 'webhook-timestamp')).toBe(String(NOW + 60))
+    expect((await verify(again, sw, { now: NOW + 60 })).ok).toBe(true)
+    const fresh = await sign(base, sw, { now: NOW })
+    expect(getHeader(fresh.headers, 'webhook-id')).toMatch(/^msg_[0-9a-f]{24}$/)
+  })
+})
