@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   ORIGIN_PRODUCTS,
+  credentialStrippingHints,
   classifyResponse,
   detectOrigin,
   parseRequest,
@@ -22,6 +23,7 @@ interface Expect {
   origin: string[]
   product?: string[]
   class: string
+  codes?: string[]
 }
 
 describe('origin cases', () => {
@@ -58,6 +60,9 @@ describe('origin cases', () => {
       expect(summary.class).toBe(exp.class)
       expect(summary.status).toBe(response.status)
       expect(summary.meaning).toBeTruthy()
+      // Stripping cases: the top hint is the expected cause (diagnose ranks it with the rest).
+      if (exp.codes)
+        expect(exp.codes).toContain(credentialStrippingHints(request, response, origin)[0]?.code)
     })
   }
 })
