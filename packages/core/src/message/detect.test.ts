@@ -28,6 +28,7 @@ describe('detectFormat', () => {
     ['POST /hooks HTTP/1.1\nHost: h\n\n', 'http-request'],
     ['\r\n\r\nGET /x HTTP/2\r\n', 'http-request'],
     ['M-SEARCH * HTTP/1.1\r\n', 'http-request'],
+    [':authority: h\n:method: GET\n', 'http-request'],
     ['GET /x\n', 'http-request'],
     ['HTTP/1.1 401 Unauthorized\n', 'http-response'],
     ['HTTP/2 200\n', 'http-response'],

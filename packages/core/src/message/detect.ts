@@ -10,6 +10,8 @@ export type CaptureFormat = 'http-request' | 'http-response' | 'curl' | 'har' | 
 
 const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t\r\n]|$)/
 const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \t\r\n]+ HTTP\/\d(?:\.\d)?\r?$/
+/** Chrome's DevTools copy of HTTP/2 request headers: pseudo-headers first, no request line. */
+const H2_PSEUDO_HEADER = /^:(?:authority|method|path|scheme): /
 /** HTTP/0.9-style request line without a version: only the common methods, in upper case. */
 const BARE_REQUEST_LINE =
   /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) [^ \t\r\n]+[ \t\r]*$/
@@ -28,7 +30,7 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat | undefined {
   if (text.startsWith('{') || text.startsWith('[')) return 'json-like'
   if (STATUS_LINE.test(text)) return 'http-response'
   const firstLine = text.slice(0, (text.indexOf('\n') + 1 || text.length + 1) - 1)
-  if (REQUEST_LINE.test(firstLine)) return 'http-request'
+  if (REQUEST_LINE.test(firstLine) || H2_PSEUDO_HEADER.test(firstLine)) return 'http-request'
   if (CURL_COMMAND.test(text)) return 'curl'
   if (BARE_REQUEST_LINE.test(firstLine)) return 'http-request'
   return undefined

@@ -46,6 +46,31 @@ describe('parseRawHttpRequest', () => {
   })
 })
 
+describe("Chrome's copy of HTTP/2 request headers", () => {
+  it('pseudo-headers give the method and the absolute URL', () => {
+    const req = parseRawHttpRequest(fixture('chrome-h2-headers.http'))
+    expect(req).toMatchObject({
+      method: 'POST',
+      url: 'https://api.example.com/hooks/orders?x=1',
+      httpVersion: 'HTTP/2',
+      headers: [
+        ['accept', '*/*'],
+        ['authorization', 'Bearer abc'],
+        ['content-type', 'application/json'],
+      ],
+    })
+  })
+
+  it('without :method it says what is missing', () => {
+    expect(() => parseRawHttpRequest(b(':authority: h\nx: 1\n'))).toThrow(/:method and :path/)
+  })
+
+  it('an obs-fold keeps UTF-8 whose last byte is 0xA0 (à)', () => {
+    const req = parseRawHttpRequest(b('GET / HTTP/1.1\nX-A: \xc3\xa0\n \xc3\xa0\n\n'))
+    expect(req.headers).toEqual([['X-A', 'à à']])
+  })
+})
+
 describe('parseRawHttpResponse', () => {
   it('status, reason, headers, body', () => {
     const res = parseRawHttpResponse(fixture('unauthorized.http'))

@@ -16,6 +16,10 @@ interface Head {
   body: Uint8Array
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** Chrome's DevTools copy of HTTP/2 request headers starts with pseudo-headers, not a request line. */
+const PSEUDO_HEADER = /^:(?:authority|method|path|scheme|protocol): /
+
 function splitHead(bytes: Uint8Array, file?: string): Head {
   // Find the end of the head: the first empty line (\r\n\r\n, \n\n, or a mix).
   let i = 0
@@ -40,30 +44,33 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
     'latin1',
   )
   const lines = head.split(/\r?\n/).filter((l, idx, all) => !(idx === all.length - 1 && l === ''))
-  const startLine = (lines.shift() ?? '').replace(/\r$/, '')
-  const headers: Header[] = []
+  const pseudo = PSEUDO_HEADER.test(lines[0] ?? '')
+  const startLine = pseudo ? '' : (lines.shift() ?? '').replace(/\r$/, '')
+  const raw: [string, string][] = []
   const lineOffset = bytes.subarray(0, start).filter((b) => b === 0x0a).length
-  lines.forEach((raw, idx) => {
-    const line = raw.replace(/\r$/, '')
-    if (/^[ \t]/.test(line) && headers.length > 0) {
+  lines.forEach((text, idx) => {
+    const line = text.replace(/\r$/, '')
+    if (/^[ \t]/.test(line) && raw.length > 0) {
       // obs-fold (RFC 9112 §5.2): continuation of the previous header value.
-      const [n, v] = headers[headers.length - 1]!
-      headers[headers.length - 1] = [n, `${v} ${line.trim()}`]
+      const last = raw[raw.length - 1]!
+      last[1] = `${last[1].replace(/[ \t]+$/, '')} ${line.replace(/^[ \t]+/, '')}`
       return
     }
-    const colon = line.indexOf(':')
-    if (colon <= 0 || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(line.slice(0, colon))) {
+    const colon = line.indexOf(':', pseudo && line.startsWith(':') ? 1 : 0)
+    const name = line.slice(0, colon)
+    if (colon <= 0 || !TOKEN.test(pseudo ? name.replace(/^:/, '') : name)) {
       throw new CaptureParseError(
         `header line ${JSON.stringify(line.slice(0, 60))} is not "Name: value"`,
         {
           ...(file ? { file } : {}),
-          line: lineOffset + idx + 2,
+          line: lineOffset + idx + (pseudo ? 1 : 2),
           column: 1,
         },
       )
     }
-    headers.push([line.slice(0, colon), decodeHeaderValue(line.slice(colon + 1))])
+    raw.push([name, line.slice(colon + 1)])
   })
+  const headers = raw.map(([n, v]): Header => [n, decodeHeaderValue(v)])
   return { startLine, headers, body: bytes.slice(bodyStart) }
 }
 
@@ -75,6 +82,8 @@ function decodeHeaderValue(v: string): string {
 
 export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpRequest {
   const { startLine, headers, body } = splitHead(bytes, file)
+  if (startLine === '' && headers[0]?.[0].startsWith(':'))
+    return fromPseudoHeaders(headers, body, file)
   const m = REQUEST_LINE.exec(startLine)
   if (!m)
     throw new CaptureParseError(
@@ -99,4 +108,21 @@ export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResp
   const res: HttpResponse = { status: Number(m[2]), headers, body, httpVersion: m[1]! }
   if (m[3]) res.statusText = m[3]
   return res
+}
+
+/** `:method`, `:scheme`, `:authority`, `:path` → method and absolute URL; the rest are headers. */
+function fromPseudoHeaders(all: Header[], body: Uint8Array, file?: string): HttpRequest {
+  const pseudo = new Map(all.filter(([n]) => n.startsWith(':')).map(([n, v]) => [n, v]))
+  const method = pseudo.get(':method')
+  const path = pseudo.get(':path')
+  if (!method || !path) {
+    throw new CaptureParseError(
+      'HTTP/2 headers without :method and :path: the request line is missing',
+      { ...(file ? { file } : {}), line: 1, column: 1 },
+    )
+  }
+  const authority = pseudo.get(':authority')
+  const url = authority ? `${pseudo.get(':scheme') ?? 'https'}://${authority}${path}` : path
+  const headers = all.filter(([n]) => !n.startsWith(':'))
+  return { method: method.toUpperCase(), url, headers, body, httpVersion: 'HTTP/2' }
 }
