@@ -29,7 +29,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     requestTimeout: ctx.limits.requestTimeoutMs,
     requestIdHeader: false,
     genReqId: (raw) => requestIdFor(headersFromRaw(raw.rawHeaders)),
-    return503OnClosing: true,
+    // Our own onRequest answers 503 while closing, with X-Request-Id and Retry-After.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
     // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
@@ -39,6 +40,16 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   // X-Request-Id on every answer, errors and 404s included.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Request-Id', req.id)
+    // A request that arrives on a kept-alive connection while closing: 503, so the sender retries.
+    if (ctx.closing) {
+      return sendAnswer(
+        reply,
+        problemAnswer(gatewayProblem('shutting_down', { request_id: req.id }), [
+          ['Retry-After', '5'],
+          ['Connection', 'close'],
+        ]),
+      )
+    }
   })
   // While shutting down, each answer closes its connection, so that a keep-alive client that
   // was mid-request does not hold the close open once its answer is written.

@@ -74,6 +74,11 @@ const GATEWAY_PROBLEMS = {
     'The upstream did not answer in time',
     'The attempt was verified and recorded, but the upstream was too slow.',
   ],
+  shutting_down: [
+    503,
+    'The gateway is shutting down',
+    'The attempt was not accepted; retry after the time given.',
+  ],
   internal_error: [
     500,
     'The gateway failed',
