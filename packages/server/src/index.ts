@@ -9,7 +9,7 @@ export { type ApiAttempt, type ApiEndpoint, type ApiCredential } from './api-sha
 export { type AttemptSummary } from './events.js'
 export type { AttemptRecord, AttemptQuery, AttemptStore, Outcome } from './storage/types.js'
 // outbound replay and probe (issue 3)
-export { replay, replayTarget, redirectFinding, type ReplayOptions, type ReplayResult, type RedirectFinding } from './outbound/replay.js'
+export { replay, replayTarget, redirectFinding, type ReplayOptions, type ReplayResult, type RedirectFinding, type FixOutcome } from './outbound/replay.js'
 export { probe, MAX_PROBES, type ProbeOptions, type ProbeResult, type ProbeVariant, type ProbeFinding, type VariantName } from './outbound/probe.js'
 export { send, parseTarget, type SendOptions, type SendResult, type SentSummary, type SendError } from './outbound/send.js'
 export { headerConstructionFix, type QuickFix } from './outbound/quick-fix.js'

@@ -41,12 +41,13 @@ export function parseTimeout(value: string | undefined): number {
  * The fix for `--fix`: the diagnosis's own `applyTopFix` when core offers one, else the
  * header-construction quick fix (Bearer prefix, whitespace, invisible characters, quotes).
  */
-export function resolveFix(): (req: HttpRequest) => FixResult {
+export function resolveFix(): (req: HttpRequest) => Promise<FixResult> {
   const top = (core as Record<string, unknown>).applyTopFix
-  if (typeof top !== 'function') return headerConstructionFix
-  return (req) => {
+  if (typeof top !== 'function') return async (req) => headerConstructionFix(req)
+  return async (req) => {
     try {
-      const r = (top as (r: HttpRequest) => unknown)(req)
+      // It may run the diagnosis, which is async.
+      const r = await (top as (r: HttpRequest) => unknown)(req)
       if (r && typeof r === 'object' && 'headers' in r && 'method' in r) return r as HttpRequest
       if (r && typeof r === 'object' && 'request' in r) {
         const x = r as { request: HttpRequest; fixes?: string[]; fix?: string }

@@ -19,7 +19,7 @@ import {
   withoutHeader,
 } from '@hookwarden/core'
 import { headerConstructionFix } from './quick-fix.js'
-import { type RedirectFinding, redirectFinding } from './replay.js'
+import { type FixOutcome, type RedirectFinding, redirectFinding } from './replay.js'
 import { type SendError, type SendOptions, type SentSummary, parseTarget, send } from './send.js'
 
 export const MAX_PROBES = 6
@@ -28,7 +28,7 @@ export interface ProbeOptions extends SendOptions {
   /** The captured request to vary (its method, headers and body); without it a small JSON POST. */
   request?: HttpRequest
   /** The fixed request (default: the header-construction quick fix). */
-  fix?: (request: HttpRequest) => HttpRequest | { request: HttpRequest; fixes: string[] }
+  fix?: (request: HttpRequest) => FixOutcome | Promise<FixOutcome>
 }
 
 export type VariantName =
@@ -91,7 +91,7 @@ function defaultRequest(url: URL): HttpRequest {
   }
 }
 
-function plan(url: URL, options: ProbeOptions): Planned[] {
+async function plan(url: URL, options: ProbeOptions): Promise<Planned[]> {
   const base = options.request ?? defaultRequest(url)
   const bare = stripCredentials(base)
   const out: Planned[] = [
@@ -109,7 +109,7 @@ function plan(url: URL, options: ProbeOptions): Planned[] {
       request: options.request,
       url,
     })
-    const f = (options.fix ?? headerConstructionFix)(options.request)
+    const f = await (options.fix ?? headerConstructionFix)(options.request)
     const fixed = 'request' in f && 'fixes' in f ? f.request : (f as HttpRequest)
     if (
       JSON.stringify(fixed.headers) !== JSON.stringify(options.request.headers) ||
@@ -173,7 +173,7 @@ export async function probe(rawUrl: string, options: ProbeOptions = {}): Promise
   const url = parseTarget(rawUrl, 'URL')
   const variants: ProbeVariant[] = []
   const bodies = new Map<ProbeVariant, string>()
-  for (const p of plan(url, options)) {
+  for (const p of await plan(url, options)) {
     const r = await send(p.request, p.url, options)
     const origin = r.response ? detectOrigin(r.response, { ...p.request, url: p.url.href }) : null
     const cls = r.response && origin ? classifyResponse(r.response, { origin }) : null

@@ -25,8 +25,11 @@ export interface ReplayOptions extends SendOptions {
    * Turns the captured request into the fixed one (`--fix`). Returns the request and, when it
    * knows, what it changed.
    */
-  fix?: (request: HttpRequest) => HttpRequest | { request: HttpRequest; fixes: string[] }
+  fix?: (request: HttpRequest) => FixOutcome | Promise<FixOutcome>
 }
+
+/** A fixed request, and (when known) what was changed. */
+export type FixOutcome = HttpRequest | { request: HttpRequest; fixes: string[] }
 
 export interface RedirectFinding {
   status: number
@@ -100,7 +103,7 @@ export async function replay(request: HttpRequest, options: ReplayOptions): Prom
   let outgoing = request
   let fixes: string[] = []
   if (options.fix) {
-    const r = options.fix(request)
+    const r = await options.fix(request)
     if ('request' in r && 'fixes' in r) {
       outgoing = r.request
       fixes = r.fixes
