@@ -108,9 +108,10 @@ export function readHeaders(doc: JsonDoc, node: JsonNode | undefined, path: stri
   if (node.type === 'object') {
     for (const { key, value } of node.entries) {
       const at = childPath(path, key)
-      if (value.type === 'array')
-        value.items.forEach((v, k) => push(key, scalarText(doc, v, childPath(at, k))))
-      else push(key, scalarText(doc, value, at))
+      if (value.type !== 'array') push(key, scalarText(doc, value, at))
+      else {
+        for (const [k, v] of value.items.entries()) push(key, scalarText(doc, v, childPath(at, k)))
+      }
     }
     return out
   }

@@ -32,7 +32,13 @@ const ESCAPES: Record<string, string> = {
   r: '\r',
   t: '\t',
 }
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings.
 const PLAIN_STRING = /[^"\\\x00-\x1f]*/y
+const LITERALS = [
+  ['true', { type: 'boolean', value: true }],
+  ['false', { type: 'boolean', value: false }],
+  ['null', { type: 'null' }],
+] as const
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 
 /** 1-based line and column (in UTF-16 units) of `offset` in `text`. */
@@ -156,9 +162,12 @@ export function parseJsonSource(text: string, file?: string): JsonNode {
       }
     }
     if (c === '"') return { type: 'string', value: readString(), start, end: i }
-    if (text.startsWith('true', i)) return { type: 'boolean', value: true, start, end: (i += 4) }
-    if (text.startsWith('false', i)) return { type: 'boolean', value: false, start, end: (i += 5) }
-    if (text.startsWith('null', i)) return { type: 'null', start, end: (i += 4) }
+    for (const [word, node] of LITERALS) {
+      if (text.startsWith(word, i)) {
+        i += word.length
+        return { ...node, start, end: i }
+      }
+    }
     NUMBER.lastIndex = i
     const m = NUMBER.exec(text)
     if (m) {
