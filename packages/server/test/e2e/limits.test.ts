@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { RedisRateLimiter } from '../../src/pipeline/rate-limit.js'
 import { MemoryAttemptStore } from '../../src/storage/memory.js'
+import { RedisNonceStore } from '../../src/nonce/redis.js'
+import { connectRedis } from '../../src/redis.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import { type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
 
@@ -270,6 +272,49 @@ describe('replay protection', () => {
       expect(JSON.stringify(rec!.headers)).not.toContain(sig)
     } finally {
       await gw.close()
+    }
+  })
+})
+
+describe('nonce store down', () => {
+  it('fails closed: 503 + Retry-After, never an accept without the replay check', async () => {
+    const redis = await connectRedis({
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: `hw-test-${randomUUID()}:`,
+      store: 'nonce',
+    })
+    const gw = await startGateway(yaml(up.url), { nonceStore: new RedisNonceStore(redis) })
+    try {
+      const signed = () => {
+        const id = `msg_${randomUUID()}`
+        const ts = Math.floor(Date.now() / 1000)
+        const body = '{"type":"ping"}'
+        const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
+          .update(`${id}.${ts}.${body}`)
+          .digest('base64')
+        return {
+          headers: {
+            'webhook-id': id,
+            'webhook-timestamp': String(ts),
+            'webhook-signature': `v1,${sig}`,
+          },
+          body,
+        }
+      }
+      const a = signed()
+      const ok = await request(`${gw.url}/sw`, { method: 'POST', ...a })
+      expect(ok.statusCode).toBe(200)
+      await ok.body.dump()
+      redis.disconnect()
+      const b = signed()
+      const down = await request(`${gw.url}/sw`, { method: 'POST', ...b })
+      expect(down.statusCode).toBe(503)
+      expect(Number(down.headers['retry-after'])).toBeGreaterThan(0)
+      expect(((await down.body.json()) as { reason: string }).reason).toBe(
+        'nonce_store_unavailable',
+      )
+    } finally {
+      await gw.close().catch(() => {})
     }
   })
 })
