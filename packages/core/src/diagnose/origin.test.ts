@@ -95,6 +95,12 @@ describe('detectOrigin', () => {
     expect(relayed.layer).toBe('application')
   })
 
+  it('Azure Front Door: an empty 403 with x-azure-ref is its WAF; a JSON 403 behind it is the app', () => {
+    const afd: Header[] = [['x-azure-ref', '20260101T000000Z-abc'], ['X-Cache', 'CONFIG_NOCACHE']]
+    expect(detectOrigin(res(403, afd, '')).product).toBe('azure-front-door')
+    expect(detectOrigin(res(403, afd, '{"error":"forbidden"}')).layer).toBe('application')
+  })
+
   it('reads a gzip-compressed body', () => {
     const body = gzipSync('{"message":"Authorization data is wrong!"}')
     const o = detectOrigin({ status: 403, headers: [['Content-Encoding', 'gzip']], body })

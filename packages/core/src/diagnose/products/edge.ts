@@ -135,6 +135,14 @@ export const azureFrontDoor: Fingerprint = {
       bodyEv(s, /Our services aren't available right now/i) ??
       bodyEv(s, /Azure Front Door/i)
     if (b && ref) return answered(100, b, ev('x-azure-ref', ref))
+    // The WAF's default block: a 403 with x-azure-ref and x-cache and no body of the app's.
+    if (s.status === 403 && ref && h(s, 'x-cache') && s.json === undefined && s.body.length < 2048)
+      return answered(
+        75,
+        ev('x-azure-ref', ref),
+        ev('x-cache', h(s, 'x-cache')),
+        '403 without an application body',
+      )
     return null
   },
   onPath(s) {
