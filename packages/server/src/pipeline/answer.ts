@@ -39,6 +39,8 @@ export function refusalAnswer(
   const headers: Header[] = []
   if (verdict.www_authenticate) headers.push(['WWW-Authenticate', verdict.www_authenticate])
   else if (verdict.status === 401) headers.push(['WWW-Authenticate', 'Bearer realm="hookwarden"'])
+  // A refusal the sender cannot fix (the JWKS could not be fetched): tell it when to retry.
+  if (verdict.status === 503) headers.push(['Retry-After', '30'])
   return problemAnswer(problem, headers)
 }
 

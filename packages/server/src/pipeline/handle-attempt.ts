@@ -146,7 +146,8 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
         { err: e, request_id: requestId, endpoint: endpoint.name },
         'nonce store unavailable',
       )
-      return problemAnswer(gatewayProblem('nonce_store_unavailable', ids), [
+      // Not recorded, so no attempt id is given.
+      return problemAnswer(gatewayProblem('nonce_store_unavailable', { request_id: requestId }), [
         ['Retry-After', String(retryAfterOf(e))],
       ])
     }
