@@ -7,6 +7,8 @@ import { registerVerify } from './commands/verify.js'
 import { registerSign } from './commands/sign.js'
 import { registerServe } from './commands/serve.js'
 import { registerDiagnose } from './commands/diagnose.js'
+import { registerDiff } from './commands/diff.js'
+import { registerJwt } from './commands/jwt.js'
 import { registerProviders } from './commands/providers.js'
 import { registerReplay } from './commands/replay.js'
 import { registerProbe } from './commands/probe.js'
@@ -18,6 +20,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-  for (const register of [registerVerify, registerSign, registerServe, registerDiagnose, registerProviders, registerReplay, registerProbe]) register(program)
+  for (const register of [registerVerify, registerSign, registerServe, registerDiagnose, registerDiff, registerJwt, registerProviders, registerReplay, registerProbe]) register(program)
   return program
 }

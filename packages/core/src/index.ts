@@ -52,3 +52,4 @@ export { inspectJwt, findJwt, type JwtReport, type JwtTime } from './diagnose/tr
 export { omittedProviders, type Pitfall, type HandshakeKind, type Proof, type Confidence, type OmittedProvider } from './providers/registry.js'
 export { handshake, detectHandshake, HANDSHAKE_DESCRIPTIONS, type HandshakeAnswer, type HandshakeOptions, type HandshakeTarget } from './providers/handshakes.js'
 export { sampleConfig } from './providers/sample.js'
+export { diffRequests, type Difference, type DifferenceKind, type RequestDiff } from './diagnose/diff.js'
