@@ -64,209 +64,251 @@ export function parseCurl(input: string | Uint8Array, options: CurlParseOptions 
   return buildRequest(command, s, options)
 }
 
+interface Context {
+  command: CurlCommand
+  options: CurlParseOptions
+  fail(message: string, at: number): never
+}
+
+/** What the options of one curl command say, before it becomes a request. */
+interface Said {
+  url?: Arg
+  method?: string
+  head: boolean
+  pathAsIs: boolean
+  get: boolean
+  upload?: string
+  user?: Arg
+  bearer?: string
+  userAgent?: string
+  referer?: string
+  cookies: string[]
+  typed: Header[]
+  /** Lower-case names removed with `-H 'Name:'`. */
+  suppressed: Set<string>
+  data: DataPart[]
+  queries: string[]
+  json: boolean
+  challengeAuth?: string
+}
+
 function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions): HttpRequest {
-  const fail = (message: string, at: number): never => {
-    throw new CaptureParseError(message, positionAt(s, at, options.file))
+  const ctx: Context = {
+    command,
+    options,
+    fail(message, at) {
+      throw new CaptureParseError(message, positionAt(s, at, options.file))
+    },
   }
-  const readFile = (name: string, what: string, at: number): string => {
-    if (name === '-') {
-      if (command.stdin !== undefined) return command.stdin
-      return fail(`${what} @- reads standard input, which the paste does not hold`, at)
-    }
-    if (options.baseDir === undefined) {
-      return fail(
-        `${what} ${name} is read from a file, which a pasted command cannot carry: put the body inline (--data-binary $'…') or give the raw HTTP request`,
-        at,
-      )
-    }
-    try {
-      return binaryString(readFileSync(resolve(options.baseDir, name)))
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'unreadable'
-      return fail(`cannot read ${name} (${what}): ${code}`, at)
-    }
-  }
-
-  let url: Arg | undefined
-  let method: string | undefined
-  let head = false
-  let pathAsIs = false
-  let get = false
-  let upload: string | undefined
-  let user: Arg | undefined
-  let bearer: string | undefined
-  let userAgent: string | undefined
-  let referer: string | undefined
-  const cookies: string[] = []
-  const typed: Header[] = []
-  const suppressed = new Set<string>()
-  const data: DataPart[] = []
-  const queries: string[] = []
-  let json = false
-  let challengeAuth: string | undefined
-
-  const addHeader = (line: string): void => {
-    const colon = line.indexOf(':')
-    if (colon === -1) {
-      // `-H 'Name;'` sends an empty header; a line without a colon is not a header at all.
-      const m = /^([^;]*);[ \t]*$/s.exec(line)
-      if (m && m[1] !== '') typed.push([headerTextFromBinary(m[1]!), ''])
-      return
-    }
-    const name = headerTextFromBinary(line.slice(0, colon))
-    const rest = line.slice(colon + 1)
-    // `-H 'Name:'` removes a header curl would add; it sends nothing.
-    if (/^[ \t\n\r\v\f]*$/.test(rest)) suppressed.add(name.toLowerCase())
-    else typed.push([name, headerTextFromBinary(rest.replace(/^[ \t]+/, ''))])
-  }
-
-  const apply = (name: string, value: Arg | undefined, flagAt: number): void => {
-    const v = value?.text ?? ''
-    const at = value?.start ?? flagAt
-    switch (name) {
-      case 'request':
-        method = v.toUpperCase()
-        break
-      case 'header':
-        if (v.startsWith('@')) {
-          for (const line of readFile(v.slice(1), '-H', at).split(/\r?\n/)) {
-            if (line !== '') addHeader(line)
-          }
-        } else addHeader(v)
-        break
-      case 'data':
-      case 'data-ascii':
-        // curl strips CR and LF from a file read by -d, never from a literal value.
-        data.push({
-          bytes: v.startsWith('@') ? readFile(v.slice(1), '-d', at).replace(/[\r\n]/g, '') : v,
-          json: false,
-        })
-        break
-      case 'data-binary':
-        data.push({ bytes: v.startsWith('@') ? readFile(v.slice(1), name, at) : v, json: false })
-        break
-      case 'data-raw':
-        data.push({ bytes: v, json: false })
-        break
-      case 'data-urlencode':
-        data.push({ bytes: urlencodeData(v, (f) => readFile(f, name, at)), json: false })
-        break
-      case 'json':
-        json = true
-        data.push({ bytes: v.startsWith('@') ? readFile(v.slice(1), name, at) : v, json: true })
-        break
-      case 'url-query':
-        queries.push(
-          v.startsWith('+') ? v.slice(1) : urlencodeData(v, (f) => readFile(f, name, at)),
-        )
-        break
-      case 'form':
-      case 'form-string':
-        fail(
-          `${name === 'form' ? '-F' : '--form-string'} sends a multipart body whose boundary curl picks at random, so its bytes cannot be known from the command: give the raw HTTP request or a HAR`,
-          flagAt,
-        )
-        break
-      case 'user':
-        user = value
-        break
-      case 'oauth2-bearer':
-        bearer = v
-        break
-      case 'digest':
-      case 'ntlm':
-      case 'negotiate':
-      case 'anyauth':
-        challengeAuth = name
-        break
-      case 'user-agent':
-        userAgent = v
-        break
-      case 'referer':
-        referer = v.replace(/;auto$/, '')
-        break
-      case 'cookie':
-        // Without `=` the value names a cookie file to read, which sends nothing by itself.
-        if (v.includes('=')) cookies.push(v)
-        break
-      case 'get':
-        get = true
-        break
-      case 'head':
-        head = true
-        break
-      case 'path-as-is':
-        pathAsIs = true
-        break
-      case 'upload-file':
-        upload = readFile(v, '-T', at)
-        break
-      case 'url':
-        url ??= value
-        break
-    }
-  }
-
-  const args = command.args
-  for (const arg of args) {
-    // Chat apps and word processors turn '…' into ‘…’ and "…" into “…”, which no shell reads as quotes.
+  for (const arg of command.args) {
+    // Chat apps and word processors turn '…' into ‘…’ and "…" into “…”; no shell reads those.
     if (/^\xe2\x80[\x98\x99\x9c\x9d]/.test(s.slice(arg.start, arg.start + 3))) {
-      fail(
+      ctx.fail(
         'typographic quotes (‘ ’ “ ”) are not shell quotes: replace them with \' or "',
         arg.start,
       )
     }
   }
+  return toRequest(readOptions(ctx), ctx)
+}
+
+/** Walks the arguments: long options, clusters of short ones (`-sSL`, `-XPOST`), URLs. */
+function readOptions(ctx: Context): Said {
+  const said: Said = {
+    head: false,
+    pathAsIs: false,
+    get: false,
+    cookies: [],
+    typed: [],
+    suppressed: new Set(),
+    data: [],
+    queries: [],
+    json: false,
+  }
+  const args = ctx.command.args
   let onlyUrls = false
   for (let k = 0; k < args.length; k++) {
     const arg = args[k]!
     const t = arg.text
     if (onlyUrls || t === '-' || !t.startsWith('-')) {
-      url ??= arg
-      continue
-    }
-    if (t === '--') {
+      said.url ??= arg
+    } else if (t === '--') {
       onlyUrls = true
-      continue
-    }
-    if (t.startsWith('--')) {
+    } else if (t.startsWith('--')) {
       const name = t.slice(2)
-      if (LONG_WITH_VALUE.has(name)) {
-        const value = args[++k]
-        if (value === undefined) fail(`${t} needs a value`, arg.start)
-        apply(name, value, arg.start)
-      } else apply(name, undefined, arg.start)
-      continue
-    }
-    // A cluster of short options: `-sSL`, `-XPOST`, `-H'…'`.
-    for (let j = 1; j < t.length; j++) {
-      const long = SHORT[t[j]!]
-      if (long === undefined) continue
-      if (!LONG_WITH_VALUE.has(long)) {
-        apply(long, undefined, arg.start)
-        continue
-      }
       let value: Arg | undefined
-      if (j + 1 < t.length) value = { text: t.slice(j + 1), start: arg.start + j + 1 }
-      else value = args[++k]
-      if (value === undefined) fail(`-${t[j]} needs a value`, arg.start)
-      apply(long, value, arg.start)
-      break
+      if (LONG_WITH_VALUE.has(name)) {
+        value = args[++k]
+        if (value === undefined) ctx.fail(`${t} needs a value`, arg.start)
+      }
+      applyOption(said, name, value, arg.start, ctx)
+    } else {
+      for (let j = 1; j < t.length; j++) {
+        const long = SHORT[t[j]!]
+        if (long === undefined) continue
+        if (!LONG_WITH_VALUE.has(long)) {
+          applyOption(said, long, undefined, arg.start, ctx)
+          continue
+        }
+        const value =
+          j + 1 < t.length ? { text: t.slice(j + 1), start: arg.start + j + 1 } : args[++k]
+        if (value === undefined) ctx.fail(`-${t[j]} needs a value`, arg.start)
+        applyOption(said, long, value, arg.start, ctx)
+        break
+      }
     }
   }
+  return said
+}
 
-  if (url === undefined) return fail('the curl command has no URL', command.start)
-  if (challengeAuth !== undefined && user !== undefined) {
-    fail(
-      `--${challengeAuth} makes curl compute the Authorization header from the server's challenge, which a command alone does not show: give the raw HTTP request`,
+/** `@name` arguments: standard input from a here-document, or a file under `baseDir`. */
+function readFileArg(ctx: Context, name: string, what: string, at: number): string {
+  if (name === '-') {
+    if (ctx.command.stdin !== undefined) return ctx.command.stdin
+    return ctx.fail(`${what} @- reads standard input, which the paste does not hold`, at)
+  }
+  if (ctx.options.baseDir === undefined) {
+    return ctx.fail(
+      `${what} ${name} is read from a file, which a pasted command cannot carry: put the body inline (--data-binary $'…') or give the raw HTTP request`,
+      at,
+    )
+  }
+  try {
+    return binaryString(readFileSync(resolve(ctx.options.baseDir, name)))
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable'
+    return ctx.fail(`cannot read ${name} (${what}): ${code}`, at)
+  }
+}
+
+/** `-H` lines: `Name: value` as typed; `Name:` removes a header curl adds; `Name;` is empty. */
+function addHeaderLine(said: Said, line: string): void {
+  const colon = line.indexOf(':')
+  if (colon === -1) {
+    // A line with neither colon nor trailing semicolon is not a header at all.
+    const m = /^([^;]*);[ \t]*$/s.exec(line)
+    if (m && m[1] !== '') said.typed.push([headerTextFromBinary(m[1]!), ''])
+    return
+  }
+  const name = headerTextFromBinary(line.slice(0, colon))
+  const rest = line.slice(colon + 1)
+  if (/^[ \t\n\r\v\f]*$/.test(rest)) said.suppressed.add(name.toLowerCase())
+  else said.typed.push([name, headerTextFromBinary(rest.replace(/^[ \t]+/, ''))])
+}
+
+function applyOption(
+  said: Said,
+  name: string,
+  value: Arg | undefined,
+  flagAt: number,
+  ctx: Context,
+): void {
+  const v = value?.text ?? ''
+  const at = value?.start ?? flagAt
+  const file = (what: string) => (f: string) => readFileArg(ctx, f, what, at)
+  switch (name) {
+    case 'request':
+      said.method = v.toUpperCase()
+      break
+    case 'header':
+      if (!v.startsWith('@')) addHeaderLine(said, v)
+      else {
+        for (const line of file('-H')(v.slice(1)).split(/\r?\n/)) {
+          if (line !== '') addHeaderLine(said, line)
+        }
+      }
+      break
+    case 'data':
+    case 'data-ascii':
+      // curl strips CR and LF from a file read by -d, never from a literal value.
+      said.data.push({
+        bytes: v.startsWith('@') ? file('-d')(v.slice(1)).replace(/[\r\n]/g, '') : v,
+        json: false,
+      })
+      break
+    case 'data-binary':
+      said.data.push({ bytes: v.startsWith('@') ? file(name)(v.slice(1)) : v, json: false })
+      break
+    case 'data-raw':
+      said.data.push({ bytes: v, json: false })
+      break
+    case 'data-urlencode':
+      said.data.push({ bytes: urlencodeData(v, file(name)), json: false })
+      break
+    case 'json':
+      said.json = true
+      said.data.push({ bytes: v.startsWith('@') ? file(name)(v.slice(1)) : v, json: true })
+      break
+    case 'url-query':
+      said.queries.push(v.startsWith('+') ? v.slice(1) : urlencodeData(v, file(name)))
+      break
+    case 'form':
+    case 'form-string':
+      ctx.fail(
+        `${name === 'form' ? '-F' : '--form-string'} sends a multipart body whose boundary curl picks at random, so its bytes cannot be known from the command: give the raw HTTP request or a HAR`,
+        flagAt,
+      )
+      break
+    case 'user':
+      said.user = value
+      break
+    case 'oauth2-bearer':
+      said.bearer = v
+      break
+    case 'digest':
+    case 'ntlm':
+    case 'negotiate':
+    case 'anyauth':
+      said.challengeAuth = name
+      break
+    case 'user-agent':
+      said.userAgent = v
+      break
+    case 'referer':
+      said.referer = v.replace(/;auto$/, '')
+      break
+    case 'cookie':
+      // Without `=` the value names a cookie file to read, which sends nothing by itself.
+      if (v.includes('=')) said.cookies.push(v)
+      break
+    case 'get':
+      said.get = true
+      break
+    case 'head':
+      said.head = true
+      break
+    case 'path-as-is':
+      said.pathAsIs = true
+      break
+    case 'upload-file':
+      said.upload = readFileArg(ctx, v, '-T', at)
+      break
+    case 'url':
+      said.url ??= value
+      break
+  }
+}
+
+function toRequest(said: Said, ctx: Context): HttpRequest {
+  const { url, user, data } = said
+  if (url === undefined) return ctx.fail('the curl command has no URL', ctx.command.start)
+  if (said.challengeAuth !== undefined && user !== undefined) {
+    ctx.fail(
+      `--${said.challengeAuth} makes curl compute the Authorization header from the server's challenge, which a command alone does not show: give the raw HTTP request`,
+      user.start,
+    )
+  }
+  if (user !== undefined && !user.text.includes(':')) {
+    ctx.fail(
+      `-u ${JSON.stringify(headerTextFromBinary(user.text))} has no password, so curl would prompt for one: write -u user:password`,
       user.start,
     )
   }
 
   let target = url.text
-  if (target === '') fail('the URL is empty', url.start)
+  if (target === '') ctx.fail('the URL is empty', url.start)
   if (!HAS_SCHEME.test(target)) target = `http://${target}`
-  if (!pathAsIs) target = withoutDotSegments(target)
+  if (!said.pathAsIs) target = withoutDotSegments(target)
   let body = ''
   for (const part of data) body += body !== '' && !part.json ? `&${part.bytes}` : part.bytes
   // curl 7.88 appends through its URL API, which writes the appended %XX in lower case.
@@ -274,43 +316,41 @@ function buildRequest(command: CurlCommand, s: string, options: CurlParseOptions
     const lowered = q.replace(/%[0-9A-Fa-f]{2}/g, (m) => m.toLowerCase())
     target += `${target.includes('?') ? '&' : '?'}${lowered}`
   }
-  if (get && data.length > 0) {
-    appendQuery(body)
-    body = ''
-  }
-  for (const q of queries) appendQuery(q)
-  const hasData = data.length > 0 && !get
-  if (upload !== undefined) body = upload
+  if (said.get && data.length > 0) appendQuery(body)
+  for (const q of said.queries) appendQuery(q)
+  const hasData = data.length > 0 && !said.get
 
-  const headers: Header[] = [...typed]
+  const method =
+    said.method ??
+    (said.head ? 'HEAD' : said.upload !== undefined ? 'PUT' : hasData ? 'POST' : 'GET')
+  return {
+    method,
+    url: headerTextFromBinary(target),
+    headers: [...said.typed, ...impliedHeaders(said, hasData)],
+    body: binaryBytes(said.upload ?? (hasData ? body : '')),
+  }
+}
+
+/** Headers the options imply, unless typed with -H or removed with `-H 'Name:'`. */
+function impliedHeaders(said: Said, hasData: boolean): Header[] {
+  const out: Header[] = []
   const imply = (name: string, value: string): void => {
     const lower = name.toLowerCase()
-    if (suppressed.has(lower) || headers.some(([n]) => n.toLowerCase() === lower)) return
-    headers.push([name, value])
+    if (said.suppressed.has(lower)) return
+    if ([...said.typed, ...out].some(([n]) => n.toLowerCase() === lower)) return
+    out.push([name, value])
   }
-  if (user !== undefined) {
-    const colon = user.text.indexOf(':')
-    if (colon === -1) {
-      fail(
-        `-u ${JSON.stringify(headerTextFromBinary(user.text))} has no password, so curl would prompt for one: write -u user:password`,
-        user.start,
-      )
-    }
-    imply('Authorization', `Basic ${Buffer.from(binaryBytes(user.text)).toString('base64')}`)
-  } else if (bearer !== undefined) imply('Authorization', `Bearer ${headerTextFromBinary(bearer)}`)
-  if (userAgent !== undefined) imply('User-Agent', headerTextFromBinary(userAgent))
-  if (referer !== undefined) imply('Referer', headerTextFromBinary(referer))
-  if (cookies.length > 0) imply('Cookie', headerTextFromBinary(cookies.join(';')))
+  if (said.user !== undefined) {
+    imply('Authorization', `Basic ${Buffer.from(binaryBytes(said.user.text)).toString('base64')}`)
+  } else if (said.bearer !== undefined) {
+    imply('Authorization', `Bearer ${headerTextFromBinary(said.bearer)}`)
+  }
+  if (said.userAgent !== undefined) imply('User-Agent', headerTextFromBinary(said.userAgent))
+  if (said.referer !== undefined) imply('Referer', headerTextFromBinary(said.referer))
+  if (said.cookies.length > 0) imply('Cookie', headerTextFromBinary(said.cookies.join(';')))
   if (hasData) {
-    imply('Content-Type', json ? 'application/json' : 'application/x-www-form-urlencoded')
+    imply('Content-Type', said.json ? 'application/json' : 'application/x-www-form-urlencoded')
+    if (said.json) imply('Accept', 'application/json')
   }
-  if (json && hasData) imply('Accept', 'application/json')
-
-  const verb = method ?? (head ? 'HEAD' : upload !== undefined ? 'PUT' : hasData ? 'POST' : 'GET')
-  return {
-    method: verb,
-    url: headerTextFromBinary(target),
-    headers,
-    body: binaryBytes(hasData || upload !== undefined ? body : ''),
-  }
+  return out
 }
