@@ -3,9 +3,11 @@
  * @module
  */
 import { gzipSync } from 'node:zlib'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Header, HttpRequest, HttpResponse } from '../message/types.js'
 import { detectOrigin } from './origin.js'
+import { classifyResponse } from './response-class.js'
 
 const res = (status: number, headers: Header[], body = ''): HttpResponse => ({
   status,
@@ -96,7 +98,10 @@ describe('detectOrigin', () => {
   })
 
   it('Azure Front Door: an empty 403 with x-azure-ref is its WAF; a JSON 403 behind it is the app', () => {
-    const afd: Header[] = [['x-azure-ref', '20260101T000000Z-abc'], ['X-Cache', 'CONFIG_NOCACHE']]
+    const afd: Header[] = [
+      ['x-azure-ref', '20260101T000000Z-abc'],
+      ['X-Cache', 'CONFIG_NOCACHE'],
+    ]
     expect(detectOrigin(res(403, afd, '')).product).toBe('azure-front-door')
     expect(detectOrigin(res(403, afd, '{"error":"forbidden"}')).layer).toBe('application')
   })
@@ -143,5 +148,36 @@ describe('detectOrigin', () => {
         body: Buffer.from([0x1f, 0x8b, 0, 1, 2]),
       }),
     ).not.toThrow()
+  })
+
+  it('never throws: random statuses, headers and bodies (fast-check)', () => {
+    const header = fc.tuple(
+      fc.constantFrom(
+        'server',
+        'www-authenticate',
+        'content-type',
+        'content-encoding',
+        'cf-ray',
+        'x-amzn-errortype',
+        'location',
+        'x-kong-response-latency',
+        'set-cookie',
+      ),
+      fc.string({ maxLength: 60 }),
+    )
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 599 }),
+        fc.array(header, { maxLength: 6 }),
+        fc.uint8Array({ maxLength: 400 }),
+        (status, headers, body) => {
+          const o = detectOrigin({ status, headers, body }, req('https://hook.eu1.make.com/x'))
+          expect(['gateway', 'proxy', 'application', 'unknown']).toContain(o.layer)
+          const c = classifyResponse({ status, headers, body })
+          expect(c.meaning).toBeTruthy()
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 })
