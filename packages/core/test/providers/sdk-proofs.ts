@@ -31,6 +31,15 @@ import {
 } from '@hookwarden/core'
 import { ED25519, P256, fixtureFor, request } from './fixtures.js'
 
+import { Resend } from 'resend'
+import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks'
+import OpenAI from 'openai'
+import { validateWebhook as replicateValidate } from 'replicate'
+import { WebhooksHelper as SquareWebhooks } from 'square'
+import { WorkOS } from '@workos-inc/node'
+import { validateSignature as lineValidate } from '@line/bot-sdk'
+import { LinearWebhookClient } from '@linear/sdk/webhooks'
+
 const require = createRequire(import.meta.url)
 const { EventWebhook } = require('@sendgrid/eventwebhook') as {
   EventWebhook: new () => {
@@ -47,6 +56,31 @@ const coinbase = require('coinbase-commerce-node') as {
     verifySigHeader(payload: string, sig: string, secret: string): void
   }
 }
+
+const { WebflowClient } = require('webflow-api') as {
+  WebflowClient: new (o: {
+    accessToken: string
+  }) => {
+    webhooks: {
+      verifySignature(a: {
+        headers: Record<string, string>
+        body: string
+        secret: string
+      }): Promise<boolean>
+    }
+  }
+}
+const { WebhooksManager: BoxWebhooks } =
+  require('box-typescript-sdk-gen/lib/managers/webhooks.generated') as {
+    WebhooksManager: {
+      validateMessage(
+        body: string,
+        headers: Record<string, string>,
+        primaryKey: string,
+        o?: { secondaryKey?: string; maxAge?: number },
+      ): Promise<boolean>
+    }
+  }
 
 const td = new TextDecoder()
 const now = () => Math.floor(Date.now() / 1000)
@@ -115,8 +149,173 @@ async function svixLike(
 export const SDK_PROOFS: Record<string, () => Promise<void>> = {
   'standard-webhooks': () => svixLike('standard-webhooks', StandardWebhook, 'webhook'),
   svix: () => svixLike('svix', SvixWebhook, 'svix'),
-  clerk: () => svixLike('clerk', SvixWebhook, 'svix'),
-  resend: () => svixLike('resend', SvixWebhook, 'svix'),
+  async clerk() {
+    await svixLike('clerk', SvixWebhook, 'svix')
+    // @clerk/backend's own verifier accepts what the preset signs (under svix-* names)
+    const ours = await sign(request(BODY), endpoint('clerk'), {
+      now: now(),
+      messageId: 'msg_clerk',
+    })
+    const h = (n: string) => getHeader(ours.headers, `webhook-${n}`)!
+    const r = new Request('https://example.com/hooks/clerk', {
+      method: 'POST',
+      body: td.decode(ours.body),
+      headers: {
+        'svix-id': h('id'),
+        'svix-timestamp': h('timestamp'),
+        'svix-signature': h('signature'),
+      },
+    })
+    expect((await clerkVerifyWebhook(r, { signingSecret: SW_SECRET })) as unknown).toMatchObject({
+      type: 'test',
+    })
+  },
+  async resend() {
+    await svixLike('resend', SvixWebhook, 'svix')
+    const ours = await sign(request(BODY), endpoint('resend'), {
+      now: now(),
+      messageId: 'msg_resend',
+    })
+    const h = (n: string) => getHeader(ours.headers, `webhook-${n}`)!
+    const event = new Resend('re_test_key').webhooks.verify({
+      payload: td.decode(ours.body),
+      headers: { id: h('id'), timestamp: h('timestamp'), signature: h('signature') },
+      webhookSecret: SW_SECRET,
+    })
+    expect(event as unknown).toMatchObject({ id: 'evt_sdk' })
+  },
+  async openai() {
+    const ours = await sign(request(BODY), endpoint('openai'), {
+      now: now(),
+      messageId: 'msg_openai',
+    })
+    const headers = Object.fromEntries(ours.headers.map(([k, v]) => [k, v]))
+    const client = new OpenAI({ apiKey: 'sk-test', webhookSecret: SW_SECRET })
+    await expect(
+      client.webhooks.verifySignature(td.decode(ours.body), headers),
+    ).resolves.toBeUndefined()
+    await expect(
+      client.webhooks.verifySignature(`${td.decode(ours.body)} `, headers),
+    ).rejects.toThrow()
+  },
+  async replicate() {
+    const ours = await sign(request(BODY), endpoint('replicate'), {
+      now: now(),
+      messageId: 'msg_replicate',
+    })
+    const h = (n: string) => getHeader(ours.headers, `webhook-${n}`)!
+    expect(
+      await replicateValidate({
+        id: h('id'),
+        timestamp: h('timestamp'),
+        signature: h('signature'),
+        body: td.decode(ours.body),
+        secret: SW_SECRET,
+      }),
+    ).toBe(true)
+    expect(
+      await replicateValidate({
+        id: h('id'),
+        timestamp: h('timestamp'),
+        signature: h('signature'),
+        body: `${td.decode(ours.body)} `,
+        secret: SW_SECRET,
+      }),
+    ).toBe(false)
+  },
+  async square() {
+    const url = 'https://example.com/hooks/square'
+    const ours = await sign(
+      request(BODY, [], url),
+      endpoint('square', { secrets: ['sq-signature-key'] }),
+      { now: now() },
+    )
+    const args = {
+      requestBody: BODY,
+      signatureHeader: getHeader(ours.headers, 'x-square-hmacsha256-signature')!,
+      signatureKey: 'sq-signature-key',
+      notificationUrl: url,
+    }
+    expect(await SquareWebhooks.verifySignature(args)).toBe(true)
+    expect(await SquareWebhooks.verifySignature({ ...args, notificationUrl: `${url}/` })).toBe(
+      false,
+    )
+  },
+  async workos() {
+    const secret = 'workos-webhook-secret'
+    const ours = await sign(request(BODY), endpoint('workos', { secrets: [secret] }), {
+      now: now(),
+    })
+    const workos = new WorkOS('sk_test_123')
+    const sigHeader = getHeader(ours.headers, 'workos-signature')!
+    expect(
+      await workos.webhooks.verifyHeader({ payload: JSON.parse(BODY), sigHeader, secret }),
+    ).toBe(true)
+    // and a header made by the SDK verifies here
+    const t = Date.now()
+    const sdkSig = await workos.webhooks.computeSignature(t, JSON.parse(BODY), secret)
+    await accepts(
+      'workos',
+      request(BODY, [['WorkOS-Signature', `t=${t}, v1=${sdkSig}`]]),
+      t / 1000,
+      { secrets: [secret] },
+    )
+  },
+  async line() {
+    const secret = 'line-channel-secret'
+    const ours = await sign(request(BODY), endpoint('line', { secrets: [secret] }), { now: now() })
+    expect(
+      lineValidate(Buffer.from(ours.body), secret, getHeader(ours.headers, 'x-line-signature')!),
+    ).toBe(true)
+    expect(lineValidate(`${BODY} `, secret, getHeader(ours.headers, 'x-line-signature')!)).toBe(
+      false,
+    )
+  },
+  async webflow() {
+    const secret = 'webflow-client-secret'
+    const ours = await sign(request(BODY), endpoint('webflow', { secrets: [secret] }), {
+      now: now(),
+    })
+    const headers = Object.fromEntries(ours.headers.map(([k, v]) => [k.toLowerCase(), v]))
+    expect(
+      await new WebflowClient({ accessToken: 'x' }).webhooks.verifySignature({
+        headers,
+        body: BODY,
+        secret,
+      }),
+    ).toBe(true)
+  },
+  async box() {
+    const t = new Date(now() * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00')
+    const ours = await sign(
+      request(BODY, [
+        ['BOX-DELIVERY-TIMESTAMP', t],
+        ['BOX-SIGNATURE-VERSION', '1'],
+        ['BOX-SIGNATURE-ALGORITHM', 'HmacSHA256'],
+      ]),
+      endpoint('box', { secrets: ['box-primary-key'] }),
+      { now: now() },
+    )
+    const headers = Object.fromEntries(ours.headers.map(([k, v]) => [k.toLowerCase(), v]))
+    expect(await BoxWebhooks.validateMessage(BODY, headers, 'box-primary-key')).toBe(true)
+    expect(await BoxWebhooks.validateMessage(`${BODY} `, headers, 'box-primary-key')).toBe(false)
+  },
+  async linear() {
+    const secret = 'lin_wh_test_secret'
+    const body = JSON.stringify({
+      action: 'create',
+      type: 'Issue',
+      data: { id: 'i1' },
+      webhookTimestamp: Date.now(),
+    })
+    const ours = await sign(request(body), endpoint('linear', { secrets: [secret] }), {
+      now: now(),
+    })
+    const client = new LinearWebhookClient(secret)
+    expect(
+      client.verify(Buffer.from(ours.body), getHeader(ours.headers, 'linear-signature')!),
+    ).toBe(true)
+  },
 
   async stripe() {
     const secret = 'whsec_test_secret'

@@ -166,7 +166,7 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     secret_format: 'the primary signature key (and the secondary during a rotation), used as is',
     source:
       'https://developer.box.com/guides/webhooks/v2/signatures-v2/ (box-typescript-sdk-gen WebhooksManager)',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     pitfalls: [

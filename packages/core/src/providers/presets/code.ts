@@ -136,7 +136,7 @@ export const CODE_PRESETS: ProviderPreset[] = [
     secret_format: 'webhook signing secret (lin_wh_…), used as is',
     source:
       'https://linear.app/developers/webhooks#securing-webhooks (@linear/sdk LinearWebhookClient)',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     pitfalls: [BODY_PARSED, HEX_NOT_BASE64],

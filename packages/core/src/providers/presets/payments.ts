@@ -129,7 +129,7 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     secret_format: 'subscription signature key, used as is',
     source:
       'https://developer.squareup.com/docs/webhooks/step3validate (square-nodejs-sdk WebhooksHelper)',
-    proof: 'vector',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     pitfalls: [

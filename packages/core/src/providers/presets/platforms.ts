@@ -92,7 +92,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
       "the OAuth application's client secret (webhooks made from the dashboard are not signed)",
     source:
       'https://developers.webflow.com/data/docs/working-with-webhooks#validating-request-signatures',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'docs',
     checkSecret: noWhitespace,
     pitfalls: [
@@ -118,7 +118,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     secret_format: 'the webhook secret from the dashboard, used as is',
     source:
       'https://workos.com/docs/events/data-syncing/webhooks/3-process-the-events/b-validate-the-requests-manually (workos SDKs, tolerance 180 s)',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     pitfalls: [TIMESTAMP_MS, BODY_PARSED, TIMESTAMP_WINDOW],
@@ -153,7 +153,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     secret_format: 'the channel secret (Basic settings), used as is; not the channel access token',
     source:
       'https://developers.line.biz/en/docs/messaging-api/verify-webhook-signature/ (@line/bot-sdk validateSignature)',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     pitfalls: [

@@ -75,7 +75,7 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
     secret_format: SW_SECRET,
     source:
       'https://platform.openai.com/docs/guides/webhooks (Standard Webhooks; openai SDK webhooks.verifySignature, tolerance 300 s)',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: whsecSecret,
     pitfalls: SW_PITFALLS,
@@ -88,7 +88,7 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
     headers: SW_HEADERS,
     secret_format: SW_SECRET + ' (GET /v1/webhooks/default/secret)',
     source: 'https://replicate.com/docs/topics/webhooks/verify-webhook',
-    proof: 'docs',
+    proof: 'sdk',
     confidence: 'docs',
     checkSecret: whsecSecret,
     pitfalls: SW_PITFALLS,
