@@ -32,6 +32,16 @@ describe('parseRawHttpRequest', () => {
     expect(Buffer.from(req.body).toString()).toBe('body\n')
   })
 
+  it('a head pasted with indentation', () => {
+    const req = parseRawHttpRequest(
+      b('\n    POST /x HTTP/1.1\n    Host: h\n    X-F: a\n     b\n\nbody'),
+    )
+    expect(req.headers).toEqual([
+      ['Host', 'h'],
+      ['X-F', 'a b'],
+    ])
+  })
+
   it('a header line without a colon: its line number', () => {
     try {
       parseRawHttpRequest(

@@ -23,9 +23,14 @@ const PSEUDO_HEADER = /^:(?:authority|method|path|scheme|protocol): /
 function splitHead(bytes: Uint8Array, file?: string): Head {
   // Find the end of the head: the first empty line (\r\n\r\n, \n\n, or a mix).
   let i = 0
-  // Leading blank lines before the start line are tolerated (copy-paste).
+  // Blank lines and indentation before the start line are tolerated (copy-paste).
   while (i < bytes.length && (bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
-  const start = i
+  let start = i
+  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x09)) start++
+  if (bytes[start] === 0x0a || bytes[start] === 0x0d) start = i
+  // A capture pasted with indentation (from a doc or a chat) loses it on every head line.
+  const indent = Buffer.from(bytes.subarray(i, start)).toString('latin1')
+  i = start
   let headEnd = -1
   let bodyStart = bytes.length
   let lineStart = start
@@ -49,7 +54,8 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
   const raw: [string, string][] = []
   const lineOffset = bytes.subarray(0, start).filter((b) => b === 0x0a).length
   lines.forEach((text, idx) => {
-    const line = text.replace(/\r$/, '')
+    const unindented = indent !== '' && text.startsWith(indent) ? text.slice(indent.length) : text
+    const line = unindented.replace(/\r$/, '')
     if (/^[ \t]/.test(line) && raw.length > 0) {
       // obs-fold (RFC 9112 §5.2): continuation of the previous header value.
       const last = raw[raw.length - 1]!
