@@ -243,7 +243,10 @@ function analyse(
       credentialRead = true
       findings.push({
         code: 'credential_read',
-        summary: `The answer changes with the credential (${none.response.status} without, ${captured.response.status} with): ${name(captured.origin)} reads it.`,
+        summary:
+          none.response.status === captured.response.status
+            ? `The answer changes with the credential (both ${none.response.status}, but ${none.response.www_authenticate !== captured.response.www_authenticate ? `the challenge goes from ${JSON.stringify(none.response.www_authenticate)} to ${JSON.stringify(captured.response.www_authenticate)}` : 'the body differs'}): ${name(captured.origin)} reads it and refuses it.`
+            : `The answer changes with the credential (${none.response.status} without, ${captured.response.status} with): ${name(captured.origin)} reads it.`,
       })
     }
   }

@@ -303,6 +303,18 @@ export const hookwarden: Fingerprint = {
   layer: 'gateway',
   answered(s) {
     const type = jsonField(s, 'type')
+    // The gateway's own acceptance when it has no upstream: {"ok":true,"attempt":"<id>"}.
+    const keys = jsonKeys(s)
+    if (
+      keys?.length === 2 &&
+      jsonField(s, 'ok') === true &&
+      typeof jsonField(s, 'attempt') === 'string'
+    )
+      return answered(
+        90,
+        `body: {"ok": true, "attempt": "${jsonField(s, 'attempt')}"}`,
+        h(s, 'x-request-id') ? ev('x-request-id', h(s, 'x-request-id')) : null,
+      )
     if (typeof type === 'string' && type.startsWith('https://hookwarden.dev/reasons/'))
       return answered(
         100,
