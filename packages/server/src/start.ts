@@ -174,7 +174,6 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
       : 'memory',
     demo: /(^|[\\/])examples[\\/]demo\.ya?ml$/.test(configFile),
   })
-  ;(options.print ?? ((t) => process.stdout.write(t)))(banner)
 
   let resolveClosed!: () => void
   const closed = new Promise<void>((r) => {
@@ -203,6 +202,8 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
       process.off('SIGINT', onSignal)
     })
   }
+  // Printed once the signal handlers are in place: whoever reads the banner may stop us at once.
+  ;(options.print ?? ((t) => process.stdout.write(t)))(banner)
   return {
     url: shown,
     port: actualPort,
