@@ -170,6 +170,24 @@ describe('forwarding', () => {
     expect(header(got.rawHeaders, 'x-keep')).toEqual(['1'])
   })
 
+  it('propagates traceparent with the same trace-id and a new parent-id; adds X-Forwarded-*', async () => {
+    up.received.length = 0
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    const res = await request(`${gw.url}/in`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, traceparent: tp },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+    const got = up.received[0]!
+    const sent = header(got.rawHeaders, 'traceparent')[0]!
+    expect(sent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/)
+    expect(sent).not.toBe(tp)
+    expect(header(got.rawHeaders, 'x-request-id')).toEqual(['4bf92f3577b34da6a3ce929d0e0e4736'])
+    expect(header(got.rawHeaders, 'x-forwarded-for')).toEqual(['127.0.0.1'])
+  })
+
   it('never forwards a refused attempt', async () => {
     up.received.length = 0
     const res = await request(`${gw.url}/in`, {
