@@ -19,8 +19,8 @@ export const make: Fingerprint = {
       )
     const b =
       bodyEv(s, /There is no scenario listening for this webhook\.?/i) ??
-      bodyEv(s, /^Queue is full\.?\s*$/im) ??
-      bodyEv(s, /^Webhook is disabled\.?\s*$/im)
+      bodyEv(s, /^\s*Queue is full\.?\s*$/i) ??
+      bodyEv(s, /^\s*Webhook is disabled\.?\s*$/i)
     if (b) return answered(100, b, onMake ? `host: ${s.host}` : null)
     if (onMake && s.status === 429)
       return answered(
