@@ -46,7 +46,12 @@ export function contentfulPath(req: HttpRequest): string {
   const q = requestQuery(req)
   const path = requestPath(req)
   const escaped = q ? qsEscape(q) : ''
-  return encodeURI(escaped ? `${path}?${escaped}` : path)
+  try {
+    return encodeURI(escaped ? `${path}?${escaped}` : path)
+  } catch {
+    // A lone surrogate cannot be encoded: such a path was never signed by Contentful.
+    return path
+  }
 }
 
 function canonical(req: HttpRequest, names: readonly string[], timestamp: string): Uint8Array {

@@ -20,7 +20,7 @@ import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { ConfigError } from '../errors.js'
-import { getHeader, withHeader } from '../message/headers.js'
+import { getAllHeaders, getHeader, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import {
@@ -232,10 +232,19 @@ function messageValues(
 
 function verifyPublicKey(req: HttpRequest, policy: PublicKeyPolicy, ctx: VerifyContext): Check[] {
   const c = compile(policy)
-  const raw = getHeader(req.headers, policy.header)
-  if (raw === undefined)
+  const all = getAllHeaders(req.headers, policy.header)
+  if (all.length === 0)
     return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
-  let text = raw.trim()
+  if (all.length > 1) {
+    return [
+      fail(
+        'signature',
+        'signature_header_malformed',
+        `${policy.header} was sent ${all.length} times`,
+      ),
+    ]
+  }
+  let text = all[0]!.trim()
   if (policy.prefix) {
     if (!text.startsWith(policy.prefix))
       return [

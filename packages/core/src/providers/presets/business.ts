@@ -323,6 +323,7 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     name: 'figma',
     title: 'Figma',
     auth: { scheme: 'body_secret', field: 'passcode' },
+    checkSecret: noWhitespace,
     signs: 'nothing: the passcode set on the webhook is echoed in every event body',
     headers: [],
     secret_format: 'the passcode chosen when creating the webhook',

@@ -390,6 +390,7 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
     name: 'microsoft-graph',
     title: 'Microsoft Graph change notifications',
     auth: { scheme: 'body_secret', field: 'value[].clientState' },
+    checkSecret: noWhitespace,
     signs: 'nothing: every notification carries the clientState set on the subscription',
     headers: [],
     secret_format: 'the clientState string of the subscription',
