@@ -32,7 +32,9 @@ interface Expect {
 
 function argsFor(dir: string, exp: Expect, json: boolean): string[] {
   const f = (n: string) => join(dir, n)
-  const req = ['request.http', 'request.json', 'request.txt', 'request.har', 'request.curl'].map(f).find((x) => existsSync(x))!
+  const req = ['request.http', 'request.json', 'request.txt', 'request.har', 'request.curl']
+    .map(f)
+    .find((x) => existsSync(x))!
   const args = ['diagnose', '--request', req, '--now', String(exp.now)]
   if (json) args.push('--json')
   if (existsSync(f('response.http'))) args.push('--response', f('response.http'))
@@ -43,20 +45,31 @@ function argsFor(dir: string, exp: Expect, json: boolean): string[] {
 
 /** What run-cases checks, as a list of reasons the case does not hold. */
 function holds(exp: Expect, r: Run): string[] {
-  let j: { causes?: { code: string }[]; verdict?: { status?: number }; origin?: { layer?: string; product?: string | null }; response?: { class?: string } } | null = null
+  let j: {
+    causes?: { code: string }[]
+    verdict?: { status?: number }
+    origin?: { layer?: string; product?: string | null }
+    response?: { class?: string }
+  } | null = null
   try {
     j = JSON.parse(r.stdout)
   } catch {}
   if (!j) return [`no JSON on stdout (exit ${r.status}): ${r.stderr.trim().split('\n').pop()}`]
   const why: string[] = []
   const top = j.causes?.[0]?.code
-  if (exp.ok && (r.status !== 0 || (j.causes ?? []).length)) why.push(`want ok, got exit ${r.status}, top cause ${top}`)
-  if (exp.codes && !exp.codes.includes(top as string)) why.push(`top cause ${top}, want ${exp.codes.join(' | ')}`)
+  if (exp.ok && (r.status !== 0 || (j.causes ?? []).length))
+    why.push(`want ok, got exit ${r.status}, top cause ${top}`)
+  if (exp.codes && !exp.codes.includes(top as string))
+    why.push(`top cause ${top}, want ${exp.codes.join(' | ')}`)
   if (exp.codes && r.status !== 1) why.push(`exit ${r.status}, want 1`)
-  if (exp.status && j.verdict?.status !== exp.status) why.push(`verdict.status ${j.verdict?.status}, want ${exp.status}`)
-  if (exp.origin && !exp.origin.includes(j.origin?.layer as string)) why.push(`origin.layer ${j.origin?.layer}`)
-  if (exp.product && !exp.product.some((re) => new RegExp(re, 'i').test(j!.origin?.product ?? ''))) why.push(`origin.product ${j.origin?.product}`)
-  if (exp.class && j.response?.class !== exp.class) why.push(`response.class ${j.response?.class}, want ${exp.class}`)
+  if (exp.status && j.verdict?.status !== exp.status)
+    why.push(`verdict.status ${j.verdict?.status}, want ${exp.status}`)
+  if (exp.origin && !exp.origin.includes(j.origin?.layer as string))
+    why.push(`origin.layer ${j.origin?.layer}`)
+  if (exp.product && !exp.product.some((re) => new RegExp(re, 'i').test(j!.origin?.product ?? '')))
+    why.push(`origin.product ${j.origin?.product}`)
+  if (exp.class && j.response?.class !== exp.class)
+    why.push(`response.class ${j.response?.class}, want ${exp.class}`)
   return why
 }
 
@@ -72,12 +85,15 @@ function secretsOf(dir: string): string[] {
   if (existsSync(join(dir, 'hookwarden.yaml'))) {
     const walk = (node: unknown, key = ''): void => {
       if (Array.isArray(node)) for (const x of node) walk(x, key)
-      else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, k === 'value' ? key : k)
+      else if (node && typeof node === 'object')
+        for (const [k, v] of Object.entries(node)) walk(v, k === 'value' ? key : k)
       else if (/^(tokens|keys|secrets|secret|retired|password|value)$/.test(key)) add(node)
     }
     walk(parseYaml(readFileSync(join(dir, 'hookwarden.yaml'), 'utf8')))
   }
-  const reqFile = ['request.http', 'request.json'].map((n) => join(dir, n)).find((x) => existsSync(x))!
+  const reqFile = ['request.http', 'request.json']
+    .map((n) => join(dir, n))
+    .find((x) => existsSync(x))!
   const text = readFileSync(reqFile, 'utf8')
   const headerLines = reqFile.endsWith('.json')
     ? (JSON.parse(text).headers as [string, string][]).map(([n, v]) => `${n}: ${v}`)
@@ -86,7 +102,8 @@ function secretsOf(dir: string): string[] {
     const i = line.indexOf(':')
     const name = line.slice(0, i).trim()
     const value = line.slice(i + 1).trim()
-    if (/^(host|content-type|content-length|user-agent|x-github-event)$|timestamp|-id$/i.test(name)) continue
+    if (/^(host|content-type|content-length|user-agent|x-github-event)$|timestamp|-id$/i.test(name))
+      continue
     add(value)
     for (const piece of value.split(/[\s,;"]+/)) add(piece.replace(/^(t|v\d|sha\d+)=/, ''))
     const basic = /^Basic\s+(\S+)/i.exec(value)
@@ -104,7 +121,10 @@ describe('diagnose fixture cases through the built CLI', () => {
     await pool(
       dirs.map((dir) => async () => {
         const exp = JSON.parse(readFileSync(join(dir, 'expect.json'), 'utf8')) as Expect
-        const [json, human] = [await run(argsFor(dir, exp, true)), await run(argsFor(dir, exp, false))]
+        const [json, human] = [
+          await run(argsFor(dir, exp, true)),
+          await run(argsFor(dir, exp, false)),
+        ]
         results.set(dir, { json, human, exp })
       }),
     )
@@ -121,19 +141,26 @@ describe('diagnose fixture cases through the built CLI', () => {
     expect(r.human.stderr).toBe('')
   })
 
-  it.each(dirs.map((d) => [d.replace(`${ROOT}`, ''), d]))('%s prints no secret, whole token or whole signature', (_name, dir) => {
-    const r = results.get(dir)!
-    const printed = r.json.stdout + r.json.stderr + r.human.stdout + r.human.stderr
-    const leaked = secretsOf(dir).filter((s) => printed.includes(s))
-    expect(leaked).toEqual([])
-  })
+  it.each(dirs.map((d) => [d.replace(`${ROOT}`, ''), d]))(
+    '%s prints no secret, whole token or whole signature',
+    (_name, dir) => {
+      const r = results.get(dir)!
+      const printed = r.json.stdout + r.json.stderr + r.human.stdout + r.human.stderr
+      const leaked = secretsOf(dir).filter((s) => printed.includes(s))
+      expect(leaked).toEqual([])
+    },
+  )
 
   it('finds the secrets it scans for (the scan is not vacuous)', () => {
     const jwtCase = join(CASES, 'jwt-expired')
     const token = /Bearer (\S+)/.exec(readFileSync(join(jwtCase, 'request.http'), 'utf8'))![1]!
     expect(secretsOf(jwtCase)).toContain(token)
-    expect(secretsOf(join(CASES, 'signature-secret-whitespace'))).toContain('hmac-secret-Vx81Qm3Lz7Rt')
-    const sig = /X-Signature: (\S+)/.exec(readFileSync(join(CASES, 'signature-wrong-encoding', 'request.http'), 'utf8'))![1]!
+    expect(secretsOf(join(CASES, 'signature-secret-whitespace'))).toContain(
+      'hmac-secret-Vx81Qm3Lz7Rt',
+    )
+    const sig = /X-Signature: (\S+)/.exec(
+      readFileSync(join(CASES, 'signature-wrong-encoding', 'request.http'), 'utf8'),
+    )![1]!
     expect(secretsOf(join(CASES, 'signature-wrong-encoding'))).toContain(sig)
     expect(secretsOf(join(CASES, 'basic-wrong-credentials'))).toContain('wrong-password-1')
   })
@@ -142,15 +169,56 @@ describe('diagnose fixture cases through the built CLI', () => {
     const produced = new Set<string>()
     for (const { exp } of results.values()) for (const c of exp.codes ?? []) produced.add(c)
     const contract = [
-      'credentials_missing', 'header_name_wrong', 'credential_in_query', 'credential_in_header', 'scheme_prefix_missing', 'scheme_prefix_malformed',
-      'scheme_mismatch', 'duplicate_auth_header', 'credential_whitespace', 'credential_invisible_chars', 'credential_quoted', 'credential_url_encoded',
-      'credential_truncated', 'credential_unknown', 'credential_wrong_environment', 'credential_wrong_tenant', 'credential_revoked', 'basic_not_base64',
-      'basic_raw_credentials', 'basic_no_colon', 'basic_wrong_credentials', 'jwt_malformed', 'jwt_expired', 'jwt_not_yet_valid', 'jwt_signature_invalid',
-      'jwt_alg_not_allowed', 'jwt_wrong_issuer', 'jwt_wrong_audience', 'jwt_unknown_kid', 'jwt_insufficient_scope', 'signature_missing',
-      'signature_header_malformed', 'signature_mismatch', 'signature_body_modified', 'signature_wrong_encoding', 'signature_wrong_algorithm',
-      'signature_wrong_payload', 'signature_secret_encoding', 'signature_secret_whitespace', 'signature_previous_secret', 'timestamp_missing',
-      'timestamp_malformed', 'timestamp_milliseconds', 'timestamp_out_of_window', 'insufficient_scope', 'ip_not_allowed', 'route_not_found',
-      'method_not_allowed', 'payload_too_large', 'rate_limited',
+      'credentials_missing',
+      'header_name_wrong',
+      'credential_in_query',
+      'credential_in_header',
+      'scheme_prefix_missing',
+      'scheme_prefix_malformed',
+      'scheme_mismatch',
+      'duplicate_auth_header',
+      'credential_whitespace',
+      'credential_invisible_chars',
+      'credential_quoted',
+      'credential_url_encoded',
+      'credential_truncated',
+      'credential_unknown',
+      'credential_wrong_environment',
+      'credential_wrong_tenant',
+      'credential_revoked',
+      'basic_not_base64',
+      'basic_raw_credentials',
+      'basic_no_colon',
+      'basic_wrong_credentials',
+      'jwt_malformed',
+      'jwt_expired',
+      'jwt_not_yet_valid',
+      'jwt_signature_invalid',
+      'jwt_alg_not_allowed',
+      'jwt_wrong_issuer',
+      'jwt_wrong_audience',
+      'jwt_unknown_kid',
+      'jwt_insufficient_scope',
+      'signature_missing',
+      'signature_header_malformed',
+      'signature_mismatch',
+      'signature_body_modified',
+      'signature_wrong_encoding',
+      'signature_wrong_algorithm',
+      'signature_wrong_payload',
+      'signature_secret_encoding',
+      'signature_secret_whitespace',
+      'signature_previous_secret',
+      'timestamp_missing',
+      'timestamp_malformed',
+      'timestamp_milliseconds',
+      'timestamp_out_of_window',
+      'insufficient_scope',
+      'ip_not_allowed',
+      'route_not_found',
+      'method_not_allowed',
+      'payload_too_large',
+      'rate_limited',
     ]
     // replay_detected needs a second delivery and invalid_credentials is the gateway's public word: neither comes from one diagnosis.
     expect(contract.filter((c) => !produced.has(c))).toEqual([])

@@ -23,19 +23,27 @@ interface Options {
 export function registerDiagnose(program: Command): void {
   program
     .command('diagnose')
-    .description('say why a request is (or would be) refused, and the fix; exit 0 nothing wrong, 1 causes found')
+    .description(
+      'say why a request is (or would be) refused, and the fix; exit 0 nothing wrong, 1 causes found',
+    )
     .requiredOption('--request <file>', 'the request: raw HTTP, curl, HAR or JSON')
     .option('--response <file>', 'the response the sender got (raw HTTP, HAR or JSON)')
     .option('--config <file>', 'hookwarden.yaml (without it: the request and response alone)')
     .option('--endpoint <name>', 'the endpoint to check against (default: by path)')
     .option('--now <unix>', 'fix the clock, seconds since the epoch')
-    .option('--sender <tool>', 'word the fix for make, zapier, n8n, curl or code (default: from the User-Agent)')
+    .option(
+      '--sender <tool>',
+      'word the fix for make, zapier, n8n, curl or code (default: from the User-Agent)',
+    )
     .option('--entry <n>', 'HAR entry index', '0')
     .option('--json', 'print the diagnosis as JSON')
     .action(async (o: Options) => {
       const now = parseNow(o.now)
       if (o.sender !== undefined && !SENDERS.includes(o.sender as Sender)) {
-        throw new ConfigError(`--sender must be one of ${SENDERS.join(', ')}, got ${JSON.stringify(o.sender)}`, { field: '--sender' })
+        throw new ConfigError(
+          `--sender must be one of ${SENDERS.join(', ')}, got ${JSON.stringify(o.sender)}`,
+          { field: '--sender' },
+        )
       }
       const entry = Number(o.entry ?? 0)
       const request = readRequest(o.request, entry)
@@ -48,7 +56,9 @@ export function registerDiagnose(program: Command): void {
         ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
         ...(o.sender !== undefined ? { sender: o.sender as Sender } : {}),
       })
-      process.stdout.write(o.json ? `${JSON.stringify(diagnosisJson(d), null, 2)}\n` : diagnosisHuman(d))
+      process.stdout.write(
+        o.json ? `${JSON.stringify(diagnosisJson(d), null, 2)}\n` : diagnosisHuman(d),
+      )
       process.exitCode = d.causes.length > 0 ? 1 : 0
     })
 }

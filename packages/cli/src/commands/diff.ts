@@ -24,17 +24,26 @@ export function registerDiff(program: Command): void {
         const auth = d.differences.filter((x) => x.auth)
         const other = d.differences.filter((x) => !x.auth)
         if (d.same) lines.push('the two requests are the same, byte for byte where it matters')
-        else lines.push(`${d.differences.length} difference${d.differences.length === 1 ? '' : 's'}, ${auth.length} relevant to authentication`)
+        else
+          lines.push(
+            `${d.differences.length} difference${d.differences.length === 1 ? '' : 's'}, ${auth.length} relevant to authentication`,
+          )
         if (auth.length) {
           lines.push('', bold('Authentication:'))
           for (const x of auth) {
             lines.push(`  ${red('✗')} ${x.field} (${x.kind}): ${x.note}`)
-            lines.push(dim(`      good: ${x.good ?? '(absent)'}`), dim(`      bad:  ${x.bad ?? '(absent)'}`))
+            lines.push(
+              dim(`      good: ${x.good ?? '(absent)'}`),
+              dim(`      bad:  ${x.bad ?? '(absent)'}`),
+            )
           }
         }
         if (other.length) {
           lines.push('', bold('Other differences:'))
-          for (const x of other) lines.push(`  · ${x.field} (${x.kind}): ${x.note}${dim(` — good ${x.good ?? '(absent)'}, bad ${x.bad ?? '(absent)'}`)}`)
+          for (const x of other)
+            lines.push(
+              `  · ${x.field} (${x.kind}): ${x.note}${dim(` — good ${x.good ?? '(absent)'}, bad ${x.bad ?? '(absent)'}`)}`,
+            )
         }
         process.stdout.write(`${lines.join('\n')}\n`)
       }

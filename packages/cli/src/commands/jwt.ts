@@ -13,20 +13,38 @@ import { FAIL, OK, bold, dim } from '../output/style.js'
 function tokenFrom(arg: string): { token: string; file?: string } {
   if (arg === '-' || (existsSync(arg) && statSync(arg).isFile())) {
     const text = readInput(arg, 'token').toString('utf8')
-    const token = findJwt(text) ?? (/^\s*[\w-]+\.[\w-]*\.[\w-]*\s*$/.test(text) ? text.trim() : null)
-    if (!token) throw new InputError('ERR_NO_JWT', 'no JWT found (expected three base64url parts, e.g. in "Authorization: Bearer eyJ…")', { file: arg })
+    const token =
+      findJwt(text) ?? (/^\s*[\w-]+\.[\w-]*\.[\w-]*\s*$/.test(text) ? text.trim() : null)
+    if (!token)
+      throw new InputError(
+        'ERR_NO_JWT',
+        'no JWT found (expected three base64url parts, e.g. in "Authorization: Bearer eyJ…")',
+        { file: arg },
+      )
     return { token, file: arg }
   }
-  const token = findJwt(arg) ?? (arg.trim().split('.').length >= 2 ? arg.trim().replace(/^bearer\s+/i, '') : null)
-  if (!token) throw new InputError('ERR_NO_JWT', `not a JWT and not a file: expected header.payload.signature (got ${arg.length} characters)`, { field: 'TOKEN_OR_FILE' })
+  const token =
+    findJwt(arg) ??
+    (arg.trim().split('.').length >= 2 ? arg.trim().replace(/^bearer\s+/i, '') : null)
+  if (!token)
+    throw new InputError(
+      'ERR_NO_JWT',
+      `not a JWT and not a file: expected header.payload.signature (got ${arg.length} characters)`,
+      { field: 'TOKEN_OR_FILE' },
+    )
   return { token }
 }
 
 export function registerJwt(program: Command): void {
   program
     .command('jwt')
-    .description('decode a JWT (without verifying it) and explain its times and problems; exit 0 fine, 1 problems')
-    .argument('<token-or-file>', 'the token, or a file holding it (a capture with Authorization: Bearer … works)')
+    .description(
+      'decode a JWT (without verifying it) and explain its times and problems; exit 0 fine, 1 problems',
+    )
+    .argument(
+      '<token-or-file>',
+      'the token, or a file holding it (a capture with Authorization: Bearer … works)',
+    )
     .option('--now <unix>', 'fix the clock, seconds since the epoch')
     .option('--json', 'print the report as JSON')
     .action((arg: string, o: { now?: string; json?: boolean }) => {
@@ -34,7 +52,13 @@ export function registerJwt(program: Command): void {
       const { token } = tokenFrom(arg)
       const r = inspectJwt(token, now)
       if (o.json) {
-        const out = { header: r.header, claims: r.claims, times: r.times, problems: r.problems.map((p) => ({ code: p.code, summary: p.summary, fix: p.fix.code })), signature: r.signature }
+        const out = {
+          header: r.header,
+          claims: r.claims,
+          times: r.times,
+          problems: r.problems.map((p) => ({ code: p.code, summary: p.summary, fix: p.fix.code })),
+          signature: r.signature,
+        }
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
       } else {
         const lines: string[] = []
@@ -44,13 +68,16 @@ export function registerJwt(program: Command): void {
           lines.push(bold('Claims:'))
           for (const [k, v] of Object.entries(r.claims)) {
             const t = r.times.find((x) => x.claim === k)
-            lines.push(`  ${k.padEnd(6)} ${JSON.stringify(v)}${t ? dim(`  ${t.iso} (${t.relative})`) : ''}`)
+            lines.push(
+              `  ${k.padEnd(6)} ${JSON.stringify(v)}${t ? dim(`  ${t.iso} (${t.relative})`) : ''}`,
+            )
           }
           if (r.claims.exp === undefined) lines.push(dim('  (no exp: the token never expires)'))
         }
         lines.push('')
         if (r.problems.length === 0) lines.push(`${OK()} no problem found in the header and claims`)
-        for (const p of r.problems) lines.push(`${FAIL()} ${p.code}: ${p.summary}`, dim(`    fix: ${p.fix.code}`))
+        for (const p of r.problems)
+          lines.push(`${FAIL()} ${p.code}: ${p.summary}`, dim(`    fix: ${p.fix.code}`))
         process.stdout.write(`${lines.join('\n')}\n`)
       }
       process.exitCode = r.problems.length > 0 ? 1 : 0

@@ -10,7 +10,13 @@ import { verdictJson } from './verdict.js'
 export function diagnosisJson(d: Diagnosis) {
   return {
     verdict: d.verdict ? verdictJson(d.verdict) : null,
-    causes: d.causes.map((c) => ({ code: c.code, confidence: c.confidence, summary: c.summary, fix: c.fix, evidence: c.evidence })),
+    causes: d.causes.map((c) => ({
+      code: c.code,
+      confidence: c.confidence,
+      summary: c.summary,
+      fix: c.fix,
+      evidence: c.evidence,
+    })),
     origin: { layer: d.origin.layer, product: d.origin.product, evidence: d.origin.evidence },
     response: d.response ? { status: d.response.status, class: d.response.class } : null,
   }
@@ -54,12 +60,21 @@ export function diagnosisHuman(d: Diagnosis): string {
   }
   if (d.response) {
     lines.push('')
-    lines.push(`${bold('Response:')} ${d.response.status} ${d.response.class}${d.response.meaning ? dim(` — ${d.response.meaning}`) : ''}`)
+    lines.push(
+      `${bold('Response:')} ${d.response.status} ${d.response.class}${d.response.meaning ? dim(` — ${d.response.meaning}`) : ''}`,
+    )
   }
   if (d.response || d.origin.layer !== 'unknown') {
-    lines.push(`${bold('Answered by:')} ${d.origin.layer}${d.origin.product ? ` (${d.origin.product})` : ''}`)
+    lines.push(
+      `${bold('Answered by:')} ${d.origin.layer}${d.origin.product ? ` (${d.origin.product})` : ''}`,
+    )
     for (const e of d.origin.evidence.slice(0, 4)) lines.push(dim(`  · ${e}`))
   }
-  if (d.candidates_tried) lines.push(dim(`\n${d.candidates_tried} near-miss candidates tried${d.budget_exhausted ? ' (the search stopped at its budget)' : ''}`))
+  if (d.candidates_tried)
+    lines.push(
+      dim(
+        `\n${d.candidates_tried} near-miss candidates tried${d.budget_exhausted ? ' (the search stopped at its budget)' : ''}`,
+      ),
+    )
   return `${lines.join('\n')}\n`
 }

@@ -47,9 +47,11 @@ export interface RequestDiff {
   differences: Difference[]
 }
 
-const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|api[-_]?key|apikey|token|secret|signature|password|[-_]auth|^auth|^x-hub-|^webhook-signature$|^svix-signature$/i
+const CREDENTIAL =
+  /^(authorization|proxy-authorization|cookie)$|api[-_]?key|apikey|token|secret|signature|password|[-_]auth|^auth|^x-hub-|^webhook-signature$|^svix-signature$/i
 const TIMESTAMP = /timestamp|(^|-)date$|(^|-)time$/i
-const CREDENTIAL_PARAM = /^(access_token|token|api_?key|apikey|key|auth|secret|password|signature|sig|jwt|code)$/i
+const CREDENTIAL_PARAM =
+  /^(access_token|token|api_?key|apikey|key|auth|secret|password|signature|sig|jwt|code)$/i
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00A0\u202F\u2007\u00AD]/g
 
 const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}…` : s)
@@ -126,30 +128,86 @@ function credentialDiffs(field: string, good: string, bad: string): Difference[]
   const g = shape(field, good)
   const b = shape(field, bad)
   const out: Difference[] = []
-  const d = (kind: DifferenceKind, gv: string | null, bv: string | null, note: string) => out.push({ kind, field, good: gv, bad: bv, note, auth: true })
+  const d = (kind: DifferenceKind, gv: string | null, bv: string | null, note: string) =>
+    out.push({ kind, field, good: gv, bad: bv, note, auth: true })
   if ((g.scheme ?? '').toLowerCase() !== (b.scheme ?? '').toLowerCase()) {
-    d('prefix', g.scheme ?? '(none)', b.scheme ?? '(none)', b.scheme === null ? `the bad request has no "${g.scheme}" prefix` : g.scheme === null ? `the bad request adds a "${b.scheme}" prefix` : `the scheme prefix differs: "${g.scheme}" vs "${b.scheme}"`)
+    d(
+      'prefix',
+      g.scheme ?? '(none)',
+      b.scheme ?? '(none)',
+      b.scheme === null
+        ? `the bad request has no "${g.scheme}" prefix`
+        : g.scheme === null
+          ? `the bad request adds a "${b.scheme}" prefix`
+          : `the scheme prefix differs: "${g.scheme}" vs "${b.scheme}"`,
+    )
   }
   if (g.lead !== b.lead || g.trail !== b.trail) {
-    d('whitespace', `before ${whitespaceWords(g.lead)}, after ${whitespaceWords(g.trail)}`, `before ${whitespaceWords(b.lead)}, after ${whitespaceWords(b.trail)}`, 'whitespace around the credential differs (a newline from an env var or a file is the usual culprit)')
+    d(
+      'whitespace',
+      `before ${whitespaceWords(g.lead)}, after ${whitespaceWords(g.trail)}`,
+      `before ${whitespaceWords(b.lead)}, after ${whitespaceWords(b.trail)}`,
+      'whitespace around the credential differs (a newline from an env var or a file is the usual culprit)',
+    )
   }
-  if (g.invisible !== b.invisible) d('invisible', `${g.invisible} invisible characters`, `${b.invisible} invisible characters`, 'invisible characters (zero-width space, NBSP, BOM) differ: the value was pasted from a rich-text source')
-  if (g.quoted !== b.quoted) d('quotes', g.quoted ? 'quoted' : 'not quoted', b.quoted ? 'quoted' : 'not quoted', 'one value is wrapped in quotes, which are sent as part of it')
-  if (g.percent !== b.percent) d('encoding', g.percent ? 'percent-encoded' : 'as is', b.percent ? 'percent-encoded' : 'as is', 'one value is URL-encoded; headers are taken literally')
+  if (g.invisible !== b.invisible)
+    d(
+      'invisible',
+      `${g.invisible} invisible characters`,
+      `${b.invisible} invisible characters`,
+      'invisible characters (zero-width space, NBSP, BOM) differ: the value was pasted from a rich-text source',
+    )
+  if (g.quoted !== b.quoted)
+    d(
+      'quotes',
+      g.quoted ? 'quoted' : 'not quoted',
+      b.quoted ? 'quoted' : 'not quoted',
+      'one value is wrapped in quotes, which are sent as part of it',
+    )
+  if (g.percent !== b.percent)
+    d(
+      'encoding',
+      g.percent ? 'percent-encoded' : 'as is',
+      b.percent ? 'percent-encoded' : 'as is',
+      'one value is URL-encoded; headers are taken literally',
+    )
   if (g.core !== b.core) {
     const gl = [...g.core].length
     const bl = [...b.core].length
     const ge = encodingOf(g.core)
     const be = encodingOf(b.core)
-    if (ge !== be) d('encoding', ge, be, `the credential is written as ${ge} in the good request and ${be} in the bad one`)
+    if (ge !== be)
+      d(
+        'encoding',
+        ge,
+        be,
+        `the credential is written as ${ge} in the good request and ${be} in the bad one`,
+      )
     if (gl !== bl) {
-      const note = bl < gl && g.core.startsWith(b.core) ? `the bad credential is the first ${bl} of ${gl} characters of the good one: cut short` : bl > gl && b.core.startsWith(g.core) ? 'the bad credential is the good one with characters appended' : `the credentials differ in length (${gl} vs ${bl})`
+      const note =
+        bl < gl && g.core.startsWith(b.core)
+          ? `the bad credential is the first ${bl} of ${gl} characters of the good one: cut short`
+          : bl > gl && b.core.startsWith(g.core)
+            ? 'the bad credential is the good one with characters appended'
+            : `the credentials differ in length (${gl} vs ${bl})`
       d('length', fingerprint(g.core), fingerprint(b.core), note)
     } else if (ge === be) {
-      d('value', fingerprint(g.core), fingerprint(b.core), 'the credentials differ (same length and encoding): another secret, token or signature')
+      d(
+        'value',
+        fingerprint(g.core),
+        fingerprint(b.core),
+        'the credentials differ (same length and encoding): another secret, token or signature',
+      )
     }
   } else if (out.length > 0) {
-    out.push({ kind: 'value', field, good: describe(g), bad: describe(b), note: `the credential itself is the same (${fingerprint(g.core)}); only its construction differs`, auth: true })
+    out.push({
+      kind: 'value',
+      field,
+      good: describe(g),
+      bad: describe(b),
+      note: `the credential itself is the same (${fingerprint(g.core)}); only its construction differs`,
+      auth: true,
+    })
   }
   return out
 }
@@ -161,9 +219,12 @@ function timestampDiff(field: string, good: string, bad: string): Difference {
   if (Number.isFinite(gn) && Number.isFinite(bn)) {
     const gs = gn > 1e11 ? gn / 1000 : gn
     const bs = bn > 1e11 ? bn / 1000 : bn
-    if ((gn > 1e11) !== (bn > 1e11)) note = `one timestamp is in milliseconds (${gn > 1e11 ? 'good' : 'bad'}), the other in seconds`
-    else note = `the bad timestamp is ${durationWords(bs - gs)} ${bs < gs ? 'earlier' : 'later'} than the good one`
-  } else if (Number.isFinite(gn) !== Number.isFinite(bn)) note = 'one timestamp is a number, the other is not (a formatted date?)'
+    if (gn > 1e11 !== bn > 1e11)
+      note = `one timestamp is in milliseconds (${gn > 1e11 ? 'good' : 'bad'}), the other in seconds`
+    else
+      note = `the bad timestamp is ${durationWords(bs - gs)} ${bs < gs ? 'earlier' : 'later'} than the good one`
+  } else if (Number.isFinite(gn) !== Number.isFinite(bn))
+    note = 'one timestamp is a number, the other is not (a formatted date?)'
   return { kind: 'timestamp', field, good: clip(good), bad: clip(bad), note, auth: true }
 }
 
@@ -177,18 +238,42 @@ function bodyDiff(good: Uint8Array, bad: Uint8Array): Difference | null {
   const gt = g.toString('utf8')
   const bt = b.toString('utf8')
   try {
-    if (JSON.stringify(JSON.parse(gt)) === JSON.stringify(JSON.parse(bt))) notes.push('the same JSON serialized differently (whitespace, escaping): a signature over one does not verify the other')
-    else if (sortedJson(gt) === sortedJson(bt)) notes.push('the same JSON with keys in another order')
+    if (JSON.stringify(JSON.parse(gt)) === JSON.stringify(JSON.parse(bt)))
+      notes.push(
+        'the same JSON serialized differently (whitespace, escaping): a signature over one does not verify the other',
+      )
+    else if (sortedJson(gt) === sortedJson(bt))
+      notes.push('the same JSON with keys in another order')
   } catch {}
-  if (gt.replace(/\r\n/g, '\n') === bt.replace(/\r\n/g, '\n')) notes.push('only the line ends differ (CRLF vs LF)')
-  if (gt.replace(/\n$/, '') === bt.replace(/\n$/, '')) notes.push(`only a final newline differs (${gt.endsWith('\n') ? 'good' : 'bad'} has it)`)
-  if (notes.length === 0) notes.push(`the bytes first differ at offset ${i}: good ${quote(g.subarray(i, i + 24).toString('utf8'))}, bad ${quote(b.subarray(i, i + 24).toString('utf8'))}`)
-  return { kind: 'body', field: 'body', good: `${g.length} bytes`, bad: `${b.length} bytes`, note: notes.join('; '), auth: true }
+  if (gt.replace(/\r\n/g, '\n') === bt.replace(/\r\n/g, '\n'))
+    notes.push('only the line ends differ (CRLF vs LF)')
+  if (gt.replace(/\n$/, '') === bt.replace(/\n$/, ''))
+    notes.push(`only a final newline differs (${gt.endsWith('\n') ? 'good' : 'bad'} has it)`)
+  if (notes.length === 0)
+    notes.push(
+      `the bytes first differ at offset ${i}: good ${quote(g.subarray(i, i + 24).toString('utf8'))}, bad ${quote(b.subarray(i, i + 24).toString('utf8'))}`,
+    )
+  return {
+    kind: 'body',
+    field: 'body',
+    good: `${g.length} bytes`,
+    bad: `${b.length} bytes`,
+    note: notes.join('; '),
+    auth: true,
+  }
 }
 
 function sortedJson(text: string): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v
   return JSON.stringify(sort(JSON.parse(text)))
 }
 
@@ -204,13 +289,30 @@ function groupHeaders(req: HttpRequest): Map<string, { names: string[]; values: 
   return m
 }
 
-const isCred = (name: string) => CREDENTIAL.test(name) && !/^(webhook|svix)-(id|timestamp)$/i.test(name)
+const isCred = (name: string) =>
+  CREDENTIAL.test(name) && !/^(webhook|svix)-(id|timestamp)$/i.test(name)
 const shown = (name: string, v: string) => (isCred(name) ? describe(shape(name, v)) : quote(v))
 
 export function diffRequests(good: HttpRequest, bad: HttpRequest): RequestDiff {
   const out: Difference[] = []
-  if (good.method !== bad.method) out.push({ kind: 'method', field: 'method', good: good.method, bad: bad.method, note: 'the methods differ', auth: false })
-  if (requestPath(good) !== requestPath(bad)) out.push({ kind: 'path', field: 'path', good: requestPath(good), bad: requestPath(bad), note: 'the paths differ: another endpoint may answer (or a trailing slash triggers a redirect that drops Authorization)', auth: false })
+  if (good.method !== bad.method)
+    out.push({
+      kind: 'method',
+      field: 'method',
+      good: good.method,
+      bad: bad.method,
+      note: 'the methods differ',
+      auth: false,
+    })
+  if (requestPath(good) !== requestPath(bad))
+    out.push({
+      kind: 'path',
+      field: 'path',
+      good: requestPath(good),
+      bad: requestPath(bad),
+      note: 'the paths differ: another endpoint may answer (or a trailing slash triggers a redirect that drops Authorization)',
+      auth: false,
+    })
 
   const gq = new URLSearchParams(requestQuery(good))
   const bq = new URLSearchParams(requestQuery(bad))
@@ -220,7 +322,19 @@ export function diffRequests(good: HttpRequest, bad: HttpRequest): RequestDiff {
     if (gv === bv) continue
     const cred = CREDENTIAL_PARAM.test(name)
     const show = (v: string | null) => (v === null ? null : cred ? fingerprint(v) : quote(v))
-    out.push({ kind: 'query', field: `?${name}`, good: show(gv), bad: show(bv), note: gv === null ? 'only the bad request has this parameter' : bv === null ? 'only the good request has this parameter' : 'the parameter values differ', auth: cred })
+    out.push({
+      kind: 'query',
+      field: `?${name}`,
+      good: show(gv),
+      bad: show(bv),
+      note:
+        gv === null
+          ? 'only the bad request has this parameter'
+          : bv === null
+            ? 'only the good request has this parameter'
+            : 'the parameter values differ',
+      auth: cred,
+    })
   }
 
   const gh = groupHeaders(good)
@@ -235,29 +349,70 @@ export function diffRequests(good: HttpRequest, bad: HttpRequest): RequestDiff {
         matched.add(near)
         const sent = bh.get(near)!.names[0]!
         const underscore = sent.includes('_') && !name.includes('_')
-        out.push({ kind: 'header_name', field: name, good: name, bad: sent, note: `the header is named ${sent} in the bad request${underscore ? ': nginx (unless underscores_in_headers on) and Apache drop names with "_"' : ''}`, auth: isCred(name) || isCred(sent) })
+        out.push({
+          kind: 'header_name',
+          field: name,
+          good: name,
+          bad: sent,
+          note: `the header is named ${sent} in the bad request${underscore ? ': nginx (unless underscores_in_headers on) and Apache drop names with "_"' : ''}`,
+          auth: isCred(name) || isCred(sent),
+        })
         const bv = bh.get(near)!.values[0]!
-        if (isCred(name)) out.push(...credentialDiffs(name, g.values[0]!, bv).filter((d) => d.kind !== 'value' || d.note.startsWith('the credentials differ')))
+        if (isCred(name))
+          out.push(
+            ...credentialDiffs(name, g.values[0]!, bv).filter(
+              (d) => d.kind !== 'value' || d.note.startsWith('the credentials differ'),
+            ),
+          )
         continue
       }
-      out.push({ kind: 'header_missing', field: name, good: shown(name, g.values[0]!), bad: null, note: `the bad request has no ${name} header`, auth: isCred(name) || TIMESTAMP.test(name) })
+      out.push({
+        kind: 'header_missing',
+        field: name,
+        good: shown(name, g.values[0]!),
+        bad: null,
+        note: `the bad request has no ${name} header`,
+        auth: isCred(name) || TIMESTAMP.test(name),
+      })
       continue
     }
     matched.add(key)
     if (g.values.length !== b.values.length) {
-      out.push({ kind: 'header_count', field: name, good: String(g.values.length), bad: String(b.values.length), note: `${name} is sent ${b.values.length} times in the bad request, ${g.values.length} in the good one`, auth: isCred(name) })
+      out.push({
+        kind: 'header_count',
+        field: name,
+        good: String(g.values.length),
+        bad: String(b.values.length),
+        note: `${name} is sent ${b.values.length} times in the bad request, ${g.values.length} in the good one`,
+        auth: isCred(name),
+      })
     }
     const gv = g.values[0]!
     const bv = b.values[0]!
     if (gv === bv) continue
     if (isCred(name)) out.push(...credentialDiffs(name, gv, bv))
     else if (TIMESTAMP.test(name)) out.push(timestampDiff(name, gv, bv))
-    else out.push({ kind: 'value', field: name, good: quote(gv), bad: quote(bv), note: `${name} differs`, auth: /^content-type$/i.test(name) })
+    else
+      out.push({
+        kind: 'value',
+        field: name,
+        good: quote(gv),
+        bad: quote(bv),
+        note: `${name} differs`,
+        auth: /^content-type$/i.test(name),
+      })
   }
   for (const [key, b] of bh) {
     if (gh.has(key) || matched.has(key)) continue
     const name = b.names[0]!
-    out.push({ kind: 'header_added', field: name, good: null, bad: shown(name, b.values[0]!), note: `only the bad request has ${name}`, auth: isCred(name) })
+    out.push({
+      kind: 'header_added',
+      field: name,
+      good: null,
+      bad: shown(name, b.values[0]!),
+      note: `only the bad request has ${name}`,
+      auth: isCred(name),
+    })
   }
   const body = bodyDiff(good.body, bad.body)
   if (body) out.push(body)

@@ -40,14 +40,21 @@ export function rankCauses(found: readonly Finding[], sender: Sender): Cause[] {
     const prev = byCode.get(f.code)
     if (!prev) byCode.set(f.code, { ...f, evidence: [...f.evidence] })
     else {
-      const [keep, other] = f.confidence > prev.confidence ? [{ ...f, evidence: [...f.evidence] }, prev] : [prev, f]
+      const [keep, other] =
+        f.confidence > prev.confidence ? [{ ...f, evidence: [...f.evidence] }, prev] : [prev, f]
       for (const e of other.evidence) if (!keep.evidence.includes(e)) keep.evidence.push(e)
       byCode.set(f.code, keep)
     }
   }
   return [...byCode.values()]
     .sort((a, b) => b.confidence - a.confidence)
-    .map((f) => ({ code: f.code, confidence: Math.round(f.confidence * 100) / 100, summary: f.summary, fix: pickFix(f.fix, sender), evidence: f.evidence }))
+    .map((f) => ({
+      code: f.code,
+      confidence: Math.round(f.confidence * 100) / 100,
+      summary: f.summary,
+      fix: pickFix(f.fix, sender),
+      evidence: f.evidence,
+    }))
 }
 
 export async function diagnose(request: HttpRequest, options: DiagnoseOptions): Promise<Diagnosis> {
@@ -62,7 +69,11 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   let tried = 0
   let exhausted = false
   if (endpoint && verdict && !verdict.ok) {
-    const near = await nearMissSearch(request, endpoint, verdict, { now, ...(options.config ? { endpoints: options.config.endpoints } : {}), ...(options.budget ? { budget: options.budget } : {}) })
+    const near = await nearMissSearch(request, endpoint, verdict, {
+      now,
+      ...(options.config ? { endpoints: options.config.endpoints } : {}),
+      ...(options.budget ? { budget: options.budget } : {}),
+    })
     found.push(...near.findings)
     tried = near.tried
     exhausted = near.exhausted
@@ -81,7 +92,13 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   }
 
   const causes = rankCauses(found, sender)
-  if (sender === 'make' && causes[0] && (response?.class === 'authentication' || response?.class === 'authorization' || (verdict && !verdict.ok))) {
+  if (
+    sender === 'make' &&
+    causes[0] &&
+    (response?.class === 'authentication' ||
+      response?.class === 'authorization' ||
+      (verdict && !verdict.ok))
+  ) {
     causes[0].fix = `${causes[0].fix} ${MAKE_401_NOTE}`
   }
   const diagnosis: Diagnosis = { verdict, causes, origin, response, candidates_tried: tried }

@@ -16,7 +16,12 @@ import type { Verdict } from '../verdict/types.js'
 import { signatureSearch } from './signature-search.js'
 import { credentialCandidates, targetOf } from './transforms/credential.js'
 import { findJwt, inspectJwt } from './transforms/jwt.js'
-import { otherEndpointStep, siblings, truncationStep, withCredentialsOf } from './transforms/secret.js'
+import {
+  otherEndpointStep,
+  siblings,
+  truncationStep,
+  withCredentialsOf,
+} from './transforms/secret.js'
 import { Budget, type Finding, findings, type Step, step } from './transforms/types.js'
 import { plainFix } from './wording.js'
 
@@ -38,17 +43,30 @@ export interface NearMissResult {
 export function asHmacPolicy(policy: AuthPolicy, request: HttpRequest): HmacPolicy | null {
   if (policy.scheme === 'hmac') return policy
   if (policy.scheme === 'standard_webhooks') {
-    const svix = getHeader(request.headers, 'webhook-signature') === undefined && getHeader(request.headers, 'svix-signature') !== undefined
+    const svix =
+      getHeader(request.headers, 'webhook-signature') === undefined &&
+      getHeader(request.headers, 'svix-signature') !== undefined
     return standardWebhooksHmacPolicy(policy, svix ? 'svix' : 'webhook')
   }
   return null
 }
 
-const VALUE_REASONS = new Set<ReasonCode>(['credential_unknown', 'basic_wrong_credentials', 'jwt_signature_invalid', 'credential_revoked'])
+const VALUE_REASONS = new Set<ReasonCode>([
+  'credential_unknown',
+  'basic_wrong_credentials',
+  'jwt_signature_invalid',
+  'credential_revoked',
+])
 
-async function run(req: HttpRequest, policy: AuthPolicy, endpoint: Endpoint, now: number): Promise<Check[]> {
+async function run(
+  req: HttpRequest,
+  policy: AuthPolicy,
+  endpoint: Endpoint,
+  now: number,
+): Promise<Check[]> {
   const scheme = getScheme(policy.scheme)
-  if (!scheme) return [{ name: 'scheme', ok: false, reason: 'credential_unknown', detail: 'unknown scheme' }]
+  if (!scheme)
+    return [{ name: 'scheme', ok: false, reason: 'credential_unknown', detail: 'unknown scheme' }]
   return [...(await scheme.verify(req, policy, { now, endpoint }))]
 }
 
@@ -66,7 +84,12 @@ function credentialsOf(policy: AuthPolicy): Credential[] {
   }
 }
 
-async function credentialSearch(req: HttpRequest, endpoint: Endpoint, opts: NearMissOptions, budget: Budget): Promise<Finding[]> {
+async function credentialSearch(
+  req: HttpRequest,
+  endpoint: Endpoint,
+  opts: NearMissOptions,
+  budget: Budget,
+): Promise<Finding[]> {
   const policy = endpoint.auth
   const target = targetOf(policy)
   if (!target) return []
@@ -87,14 +110,30 @@ async function credentialSearch(req: HttpRequest, endpoint: Endpoint, opts: Near
       const swapped = withCredentialsOf(policy, other.auth)
       if (!swapped || !budget.spend()) continue
       if (passed(await run(c.request, swapped, endpoint, opts.now))) {
-        return findings([otherEndpointStep(endpoint, other, policy.scheme === 'basic' ? 'username and password' : policy.scheme === 'api_key' ? 'API key' : 'token'), ...c.steps], 0.93)
+        return findings(
+          [
+            otherEndpointStep(
+              endpoint,
+              other,
+              policy.scheme === 'basic'
+                ? 'username and password'
+                : policy.scheme === 'api_key'
+                  ? 'API key'
+                  : 'token',
+            ),
+            ...c.steps,
+          ],
+          0.93,
+        )
       }
     }
     const cut = truncationStep(c.credential, credentialsOf(policy))
     if (cut) return findings([cut, ...c.steps], 0.9)
   }
   // The construction is right but the value is not: say both.
-  const best = results.find(({ checks }) => VALUE_REASONS.has(firstFailure(checks)?.reason as ReasonCode))
+  const best = results.find(({ checks }) =>
+    VALUE_REASONS.has(firstFailure(checks)?.reason as ReasonCode),
+  )
   if (best && best.c.steps.length > 0) {
     const f = firstFailure(best.checks)!
     return [...findings(best.c.steps, 0.8), ...findings([fromCheck(f)], 0.6)]
@@ -105,12 +144,24 @@ async function credentialSearch(req: HttpRequest, endpoint: Endpoint, opts: Near
 function fromCheck(check: Check): Step {
   const code = check.reason ?? 'credential_unknown'
   const spec = REASONS[code]
-  return step(code, `${spec.title}${check.detail ? ` (${check.detail})` : ''}.`, plainFix(spec.hint), check.detail ? [check.detail] : [])
+  return step(
+    code,
+    `${spec.title}${check.detail ? ` (${check.detail})` : ''}.`,
+    plainFix(spec.hint),
+    check.detail ? [check.detail] : [],
+  )
 }
 
-async function jwtFindings(req: HttpRequest, endpoint: Endpoint, verdict: Verdict, now: number): Promise<Finding[]> {
+async function jwtFindings(
+  req: HttpRequest,
+  endpoint: Endpoint,
+  verdict: Verdict,
+  now: number,
+): Promise<Finding[]> {
   if (endpoint.auth.scheme !== 'jwt') return []
-  const token = getAllHeaders(req.headers, 'authorization').map(findJwt).find((t) => t !== null)
+  const token = getAllHeaders(req.headers, 'authorization')
+    .map(findJwt)
+    .find((t) => t !== null)
   if (!token) return []
   const report = inspectJwt(token, now, endpoint.auth)
   const top = report.problems.filter((p) => p.code === verdict.reason)
@@ -120,13 +171,21 @@ async function jwtFindings(req: HttpRequest, endpoint: Endpoint, verdict: Verdic
   const exp = report.claims?.exp
   if (verdict.reason === 'jwt_expired' && typeof exp === 'number') {
     const again = await run(req, endpoint.auth, endpoint, exp - 1)
-    if (passed(again) && out[0]) out[0].evidence.push('at its expiry time the token verifies: signature, issuer and audience are right')
+    if (passed(again) && out[0])
+      out[0].evidence.push(
+        'at its expiry time the token verifies: signature, issuer and audience are right',
+      )
   }
   return out
 }
 
 /** Runs the families that fit the endpoint's scheme and ranks what they find. */
-export async function nearMissSearch(request: HttpRequest, endpoint: Endpoint, verdict: Verdict, options: NearMissOptions): Promise<NearMissResult> {
+export async function nearMissSearch(
+  request: HttpRequest,
+  endpoint: Endpoint,
+  verdict: Verdict,
+  options: NearMissOptions,
+): Promise<NearMissResult> {
   const budget = new Budget(options.budget?.candidates ?? 5000, options.budget?.ms ?? 250)
   const out: Finding[] = []
   if (verdict.ok) return { findings: out, tried: 0, exhausted: false }
@@ -135,19 +194,34 @@ export async function nearMissSearch(request: HttpRequest, endpoint: Endpoint, v
     const others = siblings(options.endpoints, endpoint)
       .map((e) => ({ endpoint: e, policy: asHmacPolicy(e.auth, request) }))
       .filter((o): o is { endpoint: Endpoint; policy: HmacPolicy } => o.policy !== null)
-    out.push(...signatureSearch(request, hp, { now: options.now, endpoint, others, budget }).findings)
+    out.push(
+      ...signatureSearch(request, hp, { now: options.now, endpoint, others, budget }).findings,
+    )
   } else {
     out.push(...(await credentialSearch(request, endpoint, options, budget)))
-    if (endpoint.auth.scheme === 'jwt' && !out.some((f) => f.code.startsWith('scheme_') || f.code === 'header_name_wrong')) {
+    if (
+      endpoint.auth.scheme === 'jwt' &&
+      !out.some((f) => f.code.startsWith('scheme_') || f.code === 'header_name_wrong')
+    ) {
       const jf = await jwtFindings(request, endpoint, verdict, options.now)
       for (const f of jf) if (!out.some((o) => o.code === f.code)) out.push(f)
     }
   }
   // The verdict's own reason, when no transform explained it better.
-  if (verdict.reason && !out.some((f) => f.code === verdict.reason || (f.confidence >= 0.9 && verdict.reason !== 'message_id_missing'))) {
+  if (
+    verdict.reason &&
+    !out.some(
+      (f) =>
+        f.code === verdict.reason ||
+        (f.confidence >= 0.9 && verdict.reason !== 'message_id_missing'),
+    )
+  ) {
     const failed = verdict.checks.find((c) => !c.ok)
     if (failed) {
-      const base = failed.reason === 'signature_mismatch' || failed.reason === 'credential_unknown' ? 0.55 : 0.75
+      const base =
+        failed.reason === 'signature_mismatch' || failed.reason === 'credential_unknown'
+          ? 0.55
+          : 0.75
       out.push(...findings([fromCheck(failed)], base))
     }
   }

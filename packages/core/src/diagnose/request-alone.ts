@@ -18,14 +18,29 @@ import { timestampStep } from './transforms/time.js'
 import { type Finding, findings, step } from './transforms/types.js'
 import { headerFix, plainFix } from './wording.js'
 
-const QUERY_CREDENTIAL = /^(access_token|token|api_?key|apikey|key|auth|secret|password|signature|sig|jwt)$/i
+const QUERY_CREDENTIAL =
+  /^(access_token|token|api_?key|apikey|key|auth|secret|password|signature|sig|jwt)$/i
 const TIMESTAMP_HEADER = /^(webhook|svix)-timestamp$|^x-[\w-]*timestamp$/i
 
 export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
   const out: Finding[] = []
   const auths = getAllHeaders(req.headers, 'authorization')
   if (auths.length > 1) {
-    out.push(...findings([step('duplicate_auth_header', `${auths.length} Authorization headers were sent; a receiver reads one of them, or refuses both.`, plainFix('Send the Authorization header once (the tool may add its own from an auth setting as well as yours).'), [`${auths.length} Authorization headers`])], 0.8))
+    out.push(
+      ...findings(
+        [
+          step(
+            'duplicate_auth_header',
+            `${auths.length} Authorization headers were sent; a receiver reads one of them, or refuses both.`,
+            plainFix(
+              'Send the Authorization header once (the tool may add its own from an auth setting as well as yours).',
+            ),
+            [`${auths.length} Authorization headers`],
+          ),
+        ],
+        0.8,
+      ),
+    )
   }
   for (const value of auths.slice(0, 2)) out.push(...authorizationFindings(value, now))
 
@@ -35,7 +50,19 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
     if (!isCred) continue
     if (name.includes('_')) {
       const dashed = name.replace(/_/g, '-')
-      out.push(...findings([step('header_name_wrong', `The credential travels in ${name}, a header name with "_": nginx (unless underscores_in_headers on) and Apache drop such headers, so it may never reach the receiver.`, headerFix(dashed, '<credential>', `Rename the header ${name}:`), [`header ${name}`])], 0.6))
+      out.push(
+        ...findings(
+          [
+            step(
+              'header_name_wrong',
+              `The credential travels in ${name}, a header name with "_": nginx (unless underscores_in_headers on) and Apache drop such headers, so it may never reach the receiver.`,
+              headerFix(dashed, '<credential>', `Rename the header ${name}:`),
+              [`header ${name}`],
+            ),
+          ],
+          0.6,
+        ),
+      )
     }
     const d = credentialShapeDefect(value)
     if (d) out.push(...findings([shapeStep(d.reason, value)], 0.7))
@@ -46,8 +73,17 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
     }
   }
   for (const [name, value] of req.headers) {
-    if (TIMESTAMP_HEADER.test(name) && credentialHeaders({ ...req, headers: [[name, value]] }).length === 0) {
-      const t = timestampStep(value, { header: name, unit: 'seconds', tolerance: 300 }, now, `the ${name} header`, name)
+    if (
+      TIMESTAMP_HEADER.test(name) &&
+      credentialHeaders({ ...req, headers: [[name, value]] }).length === 0
+    ) {
+      const t = timestampStep(
+        value,
+        { header: name, unit: 'seconds', tolerance: 300 },
+        now,
+        `the ${name} header`,
+        name,
+      )
       if (t && t.code !== 'timestamp_missing') out.push(...findings([t], 0.55))
     }
   }
@@ -55,12 +91,48 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
   if (q) {
     for (const [name, value] of new URLSearchParams(q)) {
       if (QUERY_CREDENTIAL.test(name) && value) {
-        out.push(...findings([step('credential_in_query', `A credential is sent in the URL as ?${name}=; most receivers read it from a header, and URLs end up in logs.`, headerFix(auths.length ? 'Authorization' : 'X-API-Key', '<credential>', `Move ?${name}= out of the URL:`), [`query parameter ${name}`])], 0.45))
+        out.push(
+          ...findings(
+            [
+              step(
+                'credential_in_query',
+                `A credential is sent in the URL as ?${name}=; most receivers read it from a header, and URLs end up in logs.`,
+                headerFix(
+                  auths.length ? 'Authorization' : 'X-API-Key',
+                  '<credential>',
+                  `Move ?${name}= out of the URL:`,
+                ),
+                [`query parameter ${name}`],
+              ),
+            ],
+            0.45,
+          ),
+        )
       }
     }
   }
-  if (auths.length === 0 && credentialHeaders(req).length === 0 && !out.some((f) => f.code === 'credential_in_query')) {
-    out.push(...findings([step('credentials_missing', 'The request carries no credential at all: no Authorization header, no key, token or signature header.', headerFix('Authorization', 'Bearer <token>', 'Add the credential the receiver expects, e.g.'), [`headers sent: ${req.headers.map(([n]) => n).join(', ') || 'none'}`])], 0.6))
+  if (
+    auths.length === 0 &&
+    credentialHeaders(req).length === 0 &&
+    !out.some((f) => f.code === 'credential_in_query')
+  ) {
+    out.push(
+      ...findings(
+        [
+          step(
+            'credentials_missing',
+            'The request carries no credential at all: no Authorization header, no key, token or signature header.',
+            headerFix(
+              'Authorization',
+              'Bearer <token>',
+              'Add the credential the receiver expects, e.g.',
+            ),
+            [`headers sent: ${req.headers.map(([n]) => n).join(', ') || 'none'}`],
+          ),
+        ],
+        0.6,
+      ),
+    )
   }
   return out
 }
@@ -70,23 +142,85 @@ function authorizationFindings(value: string, now: number): Finding[] {
   const v = value.replace(/^[ \t]+/, '')
   const doubled = /^(bearer|basic)[ \t:]+(bearer|basic)[ \t:]/i.exec(v)
   if (doubled) {
-    out.push(...findings([step('scheme_prefix_malformed', `The Authorization header repeats the scheme ("${doubled[1]} ${doubled[2]} …").`, headerFix('Authorization', `${doubled[2]} <…>`, 'Write the scheme once:'), ['the scheme word appears twice'])], 0.85))
+    out.push(
+      ...findings(
+        [
+          step(
+            'scheme_prefix_malformed',
+            `The Authorization header repeats the scheme ("${doubled[1]} ${doubled[2]} …").`,
+            headerFix('Authorization', `${doubled[2]} <…>`, 'Write the scheme once:'),
+            ['the scheme word appears twice'],
+          ),
+        ],
+        0.85,
+      ),
+    )
     return out
   }
   const colon = /^(bearer|basic)[ \t]*:/i.exec(v)
   if (colon) {
-    out.push(...findings([step('scheme_prefix_malformed', `The Authorization header has a colon after "${colon[1]}".`, headerFix('Authorization', `${colon[1]} <…>`, 'Remove the colon:'), ['"<scheme>:" instead of "<scheme> "'])], 0.85))
+    out.push(
+      ...findings(
+        [
+          step(
+            'scheme_prefix_malformed',
+            `The Authorization header has a colon after "${colon[1]}".`,
+            headerFix('Authorization', `${colon[1]} <…>`, 'Remove the colon:'),
+            ['"<scheme>:" instead of "<scheme> "'],
+          ),
+        ],
+        0.85,
+      ),
+    )
     return out
   }
   const glued = /^(bearer|basic)(?=[A-Za-z0-9._~+/-]{8,})/i.exec(v)
   if (glued && !/^(bearer|basic)[ \t]/i.test(v)) {
-    out.push(...findings([step('scheme_prefix_missing', `Nothing separates "${glued[1]}" from the credential (a template like ${glued[1]}{{token}} without the space).`, { ...headerFix('Authorization', `${glued[1]} <token>`, 'Put one space after the scheme:'), make: `In the HTTP module, Headers → Authorization: write \`${glued[1]} \` (with a space) before the token.` }, ['no space after the scheme word'])], 0.75))
+    out.push(
+      ...findings(
+        [
+          step(
+            'scheme_prefix_missing',
+            `Nothing separates "${glued[1]}" from the credential (a template like ${glued[1]}{{token}} without the space).`,
+            {
+              ...headerFix(
+                'Authorization',
+                `${glued[1]} <token>`,
+                'Put one space after the scheme:',
+              ),
+              make: `In the HTTP module, Headers → Authorization: write \`${glued[1]} \` (with a space) before the token.`,
+            },
+            ['no space after the scheme word'],
+          ),
+        ],
+        0.75,
+      ),
+    )
     return out
   }
   const m = /^([A-Za-z][\w.~+-]*)[ \t]+([\s\S]*)$/.exec(v)
   if (!m) {
     if (v.trim() && !/\s/.test(v.trim())) {
-      out.push(...findings([step('scheme_prefix_missing', 'The Authorization header holds a bare value with no scheme ("Bearer " or "Basic ") in front of it.', { ...headerFix('Authorization', 'Bearer <token>', 'Write the scheme before the value, usually'), make: 'In the HTTP module, Headers → Authorization: write `Bearer ` before the token.' }, ['the value does not start with a scheme word'])], 0.6))
+      out.push(
+        ...findings(
+          [
+            step(
+              'scheme_prefix_missing',
+              'The Authorization header holds a bare value with no scheme ("Bearer " or "Basic ") in front of it.',
+              {
+                ...headerFix(
+                  'Authorization',
+                  'Bearer <token>',
+                  'Write the scheme before the value, usually',
+                ),
+                make: 'In the HTTP module, Headers → Authorization: write `Bearer ` before the token.',
+              },
+              ['the value does not start with a scheme word'],
+            ),
+          ],
+          0.6,
+        ),
+      )
       const jwt = findJwt(v)
       if (jwt) out.push(...jwtFindings(jwt, now))
     }
@@ -99,18 +233,91 @@ function authorizationFindings(value: string, now: number): Finding[] {
   const clean = d?.cleaned ?? cred
   if (scheme === 'basic') {
     if (!decodeStrict(clean, 'base64')) {
-      if (clean.includes(':')) out.push(...findings([step('basic_raw_credentials', 'The Basic credentials are sent as plain "username:password", not base64.', plainFix('Send "Basic " + base64("username:password") (or let the tool build it from a Basic auth setting).'), ['the value holds a colon and is not base64'])], 0.85))
-      else out.push(...findings([step('basic_not_base64', 'The Basic credentials are not standard base64.', plainFix('Encode "username:password" with standard base64 (A-Z a-z 0-9 + /, padded with =).'), ['the value does not decode as strict base64'])], 0.8))
+      if (clean.includes(':'))
+        out.push(
+          ...findings(
+            [
+              step(
+                'basic_raw_credentials',
+                'The Basic credentials are sent as plain "username:password", not base64.',
+                plainFix(
+                  'Send "Basic " + base64("username:password") (or let the tool build it from a Basic auth setting).',
+                ),
+                ['the value holds a colon and is not base64'],
+              ),
+            ],
+            0.85,
+          ),
+        )
+      else
+        out.push(
+          ...findings(
+            [
+              step(
+                'basic_not_base64',
+                'The Basic credentials are not standard base64.',
+                plainFix(
+                  'Encode "username:password" with standard base64 (A-Z a-z 0-9 + /, padded with =).',
+                ),
+                ['the value does not decode as strict base64'],
+              ),
+            ],
+            0.8,
+          ),
+        )
     } else {
       const text = decodeStrict(clean, 'base64')!.toString('utf8')
-      if (!text.includes(':')) out.push(...findings([step('basic_no_colon', 'The Basic credentials decode to a value without a colon: "username:password" is expected.', plainFix('Encode "username:password" with the colon between them.'), ['the decoded credentials hold no colon'])], 0.8))
-      else if (/[\r\n]$/.test(text)) out.push(...findings([step('credential_whitespace', 'The Basic credentials end with a newline inside the base64 (echo without -n).', plainFix('Encode without a trailing newline: printf "%s" "user:pass" | base64.'), ['the decoded password ends with a newline'])], 0.8))
+      if (!text.includes(':'))
+        out.push(
+          ...findings(
+            [
+              step(
+                'basic_no_colon',
+                'The Basic credentials decode to a value without a colon: "username:password" is expected.',
+                plainFix('Encode "username:password" with the colon between them.'),
+                ['the decoded credentials hold no colon'],
+              ),
+            ],
+            0.8,
+          ),
+        )
+      else if (/[\r\n]$/.test(text))
+        out.push(
+          ...findings(
+            [
+              step(
+                'credential_whitespace',
+                'The Basic credentials end with a newline inside the base64 (echo without -n).',
+                plainFix('Encode without a trailing newline: printf "%s" "user:pass" | base64.'),
+                ['the decoded password ends with a newline'],
+              ),
+            ],
+            0.8,
+          ),
+        )
     }
   } else if (scheme === 'token' || scheme === 'jwt') {
-    out.push(...findings([step('scheme_mismatch', `The Authorization header uses the "${m[1]}" scheme; most receivers expect "Bearer".`, headerFix('Authorization', 'Bearer <token>', `Write "Bearer " instead of "${m[1]} " if the receiver expects Bearer:`), [`scheme ${m[1]}`])], 0.5))
+    out.push(
+      ...findings(
+        [
+          step(
+            'scheme_mismatch',
+            `The Authorization header uses the "${m[1]}" scheme; most receivers expect "Bearer".`,
+            headerFix(
+              'Authorization',
+              'Bearer <token>',
+              `Write "Bearer " instead of "${m[1]} " if the receiver expects Bearer:`,
+            ),
+            [`scheme ${m[1]}`],
+          ),
+        ],
+        0.5,
+      ),
+    )
   }
   const jwt = findJwt(clean)
-  if (jwt && (scheme === 'bearer' || scheme === 'token' || scheme === 'jwt')) out.push(...jwtFindings(jwt, now))
+  if (jwt && (scheme === 'bearer' || scheme === 'token' || scheme === 'jwt'))
+    out.push(...jwtFindings(jwt, now))
   return out
 }
 

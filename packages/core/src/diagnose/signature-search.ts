@@ -14,7 +14,13 @@ import { feedPayload } from '../schemes/payload.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { type BodyVariant, bodyHints, bodyVariants } from './transforms/body.js'
 import { sameHeaderName } from './transforms/credential.js'
-import { algorithmStep, noSignatureFix, readSignatures, type SignatureTarget, signatureHeaderNameStep } from './transforms/encoding.js'
+import {
+  algorithmStep,
+  noSignatureFix,
+  readSignatures,
+  type SignatureTarget,
+  signatureHeaderNameStep,
+} from './transforms/encoding.js'
 import { type PayloadVariant, payloadVariants } from './transforms/payload.js'
 import { type KeyVariant, keyVariants } from './transforms/secret.js'
 import { timestampStep } from './transforms/time.js'
@@ -46,7 +52,8 @@ function locateSignature(req: HttpRequest, policy: HmacPolicy): Located | null {
   if (values.length > 0) return { header: policy.header, value: values[0]!, steps: [] }
   for (const [name, value] of req.headers) {
     if (sameHeaderName(name, policy.header) || /sig/i.test(name)) {
-      if (readSignatures(value, policy).targets.length > 0) return { header: name, value, steps: [signatureHeaderNameStep(name, policy)] }
+      if (readSignatures(value, policy).targets.length > 0)
+        return { header: name, value, steps: [signatureHeaderNameStep(name, policy)] }
     }
   }
   return null
@@ -54,33 +61,91 @@ function locateSignature(req: HttpRequest, policy: HmacPolicy): Located | null {
 
 type Match = { target: SignatureTarget } | 'stop' | null
 
-export function signatureSearch(req: HttpRequest, policy: HmacPolicy, ctx: SignatureSearchContext): SignatureSearchResult {
+export function signatureSearch(
+  req: HttpRequest,
+  policy: HmacPolicy,
+  ctx: SignatureSearchContext,
+): SignatureSearchResult {
   const out: Finding[] = []
   const located = locateSignature(req, policy)
   if (!located) {
     return {
       signatureOk: false,
-      findings: findings([step('signature_missing', `No signature was sent: the ${policy.header} header is absent.`, noSignatureFix(policy), [`headers sent: ${req.headers.map(([n]) => n).join(', ') || 'none'}`])], 0.9),
+      findings: findings(
+        [
+          step(
+            'signature_missing',
+            `No signature was sent: the ${policy.header} header is absent.`,
+            noSignatureFix(policy),
+            [`headers sent: ${req.headers.map(([n]) => n).join(', ') || 'none'}`],
+          ),
+        ],
+        0.9,
+      ),
     }
   }
   const count = getAllHeaders(req.headers, policy.header).length
   if (count > 1) {
-    out.push(...findings([step('signature_header_malformed', `The ${policy.header} header was sent ${count} times.`, plainFix(`Send ${policy.header} once.`), [`${count} ${policy.header} headers`])], 0.9))
+    out.push(
+      ...findings(
+        [
+          step(
+            'signature_header_malformed',
+            `The ${policy.header} header was sent ${count} times.`,
+            plainFix(`Send ${policy.header} once.`),
+            [`${count} ${policy.header} headers`],
+          ),
+        ],
+        0.9,
+      ),
+    )
   }
   const read = readSignatures(located.value, policy)
-  const raw = policy.timestamp?.header !== undefined ? getHeader(req.headers, policy.timestamp.header) : read.timestamp
+  const raw =
+    policy.timestamp?.header !== undefined
+      ? getHeader(req.headers, policy.timestamp.header)
+      : read.timestamp
   const id = policy.id !== undefined ? getHeader(req.headers, policy.id.header) : undefined
 
   if (policy.timestamp) {
-    const source = policy.timestamp.header !== undefined ? `the ${policy.timestamp.header} header` : `the timestamp in ${policy.header}`
+    const source =
+      policy.timestamp.header !== undefined
+        ? `the ${policy.timestamp.header} header`
+        : `the timestamp in ${policy.header}`
     const t = timestampStep(raw, policy.timestamp, ctx.now, source, policy.timestamp.header)
     if (t) out.push(...findings([t], 0.9))
   }
   if (policy.id !== undefined && id === undefined) {
-    out.push(...findings([step('message_id_missing', `No message id was sent (the ${policy.id.header} header is absent).`, plainFix(`Send the ${policy.id.header} header with the message id that was signed.`), [`no ${policy.id.header} header`])], 0.9))
+    out.push(
+      ...findings(
+        [
+          step(
+            'message_id_missing',
+            `No message id was sent (the ${policy.id.header} header is absent).`,
+            plainFix(`Send the ${policy.id.header} header with the message id that was signed.`),
+            [`no ${policy.id.header} header`],
+          ),
+        ],
+        0.9,
+      ),
+    )
   }
   if (read.targets.length === 0) {
-    out.push(...findings([step('signature_header_malformed', `The ${located.header} header holds no readable signature${read.parseError ? `: it ${read.parseError}` : ''}.`, plainFix(`Send the signature in ${policy.header} as ${policy.prefix ?? ''}<${policy.encoding} digest>.`), [`${located.header} ${fingerprint(located.value)}`])], 0.9))
+    out.push(
+      ...findings(
+        [
+          step(
+            'signature_header_malformed',
+            `The ${located.header} header holds no readable signature${read.parseError ? `: it ${read.parseError}` : ''}.`,
+            plainFix(
+              `Send the signature in ${policy.header} as ${policy.prefix ?? ''}<${policy.encoding} digest>.`,
+            ),
+            [`${located.header} ${fingerprint(located.value)}`],
+          ),
+        ],
+        0.9,
+      ),
+    )
     return { findings: out, signatureOk: false }
   }
 
@@ -111,7 +176,8 @@ export function signatureSearch(req: HttpRequest, policy: HmacPolicy, ctx: Signa
       feedPayload(h, p.segments, r, p.values)
       const mac = h.digest()
       for (const t of read.targets) {
-        if (t.algorithm === alg && t.bytes.length === mac.length && timingSafeEqual(t.bytes, mac)) return { target: t }
+        if (t.algorithm === alg && t.bytes.length === mac.length && timingSafeEqual(t.bytes, mac))
+          return { target: t }
       }
     }
     return null
@@ -142,8 +208,15 @@ export function signatureSearch(req: HttpRequest, policy: HmacPolicy, ctx: Signa
     const m = evaluate(k, p, b.bytes)
     if (m === 'stop') break
     if (m === null) continue
-    const steps: Step[] = [...located.steps, ...k.steps, ...p.steps, ...(b.step ? [b.step] : []), ...m.target.steps]
-    if (m.target.algorithm !== policy.algorithm) steps.push(algorithmStep(m.target.algorithm, policy))
+    const steps: Step[] = [
+      ...located.steps,
+      ...k.steps,
+      ...p.steps,
+      ...(b.step ? [b.step] : []),
+      ...m.target.steps,
+    ]
+    if (m.target.algorithm !== policy.algorithm)
+      steps.push(algorithmStep(m.target.algorithm, policy))
     if (steps.length === 0) signatureOk = true
     else out.push(...findings(steps, 0.95))
     found = true
@@ -157,7 +230,9 @@ export function signatureSearch(req: HttpRequest, policy: HmacPolicy, ctx: Signa
           step(
             'signature_mismatch',
             'The signature does not match, and no near miss explains it: most likely the sender signs with another secret than this endpoint has.',
-            plainFix(`Check that the sender signs with the secret configured here (compare fingerprints: ${policy.secrets.map((s) => fingerprint(s.value)).join(', ')}), over the exact raw body.`),
+            plainFix(
+              `Check that the sender signs with the secret configured here (compare fingerprints: ${policy.secrets.map((s) => fingerprint(s.value)).join(', ')}), over the exact raw body.`,
+            ),
             [tried, ...bodyHints(req.body, getHeader(req.headers, 'content-type'))],
           ),
         ],

@@ -75,5 +75,7 @@ export function relativeWords(at: number, now: number): string {
 
 export function isoTime(unix: number): string {
   const ms = unix * 1000
-  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString().replace('.000Z', 'Z') : String(unix)
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15
+    ? new Date(ms).toISOString().replace('.000Z', 'Z')
+    : String(unix)
 }

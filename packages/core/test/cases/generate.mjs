@@ -39,58 +39,135 @@ const hmacB64 = (alg, key, data) => createHmac(alg, key).update(data).digest('ba
 
 function raw(method, path, headers, body = '') {
   const b = Buffer.from(body, 'utf8')
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: receiver.example.org', ...headers.map(([n, v]) => `${n}: ${v}`)]
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    'Host: receiver.example.org',
+    ...headers.map(([n, v]) => `${n}: ${v}`),
+  ]
   if (b.length) lines.push(`Content-Length: ${b.length}`)
   return Buffer.concat([Buffer.from(`${lines.join('\n')}\n\n`, 'utf8'), b])
 }
-const post = (headers, body = BODY, path = '/hooks/invoices') => raw('POST', path, [['Content-Type', 'application/json'], ...headers], body)
+const post = (headers, body = BODY, path = '/hooks/invoices') =>
+  raw('POST', path, [['Content-Type', 'application/json'], ...headers], body)
 
 function rawResponse(status, text, headers, body) {
-  return Buffer.from(`HTTP/1.1 ${status} ${text}\n${headers.map(([n, v]) => `${n}: ${v}`).join('\n')}\n\n${body}`, 'utf8')
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${text}\n${headers.map(([n, v]) => `${n}: ${v}`).join('\n')}\n\n${body}`,
+    'utf8',
+  )
 }
 
 const bearerYaml = (extra = '') => `auth:\n  scheme: bearer\n  tokens:\n    - ${TOKEN}\n${extra}`
 const apiKeyYaml = (where) => `auth:\n  scheme: api_key\n  ${where}\n  keys:\n    - ${API_KEY}\n`
-const hmacYaml = (lines = '') => `auth:\n  scheme: hmac\n  header: X-Signature\n  algorithm: sha256\n  encoding: hex\n${lines}  secrets:\n    - ${HMAC_SECRET}\n`
+const hmacYaml = (lines = '') =>
+  `auth:\n  scheme: hmac\n  header: X-Signature\n  algorithm: sha256\n  encoding: hex\n${lines}  secrets:\n    - ${HMAC_SECRET}\n`
 const basicYaml = `auth:\n  scheme: basic\n  users:\n    - username: ${USER}\n      password: "${PASSWORD}"\n`
 const jwtYaml = (extra = '') =>
   `auth:\n  scheme: jwt\n  issuer: https://issuer.example\n  audience: webhooks\n  algorithms: [HS256]\n  secret: ${JWT_SECRET}\n  leeway: 30\n${extra}`
 
 // ── Presence and header construction ──────────────────────────────────────────────────────
-kase('credentials-missing', { request: post([]), config: bearerYaml(), expect: { codes: ['credentials_missing'], status: 401 } })
-kase('header-name-wrong-underscore', { request: post([['X_API_KEY', API_KEY]]), config: apiKeyYaml('header: X-API-Key'), expect: { codes: ['header_name_wrong'] } })
-kase('header-name-wrong-token-header', { request: post([['X-Auth-Token', TOKEN]]), config: bearerYaml(), expect: { codes: ['header_name_wrong'] } })
-kase('credential-in-query', { request: post([], BODY, `/hooks/invoices?api_key=${API_KEY}`), config: apiKeyYaml('header: X-API-Key'), expect: { codes: ['credential_in_query'] } })
-kase('credential-in-header', { request: post([['X-API-Key', API_KEY]]), config: apiKeyYaml('query: api_key'), expect: { codes: ['credential_in_header'] } })
-kase('scheme-prefix-missing-glued', { request: post([['Authorization', `Bearer${TOKEN}`]]), config: bearerYaml(), expect: { codes: ['scheme_prefix_missing'], status: 401 } })
+kase('credentials-missing', {
+  request: post([]),
+  config: bearerYaml(),
+  expect: { codes: ['credentials_missing'], status: 401 },
+})
+kase('header-name-wrong-underscore', {
+  request: post([['X_API_KEY', API_KEY]]),
+  config: apiKeyYaml('header: X-API-Key'),
+  expect: { codes: ['header_name_wrong'] },
+})
+kase('header-name-wrong-token-header', {
+  request: post([['X-Auth-Token', TOKEN]]),
+  config: bearerYaml(),
+  expect: { codes: ['header_name_wrong'] },
+})
+kase('credential-in-query', {
+  request: post([], BODY, `/hooks/invoices?api_key=${API_KEY}`),
+  config: apiKeyYaml('header: X-API-Key'),
+  expect: { codes: ['credential_in_query'] },
+})
+kase('credential-in-header', {
+  request: post([['X-API-Key', API_KEY]]),
+  config: apiKeyYaml('query: api_key'),
+  expect: { codes: ['credential_in_header'] },
+})
+kase('scheme-prefix-missing-glued', {
+  request: post([['Authorization', `Bearer${TOKEN}`]]),
+  config: bearerYaml(),
+  expect: { codes: ['scheme_prefix_missing'], status: 401 },
+})
 kase('scheme-prefix-missing-make', {
-  request: post([['User-Agent', 'Make/production'], ['Authorization', TOKEN]]),
+  request: post([
+    ['User-Agent', 'Make/production'],
+    ['Authorization', TOKEN],
+  ]),
   config: bearerYaml(),
   expect: { codes: ['scheme_prefix_missing'] },
 })
-kase('scheme-prefix-malformed', { request: post([['Authorization', `Bearer Bearer ${TOKEN}`]]), config: bearerYaml(), expect: { codes: ['scheme_prefix_malformed'] } })
-kase('scheme-mismatch-token', { request: post([['Authorization', `Token ${TOKEN}`]]), config: bearerYaml(), expect: { codes: ['scheme_mismatch'] } })
+kase('scheme-prefix-malformed', {
+  request: post([['Authorization', `Bearer Bearer ${TOKEN}`]]),
+  config: bearerYaml(),
+  expect: { codes: ['scheme_prefix_malformed'] },
+})
+kase('scheme-mismatch-token', {
+  request: post([['Authorization', `Token ${TOKEN}`]]),
+  config: bearerYaml(),
+  expect: { codes: ['scheme_mismatch'] },
+})
 kase('scheme-mismatch-bearer-for-basic', {
-  request: post([['Authorization', `Bearer ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`]]),
+  request: post([
+    ['Authorization', `Bearer ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`],
+  ]),
   config: basicYaml,
   expect: { codes: ['scheme_mismatch'] },
 })
-kase('duplicate-auth-header', { request: post([['Authorization', 'Bearer placeholder-from-auth-setting'], ['Authorization', `Bearer ${TOKEN}`]]), config: bearerYaml(), expect: { codes: ['duplicate_auth_header'], status: 400 } })
+kase('duplicate-auth-header', {
+  request: post([
+    ['Authorization', 'Bearer placeholder-from-auth-setting'],
+    ['Authorization', `Bearer ${TOKEN}`],
+  ]),
+  config: bearerYaml(),
+  expect: { codes: ['duplicate_auth_header'], status: 400 },
+})
 kase('credential-whitespace', {
-  json: { method: 'POST', url: '/hooks/invoices', headers: [['Host', 'receiver.example.org'], ['Authorization', `Bearer ${TOKEN}\n`]], body: BODY },
+  json: {
+    method: 'POST',
+    url: '/hooks/invoices',
+    headers: [
+      ['Host', 'receiver.example.org'],
+      ['Authorization', `Bearer ${TOKEN}\n`],
+    ],
+    body: BODY,
+  },
   config: bearerYaml(),
   expect: { codes: ['credential_whitespace'] },
 })
-kase('credential-invisible-chars', { request: post([['Authorization', `Bearer ${TOKEN}\u200b`]]), config: bearerYaml(), expect: { codes: ['credential_invisible_chars'] } })
-kase('credential-quoted', { request: post([['Authorization', `Bearer "${TOKEN}"`]]), config: bearerYaml(), expect: { codes: ['credential_quoted'] } })
+kase('credential-invisible-chars', {
+  request: post([['Authorization', `Bearer ${TOKEN}\u200b`]]),
+  config: bearerYaml(),
+  expect: { codes: ['credential_invisible_chars'] },
+})
+kase('credential-quoted', {
+  request: post([['Authorization', `Bearer "${TOKEN}"`]]),
+  config: bearerYaml(),
+  expect: { codes: ['credential_quoted'] },
+})
 const SPECIAL = 'hw+live/Q7mZk2Rx9Lp4Vt8N=='
 kase('credential-url-encoded', {
   request: post([['Authorization', `Bearer ${encodeURIComponent(SPECIAL)}`]]),
   config: `auth:\n  scheme: bearer\n  tokens:\n    - "${SPECIAL}"\n`,
   expect: { codes: ['credential_url_encoded'] },
 })
-kase('credential-truncated', { request: post([['Authorization', `Bearer ${TOKEN.slice(0, 18)}`]]), config: bearerYaml(), expect: { codes: ['credential_truncated'] } })
-kase('credential-unknown', { request: post([['Authorization', 'Bearer hw_live_totally0different0Tok']]), config: bearerYaml(), expect: { codes: ['credential_unknown'], status: 401 } })
+kase('credential-truncated', {
+  request: post([['Authorization', `Bearer ${TOKEN.slice(0, 18)}`]]),
+  config: bearerYaml(),
+  expect: { codes: ['credential_truncated'] },
+})
+kase('credential-unknown', {
+  request: post([['Authorization', 'Bearer hw_live_totally0different0Tok']]),
+  config: bearerYaml(),
+  expect: { codes: ['credential_unknown'], status: 401 },
+})
 
 // ── Which credential ──────────────────────────────────────────────────────────────────────
 kase('credential-wrong-environment', {
@@ -116,10 +193,35 @@ kase('credential-revoked-not-after', {
 
 // ── Basic ─────────────────────────────────────────────────────────────────────────────────
 const basicB64 = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
-kase('basic-not-base64', { request: post([['Authorization', `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64url')}`]]), config: basicYaml, expect: { codes: ['basic_not_base64'] } })
-kase('basic-raw-credentials', { request: post([['Authorization', `Basic ${USER}:${PASSWORD}`]]), config: basicYaml, expect: { codes: ['basic_raw_credentials'] } })
-kase('basic-no-colon', { request: post([['Authorization', `Basic ${Buffer.from(`${USER}${PASSWORD.replace(/:/g, '')}`).toString('base64')}`]]), config: basicYaml, expect: { codes: ['basic_no_colon'] } })
-kase('basic-wrong-credentials', { request: post([['Authorization', `Basic ${Buffer.from(`${USER}:wrong-password-1`).toString('base64')}`]]), config: basicYaml, expect: { codes: ['basic_wrong_credentials'] } })
+kase('basic-not-base64', {
+  request: post([
+    ['Authorization', `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64url')}`],
+  ]),
+  config: basicYaml,
+  expect: { codes: ['basic_not_base64'] },
+})
+kase('basic-raw-credentials', {
+  request: post([['Authorization', `Basic ${USER}:${PASSWORD}`]]),
+  config: basicYaml,
+  expect: { codes: ['basic_raw_credentials'] },
+})
+kase('basic-no-colon', {
+  request: post([
+    [
+      'Authorization',
+      `Basic ${Buffer.from(`${USER}${PASSWORD.replace(/:/g, '')}`).toString('base64')}`,
+    ],
+  ]),
+  config: basicYaml,
+  expect: { codes: ['basic_no_colon'] },
+})
+kase('basic-wrong-credentials', {
+  request: post([
+    ['Authorization', `Basic ${Buffer.from(`${USER}:wrong-password-1`).toString('base64')}`],
+  ]),
+  config: basicYaml,
+  expect: { codes: ['basic_wrong_credentials'] },
+})
 
 // ── JWT (jose) ────────────────────────────────────────────────────────────────────────────
 const jwtKey = new TextEncoder().encode(JWT_SECRET)
@@ -127,28 +229,80 @@ async function jwt(claims, { alg = 'HS256', key = jwtKey, kid } = {}) {
   const header = kid ? { alg, kid } : { alg }
   return new SignJWT(claims).setProtectedHeader(header).sign(key)
 }
-const goodClaims = { iss: 'https://issuer.example', aud: 'webhooks', sub: 'make-scenario-42', iat: NOW - 60, exp: NOW + 3600 }
+const goodClaims = {
+  iss: 'https://issuer.example',
+  aud: 'webhooks',
+  sub: 'make-scenario-42',
+  iat: NOW - 60,
+  exp: NOW + 3600,
+}
 // Ed25519 keys from fixed seeds (PKCS#8 prefix + 32-byte seed): deterministic JWKs and signatures.
 const ed = (seedByte) => {
-  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, seedByte)])
+  const der = Buffer.concat([
+    Buffer.from('302e020100300506032b657004220420', 'hex'),
+    Buffer.alloc(32, seedByte),
+  ])
   const priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
   return { priv, pub: createPublicKey(priv) }
 }
 
 async function jwtCases() {
-  kase('jwt-malformed', { request: post([['Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.not-json!.c2ln']]), config: jwtYaml(), expect: { codes: ['jwt_malformed'] } })
-  kase('jwt-expired', { request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, iat: NOW - 11640, exp: NOW - 8040 })}`]]), config: jwtYaml(), expect: { codes: ['jwt_expired'], status: 401 } })
-  kase('jwt-not-yet-valid', { request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, nbf: NOW + 600 })}`]]), config: jwtYaml(), expect: { codes: ['jwt_not_yet_valid'] } })
+  kase('jwt-malformed', {
+    request: post([['Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.not-json!.c2ln']]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_malformed'] },
+  })
+  kase('jwt-expired', {
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt({ ...goodClaims, iat: NOW - 11640, exp: NOW - 8040 })}`,
+      ],
+    ]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_expired'], status: 401 },
+  })
+  kase('jwt-not-yet-valid', {
+    request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, nbf: NOW + 600 })}`]]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_not_yet_valid'] },
+  })
   kase('jwt-signature-invalid', {
-    request: post([['Authorization', `Bearer ${await jwt(goodClaims, { key: new TextEncoder().encode('another-secret-entirely-0123456789') })}`]]),
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt(goodClaims, { key: new TextEncoder().encode('another-secret-entirely-0123456789') })}`,
+      ],
+    ]),
     config: jwtYaml(),
     expect: { codes: ['jwt_signature_invalid'] },
   })
-  kase('jwt-alg-not-allowed', { request: post([['Authorization', `Bearer ${await jwt(goodClaims, { alg: 'HS384' })}`]]), config: jwtYaml(), expect: { codes: ['jwt_alg_not_allowed'] } })
-  kase('jwt-wrong-issuer', { request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, iss: 'https://staging-issuer.example' })}`]]), config: jwtYaml(), expect: { codes: ['jwt_wrong_issuer'] } })
-  kase('jwt-wrong-audience', { request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, aud: 'billing-api' })}`]]), config: jwtYaml(), expect: { codes: ['jwt_wrong_audience'] } })
+  kase('jwt-alg-not-allowed', {
+    request: post([['Authorization', `Bearer ${await jwt(goodClaims, { alg: 'HS384' })}`]]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_alg_not_allowed'] },
+  })
+  kase('jwt-wrong-issuer', {
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt({ ...goodClaims, iss: 'https://staging-issuer.example' })}`,
+      ],
+    ]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_wrong_issuer'] },
+  })
+  kase('jwt-wrong-audience', {
+    request: post([
+      ['Authorization', `Bearer ${await jwt({ ...goodClaims, aud: 'billing-api' })}`],
+    ]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_wrong_audience'] },
+  })
   kase('jwt-insufficient-scope', {
-    request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, scope: 'webhooks:read' })}`]]),
+    request: post([
+      ['Authorization', `Bearer ${await jwt({ ...goodClaims, scope: 'webhooks:read' })}`],
+    ]),
     config: jwtYaml('  scopes: ["webhooks:write"]\n'),
     expect: { codes: ['jwt_insufficient_scope'], status: 403 },
   })
@@ -156,68 +310,156 @@ async function jwtCases() {
   const rotated = ed(9)
   const jwk = { ...(await exportJWK(current.pub)), kid: 'key-2026', alg: 'EdDSA', use: 'sig' }
   kase('jwt-unknown-kid', {
-    request: post([['Authorization', `Bearer ${await jwt(goodClaims, { alg: 'EdDSA', key: rotated.priv, kid: 'key-2025' })}`]]),
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt(goodClaims, { alg: 'EdDSA', key: rotated.priv, kid: 'key-2025' })}`,
+      ],
+    ]),
     config: `auth:\n  scheme: jwt\n  issuer: https://issuer.example\n  audience: webhooks\n  algorithms: [EdDSA]\n  jwks:\n    keys:\n      - ${JSON.stringify(jwk)}\n`,
     expect: { codes: ['jwt_unknown_kid'] },
   })
-  kase('alone-jwt-expired', { request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, exp: NOW - 8040, iat: NOW - 11640 })}`]]), expect: { codes: ['jwt_expired'] } })
+  kase('alone-jwt-expired', {
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt({ ...goodClaims, exp: NOW - 8040, iat: NOW - 11640 })}`,
+      ],
+    ]),
+    expect: { codes: ['jwt_expired'] },
+  })
 }
 
 // ── Signatures ────────────────────────────────────────────────────────────────────────────
-kase('signature-missing', { request: post([]), config: hmacYaml(), expect: { codes: ['signature_missing'], status: 401 } })
+kase('signature-missing', {
+  request: post([]),
+  config: hmacYaml(),
+  expect: { codes: ['signature_missing'], status: 401 },
+})
 kase('signature-header-malformed-prefix', {
-  request: post([['X-Hub-Signature-256', (await octokitSign(GITHUB_SECRET, BODY)).replace(/^sha256=/, '')]]),
+  request: post([
+    ['X-Hub-Signature-256', (await octokitSign(GITHUB_SECRET, BODY)).replace(/^sha256=/, '')],
+  ]),
   config: `auth:\n  provider: github\n  secrets:\n    - ${GITHUB_SECRET}\n`,
   expect: { codes: ['signature_header_malformed'] },
 })
-kase('signature-mismatch', { request: post([['X-Signature', hmacHex('sha256', 'a-secret-nobody-configured', BODY)]]), config: hmacYaml(), expect: { codes: ['signature_mismatch'], status: 401 } })
-kase('signature-body-modified-minified', { request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, PRETTY)]]), config: hmacYaml(), expect: { codes: ['signature_body_modified'] } })
+kase('signature-mismatch', {
+  request: post([['X-Signature', hmacHex('sha256', 'a-secret-nobody-configured', BODY)]]),
+  config: hmacYaml(),
+  expect: { codes: ['signature_mismatch'], status: 401 },
+})
+kase('signature-body-modified-minified', {
+  request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, PRETTY)]]),
+  config: hmacYaml(),
+  expect: { codes: ['signature_body_modified'] },
+})
 kase('signature-body-modified-github-newline', {
   // GitHub signs JSON.stringify(x, null, 2) + "\n"; a framework re-serialized it minified.
-  request: post([['X-GitHub-Event', 'push'], ['X-Hub-Signature-256', await octokitSign(GITHUB_SECRET, `${PRETTY}\n`)]]),
+  request: post([
+    ['X-GitHub-Event', 'push'],
+    ['X-Hub-Signature-256', await octokitSign(GITHUB_SECRET, `${PRETTY}\n`)],
+  ]),
   config: `auth:\n  provider: github\n  secrets:\n    - ${GITHUB_SECRET}\n`,
   expect: { codes: ['signature_body_modified'] },
 })
 {
   const t = NOW - 5
-  const header = Stripe.webhooks.generateTestHeaderString({ payload: BODY, secret: STRIPE_SECRET, timestamp: t })
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload: BODY,
+    secret: STRIPE_SECRET,
+    timestamp: t,
+  })
   kase('signature-body-modified-stripe-pretty', {
     request: post([['Stripe-Signature', header]], PRETTY),
     config: `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`,
     expect: { codes: ['signature_body_modified'] },
   })
-  kase('stripe-ok', { request: post([['Stripe-Signature', header]]), config: `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`, expect: { ok: true } })
+  kase('stripe-ok', {
+    request: post([['Stripe-Signature', header]]),
+    config: `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`,
+    expect: { ok: true },
+  })
 }
 {
   const unicode = '{"customer":"Zoë Müller","note":"café ☕"}'
-  const escaped = unicode.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  kase('signature-body-modified-unicode-escaped', { request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, escaped)]], unicode), config: hmacYaml(), expect: { codes: ['signature_body_modified'] } })
-  const php = '{"url":"https://shop.example/orders/77","id":77}'
-  kase('signature-body-modified-php-slashes', { request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, php.replace(/\//g, '\\/'))]], php), config: hmacYaml(), expect: { codes: ['signature_body_modified'] } })
-  kase('signature-body-modified-keys-sorted', {
-    request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, '{"amount":4200,"currency":"EUR","id":"inv_77"}')]], '{"id":"inv_77","amount":4200,"currency":"EUR"}'),
+  const escaped = unicode.replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  kase('signature-body-modified-unicode-escaped', {
+    request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, escaped)]], unicode),
     config: hmacYaml(),
     expect: { codes: ['signature_body_modified'] },
   })
-  kase('signature-body-modified-trailing-newline', { request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, BODY)]], `${BODY}\n`), config: hmacYaml(), expect: { codes: ['signature_body_modified'] } })
+  const php = '{"url":"https://shop.example/orders/77","id":77}'
+  kase('signature-body-modified-php-slashes', {
+    request: post(
+      [['X-Signature', hmacHex('sha256', HMAC_SECRET, php.replace(/\//g, '\\/'))]],
+      php,
+    ),
+    config: hmacYaml(),
+    expect: { codes: ['signature_body_modified'] },
+  })
+  kase('signature-body-modified-keys-sorted', {
+    request: post(
+      [
+        [
+          'X-Signature',
+          hmacHex('sha256', HMAC_SECRET, '{"amount":4200,"currency":"EUR","id":"inv_77"}'),
+        ],
+      ],
+      '{"id":"inv_77","amount":4200,"currency":"EUR"}',
+    ),
+    config: hmacYaml(),
+    expect: { codes: ['signature_body_modified'] },
+  })
+  kase('signature-body-modified-trailing-newline', {
+    request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, BODY)]], `${BODY}\n`),
+    config: hmacYaml(),
+    expect: { codes: ['signature_body_modified'] },
+  })
   const form = 'event=invoice.paid&invoice=inv_77&amount=4200'
   kase('signature-body-modified-form-to-json', {
-    request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, form)]], '{"event":"invoice.paid","invoice":"inv_77","amount":"4200"}'),
+    request: post(
+      [['X-Signature', hmacHex('sha256', HMAC_SECRET, form)]],
+      '{"event":"invoice.paid","invoice":"inv_77","amount":"4200"}',
+    ),
     config: hmacYaml(),
     expect: { codes: ['signature_body_modified'] },
   })
   const latin = '{"name":"Café Crème"}'
   kase('signature-body-modified-latin1', {
-    request: post([['X-Signature', createHmac('sha256', HMAC_SECRET).update(Buffer.from(latin, 'latin1')).digest('hex')]], latin),
+    request: post(
+      [
+        [
+          'X-Signature',
+          createHmac('sha256', HMAC_SECRET).update(Buffer.from(latin, 'latin1')).digest('hex'),
+        ],
+      ],
+      latin,
+    ),
     config: hmacYaml(),
     expect: { codes: ['signature_body_modified'] },
   })
 }
-kase('signature-wrong-encoding', { request: post([['X-Signature', hmacB64('sha256', HMAC_SECRET, BODY)]]), config: hmacYaml(), expect: { codes: ['signature_wrong_encoding'] } })
-kase('signature-wrong-algorithm', { request: post([['X-Signature', hmacHex('sha1', HMAC_SECRET, BODY)]]), config: hmacYaml(), expect: { codes: ['signature_wrong_algorithm'] } })
+kase('signature-wrong-encoding', {
+  request: post([['X-Signature', hmacB64('sha256', HMAC_SECRET, BODY)]]),
+  config: hmacYaml(),
+  expect: { codes: ['signature_wrong_encoding'] },
+})
+kase('signature-wrong-algorithm', {
+  request: post([['X-Signature', hmacHex('sha1', HMAC_SECRET, BODY)]]),
+  config: hmacYaml(),
+  expect: { codes: ['signature_wrong_algorithm'] },
+})
 kase('signature-wrong-payload', {
-  request: post([['X-Timestamp', String(NOW - 3)], ['X-Signature', hmacHex('sha256', HMAC_SECRET, BODY)]]),
-  config: hmacYaml('  payload: "{timestamp}.{body}"\n  timestamp: { header: X-Timestamp, unit: seconds, tolerance: 300 }\n'),
+  request: post([
+    ['X-Timestamp', String(NOW - 3)],
+    ['X-Signature', hmacHex('sha256', HMAC_SECRET, BODY)],
+  ]),
+  config: hmacYaml(
+    '  payload: "{timestamp}.{body}"\n  timestamp: { header: X-Timestamp, unit: seconds, tolerance: 300 }\n',
+  ),
   expect: { codes: ['signature_wrong_payload'] },
 })
 {
@@ -227,95 +469,212 @@ kase('signature-wrong-payload', {
   const bad = createHmac('sha256', WHSEC).update(`${id}.${ts}.${BODY}`).digest('base64')
   const swYaml = `auth:\n  scheme: standard_webhooks\n  secrets:\n    - ${WHSEC}\n`
   kase('signature-secret-encoding-whsec', {
-    request: post([['webhook-id', id], ['webhook-timestamp', String(ts)], ['webhook-signature', `v1,${bad}`]]),
+    request: post([
+      ['webhook-id', id],
+      ['webhook-timestamp', String(ts)],
+      ['webhook-signature', `v1,${bad}`],
+    ]),
     config: swYaml,
     expect: { codes: ['signature_secret_encoding'] },
   })
   const wh = new StandardWebhook(WHSEC)
   kase('standard-webhooks-ok', {
-    request: post([['webhook-id', id], ['webhook-timestamp', String(ts)], ['webhook-signature', wh.sign(id, new Date(ts * 1000), BODY)]]),
+    request: post([
+      ['webhook-id', id],
+      ['webhook-timestamp', String(ts)],
+      ['webhook-signature', wh.sign(id, new Date(ts * 1000), BODY)],
+    ]),
     config: swYaml,
     expect: { ok: true },
   })
   const svix = new SvixWebhook(WHSEC)
   kase('svix-ok', {
-    request: post([['svix-id', id], ['svix-timestamp', String(ts)], ['svix-signature', svix.sign(id, new Date(ts * 1000), BODY)]]),
+    request: post([
+      ['svix-id', id],
+      ['svix-timestamp', String(ts)],
+      ['svix-signature', svix.sign(id, new Date(ts * 1000), BODY)],
+    ]),
     config: swYaml,
     expect: { ok: true },
   })
   const old = NOW - 8040
   kase('timestamp-out-of-window', {
-    request: post([['webhook-id', id], ['webhook-timestamp', String(old)], ['webhook-signature', wh.sign(id, new Date(old * 1000), BODY)]]),
+    request: post([
+      ['webhook-id', id],
+      ['webhook-timestamp', String(old)],
+      ['webhook-signature', wh.sign(id, new Date(old * 1000), BODY)],
+    ]),
     config: swYaml,
     expect: { codes: ['timestamp_out_of_window'], status: 401 },
   })
   kase('signature-body-modified-svix-pretty', {
-    request: post([['svix-id', id], ['svix-timestamp', String(ts)], ['svix-signature', svix.sign(id, new Date(ts * 1000), BODY)]], PRETTY),
+    request: post(
+      [
+        ['svix-id', id],
+        ['svix-timestamp', String(ts)],
+        ['svix-signature', svix.sign(id, new Date(ts * 1000), BODY)],
+      ],
+      PRETTY,
+    ),
     config: swYaml,
     expect: { codes: ['signature_body_modified'] },
   })
 }
 kase('signature-secret-encoding-stripe-decoded', {
-  request: post([['Stripe-Signature', `t=${NOW - 4},v1=${hmacHex('sha256', Buffer.from(STRIPE_SECRET.slice(6), 'base64'), `${NOW - 4}.${BODY}`)}`]]),
+  request: post([
+    [
+      'Stripe-Signature',
+      `t=${NOW - 4},v1=${hmacHex('sha256', Buffer.from(STRIPE_SECRET.slice(6), 'base64'), `${NOW - 4}.${BODY}`)}`,
+    ],
+  ]),
   config: `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`,
   expect: { codes: ['signature_secret_encoding'] },
 })
-kase('signature-secret-whitespace', { request: post([['X-Signature', hmacHex('sha256', `${HMAC_SECRET}\n`, BODY)]]), config: hmacYaml(), expect: { codes: ['signature_secret_whitespace'] } })
+kase('signature-secret-whitespace', {
+  request: post([['X-Signature', hmacHex('sha256', `${HMAC_SECRET}\n`, BODY)]]),
+  config: hmacYaml(),
+  expect: { codes: ['signature_secret_whitespace'] },
+})
 kase('signature-previous-secret', {
   request: post([['X-Signature', hmacHex('sha256', OLD_SECRET, BODY)]]),
   config: `auth:\n  scheme: hmac\n  header: X-Signature\n  secrets:\n    - { value: ${HMAC_SECRET}, id: "2026-01" }\n  retired:\n    - { value: ${OLD_SECRET}, id: "2025-07" }\n`,
   expect: { codes: ['signature_previous_secret'] },
 })
 kase('signature-wrong-environment', {
-  request: post([['X-Signature', hmacHex('sha256', 'hmac-staging-secret-Wq20Nc', BODY)]], BODY, '/hooks/orders'),
+  request: post(
+    [['X-Signature', hmacHex('sha256', 'hmac-staging-secret-Wq20Nc', BODY)]],
+    BODY,
+    '/hooks/orders',
+  ),
   config: `endpoints:\n  - name: orders-prod\n    path: /hooks/orders\n    environment: production\n    auth: { scheme: hmac, header: X-Signature, secrets: ["${HMAC_SECRET}"] }\n  - name: orders-staging\n    path: /hooks/orders-staging\n    environment: staging\n    auth: { scheme: hmac, header: X-Signature, secrets: ["hmac-staging-secret-Wq20Nc"] }\n`,
   expect: { codes: ['credential_wrong_environment'] },
 })
 
 // ── Time ──────────────────────────────────────────────────────────────────────────────────
-const tsYaml = hmacYaml('  payload: "{timestamp}.{body}"\n  timestamp: { header: X-Timestamp, unit: seconds, tolerance: 300 }\n')
-kase('timestamp-missing', { request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, `${NOW}.${BODY}`)]]), config: tsYaml, expect: { codes: ['timestamp_missing'] } })
+const tsYaml = hmacYaml(
+  '  payload: "{timestamp}.{body}"\n  timestamp: { header: X-Timestamp, unit: seconds, tolerance: 300 }\n',
+)
+kase('timestamp-missing', {
+  request: post([['X-Signature', hmacHex('sha256', HMAC_SECRET, `${NOW}.${BODY}`)]]),
+  config: tsYaml,
+  expect: { codes: ['timestamp_missing'] },
+})
 kase('timestamp-malformed', {
-  request: post([['X-Timestamp', '2026-01-01T00:00:00Z'], ['X-Signature', hmacHex('sha256', HMAC_SECRET, `2026-01-01T00:00:00Z.${BODY}`)]]),
+  request: post([
+    ['X-Timestamp', '2026-01-01T00:00:00Z'],
+    ['X-Signature', hmacHex('sha256', HMAC_SECRET, `2026-01-01T00:00:00Z.${BODY}`)],
+  ]),
   config: tsYaml,
   expect: { codes: ['timestamp_malformed'] },
 })
 kase('timestamp-milliseconds', {
-  request: post([['X-Timestamp', String(NOW * 1000 - 1500)], ['X-Signature', hmacHex('sha256', HMAC_SECRET, `${NOW * 1000 - 1500}.${BODY}`)]]),
+  request: post([
+    ['X-Timestamp', String(NOW * 1000 - 1500)],
+    ['X-Signature', hmacHex('sha256', HMAC_SECRET, `${NOW * 1000 - 1500}.${BODY}`)],
+  ]),
   config: tsYaml,
   expect: { codes: ['timestamp_milliseconds'] },
 })
 
 // ── Not authentication at all: what the response says ─────────────────────────────────────
 const okReq = post([['Authorization', `Bearer ${TOKEN}`]])
-kase('route-not-found', { request: okReq, response: rawResponse(404, 'Not Found', [['Content-Type', 'application/json']], '{"error":"Not Found"}'), expect: { codes: ['route_not_found'], class: 'not_found' } })
-kase('method-not-allowed', { request: okReq, response: rawResponse(405, 'Method Not Allowed', [['Allow', 'GET'], ['Content-Type', 'text/plain']], 'Method Not Allowed'), expect: { codes: ['method_not_allowed'], class: 'method_not_allowed' } })
+kase('route-not-found', {
+  request: okReq,
+  response: rawResponse(
+    404,
+    'Not Found',
+    [['Content-Type', 'application/json']],
+    '{"error":"Not Found"}',
+  ),
+  expect: { codes: ['route_not_found'], class: 'not_found' },
+})
+kase('method-not-allowed', {
+  request: okReq,
+  response: rawResponse(
+    405,
+    'Method Not Allowed',
+    [
+      ['Allow', 'GET'],
+      ['Content-Type', 'text/plain'],
+    ],
+    'Method Not Allowed',
+  ),
+  expect: { codes: ['method_not_allowed'], class: 'method_not_allowed' },
+})
 kase('payload-too-large', {
   request: okReq,
-  response: rawResponse(413, 'Request Entity Too Large', [['Server', 'nginx'], ['Content-Type', 'text/html']], '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>'),
+  response: rawResponse(
+    413,
+    'Request Entity Too Large',
+    [
+      ['Server', 'nginx'],
+      ['Content-Type', 'text/html'],
+    ],
+    '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>',
+  ),
   expect: { codes: ['payload_too_large'], class: 'payload_too_large' },
 })
-kase('rate-limited', { request: okReq, response: rawResponse(429, 'Too Many Requests', [['Retry-After', '30'], ['Content-Type', 'application/json']], '{"error":"rate limited"}'), expect: { codes: ['rate_limited'], class: 'rate_limited' } })
+kase('rate-limited', {
+  request: okReq,
+  response: rawResponse(
+    429,
+    'Too Many Requests',
+    [
+      ['Retry-After', '30'],
+      ['Content-Type', 'application/json'],
+    ],
+    '{"error":"rate limited"}',
+  ),
+  expect: { codes: ['rate_limited'], class: 'rate_limited' },
+})
 kase('insufficient-scope', {
   request: okReq,
-  response: rawResponse(403, 'Forbidden', [['WWW-Authenticate', 'Bearer error="insufficient_scope", scope="webhooks:write"'], ['Content-Type', 'application/json']], '{"error":"insufficient_scope"}'),
+  response: rawResponse(
+    403,
+    'Forbidden',
+    [
+      ['WWW-Authenticate', 'Bearer error="insufficient_scope", scope="webhooks:write"'],
+      ['Content-Type', 'application/json'],
+    ],
+    '{"error":"insufficient_scope"}',
+  ),
   expect: { codes: ['insufficient_scope'], class: 'authorization' },
 })
 kase('ip-not-allowed', {
   request: okReq,
-  response: rawResponse(403, 'Forbidden', [['Content-Type', 'application/json']], '{"error":"Forbidden","message":"Your IP address 203.0.113.9 is not in the allow list"}'),
+  response: rawResponse(
+    403,
+    'Forbidden',
+    [['Content-Type', 'application/json']],
+    '{"error":"Forbidden","message":"Your IP address 203.0.113.9 is not in the allow list"}',
+  ),
   expect: { codes: ['ip_not_allowed'], class: 'authorization' },
 })
 kase('endpoint-disabled-make', {
   request: post([['User-Agent', 'Make/production']], BODY, '/abcdef1234567890abcdef'),
-  response: rawResponse(410, 'Gone', [['Content-Type', 'text/plain']], 'There is no scenario listening for this webhook.'),
+  response: rawResponse(
+    410,
+    'Gone',
+    [['Content-Type', 'text/plain']],
+    'There is no scenario listening for this webhook.',
+  ),
   expect: { codes: ['endpoint_disabled'], class: 'gone' },
 })
 
 // ── Without a config: what the request alone shows ────────────────────────────────────────
-kase('alone-bearer-glued', { request: post([['Authorization', `Bearer${TOKEN}`]]), expect: { codes: ['scheme_prefix_missing'] } })
-kase('alone-basic-raw', { request: post([['Authorization', `Basic ${USER}:${PASSWORD}`]]), expect: { codes: ['basic_raw_credentials'] } })
-kase('alone-nothing-wrong', { request: okReq, response: rawResponse(200, 'OK', [['Content-Type', 'application/json']], '{"ok":true}'), expect: { ok: true, class: 'success' } })
+kase('alone-bearer-glued', {
+  request: post([['Authorization', `Bearer${TOKEN}`]]),
+  expect: { codes: ['scheme_prefix_missing'] },
+})
+kase('alone-basic-raw', {
+  request: post([['Authorization', `Basic ${USER}:${PASSWORD}`]]),
+  expect: { codes: ['basic_raw_credentials'] },
+})
+kase('alone-nothing-wrong', {
+  request: okReq,
+  response: rawResponse(200, 'OK', [['Content-Type', 'application/json']], '{"ok":true}'),
+  expect: { ok: true, class: 'success' },
+})
 
 await jwtCases()
 

@@ -18,7 +18,10 @@ const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
 
 /** JSON with every non-ASCII character as \uXXXX (PHP's and Python's default). */
 function escapeUnicode(json: string): string {
-  return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return json.replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 function sortKeys(v: unknown, depth = 0): unknown {
@@ -26,7 +29,8 @@ function sortKeys(v: unknown, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => sortKeys(x, depth + 1))
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {}
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k], depth + 1)
+    for (const k of Object.keys(v).sort())
+      out[k] = sortKeys((v as Record<string, unknown>)[k], depth + 1)
     return out
   }
   return v
@@ -43,9 +47,12 @@ function modified(what: string, detail: string, fix = ''): Step {
     'signature_body_modified',
     `The signature was made over the body ${what}, not over the bytes that arrived: something between signing and verifying re-serialized it.`,
     {
-      code: fix || 'Sign and send the same bytes: compute the signature over the exact raw body you send, after any JSON serialization, and verify over the raw request body (not a parsed and re-serialized object).',
+      code:
+        fix ||
+        'Sign and send the same bytes: compute the signature over the exact raw body you send, after any JSON serialization, and verify over the raw request body (not a parsed and re-serialized object).',
       make: 'In the HTTP module, set Body type to Raw and compute the signature over exactly the text in Request content (sign the same string you send; do not let a JSON field re-format it).',
-      zapier: 'Send the body as raw text (Data Pass-Through off, a single raw Data field) and sign that exact text.',
+      zapier:
+        'Send the body as raw text (Data Pass-Through off, a single raw Data field) and sign that exact text.',
       n8n: 'In the HTTP Request node, send the body as Raw/JSON text you build once, and sign that same string (not the object).',
       curl: 'Sign the file you send and pass it with --data-binary @file (not -d, which strips newlines).',
     },
@@ -57,7 +64,9 @@ function modified(what: string, detail: string, fix = ''): Step {
 export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
   const seen: Uint8Array[] = [received]
   const fresh = (b: Uint8Array) => {
-    for (const s of seen) if (s.length === b.length && Buffer.from(s.buffer, s.byteOffset, s.byteLength).equals(b)) return false
+    for (const s of seen)
+      if (s.length === b.length && Buffer.from(s.buffer, s.byteOffset, s.byteLength).equals(b))
+        return false
     seen.push(b)
     return true
   }
@@ -99,69 +108,223 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
 
   if (isJson) {
     const min = () => JSON.stringify(parsed)
-    if (pretty) yield* safe(() => [min(), modified('minified (no whitespace)', 'the received body is pretty-printed JSON; its minified form verifies')])
-    for (const [indent, name] of [[2, '2 spaces'], [4, '4 spaces'], ['\t', 'tabs']] as const) {
-      yield* safe(() => [JSON.stringify(parsed, null, indent), modified(`pretty-printed with ${name}`, `the same JSON indented with ${name} verifies`)])
-      yield* safe(() => [`${JSON.stringify(parsed, null, indent)}\n`, modified(`pretty-printed with ${name} and a trailing newline`, `the same JSON indented with ${name} plus a final newline verifies`)])
+    if (pretty)
+      yield* safe(() => [
+        min(),
+        modified(
+          'minified (no whitespace)',
+          'the received body is pretty-printed JSON; its minified form verifies',
+        ),
+      ])
+    for (const [indent, name] of [
+      [2, '2 spaces'],
+      [4, '4 spaces'],
+      ['\t', 'tabs'],
+    ] as const) {
+      yield* safe(() => [
+        JSON.stringify(parsed, null, indent),
+        modified(`pretty-printed with ${name}`, `the same JSON indented with ${name} verifies`),
+      ])
+      yield* safe(() => [
+        `${JSON.stringify(parsed, null, indent)}\n`,
+        modified(
+          `pretty-printed with ${name} and a trailing newline`,
+          `the same JSON indented with ${name} plus a final newline verifies`,
+        ),
+      ])
     }
-    if (!pretty) yield* safe(() => [min(), modified('minified (no whitespace)', 'the minified form of the JSON verifies')])
-    yield* safe(() => [`${min()}\n`, modified('minified with a trailing newline', 'the minified JSON plus a final newline verifies')])
+    if (!pretty)
+      yield* safe(() => [
+        min(),
+        modified('minified (no whitespace)', 'the minified form of the JSON verifies'),
+      ])
+    yield* safe(() => [
+      `${min()}\n`,
+      modified(
+        'minified with a trailing newline',
+        'the minified JSON plus a final newline verifies',
+      ),
+    ])
   }
   // Trailing newline and line endings: byte-level, no parsing.
   if (endsLf) {
     const cut = received[n - 2] === 0x0d ? 2 : 1
     const b = received.subarray(0, n - cut)
-    if (fresh(b)) yield { bytes: b, step: modified('without its final newline', 'the body without the trailing newline verifies: a newline was added after signing (or an editor added it)') }
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified(
+          'without its final newline',
+          'the body without the trailing newline verifies: a newline was added after signing (or an editor added it)',
+        ),
+      }
   } else {
     const b = Buffer.concat([raw, Buffer.from('\n')])
-    if (fresh(b)) yield { bytes: b, step: modified('with a final newline', 'the body plus a trailing newline verifies: the newline was removed after signing (curl -d strips newlines; use --data-binary)') }
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified(
+          'with a final newline',
+          'the body plus a trailing newline verifies: the newline was removed after signing (curl -d strips newlines; use --data-binary)',
+        ),
+      }
   }
   if (raw.includes(0x0a)) {
     const hasCr = raw.includes(Buffer.from('\r\n'))
     const s = raw.toString('latin1')
     const b = Buffer.from(hasCr ? s.replace(/\r\n/g, '\n') : s.replace(/\n/g, '\r\n'), 'latin1')
-    if (fresh(b)) yield { bytes: b, step: modified(hasCr ? 'with LF line ends' : 'with CRLF line ends', `the body with ${hasCr ? 'LF' : 'CRLF'} line ends verifies: line ends were converted in transit`) }
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified(
+          hasCr ? 'with LF line ends' : 'with CRLF line ends',
+          `the body with ${hasCr ? 'LF' : 'CRLF'} line ends verifies: line ends were converted in transit`,
+        ),
+      }
   }
   if (isJson) {
-    yield* safe(() => [JSON.stringify(sortKeys(parsed)), modified('with its keys sorted', 'the JSON with keys in sorted order verifies: a serializer re-ordered the keys')])
-    yield* safe(() => [JSON.stringify(sortKeys(parsed), null, 2), modified('with its keys sorted and pretty-printed', 'the JSON with sorted keys, indented, verifies')])
-    yield* safe(() => [escapeUnicode(JSON.stringify(parsed)), modified('with non-ASCII characters escaped as \\uXXXX', 'the minified JSON with \\u escapes verifies (PHP json_encode and Python json.dumps escape by default)')])
-    yield* safe(() => [escapeUnicode(text!), modified('with non-ASCII characters escaped as \\uXXXX', 'the body with \\u escapes verifies')])
-    yield* safe(() => (/\\u[0-9a-fA-F]{4}/.test(text!) ? [JSON.stringify(parsed), modified('with \\uXXXX escapes written as characters', 'the JSON with its \\u escapes unescaped verifies')] : null))
-    yield* safe(() => [JSON.stringify(parsed).replace(/\//g, '\\/'), modified('with "/" escaped as "\\/" (as PHP json_encode does)', 'the minified JSON with escaped slashes verifies')])
-    yield* safe(() => (text!.includes('\\/') ? [text!.replace(/\\\//g, '/'), modified('with "\\/" written as "/"', 'the body with unescaped slashes verifies: the sender (PHP) escaped "/" and something unescaped it')] : null))
-    yield* safe(() => [pythonStyle(parsed), modified('in Python json.dumps style (", " and ": " separators)', 'the JSON re-serialized the way Python json.dumps writes it verifies')])
+    yield* safe(() => [
+      JSON.stringify(sortKeys(parsed)),
+      modified(
+        'with its keys sorted',
+        'the JSON with keys in sorted order verifies: a serializer re-ordered the keys',
+      ),
+    ])
+    yield* safe(() => [
+      JSON.stringify(sortKeys(parsed), null, 2),
+      modified(
+        'with its keys sorted and pretty-printed',
+        'the JSON with sorted keys, indented, verifies',
+      ),
+    ])
+    yield* safe(() => [
+      escapeUnicode(JSON.stringify(parsed)),
+      modified(
+        'with non-ASCII characters escaped as \\uXXXX',
+        'the minified JSON with \\u escapes verifies (PHP json_encode and Python json.dumps escape by default)',
+      ),
+    ])
+    yield* safe(() => [
+      escapeUnicode(text!),
+      modified(
+        'with non-ASCII characters escaped as \\uXXXX',
+        'the body with \\u escapes verifies',
+      ),
+    ])
+    yield* safe(() =>
+      /\\u[0-9a-fA-F]{4}/.test(text!)
+        ? [
+            JSON.stringify(parsed),
+            modified(
+              'with \\uXXXX escapes written as characters',
+              'the JSON with its \\u escapes unescaped verifies',
+            ),
+          ]
+        : null,
+    )
+    yield* safe(() => [
+      JSON.stringify(parsed).replace(/\//g, '\\/'),
+      modified(
+        'with "/" escaped as "\\/" (as PHP json_encode does)',
+        'the minified JSON with escaped slashes verifies',
+      ),
+    ])
+    yield* safe(() =>
+      text!.includes('\\/')
+        ? [
+            text!.replace(/\\\//g, '/'),
+            modified(
+              'with "\\/" written as "/"',
+              'the body with unescaped slashes verifies: the sender (PHP) escaped "/" and something unescaped it',
+            ),
+          ]
+        : null,
+    )
+    yield* safe(() => [
+      pythonStyle(parsed),
+      modified(
+        'in Python json.dumps style (", " and ": " separators)',
+        'the JSON re-serialized the way Python json.dumps writes it verifies',
+      ),
+    ])
     // A form post turned into JSON by a forwarder: the sender signed the form encoding.
     yield* safe(() => {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null
       const entries = Object.entries(parsed as Record<string, unknown>)
       if (!entries.every(([, v]) => v === null || typeof v !== 'object')) return null
-      return [new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v ?? '')])).toString(), modified('form-encoded (key=value&…), the JSON being a conversion of it', 'the form encoding of the JSON fields verifies: a forwarder turned the form post into JSON')]
+      return [
+        new URLSearchParams(
+          entries.map(([k, v]): [string, string] => [k, String(v ?? '')]),
+        ).toString(),
+        modified(
+          'form-encoded (key=value&…), the JSON being a conversion of it',
+          'the form encoding of the JSON fields verifies: a forwarder turned the form post into JSON',
+        ),
+      ]
     })
   }
   if (text !== null && !isJson && /^[^\s=&]+=[^&]*(&[^\s=&]+=[^&]*)*\s*$/.test(text)) {
     const params = new URLSearchParams(text.trim())
-    yield* safe(() => [JSON.stringify(Object.fromEntries(params)), modified('as JSON, the form fields being a conversion of it', 'the form fields written as JSON verify')])
+    yield* safe(() => [
+      JSON.stringify(Object.fromEntries(params)),
+      modified(
+        'as JSON, the form fields being a conversion of it',
+        'the form fields written as JSON verify',
+      ),
+    ])
     yield* safe(() => {
-      const sorted = new URLSearchParams([...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      return [sorted.toString(), modified('with its form fields in another order', 'the form fields in sorted order verify: the fields were re-ordered')]
+      const sorted = new URLSearchParams(
+        [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      )
+      return [
+        sorted.toString(),
+        modified(
+          'with its form fields in another order',
+          'the form fields in sorted order verify: the fields were re-ordered',
+        ),
+      ]
     })
   }
   // Mojibake: UTF-8 read as latin-1 somewhere (or the reverse).
   if (text !== null && /[^\x00-\x7f]/.test(text)) {
     if (/^[\x00-\xff]*$/.test(text)) {
       const b = Buffer.from(text, 'latin1')
-      if (fresh(b)) yield { bytes: b, step: modified('encoded as latin-1, not UTF-8', 'the body re-encoded from UTF-8 to latin-1 verifies: one side used latin-1') }
+      if (fresh(b))
+        yield {
+          bytes: b,
+          step: modified(
+            'encoded as latin-1, not UTF-8',
+            'the body re-encoded from UTF-8 to latin-1 verifies: one side used latin-1',
+          ),
+        }
     }
     const b = Buffer.from(raw.toString('latin1'), 'utf8')
-    if (fresh(b)) yield { bytes: b, step: modified('with its bytes read as latin-1 and written as UTF-8 (double-encoded)', 'the double-encoded body verifies') }
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified(
+          'with its bytes read as latin-1 and written as UTF-8 (double-encoded)',
+          'the double-encoded body verifies',
+        ),
+      }
   } else if (text === null) {
     const b = Buffer.from(raw.toString('latin1'), 'utf8')
-    if (fresh(b)) yield { bytes: b, step: modified('as UTF-8 text, the received bytes being latin-1', 'the latin-1 body converted to UTF-8 verifies') }
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified(
+          'as UTF-8 text, the received bytes being latin-1',
+          'the latin-1 body converted to UTF-8 verifies',
+        ),
+      }
   }
   if (n >= 3 && received[0] === 0xef && received[1] === 0xbb && received[2] === 0xbf) {
     const b = received.subarray(3)
-    if (fresh(b)) yield { bytes: b, step: modified('without its byte-order mark', 'the body without the leading BOM verifies') }
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified('without its byte-order mark', 'the body without the leading BOM verifies'),
+      }
   }
 }
 
@@ -171,6 +334,7 @@ export function bodyHints(received: Uint8Array, contentType: string | undefined)
   const n = received.length
   if (n === 0) hints.push('the body is empty: a proxy or a framework may have consumed it')
   else if (received[n - 1] === 0x0a) hints.push('the body ends with a newline')
-  if (contentType && /form-urlencoded/i.test(contentType) && received[0] === 0x7b) hints.push('Content-Type says form-urlencoded but the body is JSON')
+  if (contentType && /form-urlencoded/i.test(contentType) && received[0] === 0x7b)
+    hints.push('Content-Type says form-urlencoded but the body is JSON')
   return hints
 }

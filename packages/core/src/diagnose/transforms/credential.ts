@@ -30,7 +30,9 @@ export function targetOf(policy: AuthPolicy): CredentialTarget | null {
     case 'basic':
       return { kind: 'authorization', scheme: 'Basic' }
     case 'api_key':
-      return policy.query !== undefined ? { kind: 'query', name: policy.query } : { kind: 'header', name: policy.header ?? 'X-API-Key' }
+      return policy.query !== undefined
+        ? { kind: 'query', name: policy.query }
+        : { kind: 'header', name: policy.header ?? 'X-API-Key' }
     default:
       return null
   }
@@ -64,7 +66,12 @@ export function sameHeaderName(a: string, b: string): boolean {
 }
 
 function sources(req: HttpRequest, target: CredentialTarget): Source[] {
-  const targetName = target.kind === 'authorization' ? 'authorization' : target.kind === 'header' ? target.name.toLowerCase() : null
+  const targetName =
+    target.kind === 'authorization'
+      ? 'authorization'
+      : target.kind === 'header'
+        ? target.name.toLowerCase()
+        : null
   const first: Source[] = []
   const rest: Source[] = []
   req.headers.forEach(([name, value], index) => {
@@ -86,11 +93,20 @@ function sources(req: HttpRequest, target: CredentialTarget): Source[] {
 }
 
 function targetLabel(t: CredentialTarget): string {
-  return t.kind === 'authorization' ? `Authorization: ${t.scheme} <…>` : t.kind === 'header' ? `the ${t.name} header` : `?${t.name}= in the URL`
+  return t.kind === 'authorization'
+    ? `Authorization: ${t.scheme} <…>`
+    : t.kind === 'header'
+      ? `the ${t.name} header`
+      : `?${t.name}= in the URL`
 }
 
 function targetFix(t: CredentialTarget, before = ''): Fix {
-  if (t.kind === 'authorization') return headerFix('Authorization', t.scheme === 'Bearer' ? 'Bearer <token>' : 'Basic <base64 of username:password>', before)
+  if (t.kind === 'authorization')
+    return headerFix(
+      'Authorization',
+      t.scheme === 'Bearer' ? 'Bearer <token>' : 'Basic <base64 of username:password>',
+      before,
+    )
   if (t.kind === 'header') return headerFix(t.name, '<key>', before)
   return {
     code: `${before ? `${before} ` : ''}Add \`?${t.name}=<key>\` to the URL.`,
@@ -109,7 +125,9 @@ function locationSteps(src: Source, target: CredentialTarget, authCount: number)
               step(
                 'duplicate_auth_header',
                 `${authCount} Authorization headers were sent; only header ${authCount > 1 ? 'number ' : ''}${authIndex(src)} holds the working credential.`,
-                plainFix('Send the Authorization header once: remove the other one (check the tool does not add its own as well as yours).'),
+                plainFix(
+                  'Send the Authorization header once: remove the other one (check the tool does not add its own as well as yours).',
+                ),
                 [`${authCount} Authorization headers in the request`],
               ),
             ]
@@ -117,7 +135,10 @@ function locationSteps(src: Source, target: CredentialTarget, authCount: number)
       }
       return [nameStep(src.name, 'Authorization', target)]
     }
-    if (target.kind === 'header') return src.name.toLowerCase() === target.name.toLowerCase() ? [] : [nameStep(src.name, target.name, target)]
+    if (target.kind === 'header')
+      return src.name.toLowerCase() === target.name.toLowerCase()
+        ? []
+        : [nameStep(src.name, target.name, target)]
     return [
       step(
         'credential_in_header',
@@ -130,7 +151,14 @@ function locationSteps(src: Source, target: CredentialTarget, authCount: number)
   if (target.kind === 'query') {
     return src.name === target.name
       ? []
-      : [step('header_name_wrong', `The key was sent as ?${src.name}= but this endpoint reads ?${target.name}=.`, targetFix(target, `Rename the parameter ${src.name}:`), [`query parameter ${src.name}`])]
+      : [
+          step(
+            'header_name_wrong',
+            `The key was sent as ?${src.name}= but this endpoint reads ?${target.name}=.`,
+            targetFix(target, `Rename the parameter ${src.name}:`),
+            [`query parameter ${src.name}`],
+          ),
+        ]
   }
   return [
     step(
@@ -155,7 +183,12 @@ function nameStep(sent: string, expected: string, target: CredentialTarget): Ste
     summary += ` Header names with "_" are dropped by nginx (unless underscores_in_headers on) and Apache, so it may never reach the receiver.`
     evidence.push('nginx and Apache 2.4 drop header names containing "_"')
   }
-  return step('header_name_wrong', summary, targetFix(target, `Rename the header ${sent}:`), evidence)
+  return step(
+    'header_name_wrong',
+    summary,
+    targetFix(target, `Rename the header ${sent}:`),
+    evidence,
+  )
 }
 
 interface Reading {
@@ -166,14 +199,29 @@ interface Reading {
 const OTHER_SCHEMES = /^[ \t]*(token|bearer|basic|jwt|apikey|api-key|key|digest)[ \t]+/i
 
 /** The ways a value may have been built, for an `Authorization: <scheme> …` target. */
-function readAuthorization(value: string, expected: 'Bearer' | 'Basic', fromAuthorization: boolean): Reading[] {
+function readAuthorization(
+  value: string,
+  expected: 'Bearer' | 'Basic',
+  fromAuthorization: boolean,
+): Reading[] {
   const exp = expected.toLowerCase()
   const out: Reading[] = []
   const twice = new RegExp(`^[ \\t]*${exp}[ \\t:]+${exp}[ \\t:]+([\\s\\S]*)$`, 'i').exec(value)
   if (twice) {
     out.push({
       credential: twice[1]!,
-      steps: [step('scheme_prefix_malformed', `"${expected}" is written twice in the Authorization header (${expected} ${expected} <…>).`, headerFix('Authorization', `${expected} <${exp === 'bearer' ? 'token' : 'credentials'}>`, `Write "${expected} " once:`), ['the value starts with the scheme word twice'])],
+      steps: [
+        step(
+          'scheme_prefix_malformed',
+          `"${expected}" is written twice in the Authorization header (${expected} ${expected} <…>).`,
+          headerFix(
+            'Authorization',
+            `${expected} <${exp === 'bearer' ? 'token' : 'credentials'}>`,
+            `Write "${expected} " once:`,
+          ),
+          ['the value starts with the scheme word twice'],
+        ),
+      ],
     })
     return out
   }
@@ -181,7 +229,18 @@ function readAuthorization(value: string, expected: 'Bearer' | 'Basic', fromAuth
   if (colon) {
     out.push({
       credential: colon[1]!,
-      steps: [step('scheme_prefix_malformed', `The Authorization header has a colon after "${expected}" ("${expected}: <…>").`, headerFix('Authorization', `${expected} <…>`, `Write "${expected} " followed by one space, no colon:`), ['"<scheme>:" instead of "<scheme> "'])],
+      steps: [
+        step(
+          'scheme_prefix_malformed',
+          `The Authorization header has a colon after "${expected}" ("${expected}: <…>").`,
+          headerFix(
+            'Authorization',
+            `${expected} <…>`,
+            `Write "${expected} " followed by one space, no colon:`,
+          ),
+          ['"<scheme>:" instead of "<scheme> "'],
+        ),
+      ],
     })
     return out
   }
@@ -197,7 +256,13 @@ function readAuthorization(value: string, expected: 'Bearer' | 'Basic', fromAuth
         step(
           'scheme_mismatch',
           `The Authorization header uses the "${word}" scheme, but this endpoint expects "${expected}".`,
-          headerFix('Authorization', `${expected} <…>`, sentBasicForBearer ? `Switch the authentication type from Basic to ${expected}:` : `Write "${expected} " instead of "${word} ":`),
+          headerFix(
+            'Authorization',
+            `${expected} <…>`,
+            sentBasicForBearer
+              ? `Switch the authentication type from Basic to ${expected}:`
+              : `Write "${expected} " instead of "${word} ":`,
+          ),
           [`scheme sent: ${word}; expected: ${expected}`],
         ),
       ],
@@ -213,7 +278,11 @@ function readAuthorization(value: string, expected: 'Bearer' | 'Basic', fromAuth
           'scheme_prefix_missing',
           `Nothing separates "${expected}" from the ${exp === 'bearer' ? 'token' : 'credentials'}: the header reads "${expected}<…>" with no space (a template like ${expected}{{token}}).`,
           {
-            ...headerFix('Authorization', `${expected} <token>`, `Put one space after "${expected}":`),
+            ...headerFix(
+              'Authorization',
+              `${expected} <token>`,
+              `Put one space after "${expected}":`,
+            ),
             make: `In the HTTP module, Headers → Authorization: write \`${expected} \` (with a space) before the token, e.g. \`${expected} {{token}}\`.`,
           },
           ['no space after the scheme word'],
@@ -229,7 +298,11 @@ function readAuthorization(value: string, expected: 'Bearer' | 'Basic', fromAuth
           'scheme_prefix_missing',
           `The Authorization header holds the ${exp === 'bearer' ? 'token' : 'credentials'} without the "${expected} " prefix.`,
           {
-            ...headerFix('Authorization', `${expected} <${exp === 'bearer' ? 'token' : 'base64 of username:password'}>`, `Write "${expected} " before the value:`),
+            ...headerFix(
+              'Authorization',
+              `${expected} <${exp === 'bearer' ? 'token' : 'base64 of username:password'}>`,
+              `Write "${expected} " before the value:`,
+            ),
             make: `In the HTTP module, Headers → Authorization: write \`${expected} \` before the ${exp === 'bearer' ? 'token' : 'credentials'}.`,
             zapier: `In the Webhooks by Zapier action, Headers → Authorization: write \`${expected} \` before the ${exp === 'bearer' ? 'token' : 'credentials'}.`,
             n8n: `In the HTTP Request node, set the Authorization header to \`${expected} {{ $json.token }}\` (or use Generic Credential Type → ${expected === 'Bearer' ? 'Bearer Auth' : 'Basic Auth'}).`,
@@ -262,24 +335,49 @@ export function shapeStep(code: ReasonCode, value: string): Step {
   switch (code) {
     case 'credential_invisible_chars': {
       const kinds = invisibleKinds(value)
-      return step(code, `The credential contains invisible characters (${kinds}), typically pasted along with it.`, {
-        code: 'Retype or re-copy the credential from its source as plain text; the pasted value holds invisible characters.',
-        make: 'In the HTTP module, delete the credential and paste it again as plain text (the current value holds invisible characters).',
-      }, [`credential ${fp} holds ${kinds}`])
+      return step(
+        code,
+        `The credential contains invisible characters (${kinds}), typically pasted along with it.`,
+        {
+          code: 'Retype or re-copy the credential from its source as plain text; the pasted value holds invisible characters.',
+          make: 'In the HTTP module, delete the credential and paste it again as plain text (the current value holds invisible characters).',
+        },
+        [`credential ${fp} holds ${kinds}`],
+      )
     }
     case 'credential_whitespace':
-      return step(code, `The credential has ${/[\r\n]/.test(value) ? 'a line break' : 'spaces'} ${value.trimStart() !== value ? 'before' : 'after'} it.`, {
-        code: 'Remove the spaces or the line break around the credential (a trailing newline often comes from a file or an env var).',
-        make: 'In the HTTP module, remove the space or line break around the credential in the header value (use trim() if it comes from a variable).',
-        zapier: 'Remove the space or line break around the credential in the header value (a Formatter step with Trim Whitespace helps).',
-        curl: 'Remove the line break: use $(cat file | tr -d "\\n") or printf instead of echo.',
-      }, [`credential ${fp} has whitespace around it`])
+      return step(
+        code,
+        `The credential has ${/[\r\n]/.test(value) ? 'a line break' : 'spaces'} ${value.trimStart() !== value ? 'before' : 'after'} it.`,
+        {
+          code: 'Remove the spaces or the line break around the credential (a trailing newline often comes from a file or an env var).',
+          make: 'In the HTTP module, remove the space or line break around the credential in the header value (use trim() if it comes from a variable).',
+          zapier:
+            'Remove the space or line break around the credential in the header value (a Formatter step with Trim Whitespace helps).',
+          curl: 'Remove the line break: use $(cat file | tr -d "\\n") or printf instead of echo.',
+        },
+        [`credential ${fp} has whitespace around it`],
+      )
     case 'credential_quoted':
-      return step(code, 'The credential is wrapped in quotes, which are sent as part of it.', plainFix('Remove the quotation marks around the credential.'), [`credential ${fp} starts and ends with a quote`])
+      return step(
+        code,
+        'The credential is wrapped in quotes, which are sent as part of it.',
+        plainFix('Remove the quotation marks around the credential.'),
+        [`credential ${fp} starts and ends with a quote`],
+      )
     case 'credential_url_encoded':
-      return step(code, 'The credential is percent-encoded (URL-encoded) in a header, where it is taken literally.', plainFix('Send the credential as is: do not URL-encode it in a header.'), [`credential ${fp} holds %XX sequences`])
+      return step(
+        code,
+        'The credential is percent-encoded (URL-encoded) in a header, where it is taken literally.',
+        plainFix('Send the credential as is: do not URL-encode it in a header.'),
+        [`credential ${fp} holds %XX sequences`],
+      )
     default:
-      return step(code, 'The credential is malformed.', plainFix('Send the credential exactly as configured.'))
+      return step(
+        code,
+        'The credential is malformed.',
+        plainFix('Send the credential exactly as configured.'),
+      )
   }
 }
 
@@ -298,23 +396,40 @@ function basicReading(credential: string): Reading {
   const url = decodeStrict(credential, 'base64url')
   if (url) {
     const canonical = url.toString('base64')
-    const why = /[-_]/.test(credential) ? 'URL-safe base64 (- and _)' : 'base64 without its = padding'
+    const why = /[-_]/.test(credential)
+      ? 'URL-safe base64 (- and _)'
+      : 'base64 without its = padding'
     return {
       credential: canonical,
-      steps: [step('basic_not_base64', `The Basic credentials are ${why}, not standard base64.`, plainFix('Encode "username:password" with standard base64 (A-Z a-z 0-9 + /, padded with =).'), [why])],
+      steps: [
+        step(
+          'basic_not_base64',
+          `The Basic credentials are ${why}, not standard base64.`,
+          plainFix(
+            'Encode "username:password" with standard base64 (A-Z a-z 0-9 + /, padded with =).',
+          ),
+          [why],
+        ),
+      ],
     }
   }
   if (credential.includes(':')) {
     return {
       credential: Buffer.from(credential, 'utf8').toString('base64'),
       steps: [
-        step('basic_raw_credentials', 'The Basic credentials were sent as plain "username:password" instead of base64.', {
-          code: 'Send "Basic " + base64("username:password").',
-          make: 'In the HTTP module, use Authentication type → Basic auth (Make encodes it), or write `Basic {{base64(username + ":" + password)}}`.',
-          zapier: 'In the Webhooks by Zapier action, fill the Basic Auth field as `username|password` instead of writing the header yourself.',
-          n8n: 'In the HTTP Request node, use Generic Credential Type → Basic Auth instead of writing the header yourself.',
-          curl: 'Use `-u username:password` (curl encodes it) instead of writing the header yourself.',
-        }, ['the value holds a colon and is not base64']),
+        step(
+          'basic_raw_credentials',
+          'The Basic credentials were sent as plain "username:password" instead of base64.',
+          {
+            code: 'Send "Basic " + base64("username:password").',
+            make: 'In the HTTP module, use Authentication type → Basic auth (Make encodes it), or write `Basic {{base64(username + ":" + password)}}`.',
+            zapier:
+              'In the Webhooks by Zapier action, fill the Basic Auth field as `username|password` instead of writing the header yourself.',
+            n8n: 'In the HTTP Request node, use Generic Credential Type → Basic Auth instead of writing the header yourself.',
+            curl: 'Use `-u username:password` (curl encodes it) instead of writing the header yourself.',
+          },
+          ['the value holds a colon and is not base64'],
+        ),
       ],
     }
   }
@@ -325,10 +440,15 @@ function basicReading(credential: string): Reading {
  * Every way the request's credential could be read, undone into a request that puts it where
  * the endpoint expects it. Readings with fewer steps come first.
  */
-export function credentialCandidates(req: HttpRequest, target: CredentialTarget): CredentialCandidate[] {
+export function credentialCandidates(
+  req: HttpRequest,
+  target: CredentialTarget,
+): CredentialCandidate[] {
   authOrdinal = new WeakMap()
   const srcs = sources(req, target)
-  const authSources = srcs.filter((s) => s.kind === 'header' && s.name.toLowerCase() === 'authorization')
+  const authSources = srcs.filter(
+    (s) => s.kind === 'header' && s.name.toLowerCase() === 'authorization',
+  )
   authSources.forEach((s, i) => authOrdinal.set(s, i + 1))
   const out: CredentialCandidate[] = []
   const seen = new Set<string>()
@@ -367,7 +487,12 @@ function stripForeignPrefix(value: string): Reading {
 }
 
 /** The request with the credential moved to the target and the source removed. */
-function place(req: HttpRequest, src: Source, target: CredentialTarget, credential: string): HttpRequest {
+function place(
+  req: HttpRequest,
+  src: Source,
+  target: CredentialTarget,
+  credential: string,
+): HttpRequest {
   let headers: Header[] = req.headers.filter((_, i) => !(src.kind === 'header' && i === src.index))
   let url = req.url
   if (src.kind === 'query') url = withoutQueryParam(url, src.name)
@@ -397,5 +522,9 @@ function withoutQueryParam(url: string, name: string): string {
     } catch {}
     return p !== '' && n !== name
   })
-  return url.slice(0, q) + (kept.length ? `?${kept.join('&')}` : '') + (hash === -1 ? '' : url.slice(hash))
+  return (
+    url.slice(0, q) +
+    (kept.length ? `?${kept.join('&')}` : '') +
+    (hash === -1 ? '' : url.slice(hash))
+  )
 }

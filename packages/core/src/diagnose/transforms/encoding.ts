@@ -11,7 +11,11 @@ import { parseSignatureHeader } from '../../schemes/signature-header.js'
 import { headerFix, plainFix } from '../wording.js'
 import { type Step, step } from './types.js'
 
-export const ALGORITHM_BY_LENGTH: Record<number, HmacAlgorithm> = { 20: 'sha1', 32: 'sha256', 64: 'sha512' }
+export const ALGORITHM_BY_LENGTH: Record<number, HmacAlgorithm> = {
+  20: 'sha1',
+  32: 'sha256',
+  64: 'sha512',
+}
 
 /** One way to read one received signature: its bytes and the steps that reading implies. */
 export interface SignatureTarget {
@@ -38,7 +42,9 @@ function lenientDecode(text: string, encoding: Encoding): Buffer | null {
     case 'base64':
       return /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : null
     case 'base64url':
-      return /^[A-Za-z0-9_-]+={0,2}$/.test(text) ? Buffer.from(text.replace(/=+$/, ''), 'base64url') : null
+      return /^[A-Za-z0-9_-]+={0,2}$/.test(text)
+        ? Buffer.from(text.replace(/=+$/, ''), 'base64url')
+        : null
   }
 }
 
@@ -69,8 +75,17 @@ export function algorithmStep(sent: HmacAlgorithm, policy: HmacPolicy): Step {
 }
 
 function formatStep(policy: HmacPolicy, why: string): Step {
-  const example = policy.prefix ? `${policy.prefix}<signature>` : policy.format.kind === 'list' && policy.format.version ? `${policy.format.version},<signature>` : '<signature>'
-  return step('signature_header_malformed', `The ${policy.header} header is not in the expected format: it ${why}.`, headerFix(policy.header, example, 'Write the header as'), [`${policy.header} ${why}`])
+  const example = policy.prefix
+    ? `${policy.prefix}<signature>`
+    : policy.format.kind === 'list' && policy.format.version
+      ? `${policy.format.version},<signature>`
+      : '<signature>'
+  return step(
+    'signature_header_malformed',
+    `The ${policy.header} header is not in the expected format: it ${why}.`,
+    headerFix(policy.header, example, 'Write the header as'),
+    [`${policy.header} ${why}`],
+  )
 }
 
 /** Every reading of the received signature header, the configured one first. */
@@ -132,4 +147,5 @@ export function signatureHeaderNameStep(sent: string, policy: HmacPolicy): Step 
   )
 }
 
-export const noSignatureFix = (policy: HmacPolicy) => plainFix(`Send the ${policy.header} header with the signature.`)
+export const noSignatureFix = (policy: HmacPolicy) =>
+  plainFix(`Send the ${policy.header} header with the signature.`)

@@ -37,7 +37,8 @@ function part(text: string, which: string): { value: Record<string, unknown> } |
   } catch {
     return { error: `the ${which} is not JSON once base64url-decoded` }
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return { error: `the ${which} is not a JSON object` }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    return { error: `the ${which} is not a JSON object` }
   return { value: json as Record<string, unknown> }
 }
 
@@ -57,17 +58,32 @@ function show(v: unknown): string {
 }
 
 const malformed = (why: string): Step =>
-  step('jwt_malformed', `The token is not a well-formed JWT: ${why}.`, plainFix('Send the JWT itself: three base64url parts separated by dots (header.payload.signature), nothing around it.'), [why])
+  step(
+    'jwt_malformed',
+    `The token is not a well-formed JWT: ${why}.`,
+    plainFix(
+      'Send the JWT itself: three base64url parts separated by dots (header.payload.signature), nothing around it.',
+    ),
+    [why],
+  )
 
 export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtReport {
   const parts = token.trim().split('.')
-  const report: JwtReport = { header: null, claims: null, times: [], problems: [], signature: fingerprint(parts[2] ?? '') }
+  const report: JwtReport = {
+    header: null,
+    claims: null,
+    times: [],
+    problems: [],
+    signature: fingerprint(parts[2] ?? ''),
+  }
   if (parts.length === 5) {
     report.problems.push(malformed('it has five parts: an encrypted JWE, not a signed JWT'))
     return report
   }
   if (parts.length !== 3) {
-    report.problems.push(malformed(`it has ${parts.length} part${parts.length === 1 ? '' : 's'}, not three`))
+    report.problems.push(
+      malformed(`it has ${parts.length} part${parts.length === 1 ? '' : 's'}, not three`),
+    )
     return report
   }
   const h = part(parts[0]!, 'header')
@@ -84,15 +100,42 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
 
   const alg = typeof header.alg === 'string' ? header.alg : undefined
   if (alg === undefined || alg.toLowerCase() === 'none') {
-    report.problems.push(step('jwt_alg_not_allowed', `The token is unsigned (alg ${show(header.alg ?? null)}): such a token is never accepted.`, plainFix('Sign the token with a real algorithm (e.g. RS256 or HS256).'), [`header alg ${show(header.alg ?? null)}`]))
+    report.problems.push(
+      step(
+        'jwt_alg_not_allowed',
+        `The token is unsigned (alg ${show(header.alg ?? null)}): such a token is never accepted.`,
+        plainFix('Sign the token with a real algorithm (e.g. RS256 or HS256).'),
+        [`header alg ${show(header.alg ?? null)}`],
+      ),
+    )
   } else if (policy && !policy.algorithms.includes(alg)) {
-    report.problems.push(step('jwt_alg_not_allowed', `The token is signed with ${alg}, but this endpoint allows only ${policy.algorithms.join(', ')}.`, plainFix(`Sign with ${policy.algorithms.join(' or ')} (the issuer's key settings), not ${alg}.`), [`header alg ${alg}; allowed ${policy.algorithms.join(', ')}`]))
+    report.problems.push(
+      step(
+        'jwt_alg_not_allowed',
+        `The token is signed with ${alg}, but this endpoint allows only ${policy.algorithms.join(', ')}.`,
+        plainFix(
+          `Sign with ${policy.algorithms.join(' or ')} (the issuer's key settings), not ${alg}.`,
+        ),
+        [`header alg ${alg}; allowed ${policy.algorithms.join(', ')}`],
+      ),
+    )
   }
   if (policy?.jwks && alg && !alg.startsWith('HS')) {
-    const kids = policy.jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')
+    const kids = policy.jwks.keys
+      .map((k) => k.kid)
+      .filter((k): k is string => typeof k === 'string')
     const kid = header.kid
     if (typeof kid === 'string' && kids.length > 0 && !kids.includes(kid)) {
-      report.problems.push(step('jwt_unknown_kid', `The token names key id ${show(kid)}, which is not in the configured JWKS (${kids.map((k) => show(k)).join(', ')}).`, plainFix('Sign with a key whose kid is in the JWKS, or add the new key to the JWKS (the issuer has rotated its keys).'), [`header kid ${show(kid)}; JWKS kids ${kids.map((k) => show(k)).join(', ')}`]))
+      report.problems.push(
+        step(
+          'jwt_unknown_kid',
+          `The token names key id ${show(kid)}, which is not in the configured JWKS (${kids.map((k) => show(k)).join(', ')}).`,
+          plainFix(
+            'Sign with a key whose kid is in the JWKS, or add the new key to the JWKS (the issuer has rotated its keys).',
+          ),
+          [`header kid ${show(kid)}; JWKS kids ${kids.map((k) => show(k)).join(', ')}`],
+        ),
+      )
     }
   }
 
@@ -100,7 +143,9 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
     const v = claims[claim]
     if (v === undefined) continue
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      report.problems.push(malformed(`${claim} is ${show(v)}, not a number of seconds since the epoch`))
+      report.problems.push(
+        malformed(`${claim} is ${show(v)}, not a number of seconds since the epoch`),
+      )
       continue
     }
     report.times.push({ claim, value: v, iso: isoTime(v), relative: relativeWords(v, now) })
@@ -109,27 +154,81 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
   const nbf = typeof claims.nbf === 'number' ? claims.nbf : undefined
   const iat = typeof claims.iat === 'number' ? claims.iat : undefined
   if (exp !== undefined && exp > 1e11) {
-    report.problems.push(step('jwt_malformed', `exp is ${exp}: milliseconds, where JWT times are seconds since the epoch.`, plainFix('Write exp, nbf and iat in seconds (Math.floor(Date.now() / 1000)), not milliseconds.'), [`exp ${exp}`]))
+    report.problems.push(
+      step(
+        'jwt_malformed',
+        `exp is ${exp}: milliseconds, where JWT times are seconds since the epoch.`,
+        plainFix(
+          'Write exp, nbf and iat in seconds (Math.floor(Date.now() / 1000)), not milliseconds.',
+        ),
+        [`exp ${exp}`],
+      ),
+    )
   } else if (exp !== undefined && now > exp + leeway) {
-    const life = iat !== undefined ? `; it was valid for ${durationWords(exp - iat)} after issue` : ''
-    report.problems.push(step('jwt_expired', `The token expired ${durationWords(now - exp)} ago, at ${isoTime(exp)}${leewayWords}${life}.`, plainFix('Fetch a new token before each call (or refresh it when it expires); do not store one token in the scenario.'), [`exp ${exp} = ${isoTime(exp)}; now ${isoTime(now)}`]))
+    const life =
+      iat !== undefined ? `; it was valid for ${durationWords(exp - iat)} after issue` : ''
+    report.problems.push(
+      step(
+        'jwt_expired',
+        `The token expired ${durationWords(now - exp)} ago, at ${isoTime(exp)}${leewayWords}${life}.`,
+        plainFix(
+          'Fetch a new token before each call (or refresh it when it expires); do not store one token in the scenario.',
+        ),
+        [`exp ${exp} = ${isoTime(exp)}; now ${isoTime(now)}`],
+      ),
+    )
   }
   if (nbf !== undefined && now < nbf - leeway) {
-    report.problems.push(step('jwt_not_yet_valid', `The token is not valid yet: its nbf lies ${durationWords(nbf - now)} in the future (${isoTime(nbf)})${leewayWords}; the issuer's clock runs ahead.`, plainFix("Check the issuer's clock (NTP), or allow a leeway of a few seconds."), [`nbf ${nbf} = ${isoTime(nbf)}; now ${isoTime(now)}`]))
+    report.problems.push(
+      step(
+        'jwt_not_yet_valid',
+        `The token is not valid yet: its nbf lies ${durationWords(nbf - now)} in the future (${isoTime(nbf)})${leewayWords}; the issuer's clock runs ahead.`,
+        plainFix("Check the issuer's clock (NTP), or allow a leeway of a few seconds."),
+        [`nbf ${nbf} = ${isoTime(nbf)}; now ${isoTime(now)}`],
+      ),
+    )
   } else if (iat !== undefined && iat < 1e11 && now < iat - Math.max(leeway, 60)) {
-    report.problems.push(step('jwt_not_yet_valid', `The token was issued ${durationWords(iat - now)} in the future (iat ${isoTime(iat)}): the issuer's clock runs ahead.`, plainFix("Sync the issuer's clock (NTP)."), [`iat ${iat} = ${isoTime(iat)}; now ${isoTime(now)}`]))
+    report.problems.push(
+      step(
+        'jwt_not_yet_valid',
+        `The token was issued ${durationWords(iat - now)} in the future (iat ${isoTime(iat)}): the issuer's clock runs ahead.`,
+        plainFix("Sync the issuer's clock (NTP)."),
+        [`iat ${iat} = ${isoTime(iat)}; now ${isoTime(now)}`],
+      ),
+    )
   }
   if (policy?.issuer !== undefined) {
     const expected = list(policy.issuer)
     if (typeof claims.iss !== 'string' || !expected.includes(claims.iss)) {
-      report.problems.push(step('jwt_wrong_issuer', `The token was issued by ${claims.iss === undefined ? 'no one (no iss claim)' : show(claims.iss)}, but this endpoint expects ${expected.map(show).join(' or ')}.`, plainFix(`Use a token from ${expected.join(' or ')} (check the environment: staging and production issuers differ), or fix the issuer in the config.`), [`iss ${show(claims.iss ?? null)}; expected ${expected.map(show).join(', ')}`]))
+      report.problems.push(
+        step(
+          'jwt_wrong_issuer',
+          `The token was issued by ${claims.iss === undefined ? 'no one (no iss claim)' : show(claims.iss)}, but this endpoint expects ${expected.map(show).join(' or ')}.`,
+          plainFix(
+            `Use a token from ${expected.join(' or ')} (check the environment: staging and production issuers differ), or fix the issuer in the config.`,
+          ),
+          [`iss ${show(claims.iss ?? null)}; expected ${expected.map(show).join(', ')}`],
+        ),
+      )
     }
   }
   if (policy?.audience !== undefined) {
     const expected = list(policy.audience)
-    const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a): a is string => typeof a === 'string') : []
+    const aud =
+      typeof claims.aud === 'string'
+        ? [claims.aud]
+        : Array.isArray(claims.aud)
+          ? claims.aud.filter((a): a is string => typeof a === 'string')
+          : []
     if (!aud.some((a) => expected.includes(a))) {
-      report.problems.push(step('jwt_wrong_audience', `The token is meant for ${aud.length ? aud.map(show).join(', ') : 'no audience (no aud claim)'}, but this endpoint is ${expected.map(show).join(' or ')}.`, plainFix(`Request the token with audience ${expected.join(' or ')}.`), [`aud ${show(claims.aud ?? null)}; expected ${expected.map(show).join(', ')}`]))
+      report.problems.push(
+        step(
+          'jwt_wrong_audience',
+          `The token is meant for ${aud.length ? aud.map(show).join(', ') : 'no audience (no aud claim)'}, but this endpoint is ${expected.map(show).join(' or ')}.`,
+          plainFix(`Request the token with audience ${expected.join(' or ')}.`),
+          [`aud ${show(claims.aud ?? null)}; expected ${expected.map(show).join(', ')}`],
+        ),
+      )
     }
   }
   if (policy && policy.scopes.length > 0) {
@@ -141,7 +240,18 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
     }
     const missing = policy.scopes.filter((s) => !granted.has(s))
     if (missing.length > 0) {
-      report.problems.push(step('jwt_insufficient_scope', `The token is valid but lacks the scope ${missing.join(', ')}: the answer is 403 (authenticated, not allowed), not 401.`, plainFix(`Request the token with the scope ${missing.join(' ')} (it has ${granted.size ? [...granted].join(' ') : 'none'}).`), [`scopes granted: ${granted.size ? [...granted].join(' ') : 'none'}; required: ${policy.scopes.join(' ')}`]))
+      report.problems.push(
+        step(
+          'jwt_insufficient_scope',
+          `The token is valid but lacks the scope ${missing.join(', ')}: the answer is 403 (authenticated, not allowed), not 401.`,
+          plainFix(
+            `Request the token with the scope ${missing.join(' ')} (it has ${granted.size ? [...granted].join(' ') : 'none'}).`,
+          ),
+          [
+            `scopes granted: ${granted.size ? [...granted].join(' ') : 'none'}; required: ${policy.scopes.join(' ')}`,
+          ],
+        ),
+      )
     }
   }
   return report

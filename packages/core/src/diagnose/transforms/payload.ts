@@ -18,7 +18,17 @@ export interface PayloadVariant {
   steps: Step[]
 }
 
-const TEMPLATES = ['{body}', '{timestamp}.{body}', '{id}.{timestamp}.{body}', 'v0:{timestamp}:{body}', '{timestamp}:{body}', '{timestamp}{body}', '{url}{body}', '{method}{url}{body}', '{id}.{body}']
+const TEMPLATES = [
+  '{body}',
+  '{timestamp}.{body}',
+  '{id}.{timestamp}.{body}',
+  'v0:{timestamp}:{body}',
+  '{timestamp}:{body}',
+  '{timestamp}{body}',
+  '{url}{body}',
+  '{method}{url}{body}',
+  '{id}.{body}',
+]
 
 /** A timestamp or id from headers whose names say so, for templates the policy does not fill. */
 function guess(headers: readonly Header[], re: RegExp): string | undefined {
@@ -30,12 +40,25 @@ function describe(template: string): string {
   return template === '{body}' ? 'the body alone' : `"${template}"`
 }
 
-export function payloadVariants(policy: HmacPolicy, headers: readonly Header[], located: PayloadValues): PayloadVariant[] {
+export function payloadVariants(
+  policy: HmacPolicy,
+  headers: readonly Header[],
+  located: PayloadValues,
+): PayloadVariant[] {
   const values: PayloadValues = {
     timestamp: located.timestamp ?? guess(headers, /timestamp|(^|-)time$|(^|-)ts$/i),
-    id: located.id ?? guess(headers, /(^|-)(webhook|svix|message|msg|delivery|event)-?id$|delivery$/i),
+    id:
+      located.id ??
+      guess(headers, /(^|-)(webhook|svix|message|msg|delivery|event)-?id$|delivery$/i),
   }
-  const out: PayloadVariant[] = [{ template: policy.payload, segments: compilePayload(policy.payload), values: located, steps: [] }]
+  const out: PayloadVariant[] = [
+    {
+      template: policy.payload,
+      segments: compilePayload(policy.payload),
+      values: located,
+      steps: [],
+    },
+  ]
   for (const t of TEMPLATES) {
     if (t === policy.payload) continue
     if (t.includes('{timestamp}') && values.timestamp === undefined) continue
@@ -48,7 +71,9 @@ export function payloadVariants(policy: HmacPolicy, headers: readonly Header[], 
         step(
           'signature_wrong_payload',
           `The signature was computed over ${describe(t)}, but this endpoint signs ${describe(policy.payload)}.`,
-          plainFix(`Compute the HMAC over ${describe(policy.payload)}${policy.payload.includes('{timestamp}') ? ` (the timestamp exactly as sent in the header)` : ''}, not over ${describe(t)}.`),
+          plainFix(
+            `Compute the HMAC over ${describe(policy.payload)}${policy.payload.includes('{timestamp}') ? ` (the timestamp exactly as sent in the header)` : ''}, not over ${describe(t)}.`,
+          ),
           [`signing ${describe(t)} reproduces the received signature`],
         ),
       ],

@@ -5,7 +5,13 @@
  * question for tokens and keys (another environment or tenant, cut short).
  * @module
  */
-import type { AuthPolicy, Credential, Endpoint, HmacPolicy, SecretEncoding } from '../../config/types.js'
+import type {
+  AuthPolicy,
+  Credential,
+  Endpoint,
+  HmacPolicy,
+  SecretEncoding,
+} from '../../config/types.js'
 import { decodeStrict } from '../../crypto/encoding.js'
 import { decodeSecret } from '../../crypto/hmac-key.js'
 import { fingerprint } from '../../redact/fingerprint.js'
@@ -29,12 +35,16 @@ function label(c: Credential, i: number): string {
 
 /** The step for a credential that is valid on another endpoint of the same config. */
 export function otherEndpointStep(self: Endpoint, other: Endpoint, what: string): Step {
-  const evidence = [`it matches endpoint ${other.name}${other.environment ? ` (environment ${other.environment})` : ''}${other.tenant ? ` (tenant ${other.tenant})` : ''}`]
+  const evidence = [
+    `it matches endpoint ${other.name}${other.environment ? ` (environment ${other.environment})` : ''}${other.tenant ? ` (tenant ${other.tenant})` : ''}`,
+  ]
   if (other.environment !== undefined && other.environment !== self.environment) {
     return step(
       'credential_wrong_environment',
       `The ${what} belongs to the ${other.environment} environment (endpoint ${other.name}), not to ${self.environment ?? 'this endpoint'}${self.environment ? ` (endpoint ${self.name})` : ''}.`,
-      plainFix(`Use the ${what} of ${self.environment ?? `endpoint ${self.name}`}: each environment has its own; the one sent is ${other.environment}'s.`),
+      plainFix(
+        `Use the ${what} of ${self.environment ?? `endpoint ${self.name}`}: each environment has its own; the one sent is ${other.environment}'s.`,
+      ),
       evidence,
     )
   }
@@ -42,16 +52,25 @@ export function otherEndpointStep(self: Endpoint, other: Endpoint, what: string)
     return step(
       'credential_wrong_tenant',
       `The ${what} belongs to tenant ${other.tenant} (endpoint ${other.name}), not to ${self.tenant ?? 'this endpoint'}${self.tenant ? ` (endpoint ${self.name})` : ''}.`,
-      plainFix(`Use tenant ${self.tenant ?? self.name}'s ${what}; the one sent is ${other.tenant}'s.`),
+      plainFix(
+        `Use tenant ${self.tenant ?? self.name}'s ${what}; the one sent is ${other.tenant}'s.`,
+      ),
       evidence,
     )
   }
-  return step('credential_unknown', `The ${what} belongs to endpoint ${other.name}, not to ${self.name}.`, plainFix(`Use the ${what} configured for endpoint ${self.name}.`), evidence)
+  return step(
+    'credential_unknown',
+    `The ${what} belongs to endpoint ${other.name}, not to ${self.name}.`,
+    plainFix(`Use the ${what} configured for endpoint ${self.name}.`),
+    evidence,
+  )
 }
 
 /** The other endpoints of the config with the same scheme (the places a wrong credential comes from). */
 export function siblings(all: readonly Endpoint[] | undefined, self: Endpoint): Endpoint[] {
-  return (all ?? []).filter((e) => e !== self && e.name !== self.name && e.auth.scheme === self.auth.scheme)
+  return (all ?? []).filter(
+    (e) => e !== self && e.name !== self.name && e.auth.scheme === self.auth.scheme,
+  )
 }
 
 /** `policy` with its credential lists taken from `other` (same scheme), everything else kept. */
@@ -59,11 +78,23 @@ export function withCredentialsOf(policy: AuthPolicy, other: AuthPolicy): AuthPo
   if (policy.scheme !== other.scheme) return null
   switch (policy.scheme) {
     case 'bearer':
-      return { ...policy, tokens: [...(other as typeof policy).tokens, ...(other as typeof policy).retired], retired: [] }
+      return {
+        ...policy,
+        tokens: [...(other as typeof policy).tokens, ...(other as typeof policy).retired],
+        retired: [],
+      }
     case 'api_key':
-      return { ...policy, keys: [...(other as typeof policy).keys, ...(other as typeof policy).retired], retired: [] }
+      return {
+        ...policy,
+        keys: [...(other as typeof policy).keys, ...(other as typeof policy).retired],
+        retired: [],
+      }
     case 'basic':
-      return { ...policy, users: [...(other as typeof policy).users, ...(other as typeof policy).retired], retired: [] }
+      return {
+        ...policy,
+        users: [...(other as typeof policy).users, ...(other as typeof policy).retired],
+        retired: [],
+      }
     case 'jwt': {
       const o = other as typeof policy
       const p: typeof policy = { ...policy, secrets: [...o.secrets, ...o.retired], retired: [] }
@@ -79,12 +110,19 @@ export function withCredentialsOf(policy: AuthPolicy, other: AuthPolicy): AuthPo
 export function truncationStep(presented: string, credentials: readonly Credential[]): Step | null {
   if (presented.length < 4) return null
   for (const c of credentials) {
-    if (c.value.length > presented.length && safeEqual(c.value.slice(0, presented.length), presented)) {
+    if (
+      c.value.length > presented.length &&
+      safeEqual(c.value.slice(0, presented.length), presented)
+    ) {
       return step(
         'credential_truncated',
         `The credential sent is the first ${[...presented].length} of the ${[...c.value].length} characters of a configured one: it was cut short when copied.`,
-        plainFix('Copy the whole credential again (check the field did not cut it at a length limit or a line break).'),
-        [`sent ${fingerprint(presented)}; configured ${fingerprint(c.value)}${c.id ? ` ("${c.id}")` : ''}`],
+        plainFix(
+          'Copy the whole credential again (check the field did not cut it at a length limit or a line break).',
+        ),
+        [
+          `sent ${fingerprint(presented)}; configured ${fingerprint(c.value)}${c.id ? ` ("${c.id}")` : ''}`,
+        ],
       )
     }
   }
@@ -103,7 +141,12 @@ const ENC_WORDS: Record<SecretEncoding, string> = {
 }
 
 /** Every key a sender plausibly signed with, identity first. */
-export function keyVariants(policy: HmacPolicy, now: number, self: Endpoint | undefined, others: readonly { endpoint: Endpoint; policy: HmacPolicy }[]): KeyVariant[] {
+export function keyVariants(
+  policy: HmacPolicy,
+  now: number,
+  self: Endpoint | undefined,
+  others: readonly { endpoint: Endpoint; policy: HmacPolicy }[],
+): KeyVariant[] {
   const out: KeyVariant[] = []
   const seen: Buffer[] = []
   const push = (key: Buffer | null, steps: Step[], identity: boolean, lbl: string) => {
@@ -118,15 +161,35 @@ export function keyVariants(policy: HmacPolicy, now: number, self: Endpoint | un
 
   policy.secrets.forEach((c, i) => {
     if (c.not_after !== undefined && now > c.not_after) {
-      push(decodeSecret(c.value, enc), [
-        step('credential_revoked', `The signature was made with ${label(c, i)}, which expired at ${new Date(c.not_after * 1000).toISOString()} (the end of its rotation window).`, plainFix('Sign with the current secret: the rotation window of the old one is over.'), [`matches ${label(c, i)} (${fingerprint(c.value)})`]),
-      ], false, label(c, i))
+      push(
+        decodeSecret(c.value, enc),
+        [
+          step(
+            'credential_revoked',
+            `The signature was made with ${label(c, i)}, which expired at ${new Date(c.not_after * 1000).toISOString()} (the end of its rotation window).`,
+            plainFix('Sign with the current secret: the rotation window of the old one is over.'),
+            [`matches ${label(c, i)} (${fingerprint(c.value)})`],
+          ),
+        ],
+        false,
+        label(c, i),
+      )
     }
   })
   policy.retired.forEach((c, i) => {
-    push(decodeSecret(c.value, enc), [
-      step('signature_previous_secret', `The signature was made with a retired secret (${c.id !== undefined ? `"${c.id}"` : `retired #${i + 1}`}): the sender still has the old one.`, plainFix('Update the signing secret on the sender to the current one (it was rotated).'), [`matches retired ${label(c, i)} (${fingerprint(c.value)})`]),
-    ], false, `retired ${label(c, i)}`)
+    push(
+      decodeSecret(c.value, enc),
+      [
+        step(
+          'signature_previous_secret',
+          `The signature was made with a retired secret (${c.id !== undefined ? `"${c.id}"` : `retired #${i + 1}`}): the sender still has the old one.`,
+          plainFix('Update the signing secret on the sender to the current one (it was rotated).'),
+          [`matches retired ${label(c, i)} (${fingerprint(c.value)})`],
+        ),
+      ],
+      false,
+      `retired ${label(c, i)}`,
+    )
   })
 
   policy.secrets.forEach((c, i) => {
@@ -135,28 +198,84 @@ export function keyVariants(policy: HmacPolicy, now: number, self: Endpoint | un
     // The secret's encoding: whsec_ used undecoded, or decoded where it is taken as is.
     const alt: [Buffer | null, string][] = []
     if (enc === 'whsec') {
-      alt.push([Buffer.from(v, 'utf8'), 'The sender used the whole whsec_… secret as the HMAC key, without base64-decoding it.'])
-      if (v.startsWith('whsec_')) alt.push([Buffer.from(v.slice(6), 'utf8'), 'The sender used the text after whsec_ as the HMAC key, without base64-decoding it.'])
+      alt.push([
+        Buffer.from(v, 'utf8'),
+        'The sender used the whole whsec_… secret as the HMAC key, without base64-decoding it.',
+      ])
+      if (v.startsWith('whsec_'))
+        alt.push([
+          Buffer.from(v.slice(6), 'utf8'),
+          'The sender used the text after whsec_ as the HMAC key, without base64-decoding it.',
+        ])
     } else if (enc === 'utf8') {
       // Senders decode leniently (Buffer.from(…, 'base64') skips what is not base64), so do we here.
-      if (v.startsWith('whsec_')) alt.push([lenientBase64(v.slice(6)), 'The sender base64-decoded the whsec_ secret, but this endpoint uses the whole string as the key (as Stripe does).'])
-      alt.push([decodeStrict(v, 'base64') ?? lenientBase64(v), 'The sender base64-decoded the secret, but this endpoint uses its text as the key.'])
-      alt.push([decodeStrict(v, 'hex'), 'The sender hex-decoded the secret, but this endpoint uses its text as the key.'])
+      if (v.startsWith('whsec_'))
+        alt.push([
+          lenientBase64(v.slice(6)),
+          'The sender base64-decoded the whsec_ secret, but this endpoint uses the whole string as the key (as Stripe does).',
+        ])
+      alt.push([
+        decodeStrict(v, 'base64') ?? lenientBase64(v),
+        'The sender base64-decoded the secret, but this endpoint uses its text as the key.',
+      ])
+      alt.push([
+        decodeStrict(v, 'hex'),
+        'The sender hex-decoded the secret, but this endpoint uses its text as the key.',
+      ])
     } else {
-      alt.push([Buffer.from(v, 'utf8'), `The sender used the secret's text as the key, but this endpoint ${ENC_WORDS[enc]} it first.`])
+      alt.push([
+        Buffer.from(v, 'utf8'),
+        `The sender used the secret's text as the key, but this endpoint ${ENC_WORDS[enc]} it first.`,
+      ])
     }
     for (const [key, summary] of alt) {
-      push(key, [step('signature_secret_encoding', summary, plainFix(enc === 'whsec' ? 'Base64-decode what follows whsec_ and use those bytes as the HMAC key (the standardwebhooks/svix libraries do this for you).' : 'Use the secret exactly as configured as the HMAC key; do not decode it.'), ev)], false, label(c, i))
+      push(
+        key,
+        [
+          step(
+            'signature_secret_encoding',
+            summary,
+            plainFix(
+              enc === 'whsec'
+                ? 'Base64-decode what follows whsec_ and use those bytes as the HMAC key (the standardwebhooks/svix libraries do this for you).'
+                : 'Use the secret exactly as configured as the HMAC key; do not decode it.',
+            ),
+            ev,
+          ),
+        ],
+        false,
+        label(c, i),
+      )
     }
     // Whitespace around the secret (a newline from a file or an env var).
     {
       const base = enc === 'whsec' ? null : v
-      const spaced: [string, string][] = base === null ? [] : [[`${base}\n`, 'a trailing newline'], [`${base}\r\n`, 'a trailing CRLF'], [`${base} `, 'a trailing space'], [` ${base}`, 'a leading space']]
+      const spaced: [string, string][] =
+        base === null
+          ? []
+          : [
+              [`${base}\n`, 'a trailing newline'],
+              [`${base}\r\n`, 'a trailing CRLF'],
+              [`${base} `, 'a trailing space'],
+              [` ${base}`, 'a leading space'],
+            ]
       if (v !== v.trim()) spaced.push([v.trim(), 'no whitespace (the configured secret has some)'])
       for (const [s, what] of spaced) {
-        push(decodeSecret(s, enc) ?? (enc === 'utf8' ? Buffer.from(s, 'utf8') : null), [
-          step('signature_secret_whitespace', `The sender's secret has ${what}: the key differs from the configured one by whitespace.`, plainFix('Remove the newline or spaces from the signing secret (often a trailing newline in an env var or a file).'), ev),
-        ], false, label(c, i))
+        push(
+          decodeSecret(s, enc) ?? (enc === 'utf8' ? Buffer.from(s, 'utf8') : null),
+          [
+            step(
+              'signature_secret_whitespace',
+              `The sender's secret has ${what}: the key differs from the configured one by whitespace.`,
+              plainFix(
+                'Remove the newline or spaces from the signing secret (often a trailing newline in an env var or a file).',
+              ),
+              ev,
+            ),
+          ],
+          false,
+          label(c, i),
+        )
       }
     }
   })
@@ -164,7 +283,14 @@ export function keyVariants(policy: HmacPolicy, now: number, self: Endpoint | un
   for (const o of others) {
     if (!self) break
     const stepFor = otherEndpointStep(self, o.endpoint, 'signing secret')
-    o.policy.secrets.forEach((c) => push(decodeSecret(c.value, o.policy.secret_encoding), [stepFor], false, `endpoint ${o.endpoint.name}`))
+    o.policy.secrets.forEach((c) =>
+      push(
+        decodeSecret(c.value, o.policy.secret_encoding),
+        [stepFor],
+        false,
+        `endpoint ${o.endpoint.name}`,
+      ),
+    )
   }
   return out
 }

@@ -12,11 +12,15 @@ import { type Step, step } from './types.js'
 export function skewKind(ageSeconds: number): string {
   const a = Math.abs(ageSeconds)
   const hours = Math.round(a / 3600)
-  if (ageSeconds < 0 && a < 3600) return "it lies in the future: the sender's clock runs fast (clock skew)"
-  if (hours >= 1 && hours <= 14 && Math.abs(a - hours * 3600) <= 120) return `it is off by almost exactly ${hours} h: a time-zone error (local time sent as if it were UTC)`
-  if (ageSeconds < 0) return "it lies far in the future: the sender's clock or its timestamp source is wrong"
+  if (ageSeconds < 0 && a < 3600)
+    return "it lies in the future: the sender's clock runs fast (clock skew)"
+  if (hours >= 1 && hours <= 14 && Math.abs(a - hours * 3600) <= 120)
+    return `it is off by almost exactly ${hours} h: a time-zone error (local time sent as if it were UTC)`
+  if (ageSeconds < 0)
+    return "it lies far in the future: the sender's clock or its timestamp source is wrong"
   if (a < 3600) return 'that is a few minutes late: clock skew or a slow queue/retry'
-  if (a < 86400 * 2) return 'that is hours late: a delayed retry, or a captured request replayed later'
+  if (a < 86400 * 2)
+    return 'that is hours late: a delayed retry, or a captured request replayed later'
   return 'that is days old: a replay of an old or stored request (or a fixed timestamp in the sender)'
 }
 
@@ -24,15 +28,39 @@ export function skewKind(ageSeconds: number): string {
  * The time step for a timestamp the endpoint refused, or null when it is fine. `source` names
  * where it was read ("webhook-timestamp header").
  */
-export function timestampStep(raw: string | undefined, tp: TimestampPolicy, now: number, source: string, header: string | undefined): Step | null {
+export function timestampStep(
+  raw: string | undefined,
+  tp: TimestampPolicy,
+  now: number,
+  source: string,
+  header: string | undefined,
+): Step | null {
   if (raw === undefined) {
-    return step('timestamp_missing', `No timestamp was sent (${source} is absent).`, header ? headerFix(header, `<${tp.unit === 'seconds' ? 'unix seconds' : 'unix milliseconds'}>`, 'Send the time of signing:') : plainFix(`Send the timestamp in ${source}.`), [`no ${source}`])
+    return step(
+      'timestamp_missing',
+      `No timestamp was sent (${source} is absent).`,
+      header
+        ? headerFix(
+            header,
+            `<${tp.unit === 'seconds' ? 'unix seconds' : 'unix milliseconds'}>`,
+            'Send the time of signing:',
+          )
+        : plainFix(`Send the timestamp in ${source}.`),
+      [`no ${source}`],
+    )
   }
   const trimmed = raw.trim()
   if (!/^\d{1,16}$/.test(trimmed)) {
     const iso = Date.parse(trimmed)
     const what = Number.isNaN(iso) ? 'not an integer' : 'a date string, not a number'
-    return step('timestamp_malformed', `The timestamp in ${source} is ${what}; it must be integer ${tp.unit} since the epoch.`, plainFix(`Send integer ${tp.unit} since the epoch (e.g. ${tp.unit === 'seconds' ? 'Math.floor(Date.now() / 1000)' : 'Date.now()'}), not a formatted date.`), [`${source} has ${trimmed.length} characters and is ${what}`])
+    return step(
+      'timestamp_malformed',
+      `The timestamp in ${source} is ${what}; it must be integer ${tp.unit} since the epoch.`,
+      plainFix(
+        `Send integer ${tp.unit} since the epoch (e.g. ${tp.unit === 'seconds' ? 'Math.floor(Date.now() / 1000)' : 'Date.now()'}), not a formatted date.`,
+      ),
+      [`${source} has ${trimmed.length} characters and is ${what}`],
+    )
   }
   const value = Number(trimmed)
   const seconds = tp.unit === 'seconds' ? value : value / 1000
@@ -45,11 +73,22 @@ export function timestampStep(raw: string | undefined, tp: TimestampPolicy, now:
       'timestamp_milliseconds',
       `The timestamp is in ${sent} (${trimmed}), but this endpoint expects ${tp.unit}.`,
       {
-        code: tp.unit === 'seconds' ? 'Send seconds: Math.floor(Date.now() / 1000), not Date.now().' : 'Send milliseconds: Date.now(), not seconds.',
-        make: tp.unit === 'seconds' ? 'In Make, use {{formatDate(now; "X")}} (seconds), not "x" (milliseconds).' : 'In Make, use {{formatDate(now; "x")}} (milliseconds).',
-        n8n: tp.unit === 'seconds' ? 'Use {{ Math.floor(Date.now() / 1000) }} (seconds), not Date.now().' : 'Use {{ Date.now() }} (milliseconds).',
+        code:
+          tp.unit === 'seconds'
+            ? 'Send seconds: Math.floor(Date.now() / 1000), not Date.now().'
+            : 'Send milliseconds: Date.now(), not seconds.',
+        make:
+          tp.unit === 'seconds'
+            ? 'In Make, use {{formatDate(now; "X")}} (seconds), not "x" (milliseconds).'
+            : 'In Make, use {{formatDate(now; "x")}} (milliseconds).',
+        n8n:
+          tp.unit === 'seconds'
+            ? 'Use {{ Math.floor(Date.now() / 1000) }} (seconds), not Date.now().'
+            : 'Use {{ Date.now() }} (milliseconds).',
       },
-      [`read as ${sent}, ${trimmed} is ${isoTime(tp.unit === 'seconds' ? value / 1000 : value)} — within ${durationWords(now - asOther)} of now`],
+      [
+        `read as ${sent}, ${trimmed} is ${isoTime(tp.unit === 'seconds' ? value / 1000 : value)} — within ${durationWords(now - asOther)} of now`,
+      ],
     )
   }
   const direction = age > 0 ? 'in the past' : 'in the future'
@@ -57,9 +96,14 @@ export function timestampStep(raw: string | undefined, tp: TimestampPolicy, now:
     'timestamp_out_of_window',
     `The timestamp is ${durationWords(age)} ${direction}, outside the ${durationWords(tp.tolerance)} window; ${skewKind(age)}.`,
     {
-      code: age > 0 && Math.abs(age) > 3600 ? 'Sign each delivery with the current time when it is sent (re-sign retries and replays), and check the sender clock (NTP).' : "Sync the sender's clock (NTP) and sign with the current time.",
-      make: "Compute the timestamp in the same scenario run that sends the request ({{formatDate(now; \"X\")}}), not once when the scenario was built.",
+      code:
+        age > 0 && Math.abs(age) > 3600
+          ? 'Sign each delivery with the current time when it is sent (re-sign retries and replays), and check the sender clock (NTP).'
+          : "Sync the sender's clock (NTP) and sign with the current time.",
+      make: 'Compute the timestamp in the same scenario run that sends the request ({{formatDate(now; "X")}}), not once when the scenario was built.',
     },
-    [`timestamp ${trimmed} = ${isoTime(seconds)}; now ${isoTime(now)}; tolerance ±${tp.tolerance} s`],
+    [
+      `timestamp ${trimmed} = ${isoTime(seconds)}; now ${isoTime(now)}; tolerance ±${tp.tolerance} s`,
+    ],
   )
 }

@@ -49,5 +49,8 @@ export function step(code: ReasonCode, summary: string, fix: Fix, evidence: stri
 
 /** Findings from steps: the first (most specific) step surest, each further one a little less. */
 export function findings(steps: readonly Step[], top: number): Finding[] {
-  return steps.map((s, i) => ({ ...s, confidence: Math.max(0.05, Math.round((top - i * 0.03) * 100) / 100) }))
+  return steps.map((s, i) => ({
+    ...s,
+    confidence: Math.max(0.05, Math.round((top - i * 0.03) * 100) / 100),
+  }))
 }
