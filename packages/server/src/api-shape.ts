@@ -6,15 +6,42 @@
 import { type Endpoint, fingerprint } from '@hookwarden/core'
 import type { AttemptRecord } from './storage/types.js'
 
+export interface ApiCause {
+  code: string
+  summary: string
+  fix: string
+  confidence: number
+}
+
+/**
+ * An attempt as the API shows it: the record without its body bytes, plus `has_body`, the
+ * diagnosis's first cause (`cause`, for list views) and, for one attempt, `body_base64`.
+ */
 export type ApiAttempt = Omit<AttemptRecord, 'body'> & {
   has_body: boolean
+  cause: ApiCause | null
   body_base64?: string | null
+}
+
+function topCause(diagnosis: unknown): ApiCause | null {
+  const c = (diagnosis as { causes?: Partial<ApiCause>[] } | null)?.causes?.[0]
+  if (!c || typeof c.code !== 'string') return null
+  return {
+    code: c.code,
+    summary: String(c.summary ?? ''),
+    fix: String(c.fix ?? ''),
+    confidence: Number(c.confidence ?? 0),
+  }
 }
 
 /** One attempt: `full` includes the diagnosis and the stored body (base64). */
 export function apiAttempt(r: AttemptRecord, full: boolean): ApiAttempt {
   const { body, ...rest } = r
-  const out: ApiAttempt = { ...rest, has_body: body !== null && body !== undefined }
+  const out: ApiAttempt = {
+    ...rest,
+    has_body: body !== null && body !== undefined,
+    cause: topCause(r.diagnosis),
+  }
   if (full) out.body_base64 = body ? Buffer.from(body).toString('base64') : null
   else delete (out as Partial<ApiAttempt>).diagnosis
   return out

@@ -5,7 +5,7 @@ export { createGateway, checkServable, type Gateway, type GatewayOptions } from 
 export { buildApp } from './app.js'
 export { MemoryAttemptStore } from './storage/memory.js'
 export { createMetrics, type GatewayMetrics } from './metrics.js'
-export { type ApiAttempt, type ApiEndpoint, type ApiCredential } from './api-shape.js'
+export { type ApiAttempt, type ApiCause, type ApiEndpoint, type ApiCredential } from './api-shape.js'
 export { type AttemptSummary } from './events.js'
 export type { AttemptRecord, AttemptQuery, AttemptStore, Outcome } from './storage/types.js'
 // outbound replay and probe (issue 3)

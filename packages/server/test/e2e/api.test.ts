@@ -186,6 +186,15 @@ describe('attempts API', () => {
       return x.json.diagnosis || x.json.diagnosis_skipped ? x : null
     })
     expect(rejected.json.reason).toBe('scheme_prefix_missing')
+    const listed = await api('/api/attempts?reason=scheme_prefix_missing')
+    const item = (
+      listed.json.attempts as unknown as {
+        id: string
+        cause: { code: string; fix: string } | null
+      }[]
+    )[0]!
+    expect(item.cause?.code).toBe('scheme_prefix_missing')
+    expect(item.cause?.fix).toBeTruthy()
     expect((rejected.json.checks as unknown as unknown[]).length).toBeGreaterThan(0)
     expect((await api('/api/attempts/01JD0000000000000000000000')).status).toBe(404)
     expect((await api('/api/attempts/not-an-id')).status).toBe(404)
