@@ -273,6 +273,10 @@ const SPECIAL: Record<string, Fixture> = {
     auth: hmacSecret(),
     request: request(json, [['X-Zendesk-Webhook-Signature-Timestamp', '2023-11-14T22:13:20Z']]),
   },
+  cashfree: {
+    auth: hmacSecret(),
+    request: request(json, [['x-webhook-timestamp', String(NOW * 1000)]]),
+  },
   twitch: {
     auth: hmacSecret(),
     request: request(json, [
