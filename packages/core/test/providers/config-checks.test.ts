@@ -4,7 +4,10 @@
  * @module
  */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, getProvider, loadConfig } from '@hookwarden/core'
+import { fileURLToPath } from 'node:url'
+import { parse as parseYaml } from 'yaml'
+import { ConfigError, getProvider, listProviders, loadConfig, sampleConfig } from '@hookwarden/core'
+import { fixtureFor } from './fixtures.js'
 
 function load(provider: string, secret: string, list = 'secrets') {
   return () =>
@@ -113,5 +116,41 @@ describe('pitfalls are data the diagnosis can read', () => {
     expect(codes('shopify')).toContain('signature_wrong_encoding')
     expect(getProvider('twilio')!.pitfalls![0]!.title).toMatch(/port|query/)
     expect(getProvider('slack')!.pitfalls![0]!.title).toContain('v0:')
+  })
+})
+
+describe('the ready-to-copy config of every preset loads', () => {
+  it.each(listProviders().map((p) => p.name))('%s', (name) => {
+    const fixture = fixtureFor(name)
+    const yaml = sampleConfig(getProvider(name)!)
+    expect(yaml).toContain(`provider: ${name}`)
+    // Give each env: reference the fixture's value at the same place in the auth block.
+    const env: Record<string, string> = {}
+    const walk = (node: unknown, mirror: unknown): void => {
+      if (typeof node === 'string') {
+        const m = /^env:(\w+)$/.exec(node)
+        if (m)
+          env[m[1]!] =
+            typeof mirror === 'string'
+              ? mirror
+              : ((mirror as { value?: string; password?: string })?.value ?? 'WH-TEST-1')
+        return
+      }
+      if (node && typeof node === 'object')
+        for (const [k, v] of Object.entries(node))
+          walk(v, (mirror as Record<string, unknown> | undefined)?.[k])
+    }
+    const doc = parseYaml(yaml) as { endpoints: { auth: Record<string, unknown> }[] }
+    walk(doc.endpoints[0]!.auth, {
+      ...fixture.auth,
+      secret: fixture.auth.secret,
+      webhook_id: 'WH-TEST-1',
+    })
+    const files =
+      name === 'paypal' ? { baseDir: fileURLToPath(new URL('./fixtures/', import.meta.url)) } : {}
+    const text =
+      name === 'paypal' ? yaml.replace('file:paypal-cert.pem', 'file:paypal-test-cert.pem') : yaml
+    const endpoint = loadConfig(text, { env, ...files }).endpoints[0]!
+    expect(endpoint.provider).toBe(name)
   })
 })

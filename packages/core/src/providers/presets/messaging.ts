@@ -129,7 +129,7 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
         fix: 'Verify X-Signature-Timestamp + raw body.',
       },
     ],
-    needs: { public_keys: ['<application public key, hex>'] },
+    needs: { public_keys: ['env:DISCORD_PUBLIC_KEY'] },
     note: 'Answer 401 to a bad signature: Discord sends invalid signatures on purpose and removes an endpoint that accepts them. No window is documented, so the timestamp is only required.',
   },
   {
@@ -204,7 +204,7 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
         fix: 'Copy the public key shown under Mail Settings → Event Webhook → Signature Verification.',
       },
     ],
-    needs: { public_keys: ['MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE…'] },
+    needs: { public_keys: ['env:SENDGRID_VERIFICATION_KEY'] },
     note: 'SendGrid documents no time window, so the timestamp is only required.',
   },
   {
@@ -451,6 +451,6 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
       { ...PAYLOAD_BODY_ONLY, title: 'The | between timestamp and body was left out' },
       TIMESTAMP_WINDOW,
     ],
-    needs: { public_keys: ['<account public key, base64>'] },
+    needs: { public_keys: ['env:TELNYX_PUBLIC_KEY'] },
   },
 ]

@@ -177,7 +177,7 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
       },
       BODY_PARSED,
     ],
-    needs: { webhook_id: 'WH-…', public_keys: ['file:paypal-cert.pem'] },
+    needs: { webhook_id: 'env:PAYPAL_WEBHOOK_ID', public_keys: ['file:paypal-cert.pem'] },
     note: 'Verifies offline with the certificate given in config; fetching PAYPAL-CERT-URL and the postback API are not used. No time window (PayPal documents none).',
   },
   {

@@ -86,7 +86,7 @@ export const STANDARD_WEBHOOKS_PRESETS: ProviderPreset[] = [
     auth: SW_AUTH,
     signs: SW_SIGNS,
     headers: SW_HEADERS,
-    secret_format: SW_SECRET + ' (GET /v1/webhooks/default/secret)',
+    secret_format: `${SW_SECRET} (GET /v1/webhooks/default/secret)`,
     source: 'https://replicate.com/docs/topics/webhooks/verify-webhook',
     proof: 'sdk',
     confidence: 'docs',
