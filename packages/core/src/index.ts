@@ -53,3 +53,4 @@ export { omittedProviders, type Pitfall, type HandshakeKind, type Proof, type Co
 export { handshake, detectHandshake, HANDSHAKE_DESCRIPTIONS, type HandshakeAnswer, type HandshakeOptions, type HandshakeTarget } from './providers/handshakes.js'
 export { sampleConfig } from './providers/sample.js'
 export { diffRequests, type Difference, type DifferenceKind, type RequestDiff } from './diagnose/diff.js'
+export { parseCurlVerbose, type CurlVerboseOptions } from './message/parse-curl-verbose.js'

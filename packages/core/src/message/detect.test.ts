@@ -17,9 +17,14 @@ describe('detectFormat', () => {
       http: 'http-request',
       json: 'json',
     }
-    for (const file of readdirSync(dir).filter((f) => /\.(curl|har|http|json)$/.test(f))) {
+    const captures = readdirSync(dir).filter((f) => /\.(curl|har|http|json)$|verbose/.test(f))
+    for (const file of captures) {
       const ext = file.split('.').pop()!
-      const want = file === 'unauthorized.http' ? 'http-response' : expected[ext]
+      const special: Record<string, string> = {
+        'unauthorized.http': 'http-response',
+        'curl-verbose.txt': 'curl-verbose',
+      }
+      const want = special[file] ?? expected[ext]
       expect([file, detectFormat(readFileSync(`${dir}${file}`))]).toEqual([file, want])
     }
   })
@@ -38,6 +43,7 @@ describe('detectFormat', () => {
     ['TOKEN=x\ncurl https://h/', 'curl'],
     ['C:\\Users\\me>curl.exe https://h/', 'curl'],
     ['/usr/bin/curl \\\n https://h/', 'curl'],
+    ['*   Trying 1.2.3.4:443...\n> GET / HTTP/2\n> Host: h\n>\n< HTTP/2 401\n', 'curl-verbose'],
     ['{"log":{"entries":[]}}', 'har'],
     ['\ufeff{"method":"GET","url":"/"}', 'json'],
     ['[{"url":"/"}]', 'json'],

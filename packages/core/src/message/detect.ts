@@ -6,7 +6,13 @@ import { type JsonDoc, readJsonDoc } from './json-fields.js'
 import { isHar } from './parse-har.js'
 import { binaryString } from './text.js'
 
-export type CaptureFormat = 'http-request' | 'http-response' | 'curl' | 'har' | 'json'
+export type CaptureFormat =
+  | 'http-request'
+  | 'http-response'
+  | 'curl'
+  | 'curl-verbose'
+  | 'har'
+  | 'json'
 
 const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t\r\n]|$)/
 const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \t\r\n]+ HTTP\/\d(?:\.\d)?\r?$/
@@ -18,6 +24,10 @@ const BARE_REQUEST_LINE =
 /** `curl` as a command word at the start of a line or after `;` `&&` `|`, after any prompt. */
 const CURL_COMMAND =
   /(?:^|[\n;&|(])[ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=[^ \t\r\n]*)[ \t]+)*(?:(?:PS\b|[A-Za-z]:\\)[^\n>]*>[ \t]*)?(?:[^ \t\r\n'"]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
+
+/** A `curl -v` transcript: the request line behind curl's `> `. */
+const VERBOSE_REQUEST_LINE =
+  /(?:^|\n)> [!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \t\r\n]+ HTTP\/\d(?:\.\d)?\r?\n/
 
 /** `json-like` stands for `har` or `json`, which needs a parse to tell apart. */
 export type SniffedFormat = Exclude<CaptureFormat, 'har' | 'json'> | 'json-like'
@@ -32,6 +42,7 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat | undefined {
   const firstLine = text.slice(0, (text.indexOf('\n') + 1 || text.length + 1) - 1)
   if (REQUEST_LINE.test(firstLine) || H2_PSEUDO_HEADER.test(firstLine)) return 'http-request'
   if (CURL_COMMAND.test(text)) return 'curl'
+  if (VERBOSE_REQUEST_LINE.test(text)) return 'curl-verbose'
   if (BARE_REQUEST_LINE.test(firstLine)) return 'http-request'
   return undefined
 }

@@ -9,6 +9,7 @@ import { looksLikeCmd, splitCmd } from './cmd-words.js'
 import { type Arg, type CurlCommand, curlCommands } from './curl-commands.js'
 import { LONG_WITH_VALUE, SHORT } from './curl-options.js'
 import { urlencodeData, withoutDotSegments } from './curl-url.js'
+import { verboseStart } from './parse-curl-verbose.js'
 import { splitShell } from './shell-words.js'
 import { binaryBytes, binaryString, headerTextFromBinary, positionAt } from './text.js'
 import type { Header, HttpRequest } from './types.js'
@@ -48,6 +49,9 @@ export function parseCurl(input: string | Uint8Array, options: CurlParseOptions 
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
   let s = binaryString(bytes)
   if (s.startsWith('\xef\xbb\xbf')) s = `   ${s.slice(3)}`
+  // A command pasted with what `curl -v` printed: the transcript is output, not shell.
+  const transcript = verboseStart(s)
+  if (transcript > 0) s = s.slice(0, transcript)
   const commands = looksLikeCmd(s) ? splitCmd(s, options.file) : splitShell(s, options.file)
   const curls = curlCommands(commands)
   if (curls.length === 0) {

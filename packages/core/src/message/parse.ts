@@ -7,9 +7,11 @@ import { CaptureParseError } from '../errors.js'
 import { type CaptureFormat, jsonFormat, sniffFormat } from './detect.js'
 import { readJsonDoc } from './json-fields.js'
 import { parseCurl } from './parse-curl.js'
+import { parseCurlVerbose, verboseStart } from './parse-curl-verbose.js'
 import { captureFromHar } from './parse-har.js'
 import { captureFromJson } from './parse-json.js'
 import { parseRawHttpRequest, parseRawHttpResponse } from './parse-raw-http.js'
+import { binaryString } from './text.js'
 import type { Capture, HttpRequest, HttpResponse } from './types.js'
 
 export interface ParseOptions {
@@ -37,7 +39,8 @@ function where(options: ParseOptions): { file?: string } {
 }
 
 /**
- * Parses a capture of any format: raw HTTP request or response, curl command, HAR or JSON.
+ * Parses a capture of any format: raw HTTP request or response, curl command (with the
+ * `curl -v` transcript below it, if pasted), `curl -v` transcript alone, HAR or JSON.
  * Throws CaptureParseError (with file, line, column or field) and nothing else.
  *
  * @example
@@ -57,7 +60,9 @@ export function parseCapture(
     case 'http-response':
       return { format: 'http-response', response: parseRawHttpResponse(bytes, options.file) }
     case 'curl':
-      return { format: 'curl', request: parseCurl(bytes, options) }
+      return { format: 'curl', request: parseCurl(bytes, options), ...responseAfterCommand(bytes) }
+    case 'curl-verbose':
+      return { format: 'curl-verbose', ...parseCurlVerbose(bytes, options) }
     case 'json-like': {
       const doc = readJsonDoc(bytes, options.file)
       const format = jsonFormat(doc)
@@ -71,6 +76,20 @@ export function parseCapture(
         line: 1,
         column: 1,
       })
+  }
+}
+
+/** The response of a `curl -v` transcript pasted below its command, when it parses. */
+function responseAfterCommand(bytes: Uint8Array): { response?: HttpResponse } {
+  const s = binaryString(bytes)
+  const at = verboseStart(s)
+  if (at <= 0) return {}
+  try {
+    const { response } = parseCurlVerbose(bytes.subarray(at))
+    return response ? { response } : {}
+  } catch {
+    // The command alone is the capture; a transcript that does not parse adds nothing.
+    return {}
   }
 }
 
@@ -89,6 +108,7 @@ const NO_RESPONSE: Record<CaptureFormat, string> = {
   'http-request': 'this is an HTTP request (it starts with a request line)',
   'http-response': 'this is an HTTP response without a status line',
   curl: 'a curl command is a request',
+  'curl-verbose': 'this curl -v transcript shows no response',
   har: 'this HAR entry has no response (the browser got none)',
   json: 'this JSON capture holds only a request',
 }

@@ -12,6 +12,7 @@ import {
   detectFormat,
   parseCapture,
   parseCurl,
+  parseCurlVerbose,
   parseHar,
   parseJsonCapture,
   parseRequest,
@@ -20,7 +21,7 @@ import {
 
 const dir = fileURLToPath(new URL('../fixtures/captures/', import.meta.url))
 const fixtures = readdirSync(dir)
-  .filter((f) => /\.(http|curl|har|json)$/.test(f))
+  .filter((f) => /\.(http|curl|har|json)$|verbose/.test(f))
   .map((f) => readFileSync(`${dir}${f}`))
 
 const parsers: ((input: Uint8Array) => unknown)[] = [
@@ -31,6 +32,7 @@ const parsers: ((input: Uint8Array) => unknown)[] = [
   (b) => parseHar(b),
   (b) => parseJsonCapture(b),
   (b) => parseCapture(b, { entry: 1 }),
+  (b) => parseCurlVerbose(b),
 ]
 
 function onlyCaptureErrors(input: Uint8Array): void {
@@ -90,6 +92,8 @@ describe('garbage never escapes as anything but CaptureParseError', () => {
   })
   it('random shell and JSON syntax behind each format prefix', () => {
     const prefix = fc.constantFrom(
+      '> POST /x HTTP/1.1\n',
+      '$ curl -v https://h/\n*   Trying\n> GET / HTTP/1.1\n',
       'curl ',
       'curl ^"',
       '{"log":{"entries":[',

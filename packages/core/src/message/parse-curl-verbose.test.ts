@@ -1,0 +1,104 @@
+/**
+ * `curl -v` transcripts: fixtures, and transcripts made by the real curl against a node:http
+ * server on 127.0.0.1, compared with what that server received and answered.
+ * @module
+ */
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { type AddressInfo, createServer, type Server } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CaptureParseError } from '../errors.js'
+import { parseCapture } from './parse.js'
+import { parseCurlVerbose } from './parse-curl-verbose.js'
+
+const run = promisify(execFile)
+const fixture = (name: string): Buffer =>
+  readFileSync(fileURLToPath(new URL(`../../test/fixtures/captures/${name}`, import.meta.url)))
+const text = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('utf8')
+
+describe('fixtures', () => {
+  it('a transcript alone: request head without body, response with body', () => {
+    const capture = parseCapture(fixture('curl-verbose.txt'))
+    expect(capture.format).toBe('curl-verbose')
+    expect(capture.request).toMatchObject({ method: 'POST', url: '/hooks/invoices' })
+    expect(capture.request!.headers).toContainEqual(['Authorization', 'example_token_Ab12Cd34Ef56'])
+    expect(capture.request!.body).toHaveLength(0)
+    expect(capture.response).toMatchObject({ status: 401, statusText: 'Unauthorized' })
+    // The progress meter and `{ [36 bytes data]` are not body.
+    expect(text(capture.response!.body)).toBe('{"error":"invalid_token"}')
+  })
+
+  it('a command with its transcript below: the request from the command, the response from the transcript', () => {
+    const capture = parseCapture(fixture('curl-with-verbose-output.curl'))
+    expect(capture.format).toBe('curl')
+    expect(text(capture.request!.body)).toBe('{"event":"invoice.paid"}')
+    expect(capture.response?.status).toBe(401)
+  })
+
+  it('a body that runs into the closing note on its line', () => {
+    const t =
+      '> GET /h HTTP/1.1\r\n> Host: h\r\n>\r\n< HTTP/1.1 403 Forbidden\r\n<\r\n{"a":1}* Connection #0 to host h left intact\n'
+    expect(text(parseCurlVerbose(t).response!.body)).toBe('{"a":1}')
+  })
+
+  it('entry out of range, and a transcript without a request line', () => {
+    expect(() => parseCurlVerbose('> GET / HTTP/1.1\n>\n', { entry: 1 })).toThrow(
+      /holds 1 request; entry 1 does not exist/,
+    )
+    expect(() => parseCurlVerbose('* Trying 1.2.3.4\n')).toThrow(CaptureParseError)
+  })
+})
+
+describe('transcripts from the real curl', () => {
+  let server: Server
+  let origin = ''
+  const received: { url: string; headers: string[] }[] = []
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        received.push({ url: req.url!, headers: req.rawHeaders })
+        if (req.url === '/start') {
+          res.writeHead(302, { Location: '/end' })
+          res.end()
+        } else {
+          res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+          res.end('{"error":"invalid_token"}\n')
+        }
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  for (const quiet of [true, false]) {
+    it(`-L through a redirect${quiet ? ', -s' : ', with the progress meter'}: one exchange per request`, async () => {
+      received.length = 0
+      const args = [
+        ...(quiet ? ['-s'] : []),
+        '-v',
+        '-L',
+        '-H',
+        'Authorization: Bearer abc',
+        `${origin}/start`,
+      ]
+      const { stdout, stderr } = await run('curl', args)
+      // What a terminal shows when stderr and stdout are pasted together.
+      const transcript = `${stderr}${stdout}`
+      const first = parseCurlVerbose(transcript)
+      const second = parseCurlVerbose(transcript, { entry: 1 })
+      expect(first.request?.url).toBe('/start')
+      expect(first.response?.status).toBe(302)
+      expect(second.request?.url).toBe('/end')
+      expect(second.response?.status).toBe(401)
+      expect(text(second.response!.body)).toBe('{"error":"invalid_token"}')
+      const sent = received[1]!.headers
+      const pairs = second.request!.headers.flat()
+      expect(pairs).toEqual(sent)
+    })
+  }
+})

@@ -1,0 +1,138 @@
+/**
+ * The transcript `curl -v` prints (`> ` request head, `< ` response head, `* ` notes) → the
+ * request head and the response. curl does not print the request body, so the request has
+ * none: a signature over the body cannot be checked from a transcript alone.
+ * @module
+ */
+import { CaptureParseError } from '../errors.js'
+import { parseRawHttpRequest, parseRawHttpResponse } from './parse-raw-http.js'
+import { binaryBytes, binaryString } from './text.js'
+import type { Capture } from './types.js'
+
+export interface CurlVerboseOptions {
+  /** File name for error positions. */
+  file?: string
+  /** Which exchange of a transcript with several (redirects followed with -L); default 0. */
+  entry?: number
+}
+
+/** Where a `curl -v` transcript starts in a binary string, or -1. */
+export function verboseStart(s: string): number {
+  const m =
+    /(?:^|\n)(?:\*\s+(?:Trying|Connected|Host )|> [!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ \t\r\n]+ HTTP\/\d(?:\.\d)?\r?\n|[ \t]*% Total[ \t]+% Received)/.exec(
+      s,
+    )
+  if (!m) return -1
+  return m.index + (m[0].startsWith('\n') ? 1 : 0)
+}
+
+interface Exchange {
+  request: { lines: string[]; at: number[] }
+  response: { lines: string[]; at: number[]; body: string[] }
+}
+
+/** Progress meter rows and data markers that curl writes among the transcript lines. */
+const TIME = '(?:--:--:--|\\d+:\\d\\d:\\d\\d)'
+const NOISE = new RegExp(
+  `^(?:[{}] \\[\\d+ bytes data\\]|[ \\t]*% Total[ \\t]+% Received.*|[ \\t]+Dload[ \\t]+Upload.*|.*${TIME}[ \\t]+${TIME}.*)$`,
+  's',
+)
+
+/**
+ * Parses a `curl -v` transcript. The response body is the text after the response head that
+ * is not one of curl's notes (`* `) or progress rows; its line ends are a best guess.
+ *
+ * @example
+ * parseCurlVerbose('> GET /hooks HTTP/1.1\r\n> Host: h\r\n>\r\n< HTTP/1.1 401 Unauthorized\r\n<\r\n')
+ */
+export function parseCurlVerbose(
+  input: string | Uint8Array,
+  options: CurlVerboseOptions = {},
+): Capture {
+  const s = binaryString(typeof input === 'string' ? Buffer.from(input, 'utf8') : input)
+  const exchanges = readExchanges(s)
+  const index = options.entry ?? 0
+  const exchange = exchanges[index]
+  const where = options.file !== undefined ? { file: options.file } : {}
+  if (exchange === undefined) {
+    throw new CaptureParseError(
+      exchanges.length === 0
+        ? 'not a curl -v transcript: no "> METHOD /path HTTP/1.1" line'
+        : `the transcript holds ${exchanges.length} request${exchanges.length === 1 ? '' : 's'}; entry ${index} does not exist`,
+      { ...where, line: 1, column: 1 },
+    )
+  }
+  const head = (lines: string[], at: number[], parse: (b: Uint8Array) => unknown, body = '') => {
+    try {
+      return parse(binaryBytes(`${lines.join('\r\n')}\r\n\r\n${body}`))
+    } catch (e) {
+      // Report the line of the transcript, not of the head rebuilt from it.
+      if (e instanceof CaptureParseError && e.position.line !== undefined) {
+        const line = at[e.position.line - 1] ?? at[at.length - 1] ?? 1
+        throw new CaptureParseError(e.message, { ...where, line, column: 3 })
+      }
+      throw e
+    }
+  }
+  const out: Capture = {
+    request: head(
+      exchange.request.lines,
+      exchange.request.at,
+      parseRawHttpRequest,
+    ) as Capture['request'] & {},
+  }
+  if (exchange.response.lines.length > 0) {
+    out.response = head(
+      exchange.response.lines,
+      exchange.response.at,
+      parseRawHttpResponse,
+      exchange.response.body.join('\n'),
+    ) as Capture['response'] & {}
+  }
+  return out
+}
+
+function readExchanges(s: string): Exchange[] {
+  const exchanges: Exchange[] = []
+  let current: Exchange | undefined
+  let state: 'none' | 'request' | 'response' | 'body' = 'none'
+  const lines = s.split('\n')
+  lines.forEach((raw, k) => {
+    const line = raw.replace(/\r$/, '')
+    const number = k + 1
+    if (line.startsWith('>')) {
+      const text = line.replace(/^> ?/, '')
+      if (state !== 'request') {
+        if (text === '') return
+        current = { request: { lines: [], at: [] }, response: { lines: [], at: [], body: [] } }
+        exchanges.push(current)
+        state = 'request'
+      }
+      if (text === '') state = 'none'
+      else {
+        current!.request.lines.push(text)
+        current!.request.at.push(number)
+      }
+    } else if (line.startsWith('<') && current !== undefined && state !== 'body') {
+      const text = line.replace(/^< ?/, '')
+      if (text === '') state = current.response.lines.length > 0 ? 'body' : state
+      else {
+        current.response.lines.push(text)
+        current.response.at.push(number)
+        state = 'response'
+      }
+    } else if (line.startsWith('* ') || line.startsWith('*\t')) {
+      // A note. When output is piped, the body comes after curl's closing notes: keep reading.
+    } else if (state === 'body' && !NOISE.test(line)) {
+      // Without a newline at its end, the body runs into curl's next note on the same line.
+      const cut = line.search(/\* (?:Connection #\d+|Closing connection)/)
+      current!.response.body.push(cut === -1 ? line : line.slice(0, cut))
+    }
+  })
+  for (const e of exchanges) {
+    while (e.response.body.length > 0 && e.response.body[e.response.body.length - 1] === '') {
+      e.response.body.pop()
+    }
+  }
+  return exchanges
+}
