@@ -47,9 +47,24 @@ export function isCredentialHeader(name: string, endpoint?: EndpointScope): bool
 
 /** One header value as it may be shown: the scheme word kept, the credential fingerprinted. */
 export function redactValue(value: string): string {
+  if (value === '') return ''
+  const hit = cache.get(value)
+  if (hit !== undefined) return hit
   const m = SCHEME_WORD.exec(value)
-  if (m && m[3] !== '') return `${m[1]}${m[2]}${fingerprint(m[3]!)}`
-  return value === '' ? '' : fingerprint(value)
+  const shown = m && m[3] !== '' ? `${m[1]}${m[2]}${fingerprint(m[3]!)}` : fingerprint(value)
+  // Senders repeat the same credential on every delivery: one HMAC per distinct value, in
+  // memory only, bounded (an attacker's stream of new values just cycles the cache).
+  if (cache.size >= CACHE_SIZE) cache.clear()
+  cache.set(value, shown)
+  return shown
+}
+
+const CACHE_SIZE = 4096
+const cache = new Map<string, string>()
+
+/** Forgets cached fingerprints (after the fingerprint key changes). */
+export function clearRedactionCache(): void {
+  cache.clear()
 }
 
 export function redactHeaders(

@@ -17,6 +17,7 @@ import {
 import type { DestinationStream } from 'pino'
 import type { GatewayLimits } from './context.js'
 import { loadFingerprintKey } from './fingerprint-key.js'
+import { clearRedactionCache } from './redact.js'
 import { createGateway, type Gateway } from './gateway.js'
 import { createLogger } from './logging.js'
 import type { ForwardOptions } from './pipeline/forward.js'
@@ -94,6 +95,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
 
   const { key } = loadFingerprintKey(dataDir)
   setFingerprintKey(key)
+  clearRedactionCache()
   const admin = adminTokenOf(config, env)
   const redisUrl = env.HOOKWARDEN_REDIS_URL?.trim() || undefined
   const onError = (store: string) => (message: string) => logger.warn({ store }, message)
