@@ -33,6 +33,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Fastify types trustProxy per kind (boolean | number | string); one value of the union is fine at run time.
+    trustProxy: ctx.trustProxy as boolean,
     // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
   }) as unknown as FastifyInstance
   app.server.headersTimeout = ctx.limits.headersTimeoutMs

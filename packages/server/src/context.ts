@@ -29,6 +29,11 @@ export interface GatewayContext extends PipelineDeps {
   limits: GatewayLimits
   /** Set when close() starts: answers then carry `Connection: close`. */
   closing: boolean
+  /**
+   * Trust X-Forwarded-For from a proxy in front (Fastify's trustProxy: true, a hop count, or
+   * addresses/CIDRs). Off by default: the peer address is the source the rate limit counts.
+   */
+  trustProxy: boolean | number | string
 }
 
 /** Copies an Answer onto the reply. */

@@ -50,6 +50,8 @@ export interface GatewayOptions {
   /** Unix milliseconds (tests fix the clock). */
   clock?: () => number
   metrics?: GatewayMetrics
+  /** Behind a load balancer: whose X-Forwarded-For to believe (default: nobody's). */
+  trustProxy?: boolean | number | string
 }
 
 export interface Gateway {
@@ -99,6 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     webDist: options.webDist === undefined ? DEFAULT_WEB_DIST : options.webDist,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     closing: false,
+    trustProxy: options.trustProxy ?? false,
   }
   const app = buildApp(context)
   await app.ready()

@@ -121,6 +121,15 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     await store.close()
     throw e
   }
+  const trust = env.HOOKWARDEN_TRUST_PROXY?.trim()
+  const trustProxy =
+    !trust || trust === 'false'
+      ? false
+      : trust === 'true'
+        ? true
+        : /^\d+$/.test(trust)
+          ? Number(trust)
+          : trust
   const bodyLimit = intFrom(env.HOOKWARDEN_BODY_LIMIT, 'HOOKWARDEN_BODY_LIMIT')
   const timeoutMs = intFrom(env.HOOKWARDEN_FORWARD_TIMEOUT_MS, 'HOOKWARDEN_FORWARD_TIMEOUT_MS')
   const gateway = await createGateway({
@@ -130,6 +139,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     nonceStore,
     rateLimiter,
     logger,
+    trustProxy,
     limits: { ...(bodyLimit ? { bodyLimit } : {}), ...options.limits },
     forward: { ...(timeoutMs ? { timeoutMs } : {}), ...options.forward },
     ...(options.webDist !== undefined ? { webDist: options.webDist } : {}),

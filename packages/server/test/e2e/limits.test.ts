@@ -118,6 +118,33 @@ describe('rate limit on rejected attempts', () => {
     }
   })
 
+  it('behind a trusted proxy, counts per X-Forwarded-For client; otherwise per peer', async () => {
+    const gw = await startGateway(yaml(up.url), {
+      rateLimit: { max: 2, windowMs: 60_000 },
+      trustProxy: '127.0.0.1',
+    })
+    try {
+      const send = async (client: string) => {
+        const res = await request(`${gw.url}/small`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer nope', 'x-forwarded-for': client },
+          body: 'x',
+        })
+        await res.body.dump()
+        return res.statusCode
+      }
+      expect([
+        await send('203.0.113.1'),
+        await send('203.0.113.1'),
+        await send('203.0.113.1'),
+      ]).toEqual([401, 401, 429])
+      // Another client behind the same proxy is not affected (T-BRU-1).
+      expect(await send('203.0.113.2')).toBe(401)
+    } finally {
+      await gw.close()
+    }
+  })
+
   it('shares the counters through Redis (two gateways, one limit)', async () => {
     const redis = new Redis('redis://127.0.0.1:6379', { keyPrefix: `hw-test-${randomUUID()}:` })
     const a = await startGateway(yaml(up.url), {
