@@ -15,7 +15,12 @@ const TOKEN = 'hw_live_Q7mZk2Rx9Lp4Vt8NbW3c'
 const BODY = '{"event":"invoice.paid","invoice":{"id":"inv_77","amount":4200}}'
 let dir = ''
 
-function capture(name: string, headers: [string, string][], body = BODY, path = '/hooks/invoices'): string {
+function capture(
+  name: string,
+  headers: [string, string][],
+  body = BODY,
+  path = '/hooks/invoices',
+): string {
   const b = Buffer.from(body)
   const text = `POST ${path} HTTP/1.1\nHost: receiver.example.org\n${headers.map(([n, v]) => `${n}: ${v}`).join('\n')}\nContent-Length: ${b.length}\n\n`
   const file = join(dir, name)
@@ -38,13 +43,29 @@ describe('hookwarden diff', () => {
   })
 
   it('puts the missing Bearer prefix first, says the credential is the same, and prints no token', async () => {
-    const good = capture('good.http', [['User-Agent', 'curl/8.5.0'], ['Authorization', `Bearer ${TOKEN}`]])
-    const bad = capture('bad.http', [['User-Agent', 'Make/production'], ['Authorization', TOKEN]])
+    const good = capture('good.http', [
+      ['User-Agent', 'curl/8.5.0'],
+      ['Authorization', `Bearer ${TOKEN}`],
+    ])
+    const bad = capture('bad.http', [
+      ['User-Agent', 'Make/production'],
+      ['Authorization', TOKEN],
+    ])
     const r = await run(['diff', good, bad, '--json'])
     expect(r.status).toBe(1)
     const d = JSON.parse(r.stdout)
-    expect(d.differences[0]).toMatchObject({ kind: 'prefix', field: 'Authorization', good: 'Bearer', bad: '(none)', auth: true })
-    expect(d.differences.find((x: { kind: string; field: string }) => x.kind === 'value' && x.field === 'Authorization').note).toMatch(/credential itself is the same/)
+    expect(d.differences[0]).toMatchObject({
+      kind: 'prefix',
+      field: 'Authorization',
+      good: 'Bearer',
+      bad: '(none)',
+      auth: true,
+    })
+    expect(
+      d.differences.find(
+        (x: { kind: string; field: string }) => x.kind === 'value' && x.field === 'Authorization',
+      ).note,
+    ).toMatch(/credential itself is the same/)
     // The User-Agent differs too, but it is not about authentication: listed after.
     expect(d.differences.at(-1)).toMatchObject({ field: 'User-Agent', auth: false })
     const human = await run(['diff', good, bad])
@@ -57,27 +78,63 @@ describe('hookwarden diff', () => {
     const good = capture('g2.http', [['X-API-Key', 'ak_9fK2mQ7xLp4Rt8VbN3cZ']])
     const bad = capture('b2.http', [['X_API_KEY', 'ak_9fK2mQ7xLp4Rt8']])
     const d = JSON.parse((await run(['diff', good, bad, '--json'])).stdout)
-    expect(d.differences[0]).toMatchObject({ kind: 'header_name', good: 'X-API-Key', bad: 'X_API_KEY' })
+    expect(d.differences[0]).toMatchObject({
+      kind: 'header_name',
+      good: 'X-API-Key',
+      bad: 'X_API_KEY',
+    })
     expect(d.differences[0].note).toMatch(/nginx/)
-    expect(d.differences.find((x: { kind: string }) => x.kind === 'length').note).toMatch(/cut short/)
+    expect(d.differences.find((x: { kind: string }) => x.kind === 'length').note).toMatch(
+      /cut short/,
+    )
     const goodJson = join(dir, 'g3.json')
     const badJson = join(dir, 'b3.json')
-    writeFileSync(goodJson, JSON.stringify({ method: 'POST', url: '/h', headers: [['Authorization', `Bearer ${TOKEN}`]], body: '' }))
-    writeFileSync(badJson, JSON.stringify({ method: 'POST', url: '/h', headers: [['Authorization', `Bearer ${TOKEN}\n`]], body: '' }))
+    writeFileSync(
+      goodJson,
+      JSON.stringify({
+        method: 'POST',
+        url: '/h',
+        headers: [['Authorization', `Bearer ${TOKEN}`]],
+        body: '',
+      }),
+    )
+    writeFileSync(
+      badJson,
+      JSON.stringify({
+        method: 'POST',
+        url: '/h',
+        headers: [['Authorization', `Bearer ${TOKEN}\n`]],
+        body: '',
+      }),
+    )
     const ws = await run(['diff', goodJson, badJson, '--json'])
     expect(JSON.parse(ws.stdout).differences[0]).toMatchObject({ kind: 'whitespace', auth: true })
     expect(ws.stdout).not.toContain(TOKEN)
   })
 
   it('tells a re-serialized body and a timestamp in milliseconds', async () => {
-    const good = capture('g4.http', [['X-Timestamp', String(NOW)], ['X-Signature', 'a'.repeat(64)]])
-    const bad = capture('b4.http', [['X-Timestamp', String(NOW * 1000)], ['X-Signature', 'b'.repeat(64)]], JSON.stringify(JSON.parse(BODY), null, 2))
+    const good = capture('g4.http', [
+      ['X-Timestamp', String(NOW)],
+      ['X-Signature', 'a'.repeat(64)],
+    ])
+    const bad = capture(
+      'b4.http',
+      [
+        ['X-Timestamp', String(NOW * 1000)],
+        ['X-Signature', 'b'.repeat(64)],
+      ],
+      JSON.stringify(JSON.parse(BODY), null, 2),
+    )
     const r = await run(['diff', good, bad, '--json'])
     const d = JSON.parse(r.stdout)
     const kinds = d.differences.map((x: { kind: string }) => x.kind)
     expect(kinds).toEqual(expect.arrayContaining(['timestamp', 'value', 'body']))
-    expect(d.differences.find((x: { kind: string }) => x.kind === 'timestamp').note).toMatch(/milliseconds/)
-    expect(d.differences.find((x: { kind: string }) => x.kind === 'body').note).toMatch(/same JSON serialized differently/)
+    expect(d.differences.find((x: { kind: string }) => x.kind === 'timestamp').note).toMatch(
+      /milliseconds/,
+    )
+    expect(d.differences.find((x: { kind: string }) => x.kind === 'body').note).toMatch(
+      /same JSON serialized differently/,
+    )
     expect(r.stdout).not.toContain('a'.repeat(64))
     expect(r.stdout).not.toContain('b'.repeat(64))
   })
@@ -92,17 +149,26 @@ describe('hookwarden diff', () => {
 
 describe('hookwarden jwt', () => {
   const key = new TextEncoder().encode('jwt-shared-secret-0123456789abcdefXYZ')
-  const make = (claims: Record<string, unknown>, alg = 'HS256') => new SignJWT(claims).setProtectedHeader({ alg, kid: 'k1' }).sign(key)
+  const make = (claims: Record<string, unknown>, alg = 'HS256') =>
+    new SignJWT(claims).setProtectedHeader({ alg, kid: 'k1' }).sign(key)
 
   it('decodes an expired token from a capture file, says how long ago, and never prints the token or its signature', async () => {
-    const token = await make({ iss: 'https://issuer.example', aud: 'webhooks', iat: NOW - 11640, exp: NOW - 8040 })
+    const token = await make({
+      iss: 'https://issuer.example',
+      aud: 'webhooks',
+      iat: NOW - 11640,
+      exp: NOW - 8040,
+    })
     const file = capture('jwt.http', [['Authorization', `Bearer ${token}`]])
     const r = await run(['jwt', file, '--now', String(NOW), '--json'])
     expect(r.status).toBe(1)
     const j = JSON.parse(r.stdout)
     expect(j.header).toEqual({ alg: 'HS256', kid: 'k1' })
     expect(j.claims.iss).toBe('https://issuer.example')
-    expect(j.times.find((t: { claim: string }) => t.claim === 'exp')).toMatchObject({ iso: '2025-12-31T21:46:00Z', relative: '2 h 14 min ago' })
+    expect(j.times.find((t: { claim: string }) => t.claim === 'exp')).toMatchObject({
+      iso: '2025-12-31T21:46:00Z',
+      relative: '2 h 14 min ago',
+    })
     expect(j.problems[0].code).toBe('jwt_expired')
     expect(j.problems[0].summary).toMatch(/expired 2 h 14 min ago/)
     expect(j.signature).toMatch(/^len=\d+ fp:[0-9a-f]{8}$/)
@@ -151,9 +217,20 @@ describe('hookwarden diagnose: sender wording and exit codes', () => {
   const cases = join(ROOT, 'packages/core/test/cases')
   it('words the fix for Make (guessed from the User-Agent) and for curl when asked', async () => {
     const c = join(cases, 'scheme-prefix-missing-make')
-    const args = ['diagnose', '--request', join(c, 'request.http'), '--config', join(c, 'hookwarden.yaml'), '--now', String(NOW), '--json']
+    const args = [
+      'diagnose',
+      '--request',
+      join(c, 'request.http'),
+      '--config',
+      join(c, 'hookwarden.yaml'),
+      '--now',
+      String(NOW),
+      '--json',
+    ]
     const make = JSON.parse((await run(args)).stdout)
-    expect(make.causes[0].fix).toMatch(/In the HTTP module, Headers → Authorization: write `Bearer ` before the token/)
+    expect(make.causes[0].fix).toMatch(
+      /In the HTTP module, Headers → Authorization: write `Bearer ` before the token/,
+    )
     expect(make.causes[0].fix).toMatch(/Evaluate all states as errors/)
     const curl = JSON.parse((await run([...args, '--sender', 'curl'])).stdout)
     expect(curl.causes[0].fix).toMatch(/-H 'Authorization: Bearer <token>'/)
@@ -163,7 +240,15 @@ describe('hookwarden diagnose: sender wording and exit codes', () => {
 
   it('prints the verdict, the cause, the fix, then the evidence in human output', async () => {
     const c = join(cases, 'timestamp-out-of-window')
-    const r = await run(['diagnose', '--request', join(c, 'request.http'), '--config', join(c, 'hookwarden.yaml'), '--now', String(NOW)])
+    const r = await run([
+      'diagnose',
+      '--request',
+      join(c, 'request.http'),
+      '--config',
+      join(c, 'hookwarden.yaml'),
+      '--now',
+      String(NOW),
+    ])
     expect(r.status).toBe(1)
     const out = r.stdout
     expect(out.indexOf('rejected 401')).toBeLessThan(out.indexOf('Cause:'))

@@ -73,7 +73,7 @@ export function diagnosisHuman(d: Diagnosis): string {
   if (d.candidates_tried)
     lines.push(
       dim(
-        `\n${d.candidates_tried} near-miss candidates tried${d.budget_exhausted ? ' (the search stopped at its budget)' : ''}`,
+        `\n${d.candidates_tried} near-miss candidate${d.candidates_tried === 1 ? '' : 's'} tried${d.budget_exhausted ? ' (the search stopped at its budget)' : ''}`,
       ),
     )
   return `${lines.join('\n')}\n`

@@ -12,14 +12,20 @@ import { diagnose } from './index.js'
 import { bodyVariants } from './transforms/body.js'
 
 const NOW = 1767225600
-const req = (headers: [string, string][], body: string | Uint8Array, url = '/hooks'): HttpRequest => ({
+const req = (
+  headers: [string, string][],
+  body: string | Uint8Array,
+  url = '/hooks',
+): HttpRequest => ({
   method: 'POST',
   url,
   headers: [['Host', 'receiver.example.org'], ...headers],
   body: typeof body === 'string' ? Buffer.from(body) : body,
 })
 const github = loadConfig('auth:\n  provider: github\n  secrets: [mysecret]\n')
-const hmac = loadConfig('auth:\n  scheme: hmac\n  header: X-Signature\n  secrets: [hmac-secret-Vx81Qm3Lz7Rt]\n')
+const hmac = loadConfig(
+  'auth:\n  scheme: hmac\n  header: X-Signature\n  secrets: [hmac-secret-Vx81Qm3Lz7Rt]\n',
+)
 
 describe('body near misses, with octokit as the signer', () => {
   const value = { foo: 'bar' }
@@ -32,7 +38,10 @@ describe('body near misses, with octokit as the signer', () => {
     for (const [sentName, sent] of Object.entries(forms)) {
       if (signedName === sentName) continue
       it(`signed ${signedName}, received ${sentName} → signature_body_modified`, async () => {
-        const d = await diagnose(req([['X-Hub-Signature-256', await octokitSign('mysecret', signed)]], sent), { config: github, now: NOW })
+        const d = await diagnose(
+          req([['X-Hub-Signature-256', await octokitSign('mysecret', signed)]], sent),
+          { config: github, now: NOW },
+        )
         expect(d.verdict?.ok).toBe(false)
         expect(d.causes[0]?.code).toBe('signature_body_modified')
         expect(d.causes[0]?.confidence).toBeGreaterThan(0.9)
@@ -41,7 +50,10 @@ describe('body near misses, with octokit as the signer', () => {
   }
 
   it('verifies as configured → no cause at all', async () => {
-    const d = await diagnose(req([['X-Hub-Signature-256', await octokitSign('mysecret', forms.minified)]], forms.minified), { config: github, now: NOW })
+    const d = await diagnose(
+      req([['X-Hub-Signature-256', await octokitSign('mysecret', forms.minified)]], forms.minified),
+      { config: github, now: NOW },
+    )
     expect(d.verdict?.ok).toBe(true)
     expect(d.causes).toEqual([])
   })
@@ -61,7 +73,10 @@ describe('body near misses, with octokit as the signer', () => {
 
 describe('the search budget', () => {
   it('stops at its candidate budget and says so, falling back to signature_mismatch', async () => {
-    const r = req([['X-Signature', createHmac('sha256', 'unknown').update('x').digest('hex')]], '{"a":1}')
+    const r = req(
+      [['X-Signature', createHmac('sha256', 'unknown').update('x').digest('hex')]],
+      '{"a":1}',
+    )
     const d = await diagnose(r, { config: hmac, now: NOW, budget: { candidates: 3 } })
     expect(d.budget_exhausted).toBe(true)
     expect(d.candidates_tried).toBeLessThanOrEqual(3)
@@ -71,7 +86,15 @@ describe('the search budget', () => {
 
   it('finds a body near miss in a handful of candidates', async () => {
     const body = JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ i })) })
-    const r = req([['X-Signature', createHmac('sha256', 'hmac-secret-Vx81Qm3Lz7Rt').update(body).digest('hex')]], JSON.stringify(JSON.parse(body), null, 2))
+    const r = req(
+      [
+        [
+          'X-Signature',
+          createHmac('sha256', 'hmac-secret-Vx81Qm3Lz7Rt').update(body).digest('hex'),
+        ],
+      ],
+      JSON.stringify(JSON.parse(body), null, 2),
+    )
     const d = await diagnose(r, { config: hmac, now: NOW })
     expect(d.causes[0]?.code).toBe('signature_body_modified')
     expect(d.candidates_tried).toBeLessThan(20)
@@ -80,9 +103,19 @@ describe('the search budget', () => {
 
 describe('wording', () => {
   const bearer = loadConfig('auth:\n  scheme: bearer\n  tokens: [hw_live_Q7mZk2Rx9Lp4Vt8NbW3c]\n')
-  const r = (ua: string) => req([['User-Agent', ua], ['Authorization', 'hw_live_Q7mZk2Rx9Lp4Vt8NbW3c']], '{}')
+  const r = (ua: string) =>
+    req(
+      [
+        ['User-Agent', ua],
+        ['Authorization', 'hw_live_Q7mZk2Rx9Lp4Vt8NbW3c'],
+      ],
+      '{}',
+    )
   it.each([
-    ['Make/production', /In the HTTP module, Headers → Authorization: write `Bearer ` before the token/],
+    [
+      'Make/production',
+      /In the HTTP module, Headers → Authorization: write `Bearer ` before the token/,
+    ],
     ['Zapier', /Webhooks by Zapier/],
     ['n8n', /HTTP Request node/],
     ['curl/8.5.0', /-H 'Authorization: Bearer <token>'/],
@@ -97,18 +130,29 @@ describe('wording', () => {
 describe('robustness', () => {
   it('never throws on random bodies and signature headers', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), fc.string({ maxLength: 100 }), async (body, sig) => {
-        const d = await diagnose(req([['X-Signature', sig.replace(/[\r\n]/g, '')]], body), { config: hmac, now: NOW, budget: { candidates: 200 } })
-        expect(d.verdict).not.toBeNull()
-        for (const c of d.causes) expect(c.confidence).toBeGreaterThan(0)
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 512 }),
+        fc.string({ maxLength: 100 }),
+        async (body, sig) => {
+          const d = await diagnose(req([['X-Signature', sig.replace(/[\r\n]/g, '')]], body), {
+            config: hmac,
+            now: NOW,
+            budget: { candidates: 200 },
+          })
+          expect(d.verdict).not.toBeNull()
+          for (const c of d.causes) expect(c.confidence).toBeGreaterThan(0)
+        },
+      ),
       { numRuns: 60 },
     )
   })
 
   it('survives a JSON body nested 20 000 deep (re-serializing it would overflow the stack)', async () => {
     const deep = `${'['.repeat(20000)}${']'.repeat(20000)}`
-    const d = await diagnose(req([['X-Signature', 'ab'.repeat(32)]], deep), { config: hmac, now: NOW })
+    const d = await diagnose(req([['X-Signature', 'ab'.repeat(32)]], deep), {
+      config: hmac,
+      now: NOW,
+    })
     expect(d.causes[0]?.code).toBe('signature_mismatch')
   })
 

@@ -222,6 +222,13 @@ export function signatureSearch(
     found = true
     break
   }
+  if (signatureOk) {
+    // Only the time (or the id) is wrong: say that the signature itself is right.
+    for (const f of out)
+      f.evidence.push(
+        'the signature itself verifies with the configured secret: only this is wrong',
+      )
+  }
   if (!found) {
     const tried = `tried ${ctx.budget.tried} candidates: ${bodyCache.length} body re-serializations, ${payloads.length} payload templates, ${keys.length} keys (configured, whitespace, encodings, retired${ctx.others.length ? ', other endpoints' : ''}), ${read.targets.length} signature readings${ctx.budget.exhausted ? ' — the search stopped at its budget' : ''}`
     out.push(

@@ -28,13 +28,16 @@ export function guessSender(request: HttpRequest): Sender {
 
 /** Where a header is set, in each tool. `value` is shown as written, e.g. `Bearer <token>`. */
 export function headerFix(name: string, value: string, before = ''): Fix {
-  const lead = before ? `${before} ` : ''
+  // "Rename the header X_API_KEY: send the header …" — the sentence goes on after `before`.
+  const lead = (s: string) => (before ? `${before} ${s[0]!.toLowerCase()}${s.slice(1)}` : s)
   return {
-    code: `${lead}Send the header \`${name}: ${value}\`.`,
-    make: `${lead}In the HTTP module, Headers → add the item Name \`${name}\`, Value \`${value}\`.`,
-    zapier: `${lead}In the Webhooks by Zapier action, Headers → \`${name}\` with the value \`${value}\`.`,
-    n8n: `${lead}In the HTTP Request node, Send Headers → Name \`${name}\`, Value \`${value}\`.`,
-    curl: `${lead}Pass \`-H '${name}: ${value}'\` to curl.`,
+    code: lead(`Send the header \`${name}: ${value}\`.`),
+    make: lead(`In the HTTP module, Headers → add the item Name \`${name}\`, Value \`${value}\`.`),
+    zapier: lead(
+      `In the Webhooks by Zapier action, Headers → \`${name}\` with the value \`${value}\`.`,
+    ),
+    n8n: lead(`In the HTTP Request node, Send Headers → Name \`${name}\`, Value \`${value}\`.`),
+    curl: lead(`Pass \`-H '${name}: ${value}'\` to curl.`),
   }
 }
 

@@ -550,6 +550,35 @@ kase('signature-wrong-environment', {
   expect: { codes: ['credential_wrong_environment'] },
 })
 
+kase('signature-header-name-underscore', {
+  request: post([['X_Signature', hmacHex('sha256', HMAC_SECRET, BODY)]]),
+  config: hmacYaml(),
+  expect: { codes: ['header_name_wrong'] },
+})
+kase('scheme-mismatch-basic-for-bearer', {
+  request: post([['Authorization', `Basic ${Buffer.from(`${USER}:${TOKEN}`).toString('base64')}`]]),
+  config: bearerYaml(),
+  expect: { codes: ['scheme_mismatch'] },
+})
+kase('alone-header-underscore', {
+  request: post([['X_API_KEY', API_KEY]]),
+  expect: { codes: ['header_name_wrong'] },
+})
+{
+  // The sender's clock runs 10 minutes fast: Svix-signed, timestamp in the future.
+  const id = 'msg_future1'
+  const ts = NOW + 600
+  kase('timestamp-clock-skew-future', {
+    request: post([
+      ['webhook-id', id],
+      ['webhook-timestamp', String(ts)],
+      ['webhook-signature', new SvixWebhook(WHSEC).sign(id, new Date(ts * 1000), BODY)],
+    ]),
+    config: `auth:\n  scheme: standard_webhooks\n  secrets:\n    - ${WHSEC}\n`,
+    expect: { codes: ['timestamp_out_of_window'] },
+  })
+}
+
 // ── Time ──────────────────────────────────────────────────────────────────────────────────
 const tsYaml = hmacYaml(
   '  payload: "{timestamp}.{body}"\n  timestamp: { header: X-Timestamp, unit: seconds, tolerance: 300 }\n',

@@ -250,8 +250,8 @@ function readAuthorization(
   if (other) {
     const word = other[1]!
     const sentBasicForBearer = word.toLowerCase() === 'basic'
-    out.push({
-      credential: value.slice(other[0].length),
+    const mismatch = (credential: string) => ({
+      credential,
       steps: [
         step(
           'scheme_mismatch',
@@ -267,6 +267,17 @@ function readAuthorization(
         ),
       ],
     })
+    const rest = value.slice(other[0].length)
+    out.push(mismatch(rest))
+    // Basic auth set up in the tool with the token as password (or username): try each part.
+    const decoded = sentBasicForBearer
+      ? decodeStrict(rest.trim(), 'base64')?.toString('utf8')
+      : undefined
+    if (decoded?.includes(':')) {
+      const i = decoded.indexOf(':')
+      for (const part of [decoded.slice(i + 1), decoded.slice(0, i)])
+        if (part) out.push(mismatch(part))
+    }
     return out
   }
   const glued = new RegExp(`^[ \\t]*${exp}(?=[^ \\t])`, 'i').exec(value)
