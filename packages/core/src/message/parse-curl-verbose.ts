@@ -62,32 +62,23 @@ export function parseCurlVerbose(
       { ...where, line: 1, column: 1 },
     )
   }
-  const head = (lines: string[], at: number[], parse: (b: Uint8Array) => unknown, body = '') => {
+  // Report the line of the transcript, not of the head rebuilt from it.
+  const head = <T>(
+    part: { lines: string[]; at: number[] },
+    parse: (b: Uint8Array) => T,
+    body = '',
+  ): T => {
     try {
-      return parse(binaryBytes(`${lines.join('\r\n')}\r\n\r\n${body}`))
+      return parse(binaryBytes(`${part.lines.join('\r\n')}\r\n\r\n${body}`))
     } catch (e) {
-      // Report the line of the transcript, not of the head rebuilt from it.
-      if (e instanceof CaptureParseError && e.position.line !== undefined) {
-        const line = at[e.position.line - 1] ?? at[at.length - 1] ?? 1
-        throw new CaptureParseError(e.message, { ...where, line, column: 3 })
-      }
-      throw e
+      if (!(e instanceof CaptureParseError) || e.position.line === undefined) throw e
+      const line = part.at[e.position.line - 1] ?? part.at[part.at.length - 1] ?? 1
+      throw new CaptureParseError(e.message, { ...where, line, column: 3 })
     }
   }
-  const out: Capture = {
-    request: head(
-      exchange.request.lines,
-      exchange.request.at,
-      parseRawHttpRequest,
-    ) as Capture['request'] & {},
-  }
+  const out: Capture = { request: head(exchange.request, parseRawHttpRequest) }
   if (exchange.response.lines.length > 0) {
-    out.response = head(
-      exchange.response.lines,
-      exchange.response.at,
-      parseRawHttpResponse,
-      exchange.response.body.join('\n'),
-    ) as Capture['response'] & {}
+    out.response = head(exchange.response, parseRawHttpResponse, exchange.response.body.join('\n'))
   }
   return out
 }

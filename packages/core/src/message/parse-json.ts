@@ -13,7 +13,7 @@ import {
   readJsonDoc,
   stringField,
 } from './json-fields.js'
-import { type JsonNode, member } from './json-source.js'
+import { type JsonNode, jsonLineColumn, member } from './json-source.js'
 import type { Capture, HttpRequest, HttpResponse } from './types.js'
 
 export interface JsonCaptureOptions {
@@ -85,7 +85,10 @@ export function captureFromJson(doc: JsonDoc, entry?: number): Capture {
     return { response: readResponse(doc, node, path) }
   throw new CaptureParseError(
     'not a capture: a JSON request needs "method" and "url", a response "status"',
-    fieldError(doc, node, path, '').position,
+    {
+      ...(doc.file !== undefined ? { file: doc.file } : {}),
+      ...jsonLineColumn(doc.text, node.start),
+    },
   )
 }
 
