@@ -62,5 +62,9 @@ describe('parse entry points', () => {
 
   it('baseDir is passed to the curl parser; without it @file is refused', () => {
     expect(oneLine(() => parseRequest('curl -d @/etc/hostname https://h/'))).toMatch(/cannot carry/)
+    // A file name alone (the gateway labels pastes `request`) never enables reading files.
+    expect(
+      oneLine(() => parseRequest('curl -d @/etc/hostname https://h/', { file: 'request' })),
+    ).toMatch(/^request:1:9: -d \/etc\/hostname is read from a file/)
   })
 })
