@@ -29,6 +29,11 @@ export interface HandshakeAnswer {
   requiresVerification: boolean
   /** Asana: the secret this handshake hands over, to be stored as the endpoint's secret. */
   learnedSecret?: string
+  /**
+   * Amazon SNS: the subscription is confirmed by a GET to this URL (checked to be an
+   * https://sns.<region>.amazonaws.com address), after the message verified.
+   */
+  followUrl?: string
 }
 
 export interface HandshakeOptions {
@@ -91,7 +96,13 @@ const DETECTORS: Record<HandshakeKind, (req: HttpRequest) => boolean> = {
     json(req)?.type === 1 &&
     getHeader(req.headers, 'x-signature-ed25519') !== undefined,
   trello_head: (req) => req.method === 'HEAD',
+  sns_subscription_confirmation: (req) =>
+    req.method === 'POST' &&
+    getHeader(req.headers, 'x-amz-sns-message-type')?.trim() === 'SubscriptionConfirmation',
 }
+
+/** Where SNS subscription confirmations may point: AWS's own SNS endpoints, nothing else. */
+const SNS_URL = /^https:\/\/sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/\?/
 
 /** Which handshake this request is, from its shape alone (no config), or null. */
 export function detectHandshake(req: HttpRequest): HandshakeKind | null {
@@ -194,6 +205,14 @@ export function handshake(
       return answer(kind, 200, JSON_TYPE, JSON.stringify({ type: 1 }), true)
     case 'trello_head':
       return answer(kind, 200, [], '', false)
+    case 'sns_subscription_confirmation': {
+      const url = json(req)?.SubscribeURL
+      if (typeof url !== 'string' || !SNS_URL.test(url))
+        return answer(kind, 400, TEXT, 'SubscribeURL missing or not an Amazon SNS URL', true)
+      const a = answer(kind, 200, [], '', true)
+      a.followUrl = url
+      return a
+    }
   }
 }
 
@@ -216,4 +235,6 @@ export const HANDSHAKE_DESCRIPTIONS: Record<HandshakeKind, string> = {
     'POST Twitch-Eventsub-Message-Type: webhook_callback_verification → 200 text/plain challenge (signed: verified first)',
   discord_ping: 'POST {"type":1} → 200 {"type":1} (signed: verified first)',
   trello_head: 'HEAD → 200 when the webhook is created',
+  sns_subscription_confirmation:
+    'POST SubscriptionConfirmation → verify it, then GET its SubscribeURL (an sns.<region>.amazonaws.com URL) to confirm',
 }

@@ -19,6 +19,7 @@ function credentialField(scheme: unknown): string | null {
     case 'ed25519':
     case 'ecdsa':
     case 'rsa':
+    case 'aws_sns':
       return 'public_keys'
     default:
       return 'secrets'

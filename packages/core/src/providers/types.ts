@@ -29,6 +29,7 @@ export type HandshakeKind =
   | 'twitch_callback_verification'
   | 'discord_ping'
   | 'trello_head'
+  | 'sns_subscription_confirmation'
 
 /** How a preset is proven by the tests (test/providers/*). */
 export type Proof =

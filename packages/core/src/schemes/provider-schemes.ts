@@ -7,6 +7,7 @@
  */
 import { registerAuthSchema } from '../config/schema.js'
 import { adyen, adyenSchema } from './adyen.js'
+import { awsSns, awsSnsSchema } from './aws-sns.js'
 import { bodySecret, bodySecretSchema } from './body-secret.js'
 import { contentful, contentfulSchema } from './contentful.js'
 import { mailgun, mailgunSchema } from './mailgun.js'
@@ -24,6 +25,7 @@ registerAuthSchema('mailgun', mailgunSchema)
 registerAuthSchema('adyen', adyenSchema)
 registerAuthSchema('body_secret', bodySecretSchema)
 registerAuthSchema('contentful', contentfulSchema)
+registerAuthSchema('aws_sns', awsSnsSchema)
 
 // biome-ignore lint/suspicious/noExplicitAny: the list holds schemes of every policy type
 export const PROVIDER_SCHEMES: readonly Scheme<any>[] = [
@@ -36,4 +38,5 @@ export const PROVIDER_SCHEMES: readonly Scheme<any>[] = [
   adyen,
   bodySecret,
   contentful,
+  awsSns,
 ]

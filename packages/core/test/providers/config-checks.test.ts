@@ -146,10 +146,11 @@ describe('the ready-to-copy config of every preset loads', () => {
       secret: fixture.auth.secret,
       webhook_id: 'WH-TEST-1',
     })
-    const files =
-      name === 'paypal' ? { baseDir: fileURLToPath(new URL('./fixtures/', import.meta.url)) } : {}
-    const text =
-      name === 'paypal' ? yaml.replace('file:paypal-cert.pem', 'file:paypal-test-cert.pem') : yaml
+    // The certificate files of the samples are the test certificate here.
+    const files = { baseDir: fileURLToPath(new URL('./fixtures/', import.meta.url)) }
+    const text = yaml
+      .replace('file:paypal-cert.pem', 'file:paypal-test-cert.pem')
+      .replace('file:sns-signing-cert.pem', 'file:paypal-test-cert.pem')
     const endpoint = loadConfig(text, { env, ...files }).endpoints[0]!
     expect(endpoint.provider).toBe(name)
   })

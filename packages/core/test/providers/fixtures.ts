@@ -273,6 +273,18 @@ const SPECIAL: Record<string, Fixture> = {
     auth: hmacSecret(),
     request: request(json, [['X-Zendesk-Webhook-Signature-Timestamp', '2023-11-14T22:13:20Z']]),
   },
+  'aws-sns': {
+    auth: {
+      public_keys: [PAYPAL.cert],
+      signing_key: PAYPAL.key,
+      topic_arns: ['arn:aws:sns:us-east-1:123456789012:orders'],
+    },
+    request: request(
+      '{"Type":"Notification","MessageId":"22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324","TopicArn":"arn:aws:sns:us-east-1:123456789012:orders","Subject":"order","Message":"{\\"id\\":1}","SigningCertURL":"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem"}',
+      [['x-amz-sns-message-type', 'Notification']],
+    ),
+    tamper: (r) => flipBodyByte(r, new TextDecoder().decode(r.body).indexOf('"order"') + 2),
+  },
   cashfree: {
     auth: hmacSecret(),
     request: request(json, [['x-webhook-timestamp', String(NOW * 1000)]]),

@@ -148,6 +148,39 @@ describe('handshakes', () => {
     expect(detectHandshake(req('HEAD', '/trello'))).toBeNull()
   })
 
+  it('Amazon SNS SubscriptionConfirmation: confirmed by following an SNS URL, never another host', () => {
+    const body = (url: string) =>
+      JSON.stringify({
+        Type: 'SubscriptionConfirmation',
+        MessageId: 'm1',
+        Token: 't',
+        TopicArn: 'arn:aws:sns:us-east-1:1:t',
+        Message: 'confirm',
+        SubscribeURL: url,
+        Timestamp: '2023-11-14T22:13:20.000Z',
+        SignatureVersion: '2',
+        Signature: 'AA==',
+      })
+    const ok = req(
+      'POST',
+      '/sns',
+      body('https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn&Token=t'),
+      [['x-amz-sns-message-type', 'SubscriptionConfirmation']],
+    )
+    expect(detectHandshake(ok)).toBe('sns_subscription_confirmation')
+    expect(handshake(ok, 'aws-sns')).toMatchObject({
+      status: 200,
+      requiresVerification: true,
+      followUrl:
+        'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn&Token=t',
+    })
+    const evil = req('POST', '/sns', body('https://sns.us-east-1.amazonaws.com.evil.example/?x'), [
+      ['x-amz-sns-message-type', 'SubscriptionConfirmation'],
+    ])
+    expect(handshake(evil, 'aws-sns')!.status).toBe(400)
+    expect(handshake(evil, 'aws-sns')!.followUrl).toBeUndefined()
+  })
+
   it('an ordinary event is no handshake', () => {
     const r = req('POST', '/hooks', '{"type":"event_callback","event":{}}')
     expect(detectHandshake(r)).toBeNull()

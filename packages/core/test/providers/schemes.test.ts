@@ -281,6 +281,39 @@ describe('secret_hash, mailgun, adyen, body_secret, contentful', () => {
     ).toBe('signature_header_malformed')
   })
 
+  it('Amazon SNS: the documented string to sign, another topic refused, SignatureVersion 1', async () => {
+    const { PAYPAL } = await import('./fixtures.js')
+    const auth = {
+      provider: 'aws-sns',
+      public_keys: [PAYPAL.cert],
+      signing_key: PAYPAL.key,
+      topic_arns: ['arn:aws:sns:us-east-1:1:mine'],
+    }
+    const message = {
+      Type: 'Notification',
+      MessageId: 'm1',
+      TopicArn: 'arn:aws:sns:us-east-1:1:mine',
+      Message: 'line1\nline2',
+      Timestamp: '2023-11-14T22:13:20.000Z',
+      SignatureVersion: '1',
+    }
+    const text = `Message\nline1\nline2\nMessageId\nm1\nTimestamp\n2023-11-14T22:13:20.000Z\nTopicArn\narn:aws:sns:us-east-1:1:mine\nType\nNotification\n`
+    const Signature = cryptoSign('sha1', Buffer.from(text), PAYPAL.key).toString('base64')
+    expect(
+      (await verify(request(JSON.stringify({ ...message, Signature })), load(auth), { now: NOW }))
+        .ok,
+    ).toBe(true)
+    const other = { ...message, TopicArn: 'arn:aws:sns:us-east-1:1:other' }
+    const otherText = text.replace('mine', 'other')
+    const otherSig = cryptoSign('sha1', Buffer.from(otherText), PAYPAL.key).toString('base64')
+    expect(await reason(request(JSON.stringify({ ...other, Signature: otherSig })), auth)).toBe(
+      'credential_unknown',
+    )
+    expect(
+      await reason(request(JSON.stringify({ ...message, Signature, SignatureVersion: '3' })), auth),
+    ).toBe('signature_wrong_algorithm')
+  })
+
   it('a raw Ed25519 signature from node:crypto over the documented message verifies (Discord)', async () => {
     const body = '{"type":1}'
     const sig = cryptoSign(null, Buffer.from(`${NOW}${body}`), ED25519.privatePem).toString('hex')

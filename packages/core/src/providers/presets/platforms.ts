@@ -398,6 +398,43 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     note: 'Checks the live-mode signature li=; the 300 s window is ours.',
   },
   {
+    name: 'aws-sns',
+    title: 'Amazon SNS (HTTP/S subscriptions)',
+    auth: { scheme: 'aws_sns' },
+    signs:
+      'Key\\nvalue\\n lines of Message, MessageId, Subject, Timestamp, TopicArn, Type (or the confirmation fields), SHA1withRSA (v1) or SHA256withRSA (v2), base64, in the body',
+    headers: ['x-amz-sns-message-type', 'x-amz-sns-topic-arn'],
+    secret_format:
+      'the SNS signing certificate (PEM from SigningCertURL) in public_keys; topic_arns: to accept only your topics',
+    source: 'https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html',
+    proof: 'docs',
+    confidence: 'docs',
+    handshake: 'sns_subscription_confirmation',
+    pitfalls: [
+      {
+        code: 'signature_body_modified',
+        title:
+          'The Message field was parsed (escaped characters turned into others) before the string to sign was built',
+        fix: 'Build the string from the JSON-decoded field values exactly, without re-serializing the body.',
+      },
+      {
+        code: 'credential_unknown',
+        title: 'A message from another topic',
+        fix: 'List your topics in topic_arns: (AWS recommends refusing unexpected TopicArn values).',
+      },
+      {
+        code: 'signature_wrong_algorithm',
+        title: 'SHA1 used for a SignatureVersion 2 message (or the reverse)',
+        fix: 'Use SHA256withRSA for SignatureVersion 2, SHA1withRSA for 1.',
+      },
+    ],
+    needs: {
+      public_keys: ['file:sns-signing-cert.pem'],
+      topic_arns: ['arn:aws:sns:us-east-1:123456789012:my-topic'],
+    },
+    note: 'The certificate is given in the config, never fetched from the URL inside the message.',
+  },
+  {
     name: 'coinify',
     title: 'Coinify',
     auth: hexBody('x-coinify-webhook-signature'),
