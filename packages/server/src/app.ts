@@ -27,6 +27,9 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.limits.bodyLimit,
     requestTimeout: ctx.limits.requestTimeoutMs,
+    // Slow senders are cut off near their deadline: Node checks the timeouts every
+    // connectionsCheckingInterval (default 30 s), so check every second (T-DOS-2).
+    http: { connectionsCheckingInterval: 1000, headersTimeout: ctx.limits.headersTimeoutMs },
     requestIdHeader: false,
     genReqId: (raw) => requestIdFor(headersFromRaw(raw.rawHeaders)),
     // Our own onRequest answers 503 while closing, with X-Request-Id and Retry-After.
@@ -37,7 +40,6 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     trustProxy: ctx.trustProxy as boolean,
     // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
   }) as unknown as FastifyInstance
-  app.server.headersTimeout = ctx.limits.headersTimeoutMs
 
   // X-Request-Id on every answer, errors and 404s included.
   app.addHook('onRequest', async (req, reply) => {

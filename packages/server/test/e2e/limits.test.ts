@@ -4,7 +4,9 @@
  * Retry-After, nothing acknowledged or forwarded), diagnosis shed under load, replay.
  */
 import { createHmac, randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -90,6 +92,33 @@ describe('body limit', () => {
     if (res instanceof Error) return // the gateway may close the socket before the client finishes sending
     expect(res.statusCode).toBe(413)
     await res.body.dump()
+  })
+})
+
+describe('slow senders', () => {
+  it('a request whose headers never end is cut off with 408; the gateway keeps answering', async () => {
+    const gw = await startGateway(yaml(up.url), {
+      limits: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
+    })
+    try {
+      expect(gw.gateway.app.server.requestTimeout).toBe(2000)
+      expect(gw.gateway.app.server.headersTimeout).toBe(1000)
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      socket.write('POST /small HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+      const chunks: Buffer[] = []
+      socket.on('data', (c) => chunks.push(c))
+      // Drip a byte now and then, as slowloris does; the gateway must close anyway.
+      const drip = setInterval(() => socket.writable && socket.write('a'), 200)
+      await once(socket, 'close')
+      clearInterval(drip)
+      expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 408/)
+      const ok = await request(`${gw.url}/healthz`)
+      expect(ok.statusCode).toBe(200)
+      await ok.body.dump()
+    } finally {
+      await gw.close()
+    }
   })
 })
 
