@@ -102,7 +102,7 @@ export function redactTarget(target: string, endpoint?: EndpointScope): string {
 }
 
 /** Schemes whose credential or signature travels inside the body: their bodies are never stored. */
-const BODY_CREDENTIAL_SCHEMES = new Set(['body_secret', 'mailgun', 'adyen'])
+const BODY_CREDENTIAL_SCHEMES = new Set(['body_secret', 'mailgun', 'adyen', 'aws_sns'])
 
 export function bodyCarriesCredential(endpoint: Endpoint | null | undefined): boolean {
   return (
