@@ -6,7 +6,10 @@
  * @module
  */
 import {
+  type Check,
   type Config,
+  handshake,
+  type HandshakeAnswer,
   type Endpoint,
   type HttpRequest,
   type NonceStore,
@@ -131,6 +134,15 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
     )
   }
 
+  // A provider's handshake (Slack url_verification, Zoom, Graph, Dropbox, SNS…) is answered in
+  // the receiver's place: unsigned ones at once, signed ones once they verify. Never forwarded.
+  const hs =
+    kind === 'endpoint' && endpoint.provider
+      ? handshake(request, endpoint, { now: receivedAt / 1000 })
+      : null
+  if (hs && !hs.requiresVerification)
+    return answerHandshake(hs, null, input, id, receivedAt, deps, timings)
+
   // 2. Verify. A health check never claims a nonce: it must not burn the real delivery's id.
   let verdict: Verdict
   const verifyStarted = performance.now()
@@ -155,6 +167,8 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   }
   timings.verify_ms = ms(verifyStarted)
   deps.metrics.verifySeconds.observe({ endpoint: endpoint.name }, timings.verify_ms / 1000)
+
+  if (hs && verdict.ok) return answerHandshake(hs, verdict, input, id, receivedAt, deps, timings)
 
   const failed = !verdict.ok
   const refused = failed && (kind === 'health' || endpoint.enforce)
@@ -234,6 +248,83 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   const body: Record<string, unknown> = { ok: true, attempt: id }
   if (failed) body.would_have_refused = true
   return done(record, jsonAnswer(200, body), deps, timings)
+}
+
+/** Records a handshake and answers it; SNS's subscription is then confirmed off the answer's path. */
+async function answerHandshake(
+  hs: HandshakeAnswer,
+  verdict: Verdict | null,
+  input: AttemptInput,
+  id: string,
+  receivedAt: number,
+  deps: PipelineDeps,
+  timings: Timings,
+): Promise<Answer> {
+  const { endpoint, request, requestId, kind } = input
+  const record = buildRecord({
+    id,
+    receivedAt,
+    kind,
+    endpoint,
+    request,
+    requestId,
+    status: hs.status,
+    outcome: 'accepted',
+    reason: null,
+    verdict,
+    storeBody: false,
+  })
+  const check: Check = {
+    name: 'handshake',
+    ok: hs.status < 400,
+    reason: null,
+    detail: `${hs.kind} answered by the gateway (${hs.status})`,
+  }
+  record.checks = [...(verdict?.checks ?? []), check]
+  const started = performance.now()
+  try {
+    await recordAttempt(deps.store, record, deps.metrics)
+  } catch (e) {
+    return storeDown(e, record, deps, timings)
+  }
+  timings.record_ms = ms(started)
+  deps.events.emit(record)
+  if (hs.followUrl) {
+    const url = hs.followUrl
+    setImmediate(() => void confirmSubscription(url, record, deps))
+  }
+  return done(
+    record,
+    { status: hs.status, headers: [...hs.headers], body: Buffer.from(hs.body, 'utf8') },
+    deps,
+    timings,
+  )
+}
+
+/** Amazon SNS: a GET of the SubscribeURL (core checked it is an sns.<region>.amazonaws.com URL). */
+async function confirmSubscription(
+  url: string,
+  record: AttemptRecord,
+  deps: PipelineDeps,
+): Promise<void> {
+  try {
+    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) })
+    await res.arrayBuffer().catch(() => undefined)
+    deps.logger.info(
+      {
+        attempt: record.id,
+        request_id: record.request_id,
+        endpoint: record.endpoint,
+        status: res.status,
+      },
+      'SNS subscription confirmation sent',
+    )
+  } catch (e) {
+    deps.logger.warn(
+      { err: e, attempt: record.id, request_id: record.request_id, endpoint: record.endpoint },
+      'SNS subscription confirmation failed',
+    )
+  }
 }
 
 /** The upstream's answer as it came (hop-by-hop headers already dropped), or 502/504. */
