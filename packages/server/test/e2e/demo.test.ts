@@ -136,10 +136,16 @@ describe('the demo config', () => {
       (await post('/hooks/jwt', { authorization: `Bearer ${await make('webhooks:write')}` }, body))
         .status,
     ).toBe(200)
-    expect(
-      (await post('/hooks/jwt', { authorization: `Bearer ${await make('webhooks:read')}` }, body))
-        .status,
-    ).toBe(403)
+    const forbidden = await request(`${gw.url}/hooks/jwt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await make('webhooks:read')}` },
+      body,
+    })
+    expect(forbidden.statusCode).toBe(403)
+    expect(forbidden.headers['content-type']).toBe('application/problem+json')
+    expect(String(forbidden.headers['www-authenticate'])).toMatch(/error="insufficient_scope"/)
+    expect(String(forbidden.headers['www-authenticate'])).toMatch(/scope="webhooks:write"/)
+    expect(((await forbidden.body.json()) as { status: number }).status).toBe(403)
   })
 
   it('github provider preset (@octokit/webhooks-methods as the signer)', async () => {
