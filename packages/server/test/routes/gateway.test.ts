@@ -87,6 +87,30 @@ describe('capture', () => {
   })
 })
 
+describe('dashboard without a build', () => {
+  it('serves a placeholder page to the admin, the login page to anyone else', async () => {
+    const anon = await gw.app.inject({ method: 'GET', url: '/' })
+    expect(anon.statusCode).toBe(401)
+    expect(anon.headers['www-authenticate']).toMatch(/^Bearer realm=/)
+    const admin = await gw.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { authorization: `Bearer ${'x'.repeat(32)}` },
+    })
+    expect(admin.statusCode).toBe(200)
+    expect(admin.body).toContain('dashboard is not built')
+    expect(admin.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/)
+    expect(admin.headers['x-content-type-options']).toBe('nosniff')
+  })
+
+  it('answers 404 problem+json for a POST to no endpoint', async () => {
+    const res = await gw.app.inject({ method: 'POST', url: '/nowhere', payload: 'x' })
+    expect(res.statusCode).toBe(404)
+    expect(res.headers['content-type']).toBe('application/problem+json')
+    expect(res.json().reason).toBe('route_not_found')
+  })
+})
+
 describe('limits from the configuration', () => {
   it('sets a request timeout, a headers timeout and a body limit', () => {
     expect(gw.app.server.requestTimeout).toBe(30_000)
