@@ -11,6 +11,9 @@ export type ParsedAuthorization =
 
 const KNOWN = ['bearer', 'basic', 'token', 'digest', 'negotiate', 'apikey', 'api-key', 'jwt', 'hmac', 'key']
 
+/** The scheme written a second time after the first (`Bearer Bearer x`, `Bearer Bearer: x`). */
+const AGAIN = { Bearer: /^Bearer[ \t:]/i, Basic: /^Basic[ \t:]/i } as const
+
 export function parseAuthorization(value: string, expected: 'Bearer' | 'Basic'): ParsedAuthorization {
   const exp = expected.toLowerCase()
   const v = value.replace(/^[ \t]+/, '')
@@ -23,8 +26,7 @@ export function parseAuthorization(value: string, expected: 'Bearer' | 'Basic'):
       if (rest === '') return { reason: 'credentials_missing', detail: `"${expected}" with no credential after it` }
       return { reason: 'scheme_prefix_missing', detail: `nothing separates "${expected}" from the credential` }
     }
-    const again = new RegExp(`^${expected}[ \\t:]`, 'i')
-    if (again.test(rest)) return { reason: 'scheme_prefix_malformed', detail: `"${expected}" is written twice` }
+    if (AGAIN[expected].test(rest)) return { reason: 'scheme_prefix_malformed', detail: `"${expected}" is written twice` }
     if (rest === '') return { reason: 'credentials_missing', detail: `"${expected}" with no credential after it` }
     return { reason: null, credential: rest }
   }

@@ -20,7 +20,6 @@ import {
   type JWTPayload,
 } from 'jose'
 import type { Credential, JwtPolicy } from '../config/types.js'
-import { decodeStrict } from '../crypto/encoding.js'
 import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
@@ -181,7 +180,8 @@ export const jwt: Scheme<JwtPolicy> = {
 function locate(req: HttpRequest): string | Check {
   const name = 'authorization_header'
   const values = getAllHeaders(req.headers, 'authorization')
-  const inQuery = new URLSearchParams(requestQuery(req)).has('access_token')
+  const inQuery =
+    req.url.includes('?') && new URLSearchParams(requestQuery(req)).has('access_token')
   if (values.length > 1)
     return fail(name, 'duplicate_auth_header', `${values.length} Authorization headers were sent`)
   if (values.length === 0) {
@@ -198,7 +198,8 @@ function locate(req: HttpRequest): string | Check {
     )
   const parsed = parseAuthorization(values[0]!, 'Bearer')
   if (parsed.reason) return fail(name, parsed.reason, parsed.detail)
-  const shape = credentialShapeDefect(parsed.credential)
+  // A well-formed compact JWT cannot hold spaces, quotes, % or invisible characters.
+  const shape = COMPACT.test(parsed.credential) ? null : credentialShapeDefect(parsed.credential)
   if (shape) return fail(name, shape.reason, `token ${fingerprint(parsed.credential)}`)
   return parsed.credential
 }
@@ -219,7 +220,7 @@ function decode(token: string): Decoded | { reason: ReasonCode; detail: string }
   }
   const dot1 = token.indexOf('.')
   const dot2 = token.indexOf('.', dot1 + 1)
-  const header = parseJsonObject(token.slice(0, dot1))
+  const header = parseHeader(token.slice(0, dot1))
   if (!header) return malformed('the header is not base64url-encoded UTF-8 JSON object')
   const payload = parseJsonObject(token.slice(dot1 + 1, dot2))
   if (!payload) return malformed('the payload is not a base64url-encoded UTF-8 JSON object')
@@ -239,6 +240,20 @@ function decode(token: string): Decoded | { reason: ReasonCode; detail: string }
     out.kid = header.kid
   }
   return out
+}
+
+/** Decoded headers by their encoded text: senders reuse one header for every token. */
+const headerCache = new Map<string, Record<string, unknown> | null>()
+
+function parseHeader(part: string): Record<string, unknown> | null {
+  let header = headerCache.get(part)
+  if (header === undefined) {
+    header = parseJsonObject(part)
+    if (header) Object.freeze(header)
+    if (headerCache.size >= 256) headerCache.clear()
+    if (part.length <= 1024) headerCache.set(part, header)
+  }
+  return header
 }
 
 function parseJsonObject(part: string): Record<string, unknown> | null {
@@ -277,20 +292,23 @@ function verifyHmac(d: Decoded, prepared: Prepared, now: number): Check {
   const lastDot = d.token.lastIndexOf('.')
   const cut = truncated(d)
   if (cut) return cut
-  const signature = decodeStrict(d.token.slice(lastDot + 1), 'base64url')
-  if (!signature) return fail(name, 'jwt_malformed', 'the signature is not canonical base64url')
-  const want = SIG_BYTES[d.alg]!
-  if (signature.length !== want)
+  const sigText = d.token.slice(lastDot + 1)
+  const want = Math.ceil((SIG_BYTES[d.alg]! * 4) / 3)
+  if (sigText.length !== want) {
     return fail(
       name,
       'jwt_signature_invalid',
-      `the signature is ${signature.length} bytes; ${d.alg} makes ${want}`,
+      `the signature has ${sigText.length} characters; ${d.alg} makes ${want}`,
     )
+  }
+  // Comparing the canonical encodings (equal lengths, constant time) also refuses a signature
+  // whose last character carries non-zero padding bits: one signature, one spelling.
+  const presented = Buffer.from(sigText, 'latin1')
   const input = d.token.slice(0, lastDot)
   let hit: Prepared['hs'][number] | null = null
   for (const entry of prepared.hs) {
-    const mac = createHmac(HS_HASH[d.alg]!, entry.key).update(input).digest()
-    if (timingSafeEqual(mac, signature) && !hit) hit = entry
+    const mac = createHmac(HS_HASH[d.alg]!, entry.key).update(input).digest('base64url')
+    if (timingSafeEqual(Buffer.from(mac, 'latin1'), presented) && !hit) hit = entry
   }
   if (!hit)
     return fail(
@@ -434,7 +452,7 @@ function checkClaims(payload: Record<string, unknown>, policy: JwtPolicy, now: n
       name: time,
       ok: true,
       reason: null,
-      detail: typeof exp === 'number' ? `valid until ${iso(exp)}` : 'the token has no exp',
+      detail: typeof exp === 'number' ? `valid until exp ${exp}` : 'the token has no exp',
     })
   }
 
