@@ -26,6 +26,8 @@ export interface DiagnoseInput {
   verdict?: Verdict | null
   /** Near-miss search budget in ms (the search runs on the event loop; keep it short). */
   budgetMs?: number
+  /** Who the fix is worded for (`make`, `zapier`, `n8n`, `curl`, `code`); default: guessed. */
+  sender?: string
 }
 
 type CoreDiagnose = (
@@ -50,6 +52,7 @@ export async function runDiagnosis(input: DiagnoseInput): Promise<Diagnosis> {
     if (input.endpoint) options.endpoint = input.endpoint
     if (input.config) options.config = input.config
     if (input.budgetMs !== undefined) options.budget = { ms: input.budgetMs }
+    if (input.sender !== undefined) options.sender = input.sender
     return await fn(input.request, options)
   }
   let verdict = input.verdict ?? null

@@ -13,6 +13,7 @@ import {
   loadConfig,
   parseRequest,
   parseResponse,
+  SENDERS,
 } from '@hookwarden/core'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
@@ -84,6 +85,13 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
           endpoint = ctx.config.endpoints.find((e) => e.name === input.endpoint)
           if (!endpoint) throw new Unusable('endpoint names no configured endpoint')
         }
+        const sender = input.sender
+        if (
+          sender !== undefined &&
+          !(typeof sender === 'string' && (SENDERS as readonly string[]).includes(sender))
+        ) {
+          throw new Unusable(`sender must be one of ${SENDERS.join(', ')}`)
+        }
         const now =
           typeof input.now === 'number' && Number.isFinite(input.now)
             ? input.now
@@ -94,6 +102,7 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
           ...(endpoint ? { endpoint } : {}),
           config: ctx.config,
           now,
+          ...(typeof sender === 'string' ? { sender } : {}),
         })
         return sendAnswer(reply, jsonAnswer(200, diagnosis))
       } catch (e) {

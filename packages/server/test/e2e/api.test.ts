@@ -373,6 +373,23 @@ describe('diagnose API', () => {
     })
     expect(inline.status).toBe(200)
     expect((inline.json.response as unknown as { status: number }).status).toBe(401)
+    const make = await api('/api/diagnose', {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ request: pasted, endpoint: 'orders', sender: 'make' }),
+    })
+    expect(make.status).toBe(200)
+    const worded = (make.json.causes as unknown as { fix: string }[])[0]!.fix
+    expect(worded).toBeTruthy()
+    expect(
+      (
+        await api('/api/diagnose', {
+          method: 'POST',
+          headers: adminHeaders,
+          body: JSON.stringify({ request: pasted, sender: 'fax' }),
+        })
+      ).status,
+    ).toBe(400)
     expect(JSON.stringify(gw.logs)).not.toContain('other-pasted-token')
     expect(
       (await gw.store.list({ limit: 1000 })).some((r) =>
