@@ -119,7 +119,7 @@ function locateInQuery(req: HttpRequest, policy: ApiKeyPolicy, param: string): L
       }
     }
   }
-  const header = otherHeader(req.headers, policy, param)
+  const header = otherHeader(req.headers, policy, param, true)
   if (header)
     return {
       reason: 'credential_in_header',
@@ -143,9 +143,11 @@ function otherHeader(
   headers: readonly Header[],
   policy: ApiKeyPolicy,
   expected: string,
+  /** Query mode: a header named exactly like the parameter also counts. */
+  includeExact = false,
 ): string | null {
   for (const [name, value] of headers) {
-    if (name.toLowerCase() === expected.toLowerCase()) continue
+    if (!includeExact && name.toLowerCase() === expected.toLowerCase()) continue
     if (sameName(name, expected)) return name
     // `Authorization: <key>` or `Authorization: Bearer <key>`.
     const bare = value.trim().replace(/^(?:bearer|token|apikey|api-key|key)\s+/i, '')
