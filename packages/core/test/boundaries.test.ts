@@ -1,0 +1,89 @@
+/**
+ * The dependency direction (ARCHITECTURE.md): core is pure, so no file under
+ * packages/core/src imports a server, database, log, HTTP client, CLI or UI package, nor any
+ * other @hookwarden package.
+ * @module
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const SRC = fileURLToPath(new URL('../src', import.meta.url))
+const FORBIDDEN = [
+  'fastify',
+  'kysely',
+  'pg',
+  'ioredis',
+  'pino',
+  'better-sqlite3',
+  'undici',
+  'prom-client',
+  'commander',
+  'react',
+  'react-dom',
+  'croner',
+]
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? files(join(dir, e.name))
+      : /\.(ts|tsx|js|mjs|cjs)$/.test(e.name)
+        ? [join(dir, e.name)]
+        : [],
+  )
+}
+
+/** Every module specifier: static and type imports, re-exports, import(), require(). */
+export function specifiers(source: string): string[] {
+  const out: string[] = []
+  const patterns = [
+    /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ]
+  for (const re of patterns) for (const m of source.matchAll(re)) out.push(m[1]!)
+  return out
+}
+
+function forbidden(spec: string): boolean {
+  if (spec.startsWith('@hookwarden/')) return true
+  return FORBIDDEN.some((p) => spec === p || spec.startsWith(`${p}/`))
+}
+
+describe('core boundaries', () => {
+  it('the scanner sees every kind of import', () => {
+    const sample = [
+      "import { a } from 'fastify'",
+      "import type { B } from 'kysely'",
+      "export { c } from '@hookwarden/server'",
+      "const d = await import('pg')",
+      "const e = require('ioredis')",
+      "import 'pino'",
+      "import x, {\n  y,\n} from 'undici/lib/x.js'",
+    ].join('\n')
+    expect(specifiers(sample).filter(forbidden)).toEqual([
+      'fastify',
+      'kysely',
+      '@hookwarden/server',
+      'undici/lib/x.js',
+      'pino',
+      'pg',
+      'ioredis',
+    ])
+    expect(forbidden('pgp')).toBe(false)
+    expect(forbidden('node:crypto')).toBe(false)
+  })
+
+  it('no file under packages/core/src imports a server, database, log, CLI or UI package', () => {
+    const found: string[] = []
+    for (const file of files(SRC)) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        if (forbidden(spec)) found.push(`${relative(SRC, file)}: ${spec}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+})
