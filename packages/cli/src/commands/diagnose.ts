@@ -55,6 +55,9 @@ export function registerDiagnose(program: Command): void {
         ...(config ? { config } : {}),
         ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
         ...(o.sender !== undefined ? { sender: o.sender as Sender } : {}),
+        // Offline, the search is bounded by candidates, not by a hot path's clock: a loaded
+        // machine must not change the answer.
+        budget: { candidates: 5000, ms: 10_000 },
       })
       process.stdout.write(
         o.json ? `${JSON.stringify(diagnosisJson(d), null, 2)}\n` : diagnosisHuman(d),

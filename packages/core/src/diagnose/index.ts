@@ -14,9 +14,9 @@ import { detectOrigin } from './origin.js'
 import { requestAloneFindings } from './request-alone.js'
 import { responseFindings } from './response-causes.js'
 import { classifyResponse } from './response-class.js'
-import type { Finding } from './transforms/types.js'
+import { type Finding, findings, step } from './transforms/types.js'
 import type { Cause, Diagnosis, Origin, Sender } from './types.js'
-import { guessSender, MAKE_401_NOTE, pickFix } from './wording.js'
+import { guessSender, MAKE_401_NOTE, pickFix, plainFix } from './wording.js'
 
 export interface DiagnoseOptions {
   response?: HttpResponse
@@ -89,6 +89,28 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     found.push(...responseFindings(request, options.response, response, origin, verdict))
     // The request alone looked fine and the answer is a success: nothing is wrong.
     if (!verdict && response.class === 'success') found.length = 0
+    // A refusal that nothing in the request explains is still a cause: the credential's value.
+    if (
+      !verdict &&
+      found.length === 0 &&
+      (response.class === 'authentication' || response.class === 'authorization')
+    ) {
+      found.push(
+        ...findings(
+          [
+            step(
+              'credential_unknown',
+              `The receiver refused the request (${response.status}) and nothing in how the request is built explains it: most likely the credential's value is not the one the receiver expects.`,
+              plainFix(
+                'Check the credential against the receiver (run diagnose with --config to compare it), and that it belongs to this environment.',
+              ),
+              [response.meaning ?? `${response.status} from the receiver`],
+            ),
+          ],
+          0.4,
+        ),
+      )
+    }
   }
 
   const causes = rankCauses(found, sender)

@@ -699,6 +699,19 @@ kase('alone-basic-raw', {
   request: post([['Authorization', `Basic ${USER}:${PASSWORD}`]]),
   expect: { codes: ['basic_raw_credentials'] },
 })
+kase('alone-401-unexplained', {
+  request: okReq,
+  response: rawResponse(
+    401,
+    'Unauthorized',
+    [
+      ['WWW-Authenticate', 'Bearer realm="api", error="invalid_token"'],
+      ['Content-Type', 'application/json'],
+    ],
+    '{"error":"invalid_token"}',
+  ),
+  expect: { codes: ['credential_unknown'], class: 'authentication' },
+})
 kase('alone-nothing-wrong', {
   request: okReq,
   response: rawResponse(200, 'OK', [['Content-Type', 'application/json']], '{"ok":true}'),
