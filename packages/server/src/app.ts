@@ -68,7 +68,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   diagnosePlugin(app, ctx)
   eventsPlugin(app, ctx)
   const dashboard = dashboardPlugin(app, ctx)
-  const byPath = endpointsPlugin(app, ctx, dashboard)
+  const endpointAt = endpointsPlugin(app, ctx, dashboard)
 
   app.setErrorHandler(async (error: FastifyError, req, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -79,7 +79,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
         route === '/health/auth/:endpoint'
           ? ctx.config.endpoints.find((e) => e.name === name)
           : route === '/*' || route === '/'
-            ? byPath.get(pathOf(req))
+            ? endpointAt(pathOf(req))
             : undefined
       const declared = Number(req.headers['content-length'])
       if (endpoint) {

@@ -14,6 +14,7 @@ import {
 } from '@hookwarden/core'
 import type { DestinationStream, Logger } from 'pino'
 import { buildApp } from './app.js'
+import { endpointsByPath } from './plugins/endpoints.js'
 import { DEFAULT_LIMITS, type GatewayContext, type GatewayLimits } from './context.js'
 import { AttemptEvents } from './events.js'
 import { createLogger } from './logging.js'
@@ -59,6 +60,12 @@ export interface Gateway {
   context: GatewayContext
   /** Listens and resolves the base URL (`http://127.0.0.1:PORT`). */
   listen(port?: number, host?: string): Promise<string>
+  /**
+   * Swaps in a new config (rotated secrets, new endpoints) without a restart: validated first
+   * (throws ConfigError and keeps the old one); each attempt sees one config, old or new.
+   * The admin token stays the one the gateway started with.
+   */
+  reload(config: Config): void
   /** Stops accepting, finishes in-flight attempts and queued diagnoses, flushes the store. */
   close(): Promise<void>
 }
@@ -114,6 +121,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const address = app.server.address()
       const actual = typeof address === 'object' && address ? address.port : port
       return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`
+    },
+    reload(config: Config) {
+      checkServable(config)
+      endpointsByPath(config.endpoints)
+      context.config = config
     },
     close() {
       closed ??= (async () => {

@@ -63,7 +63,10 @@ export interface RunningGateway {
   /** The banner as printed. */
   banner: string
   close(): Promise<void>
+  /** Re-reads the config file and swaps it in (SIGHUP does this); a bad file keeps the old one. */
+  reload(): Config
   /** Resolves once closed (by close() or a signal). */
+
   closed: Promise<void>
 }
 
@@ -202,7 +205,23 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     })()
     return closing
   }
+  const reload = (): Config => {
+    const next = loadConfigFile(configFile, { env })
+    gateway.reload(next)
+    logger.info({ endpoints: next.endpoints.length }, 'config reloaded')
+    return next
+  }
   if (options.handleSignals !== false) {
+    const onHangup = () => {
+      try {
+        reload()
+      } catch (e) {
+        // The message names the file, line and field; it never quotes a secret value.
+        logger.error({ err: e }, 'config reload failed; the previous config stays in force')
+      }
+    }
+    process.on('SIGHUP', onHangup)
+    void closed.then(() => process.off('SIGHUP', onHangup))
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down: finishing in-flight attempts')
       void close()
@@ -222,9 +241,13 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     adminToken: admin.token,
     adminTokenSource: admin.source,
     gateway,
-    config,
+    // The config in force (a reload swaps it).
+    get config() {
+      return gateway.context.config
+    },
     banner,
     close,
+    reload,
     closed,
   }
 }

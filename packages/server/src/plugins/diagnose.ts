@@ -44,7 +44,11 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
   const admin = requireAdmin(ctx)
   app.post(
     '/api/diagnose',
-    { preHandler: ctx.config.public_diagnose === true ? [] : admin },
+    {
+      // Read per request: a reloaded config may open or close the page.
+      preHandler: async (req, reply) =>
+        ctx.config.public_diagnose === true ? undefined : admin(req, reply),
+    },
     async (req, reply) => {
       try {
         const input = jsonBody(req) as Record<string, unknown> | undefined

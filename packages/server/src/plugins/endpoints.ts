@@ -55,14 +55,24 @@ export function pathOf(req: FastifyRequest): string {
   })
 }
 
+/**
+ * The catch-all route. Returns the lookup of the current config's endpoints by path, which
+ * follows a reload (a new `ctx.config` object) on the next request.
+ */
 export function endpointsPlugin(
   app: FastifyInstance,
   ctx: GatewayContext,
   dashboard: Dashboard,
-): Map<string, Endpoint> {
-  const byPath = endpointsByPath(ctx.config.endpoints)
+): (path: string) => Endpoint | undefined {
+  let routes = { config: ctx.config, byPath: endpointsByPath(ctx.config.endpoints) }
+  const lookup = (path: string) => {
+    // A reloaded config was validated (paths included) before it was swapped in.
+    if (routes.config !== ctx.config)
+      routes = { config: ctx.config, byPath: endpointsByPath(ctx.config.endpoints) }
+    return routes.byPath.get(path)
+  }
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const endpoint = byPath.get(pathOf(req))
+    const endpoint = lookup(pathOf(req))
     if (endpoint) {
       const answer = await handleAttempt(
         {
@@ -81,5 +91,5 @@ export function endpointsPlugin(
   }
   app.all('/', handler)
   app.all('/*', handler)
-  return byPath
+  return lookup
 }

@@ -1,0 +1,73 @@
+/**
+ * Secret rotation without a restart: reload() (SIGHUP) swaps the config in; a bad file keeps
+ * the old one; attempts in between see one config or the other.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { afterAll, describe, expect, it } from 'vitest'
+import { request } from 'undici'
+import { start } from '../../src/start.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'hw-reload-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const yaml = (tokens: string[], extra = '') => `
+endpoints:
+  - name: rot
+    path: /rot
+    auth: { scheme: bearer, tokens: ${JSON.stringify(tokens)} }
+${extra}`
+
+describe('config reload', () => {
+  it('rotates a token: add the new one, switch, retire the old one; a broken file changes nothing', async () => {
+    const file = join(dir, 'hookwarden.yaml')
+    writeFileSync(file, yaml(['old-token-1111111111']))
+    const gw = await start({
+      configFile: file,
+      port: 0,
+      dataDir: join(dir, 'data'),
+      env: {},
+      handleSignals: false,
+      print: () => {},
+      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+      webDist: null,
+    })
+    const status = async (token: string, path = '/rot') => {
+      const res = await request(gw.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: 'x',
+      })
+      await res.body.dump()
+      return res.statusCode
+    }
+    try {
+      expect(await status('old-token-1111111111')).toBe(200)
+      expect(await status('new-token-2222222222')).toBe(401)
+      writeFileSync(file, yaml(['old-token-1111111111', 'new-token-2222222222']))
+      gw.reload()
+      expect(await status('old-token-1111111111')).toBe(200)
+      expect(await status('new-token-2222222222')).toBe(200)
+      writeFileSync(
+        file,
+        `${yaml(['new-token-2222222222'])}  - name: added\n    path: /added\n    auth: { scheme: bearer, tokens: ["added-token-33333333"] }\n`,
+      )
+      gw.reload()
+      expect(await status('old-token-1111111111')).toBe(401)
+      expect(await status('new-token-2222222222')).toBe(200)
+      expect(await status('added-token-33333333', '/added')).toBe(200)
+      expect(gw.config.endpoints.map((e) => e.name)).toEqual(['rot', 'added'])
+      writeFileSync(
+        file,
+        'endpoints: [ { name: broken, path: /healthz, auth: { scheme: bearer, tokens: ["t"] } } ]',
+      )
+      expect(() => gw.reload()).toThrow(/gateway's own routes/)
+      writeFileSync(file, 'endpoints: [ {')
+      expect(() => gw.reload()).toThrow()
+      expect(await status('new-token-2222222222')).toBe(200)
+    } finally {
+      await gw.close()
+    }
+  })
+})
