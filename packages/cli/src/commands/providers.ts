@@ -58,7 +58,10 @@ function listHuman(list: readonly ProviderPreset[]): string {
     return `${bold(p.name.padEnd(width))}  ${p.signs}\n${' '.repeat(width + 2)}${dim(`headers: ${headers} · secret: ${p.secret_format} · proof: ${PROOF_WORDS[p.proof]}`)}`
   })
   const c = proofCounts(list)
-  return `${lines.join('\n')}\n\n${list.length} providers: ${c.sdk} proven with the provider's SDK, ${c.vector} with a published example, ${c.docs} from documentation.\nhookwarden providers NAME shows one with a ready-to-copy config.\n`
+  const omitted = omittedProviders()
+    .map((o) => `  ${o.name}: ${o.why}`)
+    .join('\n')
+  return `${lines.join('\n')}\n\nLeft out (scheme not public or not confirmed):\n${omitted}\n\n${list.length} providers: ${c.sdk} proven with the provider's SDK, ${c.vector} with a published example, ${c.docs} from documentation.\nhookwarden providers NAME shows one with a ready-to-copy config.\n`
 }
 
 function oneHuman(p: ProviderPreset): string {

@@ -259,7 +259,6 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
       },
       BODY_PARSED,
     ],
-    aliases: ['forgejo-gitea'],
   },
   {
     name: 'woocommerce',
