@@ -103,7 +103,14 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   const redisUrl = env.HOOKWARDEN_REDIS_URL?.trim() || undefined
   const onError = (store: string) => (message: string) => logger.warn({ store }, message)
 
-  const store = await openStore({ databaseUrl: env.HOOKWARDEN_DATABASE_URL, dataDir })
+  const store = await openStore({ databaseUrl: env.HOOKWARDEN_DATABASE_URL, dataDir }).catch(
+    (e) => {
+      throw unreachable(
+        e,
+        env.HOOKWARDEN_DATABASE_URL ? 'HOOKWARDEN_DATABASE_URL' : 'HOOKWARDEN_DATA_DIR',
+      )
+    },
+  )
   let nonceStore: Awaited<ReturnType<typeof openNonceStore>> | undefined
   let rateLimiter: RateLimiter
   try {
@@ -122,7 +129,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   } catch (e) {
     await nonceStore?.close()
     await store.close()
-    throw e
+    throw unreachable(e, 'HOOKWARDEN_REDIS_URL')
   }
   const trust = env.HOOKWARDEN_TRUST_PROXY?.trim()
   const trustProxy =
@@ -250,6 +257,21 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     reload,
     closed,
   }
+}
+
+/**
+ * A store that cannot be opened at start is the operator's setting to fix, not our bug: one
+ * line naming the variable (the messages are already free of passwords), exit 2.
+ */
+function unreachable(e: unknown, field: string): unknown {
+  const err = e as { code?: unknown; message?: unknown; name?: unknown }
+  if (err?.code === 'ERR_STORE_UNAVAILABLE' || err?.name === 'RangeError') {
+    return new ConfigError(
+      `cannot open the store (${field}): ${String(err.message).split('\n')[0]}`,
+      { field },
+    )
+  }
+  return e
 }
 
 function redisRateLimiter(

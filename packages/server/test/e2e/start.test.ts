@@ -130,4 +130,22 @@ describe('start() with the demo config', () => {
       await a.close()
     }
   })
+
+  it('a store or Redis that cannot be reached at start is a one-line config error', async () => {
+    const base = {
+      configFile: DEMO,
+      port: 0,
+      dataDir,
+      print: () => {},
+      handleSignals: false,
+      logDestination: quiet(),
+      webDist: null,
+    }
+    await expect(
+      start({ ...base, env: { HOOKWARDEN_DATABASE_URL: 'mysql://nope' } }),
+    ).rejects.toThrow(/cannot open the store \(HOOKWARDEN_DATABASE_URL\)/)
+    await expect(
+      start({ ...base, env: { HOOKWARDEN_REDIS_URL: 'redis://127.0.0.1:1' } }),
+    ).rejects.toThrow(/cannot open the store \(HOOKWARDEN_REDIS_URL\)/)
+  })
 })
