@@ -301,6 +301,29 @@ secrets: [k]
   })
 })
 
+describe('hmac replay key with a nonce store', () => {
+  it('is the same whether remembered from verify() or computed again', async () => {
+    const e = endpoint(`scheme: hmac
+header: Stripe-Signature
+format: { kind: pairs, signature_key: v1, timestamp_key: t }
+payload: "{timestamp}.{body}"
+timestamp: { tolerance: 300 }
+secrets: [whsec_abc]
+`)
+    const r = await sign(base, e, { now: NOW })
+    const computed = hmac.replayKey!(r, e.auth as HmacPolicy)!
+    const claimed: string[] = []
+    const nonceStore = {
+      claim: (key: string) => {
+        claimed.push(key)
+        return true
+      },
+    }
+    expect((await verify(r, e, { now: NOW, nonceStore })).ok).toBe(true)
+    expect(claimed).toEqual([`default\u0000${computed.key}`])
+  })
+})
+
 describe('hmac config checks', () => {
   it('refuses a whsec_ secret that only decodes leniently', () => {
     expect(() => endpoint('scheme: standard_webhooks\nsecrets: ["whsec_abc!def"]\n')).toThrow(

@@ -195,12 +195,34 @@ export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext
     const problem = timestampProblem(timestamp, c.policy.timestamp, ctx.now, c.timestampSource)
     if (problem !== null) return [problem]
     const signature = matchSignatures(req, c, parsed.signatures, { timestamp, id }, ctx.now)
+    if (signature.ok && ctx.nonceStore !== undefined) rememberMatch(req, c, timestamp)
     return [{ name: 'timestamp', ok: true, reason: null, detail: c.okTimestampDetail }, signature]
   }
   if (timestamp === undefined && c.payloadUsesTimestamp) {
     return [fail('timestamp', 'timestamp_missing', `no ${c.timestampSource}`)]
   }
-  return [matchSignatures(req, c, parsed.signatures, { timestamp, id }, ctx.now)]
+  const signature = matchSignatures(req, c, parsed.signatures, { timestamp, id }, ctx.now)
+  if (signature.ok && ctx.nonceStore !== undefined) rememberMatch(req, c, timestamp)
+  return [signature]
+}
+
+// The MAC that matched in the last matchSignatures() call (read right after it, as found*).
+let matchedMac: Buffer | undefined
+/**
+ * Signature-based replay keys of requests verified with a nonce store, so that replayKey()
+ * need not compute the HMAC again. Keyed by the request object, checked against the policy.
+ */
+const replayKeys = new WeakMap<HttpRequest, { c: CompiledHmac; key: string }>()
+
+function rememberMatch(req: HttpRequest, c: CompiledHmac, timestamp: string | undefined): void {
+  if (c.idHeader === undefined && matchedMac !== undefined) {
+    replayKeys.set(req, { c, key: signatureReplayKey(matchedMac, timestamp) })
+  }
+}
+
+// The bytes, never the text: two encodings of one signature are one message.
+function signatureReplayKey(mac: Buffer, timestamp: string | undefined): string {
+  return `sig:${mac.toString('hex')}:${timestamp ?? ''}`
 }
 
 function isInteger(raw: string): boolean {
@@ -369,6 +391,7 @@ function matchSignatures(
       continue
     }
     const keyId = entry.credential.id
+    matchedMac = mac
     return keyId === undefined
       ? { name: 'signature', ok: true, reason: null, detail: entry.okDetail }
       : { name: 'signature', ok: true, reason: null, detail: entry.okDetail, key_id: keyId }
@@ -419,6 +442,9 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
   if (c.idHeader !== undefined)
     return found.id !== undefined ? { key: `id:${found.id}`, ttlMs } : null
   if (found.signature === undefined) return null
+  const remembered = replayKeys.get(req)
+  replayKeys.delete(req)
+  if (remembered !== undefined && remembered.c === c) return { key: remembered.key, ttlMs }
   const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
   if ('error' in parsed) return null
   const timestamp = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
@@ -426,9 +452,7 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
   const decoded = parsed.signatures.map((s) => decodeForCompare(s, c.policy.encoding, c.macLength))
   for (const entry of c.current) {
     const mac = computeMac(req, c, entry.key, values)
-    // The bytes, never the text: two encodings of one signature are one message.
-    if (findMatch(decoded, mac) !== -1)
-      return { key: `sig:${mac.toString('hex')}:${timestamp ?? ''}`, ttlMs }
+    if (findMatch(decoded, mac) !== -1) return { key: signatureReplayKey(mac, timestamp), ttlMs }
   }
   return null
 }
