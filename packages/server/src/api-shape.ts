@@ -1,6 +1,24 @@
 /**
  * The JSON the dashboard API answers for an attempt and an endpoint (typed once here; the web
  * app mirrors it). Records are already redacted; endpoints are shown without a secret.
+ *
+ * The API, same origin as the dashboard. Auth: `Authorization: Bearer <admin token>` or the
+ * `hookwarden_admin` cookie (HttpOnly, SameSite=Strict) set by `POST /api/session {token}`,
+ * `POST /login` (form) or `GET /?token=…`; without it every route answers 401 problem+json.
+ * - `GET /api/attempts?endpoint&outcome=accepted|rejected&reason&limit(1..1000)&before=<id>&since&until`
+ *   → `{attempts: ApiAttempt[] (no diagnosis, no body), next_before: id | null}`, newest first
+ * - `GET /api/attempts/:id` → ApiAttempt with `diagnosis` and `body_base64`
+ * - `POST /api/attempts/:id/replay` → `{attempt, endpoint, ok, status, latency_ms, error}`;
+ *   409 when the body was not stored or the endpoint has no upstream
+ * - `GET /api/endpoints` → `{endpoints: ApiEndpoint[], public_diagnose}`
+ * - `GET /api/stats?since=<unix ms>&bucket=<ms>` → `{since, bucket_ms, rows: [{bucket, endpoint, outcome, reason, count}]}`
+ * - `POST /api/diagnose {request, response?, endpoint? | auth?, sender?, now?}` → Diagnosis
+ *   (contract §3); open without the token when `public_diagnose: true`
+ * - `GET /api/events` → text/event-stream, `event: attempt` + `data: AttemptSummary` per attempt
+ * - `GET|POST|DELETE /api/session` → `{admin: boolean}`
+ * Errors are problem+json `{type, title, status, reason, detail?, request_id}`.
+ * `status` of an attempt is the gateway's own answer (200 when it verified); a forwarded
+ * attempt's caller got `forward_status`, or 502/504 when `forward_error` is set.
  * @module
  */
 import { type Endpoint, fingerprint } from '@hookwarden/core'
