@@ -10,18 +10,15 @@ import { loadConfig, sign } from '../../packages/core/dist/index.js'
 
 export const NOW = Math.floor(Date.now() / 1000)
 
-/** A deterministic JSON body of exactly `size` bytes. */
+/** A deterministic JSON body of exactly `size` bytes (at least the smallest document). */
 export function jsonBody(size = 2048) {
-  const head =
-    '{"type":"invoice.paid","id":"evt_1NqB2x","data":{"object":{"id":"in_1","amount_due":4200,"lines":['
-  let s = head
-  let i = 0
-  while (s.length < size - 40)
-    (s += `${i ? ',' : ''}{"id":"il_${i}","amount":${(i * 7919) % 10000}}`), i++
-  s += '],"note":"'
-  s += 'x'.repeat(Math.max(0, size - s.length - 4))
-  s += '"}}}'
-  return Buffer.from(s.slice(0, size - 4) + '"}}}'.slice(0, 4), 'utf8').subarray(0, size)
+  const doc = { type: 'invoice.paid', id: 'evt_1NqB2x', lines: [], note: '' }
+  while (JSON.stringify(doc).length + 40 < size) {
+    doc.lines.push({ id: `il_${doc.lines.length}`, amount: (doc.lines.length * 7919) % 10000 })
+  }
+  const out = JSON.stringify(doc).length > size ? { note: '' } : doc
+  out.note = 'x'.repeat(Math.max(0, size - JSON.stringify(out).length))
+  return Buffer.from(JSON.stringify(out), 'utf8')
 }
 
 const endpointOf = (auth) => loadConfig(`auth:\n${auth.replace(/^/gm, '  ')}`).endpoints[0]
@@ -54,7 +51,7 @@ const raw = {
   },
   github(h, body) {
     const sig = h['x-hub-signature-256']
-    if (!sig || !sig.startsWith('sha256=')) return false
+    if (!sig?.startsWith('sha256=')) return false
     const mac = createHmac('sha256', GH_SECRET).update(body).digest()
     const b = Buffer.from(sig.slice(7), 'hex')
     return b.length === mac.length && timingSafeEqual(b, mac)
@@ -83,7 +80,7 @@ const raw = {
   slack(h, body) {
     const ts = h['x-slack-request-timestamp']
     const sig = h['x-slack-signature']
-    if (!ts || !sig || !sig.startsWith('v0=')) return false
+    if (!ts || !sig?.startsWith('v0=')) return false
     const n = Number(ts)
     if (!Number.isInteger(n) || Math.abs(NOW - n) > 300) return false
     const mac = createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:`).update(body).digest()

@@ -73,7 +73,8 @@ function parseList(
       if (!(token.startsWith(version) && token.charCodeAt(version.length) === 44)) {
         // Another scheme's signature (v1a = Ed25519): not ours to check, as in the reference library.
         const comma = token.indexOf(',')
-        ;(otherVersions ??= []).push(comma === -1 ? '(none)' : token.slice(0, Math.min(comma, 16)))
+        if (otherVersions === undefined) otherVersions = []
+        otherVersions.push(comma === -1 ? '(none)' : token.slice(0, Math.min(comma, 16)))
         continue
       }
       sig = token.slice(version.length + 1)
