@@ -16,7 +16,8 @@ import {
   SENDERS,
 } from '@hookwarden/core'
 import { type GatewayContext, sendAnswer } from '../context.js'
-import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
+import { gatewayProblem, jsonAnswer, problemAnswer, reasonAnswer } from '../pipeline/answer.js'
+import { MemoryRateLimiter } from '../pipeline/rate-limit.js'
 import { runDiagnosis } from '../pipeline/diagnose.js'
 import { requireAdmin } from './admin-auth.js'
 import { jsonBody } from './api.js'
@@ -40,8 +41,13 @@ function oneLine(e: unknown): string {
   return 'the input could not be read'
 }
 
+/** Each diagnosis searches near misses on the event loop: bounded in time and per source. */
+const BUDGET_MS = 100
+const PER_MINUTE = 60
+
 export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void {
   const admin = requireAdmin(ctx)
+  const limiter = new MemoryRateLimiter({ max: PER_MINUTE, windowMs: 60_000 })
   app.post(
     '/api/diagnose',
     {
@@ -50,6 +56,16 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
         ctx.config.public_diagnose === true ? undefined : admin(req, reply),
     },
     async (req, reply) => {
+      const limit = await limiter.check(req.ip)
+      if (limit.limited) {
+        return sendAnswer(
+          reply,
+          reasonAnswer('rate_limited', { request_id: req.id }, [
+            ['Retry-After', String(limit.retryAfter)],
+          ]),
+        )
+      }
+      await limiter.hit(req.ip)
       try {
         const input = jsonBody(req) as Record<string, unknown> | undefined
         if (!input || typeof input !== 'object' || Array.isArray(input))
@@ -106,6 +122,7 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
           ...(endpoint ? { endpoint } : {}),
           config: ctx.config,
           now,
+          budgetMs: BUDGET_MS,
           ...(typeof sender === 'string' ? { sender } : {}),
         })
         return sendAnswer(reply, jsonAnswer(200, diagnosis))
