@@ -124,19 +124,62 @@ function expandProvider(
   return provider ? { auth: policy, provider } : { auth: policy }
 }
 
-const PEM_PUBLIC = /-----BEGIN (?:RSA )?PUBLIC KEY-----|-----BEGIN CERTIFICATE-----|^\s*\{\s*"kty"/
+const JWS_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
+
+// DER OIDs of rsaEncryption, id-ecPublicKey and Ed25519/Ed448, as found in SPKI and PKCS#8.
+const KEY_OIDS = ['2a864886f70d010101', '2a8648ce3d0201', '2b6570', '2b6571']
+
+/**
+ * Whether a would-be HMAC secret is really key material: a PEM block of any kind (leading
+ * whitespace included, CVE-2023-48223), an OpenSSH public key (CVE-2022-29217), a JWK, or
+ * base64 DER. Used as an HMAC secret, a public key lets anyone forge tokens (CVE-2016-10555).
+ */
+export function looksLikeKeyMaterial(value: string): boolean {
+  const v = value.trim()
+  if (/-----BEGIN [A-Z0-9 ]+-----/.test(v)) return true
+  if (/^(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+) AAAA/.test(v)) return true
+  if (v.startsWith('{')) {
+    try {
+      const j: unknown = JSON.parse(v)
+      if (j !== null && typeof j === 'object' && ('kty' in j || 'keys' in j)) return true
+    } catch {
+      // not JSON: an ordinary secret that starts with a brace
+    }
+  }
+  const compact = v.replace(/\s+/g, '')
+  if (compact.length >= 60 && /^MI|^MF|^MC|^MH/.test(compact) && /^[A-Za-z0-9+/]+=*$/.test(compact)) {
+    const der = Buffer.from(compact, 'base64').toString('hex')
+    if (der.startsWith('30') && KEY_OIDS.some((oid) => der.includes(oid))) return true
+  }
+  return false
+}
 
 function checkPolicy(policy: AuthPolicy, path: Path, at: (p: Path, m: string) => ConfigError): void {
   if (policy.scheme === 'jwt') {
     if (policy.algorithms.some((a) => a.toLowerCase() === 'none')) throw at([...path, 'algorithms'], 'must not allow "none"')
-    policy.secrets.forEach((s, i) => {
-      // jose would accept a forged HS256 token signed with the public key as the HMAC secret.
-      if (PEM_PUBLIC.test(s.value)) throw at([...path, 'secret'], `[${i}] looks like a public key; put public keys in jwks: and never in secret:`)
+    policy.algorithms.forEach((a, i) => {
+      if (!JWS_ALGORITHMS.has(a)) throw at([...path, 'algorithms', i], `"${a}" is not a JWS algorithm (${[...JWS_ALGORITHMS].join(', ')})`)
     })
+    for (const list of ['secrets', 'retired'] as const) {
+      policy[list].forEach((s, i) => {
+        // jose would accept a forged HS256 token signed with the public key as the HMAC secret.
+        if (looksLikeKeyMaterial(s.value)) throw at([...path, list === 'secrets' ? 'secret' : list], `[${i}] looks like a public key or other key material (PEM, JWK, SSH or DER); put public keys in jwks: and never in secret:`)
+      })
+    }
     const hs = policy.algorithms.filter((a) => a.startsWith('HS'))
     if (hs.length > 0 && policy.algorithms.length > hs.length) throw at([...path, 'algorithms'], 'must not mix HS* with public-key algorithms (algorithm confusion)')
     if (hs.length > 0 && policy.secrets.length === 0) throw at([...path, 'secret'], `is required for ${hs.join(', ')}`)
     if (hs.length === 0 && !policy.jwks && !policy.jwks_url) throw at([...path, 'jwks'], 'or jwks_url is required for public-key algorithms')
+  }
+  if (policy.scheme === 'basic') {
+    for (const list of ['users', 'retired'] as const) {
+      policy[list].forEach((u, i) => {
+        // RFC 7617 §2: the first colon splits user-id and password, so a user-id with one never matches.
+        if (u.username.includes(':')) throw at([...path, list, i, 'username'], 'must not contain ":" (RFC 7617: the first colon ends the user-id)')
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 7617 forbids CTLs
+        if (/[\x00-\x1f\x7f]/.test(u.username + u.password)) throw at([...path, list, i], 'username and password must not contain control characters (RFC 7617 §2)')
+      })
+    }
   }
   if (policy.scheme === 'hmac' && policy.timestamp === undefined && /\{timestamp\}/.test(policy.payload) && policy.format.kind !== 'pairs') {
     throw at([...path, 'payload'], 'uses {timestamp} but no timestamp: { header } is configured')
