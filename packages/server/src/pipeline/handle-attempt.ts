@@ -1,6 +1,7 @@
 /**
  * THE order of the stages, and the only file that knows it:
- *   limits → verify → record → answer / forward, and diagnosis off the answer's path.
+ *   limits (413, 429) → provider handshake → verify → record → answer / forward,
+ *   and the near-miss diagnosis of a refusal off the answer's path (bounded queue, shed under load).
  * Nothing is acknowledged that was not recorded first: a store that cannot record turns the
  * answer into 503 + Retry-After, and nothing is forwarded.
  * @module
