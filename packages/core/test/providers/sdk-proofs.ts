@@ -4,6 +4,7 @@
  * that only verify). One function per preset whose proof is `sdk`.
  * @module
  */
+import { createPublicKey } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { expect } from 'vitest'
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
@@ -29,7 +30,7 @@ import {
   type Endpoint,
   type HttpRequest,
 } from '@hookwarden/core'
-import { ED25519, P256, fixtureFor, request } from './fixtures.js'
+import { ED25519, GOOGLE_JWK, P256, fixtureFor, request } from './fixtures.js'
 
 import { Resend } from 'resend'
 import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks'
@@ -39,6 +40,8 @@ import { WebhooksHelper as SquareWebhooks } from 'square'
 import { WorkOS } from '@workos-inc/node'
 import { validateSignature as lineValidate } from '@line/bot-sdk'
 import { LinearWebhookClient } from '@linear/sdk/webhooks'
+import Mux from '@mux/mux-node'
+import { OAuth2Client } from 'google-auth-library'
 
 const require = createRequire(import.meta.url)
 const { EventWebhook } = require('@sendgrid/eventwebhook') as {
@@ -626,6 +629,41 @@ export const SDK_PROOFS: Record<string, () => Promise<void>> = {
     expect(contentfulVerify(secret, { method: 'POST', path, headers: asObject, body }, 0)).toBe(
       true,
     )
+  },
+
+  async mux() {
+    const secret = 'SuperSecret123'
+    const ours = await sign(request(BODY), endpoint('mux', { secrets: [secret] }), { now: now() })
+    const mux = new Mux({ tokenId: 'x', tokenSecret: 'y', webhookSecret: secret })
+    const headers = Object.fromEntries(ours.headers.map(([k, v]) => [k.toLowerCase(), v]))
+    await expect(mux.webhooks.verifySignature(BODY, headers)).resolves.toBeUndefined()
+    await expect(mux.webhooks.verifySignature(`${BODY} `, headers)).rejects.toThrow()
+  },
+
+  async 'google-pubsub'() {
+    // Google-signed tokens cannot be made here: the preset signs with a local key, and Google's
+    // own verifier (google-auth-library) accepts the token with that key's certificate.
+    const audience = 'https://example.com/hooks/pubsub'
+    const ours = await sign(request(BODY, [], audience), endpoint('google-pubsub'), { now: now() })
+    const token = getHeader(ours.headers, 'authorization')!.replace(/^Bearer /, '')
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = GOOGLE_JWK
+    const pem = createPublicKey({ key: publicJwk, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString()
+    const ticket = await new OAuth2Client().verifySignedJwtWithCertsAsync(
+      token,
+      { [GOOGLE_JWK.kid]: pem },
+      audience,
+      ['https://accounts.google.com', 'accounts.google.com'],
+    )
+    expect(ticket.getPayload()?.aud).toBe(audience)
+    await expect(
+      new OAuth2Client().verifySignedJwtWithCertsAsync(
+        token,
+        { [GOOGLE_JWK.kid]: pem },
+        'https://other.example/',
+      ),
+    ).rejects.toThrow()
   },
 
   async notion() {

@@ -433,8 +433,9 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
     headers: ['Authorization'],
     secret_format:
       "no secret: Google's public keys; set audience: to the subscription's audience (the push URL by default)",
-    source: 'https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions',
-    proof: 'docs',
+    source:
+      'https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions (google-auth-library verifySignedJwtWithCertsAsync)',
+    proof: 'sdk',
     confidence: 'docs',
     pitfalls: [
       {

@@ -207,7 +207,7 @@ export const CODE_PRESETS: ProviderPreset[] = [
     secret_format: 'webhook signing secret (one per endpoint), used as is',
     source:
       'https://www.mux.com/docs/core/verify-webhook-signatures (mux-elixir Mux.Webhooks.TestUtils)',
-    proof: 'vector',
+    proof: 'sdk',
     confidence: 'docs',
     checkSecret: noWhitespace,
     pitfalls: [BODY_PARSED, TIMESTAMP_WINDOW, PREVIOUS_SECRET, PAYLOAD_BODY_ONLY],
