@@ -101,7 +101,7 @@ export function header(rawHeaders: string[], name: string): string[] {
 /** Waits until `check` passes (diagnosis runs after the answer). */
 export async function eventually<T>(
   check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  tries = 100,
+  tries = 400,
 ): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await check()

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
-import { startGateway, startUpstream } from './helpers.js'
+import { eventually, startGateway, startUpstream } from './helpers.js'
 
 const TOKEN = 'shutdown-token-77c1a2'
 const YAML = (forward: string) => `
@@ -47,7 +47,8 @@ describe('graceful shutdown', () => {
         body: 'x',
       })
       await rejected.body.dump()
-      await new Promise((r) => setTimeout(r, 100))
+      // Close only once the upstream holds the attempt: it is then surely in flight.
+      await eventually(() => up.received.length > 0)
       const closing = gw.close()
       const res = await inFlight
       expect(res.statusCode).toBe(202)
