@@ -1,4 +1,14 @@
 export {}
+// storage, nonces, rate counters (issue 5, storage half)
+export { openStore, type OpenStoreOptions } from './storage/open-store.js'
+export { openSqliteStore, type SqliteDurability, type SqliteStoreOptions } from './storage/sqlite.js'
+export { openPostgresStore, type PostgresStoreOptions } from './storage/postgres.js'
+export { StoreUnavailableError, type StoreName, type StoreFailure } from './storage/errors.js'
+export { startRetention, type RetentionPolicy, type RetentionOptions, type RetentionHandle } from './storage/retention.js'
+export { openNonceStore, type OpenNonceStoreOptions, type OpenedNonceStore } from './nonce/open-nonce-store.js'
+export { RedisNonceStore } from './nonce/redis.js'
+export { openRateCounter, MemoryRateCounter, RedisRateCounter, type RateCounter } from './nonce/rate-counter.js'
+export { connectRedis, type RedisOptions } from './redis.js'
 // the gateway (issue 5, application half)
 export { start, type StartOptions, type RunningGateway } from './start.js'
 export { createGateway, checkServable, type Gateway, type GatewayOptions } from './gateway.js'

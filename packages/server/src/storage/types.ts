@@ -77,4 +77,15 @@ export interface AttemptStore {
   prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number>
   /** Flushes pending writes and closes. */
   close(): Promise<void>
+  /** Which adapter, where, and how durable (the startup log names it). Optional. */
+  describe?(): StoreDescription
+}
+
+/** What a store says about itself at start, e.g. `sqlite ./data/attempts.db (WAL, FULL)`. */
+export interface StoreDescription {
+  adapter: 'sqlite' | 'postgres' | 'memory'
+  /** File path, or the database URL with any password removed. */
+  location: string
+  /** How a commit is made durable before insert() resolves. */
+  durability: string
 }

@@ -1,0 +1,83 @@
+/**
+ * Typed errors for a store that cannot do its job right now (down, full, unreachable).
+ * @module
+ */
+import { HookwardenError } from '@hookwarden/core'
+
+/** Which store failed: the attempt log, the replay-nonce store or the rate counters. */
+export type StoreName = 'attempts' | 'nonce' | 'rate'
+
+/** Why it failed: `down` (unreachable, closed, I/O error), `full` (disk or quota), `error` (other). */
+export type StoreFailure = 'down' | 'full' | 'error'
+
+/**
+ * The store could not commit or answer. The gateway answers 503 with `Retry-After:
+ * retryAfterSeconds` so that the sender's own retry covers the loss (never a 2xx without a
+ * committed record, never an unchecked nonce).
+ */
+export class StoreUnavailableError extends HookwardenError {
+  readonly store: StoreName
+  readonly failure: StoreFailure
+  readonly retryAfterSeconds: number
+  constructor(
+    store: StoreName,
+    failure: StoreFailure,
+    message: string,
+    options?: ErrorOptions & { retryAfterSeconds?: number },
+  ) {
+    super('ERR_STORE_UNAVAILABLE', message, options)
+    this.store = store
+    this.failure = failure
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 5
+  }
+  static is(value: unknown): value is StoreUnavailableError {
+    return value instanceof HookwardenError && value.code === 'ERR_STORE_UNAVAILABLE'
+  }
+}
+
+const SQLITE_FULL = new Set(['SQLITE_FULL'])
+const SQLITE_DOWN = /^SQLITE_(IOERR|CANTOPEN|READONLY|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL|MISUSE)/
+
+// PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources (53100 disk
+// full), 57P0x operator intervention (shutdown), 58 system error; node errors for sockets.
+const PG_DOWN_CLASSES = ['08', '57P', '58']
+const NET_DOWN = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+])
+
+/** Maps a driver error to a StoreUnavailableError without leaking connection strings. */
+export function toStoreError(store: StoreName, error: unknown): StoreUnavailableError {
+  if (StoreUnavailableError.is(error)) return error
+  const e = error as { code?: unknown; message?: unknown } | null
+  const code = typeof e?.code === 'string' ? e.code : ''
+  const message = typeof e?.message === 'string' ? e.message : String(error)
+  let failure: StoreFailure = 'error'
+  if (SQLITE_FULL.has(code) || code === '53100' || code === 'ENOSPC') failure = 'full'
+  else if (SQLITE_DOWN.test(code) || NET_DOWN.has(code) || code.startsWith('53')) failure = 'down'
+  else if (PG_DOWN_CLASSES.some((c) => code.startsWith(c))) failure = 'down'
+  else if (
+    /Connection terminated|timeout exceeded when trying to connect|is not open|Connection is closed|not connected/i.test(
+      message,
+    )
+  )
+    failure = 'down'
+  return new StoreUnavailableError(
+    store,
+    failure,
+    `${store} store ${failure}: ${redactUrls(message)}`,
+    {
+      cause: error,
+    },
+  )
+}
+
+/** Driver messages can carry a connection string with a password: never pass it on. */
+export function redactUrls(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, '$1***@')
+}

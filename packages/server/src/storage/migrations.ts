@@ -1,0 +1,79 @@
+/**
+ * Schema migrations, in code, for both dialects; run at start by Kysely's Migrator.
+ * @module
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely'
+
+export type DialectName = 'sqlite' | 'postgres'
+
+function migrations(dialect: DialectName): Record<string, Migration> {
+  const pg = dialect === 'postgres'
+  return {
+    '0001_attempts': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('attempts')
+          .ifNotExists()
+          // Ids are compared byte-wise for `before` paging: PostgreSQL's default collation
+          // would order punctuation and case differently from SQLite.
+          .addColumn('id', pg ? sql`text collate "C"` : 'text', (c) => c.primaryKey())
+          .addColumn('received_at', pg ? 'bigint' : 'integer', (c) => c.notNull())
+          .addColumn('endpoint', 'text')
+          .addColumn('tenant', 'text')
+          .addColumn('environment', 'text')
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('headers', 'text', (c) => c.notNull())
+          .addColumn('body_size', 'integer', (c) => c.notNull())
+          .addColumn('body_sha256', 'text', (c) => c.notNull())
+          .addColumn('body', pg ? 'bytea' : 'blob')
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('would_have_refused', 'smallint', (c) => c.notNull().defaultTo(0))
+          .addColumn('checks', 'text', (c) => c.notNull())
+          .addColumn('diagnosis', 'text')
+          .addColumn('diagnosis_skipped', 'text')
+          .addColumn('key_id', 'text')
+          .addColumn('forward_status', 'integer')
+          .addColumn('forward_latency_ms', pg ? 'double precision' : 'real')
+          .addColumn('forward_error', 'text')
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .execute()
+        // One index per list filter, each ending in id so "newest first" is an index walk;
+        // received_at serves retention by age and the overview chart.
+        const indices: [string, string[]][] = [
+          ['attempts_received_at', ['received_at']],
+          ['attempts_endpoint_id', ['endpoint', 'id']],
+          ['attempts_outcome_id', ['outcome', 'id']],
+          ['attempts_reason_id', ['reason', 'id']],
+        ]
+        for (const [name, columns] of indices) {
+          await db.schema.createIndex(name).ifNotExists().on('attempts').columns(columns).execute()
+        }
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('attempts').ifExists().execute()
+      },
+    },
+  }
+}
+
+/** Runs every pending migration; throws the migrator's error when one fails. */
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: DialectName,
+  schema?: string,
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) }
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'hookwarden_migration',
+    migrationLockTableName: 'hookwarden_migration_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  })
+  const { error } = await migrator.migrateToLatest()
+  if (error) throw error
+}

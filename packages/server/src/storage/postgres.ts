@@ -1,0 +1,118 @@
+/**
+ * PostgreSQL adapter (pg): chosen when HOOKWARDEN_DATABASE_URL is set, so that several
+ * gateways share one attempt log.
+ * @module
+ */
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { redactUrls, toStoreError } from './errors.js'
+import { type CommitResult, GroupCommit } from './group-commit.js'
+import { insertAttempts, updateAttempt } from './queries.js'
+import type { Database } from './schema.js'
+import { KyselyAttemptStore, type WriteOp } from './store.js'
+import type { AttemptRecord } from './types.js'
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db` */
+  databaseUrl: string
+  /** Tables live in this schema (created when missing); default: the search_path's first. */
+  schema?: string
+  /** Pool size; default 10. */
+  poolSize?: number
+  maxBatch?: number
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+export async function openPostgresStore(
+  options: PostgresStoreOptions,
+): Promise<KyselyAttemptStore> {
+  const { schema } = options
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new RangeError(`schema must match ${SCHEMA_NAME}`)
+  }
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    // Unqualified table names resolve to our schema on every pooled connection.
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  })
+  // An idle client losing its server emits 'error' on the pool: without a listener the
+  // process would crash. The next query reports the outage as StoreUnavailableError instead.
+  pool.on('error', () => {})
+  // A connection that dies while checked out emits 'error' on its client, where pg-pool has
+  // no listener: that would be an uncaught exception. The running query is rejected anyway.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const writer = new GroupCommit<WriteOp>({
+    maxBatch: options.maxBatch ?? 1000,
+    commit: (ops) => commitPostgres(db, ops),
+  })
+  const store = new KyselyAttemptStore({
+    db,
+    dialect: 'postgres',
+    writer,
+    ...(schema ? { schema } : {}),
+    description: {
+      adapter: 'postgres',
+      location: redactUrls(options.databaseUrl) + (schema ? ` schema ${schema}` : ''),
+      durability: 'group commit, synchronous_commit as configured on the server (default on)',
+    },
+  })
+  try {
+    if (schema) await pool.query(`create schema if not exists "${schema}"`)
+  } catch (error) {
+    await store.close()
+    throw toStoreError('attempts', error)
+  }
+  try {
+    await store.migrate()
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  return store
+}
+
+/** Inserts as one multi-row statement, updates after them, all in one transaction. */
+async function commitBatch(db: Kysely<Database>, ops: WriteOp[]): Promise<void> {
+  const records: AttemptRecord[] = []
+  const updates: Extract<WriteOp, { kind: 'update' }>[] = []
+  for (const op of ops) {
+    if (op.kind === 'insert') records.push(op.record)
+    else updates.push(op)
+  }
+  if (updates.length === 0) {
+    // One statement is its own transaction: one round trip, one WAL flush.
+    await insertAttempts(db, records).execute()
+    return
+  }
+  await db.transaction().execute(async (trx) => {
+    if (records.length > 0) await insertAttempts(trx, records).execute()
+    for (const u of updates) await updateAttempt(trx, u.id, u.row).execute()
+  })
+}
+
+async function commitPostgres(db: Kysely<Database>, ops: WriteOp[]): Promise<CommitResult> {
+  try {
+    await commitBatch(db, ops)
+    return
+  } catch (error) {
+    const mapped = toStoreError('attempts', error)
+    if (mapped.failure !== 'error' || ops.length === 1) throw mapped
+  }
+  // A bad record (e.g. a duplicate id) must not sink the rest of its batch.
+  const results: (unknown | undefined)[] = []
+  for (const op of ops) {
+    try {
+      await commitBatch(db, [op])
+      results.push(undefined)
+    } catch (error) {
+      results.push(toStoreError('attempts', error))
+    }
+  }
+  return results
+}

@@ -1,0 +1,128 @@
+/**
+ * Every attempt query, built once with Kysely for both dialects: the one query code path.
+ * @module
+ */
+import { type Kysely, sql } from 'kysely'
+import { type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
+import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
+
+export type AttemptPatch = Parameters<AttemptStore['update']>[1]
+export type StatsRow = Awaited<ReturnType<AttemptStore['stats']>>[number]
+
+export const DEFAULT_LIMIT = 50
+export const MAX_LIMIT = 1000
+/** Rows deleted per statement by prune(), so a big backlog never holds the writer for long. */
+export const PRUNE_CHUNK = 5000
+
+/** The insert statement for a batch of records (one row or many). */
+export function insertAttempts(db: Kysely<Database>, records: readonly AttemptRecord[]) {
+  return db.insertInto('attempts').values(records.map(toRow))
+}
+
+/** Only the patchable columns; JSON is serialised here, once. */
+export function patchToRow(patch: AttemptPatch): Partial<AttemptsTable> {
+  const row: Partial<AttemptsTable> = {}
+  if (patch.diagnosis !== undefined)
+    row.diagnosis = patch.diagnosis === null ? null : JSON.stringify(patch.diagnosis)
+  if (patch.diagnosis_skipped !== undefined) row.diagnosis_skipped = patch.diagnosis_skipped
+  if (patch.forward_status !== undefined) row.forward_status = patch.forward_status
+  if (patch.forward_latency_ms !== undefined) row.forward_latency_ms = patch.forward_latency_ms
+  if (patch.forward_error !== undefined) row.forward_error = patch.forward_error
+  return row
+}
+
+export function updateAttempt(db: Kysely<Database>, id: string, row: Partial<AttemptsTable>) {
+  return db.updateTable('attempts').set(row).where('id', '=', id)
+}
+
+export async function getAttempt(db: Kysely<Database>, id: string): Promise<AttemptRecord | null> {
+  const row = await db.selectFrom('attempts').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? fromRow(row) : null
+}
+
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT
+  return Math.max(1, Math.min(MAX_LIMIT, Math.trunc(limit)))
+}
+
+/** Newest first (ids sort by time), filtered; `before` pages to older attempts. */
+export async function listAttempts(
+  db: Kysely<Database>,
+  q: AttemptQuery,
+): Promise<AttemptRecord[]> {
+  let query = db.selectFrom('attempts').selectAll()
+  if (q.endpoint !== undefined) query = query.where('endpoint', '=', q.endpoint)
+  if (q.outcome !== undefined) query = query.where('outcome', '=', q.outcome)
+  if (q.reason !== undefined) query = query.where('reason', '=', q.reason)
+  if (q.since !== undefined) query = query.where('received_at', '>=', q.since)
+  if (q.until !== undefined) query = query.where('received_at', '<', q.until)
+  if (q.before !== undefined) query = query.where('id', '<', q.before)
+  const rows = await query.orderBy('id', 'desc').limit(clampLimit(q.limit)).execute()
+  return rows.map(fromRow)
+}
+
+/** Counts per time bucket, endpoint, outcome and reason since `since`. */
+export async function attemptStats(
+  db: Kysely<Database>,
+  q: { since: number; bucketMs: number },
+): Promise<StatsRow[]> {
+  const bucketMs = Math.trunc(q.bucketMs)
+  if (!(bucketMs > 0)) throw new RangeError('bucketMs must be a positive integer')
+  // A literal, not a parameter: integer division must stay integer in both dialects.
+  const bucket = sql<number>`(received_at / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`
+  const rows = await db
+    .selectFrom('attempts')
+    .select([bucket.as('bucket'), 'endpoint', 'outcome', 'reason'])
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('received_at', '>=', q.since)
+    .groupBy([bucket, 'endpoint', 'outcome', 'reason'])
+    .orderBy('bucket')
+    .execute()
+  return rows.map((r) => ({
+    bucket: Number(r.bucket),
+    endpoint: r.endpoint,
+    outcome: r.outcome as Outcome,
+    reason: r.reason,
+    count: Number(r.count),
+  }))
+}
+
+/** Deletes in chunks of PRUNE_CHUNK rows: by age, then the oldest beyond `max_rows`. */
+export async function pruneAttempts(
+  db: Kysely<Database>,
+  policy: { days?: number; max_rows?: number },
+  now: number,
+): Promise<number> {
+  let removed = 0
+  const deleteChunk = async (bound: { receivedBefore?: number; idAtMost?: string }) => {
+    let inner = db.selectFrom('attempts').select('id')
+    if (bound.receivedBefore !== undefined)
+      inner = inner.where('received_at', '<', bound.receivedBefore)
+    if (bound.idAtMost !== undefined) inner = inner.where('id', '<=', bound.idAtMost)
+    const result = await db
+      .deleteFrom('attempts')
+      .where('id', 'in', inner.orderBy('id').limit(PRUNE_CHUNK))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+  if (policy.days !== undefined && policy.days >= 0) {
+    const cutoff = now - policy.days * 86_400_000
+    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; removed += n)
+      n = await deleteChunk({ receivedBefore: cutoff })
+  }
+  if (policy.max_rows !== undefined && policy.max_rows >= 0) {
+    // The newest row beyond the cap: it and everything older goes.
+    const edge = await db
+      .selectFrom('attempts')
+      .select('id')
+      .orderBy('id', 'desc')
+      .offset(Math.trunc(policy.max_rows))
+      .limit(1)
+      .executeTakeFirst()
+    if (edge) {
+      for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; removed += n)
+        n = await deleteChunk({ idAtMost: edge.id })
+    }
+  }
+  return removed
+}

@@ -1,0 +1,144 @@
+/**
+ * The `attempts` table as Kysely sees it, and the mapping between rows and AttemptRecords.
+ * @module
+ */
+import type { AttemptRecord, Outcome } from './types.js'
+
+/** One row. Booleans are 0/1 and JSON is text so both dialects store the same values. */
+export interface AttemptsTable {
+  id: string
+  received_at: number
+  endpoint: string | null
+  tenant: string | null
+  environment: string | null
+  method: string
+  path: string
+  /** JSON text of the redacted `[name, value][]`. */
+  headers: string
+  body_size: number
+  body_sha256: string
+  body: Uint8Array | null
+  outcome: string
+  status: number
+  reason: string | null
+  would_have_refused: number
+  /** JSON text. */
+  checks: string
+  /** JSON text or null. */
+  diagnosis: string | null
+  diagnosis_skipped: string | null
+  key_id: string | null
+  forward_status: number | null
+  forward_latency_ms: number | null
+  forward_error: string | null
+  request_id: string
+  kind: string
+}
+
+export interface Database {
+  attempts: AttemptsTable
+}
+
+/** Column order of the insert statement (and of `toParams`). */
+export const ATTEMPT_COLUMNS = [
+  'id',
+  'received_at',
+  'endpoint',
+  'tenant',
+  'environment',
+  'method',
+  'path',
+  'headers',
+  'body_size',
+  'body_sha256',
+  'body',
+  'outcome',
+  'status',
+  'reason',
+  'would_have_refused',
+  'checks',
+  'diagnosis',
+  'diagnosis_skipped',
+  'key_id',
+  'forward_status',
+  'forward_latency_ms',
+  'forward_error',
+  'request_id',
+  'kind',
+] as const satisfies readonly (keyof AttemptsTable)[]
+
+const asBuffer = (b: Uint8Array | null): Uint8Array | null =>
+  b === null ? null : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+/** The insert parameters in ATTEMPT_COLUMNS order: the hot path, so no intermediate object. */
+export function toParams(r: AttemptRecord): unknown[] {
+  return [
+    r.id,
+    r.received_at,
+    r.endpoint,
+    r.tenant,
+    r.environment,
+    r.method,
+    r.path,
+    JSON.stringify(r.headers),
+    r.body_size,
+    r.body_sha256,
+    asBuffer(r.body),
+    r.outcome,
+    r.status,
+    r.reason,
+    r.would_have_refused ? 1 : 0,
+    JSON.stringify(r.checks),
+    r.diagnosis == null ? null : JSON.stringify(r.diagnosis),
+    r.diagnosis_skipped,
+    r.key_id,
+    r.forward_status,
+    r.forward_latency_ms,
+    r.forward_error,
+    r.request_id,
+    r.kind,
+  ]
+}
+
+/** A row object for Kysely's `values()`, built from the same parameter list. */
+export function toRow(r: AttemptRecord): AttemptsTable {
+  const params = toParams(r)
+  const row: Record<string, unknown> = {}
+  for (let i = 0; i < ATTEMPT_COLUMNS.length; i++) row[ATTEMPT_COLUMNS[i] as string] = params[i]
+  return row as unknown as AttemptsTable
+}
+
+/** PostgreSQL returns int8 as a string and bytea as a Buffer; SQLite returns numbers. */
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v))
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v))
+const json = (v: string | null): unknown => (v === null ? null : JSON.parse(v))
+
+export function fromRow(row: AttemptsTable): AttemptRecord {
+  const body = row.body
+  return {
+    id: row.id,
+    received_at: num(row.received_at),
+    endpoint: row.endpoint,
+    tenant: row.tenant,
+    environment: row.environment,
+    method: row.method,
+    path: row.path,
+    headers: JSON.parse(row.headers) as [string, string][],
+    body_size: num(row.body_size),
+    body_sha256: row.body_sha256,
+    body: body === null ? null : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    outcome: row.outcome as Outcome,
+    status: num(row.status),
+    reason: row.reason,
+    would_have_refused: num(row.would_have_refused) === 1,
+    checks: JSON.parse(row.checks) as unknown[],
+    diagnosis: json(row.diagnosis),
+    diagnosis_skipped: row.diagnosis_skipped,
+    key_id: row.key_id,
+    forward_status: numOrNull(row.forward_status),
+    forward_latency_ms: numOrNull(row.forward_latency_ms),
+    forward_error: row.forward_error,
+    request_id: row.request_id,
+    kind: row.kind as AttemptRecord['kind'],
+  }
+}
