@@ -130,7 +130,7 @@ describe('api_key rotation', () => {
       ok: true,
       key_id: '2026-11',
     })
-    const overlap = await check(inHeader, [['X-API-Key', OVERLAP]], undefined, notAfter)
+    const overlap = await check(inHeader, [['X-API-Key', OVERLAP]], undefined, notAfter - 1)
     expect(overlap).toMatchObject({ ok: true, key_id: '2026-10' })
   })
 
@@ -170,7 +170,7 @@ describe('api_key sign()', () => {
         { value: KEY, id: 'new' },
       ],
     })
-    const late = apiKey.sign(request([]), e.auth as never, { now: notAfter + 1 })
+    const late = apiKey.sign(request([]), e.auth as never, { now: notAfter })
     expect(late.headers).toEqual([['X-API-Key', KEY]])
     const chosen = apiKey.sign(request([]), e.auth as never, { now: NOW, keyId: 'old' })
     expect(chosen.headers).toEqual([['X-API-Key', OVERLAP]])

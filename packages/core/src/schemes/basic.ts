@@ -13,7 +13,7 @@ import { getAllHeaders, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { parseAuthorization } from './authorization.js'
-import { credentialShapeDefect, currentCredential } from './credential.js'
+import { credentialShapeDefect, currentCredential, isExpired } from './credential.js'
 import type { Check, Scheme } from './types.js'
 
 const NAME = 'authorization_header'
@@ -67,7 +67,7 @@ export const basic: Scheme<BasicPolicy> = {
       return [
         fail('credential_revoked', `${who} (${JSON.stringify(id)}) is in the retired list`, id),
       ]
-    if (user.not_after !== undefined && ctx.now > user.not_after) {
+    if (isExpired(user, ctx.now)) {
       return [
         fail(
           'credential_revoked',

@@ -26,7 +26,7 @@ export function matchCredential(
   for (const c of current) {
     if (safeEqual(presented, c.value) && result.kind === 'unknown') {
       result =
-        c.not_after !== undefined && now > c.not_after
+        isExpired(c, now)
           ? { kind: 'revoked', credential: c, why: 'expired' }
           : { kind: 'ok', credential: c }
     }
@@ -46,7 +46,16 @@ export function currentCredential<C extends { id?: string; not_after?: number }>
   keyId?: string,
 ): C | undefined {
   if (keyId !== undefined) return list.find((c) => c.id === keyId)
-  return list.find((c) => c.not_after === undefined || now <= c.not_after) ?? list[0]
+  return list.find((c) => !isExpired(c, now)) ?? list[0]
+}
+
+/**
+ * Whether a credential is past its `not_after` at `now`. The instant itself is past: the
+ * overlap window is [added, not_after), so t = not_after−1 passes and t = not_after does not
+ * (test matrix T-ROT-2).
+ */
+export function isExpired<C extends { not_after?: number }>(c: C, now: number): c is C & { not_after: number } {
+  return c.not_after !== undefined && now >= c.not_after
 }
 
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00A0\u202F\u2007\u00AD]/

@@ -25,7 +25,7 @@ import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 import { parseAuthorization } from './authorization.js'
-import { credentialShapeDefect, currentCredential } from './credential.js'
+import { credentialShapeDefect, currentCredential, isExpired } from './credential.js'
 import type { Check, Scheme, VerifyContext } from './types.js'
 
 const HS_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
@@ -323,7 +323,7 @@ function verifyHmac(d: Decoded, prepared: Prepared, now: number): Check {
       fail(name, 'credential_revoked', `the token is signed with the retired secret${id}`),
       c.id,
     )
-  if (c.not_after !== undefined && now > c.not_after) {
+  if (isExpired(c, now)) {
     return withKeyId(
       fail(
         name,
