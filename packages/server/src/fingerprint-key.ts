@@ -39,3 +39,24 @@ export function loadFingerprintKey(dataDir: string): {
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
   return { key: new Uint8Array(key), path, created }
 }
+
+/**
+ * Several gateways sharing one database must share the key too, or their fingerprints would
+ * not compare: HOOKWARDEN_FINGERPRINT_KEY (hex or base64, at least 16 bytes) then wins over
+ * the file.
+ */
+export function fingerprintKeyFromEnv(value: string | undefined): Uint8Array | null {
+  const v = value?.trim()
+  if (!v) return null
+  const bytes =
+    /^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0
+      ? Buffer.from(v, 'hex')
+      : Buffer.from(v, 'base64')
+  if (bytes.length < 16) {
+    throw new ConfigError(
+      'HOOKWARDEN_FINGERPRINT_KEY must hold at least 16 bytes (hex or base64)',
+      { field: 'HOOKWARDEN_FINGERPRINT_KEY' },
+    )
+  }
+  return new Uint8Array(bytes)
+}

@@ -16,7 +16,7 @@ import {
 } from '@hookwarden/core'
 import type { DestinationStream } from 'pino'
 import type { GatewayLimits } from './context.js'
-import { loadFingerprintKey } from './fingerprint-key.js'
+import { fingerprintKeyFromEnv, loadFingerprintKey } from './fingerprint-key.js'
 import { clearRedactionCache } from './redact.js'
 import { createGateway, type Gateway } from './gateway.js'
 import { createLogger } from './logging.js'
@@ -96,7 +96,8 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   const dataDir = resolve(options.dataDir ?? env.HOOKWARDEN_DATA_DIR ?? './data')
   const logger = createLogger(options.logDestination ? { destination: options.logDestination } : {})
 
-  const { key } = loadFingerprintKey(dataDir)
+  const key =
+    fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY) ?? loadFingerprintKey(dataDir).key
   setFingerprintKey(key)
   clearRedactionCache()
   const admin = adminTokenOf(config, env)

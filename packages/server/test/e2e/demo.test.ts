@@ -14,6 +14,7 @@ import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { type RunningGateway, start } from '../../src/start.js'
+import { fingerprint } from '@hookwarden/core'
 
 const DEMO = new URL('../../../../examples/demo.yaml', import.meta.url).pathname
 const PRIVATE_JWK = JSON.parse(
@@ -184,6 +185,7 @@ describe('scale-out', () => {
     const env = {
       HOOKWARDEN_REDIS_URL: 'redis://127.0.0.1:6379',
       HOOKWARDEN_ADMIN_TOKEN: 'scale-out-admin-token',
+      HOOKWARDEN_FINGERPRINT_KEY: '00112233445566778899aabbccddeeff',
     }
     const a = await boot(join(dir, 'r1'), env)
     const b = await boot(join(dir, 'r2'), env)
@@ -202,6 +204,12 @@ describe('scale-out', () => {
       ])
       expect(results.map((r) => r.status).sort()).toEqual([200, 401])
       expect(results.find((r) => r.status === 401)!.reason).toBe('replay_detected')
+      // HOOKWARDEN_FINGERPRINT_KEY is the key (so instances sharing a database compare fingerprints).
+      const expected = createHmac('sha256', Buffer.from('00112233445566778899aabbccddeeff', 'hex'))
+        .update('probe')
+        .digest('hex')
+        .slice(0, 8)
+      expect(fingerprint('probe')).toBe(`len=5 fp:${expected}`)
     } finally {
       await a.close()
       await b.close()
