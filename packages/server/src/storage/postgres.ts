@@ -51,23 +51,30 @@ export async function openPostgresStore(
     maxBatch: options.maxBatch ?? 1000,
     commit: (ops) => commitPostgres(db, ops),
   })
+  // The schema the tables land in: the option, or the search_path's first (the URL may set it
+  // with `?options=-c search_path=…`). The migrator must be told, or it would take another
+  // schema's migration table for ours.
+  let current: string
+  try {
+    if (schema) await pool.query(`create schema if not exists "${schema}"`)
+    const { rows } = await pool.query<{ s: string | null }>('select current_schema() as s')
+    if (!rows[0]?.s) throw new Error('the search_path names no existing schema')
+    current = rows[0].s
+  } catch (error) {
+    await db.destroy()
+    throw toStoreError('attempts', error)
+  }
   const store = new KyselyAttemptStore({
     db,
     dialect: 'postgres',
     writer,
-    ...(schema ? { schema } : {}),
+    schema: current,
     description: {
       adapter: 'postgres',
-      location: redactUrls(options.databaseUrl) + (schema ? ` schema ${schema}` : ''),
+      location: `${redactUrls(options.databaseUrl)} schema ${current}`,
       durability: 'group commit, synchronous_commit as configured on the server (default on)',
     },
   })
-  try {
-    if (schema) await pool.query(`create schema if not exists "${schema}"`)
-  } catch (error) {
-    await store.close()
-    throw toStoreError('attempts', error)
-  }
   try {
     await store.migrate()
   } catch (error) {

@@ -46,6 +46,27 @@ describe('postgres store', () => {
     await dropSchema(schema)
   })
 
+  it('honours a search_path set in the URL, even when another schema already has the tables', async () => {
+    const [other, mine] = [uniqueSchema(), uniqueSchema()]
+    const first = await openStore({ databaseUrl: TEST_DATABASE_URL, dataDir: '/x', schema: other })
+    await first.insert(makeRecord())
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+    await admin.query(`create schema "${mine}"`)
+    const url = `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${mine}`)}`
+    const second = await openStore({ databaseUrl: url, dataDir: '/x' })
+    expect(second.describe?.().location).toContain(`schema ${mine}`)
+    expect(await second.list({})).toHaveLength(0)
+    const { rows } = await admin.query(
+      `select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'attempts'`,
+      [mine],
+    )
+    expect(rows[0].n).toBe(1)
+    await admin.end()
+    await Promise.all([first.close(), second.close()])
+    await Promise.all([dropSchema(other), dropSchema(mine)])
+  })
+
   it('an unreachable server is StoreUnavailableError(down), password not in the message', async () => {
     const error = await openStore({
       databaseUrl: 'postgres://postgres:s3cret-pw@127.0.0.1:1/test',
