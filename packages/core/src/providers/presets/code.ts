@@ -105,7 +105,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex, prefix sha256=',
     headers: ['X-Hub-Signature', 'X-Request-Id', 'X-Event-Key'],
     secret_format: 'webhook secret you set, used as is',
-    source: 'https://confluence.atlassian.com/bitbucketserver/manage-webhooks-938025878.html',
+    source:
+      'https://jira.atlassian.com/browse/BSERV-14021 (Bitbucket Server webhooks: secret → X-Hub-Signature)',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
@@ -134,8 +135,7 @@ export const CODE_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex',
     headers: ['Linear-Signature', 'Linear-Delivery', 'Linear-Event'],
     secret_format: 'webhook signing secret (lin_wh_…), used as is',
-    source:
-      'https://linear.app/developers/webhooks#securing-webhooks (@linear/sdk LinearWebhookClient)',
+    source: '@linear/sdk LinearWebhookClient (linear.app developer docs, webhooks)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
@@ -176,7 +176,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
     headers: ['x-vercel-signature'],
     secret_format:
       "webhook secret (account webhooks) or the integration's Client Secret, used as is",
-    source: 'https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks',
+    source:
+      'third-party descriptions (trigger.dev Vercel provider, Hookdeck webhook-skills); Vercel docs, webhooks',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
@@ -206,7 +207,7 @@ export const CODE_PRESETS: ProviderPreset[] = [
     headers: ['Mux-Signature'],
     secret_format: 'webhook signing secret (one per endpoint), used as is',
     source:
-      'https://www.mux.com/docs/core/verify-webhook-signatures (mux-elixir Mux.Webhooks.TestUtils)',
+      'https://www.mux.com/docs/core/verify-webhook-signatures (@mux/mux-node webhooks.verifySignature; mux-elixir TestUtils example)',
     proof: 'sdk',
     confidence: 'docs',
     checkSecret: noWhitespace,

@@ -416,7 +416,7 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
     headers: ['X-Hub-Signature'],
     secret_format: "the app's client_secret, used as is",
     source:
-      'https://developers.intercom.com/docs/references/webhooks/webhook-models#signed-notifications',
+      'third-party descriptions (Hookdeck webhook-skills, webhookdb); Intercom developer docs, webhooks',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,

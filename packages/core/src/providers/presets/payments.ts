@@ -252,7 +252,7 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     headers: ['X-CC-Webhook-Signature'],
     secret_format: 'webhook shared secret, used as is',
     source:
-      'https://docs.cdp.coinbase.com/commerce/api-architecture/webhooks-security (coinbase-commerce-node Webhook)',
+      'https://docs.cdp.coinbase.com/commerce/api-arcitecture/webhooks-security (coinbase-commerce-node Webhook)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,

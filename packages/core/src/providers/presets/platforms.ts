@@ -91,7 +91,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     secret_format:
       "the OAuth application's client secret (webhooks made from the dashboard are not signed)",
     source:
-      'https://developers.webflow.com/data/docs/working-with-webhooks#validating-request-signatures',
+      'https://developers.webflow.com/docs/verifying-webhook-signatures (webflow-api webhooks.verifySignature)',
     proof: 'sdk',
     confidence: 'docs',
     checkSecret: noWhitespace,
@@ -117,7 +117,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     headers: ['WorkOS-Signature'],
     secret_format: 'the webhook secret from the dashboard, used as is',
     source:
-      'https://workos.com/docs/events/data-syncing/webhooks/3-process-the-events/b-validate-the-requests-manually (workos SDKs, tolerance 180 s)',
+      'https://workos.com/docs/webhooks (@workos-inc/node webhooks.verifyHeader, tolerance 180 s)',
     proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
@@ -178,7 +178,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     headers: ['X-PagerDuty-Signature', 'X-Webhook-Id', 'X-Webhook-Subscription'],
     secret_format: 'the subscription signing secret, used as is',
     source:
-      'https://developer.pagerduty.com/docs/webhooks/webhook-signatures/ (PagerDuty/go-pagerduty webhookv3)',
+      'https://docs.pagerduty.com/developer/verifying-webhook-signatures (PagerDuty/go-pagerduty webhookv3)',
     proof: 'docs',
     confidence: 'sdk',
     checkSecret: noWhitespace,
@@ -247,7 +247,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256, hex (no prefix)',
     headers: ['X-Gitea-Signature', 'X-Gitea-Delivery', 'X-Gitea-Event'],
     secret_format: 'the webhook secret, used as is',
-    source: 'https://docs.gitea.com/usage/webhooks',
+    source: 'third-party descriptions; Gitea docs, webhooks',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
@@ -268,7 +268,8 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     headers: ['X-WC-Webhook-Signature', 'X-WC-Webhook-ID', 'X-WC-Webhook-Delivery-ID'],
     secret_format:
       'the webhook secret set in WooCommerce → Settings → Advanced → Webhooks, used as is',
-    source: 'https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks',
+    source:
+      'third-party descriptions (Hookdeck webhook-skills); WooCommerce REST API docs, webhooks',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
@@ -312,7 +313,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     signs: 'body, HMAC-SHA256 with the webhook secret token, hex; header v1=<sig>',
     headers: ['circleci-signature', 'circleci-event-type'],
     secret_format: 'the webhook "Secret token" (signing-secret), not a CircleCI API token',
-    source: 'https://circleci.com/docs/webhooks/#validate-webhooks',
+    source: 'third-party descriptions (Hookdeck webhook-skills); CircleCI docs, webhooks',
     proof: 'docs',
     confidence: 'third-party',
     checkSecret: noWhitespace,
@@ -333,7 +334,7 @@ export const PLATFORM_PRESETS: ProviderPreset[] = [
     headers: ['X-TFE-Notification-Signature'],
     secret_format: 'the token of the generic notification configuration, used as is',
     source:
-      'https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/notifications#notification-authenticity',
+      'https://developer.hashicorp.com/terraform/enterprise/api-docs/notification-configurations (notification authenticity)',
     proof: 'docs',
     confidence: 'docs',
     checkSecret: noWhitespace,
