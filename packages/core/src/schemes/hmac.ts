@@ -142,10 +142,18 @@ function locate(req: HttpRequest, c: CompiledHmac): void {
     const len = raw.length
     // Compare lengths first: most headers are skipped without lower-casing their name.
     if (len !== sigLen && len !== tsLen && len !== idLen) continue
+    // The configured spelling and lower case are matched as is; only other casings are lowered.
+    const p = c.policy
     const name =
       raw === c.signatureHeader || raw === c.timestampHeader || raw === c.idHeader
         ? raw
-        : raw.toLowerCase()
+        : raw === p.header
+          ? c.signatureHeader
+          : raw === p.timestamp?.header
+            ? c.timestampHeader
+            : raw === p.id?.header
+              ? c.idHeader
+              : raw.toLowerCase()
     if (name === c.signatureHeader) {
       if (signatureCount++ === 0) signature = h[1]
     } else if (name === c.timestampHeader) {
