@@ -102,6 +102,17 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
         reasonAnswer('payload_too_large', { request_id: req.id }, [['Connection', 'close']]),
       )
     }
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds
+    if (typeof retryAfter === 'number') {
+      // The store is down or full while reading (the API): 503, try again later.
+      ctx.logger.warn({ err: error, request_id: req.id }, 'store unavailable')
+      return sendAnswer(
+        reply,
+        problemAnswer(gatewayProblem('store_unavailable', { request_id: req.id }), [
+          ['Retry-After', String(Math.max(1, Math.ceil(retryAfter)))],
+        ]),
+      )
+    }
     const status = error.statusCode ?? 500
     if (status < 500) {
       return sendAnswer(

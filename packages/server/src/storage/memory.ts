@@ -7,7 +7,7 @@ import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types
 
 export class MemoryAttemptStore implements AttemptStore {
   readonly #rows = new Map<string, AttemptRecord>()
-  /** When set, every write throws it (a store that is down or full). */
+  /** When set, every call throws it (a store that is down or full). */
   fail: Error | null = null
   closed = false
 
@@ -26,11 +26,13 @@ export class MemoryAttemptStore implements AttemptStore {
   }
 
   async get(id: string): Promise<AttemptRecord | null> {
+    if (this.fail) throw this.fail
     const row = this.#rows.get(id)
     return row ? structuredClone(row) : null
   }
 
   async list(query: AttemptQuery): Promise<AttemptRecord[]> {
+    if (this.fail) throw this.fail
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000)
     const out: AttemptRecord[] = []
     // Ids sort by time, so the newest first is the reverse id order.

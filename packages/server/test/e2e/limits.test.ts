@@ -17,7 +17,13 @@ import { MemoryAttemptStore } from '../../src/storage/memory.js'
 import { RedisNonceStore } from '../../src/nonce/redis.js'
 import { connectRedis } from '../../src/redis.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
-import { type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
+import {
+  adminHeaders,
+  type Running,
+  startGateway,
+  startUpstream,
+  type Upstream,
+} from './helpers.js'
 
 const TOKEN = 'limits-token-0a9b8c7d6e'
 const SECRET_B64 = Buffer.from('limits-standard-webhooks-secret!').toString('base64')
@@ -224,6 +230,10 @@ describe('store down', () => {
       expect(json.reason).toBe('store_unavailable')
       expect(json.attempt).toBeUndefined()
       expect(up.received).toHaveLength(0)
+      const api = await request(`${gw.url}/api/attempts`, { headers: adminHeaders })
+      expect(api.statusCode).toBe(503)
+      expect(api.headers['retry-after']).toBe('7')
+      await api.body.dump()
       const refused = await request(`${gw.url}/small`, { method: 'POST', body: 'x' })
       expect(refused.statusCode).toBe(503)
       await refused.body.dump()
