@@ -102,6 +102,19 @@ async function credentialSearch(
     results.push({ c, checks })
   }
   // Nothing verifies: is the credential itself another endpoint's, retired or cut short?
+  const revoked = results.find(
+    ({ checks }) => firstFailure(checks)?.reason === 'credential_revoked',
+  )
+  if (revoked) {
+    const detail = firstFailure(revoked.checks)?.detail ?? 'it is retired'
+    const retired = step(
+      'credential_revoked',
+      `The credential is a rotated-out one (${detail}): the sender still uses the old credential.`,
+      plainFix('Update the sender to the current credential: this one was retired in a rotation.'),
+      [detail],
+    )
+    return findings([retired, ...revoked.c.steps], 0.95)
+  }
   const others = siblings(opts.endpoints, endpoint)
   for (const { c, checks } of results) {
     const reason = firstFailure(checks)?.reason

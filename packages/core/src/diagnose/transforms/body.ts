@@ -106,6 +106,46 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
     if (fresh(b)) yield { bytes: b, step: r[1] }
   }
 
+  // Trailing newline and line endings, byte-level. Named before a JSON re-serialization that
+  // gives the same bytes (for a body that arrived minified, the byte-level story is the truer one).
+  function* byteLevel(): Generator<BodyVariant> {
+    if (endsLf) {
+      const cut = received[n - 2] === 0x0d ? 2 : 1
+      const b = received.subarray(0, n - cut)
+      if (fresh(b))
+        yield {
+          bytes: b,
+          step: modified(
+            'without its final newline',
+            'the body without the trailing newline verifies: a newline was added after signing (or an editor added it)',
+          ),
+        }
+    } else {
+      const b = Buffer.concat([raw, Buffer.from('\n')])
+      if (fresh(b))
+        yield {
+          bytes: b,
+          step: modified(
+            'with a final newline',
+            'the body plus a trailing newline verifies: the newline was removed after signing (curl -d strips newlines; use --data-binary)',
+          ),
+        }
+    }
+    if (raw.includes(0x0a)) {
+      const hasCr = raw.includes(Buffer.from('\r\n'))
+      const s = raw.toString('latin1')
+      const b = Buffer.from(hasCr ? s.replace(/\r\n/g, '\n') : s.replace(/\n/g, '\r\n'), 'latin1')
+      if (fresh(b))
+        yield {
+          bytes: b,
+          step: modified(
+            hasCr ? 'with LF line ends' : 'with CRLF line ends',
+            `the body with ${hasCr ? 'LF' : 'CRLF'} line ends verifies: line ends were converted in transit`,
+          ),
+        }
+    }
+  }
+  if (!pretty) yield* byteLevel()
   if (isJson) {
     const min = () => JSON.stringify(parsed)
     if (pretty)
@@ -146,42 +186,7 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       ),
     ])
   }
-  // Trailing newline and line endings: byte-level, no parsing.
-  if (endsLf) {
-    const cut = received[n - 2] === 0x0d ? 2 : 1
-    const b = received.subarray(0, n - cut)
-    if (fresh(b))
-      yield {
-        bytes: b,
-        step: modified(
-          'without its final newline',
-          'the body without the trailing newline verifies: a newline was added after signing (or an editor added it)',
-        ),
-      }
-  } else {
-    const b = Buffer.concat([raw, Buffer.from('\n')])
-    if (fresh(b))
-      yield {
-        bytes: b,
-        step: modified(
-          'with a final newline',
-          'the body plus a trailing newline verifies: the newline was removed after signing (curl -d strips newlines; use --data-binary)',
-        ),
-      }
-  }
-  if (raw.includes(0x0a)) {
-    const hasCr = raw.includes(Buffer.from('\r\n'))
-    const s = raw.toString('latin1')
-    const b = Buffer.from(hasCr ? s.replace(/\r\n/g, '\n') : s.replace(/\n/g, '\r\n'), 'latin1')
-    if (fresh(b))
-      yield {
-        bytes: b,
-        step: modified(
-          hasCr ? 'with LF line ends' : 'with CRLF line ends',
-          `the body with ${hasCr ? 'LF' : 'CRLF'} line ends verifies: line ends were converted in transit`,
-        ),
-      }
-  }
+  if (pretty) yield* byteLevel()
   if (isJson) {
     yield* safe(() => [
       JSON.stringify(sortKeys(parsed)),
