@@ -540,7 +540,13 @@ function iso(seconds: number): string {
 }
 
 function short(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v)
+  let s: string
+  try {
+    s = JSON.stringify(v) ?? String(v)
+  } catch {
+    // A claim nested thousands deep overflows JSON.stringify (RangeError); it is still only data.
+    s = Array.isArray(v) ? '[…]' : typeof v
+  }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s
 }
 
