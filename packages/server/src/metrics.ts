@@ -20,6 +20,7 @@ export interface GatewayMetrics {
   rateLimited: Counter<'endpoint'>
   diagnosisShed: Counter<'endpoint'>
   diagnosisQueue: Gauge<never>
+  retiredCredentialUsed: Counter<'endpoint'>
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -69,6 +70,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     diagnosisShed: new Counter({
       name: 'hookwarden_diagnosis_shed_total',
       help: 'Rejected attempts left undiagnosed because the diagnosis queue was full',
+      labelNames: ['endpoint'],
+      registers,
+    }),
+    retiredCredentialUsed: new Counter({
+      name: 'hookwarden_retired_credential_used_total',
+      help: 'Attempts that used a retired or expired credential (a sender missed a rotation)',
       labelNames: ['endpoint'],
       registers,
     }),

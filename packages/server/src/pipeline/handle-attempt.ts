@@ -420,6 +420,9 @@ function storeDown(
   return answer
 }
 
+/** Reasons that mean "a sender still uses a credential that was rotated out". */
+const RETIRED = new Set(['credential_revoked', 'signature_previous_secret'])
+
 function done(record: AttemptRecord, answer: Answer, deps: PipelineDeps, timings: Timings): Answer {
   deps.metrics.attempts.inc({
     endpoint: record.endpoint ?? '',
@@ -427,6 +430,9 @@ function done(record: AttemptRecord, answer: Answer, deps: PipelineDeps, timings
     outcome: record.outcome,
     reason: record.reason ?? '',
   })
+  if (record.reason && RETIRED.has(record.reason) && record.endpoint) {
+    deps.metrics.retiredCredentialUsed.inc({ endpoint: record.endpoint })
+  }
   logAttempt(record, answer.status, deps, timings, true)
   answer.headers.push(['X-Hookwarden-Attempt', record.id])
   return answer

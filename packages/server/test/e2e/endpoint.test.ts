@@ -132,6 +132,8 @@ describe('endpoint route', () => {
     expect(JSON.stringify(r.json)).not.toMatch(/revoked|retired/)
     const rec = await gw.store.get(r.json.attempt)
     expect(rec!.reason).toBe('credential_revoked')
+    const metrics = await (await request(`${gw.url}/metrics`)).body.text()
+    expect(metrics).toMatch(/hookwarden_retired_credential_used_total\{endpoint="orders-safe"\} 1/)
     // safe still names header-construction problems
     const p = await post('/hooks/safe', { authorization: TOKEN })
     expect(p.json.reason).toBe('scheme_prefix_missing')
