@@ -41,6 +41,7 @@ import { WorkOS } from '@workos-inc/node'
 import { validateSignature as lineValidate } from '@line/bot-sdk'
 import { LinearWebhookClient } from '@linear/sdk/webhooks'
 import Mux from '@mux/mux-node'
+import { isValidSlackRequest } from '@slack/bolt'
 import { OAuth2Client } from 'google-auth-library'
 
 const require = createRequire(import.meta.url)
@@ -629,6 +630,29 @@ export const SDK_PROOFS: Record<string, () => Promise<void>> = {
     expect(contentfulVerify(secret, { method: 'POST', path, headers: asObject, body }, 0)).toBe(
       true,
     )
+  },
+
+  async slack() {
+    const signingSecret = '8f742231b10e8888abcd99yyyzzz85a5'
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&command=%2Fwebhook-collect&text=hello+world'
+    const t = now()
+    const form: [string, string][] = [['Content-Type', 'application/x-www-form-urlencoded']]
+    const ours = await sign(
+      { ...request(body), headers: form },
+      endpoint('slack', { secrets: [signingSecret] }),
+      { now: t },
+    )
+    const headers = {
+      'x-slack-signature': getHeader(ours.headers, 'x-slack-signature')!,
+      'x-slack-request-timestamp': Number(getHeader(ours.headers, 'x-slack-request-timestamp')),
+    }
+    expect(isValidSlackRequest({ signingSecret, body, headers, nowMilliseconds: t * 1000 })).toBe(
+      true,
+    )
+    expect(
+      isValidSlackRequest({ signingSecret, body: `${body}x`, headers, nowMilliseconds: t * 1000 }),
+    ).toBe(false)
   },
 
   async mux() {

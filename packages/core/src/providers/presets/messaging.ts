@@ -73,8 +73,9 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
     headers: ['X-Slack-Signature', 'X-Slack-Request-Timestamp'],
     secret_format:
       "the app's Signing Secret, used as is (not the verification token, not a bot token)",
-    source: 'https://docs.slack.dev/authentication/verifying-requests-from-slack',
-    proof: 'vector',
+    source:
+      'https://docs.slack.dev/authentication/verifying-requests-from-slack (@slack/bolt isValidSlackRequest)',
+    proof: 'sdk',
     confidence: 'sdk',
     checkSecret: noWhitespace,
     handshake: 'slack_url_verification',
