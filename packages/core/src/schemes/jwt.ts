@@ -106,7 +106,8 @@ interface Decoded {
 export const jwt: Scheme<JwtPolicy> = {
   name: 'jwt',
 
-  async verify(req, policy, ctx) {
+  // Synchronous for HS* (no Promise on the hot path); a Promise only when a JWKS is consulted.
+  verify(req, policy, ctx): Check[] | Promise<Check[]> {
     const located = locate(req)
     if (typeof located !== 'string') return [located]
     const checks: Check[] = [
@@ -127,15 +128,13 @@ export const jwt: Scheme<JwtPolicy> = {
     if (!alg.ok) return checks
 
     const prepared = prepare(policy, ctx)
-    const signature =
-      decoded.alg in HS_HASH
-        ? verifyHmac(decoded, prepared, ctx.now)
-        : await verifyPublic(decoded, prepared, policy)
-    checks.push(signature)
-    if (!signature.ok) return checks
-
-    checks.push(...checkClaims(decoded.payload, policy, ctx.now))
-    return checks
+    const finish = (signature: Check): Check[] => {
+      checks.push(signature)
+      if (signature.ok) checks.push(...checkClaims(decoded.payload, policy, ctx.now))
+      return checks
+    }
+    if (decoded.alg in HS_HASH) return finish(verifyHmac(decoded, prepared, ctx.now))
+    return verifyPublic(decoded, prepared, policy).then(finish)
   },
 
   async sign(req, policy, options): Promise<HttpRequest> {
