@@ -21,37 +21,56 @@ import type { Verdict } from './types.js'
  * if (!verdict.ok) reply.code(verdict.status).header('www-authenticate', verdict.www_authenticate)
  */
 export async function verify(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Promise<Verdict> {
-  const { scheme, context } = prepare(endpoint, ctx)
-  const result = scheme.verify(request, endpoint.auth, context)
-  // A sync scheme (every HMAC scheme) is not awaited: no extra microtask on the hot path.
-  let checks = isPromiseLike(result) ? await result : result
-  if (context.nonceStore && scheme.replayKey && checks.every((c) => c.ok)) {
-    const replay = scheme.replayKey(request, endpoint.auth)
-    if (replay) {
-      const claimed = context.nonceStore.claim(`${endpoint.name}\u0000${replay.key}`, replay.ttlMs)
-      checks = [...checks, replayCheck(isPromiseLike(claimed) ? await claimed : claimed)]
-    }
-  }
-  return finish(checks, endpoint, scheme)
+  return verifyEager(request, endpoint, ctx)
 }
 
 /**
- * verify() for synchronous schemes and nonce stores (bearer, api_key, basic, hmac,
- * standard_webhooks with MemoryNonceStore): the same Verdict without a Promise, for hot paths
- * that count microseconds. Throws TypeError when the scheme or the store answers async (jwt,
- * Redis): use verify() there.
+ * verify() that answers without a Promise when it can: the Verdict itself when the scheme and
+ * the nonce store are synchronous (bearer, api_key, basic, hmac, standard_webhooks;
+ * MemoryNonceStore), a Promise of it otherwise (jwt, Redis). For hot paths that count
+ * microseconds — an awaited Promise per request costs about as much as the checks around the
+ * HMAC. Throws (synchronously) only for a config that names an unknown scheme.
+ * @example
+ * const v = verifyEager(request, endpoint, ctx)
+ * const verdict = v instanceof Promise ? await v : v
  */
-export function verifySync(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Verdict {
+export function verifyEager(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Verdict | Promise<Verdict> {
   const { scheme, context } = prepare(endpoint, ctx)
   const result = scheme.verify(request, endpoint.auth, context)
-  if (isPromiseLike(result)) throw new TypeError(`verifySync: scheme "${scheme.name}" is asynchronous; use verify()`)
-  let checks = result
+  if (isPromiseLike(result)) return Promise.resolve(result).then((checks) => afterScheme(request, endpoint, scheme, context, checks))
+  return afterScheme(request, endpoint, scheme, context, result)
+}
+
+/**
+ * verify() for synchronous schemes and nonce stores only (see verifyEager): the Verdict, never a
+ * Promise. Throws TypeError when the scheme or the store turns out to be asynchronous — after
+ * calling it, so do not use it with jwt or a Redis store.
+ */
+export function verifySync(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Verdict {
+  const verdict = verifyEager(request, endpoint, ctx)
+  if (verdict instanceof Promise) {
+    verdict.catch(() => {})
+    throw new TypeError(`verifySync: scheme "${endpoint.auth.scheme}" or the nonce store is asynchronous; use verify()`)
+  }
+  return verdict
+}
+
+/** Replay protection after the scheme's checks, then the Verdict. */
+function afterScheme(
+  request: HttpRequest,
+  endpoint: Endpoint,
+  scheme: Scheme<unknown>,
+  context: VerifyContext,
+  checks: Check[],
+): Verdict | Promise<Verdict> {
   if (context.nonceStore && scheme.replayKey && checks.every((c) => c.ok)) {
     const replay = scheme.replayKey(request, endpoint.auth)
     if (replay) {
       const claimed = context.nonceStore.claim(`${endpoint.name}\u0000${replay.key}`, replay.ttlMs)
-      if (isPromiseLike(claimed)) throw new TypeError('verifySync: the nonce store is asynchronous; use verify()')
-      checks = [...checks, replayCheck(claimed)]
+      if (isPromiseLike(claimed)) {
+        return Promise.resolve(claimed).then((fresh) => finish([...checks, replayCheck(fresh)], endpoint, scheme))
+      }
+      return finish([...checks, replayCheck(claimed)], endpoint, scheme)
     }
   }
   return finish(checks, endpoint, scheme)
