@@ -11,7 +11,7 @@ import { getHeader, withHeader, withoutHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { MemoryNonceStore } from '../nonce/memory.js'
 import { sign } from '../verdict/sign.js'
-import { verify } from '../verdict/verify.js'
+import { verify, verifyEager, verifySync } from '../verdict/verify.js'
 import { standardWebhooks } from './standard-webhooks.js'
 
 const NOW = 1_800_000_000
@@ -173,5 +173,20 @@ describe('standard_webhooks sign', () => {
     expect((await verify(again, sw, { now: NOW + 60 })).ok).toBe(true)
     const fresh = await sign(base, sw, { now: NOW })
     expect(getHeader(fresh.headers, 'webhook-id')).toMatch(/^msg_[0-9a-f]{24}$/)
+  })
+})
+
+describe('verifyEager / verifySync with a sync scheme', () => {
+  it('answer without a Promise, and with one when the nonce store is async', async () => {
+    const eager = verifyEager(signed, sw, { now: NOW })
+    expect(eager).not.toBeInstanceOf(Promise)
+    expect((eager as { ok: boolean }).ok).toBe(true)
+    expect(verifySync(signed, sw, { now: NOW }).key_id).toBe('primary')
+
+    const asyncStore = { claim: async () => true }
+    const later = verifyEager(signed, sw, { now: NOW, nonceStore: asyncStore })
+    expect(later).toBeInstanceOf(Promise)
+    expect((await later).checks.at(-1)).toMatchObject({ name: 'replay', ok: true })
+    expect(() => verifySync(signed, sw, { now: NOW, nonceStore: asyncStore })).toThrow(TypeError)
   })
 })
