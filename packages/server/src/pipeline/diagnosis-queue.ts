@@ -8,30 +8,37 @@
 
 export type DiagnosisJob = () => Promise<void>
 
+/** Bytes of queued requests held at most (each job keeps its request, body included). */
+export const DEFAULT_QUEUE_BYTES = 32 * 1024 * 1024
+
 export class DiagnosisQueue {
-  readonly #jobs: DiagnosisJob[] = []
+  readonly #jobs: { job: DiagnosisJob; bytes: number }[] = []
   readonly capacity: number
+  readonly maxBytes: number
+  #bytes = 0
   #running = false
   #idle: (() => void)[] = []
   onDepth?: (depth: number) => void
 
-  constructor(capacity = 256) {
+  constructor(capacity = 256, maxBytes = DEFAULT_QUEUE_BYTES) {
     this.capacity = capacity
+    this.maxBytes = maxBytes
   }
 
   get depth(): number {
     return this.#jobs.length + (this.#running ? 1 : 0)
   }
 
-  /** True when a job would be accepted now. */
-  hasRoom(): boolean {
-    return this.#jobs.length < this.capacity
+  /** True when a job holding `bytes` would be accepted now. */
+  hasRoom(bytes = 0): boolean {
+    return this.#jobs.length < this.capacity && this.#bytes + bytes <= this.maxBytes
   }
 
   /** Queues a job; false when the queue is full (the caller records the shedding). */
-  push(job: DiagnosisJob): boolean {
-    if (!this.hasRoom()) return false
-    this.#jobs.push(job)
+  push(job: DiagnosisJob, bytes = 0): boolean {
+    if (!this.hasRoom(bytes)) return false
+    this.#bytes += bytes
+    this.#jobs.push({ job, bytes })
     this.onDepth?.(this.depth)
     if (!this.#running) this.#schedule()
     return true
@@ -44,15 +51,16 @@ export class DiagnosisQueue {
   }
 
   async #next(): Promise<void> {
-    const job = this.#jobs.shift()
-    if (!job) {
+    const next = this.#jobs.shift()
+    if (!next) {
       this.#running = false
       this.onDepth?.(0)
       for (const resolve of this.#idle.splice(0)) resolve()
       return
     }
+    this.#bytes -= next.bytes
     try {
-      await job()
+      await next.job()
     } catch {
       // A job records its own failure; the queue keeps going.
     }

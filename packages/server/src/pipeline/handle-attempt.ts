@@ -175,7 +175,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   const refused = failed && (kind === 'health' || endpoint.enforce)
   const forwarding = kind === 'endpoint' && !refused && endpoint.forward !== undefined
   // Decided before the insert, so that a shed diagnosis is in the record from the start.
-  const diagnose = failed && deps.diagnosis.hasRoom()
+  const diagnose = failed && deps.diagnosis.hasRoom(request.body.length)
   if (failed && !diagnose) deps.metrics.diagnosisShed.inc({ endpoint: endpoint.name })
 
   // 3. Record, before anything is answered or forwarded.
@@ -370,7 +370,7 @@ function queueDiagnosis(
       .catch((e) =>
         deps.logger.warn({ err: e, attempt: record.id }, 'could not record the diagnosis'),
       )
-  })
+  }, request.body.length)
   if (!pushed) {
     deps.metrics.diagnosisShed.inc({ endpoint: endpoint.name })
     void deps.store.update(record.id, { diagnosis_skipped: 'load' }).catch(() => {})
