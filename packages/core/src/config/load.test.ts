@@ -103,6 +103,17 @@ describe('jwt config refuses key material as an HMAC secret (T-JWT-3)', () => {
     expect(mixed.message).toMatch(/must not mix HS\* with public-key algorithms/)
   })
 
+  it('inline JWKS keys need a kty; jwks_url must be http(s)', () => {
+    expect(
+      loadError('auth:\n  scheme: jwt\n  algorithms: [ES256]\n  jwks: { keys: [{ x: 1 }] }\n')
+        .message,
+    ).toMatch(/auth\.jwks\.keys\[0\] must be a JWK with a "kty"/)
+    expect(
+      loadError('auth:\n  scheme: jwt\n  algorithms: [ES256]\n  jwks_url: "file:///etc/passwd"\n')
+        .message,
+    ).toMatch(/jwks_url must be an http\(s\) URL/)
+  })
+
   it('public-key algorithms need jwks or jwks_url; HS needs a secret', () => {
     expect(loadError('auth:\n  scheme: jwt\n  algorithms: [RS256]\n').message).toMatch(
       /jwks or jwks_url is required/,

@@ -170,6 +170,11 @@ function checkPolicy(policy: AuthPolicy, path: Path, at: (p: Path, m: string) =>
     if (hs.length > 0 && policy.algorithms.length > hs.length) throw at([...path, 'algorithms'], 'must not mix HS* with public-key algorithms (algorithm confusion)')
     if (hs.length > 0 && policy.secrets.length === 0) throw at([...path, 'secret'], `is required for ${hs.join(', ')}`)
     if (hs.length === 0 && !policy.jwks && !policy.jwks_url) throw at([...path, 'jwks'], 'or jwks_url is required for public-key algorithms')
+    policy.jwks?.keys.forEach((k, i) => {
+      if (typeof k.kty !== 'string') throw at([...path, 'jwks', 'keys', i], 'must be a JWK with a "kty"')
+    })
+    // The JWKS is fetched from the config's URL only; file:, data: and the like are not key servers.
+    if (policy.jwks_url !== undefined && !/^https?:\/\//i.test(policy.jwks_url)) throw at([...path, 'jwks_url'], 'must be an http(s) URL')
   }
   if (policy.scheme === 'basic') {
     for (const list of ['users', 'retired'] as const) {

@@ -4,7 +4,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../config/load.js'
 import { REASONS } from '../verdict/reasons.js'
+import { verify } from '../verdict/verify.js'
 import { parseAuthorization } from './authorization.js'
 
 describe('parseAuthorization', () => {
@@ -59,6 +61,44 @@ describe('parseAuthorization', () => {
         else expect(Object.hasOwn(REASONS, p.reason)).toBe(true)
       }),
       { numRuns: 10_000 },
+    )
+  })
+})
+
+describe('malformed Authorization values through verify() (T-BAD-1)', () => {
+  const endpoints = loadConfig(`
+endpoints:
+  - { name: bearer, auth: { scheme: bearer, tokens: [tok_live_abc] } }
+  - { name: api-key, auth: { scheme: api_key, header: Authorization, keys: [ak_live_abc] } }
+  - { name: basic, auth: { scheme: basic, users: [{ username: make, password: "p:w" }] } }
+  - { name: jwt, auth: { scheme: jwt, algorithms: [HS256], secret: jwt-secret-for-the-fuzz-test-0001, audience: w, scopes: [s] } }
+`).endpoints
+  const b64url = (s: string) => Buffer.from(s).toString('base64url')
+  const jwtLike = fc
+    .tuple(fc.json(), fc.json(), fc.string({ maxLength: 50 }))
+    .map(([h, p, sig]) => `Bearer ${b64url(h)}.${b64url(p)}.${sig}`)
+  const value = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 120 }),
+    fc.string({ unit: 'grapheme', maxLength: 60 }).map((s) => `Basic ${s}`),
+    fc.string({ maxLength: 60 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
+    fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`),
+    jwtLike,
+  )
+
+  it('every value ends as 400, 401, 403 or accepted with a registered code; nothing throws', async () => {
+    await fc.assert(
+      fc.asyncProperty(value, fc.constantFrom(...endpoints), async (v, endpoint) => {
+        const verdict = await verify(
+          { method: 'POST', url: '/', headers: [['Authorization', v]], body: new Uint8Array() },
+          endpoint,
+          { now: 1_796_000_000 },
+        )
+        if (verdict.ok) return
+        expect(Object.hasOwn(REASONS, verdict.reason!)).toBe(true)
+        expect([400, 401, 403]).toContain(verdict.status)
+        if (verdict.status === 401) expect(verdict.www_authenticate).toBeTruthy()
+      }),
+      { numRuns: 3000 },
     )
   })
 })

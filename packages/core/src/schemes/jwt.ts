@@ -127,7 +127,20 @@ export const jwt: Scheme<JwtPolicy> = {
     checks.push(alg)
     if (!alg.ok) return checks
 
-    const prepared = prepare(policy, ctx)
+    let prepared: Prepared
+    try {
+      prepared = prepare(policy, ctx)
+    } catch (e) {
+      // A JWKS jose cannot read: the receiver's keys are unusable, not the sender's token.
+      return [
+        ...checks,
+        fail(
+          'jwt_signature',
+          'jwt_jwks_unavailable',
+          `the configured keys cannot be used (${(e as Error).name})`,
+        ),
+      ]
+    }
     const finish = (signature: Check): Check[] => {
       checks.push(signature)
       if (signature.ok) checks.push(...checkClaims(decoded.payload, policy, ctx.now))
