@@ -1,0 +1,334 @@
+/**
+ * The gateway under load: requests per second and p50/p99 latency for a 2 KiB Standard
+ * Webhooks (HMAC-SHA256) signed POST, each mode beside a bare node:http server (reads the
+ * body, answers 204) measured in the same rounds, printed as a ratio.
+ *
+ * Modes: bare · gateway without recording (verify + answer; the store is a no-op) · gateway
+ * + SQLite (group commit + fdatasync, the default) · gateway + SQLite synchronous=FULL ·
+ * gateway + PostgreSQL (when reachable). Every recorded mode answers only after the commit.
+ * The server runs in a child pinned to core 0 (`taskset -c 0`), the load (autocannon, every
+ * request freshly signed with a unique webhook-id, so no replay refusals) in a child pinned to
+ * core 1. Modes rotate between rounds; medians are printed. Server CPU is read from /proc, so
+ * "per core" shows req/s per busy server core too (the machine is shared).
+ * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
+ * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N.
+ * @module
+ */
+import { spawn } from 'node:child_process'
+import { createHmac, randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const self = fileURLToPath(import.meta.url)
+const root = join(self, '..', '..')
+const DATABASE_URL =
+  process.env.HOOKWARDEN_BENCH_DATABASE_URL ??
+  process.env.HOOKWARDEN_TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test'
+const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+const SW_KEY = Buffer.from(SW_SECRET.slice(6), 'base64')
+const PATH = '/hooks/sw'
+
+const argv = process.argv.slice(2)
+const flag = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(argv[i + 1]) : dflt
+}
+
+if (argv[0] === '--serve') await serve(argv[1], argv[2])
+else if (argv[0] === '--load') await load(JSON.parse(argv[1]))
+else await main()
+
+// ---------------------------------------------------------------- server child (core 0)
+
+async function serve(mode, dir) {
+  let server
+  let cleanup = async () => {}
+  if (mode === 'bare') {
+    server = http.createServer((req, res) => {
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        Buffer.concat(chunks)
+        res.writeHead(204).end()
+      })
+    })
+    server.keepAliveTimeout = 65_000
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    process.send({ port: server.address().port })
+  } else {
+    const core = await import(join(root, 'packages/core/dist/index.js'))
+    const srv = await import(join(root, 'packages/server/dist/index.js'))
+    const file = join(dir, 'hookwarden.yaml')
+    writeFileSync(
+      file,
+      `admin: { token: "bench-admin-token-0123456789" }\nendpoints:\n  - name: sw\n    path: ${PATH}\n    auth:\n      scheme: standard_webhooks\n      secrets: ["${SW_SECRET}"]\n      tolerance: 300\n`,
+    )
+    const config = core.loadConfigFile(file, { env: {} })
+    let store
+    if (mode === 'norecord') store = nullStore()
+    else if (mode === 'sqlite')
+      store = await srv.openSqliteStore({ dataDir: dir, durability: 'fdatasync' })
+    else if (mode === 'sqlite-full')
+      store = await srv.openSqliteStore({ dataDir: dir, durability: 'full' })
+    else if (mode === 'postgres') {
+      const schema = `hw_bench_${process.pid}_${randomBytes(3).toString('hex')}`
+      store = await srv.openPostgresStore({ databaseUrl: DATABASE_URL, schema })
+      cleanup = async () => {
+        const pg = (await import('pg')).default
+        const c = new pg.Client({ connectionString: DATABASE_URL })
+        await c.connect()
+        await c.query(`drop schema if exists "${schema}" cascade`)
+        await c.end()
+      }
+    } else throw new Error(`unknown mode ${mode}`)
+    const gateway = await srv.createGateway({
+      config,
+      adminToken: 'bench-admin-token-0123456789',
+      store,
+      webDist: null,
+    })
+    const url = await gateway.listen(0, '127.0.0.1')
+    const countRows = async () => {
+      if (mode === 'norecord') return null
+      // Every answered attempt is recorded: the count must be at least the 2xx answers.
+      const rows = await store.list({ limit: 1 })
+      return rows.length > 0 ? await rowCount(store) : 0
+    }
+    process.on('message', async (m) => {
+      if (m === 'count') process.send({ rows: await countRows() })
+      if (m === 'stop') {
+        await gateway.close()
+        await cleanup()
+        process.exit(0)
+      }
+    })
+    process.send({ port: Number(new URL(url).port) })
+    return
+  }
+  process.on('message', (m) => {
+    if (m === 'stop') server.close(() => process.exit(0))
+    if (m === 'count') process.send({ rows: null })
+  })
+}
+
+async function rowCount(store) {
+  const db = store.db
+  const r = await db
+    .selectFrom('attempts')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirst()
+  return Number(r.n)
+}
+
+function nullStore() {
+  const ok = () => Promise.resolve()
+  return {
+    migrate: ok,
+    insert: ok,
+    update: ok,
+    get: async () => null,
+    list: async () => [],
+    stats: async () => [],
+    prune: async () => 0,
+    close: ok,
+  }
+}
+
+// ---------------------------------------------------------------- load child (core 1)
+
+async function load({ port, seconds, connections }) {
+  const autocannon = (await import('autocannon')).default
+  const body = jsonBody(2048)
+  let n = 0
+  const prefix = randomBytes(4).toString('hex')
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: PATH,
+        setupRequest(req) {
+          // A unique id per request: the gateway's replay check must accept every one.
+          const id = `msg_${prefix}_${n++}`
+          const ts = Math.floor(Date.now() / 1000)
+          const mac = createHmac('sha256', SW_KEY)
+            .update(`${id}.${ts}.`)
+            .update(body)
+            .digest('base64')
+          req.headers = {
+            'content-type': 'application/json',
+            'webhook-id': id,
+            'webhook-timestamp': String(ts),
+            'webhook-signature': `v1,${mac}`,
+          }
+          req.body = body
+          return req
+        },
+      },
+    ],
+  })
+  process.send({
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    ok2xx: result['2xx'],
+  })
+}
+
+/** A deterministic JSON body of exactly `size` bytes (same shape as bench/lib/fixtures.mjs). */
+function jsonBody(size) {
+  const head = '{"type":"invoice.paid","id":"evt_1NqB2x","note":"'
+  return Buffer.from(`${head}${'x'.repeat(size - head.length - 2)}"}`)
+}
+
+// ---------------------------------------------------------------- parent
+
+function cpuTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return Number(f[11]) + Number(f[12]) // utime + stime
+  } catch {
+    return null
+  }
+}
+
+function child(args, core) {
+  const pin = existsSync('/usr/bin/taskset') ? ['taskset', '-c', String(core)] : []
+  const [cmd, ...rest] = [...pin, process.execPath, self, ...args]
+  const c = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const next = () =>
+    new Promise((resolve, reject) => {
+      c.once('message', resolve)
+      c.once('exit', (code) => reject(new Error(`${args[0]} ${args[1] ?? ''} exited ${code}`)))
+    })
+  return { c, next }
+}
+
+async function runMode(mode, opts) {
+  const dir = mkdtempSync(join(tmpdir(), `hookwarden-bench-${mode}-`))
+  const server = child(['--serve', mode, dir], 0)
+  try {
+    const { port } = await server.next()
+    // Warm-up (JIT, connections, SQLite pages), then the measured run.
+    await child(
+      ['--load', JSON.stringify({ port, seconds: 1, connections: opts.connections })],
+      1,
+    ).next()
+    const before = cpuTicks(server.c.pid)
+    const t0 = process.hrtime.bigint()
+    const r = await child(
+      ['--load', JSON.stringify({ port, seconds: opts.seconds, connections: opts.connections })],
+      1,
+    ).next()
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9
+    const after = cpuTicks(server.c.pid)
+    const cores = before !== null && after !== null ? (after - before) / 100 / wall : null
+    server.c.send('count')
+    const { rows } = await server.next()
+    server.c.send('stop')
+    await new Promise((r) => server.c.once('exit', r))
+    return { ...r, cores, rows }
+  } finally {
+    if (server.c.exitCode === null) server.c.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function postgresReachable() {
+  try {
+    const pg = (await import('pg')).default
+    const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 })
+    await c.connect()
+    await c.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+function median(xs) {
+  const s = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b)
+  if (s.length === 0) return null
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+async function main() {
+  if (!existsSync(join(root, 'packages/server/dist/index.js'))) {
+    console.error('gateway.bench: packages/server/dist is missing; run `npx tsc -b` first')
+    process.exit(2)
+  }
+  const quick = argv.includes('--quick')
+  const opts = {
+    rounds: flag('rounds', quick ? 1 : 3),
+    seconds: flag('seconds', quick ? 3 : 8),
+    connections: flag('connections', 50),
+  }
+  const modes = ['bare', 'norecord', 'sqlite', 'sqlite-full']
+  if (await postgresReachable()) modes.push('postgres')
+  else
+    console.log(
+      `(PostgreSQL not reachable at ${DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}: skipped)`,
+    )
+  console.log(
+    `gateway bench: 2 KiB Standard Webhooks POST, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, server on core 0, autocannon on core 1`,
+  )
+  const results = Object.fromEntries(modes.map((m) => [m, []]))
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = modes.map((_, i) => modes[(i + round) % modes.length])
+    for (const mode of order) {
+      const r = await runMode(mode, opts)
+      results[mode].push(r)
+      console.log(
+        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
+      )
+      if (r.rows !== null && r.rows < r.ok2xx) {
+        console.log(`  !! ${mode}: ${r.ok2xx - r.rows} answered attempts missing from the store`)
+        process.exitCode = 1
+      }
+    }
+  }
+  const label = {
+    bare: 'bare node:http, read body, 204 (baseline)',
+    norecord: 'gateway, verify + answer, no recording',
+    sqlite: 'gateway + SQLite, group commit + fdatasync (default)',
+    'sqlite-full': 'gateway + SQLite, synchronous=FULL group commit',
+    postgres: 'gateway + PostgreSQL, group commit',
+  }
+  const med = (mode, key) => median(results[mode].map((r) => r[key]))
+  const bare = med('bare', 'rps')
+  const bareCore = median(results.bare.map((r) => (r.cores ? r.rps / r.cores : null)))
+  console.log('')
+  console.log(
+    `${'mode'.padEnd(54)} ${'req/s'.padStart(8)} ${'ratio'.padStart(6)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'per core'.padStart(9)} ${'ratio'.padStart(6)}`,
+  )
+  for (const mode of modes) {
+    const rps = med(mode, 'rps')
+    const perCore = median(results[mode].map((r) => (r.cores ? r.rps / r.cores : null)))
+    console.log(
+      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${String(med(mode, 'p50')).padStart(5)} ${String(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : ''}`,
+    )
+  }
+  const goal = (name, ok) => console.log(`  ${ok ? 'ok  ' : 'MISS'} ${name}`)
+  console.log('\ngoals (latency in whole ms: autocannon resolution):')
+  goal(
+    `no recording ≥ 0.6× bare: ${(med('norecord', 'rps') / bare).toFixed(2)}×`,
+    med('norecord', 'rps') / bare >= 0.6,
+  )
+  for (const mode of ['sqlite', 'sqlite-full', 'postgres'].filter((m) => modes.includes(m))) {
+    const ratio = med(mode, 'rps') / bare
+    goal(`${mode}: ≥ 0.4× bare (floor 0.3×): ${ratio.toFixed(2)}×`, ratio >= 0.4)
+    goal(
+      `${mode}: p99 < 20 ms at ${opts.connections} connections: ${med(mode, 'p99')} ms`,
+      med(mode, 'p99') < 20,
+    )
+  }
+}
