@@ -12,6 +12,7 @@ import {
   credentialShapeDefect,
   currentCredential,
   matchCredential,
+  noSigner,
   revokedDetail,
 } from './credential.js'
 import type { Check, Scheme } from './types.js'
@@ -53,7 +54,7 @@ export const apiKey: Scheme<ApiKeyPolicy> = {
 
   sign(req, policy, options): HttpRequest {
     const key = currentCredential(policy.keys, options.now, options.keyId)
-    if (!key) throw new RangeError('api_key: no key to sign with')
+    if (!key) throw noSigner('api_key', 'keys', options.keyId)
     if (policy.query !== undefined)
       return { ...req, url: withQueryParam(req.url, policy.query, key.value) }
     return { ...req, headers: withHeader(req.headers, policy.header ?? 'X-API-Key', key.value) }

@@ -13,7 +13,7 @@ import { getAllHeaders, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { parseAuthorization } from './authorization.js'
-import { credentialShapeDefect, currentCredential, isExpired } from './credential.js'
+import { credentialShapeDefect, currentCredential, isExpired, noSigner } from './credential.js'
 import type { Check, Scheme } from './types.js'
 
 const NAME = 'authorization_header'
@@ -89,7 +89,7 @@ export const basic: Scheme<BasicPolicy> = {
 
   sign(req, policy, options): HttpRequest {
     const user = currentCredential(policy.users, options.now, options.keyId)
-    if (!user) throw new RangeError('basic: no user to sign with')
+    if (!user) throw noSigner('basic', 'users', options.keyId)
     const token = Buffer.from(`${user.username}:${user.password}`, 'utf8').toString('base64')
     return { ...req, headers: withHeader(req.headers, 'Authorization', `Basic ${token}`) }
   },

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/load.js'
 import type { HttpRequest } from '../message/types.js'
+import { ConfigError } from '../errors.js'
 import { verify } from '../verdict/verify.js'
 import { bearer } from './bearer.js'
 
@@ -132,6 +133,15 @@ describe('bearer rotation', () => {
     const retired = await auth(`Bearer ${OLD}`)
     expect(retired.reason).toBe('credential_revoked')
     expect(retired.checks[0]!.detail).toContain('"2026-09" is in the retired list')
+  })
+
+  it('sign with an unknown key id is a ConfigError (exit 2 in the CLI), not a bug', () => {
+    expect(() =>
+      bearer.sign(request([]), endpoint.auth as never, { now: NOW, keyId: 'nope' }),
+    ).toThrow(ConfigError)
+    expect(() =>
+      bearer.sign(request([]), endpoint.auth as never, { now: NOW, keyId: 'nope' }),
+    ).toThrow(/no entry with id "nope" in tokens/)
   })
 
   it('sign uses the first current token, then the next once it expires', async () => {

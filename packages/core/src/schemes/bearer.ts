@@ -9,7 +9,7 @@ import { fingerprint } from '../redact/fingerprint.js'
 import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import type { Check, Scheme } from './types.js'
-import { credentialShapeDefect, currentCredential, matchCredential, revokedDetail } from './credential.js'
+import { credentialShapeDefect, currentCredential, matchCredential, revokedDetail, noSigner } from './credential.js'
 import { parseAuthorization } from './authorization.js'
 
 const NAME = 'authorization_header'
@@ -41,7 +41,7 @@ export const bearer: Scheme<BearerPolicy> = {
 
   sign(req, policy, options): HttpRequest {
     const token = currentCredential(policy.tokens, options.now, options.keyId)
-    if (!token) throw new RangeError('bearer: no token to sign with')
+    if (!token) throw noSigner('bearer', 'tokens', options.keyId)
     return { ...req, headers: withHeader(req.headers, 'Authorization', `Bearer ${token.value}`) }
   },
 

@@ -5,6 +5,7 @@
  */
 import type { Credential } from '../config/types.js'
 import { safeEqual } from '../crypto/safe-equal.js'
+import { ConfigError } from '../errors.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 
 export type MatchResult =
@@ -86,4 +87,17 @@ export function revokedDetail(m: Extract<MatchResult, { kind: 'revoked' }>): str
   return m.why === 'retired'
     ? `the credential${id} is in the retired list`
     : `the credential${id} expired at ${new Date((m.credential.not_after ?? 0) * 1000).toISOString()}`
+}
+
+/**
+ * The error sign() throws when the config holds nothing to sign with: a ConfigError (the CLI
+ * prints one line and exits 2), not a bug.
+ */
+export function noSigner(scheme: string, field: string, keyId?: string): ConfigError {
+  return new ConfigError(
+    keyId !== undefined
+      ? `${scheme}: no entry with id "${keyId}" in ${field} to sign with`
+      : `${scheme}: no entry in ${field} to sign with`,
+    { field: `auth.${field}` },
+  )
 }

@@ -25,8 +25,9 @@ import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 import { parseAuthorization } from './authorization.js'
-import { credentialShapeDefect, currentCredential, isExpired } from './credential.js'
+import { credentialShapeDefect, currentCredential, isExpired, noSigner } from './credential.js'
 import type { Check, Scheme, VerifyContext } from './types.js'
+import { ConfigError } from '../errors.js'
 
 const HS_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
 /** Signature bytes of the fixed-length algorithms (RSA depends on the modulus). */
@@ -162,7 +163,7 @@ export const jwt: Scheme<JwtPolicy> = {
     let compact: string
     if (hsAlg) {
       const secret = currentCredential(policy.secrets, now, options.keyId)
-      if (!secret) throw new RangeError('jwt: no secret to sign with')
+      if (!secret) throw noSigner('jwt', 'secrets', options.keyId)
       compact = await token
         .setProtectedHeader({ alg: hsAlg, typ: 'JWT', ...(secret.id ? { kid: secret.id } : {}) })
         .sign(Buffer.from(secret.value, 'utf8'))
@@ -171,8 +172,9 @@ export const jwt: Scheme<JwtPolicy> = {
         (k) => typeof k.d === 'string' && (options.keyId === undefined || k.kid === options.keyId),
       ) as JWK | undefined
       if (!jwk) {
-        throw new RangeError(
-          "jwt: only public keys are configured; a token must be signed with the issuer's private key",
+        throw new ConfigError(
+          "jwt: only public keys are configured, so hookwarden cannot sign; a token must be signed with the issuer's private key",
+          { field: 'auth.jwks' },
         )
       }
       const alg =
