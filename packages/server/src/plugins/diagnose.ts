@@ -14,12 +14,14 @@ import {
   parseRequest,
   parseResponse,
   SENDERS,
+  selectEndpoint,
+  type Config,
 } from '@hookwarden/core'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { gatewayProblem, jsonAnswer, problemAnswer, reasonAnswer } from '../pipeline/answer.js'
 import { MemoryRateLimiter } from '../pipeline/rate-limit.js'
 import { runDiagnosis } from '../pipeline/diagnose.js'
-import { requireAdmin } from './admin-auth.js'
+import { adminAuth, requireAdmin } from './admin-auth.js'
 import { jsonBody } from './api.js'
 
 const MAX_TEXT = 512 * 1024
@@ -46,16 +48,17 @@ const BUDGET_MS = 100
 const PER_MINUTE = 60
 
 export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void {
-  const admin = requireAdmin(ctx)
+  const requireToken = requireAdmin(ctx)
   const limiter = new MemoryRateLimiter({ max: PER_MINUTE, windowMs: 60_000 })
   app.post(
     '/api/diagnose',
     {
       // Read per request: a reloaded config may open or close the page.
       preHandler: async (req, reply) =>
-        ctx.config.public_diagnose === true ? undefined : admin(req, reply),
+        ctx.config.public_diagnose === true ? undefined : requireToken(req, reply),
     },
     async (req, reply) => {
+      const admin = adminAuth(req, ctx.adminToken) !== null
       const limit = await limiter.check(req.ip)
       if (limit.limited) {
         return sendAnswer(
@@ -102,8 +105,24 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
             throw new Unusable(oneLine(e))
           }
         } else if (input.endpoint !== undefined) {
+          // A configured endpoint's secrets answer only to the admin: for anyone else the full
+          // reasons (other tenant, revoked, previous secret) would be an oracle (CWE-204).
+          if (!admin)
+            throw new Unusable(
+              'naming a configured endpoint needs the admin token; paste an auth block instead',
+            )
           endpoint = ctx.config.endpoints.find((e) => e.name === input.endpoint)
           if (!endpoint) throw new Unusable('endpoint names no configured endpoint')
+        }
+        // Neither named nor pasted: the endpoint whose path the request names, if any; else the
+        // request is read alone (header construction, JWT claims, the response).
+        let config: Config | undefined = admin ? ctx.config : undefined
+        if (admin && !endpoint && input.auth === undefined) {
+          try {
+            endpoint = selectEndpoint(ctx.config, request)
+          } catch {
+            config = undefined
+          }
         }
         const sender = input.sender
         if (
@@ -120,7 +139,7 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
           request,
           ...(response ? { response } : {}),
           ...(endpoint ? { endpoint } : {}),
-          config: ctx.config,
+          ...(config && endpoint ? { config } : {}),
           now,
           budgetMs: BUDGET_MS,
           ...(typeof sender === 'string' ? { sender } : {}),

@@ -427,12 +427,37 @@ endpoints:
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
 `)
     try {
+      const pasted = `POST /a HTTP/1.1\r\nHost: h\r\nAuthorization: ${TOKEN}\r\n\r\n`
+      // With a pasted auth block: the caller's own secret, diagnosed.
       const res = await request(`${pub.url}/api/diagnose`, {
         method: 'POST',
-        body: JSON.stringify({ request: 'POST /a HTTP/1.1\r\nHost: h\r\n\r\n', endpoint: 'a' }),
+        body: JSON.stringify({ request: pasted, auth: { scheme: 'bearer', tokens: [TOKEN] } }),
       })
       expect(res.statusCode).toBe(200)
-      await res.body.dump()
+      const diagnosis = (await res.body.json()) as { verdict: { reason: string } }
+      expect(diagnosis.verdict.reason).toBe('scheme_prefix_missing')
+      // The request alone (no auth): read without any configured secret.
+      const alone = await request(`${pub.url}/api/diagnose`, {
+        method: 'POST',
+        body: JSON.stringify({ request: pasted }),
+      })
+      expect(alone.statusCode).toBe(200)
+      expect(((await alone.body.json()) as { verdict: unknown }).verdict).toBeNull()
+      // A configured endpoint's secrets answer only to the admin (no CWE-204 oracle).
+      const named = await request(`${pub.url}/api/diagnose`, {
+        method: 'POST',
+        body: JSON.stringify({ request: pasted, endpoint: 'a' }),
+      })
+      expect(named.statusCode).toBe(400)
+      await named.body.dump()
+      const asAdmin = await request(`${pub.url}/api/diagnose`, {
+        method: 'POST',
+        headers: adminHeaders,
+        body: JSON.stringify({ request: pasted }),
+      })
+      expect(
+        ((await asAdmin.body.json()) as { verdict: { endpoint: string } }).verdict.endpoint,
+      ).toBe('a')
       const list = await request(`${pub.url}/api/attempts`)
       expect(list.statusCode).toBe(401)
       await list.body.dump()
