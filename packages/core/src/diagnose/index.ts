@@ -27,6 +27,8 @@ export interface DiagnoseOptions {
   now: number
   /** Who the fix is worded for (default: guessed from the User-Agent). */
   sender?: Sender
+  /** The verdict already computed for this request and endpoint (saves one verification). */
+  verdict?: Verdict
   /** Bounds of the near-miss search: candidates (default 5000) and milliseconds (default 250). */
   budget?: { candidates?: number; ms?: number }
 }
@@ -64,7 +66,7 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   if (typeof options.endpoint === 'object') endpoint = options.endpoint
   else if (options.config) endpoint = selectEndpoint(options.config, request, options.endpoint)
 
-  const verdict: Verdict | null = endpoint ? await verify(request, endpoint, { now }) : null
+  const verdict: Verdict | null = endpoint ? (options.verdict ?? (await verify(request, endpoint, { now }))) : null
   const found: Finding[] = []
   let tried = 0
   let exhausted = false

@@ -119,7 +119,7 @@ describe('wording', () => {
     ['Zapier', /Webhooks by Zapier/],
     ['n8n', /HTTP Request node/],
     ['curl/8.5.0', /-H 'Authorization: Bearer <token>'/],
-    ['node-fetch', /Send the header `Authorization: Bearer <token>`/],
+    ['node-fetch', /send the header `Authorization: Bearer <token>`/i],
   ])('User-Agent %s → the fix in its terms', async (ua, re) => {
     const d = await diagnose(r(ua), { config: bearer, now: NOW })
     expect(d.causes[0]?.code).toBe('scheme_prefix_missing')
