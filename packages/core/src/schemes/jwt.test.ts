@@ -225,6 +225,30 @@ describe('jwt: interop with tokens that jose signs', () => {
   })
 })
 
+describe('jwt: published vector', () => {
+  // RFC 7515 Appendix A.3: ES256 over the classic "joe" claims (exp 1300819380).
+  const rfc7515a3 =
+    'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q'
+  const key = {
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+    y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+  }
+
+  it('RFC 7515 A.3 verifies before exp, is expired at exp, and fails without ES256 allowed', async () => {
+    const policy = endpoint({ algorithms: ['ES256'], jwks: { keys: [key] }, issuer: 'joe' })
+    expect((await verify(bearer(rfc7515a3), policy, { now: 1_300_819_000 })).ok).toBe(true)
+    expect((await verify(bearer(rfc7515a3), policy, { now: 1_300_819_380 })).reason).toBe(
+      'jwt_expired',
+    )
+    const narrowed = endpoint({ algorithms: ['ES384'], jwks: { keys: [key] } })
+    expect((await verify(bearer(rfc7515a3), narrowed, { now: 1_300_819_000 })).reason).toBe(
+      'jwt_alg_not_allowed',
+    )
+  })
+})
+
 describe('jwt: kid and embedded keys are attacker input (RFC 8725 §3.10)', () => {
   let server: Server
   let hits = 0
