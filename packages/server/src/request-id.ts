@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Header } from '@hookwarden/core'
 
-const SAFE_ID = /^[A-Za-z0-9._:@-]{1,128}$/
+// Visible ASCII without quote or backslash: safe in a header, a log line and a JSON string.
+const SAFE_ID = /^[!#-[\]-~]{1,200}$/
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
 function firstValue(

@@ -123,7 +123,10 @@ describe('request id', () => {
   it('keeps a sane caller id, else a valid traceparent trace-id, else a new one', () => {
     expect(requestIdFor([['X-Request-Id', 'abc-123']])).toBe('abc-123')
     expect(requestIdFor([['X-Request-Id', 'a\r\nb']])).not.toContain('\n')
-    expect(requestIdFor([['X-Request-Id', 'x'.repeat(200)]])).not.toBe('x'.repeat(200))
+    expect(requestIdFor([['X-Request-Id', 'x'.repeat(201)]])).not.toBe('x'.repeat(201))
+    expect(requestIdFor([['X-Request-Id', 'a/b+c=']])).toBe('a/b+c=')
+    expect(requestIdFor([['X-Request-Id', 'has space']])).not.toBe('has space')
+    expect(requestIdFor([['X-Request-Id', 'q"uote']])).not.toBe('q"uote')
     expect(
       requestIdFor([['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]),
     ).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
