@@ -24,7 +24,7 @@ export interface DiagnoseInput {
   config?: Config
   /** Unix seconds. */
   now: number
-  /** The verdict already computed, when there is one (kept for callers; core re-verifies). */
+  /** The verdict already computed, when there is one (saves core a verification). */
   verdict?: Verdict | null
   /** Near-miss search budget in ms (the search runs on the event loop; keep it short). */
   budgetMs?: number
@@ -39,5 +39,6 @@ export async function runDiagnosis(input: DiagnoseInput): Promise<Diagnosis> {
   if (input.config) options.config = input.config
   if (input.budgetMs !== undefined) options.budget = { ms: input.budgetMs }
   if (input.sender !== undefined) options.sender = input.sender as Sender
+  if (input.verdict && input.endpoint) options.verdict = input.verdict
   return diagnose(input.request, options)
 }
