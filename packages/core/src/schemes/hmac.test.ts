@@ -75,6 +75,23 @@ describe('hmac', () => {
     expect(v.checks.map((c) => c.name)).toEqual(['timestamp', 'signature'])
   })
 
+  it('finds its headers in any casing, among others of the same length', async () => {
+    const shuffled: HttpRequest = {
+      ...signed,
+      headers: [
+        ['x-signaturf', 'noise'],
+        ['Y-Timestamp', 'noise'],
+        ...signed.headers.map(([n, v]) => [n.toUpperCase(), v] as const),
+      ],
+    }
+    expect((await verify(shuffled, orders, { now: NOW })).ok).toBe(true)
+    const lower = {
+      ...signed,
+      headers: signed.headers.map(([n, v]) => [n.toLowerCase(), v] as const),
+    }
+    expect((await verify(lower, orders, { now: NOW })).ok).toBe(true)
+  })
+
   it('signs headers as configured', () => {
     expect(getHeader(signed.headers, 'x-timestamp')).toBe(String(NOW))
     expect(getHeader(signed.headers, 'x-request-id')).toBe('msg_1')

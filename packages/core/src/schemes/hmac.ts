@@ -46,6 +46,8 @@ export interface CompiledHmac {
   idHeader: string | undefined
   segments: Segment[]
   payloadUsesTimestamp: boolean
+  /** The first character codes of the three lower-cased header names (-1 when unused). */
+  firstChars: [number, number, number]
   /** Where the timestamp comes from, or undefined when the request carries none. */
   timestampFrom: 'header' | 'signature' | undefined
   macLength: number
@@ -92,6 +94,9 @@ function compile(policy: HmacPolicy): CompiledHmac {
     idHeader: policy.id?.header.toLowerCase(),
     segments,
     payloadUsesTimestamp: usesPlaceholder(segments, 'timestamp'),
+    firstChars: [policy.header, policy.timestamp?.header, policy.id?.header].map((h) =>
+      h === undefined ? -1 : h.toLowerCase().charCodeAt(0) | 0x20,
+    ) as [number, number, number],
     timestampFrom,
     macLength: MAC_LENGTH[policy.algorithm],
     timestampSource:
@@ -140,8 +145,12 @@ function locate(req: HttpRequest, c: CompiledHmac): void {
     const h = headers[i]!
     const raw = h[0]
     const len = raw.length
-    // Compare lengths first: most headers are skipped without lower-casing their name.
+    // Compare lengths, then the first letter (| 0x20 lower-cases ASCII letters): most headers are
+    // skipped without lower-casing their name.
     if (len !== sigLen && len !== tsLen && len !== idLen) continue
+    const first = raw.charCodeAt(0) | 0x20
+    if (first !== c.firstChars[0] && first !== c.firstChars[1] && first !== c.firstChars[2])
+      continue
     // The configured spelling and lower case are matched as is; only other casings are lowered.
     const p = c.policy
     const name =
