@@ -66,7 +66,9 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   if (typeof options.endpoint === 'object') endpoint = options.endpoint
   else if (options.config) endpoint = selectEndpoint(options.config, request, options.endpoint)
 
-  const verdict: Verdict | null = endpoint ? (options.verdict ?? (await verify(request, endpoint, { now }))) : null
+  const verdict: Verdict | null = endpoint
+    ? (options.verdict ?? (await verify(request, endpoint, { now })))
+    : null
   const found: Finding[] = []
   let tried = 0
   let exhausted = false

@@ -13,6 +13,7 @@ import { standardWebhooksHmacPolicy } from '../schemes/standard-webhooks.js'
 import type { Check } from '../schemes/types.js'
 import { REASONS, type ReasonCode } from '../verdict/reasons.js'
 import type { Verdict } from '../verdict/types.js'
+import { fingerprint } from '../redact/fingerprint.js'
 import { signatureSearch } from './signature-search.js'
 import { credentialCandidates, targetOf } from './transforms/credential.js'
 import { findJwt, inspectJwt } from './transforms/jwt.js'
@@ -235,7 +236,15 @@ export async function nearMissSearch(
         failed.reason === 'signature_mismatch' || failed.reason === 'credential_unknown'
           ? 0.55
           : 0.75
-      out.push(...findings([fromCheck(failed)], base))
+      const f = fromCheck(failed)
+      // Let the user compare what was sent with what is configured, by fingerprint.
+      const configured = credentialsOf(endpoint.auth)
+      if (failed.reason === 'credential_unknown' && configured.length > 0) {
+        f.evidence.push(
+          `configured: ${configured.map((c) => `${c.id ? `"${c.id}" ` : ''}${fingerprint(c.value)}`).join(', ')}`,
+        )
+      }
+      out.push(...findings([f], base))
     }
   }
   return { findings: out, tried: budget.tried, exhausted: budget.exhausted }
