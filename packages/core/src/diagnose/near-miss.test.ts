@@ -162,3 +162,61 @@ describe('robustness', () => {
     expect(d.causes[0]?.code).toBe('scheme_prefix_malformed')
   })
 })
+
+describe('no secret in any diagnosis (property)', () => {
+  const secretArb = fc.stringMatching(/^[A-Za-z0-9_-]{12,40}$/)
+  it('never prints the token, however the header was built', async () => {
+    const builds: ((t: string) => [string, string])[] = [
+      (t) => ['Authorization', t],
+      (t) => ['Authorization', `Bearer${t}`],
+      (t) => ['Authorization', `Bearer Bearer ${t}`],
+      (t) => ['Authorization', `Token ${t}`],
+      (t) => ['Authorization', `Bearer "${t}"`],
+      (t) => ['Authorization', `Bearer ${t}\u200b`],
+      (t) => ['Authorization', `Bearer ${t.slice(0, -3)}`],
+      (t) => ['X-Auth-Token', t],
+      (t) => ['X_API_KEY', t],
+    ]
+    await fc.assert(
+      fc.asyncProperty(
+        secretArb,
+        fc.integer({ min: 0, max: builds.length - 1 }),
+        async (token, i) => {
+          const config = loadConfig(`auth:\n  scheme: bearer\n  tokens: ["${token}"]\n`)
+          const d = await diagnose(req([builds[i]!(token)], '{}'), { config, now: NOW })
+          expect(d.causes.length).toBeGreaterThan(0)
+          expect(JSON.stringify(d)).not.toContain(token)
+          const alone = await diagnose(req([builds[i]!(token)], '{}'), { now: NOW })
+          expect(JSON.stringify(alone)).not.toContain(token)
+        },
+      ),
+      { numRuns: 80 },
+    )
+  })
+
+  it('never prints the secret or the signature, whatever near miss made it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        secretArb,
+        fc.constantFrom('sha1', 'sha256', 'sha512'),
+        fc.constantFrom('hex', 'base64'),
+        fc.boolean(),
+        async (secret, alg, enc, pretty) => {
+          const config = loadConfig(
+            `auth:\n  scheme: hmac\n  header: X-Signature\n  secrets: ["${secret}"]\n`,
+          )
+          const signed = '{"a":[1,2,{"b":"c"}]}'
+          const sent = pretty ? JSON.stringify(JSON.parse(signed), null, 2) : signed
+          const sig = createHmac(alg, secret)
+            .update(signed)
+            .digest(enc as 'hex' | 'base64')
+          const d = await diagnose(req([['X-Signature', sig]], sent), { config, now: NOW })
+          const out = JSON.stringify(d)
+          expect(out).not.toContain(secret)
+          expect(out).not.toContain(sig)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+})
