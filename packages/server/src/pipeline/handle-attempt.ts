@@ -99,7 +99,6 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
       storeBody: false,
       bodySize: input.tooLarge.declaredSize ?? 0,
     })
-    await hitRateLimit(input.source, deps)
     // Connection: close — the rest of an oversized body is never read.
     return finish(
       record,
@@ -108,7 +107,10 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
       timings,
     )
   }
-  const limit = await deps.rateLimiter.check(input.source).catch((e) => {
+  // Per source and endpoint: one sender's broken endpoint never throttles its other ones, nor
+  // another integration behind the same egress address.
+  const limitKey = `${input.source}|${endpoint.name}`
+  const limit = await deps.rateLimiter.check(limitKey).catch((e) => {
     deps.logger.warn({ err: e, request_id: requestId }, 'rate limiter unavailable; not limiting')
     return { limited: false, retryAfter: 0 }
   })
@@ -202,10 +204,10 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   }
   timings.record_ms = ms(recordStarted)
   deps.events.emit(record)
-  if (failed) {
-    await hitRateLimit(input.source, deps)
-    if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps)
-  }
+  // Only failures that could be guesses count: a replay carries a valid signature (a sender's
+  // retry), and throttling it would hide the real answer from the sender.
+  if (failed && verdict.reason !== 'replay_detected') await hitRateLimit(limitKey, deps)
+  if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps)
 
   // 4. Answer or forward.
   if (refused) return done(record, refusalAnswer(verdict, endpoint.explain, ids), deps, timings)
@@ -377,9 +379,9 @@ function queueDiagnosis(
   }
 }
 
-async function hitRateLimit(source: string, deps: PipelineDeps): Promise<void> {
+async function hitRateLimit(key: string, deps: PipelineDeps): Promise<void> {
   await deps.rateLimiter
-    .hit(source)
+    .hit(key)
     .catch((e) => deps.logger.warn({ err: e }, 'rate limiter unavailable'))
 }
 

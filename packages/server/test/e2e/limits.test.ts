@@ -153,6 +153,51 @@ describe('rate limit on rejected attempts', () => {
     }
   })
 
+  it('counts per endpoint, and never counts replays (a valid signature sent again)', async () => {
+    const gw = await startGateway(yaml(up.url), { rateLimit: { max: 2, windowMs: 60_000 } })
+    try {
+      const id = `msg_${randomUUID()}`
+      const ts = Math.floor(Date.now() / 1000)
+      const body = '{"type":"ping"}'
+      const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
+        .update(`${id}.${ts}.${body}`)
+        .digest('base64')
+      const headers = {
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${sig}`,
+      }
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) {
+        const res = await request(`${gw.url}/sw`, { method: 'POST', headers, body })
+        statuses.push(res.statusCode)
+        await res.body.dump()
+      }
+      expect(statuses).toEqual([200, 401, 401, 401, 401])
+      // Two bad tokens on /small: that endpoint is limited, /sw is not.
+      for (let i = 0; i < 2; i++) {
+        const res = await request(`${gw.url}/small`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer nope' },
+          body: 'x',
+        })
+        await res.body.dump()
+      }
+      const limited = await request(`${gw.url}/small`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer nope' },
+        body: 'x',
+      })
+      expect(limited.statusCode).toBe(429)
+      await limited.body.dump()
+      const other = await request(`${gw.url}/sw`, { method: 'POST', body: 'x' })
+      expect(other.statusCode).toBe(401)
+      await other.body.dump()
+    } finally {
+      await gw.close()
+    }
+  })
+
   it('behind a trusted proxy, counts per X-Forwarded-For client; otherwise per peer', async () => {
     const gw = await startGateway(yaml(up.url), {
       rateLimit: { max: 2, windowMs: 60_000 },
