@@ -16,7 +16,8 @@ import type { ReasonCode } from '../verdict/reasons.js'
 import { currentCredential } from './credential.js'
 import {
   compilePayload,
-  feedPayload,
+  compileFeeder,
+  type PayloadFeeder,
   type PayloadValues,
   type Segment,
   usesPlaceholder,
@@ -45,6 +46,8 @@ export interface CompiledHmac {
   timestampHeader: string | undefined
   idHeader: string | undefined
   segments: Segment[]
+  /** Feeds the payload to the HMAC, specialised for the template. */
+  feed: PayloadFeeder
   payloadUsesTimestamp: boolean
   /** The first character codes of the three lower-cased header names (-1 when unused). */
   firstChars: [number, number, number]
@@ -93,6 +96,7 @@ function compile(policy: HmacPolicy): CompiledHmac {
     timestampHeader: policy.timestamp?.header?.toLowerCase(),
     idHeader: policy.id?.header.toLowerCase(),
     segments,
+    feed: compileFeeder(segments),
     payloadUsesTimestamp: usesPlaceholder(segments, 'timestamp'),
     firstChars: [policy.header, policy.timestamp?.header, policy.id?.header].map((h) =>
       h === undefined ? -1 : h.toLowerCase().charCodeAt(0) | 0x20,
@@ -320,7 +324,7 @@ function computeMac(
   values: PayloadValues,
 ): Buffer {
   const h = createHmac(c.policy.algorithm, key)
-  feedPayload(h, c.segments, req, values)
+  c.feed(h, req, values)
   return h.digest()
 }
 

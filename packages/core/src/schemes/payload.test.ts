@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { HttpRequest } from '../message/types.js'
 import {
+  compileFeeder,
   compilePayload,
   feedPayload,
   payloadBytes,
@@ -59,6 +60,32 @@ describe('payload templates', () => {
         .update(payloadBytes(segs, req, { timestamp: '1' }))
         .digest('hex'),
     )
+  })
+
+  it('compileFeeder feeds exactly the bytes of payloadBytes, for every template shape', () => {
+    const templates = [
+      '{body}',
+      'v0:{body}',
+      '{timestamp}.{body}',
+      'v0:{timestamp}:{body}',
+      '{id}.{timestamp}.{body}',
+      '<{id}|{timestamp}|{id}>{body}',
+      '{body}.{timestamp}',
+      '{method}{path}{body}',
+      '{timestamp}',
+      '',
+    ]
+    for (const template of templates) {
+      const segs = compilePayload(template)
+      for (const values of [{ timestamp: '1700000000', id: 'msg_1' }, {}]) {
+        const h = createHmac('sha256', 'k')
+        compileFeeder(segs)(h, req, values)
+        const expected = createHmac('sha256', 'k')
+          .update(payloadBytes(segs, req, values))
+          .digest('hex')
+        expect(h.digest('hex'), template).toBe(expected)
+      }
+    }
   })
 
   it('signedUrl keeps an absolute target and otherwise uses https://Host', () => {
