@@ -65,6 +65,15 @@ describe('api_key in a header', () => {
     )
   })
 
+  it('a scheme word before the key → scheme_prefix_malformed', async () => {
+    expect((await check(inHeader, [['X-API-Key', `Bearer ${KEY}`]])).reason).toBe(
+      'scheme_prefix_malformed',
+    )
+    expect((await check(inHeader, [['X-API-Key', 'Bearer not-a-key']])).reason).toBe(
+      'credential_unknown',
+    )
+  })
+
   it('the key in the query string → 400 credential_in_query', async () => {
     const v = await check(inHeader, [], `/hooks?api_key=${KEY}`)
     expect(v).toMatchObject({ status: 400, reason: 'credential_in_query' })

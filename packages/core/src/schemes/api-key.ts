@@ -18,6 +18,7 @@ import {
 import type { Check, Scheme } from './types.js'
 
 const NAME = 'api_key'
+const PREFIXED = /^(bearer|token|apikey|api-key|key|basic)[ \t]+(\S+)$/i
 
 export const apiKey: Scheme<ApiKeyPolicy> = {
   name: 'api_key',
@@ -34,13 +35,24 @@ export const apiKey: Scheme<ApiKeyPolicy> = {
     if (shape) return [fail(shape.reason, `key ${fingerprint(presented)} in ${located.where}`)]
 
     const m = matchCredential(presented, policy.keys, policy.retired, ctx.now)
-    if (m.kind === 'unknown')
+    if (m.kind === 'unknown') {
+      // `X-API-Key: Bearer <key>`: a scheme word where the bare key is expected.
+      const prefixed = PREFIXED.exec(presented)
+      if (prefixed && isKnown(prefixed[2]!, policy)) {
+        return [
+          fail(
+            'scheme_prefix_malformed',
+            `the key in ${located.where} is prefixed with "${prefixed[1]} "; send the key alone`,
+          ),
+        ]
+      }
       return [
         fail(
           'credential_unknown',
           `key ${fingerprint(presented)} in ${located.where} is not configured`,
         ),
       ]
+    }
     if (m.kind === 'revoked') return [fail('credential_revoked', revokedDetail(m))]
     const check: Check = {
       name: NAME,
