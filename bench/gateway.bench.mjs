@@ -11,7 +11,8 @@
  * core 1. Modes rotate between rounds; medians are printed. Server CPU is read from /proc, so
  * "per core" shows req/s per busy server core too (the machine is shared).
  * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
- * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N.
+ * Then the store alone: rows/s with 50 concurrent writers beside a bare better-sqlite3 INSERT.
+ * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N, --store-only.
  * @module
  */
 import { spawn } from 'node:child_process'
@@ -40,6 +41,7 @@ const flag = (name, dflt) => {
 
 if (argv[0] === '--serve') await serve(argv[1], argv[2])
 else if (argv[0] === '--load') await load(JSON.parse(argv[1]))
+else if (argv[0] === '--inserts') await inserts(argv[1], Number(argv[2]))
 else await main()
 
 // ---------------------------------------------------------------- server child (core 0)
@@ -225,18 +227,25 @@ async function runMode(mode, opts) {
     ).next()
     const before = cpuTicks(server.c.pid)
     const t0 = process.hrtime.bigint()
-    const r = await child(
+    const loader = child(
       ['--load', JSON.stringify({ port, seconds: opts.seconds, connections: opts.connections })],
       1,
-    ).next()
+    )
+    let loadCpu = null
+    const sampler = setInterval(() => {
+      loadCpu = cpuTicks(loader.c.pid) ?? loadCpu
+    }, 200)
+    const r = await loader.next()
+    clearInterval(sampler)
     const wall = Number(process.hrtime.bigint() - t0) / 1e9
     const after = cpuTicks(server.c.pid)
     const cores = before !== null && after !== null ? (after - before) / 100 / wall : null
+    const loadCores = loadCpu !== null ? loadCpu / 100 / wall : null
     server.c.send('count')
     const { rows } = await server.next()
     server.c.send('stop')
     await new Promise((r) => server.c.once('exit', r))
-    return { ...r, cores, rows }
+    return { ...r, cores, loadCores, rows }
   } finally {
     if (server.c.exitCode === null) server.c.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
@@ -272,6 +281,7 @@ async function main() {
     seconds: flag('seconds', quick ? 3 : 8),
     connections: flag('connections', 50),
   }
+  if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
   const modes = ['bare', 'norecord', 'sqlite', 'sqlite-full']
   if (await postgresReachable()) modes.push('postgres')
   else
@@ -288,7 +298,7 @@ async function main() {
       const r = await runMode(mode, opts)
       results[mode].push(r)
       console.log(
-        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
+        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  load ${r.loadCores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
       )
       if (r.rows !== null && r.rows < r.ok2xx) {
         console.log(`  !! ${mode}: ${r.ok2xx - r.rows} answered attempts missing from the store`)
@@ -331,4 +341,146 @@ async function main() {
       med(mode, 'p99') < 20,
     )
   }
+  console.log(
+    '\n(server cores well under 1: other tenants or the load generator set the pace, not the gateway; compare "per core")',
+  )
+  await storeSection(opts, modes.includes('postgres'))
+}
+
+// ---------------------------------------------------------------- the store alone (core 0)
+
+/** Rows/s with 50 concurrent writers, each awaiting its insert (the gateway's pattern). */
+async function storeSection(opts, withPostgres) {
+  const modes = [
+    'bare-normal',
+    'bare-full',
+    'fdatasync',
+    'full',
+    ...(withPostgres ? ['postgres'] : []),
+  ]
+  const n = opts.seconds >= 8 ? 30_000 : 10_000
+  const results = Object.fromEntries(modes.map((m) => [m, []]))
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
+      results[mode].push(await child(['--inserts', mode, String(n)], 0).next())
+    }
+  }
+  const label = {
+    'bare-normal': 'better-sqlite3 INSERT per request, WAL NORMAL (not power-safe)',
+    'bare-full': 'better-sqlite3 INSERT per request, WAL FULL (fsync each)',
+    fdatasync: 'store: group commit + fdatasync (default)',
+    full: 'store: group commit, synchronous=FULL',
+    postgres: 'store: PostgreSQL group commit',
+  }
+  const base = median(results['bare-normal'].map((r) => r.rate))
+  console.log(`\nthe store alone: ${n} attempt rows, 50 concurrent writers, core 0`)
+  for (const mode of modes) {
+    const rate = median(results[mode].map((r) => r.rate))
+    const cpu = median(results[mode].map((r) => r.cpuUs))
+    console.log(
+      `${label[mode].padEnd(64)} ${Math.round(rate).toString().padStart(7)} rows/s ${(rate / base).toFixed(2).padStart(5)}×  ${cpu.toFixed(1).padStart(5)} µs CPU/row`,
+    )
+  }
+}
+
+async function inserts(mode, n) {
+  const dir = mkdtempSync(join(tmpdir(), 'hookwarden-bench-inserts-'))
+  const srv = await import(join(root, 'packages/server/dist/index.js'))
+  let insert
+  let close
+  let drop = async () => {}
+  if (mode.startsWith('bare')) {
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(join(dir, 'bare.db'))
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${mode === 'bare-full' ? 'FULL' : 'NORMAL'}`)
+    db.exec(
+      'create table attempts (id text primary key, received_at integer, endpoint text, headers text, checks text, request_id text, body_sha256 text)',
+    )
+    const st = db.prepare('insert into attempts values (?, ?, ?, ?, ?, ?, ?)')
+    insert = async (r) => {
+      st.run(
+        r.id,
+        r.received_at,
+        r.endpoint,
+        JSON.stringify(r.headers),
+        JSON.stringify(r.checks),
+        r.request_id,
+        r.body_sha256,
+      )
+    }
+    close = async () => db.close()
+  } else {
+    let store
+    if (mode === 'postgres') {
+      const schema = `hw_bench_ins_${process.pid}`
+      store = await srv.openPostgresStore({ databaseUrl: DATABASE_URL, schema })
+      drop = async () => {
+        const pg = (await import('pg')).default
+        const c = new pg.Client({ connectionString: DATABASE_URL })
+        await c.connect()
+        await c.query(`drop schema if exists "${schema}" cascade`)
+        await c.end()
+      }
+    } else store = await srv.openSqliteStore({ dataDir: dir, durability: mode })
+    insert = (r) => store.insert(r)
+    close = () => store.close()
+  }
+  let seq = 0
+  const record = () => {
+    const t = Date.now()
+    const s = String(seq++).padStart(16, '0')
+    return {
+      id: t.toString(32).toUpperCase().padStart(10, '0') + s,
+      received_at: t,
+      endpoint: 'sw',
+      tenant: null,
+      environment: null,
+      method: 'POST',
+      path: PATH,
+      headers: [
+        ['host', '127.0.0.1:8787'],
+        ['content-type', 'application/json'],
+        ['content-length', '2048'],
+        ['webhook-id', `msg_${s}`],
+        ['webhook-timestamp', '1764000000'],
+        ['webhook-signature', 'len=47 fp:1a2b3c4d'],
+      ],
+      body_size: 2048,
+      body_sha256: 'a'.repeat(64),
+      body: null,
+      outcome: 'accepted',
+      status: 200,
+      reason: null,
+      would_have_refused: false,
+      checks: [{ name: 'signature', ok: true, detail: 'v1 matched the configured secret' }],
+      diagnosis: null,
+      diagnosis_skipped: null,
+      key_id: null,
+      forward_status: null,
+      forward_latency_ms: null,
+      forward_error: null,
+      request_id: `req_${s}`,
+      kind: 'endpoint',
+    }
+  }
+  for (let i = 0; i < 1000; i++) await insert(record())
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  let sent = 0
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (sent < n) {
+        sent++
+        await insert(record())
+      }
+    }),
+  )
+  const wall = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(c0)
+  await close()
+  await drop()
+  rmSync(dir, { recursive: true, force: true })
+  process.send({ rate: n / wall, cpuUs: (cpu.user + cpu.system) / n })
+  process.exit(0)
 }
