@@ -50,6 +50,8 @@ type KeySet = (header: JWSHeaderParameters) => Promise<CryptoKey>
 interface Prepared {
   hs: { credential: Credential; key: KeyObject; retired: boolean }[]
   keySet: KeySet | null
+  issuers: string[] | null
+  audiences: string[] | null
 }
 
 const preparedByPolicy = new WeakMap<JwtPolicy, Prepared>()
@@ -74,7 +76,9 @@ function prepare(policy: JwtPolicy, ctx: VerifyContext): Prepared {
       ctx.fetch ? { [customFetch]: ctx.fetch } : {},
     )
   }
-  p = { hs, keySet }
+  const list = (v: string | string[] | undefined) =>
+    v === undefined ? null : ([] as string[]).concat(v)
+  p = { hs, keySet, issuers: list(policy.issuer), audiences: list(policy.audience) }
   preparedByPolicy.set(policy, p)
   return p
 }
@@ -144,7 +148,7 @@ export const jwt: Scheme<JwtPolicy> = {
     }
     const finish = (signature: Check): Check[] => {
       checks.push(signature)
-      if (signature.ok) checks.push(...checkClaims(decoded.payload, policy, ctx.now))
+      if (signature.ok) checkClaims(checks, decoded.payload, policy, prepared, ctx.now)
       return checks
     }
     if (decoded.alg in HS_HASH) return finish(verifyHmac(decoded, prepared, ctx.now))
@@ -213,14 +217,24 @@ function locate(req: HttpRequest): string | Check {
   const parsed = parseAuthorization(values[0]!, 'Bearer')
   if (parsed.reason) return fail(name, parsed.reason, parsed.detail)
   // A well-formed compact JWT cannot hold spaces, quotes, % or invisible characters.
-  const shape = COMPACT.test(parsed.credential) ? null : credentialShapeDefect(parsed.credential)
+  const shape = isCompact(parsed.credential) ? null : credentialShapeDefect(parsed.credential)
   if (shape) return fail(name, shape.reason, `token ${fingerprint(parsed.credential)}`)
   return parsed.credential
 }
 
+/** The last string that matched COMPACT: locate() and decode() test the same token. */
+let lastCompact: string | null = null
+
+function isCompact(token: string): boolean {
+  if (token === lastCompact) return true
+  if (!COMPACT.test(token)) return false
+  lastCompact = token
+  return true
+}
+
 function decode(token: string): Decoded | { reason: ReasonCode; detail: string } {
   const malformed = (detail: string) => ({ reason: 'jwt_malformed' as const, detail })
-  if (!COMPACT.test(token)) {
+  if (!isCompact(token)) {
     const parts = token.split('.').length
     if (parts === 5)
       return malformed(
@@ -435,8 +449,13 @@ function truncated(d: Decoded): Check | null {
 }
 
 /** exp/nbf (jose's boundaries: expired iff exp <= now - leeway), iss, aud, scopes. */
-function checkClaims(payload: Record<string, unknown>, policy: JwtPolicy, now: number): Check[] {
-  const checks: Check[] = []
+function checkClaims(
+  checks: Check[],
+  payload: Record<string, unknown>,
+  policy: JwtPolicy,
+  prepared: Prepared,
+  now: number,
+): void {
   const { exp, nbf, iat } = payload
   const leeway = policy.leeway
   const time = 'jwt_time'
@@ -470,12 +489,12 @@ function checkClaims(payload: Record<string, unknown>, policy: JwtPolicy, now: n
     })
   }
 
-  if (policy.issuer !== undefined) {
-    const want = ([] as string[]).concat(policy.issuer)
+  if (prepared.issuers) {
+    const want = prepared.issuers
     const iss = payload.iss
     checks.push(
       typeof iss === 'string' && want.includes(iss)
-        ? { name: 'jwt_issuer', ok: true, reason: null, detail: `iss ${JSON.stringify(iss)}` }
+        ? { name: 'jwt_issuer', ok: true, reason: null, detail: `iss ${iss}` }
         : fail(
             'jwt_issuer',
             'jwt_wrong_issuer',
@@ -484,24 +503,17 @@ function checkClaims(payload: Record<string, unknown>, policy: JwtPolicy, now: n
     )
   }
 
-  if (policy.audience !== undefined) {
+  if (prepared.audiences) {
     // RFC 8725 §3.9: when an audience is configured, a token without aud is refused.
-    const want = ([] as string[]).concat(policy.audience)
+    const want = prepared.audiences
     const aud = payload.aud
-    const got =
+    const hit =
       typeof aud === 'string'
-        ? [aud]
-        : Array.isArray(aud)
-          ? aud.filter((a): a is string => typeof a === 'string')
-          : []
+        ? want.includes(aud) && aud
+        : Array.isArray(aud) && aud.find((a) => typeof a === 'string' && want.includes(a))
     checks.push(
-      got.some((a) => want.includes(a))
-        ? {
-            name: 'jwt_audience',
-            ok: true,
-            reason: null,
-            detail: `aud includes ${want.find((w) => got.includes(w))}`,
-          }
+      typeof hit === 'string'
+        ? { name: 'jwt_audience', ok: true, reason: null, detail: `aud includes ${hit}` }
         : fail(
             'jwt_audience',
             'jwt_wrong_audience',
@@ -528,7 +540,6 @@ function checkClaims(payload: Record<string, unknown>, policy: JwtPolicy, now: n
           ),
     )
   }
-  return checks
 }
 
 /** `scope` (RFC 8693: space-separated string) and `scp` (array, or string in some issuers). */
