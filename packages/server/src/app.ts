@@ -5,7 +5,7 @@
  * @module
  */
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
-import { captureRequest, headersFromRaw } from './capture.js'
+import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
 import { handleAttempt } from './pipeline/handle-attempt.js'
@@ -18,7 +18,7 @@ import { healthPlugin } from './plugins/health.js'
 import { inspectPlugin } from './plugins/inspect.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { rawBodyPlugin } from './plugins/raw-body.js'
-import { requestIdFor } from './request-id.js'
+import { requestIdFromRaw } from './request-id.js'
 
 export function buildApp(ctx: GatewayContext): FastifyInstance {
   const app = Fastify({
@@ -31,7 +31,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     // connectionsCheckingInterval (default 30 s), so check every second (T-DOS-2).
     http: { connectionsCheckingInterval: 1000, headersTimeout: ctx.limits.headersTimeoutMs },
     requestIdHeader: false,
-    genReqId: (raw) => requestIdFor(headersFromRaw(raw.rawHeaders)),
+    genReqId: (raw) => requestIdFromRaw(raw.rawHeaders),
     // Our own onRequest answers 503 while closing, with X-Request-Id and Retry-After.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -41,24 +41,28 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
   }) as unknown as FastifyInstance
 
-  // X-Request-Id on every answer, errors and 404s included.
-  app.addHook('onRequest', async (req, reply) => {
+  // X-Request-Id on every answer, errors and 404s included. Callback-style hooks: they run on
+  // every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id)
     // A request that arrives on a kept-alive connection while closing: 503, so the sender retries.
     if (ctx.closing) {
-      return sendAnswer(
+      sendAnswer(
         reply,
         problemAnswer(gatewayProblem('shutting_down', { request_id: req.id }), [
           ['Retry-After', '5'],
           ['Connection', 'close'],
         ]),
       )
+      return
     }
+    done()
   })
   // While shutting down, each answer closes its connection, so that a keep-alive client that
   // was mid-request does not hold the close open once its answer is written.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (ctx.closing) reply.header('Connection', 'close')
+    done(null, payload)
   })
   rawBodyPlugin(app, ctx)
   metricsPlugin(app, ctx)

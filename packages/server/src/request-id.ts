@@ -40,3 +40,16 @@ export function requestIdFor(headers: readonly Header[]): string {
   if (own && SAFE_ID.test(own.value.trim())) return own.value.trim()
   return traceIdOf(headers) ?? randomUUID()
 }
+
+/** The same from Node's flat rawHeaders, without building the whole header list. */
+export function requestIdFromRaw(rawHeaders: readonly string[]): string {
+  const wanted: Header[] = []
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    // Cheap length test first: only two names matter.
+    if ((name.length === 12 || name.length === 11) && /^(x-request-id|traceparent)$/i.test(name)) {
+      wanted.push([name, rawHeaders[i + 1]!])
+    }
+  }
+  return requestIdFor(wanted)
+}

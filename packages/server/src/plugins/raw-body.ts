@@ -14,10 +14,11 @@ export function rawBodyPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     { parseAs: 'buffer', bodyLimit: ctx.limits.bodyLimit },
     (_req, body, done) => done(null, body),
   )
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     // Fastify would answer 415 for a malformed Content-Type before the route runs; the media
     // type is not ours to judge here (the captured rawHeaders keep the original value).
     if (req.raw.headers['content-type'] !== undefined)
       req.raw.headers['content-type'] = 'application/octet-stream'
+    done()
   })
 }
