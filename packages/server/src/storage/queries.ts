@@ -12,7 +12,7 @@ export type StatsRow = Awaited<ReturnType<AttemptStore['stats']>>[number]
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 1000
 /** Rows deleted per statement by prune(), so a big backlog never holds the writer for long. */
-export const PRUNE_CHUNK = 5000
+export const PRUNE_CHUNK = 1000
 
 /** The insert statement for a batch of records (one row or many). */
 export function insertAttempts(db: Kysely<Database>, records: readonly AttemptRecord[]) {
@@ -103,6 +103,8 @@ export async function pruneAttempts(
       .deleteFrom('attempts')
       .where('id', 'in', inner.orderBy('id').limit(PRUNE_CHUNK))
       .executeTakeFirst()
+    // A macrotask between chunks: requests (and their inserts) get the event loop meanwhile.
+    await new Promise((r) => setImmediate(r))
     return Number(result.numDeletedRows)
   }
   if (policy.days !== undefined && policy.days >= 0) {

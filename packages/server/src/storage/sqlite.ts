@@ -50,7 +50,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     sqlite = new BetterSqlite3(path)
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
-    sqlite.pragma('busy_timeout = 5000')
+    // Short: the busy handler sleeps on the event loop. A lock held longer (another process on
+    // the same file) is StoreUnavailableError, answered 503 + Retry-After.
+    sqlite.pragma('busy_timeout = 1000')
     if (options.maxPageCount !== undefined)
       sqlite.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`)
   } catch (error) {

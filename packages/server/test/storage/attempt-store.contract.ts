@@ -271,6 +271,23 @@ export function describeAttemptStore(name: string, makeHarness: () => StoreHarne
       expect(await store.prune({ max_rows: 0 }, now)).toBe(2)
     })
 
+    it('prunes a backlog larger than one delete chunk', async () => {
+      const { store } = await fresh()
+      const now = 1_764_000_000_000
+      const rows = Array.from({ length: 2600 }, (_, i) =>
+        makeRecord({ received_at: now - 2600 + i }),
+      )
+      await Promise.all(rows.map((r) => store.insert(r)))
+      expect(await store.prune({ max_rows: 100 }, now)).toBe(2500)
+      const left = await store.list({ limit: 1000 })
+      expect(left.map((r) => r.id)).toEqual(
+        rows
+          .slice(2500)
+          .map((r) => r.id)
+          .reverse(),
+      )
+    })
+
     it('one bad record (duplicate id) fails alone; its batch-mates commit', async () => {
       const { store } = await fresh()
       const first = makeRecord()
