@@ -16,7 +16,7 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../config/load.js'
 import type { Endpoint } from '../config/types.js'
 import type { HttpRequest } from '../message/types.js'
@@ -341,6 +341,33 @@ describe('jwt: jwks_url', () => {
     const v = await verify(bearer(unknown), policy, { now: NOW })
     expect(v.reason).toBe('jwt_unknown_kid')
     expect(fetches).toBe(1)
+  })
+
+  it('a key rotated in at the issuer is fetched once the 30 s cooldown has passed', async () => {
+    const policy = endpoint({ algorithms: ['RS256'], jwks_url: `${base}/.well-known/jwks.json` })
+    const before = fetches
+    const old = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'remote-1' })
+      .sign(signer)
+    expect((await verify(bearer(old), policy, { now: NOW })).ok).toBe(true)
+    expect(fetches).toBe(before + 1)
+
+    const next = await generateKeyPair('RS256', { extractable: true })
+    jwks = { keys: [...jwks.keys, { ...(await exportJWK(next.publicKey)), kid: 'remote-3' }] }
+    const rotated = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'remote-3' })
+      .sign(next.privateKey)
+    // Inside the cooldown the unknown kid is refused without a fetch…
+    expect((await verify(bearer(rotated), policy, { now: NOW })).reason).toBe('jwt_unknown_kid')
+    expect(fetches).toBe(before + 1)
+    // …and after it (jose's cache clock is Date.now, so only Date is faked) the set is refetched.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 })
+    try {
+      expect((await verify(bearer(rotated), policy, { now: NOW })).ok).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(fetches).toBe(before + 2)
   })
 
   it('an unreachable JWKS is jwt_jwks_unavailable (503), not a refusal of the token', async () => {
