@@ -48,8 +48,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
   try {
     mkdirSync(dir, { recursive: true })
     sqlite = new BetterSqlite3(path)
-    sqlite.pragma('journal_mode = WAL')
+    // Checked, not assumed: some file systems refuse WAL, and the fdatasync discipline below
+    // is only sound for a WAL database (T-DUR-4).
+    const mode = sqlite.pragma('journal_mode = WAL', { simple: true })
+    if (mode !== 'wal')
+      throw new Error(`SQLite refused WAL mode (journal_mode=${String(mode)}) for ${path}`)
     sqlite.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
+    const sync = sqlite.pragma('synchronous', { simple: true })
+    if (sync !== (durability === 'full' ? 2 : 1))
+      throw new Error(`SQLite synchronous is ${String(sync)}`)
     // Short: the busy handler sleeps on the event loop. A lock held longer (another process on
     // the same file) is StoreUnavailableError, answered 503 + Retry-After.
     sqlite.pragma('busy_timeout = 1000')

@@ -1,11 +1,12 @@
 /**
  * Child for kill9-store.test.ts: inserts attempts through the BUILT store with group commit,
  * 64 writers at a time, and prints each id on stdout only after its insert() resolved.
- * argv: dataDir durability
+ * argv: dataDir durability [ack-early]. `ack-early` prints BEFORE the insert resolved: the
+ * negative control, showing the harness does catch an answer given before the commit.
  */
 import { openSqliteStore } from '../../dist/index.js'
 
-const [dataDir, durability] = process.argv.slice(2)
+const [dataDir, durability, ackEarly] = process.argv.slice(2)
 const store = await openSqliteStore({ dataDir, durability })
 let n = 0
 const record = (id) => ({
@@ -38,8 +39,13 @@ process.stdout.write('ready\n')
 const writer = async () => {
   for (;;) {
     const id = `${process.pid}-${String(n++).padStart(9, '0')}`
-    await store.insert(record(id))
-    process.stdout.write(`${id}\n`)
+    if (ackEarly) {
+      process.stdout.write(`${id}\n`)
+      await store.insert(record(id))
+    } else {
+      await store.insert(record(id))
+      process.stdout.write(`${id}\n`)
+    }
   }
 }
 await Promise.all(Array.from({ length: 64 }, writer))

@@ -16,10 +16,14 @@ const CHILD = fileURLToPath(new URL('./insert-child.mjs', import.meta.url))
 const BUILT = fileURLToPath(new URL('../../dist/storage/sqlite.js', import.meta.url))
 const ROUNDS = Number(process.env.HOOKWARDEN_DURABILITY_ROUNDS ?? 3)
 
-async function killedRun(dataDir: string, durability: string): Promise<string[]> {
-  const child = spawn(process.execPath, [CHILD, dataDir, durability], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+async function killedRun(dataDir: string, durability: string, ackEarly = false): Promise<string[]> {
+  const child = spawn(
+    process.execPath,
+    [CHILD, dataDir, durability, ...(ackEarly ? ['ack-early'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   let buffer = ''
   const acked: string[] = []
   let ready!: () => void
@@ -46,6 +50,22 @@ async function killedRun(dataDir: string, durability: string): Promise<string[]>
 describe.skipIf(!existsSync(BUILT))(
   'kill -9 of a process inserting through the store (needs `npx tsc -b`)',
   () => {
+    it('negative control: acking before the commit does lose acked inserts, and the harness sees it', {
+      timeout: 60_000,
+    }, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'hookwarden-kill9-control-'))
+      let lost = 0
+      for (let round = 0; round < 5 && lost === 0; round++) {
+        const acked = await killedRun(dataDir, 'fdatasync', true)
+        const db = new BetterSqlite3(join(dataDir, 'attempts.db'))
+        const has = db.prepare('select 1 from attempts where id = ?').pluck()
+        lost += acked.filter((id) => has.get(id) === undefined).length
+        db.close()
+      }
+      expect(lost).toBeGreaterThan(0)
+      rmSync(dataDir, { recursive: true, force: true })
+    })
+
     for (const durability of ['fdatasync', 'full']) {
       it(`loses no acknowledged insert (${durability}, ${ROUNDS} rounds)`, {
         timeout: 30_000 + ROUNDS * 10_000,

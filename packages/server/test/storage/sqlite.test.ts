@@ -36,9 +36,20 @@ describe('sqlite store', () => {
     await store.close()
     const raw = new BetterSqlite3(join(dir, 'attempts.db'), { readonly: true })
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(store.describe?.().durability).toMatch(
+      /WAL, synchronous=NORMAL, group commit \+ fdatasync/,
+    )
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
     expect(raw.prepare('select count(*) as n from attempts').get()).toEqual({ n: 1 })
     raw.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('names synchronous=FULL when asked for it', async () => {
+    const dir = tempDir()
+    const store = await openSqliteStore({ dataDir: dir, durability: 'full' })
+    expect(store.describe().durability).toBe('WAL, synchronous=FULL, group commit')
+    await store.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
