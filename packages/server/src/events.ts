@@ -12,6 +12,7 @@ export type AttemptSummary = Pick<
   | 'endpoint'
   | 'kind'
   | 'method'
+  | 'path'
   | 'outcome'
   | 'status'
   | 'reason'
@@ -26,6 +27,7 @@ export function summarize(r: AttemptRecord): AttemptSummary {
     endpoint: r.endpoint,
     kind: r.kind,
     method: r.method,
+    path: r.path,
     outcome: r.outcome,
     status: r.status,
     reason: r.reason,
