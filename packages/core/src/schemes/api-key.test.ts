@@ -48,6 +48,11 @@ describe('api_key in a header', () => {
     expect(v.www_authenticate).toBe('ApiKey realm="hookwarden", header="X-API-Key"')
   })
 
+  it('an empty header or parameter (unset template variable) → credentials_missing', async () => {
+    expect((await check(inHeader, [['X-API-Key', '']])).reason).toBe('credentials_missing')
+    expect((await check(inQuery, [], '/hooks?api_key=')).reason).toBe('credentials_missing')
+  })
+
   it('an unknown key → credential_unknown, with a fingerprint and never the key', async () => {
     const v = await check(inHeader, [['X-API-Key', 'ak_live_wrong']])
     expect(v.reason).toBe('credential_unknown')

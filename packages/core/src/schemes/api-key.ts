@@ -31,6 +31,8 @@ export const apiKey: Scheme<ApiKeyPolicy> = {
     if ('reason' in located) return [fail(located.reason, located.detail)]
 
     const presented = located.value
+    // An empty value (`X-API-Key:` from an unset template variable) is no credential at all.
+    if (presented.trim() === '') return [fail('credentials_missing', `${located.where} is empty`)]
     const shape = credentialShapeDefect(presented)
     if (shape) return [fail(shape.reason, `key ${fingerprint(presented)} in ${located.where}`)]
 
