@@ -116,7 +116,12 @@ function targetFix(t: CredentialTarget, before = ''): Fix {
   }
 }
 
-function locationSteps(src: Source, target: CredentialTarget, authCount: number): Step[] {
+function locationSteps(
+  src: Source,
+  target: CredentialTarget,
+  authCount: number,
+  authOrdinal: number,
+): Step[] {
   if (src.kind === 'header') {
     if (target.kind === 'authorization') {
       if (src.name.toLowerCase() === 'authorization') {
@@ -124,7 +129,7 @@ function locationSteps(src: Source, target: CredentialTarget, authCount: number)
           ? [
               step(
                 'duplicate_auth_header',
-                `${authCount} Authorization headers were sent; only header ${authCount > 1 ? 'number ' : ''}${authIndex(src)} holds the working credential.`,
+                `${authCount} Authorization headers were sent; only header number ${authOrdinal} holds the working credential.`,
                 plainFix(
                   'Send the Authorization header once: remove the other one (check the tool does not add its own as well as yours).',
                 ),
@@ -168,11 +173,6 @@ function locationSteps(src: Source, target: CredentialTarget, authCount: number)
       [`query parameter ${src.name} carries the credential`],
     ),
   ]
-}
-
-let authOrdinal = new WeakMap<Source, number>()
-function authIndex(src: Source): number {
-  return authOrdinal.get(src) ?? 1
 }
 
 function nameStep(sent: string, expected: string, target: CredentialTarget): Step {
@@ -455,16 +455,14 @@ export function credentialCandidates(
   req: HttpRequest,
   target: CredentialTarget,
 ): CredentialCandidate[] {
-  authOrdinal = new WeakMap()
   const srcs = sources(req, target)
   const authSources = srcs.filter(
     (s) => s.kind === 'header' && s.name.toLowerCase() === 'authorization',
   )
-  authSources.forEach((s, i) => authOrdinal.set(s, i + 1))
   const out: CredentialCandidate[] = []
   const seen = new Set<string>()
   for (const src of srcs) {
-    const loc = locationSteps(src, target, authSources.length)
+    const loc = locationSteps(src, target, authSources.length, authSources.indexOf(src) + 1)
     const fromAuthorization = src.kind === 'header' && src.name.toLowerCase() === 'authorization'
     const readings: Reading[] =
       target.kind === 'authorization'
