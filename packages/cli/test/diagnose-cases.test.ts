@@ -91,13 +91,17 @@ function secretsOf(dir: string): string[] {
     }
     walk(parseYaml(readFileSync(join(dir, 'hookwarden.yaml'), 'utf8')))
   }
-  const reqFile = ['request.http', 'request.json']
+  const reqFile = ['request.http', 'request.json', 'request.har']
     .map((n) => join(dir, n))
     .find((x) => existsSync(x))!
   const text = readFileSync(reqFile, 'utf8')
   const headerLines = reqFile.endsWith('.json')
     ? (JSON.parse(text).headers as [string, string][]).map(([n, v]) => `${n}: ${v}`)
-    : text.split('\n\n')[0]!.split('\n').slice(1)
+    : reqFile.endsWith('.har')
+      ? (JSON.parse(text).log.entries[0].request.headers as { name: string; value: string }[]).map(
+          (h) => `${h.name}: ${h.value}`,
+        )
+      : text.split('\n\n')[0]!.split('\n').slice(1)
   for (const line of headerLines) {
     const i = line.indexOf(':')
     const name = line.slice(0, i).trim()

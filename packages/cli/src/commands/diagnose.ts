@@ -5,8 +5,8 @@
  * @module
  */
 import type { Command } from 'commander'
-import { ConfigError, diagnose, type Sender, SENDERS } from '@hookwarden/core'
-import { parseNow, readConfig, readRequest, readResponse } from '../io.js'
+import { ConfigError, diagnose, parseCapture, type Sender, SENDERS } from '@hookwarden/core'
+import { parseNow, readConfig, readInput, readRequest, readResponse } from '../io.js'
 import { diagnosisHuman, diagnosisJson } from '../output/diagnosis.js'
 
 interface Options {
@@ -47,7 +47,12 @@ export function registerDiagnose(program: Command): void {
       }
       const entry = Number(o.entry ?? 0)
       const request = readRequest(o.request, entry)
-      const response = o.response !== undefined ? readResponse(o.response, entry) : undefined
+      // A HAR entry (or a JSON {request, response}) carries the answer too: use it when no
+      // --response is given.
+      const response =
+        o.response !== undefined
+          ? readResponse(o.response, entry)
+          : parseCapture(readInput(o.request, 'request'), { file: o.request, entry }).response
       const config = o.config !== undefined ? readConfig(o.config) : undefined
       const d = await diagnose(request, {
         now,

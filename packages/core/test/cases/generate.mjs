@@ -712,6 +712,46 @@ kase('alone-401-unexplained', {
   ),
   expect: { codes: ['credential_unknown'], class: 'authentication' },
 })
+// A HAR export from the browser: the request and the 401 it got, in one file.
+kase('har-make-prefix-missing', {
+  har: {
+    log: {
+      version: '1.2',
+      creator: { name: 'hookwarden-cases', version: '1' },
+      entries: [
+        {
+          request: {
+            method: 'POST',
+            url: 'https://receiver.example.org/hooks/invoices',
+            httpVersion: 'HTTP/1.1',
+            headers: [
+              { name: 'User-Agent', value: 'Make/production' },
+              { name: 'Authorization', value: TOKEN },
+              { name: 'Content-Type', value: 'application/json' },
+            ],
+            queryString: [],
+            postData: { mimeType: 'application/json', text: BODY },
+          },
+          response: {
+            status: 401,
+            statusText: 'Unauthorized',
+            httpVersion: 'HTTP/1.1',
+            headers: [
+              {
+                name: 'WWW-Authenticate',
+                value: 'Bearer realm="hookwarden", error="invalid_token"',
+              },
+              { name: 'Content-Type', value: 'application/problem+json' },
+            ],
+            content: { size: 2, mimeType: 'application/problem+json', text: '{}' },
+          },
+        },
+      ],
+    },
+  },
+  config: bearerYaml(),
+  expect: { codes: ['scheme_prefix_missing'], class: 'authentication' },
+})
 kase('alone-nothing-wrong', {
   request: okReq,
   response: rawResponse(200, 'OK', [['Content-Type', 'application/json']], '{"ok":true}'),
@@ -728,7 +768,8 @@ for (const name of readdirSync(here)) {
 for (const c of cases) {
   const dir = join(here, c.name)
   mkdirSync(dir, { recursive: true })
-  if (c.json) writeFileSync(join(dir, 'request.json'), `${JSON.stringify(c.json, null, 2)}\n`)
+  if (c.har) writeFileSync(join(dir, 'request.har'), `${JSON.stringify(c.har, null, 2)}\n`)
+  else if (c.json) writeFileSync(join(dir, 'request.json'), `${JSON.stringify(c.json, null, 2)}\n`)
   else writeFileSync(join(dir, 'request.http'), c.request)
   if (c.response) writeFileSync(join(dir, 'response.http'), c.response)
   if (c.config) writeFileSync(join(dir, 'hookwarden.yaml'), c.config)
