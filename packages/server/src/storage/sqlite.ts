@@ -44,7 +44,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
   const dir = resolve(options.dataDir)
   const path = join(dir, options.file ?? 'attempts.db')
   const durability = options.durability ?? 'fdatasync'
-  let sqlite: BetterSqlite3.Database
+  let sqlite: BetterSqlite3.Database | undefined
   try {
     mkdirSync(dir, { recursive: true })
     sqlite = new BetterSqlite3(path)
@@ -63,6 +63,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     if (options.maxPageCount !== undefined)
       sqlite.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`)
   } catch (error) {
+    sqlite?.close()
     throw toStoreError('attempts', error)
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
