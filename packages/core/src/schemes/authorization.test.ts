@@ -30,7 +30,8 @@ describe('parseAuthorization', () => {
     ['Digest username="x"', 'Basic', 'scheme_mismatch', null],
     ['Bearer', 'Bearer', 'credentials_missing', null],
     ['Bearer   ', 'Bearer', 'credentials_missing', null],
-    ['', 'Bearer', 'scheme_prefix_missing', null],
+    ['', 'Bearer', 'credentials_missing', null],
+    ['  ', 'Basic', 'credentials_missing', null],
   ] as const)('%j for %s → %s', (value, expected, reason, credential) => {
     const p = parseAuthorization(value, expected)
     expect(p.reason).toBe(reason)

@@ -17,6 +17,8 @@ const AGAIN = { Bearer: /^Bearer[ \t:]/i, Basic: /^Basic[ \t:]/i } as const
 export function parseAuthorization(value: string, expected: 'Bearer' | 'Basic'): ParsedAuthorization {
   const exp = expected.toLowerCase()
   const v = value.replace(/^[ \t]+/, '')
+  // An empty header (an unset template variable) carries no credentials at all.
+  if (v.trim() === '') return { reason: 'credentials_missing', detail: 'the Authorization header is empty' }
   const m = /^([A-Za-z][A-Za-z0-9._~+-]*)(:?)([ \t]*)([\s\S]*)$/.exec(v)
   const word = m?.[1]?.toLowerCase() ?? ''
   if (m && word === exp) {
