@@ -119,6 +119,7 @@ const jwt = z
     secrets: credentials.default([]),
     retired: credentials.default([]),
     leeway: z.number().nonnegative().default(0),
+    max_age: z.number().positive().optional(),
     scopes: z.array(z.string()).default([]),
   })
   .strict()

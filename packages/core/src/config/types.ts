@@ -113,6 +113,8 @@ export interface JwtPolicy {
   retired: Credential[]
   /** Seconds of clock tolerance for exp/nbf/iat. */
   leeway: number
+  /** Seconds a token may be old, counted from `iat` (then required); absent = no limit. */
+  max_age?: number
   /** Required scopes (`scope` / `scp` claims): missing → 403. */
   scopes: string[]
 }

@@ -412,6 +412,19 @@ describe('jwt: claims at ctx.now', () => {
     expect(await at({ nbf: NOW + leeway + 1 })).toBe('jwt_not_yet_valid')
   })
 
+  it('max_age: iat required; too old → jwt_expired; in the future beyond leeway → jwt_not_yet_valid (jose boundaries)', async () => {
+    const aged = endpoint({ algorithms: ['HS256'], secret: SECRET, leeway, max_age: 600 })
+    const r = async (c: Record<string, unknown>) =>
+      (await verify(bearer(await hs256(c)), aged, { now: NOW })).reason
+    expect(await r({ iat: NOW - 600 - leeway })).toBe(null)
+    expect(await r({ iat: NOW - 600 - leeway - 1 })).toBe('jwt_expired')
+    expect(await r({ iat: NOW + leeway })).toBe(null)
+    expect(await r({ iat: NOW + leeway + 1 })).toBe('jwt_not_yet_valid')
+    expect(await r({})).toBe('jwt_malformed')
+    // Without max_age, iat is not checked (as jose does without maxTokenAge).
+    expect(await at({ iat: NOW + 10_000 })).toBe(null)
+  })
+
   it('exp == now is expired without leeway', async () => {
     const strict = endpoint({ algorithms: ['HS256'], secret: SECRET })
     expect((await verify(bearer(await hs256({ exp: NOW })), strict, { now: NOW })).reason).toBe(

@@ -472,6 +472,22 @@ function checkClaims(
         `exp ${iso(exp)} is not after now ${iso(now)}${leeway ? ` minus ${leeway}s leeway` : ''}`,
       ),
     )
+  } else if (policy.max_age !== undefined && typeof iat !== 'number') {
+    checks.push(fail(time, 'jwt_malformed', 'the token has no iat, which max_age needs'))
+  } else if (
+    policy.max_age !== undefined &&
+    typeof iat === 'number' &&
+    now - iat - leeway > policy.max_age
+  ) {
+    checks.push(
+      fail(
+        time,
+        'jwt_expired',
+        `iat ${iso(iat)} is more than max_age ${policy.max_age}s before now ${iso(now)}`,
+      ),
+    )
+  } else if (policy.max_age !== undefined && typeof iat === 'number' && iat > now + leeway) {
+    checks.push(fail(time, 'jwt_not_yet_valid', `iat ${iso(iat)} is after now ${iso(now)}`))
   } else if (typeof nbf === 'number' && nbf > now + leeway) {
     checks.push(
       fail(
