@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import type { z } from 'zod'
+import { decodeStrict } from '../crypto/encoding.js'
 import { ConfigError } from '../errors.js'
 import { getProvider } from '../providers/registry.js'
 import { secretProblem } from '../crypto/hmac-key.js'
@@ -162,6 +163,8 @@ function checkPolicy(policy: AuthPolicy, path: Path, at: (p: Path, m: string) =>
     })
     for (const list of ['secrets', 'retired'] as const) {
       policy[list].forEach((s, i) => {
+        const enc = policy.secret_encoding ?? 'utf8'
+        if (enc !== 'utf8' && !decodeStrict(s.value, enc)) throw at([...path, list === 'secrets' ? 'secret' : list], `[${i}] is not strict ${enc} (secret_encoding: ${enc})`)
         // jose would accept a forged HS256 token signed with the public key as the HMAC secret.
         if (looksLikeKeyMaterial(s.value)) throw at([...path, list === 'secrets' ? 'secret' : list], `[${i}] looks like a public key or other key material (PEM, JWK, SSH or DER); put public keys in jwks: and never in secret:`)
       })

@@ -120,6 +120,7 @@ const jwt = z
     retired: credentials.default([]),
     leeway: z.number().nonnegative().default(0),
     max_age: z.number().positive().optional(),
+    secret_encoding: z.enum(['utf8', 'base64', 'base64url', 'hex']).default('utf8'),
     scopes: z.array(z.string()).default([]),
   })
   .strict()

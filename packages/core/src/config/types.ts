@@ -113,6 +113,8 @@ export interface JwtPolicy {
   retired: Credential[]
   /** Seconds of clock tolerance for exp/nbf/iat. */
   leeway: number
+  /** How HS* secret strings become key bytes (default utf8; base64 for issuers such as legacy Auth0). */
+  secret_encoding?: 'utf8' | 'base64' | 'base64url' | 'hex'
   /** Seconds a token may be old, counted from `iat` (then required); absent = no limit. */
   max_age?: number
   /** Required scopes (`scope` / `scp` claims): missing → 403. */

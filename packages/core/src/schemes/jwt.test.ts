@@ -236,6 +236,27 @@ describe('jwt: published vector', () => {
     y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
   }
 
+  it('RFC 7515 A.1 (HS256, binary key given as base64url) verifies with secret_encoding: base64url', async () => {
+    const token =
+      'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'
+    const k =
+      'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow'
+    const policy = endpoint({ algorithms: ['HS256'], secret: k, secret_encoding: 'base64url' })
+    expect((await verify(bearer(token), policy, { now: 1_300_819_000 })).ok).toBe(true)
+    // The same string used as UTF-8 text is another key.
+    const asText = endpoint({ algorithms: ['HS256'], secret: k })
+    expect((await verify(bearer(token), asText, { now: 1_300_819_000 })).reason).toBe(
+      'jwt_signature_invalid',
+    )
+    // sign() uses the decoded bytes too.
+    const signed = await jwt.sign(request([]), policy.auth as never, { now: NOW })
+    expect((await verify(signed, policy, { now: NOW })).ok).toBe(true)
+    // A secret that is not strict in the declared encoding does not load.
+    expect(() =>
+      endpoint({ algorithms: ['HS256'], secret: 'not base64!', secret_encoding: 'base64' }),
+    ).toThrow(/is not strict base64/)
+  })
+
   it('RFC 7515 A.3 verifies before exp, is expired at exp, and fails without ES256 allowed', async () => {
     const policy = endpoint({ algorithms: ['ES256'], jwks: { keys: [key] }, issuer: 'joe' })
     expect((await verify(bearer(rfc7515a3), policy, { now: 1_300_819_000 })).ok).toBe(true)

@@ -20,6 +20,7 @@ import {
   type JWTPayload,
 } from 'jose'
 import type { Credential, JwtPolicy } from '../config/types.js'
+import { decodeStrict } from '../crypto/encoding.js'
 import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
@@ -63,8 +64,9 @@ function prepare(policy: JwtPolicy, ctx: VerifyContext): Prepared {
     ...policy.secrets.map((credential) => ({ credential, retired: false })),
     ...policy.retired.map((credential) => ({ credential, retired: true })),
   ]
-    .filter((e) => e.credential.value !== '')
-    .map((e) => ({ ...e, key: createSecretKey(Buffer.from(e.credential.value, 'utf8')) }))
+    .map((e) => ({ ...e, bytes: secretBytes(e.credential.value, policy) }))
+    .filter((e): e is typeof e & { bytes: Buffer } => e.bytes !== null && e.bytes.length > 0)
+    .map(({ bytes, ...e }) => ({ ...e, key: createSecretKey(bytes) }))
   let keySet: KeySet | null = null
   if (policy.jwks) {
     keySet = createLocalJWKSet({ keys: policy.jwks.keys.map(publicPart) } as JSONWebKeySet)
@@ -81,6 +83,12 @@ function prepare(policy: JwtPolicy, ctx: VerifyContext): Prepared {
   p = { hs, keySet, issuers: list(policy.issuer), audiences: list(policy.audience) }
   preparedByPolicy.set(policy, p)
   return p
+}
+
+/** HS* key bytes of a configured secret string (config/load.ts has checked the encoding). */
+function secretBytes(value: string, policy: JwtPolicy): Buffer | null {
+  const enc = policy.secret_encoding ?? 'utf8'
+  return enc === 'utf8' ? Buffer.from(value, 'utf8') : decodeStrict(value, enc)
 }
 
 /** A JWK without its private members: a JWKS for verifying holds public keys only. */
@@ -170,7 +178,7 @@ export const jwt: Scheme<JwtPolicy> = {
       if (!secret) throw noSigner('jwt', 'secrets', options.keyId)
       compact = await token
         .setProtectedHeader({ alg: hsAlg, typ: 'JWT', ...(secret.id ? { kid: secret.id } : {}) })
-        .sign(Buffer.from(secret.value, 'utf8'))
+        .sign(secretBytes(secret.value, policy) ?? Buffer.alloc(0))
     } else {
       const jwk = (policy.jwks?.keys ?? []).find(
         (k) => typeof k.d === 'string' && (options.keyId === undefined || k.kid === options.keyId),
