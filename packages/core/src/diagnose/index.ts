@@ -7,6 +7,7 @@
 import type { Config, Endpoint } from '../config/types.js'
 import { selectEndpoint } from '../config/select.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
+import { getProvider } from '../providers/registry.js'
 import { verify } from '../verdict/verify.js'
 import type { Verdict } from '../verdict/types.js'
 import { nearMissSearch } from './near-miss.js'
@@ -118,6 +119,7 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   }
 
   const causes = rankCauses(found, sender)
+  if (endpoint?.provider) addProviderPitfalls(causes, endpoint.provider)
   if (
     sender === 'make' &&
     causes[0] &&
@@ -130,4 +132,19 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   const diagnosis: Diagnosis = { verdict, causes, origin, response, candidates_tried: tried }
   if (exhausted) diagnosis.budget_exhausted = true
   return diagnosis
+}
+
+/**
+ * A preset knows its provider's usual mistakes (Stripe: the body parsed by express.json();
+ * Shopify: base64, not hex): a cause of the same code gets the provider's own words.
+ */
+function addProviderPitfalls(causes: Cause[], providerName: string): void {
+  const preset = getProvider(providerName)
+  if (!preset?.pitfalls) return
+  for (const cause of causes) {
+    const pitfall = preset.pitfalls.find((p) => p.code === cause.code)
+    if (!pitfall) continue
+    cause.evidence.push(`${preset.title}: a known pitfall — ${pitfall.title}`)
+    cause.fix = `${cause.fix} For ${preset.title}: ${pitfall.fix}`
+  }
 }
