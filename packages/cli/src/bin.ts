@@ -8,6 +8,11 @@ import { InputError } from '@hookwarden/core'
 import { buildProgram } from './program.js'
 
 export async function main(argv: string[]): Promise<void> {
+  // `hookwarden … | head`: the reader went away; that is not a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw e
+  })
   const program = buildProgram()
   try {
     await program.parseAsync(argv)
@@ -25,6 +30,8 @@ export function exitCodeFor(e: unknown): number {
     process.stderr.write(`hookwarden: ${e.oneLine()}\n`)
     return 2
   }
-  process.stderr.write(`hookwarden: internal error (a bug, please report it):\n${(e as Error)?.stack ?? String(e)}\n`)
+  process.stderr.write(
+    `hookwarden: internal error (a bug, please report it):\n${(e as Error)?.stack ?? String(e)}\n`,
+  )
   return 70
 }
