@@ -3,22 +3,41 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
-import { type Config, ConfigError, InputError, type HttpRequest, type HttpResponse, loadConfigFile, parseRequest, parseResponse } from '@hookwarden/core'
+import {
+  type Config,
+  ConfigError,
+  InputError,
+  type HttpRequest,
+  type HttpResponse,
+  loadConfigFile,
+  parseRequest,
+  parseResponse,
+} from '@hookwarden/core'
 
 export function readInput(file: string, what: string): Buffer {
   try {
     return file === '-' ? readFileSync(0) : readFileSync(file)
   } catch (e) {
-    throw new InputError('ERR_READ', `cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file })
+    throw new InputError(
+      'ERR_READ',
+      `cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    )
   }
 }
 
 export function readRequest(file: string, entry?: number): HttpRequest {
-  return parseRequest(readInput(file, 'request'), { file, ...(entry !== undefined ? { entry } : {}) })
+  return parseRequest(readInput(file, 'request'), {
+    file,
+    ...(entry !== undefined ? { entry } : {}),
+  })
 }
 
 export function readResponse(file: string, entry?: number): HttpResponse {
-  return parseResponse(readInput(file, 'response'), { file, ...(entry !== undefined ? { entry } : {}) })
+  return parseResponse(readInput(file, 'response'), {
+    file,
+    ...(entry !== undefined ? { entry } : {}),
+  })
 }
 
 export function readConfig(file: string): Config {
@@ -28,6 +47,9 @@ export function readConfig(file: string): Config {
 /** `--now UNIX` → seconds; unusable → exit 2 naming the flag. */
 export function parseNow(value: string | undefined): number {
   if (value === undefined) return Math.floor(Date.now() / 1000)
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new ConfigError(`--now must be seconds since the epoch, got ${JSON.stringify(value)}`, { field: '--now' })
+  if (!/^\d+(\.\d+)?$/.test(value))
+    throw new ConfigError(`--now must be seconds since the epoch, got ${JSON.stringify(value)}`, {
+      field: '--now',
+    })
   return Number(value)
 }

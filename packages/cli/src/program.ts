@@ -16,10 +16,23 @@ import { registerProbe } from './commands/probe.js'
 export function buildProgram(): Command {
   const program = new Command()
     .name('hookwarden')
-    .description('Why is my webhook answered 401? Verify, diagnose and explain webhook authentication.')
+    .description(
+      'Why is my webhook answered 401? Verify, diagnose and explain webhook authentication.',
+    )
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-  for (const register of [registerVerify, registerSign, registerServe, registerDiagnose, registerDiff, registerJwt, registerProviders, registerReplay, registerProbe]) register(program)
+  for (const register of [
+    registerVerify,
+    registerSign,
+    registerServe,
+    registerDiagnose,
+    registerDiff,
+    registerJwt,
+    registerProviders,
+    registerReplay,
+    registerProbe,
+  ])
+    register(program)
   return program
 }

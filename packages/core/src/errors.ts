@@ -27,7 +27,11 @@ export class HookwardenError extends Error {
   }
   /** `instanceof` holds across duplicate installs of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true
+    )
   }
 }
 

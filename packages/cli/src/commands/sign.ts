@@ -18,7 +18,9 @@ interface Options {
 export function registerSign(program: Command): void {
   program
     .command('sign')
-    .description('sign a request for an endpoint (for tests, canaries and replays); prints raw HTTP')
+    .description(
+      'sign a request for an endpoint (for tests, canaries and replays); prints raw HTTP',
+    )
     .requiredOption('--request <file>', 'the request to sign: raw HTTP, curl, HAR or JSON')
     .requiredOption('--config <file>', 'hookwarden.yaml')
     .option('--endpoint <name>', 'the endpoint (default: by path)')

@@ -33,7 +33,9 @@ export function registerVerify(program: Command): void {
       const config = readConfig(o.config)
       const endpoint = selectEndpoint(config, request, o.endpoint)
       const verdict = await verify(request, endpoint, { now, nonceStore: new MemoryNonceStore() })
-      process.stdout.write(o.json ? `${JSON.stringify(verdictJson(verdict), null, 2)}\n` : verdictHuman(verdict))
+      process.stdout.write(
+        o.json ? `${JSON.stringify(verdictJson(verdict), null, 2)}\n` : verdictHuman(verdict),
+      )
       process.exitCode = verdict.ok ? 0 : 1
     })
 }

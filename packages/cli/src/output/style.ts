@@ -3,9 +3,11 @@
  * The ✓/✗ marks carry the meaning on their own, colour only repeats it.
  * @module
  */
-const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true && process.env.TERM !== 'dumb'
+const useColor = (): boolean =>
+  !process.env.NO_COLOR && process.stdout.isTTY === true && process.env.TERM !== 'dumb'
 
-const wrap = (open: number, close: number) => (s: string) => (useColor() ? `\x1b[${open}m${s}\x1b[${close}m` : s)
+const wrap = (open: number, close: number) => (s: string) =>
+  useColor() ? `\x1b[${open}m${s}\x1b[${close}m` : s
 
 export const green = wrap(32, 39)
 export const red = wrap(31, 39)

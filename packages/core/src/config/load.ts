@@ -37,7 +37,10 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): Config 
   try {
     text = readFileSync(file, 'utf8')
   } catch (e) {
-    throw new ConfigError(`cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file })
+    throw new ConfigError(
+      `cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file },
+    )
   }
   return loadConfig(text, { ...options, file, baseDir: options.baseDir ?? dirname(resolve(file)) })
 }
@@ -50,14 +53,23 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!
     const pos = lc.linePos(err.pos[0])
-    throw new ConfigError(err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { file, line: pos.line, column: pos.col })
+    throw new ConfigError(err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), {
+      file,
+      line: pos.line,
+      column: pos.col,
+    })
   }
   const at = (path: Path, message: string): ConfigError => {
     const line = lineOf(doc, lc, path)
-    return new ConfigError(path.length ? `${formatPath(path)} ${message}` : message, { file, ...(line ? { line } : {}), field: formatPath(path) })
+    return new ConfigError(path.length ? `${formatPath(path)} ${message}` : message, {
+      file,
+      ...(line ? { line } : {}),
+      field: formatPath(path),
+    })
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 })
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw at([], 'the config must be a mapping with endpoints: or auth:')
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw at([], 'the config must be a mapping with endpoints: or auth:')
   const env = options.env ?? process.env
   const baseDir = options.baseDir ?? process.cwd()
 
@@ -67,7 +79,8 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
     : top.auth !== undefined
       ? [{ value: { name: 'default', auth: top.auth }, path: [] }]
       : []
-  if (rawEndpoints.length === 0) throw at([], 'the config needs endpoints: (a list) or a single auth: block')
+  if (rawEndpoints.length === 0)
+    throw at([], 'the config needs endpoints: (a list) or a single auth: block')
 
   const names = new Set<string>()
   const endpoints: Endpoint[] = rawEndpoints.map(({ value, path }, i) => {
@@ -76,7 +89,10 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
     if (names.has(name)) throw at([...path, 'name'], `"${name}" is used by two endpoints`)
     names.add(name)
     const authPath = [...path, 'auth']
-    const resolved = resolveSecrets(fields.auth, authPath, env, baseDir, at) as Record<string, unknown>
+    const resolved = resolveSecrets(fields.auth, authPath, env, baseDir, at) as Record<
+      string,
+      unknown
+    >
     const { auth, provider } = expandProvider(resolved, authPath, at)
     const endpoint: Endpoint = { ...fields, name, auth }
     if (provider) endpoint.provider = provider
@@ -85,7 +101,10 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
 
   const config: Config = { endpoints, file }
   if (top.admin) {
-    const token = top.admin.token !== undefined ? (resolveSecrets(top.admin.token, ['admin', 'token'], env, baseDir, at) as string) : undefined
+    const token =
+      top.admin.token !== undefined
+        ? (resolveSecrets(top.admin.token, ['admin', 'token'], env, baseDir, at) as string)
+        : undefined
     config.admin = token !== undefined ? { token } : {}
   }
   if (top.public_diagnose !== undefined) config.public_diagnose = top.public_diagnose
@@ -101,9 +120,14 @@ function expandProvider(
   let merged = auth
   let provider: string | undefined
   if (auth.provider !== undefined) {
-    if (typeof auth.provider !== 'string') throw at([...path, 'provider'], 'must be a provider name')
+    if (typeof auth.provider !== 'string')
+      throw at([...path, 'provider'], 'must be a provider name')
     const preset = getProvider(auth.provider)
-    if (!preset) throw at([...path, 'provider'], `"${auth.provider}" is not a known provider (hookwarden providers lists them)`)
+    if (!preset)
+      throw at(
+        [...path, 'provider'],
+        `"${auth.provider}" is not a known provider (hookwarden providers lists them)`,
+      )
     provider = preset.name
     const { provider: _omit, ...own } = auth
     merged = { ...preset.auth, ...own }
@@ -125,7 +149,22 @@ function expandProvider(
   return provider ? { auth: policy, provider } : { auth: policy }
 }
 
-const JWS_ALGORITHMS = new Set(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
+const JWS_ALGORITHMS = new Set([
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+])
 
 // DER OIDs of rsaEncryption, id-ecPublicKey and Ed25519/Ed448, as found in SPKI and PKCS#8.
 const KEY_OIDS = ['2a864886f70d010101', '2a8648ce3d0201', '2b6570', '2b6571']
@@ -148,48 +187,90 @@ export function looksLikeKeyMaterial(value: string): boolean {
     }
   }
   const compact = v.replace(/\s+/g, '')
-  if (compact.length >= 60 && /^MI|^MF|^MC|^MH/.test(compact) && /^[A-Za-z0-9+/]+=*$/.test(compact)) {
+  if (
+    compact.length >= 60 &&
+    /^MI|^MF|^MC|^MH/.test(compact) &&
+    /^[A-Za-z0-9+/]+=*$/.test(compact)
+  ) {
     const der = Buffer.from(compact, 'base64').toString('hex')
     if (der.startsWith('30') && KEY_OIDS.some((oid) => der.includes(oid))) return true
   }
   return false
 }
 
-function checkPolicy(policy: AuthPolicy, path: Path, at: (p: Path, m: string) => ConfigError): void {
+function checkPolicy(
+  policy: AuthPolicy,
+  path: Path,
+  at: (p: Path, m: string) => ConfigError,
+): void {
   if (policy.scheme === 'jwt') {
-    if (policy.algorithms.some((a) => a.toLowerCase() === 'none')) throw at([...path, 'algorithms'], 'must not allow "none"')
+    if (policy.algorithms.some((a) => a.toLowerCase() === 'none'))
+      throw at([...path, 'algorithms'], 'must not allow "none"')
     policy.algorithms.forEach((a, i) => {
-      if (!JWS_ALGORITHMS.has(a)) throw at([...path, 'algorithms', i], `"${a}" is not a JWS algorithm (${[...JWS_ALGORITHMS].join(', ')})`)
+      if (!JWS_ALGORITHMS.has(a))
+        throw at(
+          [...path, 'algorithms', i],
+          `"${a}" is not a JWS algorithm (${[...JWS_ALGORITHMS].join(', ')})`,
+        )
     })
     for (const list of ['secrets', 'retired'] as const) {
       policy[list].forEach((s, i) => {
         const enc = policy.secret_encoding ?? 'utf8'
-        if (enc !== 'utf8' && !decodeStrict(s.value, enc)) throw at([...path, list === 'secrets' ? 'secret' : list], `[${i}] is not strict ${enc} (secret_encoding: ${enc})`)
+        if (enc !== 'utf8' && !decodeStrict(s.value, enc))
+          throw at(
+            [...path, list === 'secrets' ? 'secret' : list],
+            `[${i}] is not strict ${enc} (secret_encoding: ${enc})`,
+          )
         // jose would accept a forged HS256 token signed with the public key as the HMAC secret.
-        if (looksLikeKeyMaterial(s.value)) throw at([...path, list === 'secrets' ? 'secret' : list], `[${i}] looks like a public key or other key material (PEM, JWK, SSH or DER); put public keys in jwks: and never in secret:`)
+        if (looksLikeKeyMaterial(s.value))
+          throw at(
+            [...path, list === 'secrets' ? 'secret' : list],
+            `[${i}] looks like a public key or other key material (PEM, JWK, SSH or DER); put public keys in jwks: and never in secret:`,
+          )
       })
     }
     const hs = policy.algorithms.filter((a) => a.startsWith('HS'))
-    if (hs.length > 0 && policy.algorithms.length > hs.length) throw at([...path, 'algorithms'], 'must not mix HS* with public-key algorithms (algorithm confusion)')
-    if (hs.length > 0 && policy.secrets.length === 0) throw at([...path, 'secret'], `is required for ${hs.join(', ')}`)
-    if (hs.length === 0 && !policy.jwks && !policy.jwks_url) throw at([...path, 'jwks'], 'or jwks_url is required for public-key algorithms')
+    if (hs.length > 0 && policy.algorithms.length > hs.length)
+      throw at(
+        [...path, 'algorithms'],
+        'must not mix HS* with public-key algorithms (algorithm confusion)',
+      )
+    if (hs.length > 0 && policy.secrets.length === 0)
+      throw at([...path, 'secret'], `is required for ${hs.join(', ')}`)
+    if (hs.length === 0 && !policy.jwks && !policy.jwks_url)
+      throw at([...path, 'jwks'], 'or jwks_url is required for public-key algorithms')
     policy.jwks?.keys.forEach((k, i) => {
-      if (typeof k.kty !== 'string') throw at([...path, 'jwks', 'keys', i], 'must be a JWK with a "kty"')
+      if (typeof k.kty !== 'string')
+        throw at([...path, 'jwks', 'keys', i], 'must be a JWK with a "kty"')
     })
     // The JWKS is fetched from the config's URL only; file:, data: and the like are not key servers.
-    if (policy.jwks_url !== undefined && !/^https?:\/\//i.test(policy.jwks_url)) throw at([...path, 'jwks_url'], 'must be an http(s) URL')
+    if (policy.jwks_url !== undefined && !/^https?:\/\//i.test(policy.jwks_url))
+      throw at([...path, 'jwks_url'], 'must be an http(s) URL')
   }
   if (policy.scheme === 'basic') {
     for (const list of ['users', 'retired'] as const) {
       policy[list].forEach((u, i) => {
         // RFC 7617 §2: the first colon splits user-id and password, so a user-id with one never matches.
-        if (u.username.includes(':')) throw at([...path, list, i, 'username'], 'must not contain ":" (RFC 7617: the first colon ends the user-id)')
+        if (u.username.includes(':'))
+          throw at(
+            [...path, list, i, 'username'],
+            'must not contain ":" (RFC 7617: the first colon ends the user-id)',
+          )
         // biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 7617 forbids CTLs
-        if (/[\x00-\x1f\x7f]/.test(u.username + u.password)) throw at([...path, list, i], 'username and password must not contain control characters (RFC 7617 §2)')
+        if (/[\x00-\x1f\x7f]/.test(u.username + u.password))
+          throw at(
+            [...path, list, i],
+            'username and password must not contain control characters (RFC 7617 §2)',
+          )
       })
     }
   }
-  if (policy.scheme === 'hmac' && policy.timestamp === undefined && /\{timestamp\}/.test(policy.payload) && policy.format.kind !== 'pairs') {
+  if (
+    policy.scheme === 'hmac' &&
+    policy.timestamp === undefined &&
+    /\{timestamp\}/.test(policy.payload) &&
+    policy.format.kind !== 'pairs'
+  ) {
     throw at([...path, 'payload'], 'uses {timestamp} but no timestamp: { header } is configured')
   }
   if (policy.scheme === 'hmac' && /\{id\}/.test(policy.payload) && !policy.id) {
@@ -225,27 +306,40 @@ function resolveSecrets(
     if (!m) return value
     if (m[1] === 'env') {
       const v = env[m[2]!]
-      if (v === undefined) throw at(path, `refers to environment variable ${m[2]}, which is not set`)
+      if (v === undefined)
+        throw at(path, `refers to environment variable ${m[2]}, which is not set`)
       return v
     }
     try {
       // A trailing newline from `echo secret > file` is not part of the secret.
       return readFileSync(resolve(baseDir, m[2]!), 'utf8').replace(/\r?\n$/, '')
     } catch (e) {
-      throw at(path, `refers to file ${m[2]}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+      throw at(
+        path,
+        `refers to file ${m[2]}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      )
     }
   }
-  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, [...path, i], env, baseDir, at))
+  if (Array.isArray(value))
+    return value.map((v, i) => resolveSecrets(v, [...path, i], env, baseDir, at))
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     // JWKS documents are public keys, not secret references.
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, k === 'jwks' ? v : resolveSecrets(v, [...path, k], env, baseDir, at)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === 'jwks' ? v : resolveSecrets(v, [...path, k], env, baseDir, at),
+      ]),
     )
   }
   return value
 }
 
-function parseOr<S extends z.ZodTypeAny>(schema: S, value: unknown, path: Path, at: (p: Path, m: string) => ConfigError): z.output<S> {
+function parseOr<S extends z.ZodTypeAny>(
+  schema: S,
+  value: unknown,
+  path: Path,
+  at: (p: Path, m: string) => ConfigError,
+): z.output<S> {
   const r = schema.safeParse(value)
   if (r.success) return r.data
   const issue = r.error.issues[0]!
@@ -263,13 +357,17 @@ function describeIssue(issue: z.ZodIssue): string {
     case 'invalid_literal':
       return `must be ${JSON.stringify(issue.expected)}`
     case 'invalid_type':
-      return issue.received === 'undefined' ? 'is required' : `must be ${issue.expected === 'string' ? 'a string' : `a ${issue.expected}`}, not ${issue.received}`
+      return issue.received === 'undefined'
+        ? 'is required'
+        : `must be ${issue.expected === 'string' ? 'a string' : `a ${issue.expected}`}, not ${issue.received}`
     case 'unrecognized_keys':
       return `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
     case 'invalid_union_discriminator':
       return `must be ${list(issue.options)}`
     case 'invalid_union':
-      return issue.unionErrors[0]?.issues[0] ? describeIssue(issue.unionErrors.at(-1)!.issues[0]!) : 'is not valid'
+      return issue.unionErrors[0]?.issues[0]
+        ? describeIssue(issue.unionErrors.at(-1)!.issues[0]!)
+        : 'is not valid'
     default:
       return issue.message
   }
@@ -281,9 +379,13 @@ function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined 
     if (node && typeof node === 'object' && 'range' in node && node.range) {
       // Point at the key line for a mapping value where we can.
       if (n > 0) {
-        const parent = (n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true)) as Node | undefined
+        const parent = (n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true)) as
+          | Node
+          | undefined
         if (parent && isMap(parent)) {
-          const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[n - 1])
+          const pair = parent.items.find(
+            (p) => (p.key as { value?: unknown })?.value === path[n - 1],
+          )
           const key = pair?.key as Node | undefined
           if (key?.range) return lc.linePos(key.range[0]).line
         }

@@ -5,33 +5,50 @@
  */
 import { z } from 'zod'
 
-const notAfter = z
-  .union([z.string(), z.number(), z.date()])
-  .transform((v, ctx) => {
-    const ms = typeof v === 'number' ? v * 1000 : v instanceof Date ? v.getTime() : Date.parse(v)
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' })
-      return z.NEVER
-    }
-    return Math.floor(ms / 1000)
-  })
+const notAfter = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v * 1000 : v instanceof Date ? v.getTime() : Date.parse(v)
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z',
+    })
+    return z.NEVER
+  }
+  return Math.floor(ms / 1000)
+})
 
-const secretString = z.string({ required_error: 'is required', invalid_type_error: 'must be a string' })
+const secretString = z.string({
+  required_error: 'is required',
+  invalid_type_error: 'must be a string',
+})
 
 export const credential = z
   .union([
     secretString,
-    z.object({ value: secretString, id: z.string().optional(), not_after: notAfter.optional() }).strict(),
+    z
+      .object({ value: secretString, id: z.string().optional(), not_after: notAfter.optional() })
+      .strict(),
   ])
   .transform((c) => (typeof c === 'string' ? { value: c } : c))
 
 const credentials = z.array(credential)
 
 const basicUser = z
-  .object({ username: z.string(), password: secretString, id: z.string().optional(), not_after: notAfter.optional() })
+  .object({
+    username: z.string(),
+    password: secretString,
+    id: z.string().optional(),
+    not_after: notAfter.optional(),
+  })
   .strict()
 
-const bearer = z.object({ scheme: z.literal('bearer'), tokens: credentials.min(1, 'needs at least one token'), retired: credentials.default([]) }).strict()
+const bearer = z
+  .object({
+    scheme: z.literal('bearer'),
+    tokens: credentials.min(1, 'needs at least one token'),
+    retired: credentials.default([]),
+  })
+  .strict()
 
 const apiKey = z
   .object({
@@ -44,10 +61,16 @@ const apiKey = z
   .strict()
   .superRefine((v, ctx) => {
     if ((v.header === undefined) === (v.query === undefined)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['header'], message: 'give exactly one of header or query' })
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['header'],
+        message: 'give exactly one of header or query',
+      })
     }
   })
-  .transform((v) => (v.header === undefined && v.query === undefined ? { ...v, header: 'X-API-Key' } : v))
+  .transform((v) =>
+    v.header === undefined && v.query === undefined ? { ...v, header: 'X-API-Key' } : v,
+  )
 
 const basic = z
   .object({
@@ -68,7 +91,13 @@ const timestamp = z
 
 const format = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('single') }).strict(),
-  z.object({ kind: z.literal('list'), separator: z.string().default(' '), version: z.string().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('list'),
+      separator: z.string().default(' '),
+      version: z.string().optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('pairs'),
@@ -90,7 +119,10 @@ const hmac = z
     format: format.default({ kind: 'single' }),
     secret_encoding: z.enum(['utf8', 'base64', 'hex', 'whsec']).default('utf8'),
     timestamp: timestamp.optional(),
-    id: z.object({ header: z.string().min(1) }).strict().optional(),
+    id: z
+      .object({ header: z.string().min(1) })
+      .strict()
+      .optional(),
     secrets: credentials.min(1, 'needs at least one secret'),
     retired: credentials.default([]),
   })
@@ -113,7 +145,10 @@ const jwt = z
     issuer: stringOrList.optional(),
     audience: stringOrList.optional(),
     algorithms: z.array(z.string()).min(1, 'must name the allowed algorithms'),
-    jwks: z.object({ keys: z.array(z.record(z.unknown())) }).passthrough().optional(),
+    jwks: z
+      .object({ keys: z.array(z.record(z.unknown())) })
+      .passthrough()
+      .optional(),
     jwks_url: z.string().url().optional(),
     secret: credential.optional(),
     secrets: credentials.default([]),
@@ -154,7 +189,10 @@ export const endpointFields = z
     enforce: z.boolean().default(true),
     store_body: z.boolean().default(false),
     strip_credentials: z.boolean().default(false),
-    auth: z.record(z.unknown(), { required_error: 'is required', invalid_type_error: 'must be a mapping' }),
+    auth: z.record(z.unknown(), {
+      required_error: 'is required',
+      invalid_type_error: 'must be a mapping',
+    }),
   })
   .strict()
 
@@ -164,6 +202,12 @@ export const topLevel = z
     auth: z.unknown().optional(),
     admin: z.object({ token: z.string().optional() }).strict().optional(),
     public_diagnose: z.boolean().optional(),
-    retention: z.object({ days: z.number().positive().optional(), max_rows: z.number().int().positive().optional() }).strict().optional(),
+    retention: z
+      .object({
+        days: z.number().positive().optional(),
+        max_rows: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .passthrough()

@@ -8,10 +8,18 @@ import { requestPath } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import type { Config, Endpoint } from './types.js'
 
-export function selectEndpoint(config: Config, request: HttpRequest | null, name?: string): Endpoint {
+export function selectEndpoint(
+  config: Config,
+  request: HttpRequest | null,
+  name?: string,
+): Endpoint {
   if (name !== undefined) {
     const e = config.endpoints.find((x) => x.name === name)
-    if (!e) throw new ConfigError(`no endpoint named "${name}" (endpoints: ${config.endpoints.map((x) => x.name).join(', ')})`, { field: 'endpoint' })
+    if (!e)
+      throw new ConfigError(
+        `no endpoint named "${name}" (endpoints: ${config.endpoints.map((x) => x.name).join(', ')})`,
+        { field: 'endpoint' },
+      )
     return e
   }
   if (request) {

@@ -9,7 +9,13 @@ import { fingerprint } from '../redact/fingerprint.js'
 import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import type { Check, Scheme } from './types.js'
-import { credentialShapeDefect, currentCredential, matchCredential, revokedDetail, noSigner } from './credential.js'
+import {
+  credentialShapeDefect,
+  currentCredential,
+  matchCredential,
+  revokedDetail,
+  noSigner,
+} from './credential.js'
 import { parseAuthorization } from './authorization.js'
 
 const NAME = 'authorization_header'
@@ -20,11 +26,22 @@ export const bearer: Scheme<BearerPolicy> = {
   verify(req, policy, ctx) {
     const values = getAllHeaders(req.headers, 'authorization')
     const inQuery = new URLSearchParams(requestQuery(req)).has('access_token')
-    if (values.length > 1) return [fail('duplicate_auth_header', `${values.length} Authorization headers were sent`)]
+    if (values.length > 1)
+      return [fail('duplicate_auth_header', `${values.length} Authorization headers were sent`)]
     if (values.length === 0) {
-      return [inQuery ? fail('credential_in_query', 'the token was sent as ?access_token= in the URL') : fail('credentials_missing', 'no Authorization header')]
+      return [
+        inQuery
+          ? fail('credential_in_query', 'the token was sent as ?access_token= in the URL')
+          : fail('credentials_missing', 'no Authorization header'),
+      ]
     }
-    if (inQuery) return [fail('duplicate_auth_header', 'a token was sent both in the Authorization header and in the query string')]
+    if (inQuery)
+      return [
+        fail(
+          'duplicate_auth_header',
+          'a token was sent both in the Authorization header and in the query string',
+        ),
+      ]
 
     const parsed = parseAuthorization(values[0]!, 'Bearer')
     if (parsed.reason) return [fail(parsed.reason, parsed.detail)]
@@ -32,7 +49,10 @@ export const bearer: Scheme<BearerPolicy> = {
     if (shape) return [fail(shape.reason, `token ${fingerprint(parsed.credential)}`)]
 
     const m = matchCredential(parsed.credential, policy.tokens, policy.retired, ctx.now)
-    if (m.kind === 'unknown') return [fail('credential_unknown', `token ${fingerprint(parsed.credential)} is not configured`)]
+    if (m.kind === 'unknown')
+      return [
+        fail('credential_unknown', `token ${fingerprint(parsed.credential)} is not configured`),
+      ]
     if (m.kind === 'revoked') return [fail('credential_revoked', revokedDetail(m))]
     const check: Check = { name: NAME, ok: true, reason: null, detail: 'Bearer token matches' }
     if (m.credential.id) check.key_id = m.credential.id

@@ -26,10 +26,9 @@ export function matchCredential(
   let result: MatchResult = { kind: 'unknown' }
   for (const c of current) {
     if (safeEqual(presented, c.value) && result.kind === 'unknown') {
-      result =
-        isExpired(c, now)
-          ? { kind: 'revoked', credential: c, why: 'expired' }
-          : { kind: 'ok', credential: c }
+      result = isExpired(c, now)
+        ? { kind: 'revoked', credential: c, why: 'expired' }
+        : { kind: 'ok', credential: c }
     }
   }
   for (const c of retired) {
@@ -55,7 +54,10 @@ export function currentCredential<C extends { id?: string; not_after?: number }>
  * overlap window is [added, not_after), so t = not_after−1 passes and t = not_after does not
  * (test matrix T-ROT-2).
  */
-export function isExpired<C extends { not_after?: number }>(c: C, now: number): c is C & { not_after: number } {
+export function isExpired<C extends { not_after?: number }>(
+  c: C,
+  now: number,
+): c is C & { not_after: number } {
   return c.not_after !== undefined && now >= c.not_after
 }
 
@@ -67,10 +69,15 @@ const INVISIBLE_ALL = /[\u200B-\u200D\u2060\uFEFF\u00A0\u202F\u2007\u00AD]/g
  * whitespace or newlines around it, invisible characters, quotes, percent-encoding.
  * Returns the reason and the value with the defect removed, or null when the shape is fine.
  */
-export function credentialShapeDefect(value: string): { reason: ReasonCode; cleaned: string } | null {
-  if (INVISIBLE.test(value)) return { reason: 'credential_invisible_chars', cleaned: value.replace(INVISIBLE_ALL, '') }
-  if (value !== value.trim() || /[\r\n\t]/.test(value)) return { reason: 'credential_whitespace', cleaned: value.trim().replace(/[\r\n\t]/g, '') }
-  if (/^(["']).*\1$/s.test(value) && value.length >= 2) return { reason: 'credential_quoted', cleaned: value.slice(1, -1) }
+export function credentialShapeDefect(
+  value: string,
+): { reason: ReasonCode; cleaned: string } | null {
+  if (INVISIBLE.test(value))
+    return { reason: 'credential_invisible_chars', cleaned: value.replace(INVISIBLE_ALL, '') }
+  if (value !== value.trim() || /[\r\n\t]/.test(value))
+    return { reason: 'credential_whitespace', cleaned: value.trim().replace(/[\r\n\t]/g, '') }
+  if (/^(["']).*\1$/s.test(value) && value.length >= 2)
+    return { reason: 'credential_quoted', cleaned: value.slice(1, -1) }
   if (/%[0-9A-Fa-f]{2}/.test(value)) {
     try {
       return { reason: 'credential_url_encoded', cleaned: decodeURIComponent(value) }

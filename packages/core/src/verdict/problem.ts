@@ -40,7 +40,11 @@ export function buildProblem(
         reason: shown,
         hint: REASONS[shown].hint,
       }
-    : { type: 'about:blank', title: status === 403 ? 'Forbidden' : status === 400 ? 'Bad Request' : 'Unauthorized', status }
+    : {
+        type: 'about:blank',
+        title: status === 403 ? 'Forbidden' : status === 400 ? 'Bad Request' : 'Unauthorized',
+        status,
+      }
   if (ids.attempt) body.attempt = ids.attempt
   if (ids.request_id) body.request_id = ids.request_id
   return body

@@ -20,7 +20,11 @@ import type { Verdict } from './types.js'
  * const verdict = await verify(request, endpoint, { now: Date.now() / 1000 })
  * if (!verdict.ok) reply.code(verdict.status).header('www-authenticate', verdict.www_authenticate)
  */
-export async function verify(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Promise<Verdict> {
+export async function verify(
+  request: HttpRequest,
+  endpoint: Endpoint,
+  ctx: Partial<VerifyContext> = {},
+): Promise<Verdict> {
   return verifyEager(request, endpoint, ctx)
 }
 
@@ -34,10 +38,17 @@ export async function verify(request: HttpRequest, endpoint: Endpoint, ctx: Part
  * const v = verifyEager(request, endpoint, ctx)
  * const verdict = v instanceof Promise ? await v : v
  */
-export function verifyEager(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Verdict | Promise<Verdict> {
+export function verifyEager(
+  request: HttpRequest,
+  endpoint: Endpoint,
+  ctx: Partial<VerifyContext> = {},
+): Verdict | Promise<Verdict> {
   const { scheme, context } = prepare(endpoint, ctx)
   const result = scheme.verify(request, endpoint.auth, context)
-  if (isPromiseLike(result)) return Promise.resolve(result).then((checks) => afterScheme(request, endpoint, scheme, context, checks))
+  if (isPromiseLike(result))
+    return Promise.resolve(result).then((checks) =>
+      afterScheme(request, endpoint, scheme, context, checks),
+    )
   return afterScheme(request, endpoint, scheme, context, result)
 }
 
@@ -46,11 +57,17 @@ export function verifyEager(request: HttpRequest, endpoint: Endpoint, ctx: Parti
  * Promise. Throws TypeError when the scheme or the store turns out to be asynchronous — after
  * calling it, so do not use it with jwt or a Redis store.
  */
-export function verifySync(request: HttpRequest, endpoint: Endpoint, ctx: Partial<VerifyContext> = {}): Verdict {
+export function verifySync(
+  request: HttpRequest,
+  endpoint: Endpoint,
+  ctx: Partial<VerifyContext> = {},
+): Verdict {
   const verdict = verifyEager(request, endpoint, ctx)
   if (verdict instanceof Promise) {
     verdict.catch(() => {})
-    throw new TypeError(`verifySync: scheme "${endpoint.auth.scheme}" or the nonce store is asynchronous; use verify()`)
+    throw new TypeError(
+      `verifySync: scheme "${endpoint.auth.scheme}" or the nonce store is asynchronous; use verify()`,
+    )
   }
   return verdict
 }
@@ -68,7 +85,9 @@ function afterScheme(
     if (replay) {
       const claimed = context.nonceStore.claim(`${endpoint.name}\u0000${replay.key}`, replay.ttlMs)
       if (isPromiseLike(claimed)) {
-        return Promise.resolve(claimed).then((fresh) => finish([...checks, replayCheck(fresh)], endpoint, scheme))
+        return Promise.resolve(claimed).then((fresh) =>
+          finish([...checks, replayCheck(fresh)], endpoint, scheme),
+        )
       }
       return finish([...checks, replayCheck(claimed)], endpoint, scheme)
     }
@@ -76,9 +95,15 @@ function afterScheme(
   return finish(checks, endpoint, scheme)
 }
 
-function prepare(endpoint: Endpoint, ctx: Partial<VerifyContext>): { scheme: Scheme<unknown>; context: VerifyContext } {
+function prepare(
+  endpoint: Endpoint,
+  ctx: Partial<VerifyContext>,
+): { scheme: Scheme<unknown>; context: VerifyContext } {
   const scheme = getScheme(endpoint.auth.scheme)
-  if (!scheme) throw new ConfigError(`unknown scheme "${endpoint.auth.scheme}"`, { field: `endpoints.${endpoint.name}.auth.scheme` })
+  if (!scheme)
+    throw new ConfigError(`unknown scheme "${endpoint.auth.scheme}"`, {
+      field: `endpoints.${endpoint.name}.auth.scheme`,
+    })
   return { scheme, context: { now: ctx.now ?? Date.now() / 1000, endpoint, ...ctx } }
 }
 
@@ -89,7 +114,12 @@ function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
 function replayCheck(fresh: boolean): Check {
   return fresh
     ? { name: 'replay', ok: true, reason: null, detail: 'first delivery of this message id' }
-    : { name: 'replay', ok: false, reason: 'replay_detected', detail: 'this message id was already accepted inside the tolerance window' }
+    : {
+        name: 'replay',
+        ok: false,
+        reason: 'replay_detected',
+        detail: 'this message id was already accepted inside the tolerance window',
+      }
 }
 
 const NO_CHALLENGE = { scheme: '', params: {} }
@@ -109,13 +139,24 @@ export function verdictFromChecks(
   const failed = checks.find((c) => !c.ok)
   const keyId = checks.find((c) => c.ok && c.key_id)?.key_id ?? null
   if (!failed || !failed.reason) {
-    return { ok: true, status: 200, reason: null, www_authenticate: null, endpoint: endpoint.name, key_id: keyId, checks, problem: null }
+    return {
+      ok: true,
+      status: 200,
+      reason: null,
+      www_authenticate: null,
+      endpoint: endpoint.name,
+      key_id: keyId,
+      checks,
+      problem: null,
+    }
   }
   const reason = failed.reason
   const spec = REASONS[reason]
   const scope = endpoint.auth.scheme === 'jwt' ? endpoint.auth.scopes.join(' ') : undefined
   const www =
-    spec.status === 401 || spec.challenge === 'insufficient_scope' || spec.challenge === 'invalid_request'
+    spec.status === 401 ||
+    spec.challenge === 'insufficient_scope' ||
+    spec.challenge === 'invalid_request'
       ? buildChallenge(challenge, reason, scope ? { scope } : {})
       : null
   return {

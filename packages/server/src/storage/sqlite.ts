@@ -137,7 +137,10 @@ function prepare(sqlite: BetterSqlite3.Database, db: Kysely<Database>): Compiled
     else {
       const q = updateAttempt(db, op.id, op.row).compile()
       let stmt = updates.get(q.sql)
-      if (!stmt) updates.set(q.sql, (stmt = sqlite.prepare(q.sql)))
+      if (!stmt) {
+        stmt = sqlite.prepare(q.sql)
+        updates.set(q.sql, stmt)
+      }
       stmt.run(q.parameters as unknown[])
     }
   }

@@ -68,11 +68,34 @@ export interface AttemptStore {
    */
   insert(record: AttemptRecord): Promise<void>
   /** Fills in the diagnosis or forward result computed after the answer. */
-  update(id: string, patch: Partial<Pick<AttemptRecord, 'diagnosis' | 'diagnosis_skipped' | 'forward_status' | 'forward_latency_ms' | 'forward_error'>>): Promise<void>
+  update(
+    id: string,
+    patch: Partial<
+      Pick<
+        AttemptRecord,
+        | 'diagnosis'
+        | 'diagnosis_skipped'
+        | 'forward_status'
+        | 'forward_latency_ms'
+        | 'forward_error'
+      >
+    >,
+  ): Promise<void>
   get(id: string): Promise<AttemptRecord | null>
   list(query: AttemptQuery): Promise<AttemptRecord[]>
   /** Counts per time bucket / endpoint / reason, for the overview chart. */
-  stats(query: { since: number; bucketMs: number }): Promise<{ bucket: number; endpoint: string | null; outcome: Outcome; reason: string | null; count: number }[]>
+  stats(query: {
+    since: number
+    bucketMs: number
+  }): Promise<
+    {
+      bucket: number
+      endpoint: string | null
+      outcome: Outcome
+      reason: string | null
+      count: number
+    }[]
+  >
   /** Deletes by age and by count; returns how many rows were removed. */
   prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number>
   /** Flushes pending writes and closes. */

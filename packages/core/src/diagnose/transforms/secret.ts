@@ -157,7 +157,9 @@ export function keyVariants(
   }
   const enc = policy.secret_encoding
   const current = policy.secrets.filter((c) => c.not_after === undefined || now <= c.not_after)
-  current.forEach((c, i) => push(decodeSecret(c.value, enc), [], true, label(c, i)))
+  current.forEach((c, i) => {
+    push(decodeSecret(c.value, enc), [], true, label(c, i))
+  })
 
   policy.secrets.forEach((c, i) => {
     if (c.not_after !== undefined && now > c.not_after) {
@@ -283,14 +285,14 @@ export function keyVariants(
   for (const o of others) {
     if (!self) break
     const stepFor = otherEndpointStep(self, o.endpoint, 'signing secret')
-    o.policy.secrets.forEach((c) =>
+    for (const c of o.policy.secrets) {
       push(
         decodeSecret(c.value, o.policy.secret_encoding),
         [stepFor],
         false,
         `endpoint ${o.endpoint.name}`,
-      ),
-    )
+      )
+    }
   }
   return out
 }
