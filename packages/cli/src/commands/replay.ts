@@ -9,7 +9,7 @@ import * as core from '@hookwarden/core'
 import { ConfigError, type HttpRequest } from '@hookwarden/core'
 import { type ReplayResult, headerConstructionFix, replay } from '@hookwarden/server'
 import type { Command } from 'commander'
-import { readRequest } from '../io.js'
+import { parseNow, readConfig, readRequest } from '../io.js'
 import { FAIL, OK, bold, dim, yellow } from '../output/style.js'
 
 interface Options {
@@ -20,6 +20,9 @@ interface Options {
   timeout?: string
   entry?: string
   blockPrivate?: boolean
+  config?: string
+  endpoint?: string
+  now?: string
 }
 
 type FixResult = HttpRequest | { request: HttpRequest; fixes: string[] }
@@ -60,6 +63,32 @@ export function resolveFix(): (req: HttpRequest) => Promise<FixResult> {
       // No diagnosis-backed fix for this request: fall through to the quick fix.
     }
     return headerConstructionFix(req)
+  }
+}
+
+/**
+ * `--fix --config`: the header construction is mended first; when the endpoint still refuses
+ * (a signature over a re-serialized body, a stale timestamp, a wrong secret), the request is
+ * re-signed over its raw body with the endpoint's current credential, as `sign` does.
+ */
+export function configFix(
+  config: core.Config,
+  endpointName: string | undefined,
+  now: number,
+): (req: HttpRequest) => Promise<FixResult> {
+  return async (req) => {
+    const quick = headerConstructionFix(req)
+    const endpoint = core.selectEndpoint(config, quick.request, endpointName)
+    const verdict = await core.verify(quick.request, endpoint, { now })
+    if (verdict.ok) return quick
+    const signed = await core.sign(quick.request, endpoint, { now })
+    return {
+      request: signed,
+      fixes: [
+        ...quick.fixes,
+        `re-signed over the raw body for endpoint ${endpoint.name} (it refused with ${verdict.reason})`,
+      ],
+    }
   }
 }
 
@@ -147,6 +176,9 @@ export function registerReplay(program: Command): void {
       'refuse loopback and private addresses (as the server side always does)',
     )
     .option('--entry <n>', 'HAR entry index', '0')
+    .option('--config <file>', 'with --fix: hookwarden.yaml, to re-sign for the endpoint')
+    .option('--endpoint <name>', 'with --config: the endpoint (default: by path)')
+    .option('--now <unix>', 'with --config: the clock for signing, seconds since the epoch')
     .option('--json', 'print the result as JSON')
     .action(async (o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)
@@ -155,7 +187,13 @@ export function registerReplay(program: Command): void {
         to: o.to,
         timeoutMs,
         allowPrivate: !o.blockPrivate,
-        ...(o.fix ? { fix: resolveFix() } : {}),
+        ...(o.fix
+          ? {
+              fix: o.config
+                ? configFix(readConfig(o.config), o.endpoint, parseNow(o.now))
+                : resolveFix(),
+            }
+          : {}),
       })
       process.stdout.write(o.json ? `${JSON.stringify(replayJson(r), null, 2)}\n` : replayHuman(r))
       process.exitCode = r.response?.class === 'success' ? 0 : 1
