@@ -14,6 +14,7 @@ import type { Check } from '../schemes/types.js'
 import { REASONS, type ReasonCode } from '../verdict/reasons.js'
 import type { Verdict } from '../verdict/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
+import { safeEqual } from '../crypto/safe-equal.js'
 import { signatureSearch } from './signature-search.js'
 import { credentialCandidates, targetOf } from './transforms/credential.js'
 import { findJwt, inspectJwt } from './transforms/jwt.js'
@@ -143,6 +144,10 @@ async function credentialSearch(
     }
     const cut = truncationStep(c.credential, credentialsOf(policy))
     if (cut) return findings([cut, ...c.steps], 0.9)
+    if (policy.scheme === 'basic') {
+      const colon = basicColonStep(c.credential, policy.users)
+      if (colon) return findings([colon, ...c.steps], 0.9)
+    }
   }
   // The construction is right but the value is not: say both.
   const best = results.find(({ checks }) =>
@@ -153,6 +158,46 @@ async function credentialSearch(
     return [...findings(best.c.steps, 0.8), ...findings([fromCheck(f)], 0.6)]
   }
   return []
+}
+
+/**
+ * A password that holds a colon, mangled on its way into `user:password`: cut at the colon
+ * (a tool that splits the pair on every colon) or sent as `%3A` (a URL's userinfo, where the
+ * colon had to be percent-encoded).
+ */
+function basicColonStep(
+  token68: string,
+  users: readonly { username: string; password: string }[],
+): Step | null {
+  const decoded = Buffer.from(token68, 'base64').toString('utf8')
+  const at = decoded.indexOf(':')
+  if (at === -1) return null
+  const [user, pass] = [decoded.slice(0, at), decoded.slice(at + 1)]
+  for (const u of users) {
+    if (!u.password.includes(':') || !safeEqual(u.username, user)) continue
+    const evidence = [`sent password ${fingerprint(pass)}; configured ${fingerprint(u.password)}`]
+    if (pass.length > 0 && safeEqual(u.password.slice(0, u.password.indexOf(':')), pass)) {
+      return step(
+        'basic_wrong_credentials',
+        `The password holds a colon and was cut there: only what comes before its first colon was sent for user "${user}".`,
+        plainFix(
+          'Send the whole password after the first colon of "username:password" (RFC 7617 splits at the first colon only); do not split the pair on every colon.',
+        ),
+        evidence,
+      )
+    }
+    if (/%3a/i.test(pass) && safeEqual(u.password, pass.replace(/%3a/gi, ':'))) {
+      return step(
+        'basic_wrong_credentials',
+        `The colon in user "${user}"'s password was sent percent-encoded as %3A.`,
+        plainFix(
+          'Put the password in the Basic credentials as is, with its colon: percent-encoding belongs to URLs, not to base64("username:password").',
+        ),
+        evidence,
+      )
+    }
+  }
+  return null
 }
 
 function fromCheck(check: Check): Step {
