@@ -196,14 +196,8 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
     storeBody: endpoint.store_body,
     diagnosisSkipped: failed && !diagnose ? 'load' : null,
   })
-  const recordStarted = performance.now()
-  try {
-    await recordAttempt(deps.store, record, deps.metrics)
-  } catch (e) {
-    return storeDown(e, record, deps, timings)
-  }
-  timings.record_ms = ms(recordStarted)
-  deps.events.emit(record)
+  const down = await commitRecord(record, deps, timings)
+  if (down) return down
   // Only failures that could be guesses count: a replay carries a valid signature (a sender's
   // retry), and throttling it would hide the real answer from the sender.
   if (failed && verdict.reason !== 'replay_detected') await hitRateLimit(limitKey, deps)
@@ -284,14 +278,8 @@ async function answerHandshake(
     detail: `${hs.kind} answered by the gateway (${hs.status})`,
   }
   record.checks = [...(verdict?.checks ?? []), check]
-  const started = performance.now()
-  try {
-    await recordAttempt(deps.store, record, deps.metrics)
-  } catch (e) {
-    return storeDown(e, record, deps, timings)
-  }
-  timings.record_ms = ms(started)
-  deps.events.emit(record)
+  const down = await commitRecord(record, deps, timings)
+  if (down) return down
   if (hs.followUrl) {
     const url = hs.followUrl
     setImmediate(() => void confirmSubscription(url, record, deps))
@@ -392,6 +380,20 @@ async function finish(
   deps: PipelineDeps,
   timings: Timings,
 ): Promise<Answer> {
+  const down = await commitRecord(record, deps, timings)
+  if (down) return down
+  return done(record, answer, deps, timings)
+}
+
+/**
+ * Records the attempt durably before anything is answered; the store down or full is the
+ * 503 answer (never an answer for an attempt that was not recorded). Null when recorded.
+ */
+async function commitRecord(
+  record: AttemptRecord,
+  deps: PipelineDeps,
+  timings: Timings,
+): Promise<Answer | null> {
   const started = performance.now()
   try {
     await recordAttempt(deps.store, record, deps.metrics)
@@ -400,7 +402,7 @@ async function finish(
   }
   timings.record_ms = ms(started)
   deps.events.emit(record)
-  return done(record, answer, deps, timings)
+  return null
 }
 
 function storeDown(
@@ -494,14 +496,8 @@ export async function handleInspection(input: InspectInput, deps: PipelineDeps):
     storeBody: true,
   })
   const timings: Timings = {}
-  const started = performance.now()
-  try {
-    await recordAttempt(deps.store, record, deps.metrics)
-  } catch (e) {
-    return storeDown(e, record, deps, timings)
-  }
-  timings.record_ms = ms(started)
-  deps.events.emit(record)
+  const down = await commitRecord(record, deps, timings)
+  if (down) return down
   const body = input.request.body
   const text = new TextDecoder('utf-8', { fatal: false }).decode(body)
   const isUtf8 = Buffer.from(text, 'utf8').equals(Buffer.from(body))
