@@ -1,0 +1,251 @@
+/** The Diagnose page: paste a request (and a response), get the verdict, the cause and the fix. @module */
+import { type FormEvent, useEffect, useState } from 'react'
+import { api, type Diagnosis } from './api.js'
+
+const SENDERS = ['', 'make', 'zapier', 'n8n', 'curl', 'code'] as const
+type SchemeKind = 'none' | 'bearer' | 'api_key' | 'basic' | 'hmac' | 'standard_webhooks'
+
+/** The inline auth block the server's config schema reads, from the small form. */
+function authBlock(kind: SchemeKind, f: Record<string, string>): Record<string, unknown> | undefined {
+  switch (kind) {
+    case 'bearer':
+      return { scheme: 'bearer', tokens: [f.secret ?? ''] }
+    case 'api_key':
+      return { scheme: 'api_key', header: f.header || 'X-API-Key', keys: [f.secret ?? ''] }
+    case 'basic':
+      return { scheme: 'basic', users: [{ username: f.username ?? '', password: f.secret ?? '' }] }
+    case 'hmac':
+      return {
+        scheme: 'hmac',
+        header: f.header || 'X-Signature',
+        algorithm: f.algorithm || 'sha256',
+        encoding: f.encoding || 'hex',
+        secrets: [f.secret ?? ''],
+      }
+    case 'standard_webhooks':
+      return { scheme: 'standard_webhooks', secrets: [f.secret ?? ''] }
+    default:
+      return undefined
+  }
+}
+
+export function Diagnose() {
+  const [request, setRequest] = useState('')
+  const [response, setResponse] = useState('')
+  const [sender, setSender] = useState('')
+  const [endpoints, setEndpoints] = useState<string[]>([])
+  const [endpoint, setEndpoint] = useState('')
+  const [kind, setKind] = useState<SchemeKind>('none')
+  const [form, setForm] = useState<Record<string, string>>({})
+  const [result, setResult] = useState<Diagnosis | null>(null)
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    // Only the admin may name a configured endpoint; anyone else gets 401 and the scheme form.
+    api<{ endpoints: { name: string }[] }>('/api/endpoints')
+      .then((r) => setEndpoints(r.endpoints.map((e) => e.name)))
+      .catch(() => setEndpoints([]))
+  }, [])
+
+  const field = (name: string) => ({
+    id: `f-${name}`,
+    value: form[name] ?? '',
+    onChange: (e: { target: { value: string } }) => setForm({ ...form, [name]: e.target.value }),
+  })
+
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    setBusy(true)
+    setError('')
+    setResult(null)
+    const body: Record<string, unknown> = { request }
+    if (response.trim()) body.response = response
+    if (sender) body.sender = sender
+    if (endpoint) body.endpoint = endpoint
+    else {
+      const auth = authBlock(kind, form)
+      if (auth) body.auth = auth
+    }
+    try {
+      setResult(await api<Diagnosis>('/api/diagnose', body))
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section aria-labelledby="diagnose-title">
+      <h1 id="diagnose-title">Why is my webhook refused?</h1>
+      <p className="note">
+        Pasted requests and secrets are used in memory for this one diagnosis and are never stored
+        or logged.
+      </p>
+      <form onSubmit={submit}>
+        <label htmlFor="request">Request (curl, raw HTTP, HAR or JSON)</label>
+        <textarea id="request" value={request} onChange={(e) => setRequest(e.target.value)} required />
+        <label htmlFor="response">Response the sender got (optional)</label>
+        <textarea id="response" value={response} onChange={(e) => setResponse(e.target.value)} />
+        <div className="row">
+          <div>
+            <label htmlFor="sender">Sender</label>
+            <select id="sender" value={sender} onChange={(e) => setSender(e.target.value)}>
+              {SENDERS.map((s) => (
+                <option key={s} value={s}>
+                  {s || 'guess from the request'}
+                </option>
+              ))}
+            </select>
+          </div>
+          {endpoints.length > 0 && (
+            <div>
+              <label htmlFor="endpoint">Configured endpoint</label>
+              <select id="endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)}>
+                <option value="">none: use the scheme below</option>
+                {endpoints.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+        </div>
+        {!endpoint && (
+          <fieldset>
+            <legend>What the receiver expects</legend>
+            <label htmlFor="scheme">Scheme</label>
+            <select id="scheme" value={kind} onChange={(e) => setKind(e.target.value as SchemeKind)}>
+              <option value="none">none / I don't know</option>
+              <option value="bearer">Bearer token</option>
+              <option value="api_key">API key header</option>
+              <option value="basic">Basic</option>
+              <option value="hmac">HMAC signature header</option>
+              <option value="standard_webhooks">Standard Webhooks secret</option>
+            </select>
+            {(kind === 'api_key' || kind === 'hmac') && (
+              <>
+                <label htmlFor="f-header">Header name</label>
+                <input {...field('header')} placeholder={kind === 'hmac' ? 'X-Signature' : 'X-API-Key'} />
+              </>
+            )}
+            {kind === 'hmac' && (
+              <div className="row">
+                <div>
+                  <label htmlFor="f-algorithm">Algorithm</label>
+                  <select {...field('algorithm')}>
+                    <option value="sha256">sha256</option>
+                    <option value="sha1">sha1</option>
+                    <option value="sha512">sha512</option>
+                  </select>
+                </div>
+                <div>
+                  <label htmlFor="f-encoding">Encoding</label>
+                  <select {...field('encoding')}>
+                    <option value="hex">hex</option>
+                    <option value="base64">base64</option>
+                    <option value="base64url">base64url</option>
+                  </select>
+                </div>
+              </div>
+            )}
+            {kind === 'basic' && (
+              <>
+                <label htmlFor="f-username">Username</label>
+                <input {...field('username')} autoComplete="off" />
+              </>
+            )}
+            {kind !== 'none' && (
+              <>
+                <label htmlFor="f-secret">
+                  {kind === 'basic' ? 'Password' : kind === 'bearer' ? 'Expected token' : 'Secret'}
+                </label>
+                <input {...field('secret')} type="password" autoComplete="off" />
+              </>
+            )}
+          </fieldset>
+        )}
+        <button type="submit" disabled={busy || !request.trim()}>
+          {busy ? 'Diagnosing…' : 'Diagnose'}
+        </button>
+      </form>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {result && <Result d={result} />}
+    </section>
+  )
+}
+
+/** Every string here came from a pasted capture: rendered as text, never as HTML. */
+function Result({ d }: { d: Diagnosis }) {
+  const top = d.causes[0]
+  const v = d.verdict
+  return (
+    <section aria-live="polite" data-testid="diagnosis">
+      <h2>Result</h2>
+      <p>
+        Verdict:{' '}
+        {v ? (
+          <strong className={v.ok ? 'ok' : 'bad'}>
+            {v.ok ? 'accepted' : `refused (${v.status} ${v.reason ?? ''})`}
+          </strong>
+        ) : (
+          <strong>no verdict (no expected scheme given)</strong>
+        )}
+      </p>
+      {top ? (
+        <>
+          <p data-testid="cause">
+            <strong>Cause:</strong> {top.summary} <code>{top.code}</code>
+          </p>
+          <p data-testid="fix">
+            <strong>Fix:</strong> {top.fix}
+          </p>
+        </>
+      ) : (
+        <p>No cause found.</p>
+      )}
+      <p>
+        <strong>Who answered:</strong> {d.origin.layer}
+        {d.origin.product ? ` (${d.origin.product})` : ''}
+      </p>
+      {d.response && (
+        <p>
+          <strong>Response:</strong> {d.response.status} {d.response.class}
+          {d.response.meaning ? ` — ${d.response.meaning}` : ''}
+        </p>
+      )}
+      {v && v.checks.length > 0 && (
+        <>
+          <h3>Checks</h3>
+          <ul className="checks">
+            {v.checks.map((c, i) => (
+              <li key={`${c.name}-${i}`} className={c.ok ? 'ok' : 'bad'}>
+                {c.ok ? '✓' : '✗'} {c.name}
+                {c.reason ? ` — ${c.reason}` : ''}
+                {c.detail ? `: ${c.detail}` : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {d.causes.length > 1 && (
+        <>
+          <h3>Other possible causes</h3>
+          <ul>
+            {d.causes.slice(1).map((c, i) => (
+              <li key={`${c.code}-${i}`}>
+                {c.summary} <code>{c.code}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  )
+}
