@@ -1,0 +1,119 @@
+/**
+ * The dashboard in a real Chromium against the real gateway (in process, port 0): the Diagnose
+ * page reads pasted captures and renders hostile text as text.
+ * @module
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Running, startGateway } from '../../server/test/e2e/helpers.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+const dist = join(webDir, 'dist')
+const shots = join(webDir, '..', '..', 'test-results')
+const TOKEN = 'web-test-bearer-token-5e6f'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) console.warn(`dashboard tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
+
+describe.skipIf(!haveChromium)('dashboard', () => {
+  let gw: Running
+  let browser: Browser
+  let page: Page
+  const dialogs: string[] = []
+
+  beforeAll(async () => {
+    if (!existsSync(join(dist, 'index.html'))) {
+      const r = spawnSync('npx', ['vite', 'build'], { cwd: webDir, stdio: 'inherit' })
+      if (r.status !== 0) throw new Error('vite build of packages/web failed')
+    }
+    mkdirSync(shots, { recursive: true })
+    gw = await startGateway(
+      `
+public_diagnose: true
+endpoints:
+  - name: orders
+    path: /hooks/orders
+    store_body: true
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+`,
+      { webDist: dist },
+    )
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    page.on('dialog', (d) => {
+      dialogs.push(d.message())
+      void d.dismiss()
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await gw?.close()
+  })
+
+  async function diagnose(request: string, token?: string): Promise<string> {
+    await page.goto(`${gw.url}/`)
+    await page.getByLabel('Request (curl, raw HTTP, HAR or JSON)').fill(request)
+    if (token) {
+      await page.getByLabel('Scheme').selectOption('bearer')
+      await page.getByLabel('Expected token').fill(token)
+    }
+    await page.getByRole('button', { name: 'Diagnose' }).click()
+    const out = page.locator('[data-testid=diagnosis], .error').first()
+    await out.waitFor()
+    return (await out.textContent()) ?? ''
+  }
+
+  it('names scheme_prefix_missing for a curl command whose Authorization lacks Bearer', async () => {
+    const text = await diagnose(
+      `curl -X POST http://localhost/hooks/orders -H 'Authorization: ${TOKEN}' -H 'Content-Type: application/json' -d '{"id":1}'`,
+      TOKEN,
+    )
+    expect(text).toContain('scheme_prefix_missing')
+    expect(text).toContain('refused')
+    expect(text).not.toContain(TOKEN)
+    await page.screenshot({ path: join(shots, 'diagnose-curl.png') })
+  }, 60_000)
+
+  it('reads raw HTTP and accepts a correct request', async () => {
+    const text = await diagnose(
+      `POST /hooks/orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\n\r\n{"id":2}`,
+      TOKEN,
+    )
+    expect(text).toContain('accepted')
+    await page.screenshot({ path: join(shots, 'diagnose-raw-http.png') })
+  }, 60_000)
+
+  it('renders hostile captured text as text: nothing executes', async () => {
+    await page.goto(`${gw.url}/`)
+    await page.evaluate(() => {
+      ;(window as unknown as { pwned: boolean }).pwned = false
+    })
+    const payload = `<script>window.pwned=true;alert(1)</script><img src=x onerror="window.pwned=true;alert(2)"><a href="javascript:alert(3)">x</a>`
+    const text = await diagnose(
+      `POST /hooks/orders HTTP/1.1\r\nHost: localhost\r\nAuthorization: <img src=x onerror=alert(4)>\r\nX-Evil: ${payload}\r\n\r\n${payload}`,
+      TOKEN,
+    )
+    expect(text.length).toBeGreaterThan(0)
+    expect(await page.evaluate(() => (window as unknown as { pwned?: boolean }).pwned)).not.toBe(true)
+    expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0)
+    expect(dialogs).toEqual([])
+    await page.screenshot({ path: join(shots, 'diagnose-xss.png') })
+  }, 60_000)
+})
