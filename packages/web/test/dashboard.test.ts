@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Running, startGateway } from '../../server/test/e2e/helpers.js'
+import { ADMIN, type Running, startGateway } from '../../server/test/e2e/helpers.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -27,7 +27,12 @@ describe.skipIf(!haveChromium)('dashboard', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(dist, 'index.html'))) {
-      const r = spawnSync('npx', ['vite', 'build'], { cwd: webDir, stdio: 'inherit' })
+      const r = spawnSync('npx', ['vite', 'build'], {
+        cwd: webDir,
+        stdio: 'inherit',
+        // vitest sets NODE_ENV=test, which would bundle React's development build
+        env: { ...process.env, NODE_ENV: 'production' },
+      })
       if (r.status !== 0) throw new Error('vite build of packages/web failed')
     }
     mkdirSync(shots, { recursive: true })
@@ -115,5 +120,35 @@ endpoints:
     expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0)
     expect(dialogs).toEqual([])
     await page.screenshot({ path: join(shots, 'diagnose-xss.png') })
+  }, 60_000)
+
+  it('logs in, shows a new attempt live, and renders a hostile attempt as text', async () => {
+    await page.goto(`${gw.url}/attempts`)
+    await page.getByLabel('Admin token').fill(ADMIN)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByText('Live: new attempts appear at the top.').waitFor()
+    const payload = `<script>window.pwned=true;alert(1)</script><img src=x onerror="window.pwned=true;alert(2)"><a href="javascript:alert(3)">x</a>`
+    const res = await fetch(`${gw.url}/hooks/orders`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer wrong-${TOKEN}`, 'X-Evil': payload.replaceAll('"', "'"), 'Content-Type': 'text/html' },
+      body: payload,
+    })
+    expect(res.status).toBe(401)
+    const row = page.locator('[data-testid=attempts] li').first()
+    await row.waitFor()
+    expect(await row.textContent()).toContain('401')
+    await page.screenshot({ path: join(shots, 'attempts-live.png') })
+    await row.locator('a').click()
+    const detail = page.locator('[data-testid=attempt]')
+    await detail.waitFor()
+    await page.getByText('Request headers (redacted)').waitFor()
+    const text = (await detail.textContent()) ?? ''
+    expect(text).toContain('X-Evil')
+    expect(text).toContain('<script>')
+    expect(text).not.toContain(TOKEN)
+    expect(await page.evaluate(() => (window as unknown as { pwned?: boolean }).pwned)).not.toBe(true)
+    expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0)
+    expect(dialogs).toEqual([])
+    await page.screenshot({ path: join(shots, 'attempt-xss.png') })
   }, 60_000)
 })
