@@ -93,6 +93,7 @@ endpoints:
     expect(text).toContain('scheme_prefix_missing')
     expect(text).toContain('refused')
     expect(text).not.toContain(TOKEN)
+    await page.locator('[data-testid=diagnosis]').scrollIntoViewIfNeeded()
     await page.screenshot({ path: join(shots, 'diagnose-curl.png') })
   }, 60_000)
 
@@ -150,5 +151,36 @@ endpoints:
     expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0)
     expect(dialogs).toEqual([])
     await page.screenshot({ path: join(shots, 'attempt-xss.png') })
+  }, 60_000)
+
+  it('fits 375 px without sideways scrolling and is keyboard reachable', async () => {
+    const small = await browser.newPage({ viewport: { width: 375, height: 800 } })
+    try {
+      for (const path of ['/', '/attempts']) {
+        await small.goto(`${gw.url}${path}`)
+        await small.locator('main h1').waitFor()
+        const width = await small.evaluate(() => document.documentElement.scrollWidth)
+        expect(width).toBeLessThanOrEqual(375)
+      }
+      await small.goto(`${gw.url}/`)
+      await small.locator('main h1').waitFor()
+      const focused: string[] = []
+      for (let i = 0; i < 8; i++) {
+        await small.keyboard.press('Tab')
+        focused.push(await small.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''))
+      }
+      expect(focused).toContain('request')
+      expect(focused).toContain('scheme')
+      // Every form control has a label the browser associates with it.
+      const unlabelled = await small.evaluate(
+        () =>
+          [...document.querySelectorAll('input, textarea, select')].filter(
+            (el) => (el as HTMLInputElement).labels?.length === 0,
+          ).length,
+      )
+      expect(unlabelled).toBe(0)
+    } finally {
+      await small.close()
+    }
   }, 60_000)
 })
