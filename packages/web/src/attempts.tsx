@@ -17,6 +17,13 @@ export interface Attempt {
   diagnosis?: Diagnosis | null
   forward_status?: number | null
   forward_error?: string | null
+  body_base64?: string | null
+}
+
+/** A stored body shown as text (lossy for binary; never interpreted as HTML). */
+function bodyText(b64: string): string {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes)
 }
 
 const words = (a: Attempt) =>
@@ -62,15 +69,32 @@ export function Attempts() {
   const [reason, setReason] = useState('')
   const [error, setError] = useState('')
   const [live, setLive] = useState(false)
+  const [next, setNext] = useState<string | null>(null)
 
-  useEffect(() => {
+  const query = (before?: string) => {
     const q = new URLSearchParams({ limit: '100' })
     if (endpoint) q.set('endpoint', endpoint)
     if (outcome) q.set('outcome', outcome)
     if (reason) q.set('reason', reason)
-    api<{ attempts: Attempt[] }>(`/api/attempts?${q}`)
+    if (before) q.set('before', before)
+    return `/api/attempts?${q}`
+  }
+  async function older() {
+    if (!next) return
+    try {
+      const r = await api<{ attempts: Attempt[]; next_before: string | null }>(query(next))
+      setRows((old) => [...old, ...r.attempts.filter((a) => !old.some((o) => o.id === a.id))])
+      setNext(r.next_before)
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e))
+    }
+  }
+
+  useEffect(() => {
+    api<{ attempts: Attempt[]; next_before: string | null }>(query())
       .then((r) => {
         setRows(r.attempts)
+        setNext(r.next_before)
         setError('')
       })
       .catch((e: Error) => setError(e.message))
@@ -127,6 +151,11 @@ export function Attempts() {
           </li>
         ))}
       </ul>
+      {next && (
+        <button type="button" onClick={older}>
+          Older attempts
+        </button>
+      )}
     </section>
   )
 }
@@ -185,6 +214,8 @@ export function AttemptPage({ id }: { id: string }) {
       )}
       <h2>Request headers (redacted)</h2>
       <pre>{(a.headers ?? []).map(([n, v]) => `${n}: ${v}`).join('\n')}</pre>
+      <h2>Body</h2>
+      {a.body_base64 ? <pre data-testid="body">{bodyText(a.body_base64)}</pre> : <p>Not stored for this endpoint.</p>}
     </section>
   )
 }

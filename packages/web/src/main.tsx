@@ -27,6 +27,11 @@ function App() {
     e.preventDefault()
     go(a.pathname)
   }
+  const logout = () => {
+    fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' })
+      .catch(() => undefined)
+      .finally(() => setAdmin(false))
+  }
   let page: ReactNode
   const m = /^\/attempts\/([^/]+)$/.exec(path)
   if (path === '/attempts' || m) {
@@ -43,6 +48,11 @@ function App() {
           <a href="/">Diagnose</a>
           <a href="/attempts">Attempts</a>
         </nav>
+        {admin && (
+          <button type="button" className="link" onClick={logout}>
+            Log out
+          </button>
+        )}
       </header>
       <main>{page}</main>
     </div>

@@ -147,10 +147,16 @@ endpoints:
     expect(text).toContain('X-Evil')
     expect(text).toContain('<script>')
     expect(text).not.toContain(TOKEN)
+    // The stored body is shown as text, byte for byte what was sent.
+    expect(await page.locator('[data-testid=body]').textContent()).toBe(payload)
     expect(await page.evaluate(() => (window as unknown as { pwned?: boolean }).pwned)).not.toBe(true)
     expect(await page.locator('main img, main script, main a[href^="javascript"]').count()).toBe(0)
     expect(dialogs).toEqual([])
     await page.screenshot({ path: join(shots, 'attempt-xss.png') })
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.getByLabel('Admin token').waitFor()
+    // The browser's cookie is gone: the attempts API now answers 401 to it.
+    expect(await page.evaluate(() => fetch('/api/attempts').then((r) => r.status))).toBe(401)
   }, 60_000)
 
   it('fits 375 px without sideways scrolling and is keyboard reachable', async () => {
