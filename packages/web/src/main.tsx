@@ -1,63 +1,6 @@
-/** Entry: a path router over the pages (the gateway answers index.html for extensionless paths). @module */
-import { type MouseEvent, type ReactNode, useEffect, useState } from 'react'
+/** Entry: mounts the dashboard. @module */
 import { createRoot } from 'react-dom/client'
-import { AttemptPage, Attempts, Login } from './attempts.js'
-import { api } from './api.js'
-import { Diagnose } from './diagnose.js'
-
-function App() {
-  const [path, setPath] = useState(location.pathname)
-  const [admin, setAdmin] = useState<boolean | null>(null)
-  useEffect(() => {
-    api<{ admin: boolean }>('/api/session')
-      .then((r) => setAdmin(r.admin))
-      .catch(() => setAdmin(false))
-    const onPop = () => setPath(location.pathname)
-    addEventListener('popstate', onPop)
-    return () => removeEventListener('popstate', onPop)
-  }, [])
-  const go = (to: string) => {
-    history.pushState(null, '', to)
-    setPath(to)
-  }
-  // Same-origin links only: the router takes plain left clicks, the browser everything else.
-  const onClick = (e: MouseEvent) => {
-    const a = (e.target as HTMLElement).closest('a')
-    if (!a || a.origin !== location.origin || e.button !== 0 || e.metaKey || e.ctrlKey) return
-    e.preventDefault()
-    go(a.pathname)
-  }
-  const logout = () => {
-    fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' })
-      .catch(() => undefined)
-      .finally(() => setAdmin(false))
-  }
-  let page: ReactNode
-  const m = /^\/attempts\/([^/]+)$/.exec(path)
-  if (path === '/attempts' || m) {
-    if (admin === null) page = <p>Loading…</p>
-    else if (!admin) page = <Login onDone={() => setAdmin(true)} />
-    else page = m ? <AttemptPage id={decodeURIComponent(m[1] ?? '')} /> : <Attempts />
-  } else page = <Diagnose />
-  return (
-    // biome-ignore lint/a11y/useKeyWithClickEvents: delegates clicks on links, which are keyboard reachable
-    <div onClick={onClick}>
-      <header>
-        <strong>hookwarden</strong>
-        <nav>
-          <a href="/">Diagnose</a>
-          <a href="/attempts">Attempts</a>
-        </nav>
-        {admin && (
-          <button type="button" className="link" onClick={logout}>
-            Log out
-          </button>
-        )}
-      </header>
-      <main>{page}</main>
-    </div>
-  )
-}
+import { App } from './App.js'
 
 const root = document.getElementById('root')
 if (root) createRoot(root).render(<App />)

@@ -1,6 +1,7 @@
 /** The Diagnose page: paste a request (and a response), get the verdict, the cause and the fix. @module */
 import { type FormEvent, useEffect, useState } from 'react'
-import { api, type Diagnosis } from './api.js'
+import { api, type Diagnosis } from '../api/client.js'
+import { Checks } from '../components/Checks.js'
 
 const SENDERS = ['', 'make', 'zapier', 'n8n', 'curl', 'code'] as const
 type SchemeKind = 'none' | 'bearer' | 'api_key' | 'basic' | 'hmac' | 'standard_webhooks'
@@ -223,15 +224,7 @@ function Result({ d }: { d: Diagnosis }) {
       {v && v.checks.length > 0 && (
         <>
           <h3>Checks</h3>
-          <ul className="checks">
-            {v.checks.map((c, i) => (
-              <li key={`${c.name}-${i}`} className={c.ok ? 'ok' : 'bad'}>
-                {c.ok ? '✓' : '✗'} {c.name}
-                {c.reason ? ` — ${c.reason}` : ''}
-                {c.detail ? `: ${c.detail}` : ''}
-              </li>
-            ))}
-          </ul>
+          <Checks checks={v.checks} />
         </>
       )}
       {d.causes.length > 1 && (
