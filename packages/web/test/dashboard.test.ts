@@ -126,7 +126,10 @@ endpoints:
   it('logs in, shows a new attempt live, and renders a hostile attempt as text', async () => {
     await page.goto(`${gw.url}/attempts`)
     await page.getByLabel('Admin token').fill(ADMIN)
+    // The list is fetched once after login; the attempt sent after that can only arrive live.
+    const listed = page.waitForResponse((r) => r.url().includes('/api/attempts?'))
     await page.getByRole('button', { name: 'Log in' }).click()
+    expect((await (await listed).json()).attempts).toEqual([])
     await page.getByText('Live: new attempts appear at the top.').waitFor()
     const payload = `<script>window.pwned=true;alert(1)</script><img src=x onerror="window.pwned=true;alert(2)"><a href="javascript:alert(3)">x</a>`
     const res = await fetch(`${gw.url}/hooks/orders`, {
