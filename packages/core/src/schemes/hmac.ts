@@ -5,7 +5,7 @@
  * path decodes nothing but the signature.
  * @module
  */
-import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Credential, HmacPolicy, TimestampPolicy } from '../config/types.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { hmacKey } from '../crypto/hmac-key.js'
@@ -13,10 +13,10 @@ import { getHeader, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import type { ReasonCode } from '../verdict/reasons.js'
-import { currentCredential } from './credential.js'
+import { currentCredential, isExpired } from './credential.js'
 import {
-  compilePayload,
   compileFeeder,
+  compilePayload,
   type PayloadFeeder,
   type PayloadValues,
   type Segment,
@@ -379,9 +379,7 @@ function findMatch(decoded: readonly (Buffer | null)[], mac: Buffer): number {
   return -1
 }
 
-function expired(credential: Credential, now: number): boolean {
-  return credential.not_after !== undefined && now > credential.not_after
-}
+const expired = isExpired
 
 function matchSignatures(
   req: HttpRequest,

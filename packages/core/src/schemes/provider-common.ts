@@ -3,8 +3,10 @@
  * RFC 3339), failed checks, key labels that never show a key, and CRC-32 (PayPal).
  * @module
  */
+
 import type { Credential } from '../config/types.js'
 import type { ReasonCode } from '../verdict/reasons.js'
+import { isExpired } from './credential.js'
 import { checkTimestamp } from './hmac.js'
 import type { Check } from './types.js'
 
@@ -30,9 +32,8 @@ export function label(kind: string, credential: Credential, index: number): stri
   return credential.id !== undefined ? `${kind} "${credential.id}"` : `${kind} #${index + 1}`
 }
 
-export function expired(credential: Credential, now: number): boolean {
-  return credential.not_after !== undefined && now > credential.not_after
-}
+/** The one rule for every scheme: a credential is refused from its not_after on. */
+export const expired = isExpired
 
 /** The timestamp check for the provider schemes (RFC 3339 included). */
 export function checkProviderTimestamp(

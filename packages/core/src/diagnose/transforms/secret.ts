@@ -5,6 +5,7 @@
  * question for tokens and keys (another environment or tenant, cut short).
  * @module
  */
+
 import type {
   AuthPolicy,
   Credential,
@@ -14,8 +15,9 @@ import type {
 } from '../../config/types.js'
 import { decodeStrict } from '../../crypto/encoding.js'
 import { decodeSecret } from '../../crypto/hmac-key.js'
-import { fingerprint } from '../../redact/fingerprint.js'
 import { safeEqual } from '../../crypto/safe-equal.js'
+import { fingerprint } from '../../redact/fingerprint.js'
+import { isExpired } from '../../schemes/credential.js'
 import { plainFix } from '../wording.js'
 import { type Step, step } from './types.js'
 
@@ -156,13 +158,13 @@ export function keyVariants(
     out.push({ key, steps, identity, label: lbl })
   }
   const enc = policy.secret_encoding
-  const current = policy.secrets.filter((c) => c.not_after === undefined || now <= c.not_after)
+  const current = policy.secrets.filter((c) => !isExpired(c, now))
   current.forEach((c, i) => {
     push(decodeSecret(c.value, enc), [], true, label(c, i))
   })
 
   policy.secrets.forEach((c, i) => {
-    if (c.not_after !== undefined && now > c.not_after) {
+    if (isExpired(c, now)) {
       push(
         decodeSecret(c.value, enc),
         [
