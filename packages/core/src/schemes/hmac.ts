@@ -445,7 +445,7 @@ function matchSignatures(
   return fail(
     'signature',
     'signature_mismatch',
-    `${n === 1 ? 'the signature' : `none of the ${n} signatures`} (${c.policy.algorithm}, ${encoding}) matches ${c.current.length === 1 ? 'the configured secret' : `any of the ${c.current.length} configured secrets`}`,
+    `${n === 1 ? 'the signature' : `none of the ${n} signatures`} (${c.policy.algorithm}, ${encoding}) ${n === 1 ? 'does not match' : 'matches'} ${c.current.length === 1 ? 'the configured secret' : `any of the ${c.current.length} configured secrets`}`,
   )
 }
 
