@@ -3,8 +3,10 @@ import { type MouseEvent, type ReactNode, useEffect, useState } from 'react'
 import { api } from './api/client.js'
 import { AttemptPage } from './pages/Attempt.js'
 import { Attempts } from './pages/Attempts.js'
+import { Compare } from './pages/Compare.js'
 import { Diagnose } from './pages/Diagnose.js'
 import { Login } from './pages/Login.js'
+import { Overview } from './pages/Overview.js'
 
 export function App() {
   const [path, setPath] = useState(location.pathname)
@@ -35,10 +37,15 @@ export function App() {
   }
   let page: ReactNode
   const m = /^\/attempts\/([^/]+)$/.exec(path)
-  if (path === '/attempts' || m) {
+  // Every page but Diagnose reads the admin API, so it asks for the login first.
+  const adminPage = path === '/attempts' || path === '/compare' || path === '/overview' || m
+  if (adminPage) {
     if (admin === null) page = <p>Loading…</p>
     else if (!admin) page = <Login onDone={() => setAdmin(true)} />
-    else page = m ? <AttemptPage id={decodeURIComponent(m[1] ?? '')} /> : <Attempts />
+    else if (m) page = <AttemptPage id={decodeURIComponent(m[1] ?? '')} />
+    else if (path === '/compare') page = <Compare />
+    else if (path === '/overview') page = <Overview />
+    else page = <Attempts />
   } else page = <Diagnose />
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: delegates clicks on links, which are keyboard reachable
@@ -47,7 +54,9 @@ export function App() {
         <strong>hookwarden</strong>
         <nav>
           <a href="/">Diagnose</a>
+          <a href="/overview">Overview</a>
           <a href="/attempts">Attempts</a>
+          <a href="/compare">Compare</a>
         </nav>
         {admin && (
           <button type="button" className="link" onClick={logout}>
