@@ -11,6 +11,7 @@
  * - `POST /api/attempts/:id/replay` → `{attempt, endpoint, ok, status, latency_ms, error}`;
  *   409 when the body was not stored or the endpoint has no upstream
  * - `GET /api/endpoints` → `{endpoints: ApiEndpoint[], public_diagnose}`
+ * - `GET /api/reasons` → `{reasons: [{code, title, status}]}`, every reason code in words
  * - `GET /api/stats?since=<unix ms>&bucket=<ms>` → `{since, bucket_ms, rows: [{bucket, endpoint, outcome, reason, count}]}`
  * - `POST /api/diagnose {request, response?, endpoint? | auth?, sender?, now?}` → Diagnosis
  *   (contract §3); open without the token when `public_diagnose: true`

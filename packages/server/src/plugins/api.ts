@@ -4,7 +4,7 @@
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { safeEqual } from '@hookwarden/core'
+import { REASONS, safeEqual } from '@hookwarden/core'
 import { apiAttempt, apiEndpoint } from '../api-shape.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { ATTEMPT_ID } from '../ids.js'
@@ -160,6 +160,21 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
       jsonAnswer(200, {
         endpoints: ctx.config.endpoints.map(apiEndpoint),
         public_diagnose: ctx.config.public_diagnose === true,
+      }),
+    ),
+  )
+
+  // The reason codes in words, for the dashboard's filter and for live rows (which carry the
+  // code only); the same table the gateway answers from, so the words never drift.
+  app.get('/api/reasons', { preHandler: admin }, async (_req, reply) =>
+    sendAnswer(
+      reply,
+      jsonAnswer(200, {
+        reasons: Object.entries(REASONS).map(([code, spec]) => ({
+          code,
+          title: spec.title,
+          status: spec.status,
+        })),
       }),
     ),
   )

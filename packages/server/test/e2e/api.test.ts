@@ -83,6 +83,7 @@ describe('admin token', () => {
     ['GET', '/api/attempts/01JD0000000000000000000000'],
     ['GET', '/api/endpoints'],
     ['GET', '/api/stats'],
+    ['GET', '/api/reasons'],
     ['GET', '/api/events'],
     ['POST', '/api/diagnose'],
     ['POST', '/api/attempts/01JD0000000000000000000000/replay'],
@@ -240,6 +241,21 @@ describe('attempts API', () => {
       .reduce((n, x) => n + x.count, 0)
     expect(accepted).toBe(2)
     expect((await api('/api/stats?bucket=5')).status).toBe(400)
+  })
+})
+
+describe('reasons API', () => {
+  it('every reason code of the core table with its words and status', async () => {
+    const r = await api('/api/reasons')
+    expect(r.status).toBe(200)
+    const reasons = r.json.reasons as unknown as { code: string; title: string; status: number }[]
+    expect(reasons).toContainEqual({
+      code: 'scheme_prefix_missing',
+      title: expect.stringMatching(/\w+ \w+/),
+      status: 401,
+    })
+    expect(reasons.find((x) => x.code === 'rate_limited')?.status).toBe(429)
+    expect(new Set(reasons.map((x) => x.code)).size).toBe(reasons.length)
   })
 })
 
