@@ -4,9 +4,11 @@
  * No plugin knows another's internals; the pipeline knows the order of the stages.
  * @module
  */
+import http from 'node:http'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
+import { endpointHandler } from './endpoint-server.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
 import { handleAttempt } from './pipeline/handle-attempt.js'
 import { apiPlugin } from './plugins/api.js'
@@ -21,15 +23,32 @@ import { rawBodyPlugin } from './plugins/raw-body.js'
 import { requestIdFromRaw } from './request-id.js'
 
 export function buildApp(ctx: GatewayContext): FastifyInstance {
+  // Set once the endpoints are known (below): the webhook hot path, before Fastify.
+  let endpoints: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | null = null
   const app = Fastify({
+    // One server: endpoint paths are answered by endpoint-server.ts on node:http, the rest by
+    // Fastify. The server options are the ones Fastify would set on a server of its own.
+    serverFactory: (fastifyHandler) => {
+      const server = http.createServer(
+        {
+          // Slow senders are cut off near their deadline: Node checks the timeouts every
+          // connectionsCheckingInterval (default 30 s), so check every second (T-DOS-2).
+          connectionsCheckingInterval: 1000,
+          headersTimeout: ctx.limits.headersTimeoutMs,
+          requestTimeout: ctx.limits.requestTimeoutMs,
+        },
+        (req, res) => {
+          if (!endpoints?.(req, res)) fastifyHandler(req, res)
+        },
+      )
+      // Fastify's default, kept: longer than the usual 60 s idle timeout of client pools.
+      server.keepAliveTimeout = 72_000
+      return server
+    },
     loggerInstance: ctx.logger,
     // One line per attempt is written by the pipeline; Fastify's own lines would carry URLs.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.limits.bodyLimit,
-    requestTimeout: ctx.limits.requestTimeoutMs,
-    // Slow senders are cut off near their deadline: Node checks the timeouts every
-    // connectionsCheckingInterval (default 30 s), so check every second (T-DOS-2).
-    http: { connectionsCheckingInterval: 1000, headersTimeout: ctx.limits.headersTimeoutMs },
     requestIdHeader: false,
     genReqId: (raw) => requestIdFromRaw(raw.rawHeaders),
     // Our own onRequest answers 503 while closing, with X-Request-Id and Retry-After.
@@ -73,6 +92,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   eventsPlugin(app, ctx)
   const dashboard = dashboardPlugin(app, ctx)
   const endpointAt = endpointsPlugin(app, ctx, dashboard)
+  endpoints = endpointHandler(ctx, endpointAt)
 
   app.setErrorHandler(async (error: FastifyError, req, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

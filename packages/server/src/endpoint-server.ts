@@ -1,0 +1,168 @@
+/**
+ * The webhook hot path on node:http itself. A request whose path is an endpoint's goes
+ * straight to handleAttempt(); everything else (API, dashboard, health, metrics, inspect, 404)
+ * goes to Fastify. Measured (bench/gateway.bench.mjs): Fastify's request and reply objects,
+ * hooks, router and content-type parser cost more per webhook than verifying it, and the
+ * endpoint path needs none of them: it reads raw bytes and writes an Answer.
+ *
+ * What Fastify did on this path is kept here, the same way: the request id (X-Request-Id on
+ * every answer), 503 while closing, the body limit (413, recorded), the source address under
+ * `trustProxy` (the same @fastify/proxy-addr rules), and the Answer's headers as sendAnswer()
+ * copies them.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import proxyAddr from '@fastify/proxy-addr'
+import { type Endpoint, requestPath } from '@hookwarden/core'
+import { headersFromRaw } from './capture.js'
+import type { GatewayContext } from './context.js'
+import { type Answer, gatewayProblem, problemAnswer } from './pipeline/answer.js'
+import { handleAttempt } from './pipeline/handle-attempt.js'
+import { requestIdFromRaw } from './request-id.js'
+
+const EMPTY = new Uint8Array(0)
+
+/** Returns a handler that takes endpoint requests (true) and leaves the rest to Fastify (false). */
+export function endpointHandler(
+  ctx: GatewayContext,
+  endpointAt: (path: string) => Endpoint | undefined,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const sourceOf = sourceAddress(ctx.trustProxy)
+  return (req, res) => {
+    const url = req.url ?? '/'
+    const endpoint = endpointAt(pathOfUrl(url))
+    if (!endpoint) return false
+    const requestId = requestIdFromRaw(req.rawHeaders)
+    if (ctx.closing) {
+      req.resume()
+      writeAnswer(
+        res,
+        problemAnswer(gatewayProblem('shutting_down', { request_id: requestId }), [
+          ['Retry-After', '5'],
+          ['Connection', 'close'],
+        ]),
+        requestId,
+        true,
+      )
+      return true
+    }
+    const attempt = (body: Uint8Array, tooLarge?: { declaredSize: number | null }) => {
+      handleAttempt(
+        {
+          kind: 'endpoint',
+          endpoint,
+          request: {
+            method: (req.method ?? 'GET').toUpperCase(),
+            url,
+            headers: headersFromRaw(req.rawHeaders),
+            body,
+            httpVersion: `HTTP/${req.httpVersion}`,
+          },
+          requestId,
+          source: sourceOf(req),
+          ...(tooLarge ? { tooLarge } : {}),
+        },
+        ctx,
+      ).then(
+        (answer) => writeAnswer(res, answer, requestId, ctx.closing),
+        (error: unknown) => {
+          ctx.logger.error({ err: error, request_id: requestId }, 'unhandled error')
+          writeAnswer(
+            res,
+            problemAnswer(gatewayProblem('internal_error', { request_id: requestId })),
+            requestId,
+            ctx.closing,
+          )
+        },
+      )
+    }
+    const limit = ctx.limits.bodyLimit
+    const declared = Number(req.headers['content-length'])
+    // Declared too large: answered and recorded without reading a byte of it.
+    if (Number.isFinite(declared) && declared > limit) {
+      attempt(EMPTY, { declaredSize: declared })
+      return true
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    req.on('data', (chunk: Buffer) => {
+      if (over) return
+      size += chunk.length
+      if (size > limit) {
+        // Streamed past the limit (chunked, or a lying Content-Length): stop keeping it.
+        over = true
+        chunks.length = 0
+        attempt(EMPTY, { declaredSize: Number.isFinite(declared) ? declared : null })
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (over) return
+      attempt(
+        chunks.length === 1
+          ? chunks[0]!
+          : chunks.length === 0
+            ? EMPTY
+            : Buffer.concat(chunks, size),
+      )
+    })
+    // A sender that went away mid-body: nothing complete arrived, so nothing to answer.
+    req.on('error', () => res.destroy())
+    return true
+  }
+}
+
+/** The raw path as sent, exactly as the Fastify catch-all route looks it up. */
+function pathOfUrl(url: string): string {
+  return requestPath({ method: 'GET', url, headers: [], body: EMPTY })
+}
+
+/** Fastify's `req.ip`: the peer, or under trustProxy the nearest untrusted X-Forwarded-For hop. */
+function sourceAddress(trustProxy: GatewayContext['trustProxy']): (req: IncomingMessage) => string {
+  if (!trustProxy) return (req) => req.socket.remoteAddress ?? ''
+  const trust: (addr: string, i: number) => boolean =
+    trustProxy === true
+      ? () => true
+      : typeof trustProxy === 'number'
+        ? // A hop count alone cannot vouch for the peer: fail closed, as Fastify does.
+          () => false
+        : proxyAddr.compile(trustProxy.split(',').map((s) => s.trim()))
+  return (req) => {
+    const all = proxyAddr.all(req, trust)
+    return all[all.length - 1] ?? ''
+  }
+}
+
+/** Writes an Answer as sendAnswer() puts it on a Fastify reply: same headers, same body bytes. */
+export function writeAnswer(
+  res: ServerResponse,
+  answer: Answer,
+  requestId: string,
+  closing: boolean,
+): void {
+  if (res.destroyed) return
+  const body =
+    answer.body instanceof Uint8Array
+      ? answer.body
+      : Buffer.from(JSON.stringify(answer.body), 'utf8')
+  const flat: string[] = ['X-Request-Id', requestId]
+  let contentType: string | undefined
+  let connection: string | undefined
+  for (const [n, v] of answer.headers) {
+    const lower = n.toLowerCase()
+    if (lower === 'content-length' || lower === 'x-request-id') continue
+    // One Content-Type and one Connection (the last set wins, as on a Fastify reply); any
+    // other header keeps every value, in order (Set-Cookie from an upstream).
+    if (lower === 'content-type') contentType = v
+    else if (lower === 'connection') connection = v
+    else flat.push(n, v)
+  }
+  if (contentType !== undefined) flat.push('Content-Type', contentType)
+  if (closing) connection = 'close'
+  if (connection !== undefined) flat.push('Connection', connection)
+  flat.push('Content-Length', String(body.byteLength))
+  res.writeHead(answer.status, flat)
+  res.end(body)
+}
