@@ -5,27 +5,50 @@ export interface Attempt {
   id: string
   received_at: number
   endpoint: string | null
+  kind?: 'endpoint' | 'health' | 'inspect'
   method: string
   path: string
   outcome: string
   status: number
   reason: string | null
+  /** Report-only endpoint: the request failed its checks but was forwarded anyway. */
+  would_have_refused?: boolean
+  request_id?: string
   cause?: { summary: string; fix: string; code: string } | null
   headers?: [string, string][]
   checks?: Check[]
   diagnosis?: Diagnosis | null
+  diagnosis_skipped?: string | null
   forward_status?: number | null
+  forward_latency_ms?: number | null
   forward_error?: string | null
+  body_size?: number
+  has_body?: boolean
   body_base64?: string | null
+}
+
+/** The stored body's bytes. */
+export function bodyBytes(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
 }
 
 /** A stored body shown as text (lossy for binary; never interpreted as HTML). */
 export function bodyText(b64: string): string {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  return new TextDecoder('utf-8', { fatal: false }).decode(bodyBytes(b64))
 }
 
-export const words = (a: Attempt) =>
-  a.cause?.summary || (a.reason ? a.reason.replaceAll('_', ' ') : a.outcome === 'accepted' ? 'verified' : '')
-export const when = (ms: number) => new Date(ms).toLocaleString()
+/** Reason code → its title, from GET /api/reasons (the core table). */
+export type ReasonWords = Readonly<Record<string, string>>
 
+/** A reason code in words: the table's title, else the code with spaces. */
+export const reasonWords = (code: string, titles: ReasonWords = {}) =>
+  titles[code] ?? code.replaceAll('_', ' ')
+
+/**
+ * What went wrong, in words: the diagnosis's cause when the list has it, else the reason's
+ * title (live rows carry the code only).
+ */
+export const words = (a: Attempt, titles: ReasonWords = {}) =>
+  a.cause?.summary ||
+  (a.reason ? reasonWords(a.reason, titles) : a.outcome === 'accepted' ? 'verified' : '')
+export const when = (ms: number) => new Date(ms).toLocaleString()
