@@ -174,7 +174,7 @@ endpoints:
       await small.goto(`${gw.url}/`)
       await small.locator('main h1').waitFor()
       const focused: string[] = []
-      for (let i = 0; i < 8; i++) {
+      for (let i = 0; i < 12; i++) {
         await small.keyboard.press('Tab')
         focused.push(await small.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''))
       }

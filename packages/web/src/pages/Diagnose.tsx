@@ -1,13 +1,23 @@
 /** The Diagnose page: paste a request (and a response), get the verdict, the cause and the fix. @module */
-import { type FormEvent, useEffect, useState } from 'react'
+import { type DragEvent, type FormEvent, useEffect, useState } from 'react'
 import { api, type Diagnosis } from '../api/client.js'
 import { Checks } from '../components/Checks.js'
 
 const SENDERS = ['', 'make', 'zapier', 'n8n', 'curl', 'code'] as const
-type SchemeKind = 'none' | 'bearer' | 'api_key' | 'basic' | 'hmac' | 'standard_webhooks'
+type SchemeKind = 'none' | 'bearer' | 'api_key' | 'basic' | 'hmac' | 'standard_webhooks' | 'jwt'
+
+/** Comma-separated values, one or several. */
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
 
 /** The inline auth block the server's config schema reads, from the small form. */
-function authBlock(kind: SchemeKind, f: Record<string, string>): Record<string, unknown> | undefined {
+function authBlock(
+  kind: SchemeKind,
+  f: Record<string, string>,
+): Record<string, unknown> | undefined {
   switch (kind) {
     case 'bearer':
       return { scheme: 'bearer', tokens: [f.secret ?? ''] }
@@ -15,16 +25,47 @@ function authBlock(kind: SchemeKind, f: Record<string, string>): Record<string, 
       return { scheme: 'api_key', header: f.header || 'X-API-Key', keys: [f.secret ?? ''] }
     case 'basic':
       return { scheme: 'basic', users: [{ username: f.username ?? '', password: f.secret ?? '' }] }
-    case 'hmac':
-      return {
+    case 'hmac': {
+      const payload = f.payload || '{body}'
+      const block: Record<string, unknown> = {
         scheme: 'hmac',
         header: f.header || 'X-Signature',
         algorithm: f.algorithm || 'sha256',
         encoding: f.encoding || 'hex',
+        payload,
         secrets: [f.secret ?? ''],
       }
+      if (f.prefix) block.prefix = f.prefix
+      if (f.timestamp_header || payload.includes('{timestamp}'))
+        block.timestamp = {
+          header: f.timestamp_header || 'X-Timestamp',
+          unit: f.timestamp_unit || 'seconds',
+        }
+      return block
+    }
     case 'standard_webhooks':
       return { scheme: 'standard_webhooks', secrets: [f.secret ?? ''] }
+    case 'jwt': {
+      const block: Record<string, unknown> = {
+        scheme: 'jwt',
+        algorithms: list(f.algorithms).length > 0 ? list(f.algorithms) : ['RS256'],
+      }
+      const issuers = list(f.issuer)
+      if (issuers.length > 0) block.issuer = issuers.length === 1 ? issuers[0] : issuers
+      const audiences = list(f.audience)
+      if (audiences.length > 0) block.audience = audiences.length === 1 ? audiences[0] : audiences
+      if (f.jwks?.trim()) {
+        let jwks: unknown
+        try {
+          jwks = JSON.parse(f.jwks)
+        } catch {
+          throw new Error('The JWKS must be JSON: {"keys": [ … ]}')
+        }
+        block.jwks = jwks
+      }
+      if (f.secret) block.secrets = [f.secret]
+      return block
+    }
     default:
       return undefined
   }
@@ -41,6 +82,25 @@ export function Diagnose() {
   const [result, setResult] = useState<Diagnosis | null>(null)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
+  const [dragging, setDragging] = useState(false)
+  const [fileNote, setFileNote] = useState('')
+
+  /** A capture file (HAR, raw HTTP, JSON, curl) becomes the pasted request. */
+  async function readFile(file: File | undefined) {
+    if (!file) return
+    if (file.size > 512 * 1024) {
+      setFileNote(`${file.name} is larger than 512 KiB; paste the one request instead.`)
+      return
+    }
+    setRequest(await file.text())
+    setFileNote(`Read ${file.name} (${file.size} bytes).`)
+  }
+  function onDrop(e: DragEvent<HTMLTextAreaElement>) {
+    setDragging(false)
+    if (e.dataTransfer.files.length === 0) return // dropped text: the textarea takes it
+    e.preventDefault()
+    void readFile(e.dataTransfer.files[0])
+  }
 
   useEffect(() => {
     // Only the admin may name a configured endpoint; anyone else gets 401 and the scheme form.
@@ -64,11 +124,11 @@ export function Diagnose() {
     if (response.trim()) body.response = response
     if (sender) body.sender = sender
     if (endpoint) body.endpoint = endpoint
-    else {
-      const auth = authBlock(kind, form)
-      if (auth) body.auth = auth
-    }
     try {
+      if (!endpoint) {
+        const auth = authBlock(kind, form)
+        if (auth) body.auth = auth
+      }
       setResult(await api<Diagnosis>('/api/diagnose', body))
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err))
@@ -86,7 +146,35 @@ export function Diagnose() {
       </p>
       <form onSubmit={submit}>
         <label htmlFor="request">Request (curl, raw HTTP, HAR or JSON)</label>
-        <textarea id="request" value={request} onChange={(e) => setRequest(e.target.value)} required />
+        <textarea
+          id="request"
+          value={request}
+          onChange={(e) => setRequest(e.target.value)}
+          onDragOver={(e) => {
+            if (e.dataTransfer.types.includes('Files')) {
+              e.preventDefault()
+              setDragging(true)
+            }
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+          className={dragging ? 'dropping' : undefined}
+          aria-describedby="request-help"
+          required
+        />
+        <p id="request-help" className="help">
+          Paste it, or drop a HAR or capture file here.
+        </p>
+        <label htmlFor="request-file">Or open a capture file (HAR, raw HTTP, JSON, curl)</label>
+        <input
+          id="request-file"
+          type="file"
+          accept=".har,.json,.http,.txt,.curl,.sh,application/json,text/plain"
+          onChange={(e) => void readFile(e.target.files?.[0])}
+        />
+        <p aria-live="polite" data-testid="file-note">
+          {fileNote}
+        </p>
         <label htmlFor="response">Response the sender got (optional)</label>
         <textarea id="response" value={response} onChange={(e) => setResponse(e.target.value)} />
         <div className="row">
@@ -118,18 +206,26 @@ export function Diagnose() {
           <fieldset>
             <legend>What the receiver expects</legend>
             <label htmlFor="scheme">Scheme</label>
-            <select id="scheme" value={kind} onChange={(e) => setKind(e.target.value as SchemeKind)}>
+            <select
+              id="scheme"
+              value={kind}
+              onChange={(e) => setKind(e.target.value as SchemeKind)}
+            >
               <option value="none">none / I don't know</option>
               <option value="bearer">Bearer token</option>
               <option value="api_key">API key header</option>
               <option value="basic">Basic</option>
               <option value="hmac">HMAC signature header</option>
               <option value="standard_webhooks">Standard Webhooks secret</option>
+              <option value="jwt">JWT (Bearer)</option>
             </select>
             {(kind === 'api_key' || kind === 'hmac') && (
               <>
                 <label htmlFor="f-header">Header name</label>
-                <input {...field('header')} placeholder={kind === 'hmac' ? 'X-Signature' : 'X-API-Key'} />
+                <input
+                  {...field('header')}
+                  placeholder={kind === 'hmac' ? 'X-Signature' : 'X-API-Key'}
+                />
               </>
             )}
             {kind === 'hmac' && (
@@ -150,7 +246,53 @@ export function Diagnose() {
                     <option value="base64url">base64url</option>
                   </select>
                 </div>
+                <div>
+                  <label htmlFor="f-prefix">Prefix before the signature (optional)</label>
+                  <input {...field('prefix')} placeholder="sha256=" />
+                </div>
+                <div>
+                  <label htmlFor="f-payload">Signed payload</label>
+                  <input
+                    {...field('payload')}
+                    placeholder="{body}"
+                    aria-describedby="payload-help"
+                  />
+                  <p id="payload-help" className="help">
+                    A template: {'{body}'}, {'{timestamp}.{body}'}, {'{id}.{timestamp}.{body}'}…
+                  </p>
+                </div>
+                <div>
+                  <label htmlFor="f-timestamp_header">Timestamp header (optional)</label>
+                  <input {...field('timestamp_header')} placeholder="X-Timestamp" />
+                </div>
+                <div>
+                  <label htmlFor="f-timestamp_unit">Timestamp unit</label>
+                  <select {...field('timestamp_unit')}>
+                    <option value="seconds">seconds</option>
+                    <option value="milliseconds">milliseconds</option>
+                  </select>
+                </div>
               </div>
+            )}
+            {kind === 'jwt' && (
+              <>
+                <div className="row">
+                  <div>
+                    <label htmlFor="f-algorithms">Algorithms (comma-separated)</label>
+                    <input {...field('algorithms')} placeholder="RS256" />
+                  </div>
+                  <div>
+                    <label htmlFor="f-issuer">Issuer (optional)</label>
+                    <input {...field('issuer')} placeholder="https://issuer.example" />
+                  </div>
+                  <div>
+                    <label htmlFor="f-audience">Audience (optional)</label>
+                    <input {...field('audience')} placeholder="webhooks" />
+                  </div>
+                </div>
+                <label htmlFor="f-jwks">Public keys: JWKS JSON (for RS*, ES*, EdDSA)</label>
+                <textarea {...field('jwks')} placeholder='{"keys": [ … ]}' />
+              </>
             )}
             {kind === 'basic' && (
               <>
@@ -161,7 +303,13 @@ export function Diagnose() {
             {kind !== 'none' && (
               <>
                 <label htmlFor="f-secret">
-                  {kind === 'basic' ? 'Password' : kind === 'bearer' ? 'Expected token' : 'Secret'}
+                  {kind === 'basic'
+                    ? 'Password'
+                    : kind === 'bearer'
+                      ? 'Expected token'
+                      : kind === 'jwt'
+                        ? 'Shared secret (HS256/384/512 only)'
+                        : 'Secret'}
                 </label>
                 <input {...field('secret')} type="password" autoComplete="off" />
               </>
