@@ -2,21 +2,48 @@
 import { useEffect, useState } from 'react'
 import { type Attempt, when, words } from '../api/attempt.js'
 import { api } from '../api/client.js'
+import { useReasons } from '../api/reasons.js'
+
+const HOUR = 3_600_000
+/** The time filter's choices: a window back from now, everything, or a from–to range. */
+const RANGES: { value: string; label: string; ms?: number }[] = [
+  { value: '1h', label: 'last hour', ms: HOUR },
+  { value: '24h', label: 'last 24 hours', ms: 24 * HOUR },
+  { value: '7d', label: 'last 7 days', ms: 7 * 24 * HOUR },
+  { value: 'all', label: 'all time' },
+  { value: 'custom', label: 'from – to' },
+]
+
+/** A datetime-local value (the browser's local time) as Unix ms, or undefined when empty. */
+const localMs = (v: string) => (v ? new Date(v).getTime() : undefined)
 
 export function Attempts() {
   const [rows, setRows] = useState<Attempt[]>([])
   const [endpoint, setEndpoint] = useState('')
   const [outcome, setOutcome] = useState('')
   const [reason, setReason] = useState('')
+  const [range, setRange] = useState('all')
+  const [from, setFrom] = useState('')
+  const [to, setTo] = useState('')
   const [error, setError] = useState('')
   const [live, setLive] = useState(false)
   const [next, setNext] = useState<string | null>(null)
+  const { reasons, titles } = useReasons()
 
+  /** The time bounds the filter means now: [since, until), Unix ms. */
+  const bounds = (): { since?: number; until?: number } => {
+    if (range === 'custom') return { since: localMs(from), until: localMs(to) }
+    const ms = RANGES.find((r) => r.value === range)?.ms
+    return ms ? { since: Date.now() - ms } : {}
+  }
   const query = (before?: string) => {
     const q = new URLSearchParams({ limit: '100' })
     if (endpoint) q.set('endpoint', endpoint)
     if (outcome) q.set('outcome', outcome)
     if (reason) q.set('reason', reason)
+    const { since, until } = bounds()
+    if (since !== undefined && Number.isFinite(since)) q.set('since', String(Math.max(0, since)))
+    if (until !== undefined && Number.isFinite(until)) q.set('until', String(Math.max(0, until)))
     if (before) q.set('before', before)
     return `/api/attempts?${q}`
   }
@@ -39,7 +66,7 @@ export function Attempts() {
         setError('')
       })
       .catch((e: Error) => setError(e.message))
-  }, [endpoint, outcome, reason])
+  }, [endpoint, outcome, reason, range, from, to])
 
   useEffect(() => {
     const es = new EventSource('/api/events')
@@ -50,15 +77,19 @@ export function Attempts() {
       if (endpoint && a.endpoint !== endpoint) return
       if (outcome && a.outcome !== outcome) return
       if (reason && a.reason !== reason) return
+      const { until } = bounds()
+      if (until !== undefined && a.received_at >= until) return
       setRows((old) => (old.some((o) => o.id === a.id) ? old : [a, ...old].slice(0, 500)))
     })
     return () => es.close()
-  }, [endpoint, outcome, reason])
+  }, [endpoint, outcome, reason, range, from, to])
 
   return (
     <section>
       <h1>Attempts</h1>
-      <p aria-live="polite">{live ? 'Live: new attempts appear at the top.' : 'Not connected to live updates.'}</p>
+      <p aria-live="polite">
+        {live ? 'Live: new attempts appear at the top.' : 'Not connected to live updates.'}
+      </p>
       <div className="row">
         <div>
           <label htmlFor="flt-endpoint">Endpoint</label>
@@ -73,9 +104,48 @@ export function Attempts() {
           </select>
         </div>
         <div>
-          <label htmlFor="flt-reason">Reason code</label>
-          <input id="flt-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+          <label htmlFor="flt-reason">Reason</label>
+          <select id="flt-reason" value={reason} onChange={(e) => setReason(e.target.value)}>
+            <option value="">any</option>
+            {reasons.map((r) => (
+              <option key={r.code} value={r.code}>
+                {r.title} ({r.status})
+              </option>
+            ))}
+          </select>
         </div>
+        <div>
+          <label htmlFor="flt-time">Time</label>
+          <select id="flt-time" value={range} onChange={(e) => setRange(e.target.value)}>
+            {RANGES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        {range === 'custom' && (
+          <>
+            <div>
+              <label htmlFor="flt-from">From</label>
+              <input
+                id="flt-from"
+                type="datetime-local"
+                value={from}
+                onChange={(e) => setFrom(e.target.value)}
+              />
+            </div>
+            <div>
+              <label htmlFor="flt-to">To</label>
+              <input
+                id="flt-to"
+                type="datetime-local"
+                value={to}
+                onChange={(e) => setTo(e.target.value)}
+              />
+            </div>
+          </>
+        )}
       </div>
       {error && (
         <p className="error" role="alert">
@@ -87,11 +157,21 @@ export function Attempts() {
           <li key={a.id}>
             <a href={`/attempts/${encodeURIComponent(a.id)}`}>
               <span>{when(a.received_at)}</span> <strong>{a.endpoint ?? a.path}</strong>{' '}
-              <span className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</span> <span>{words(a)}</span>
+              <span className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</span>{' '}
+              <span>{words(a, titles)}</span>
+              {a.would_have_refused && (
+                <>
+                  {' '}
+                  <span className="marker" data-testid="would-have-refused">
+                    would have refused
+                  </span>
+                </>
+              )}
             </a>
           </li>
         ))}
       </ul>
+      {rows.length === 0 && !error && <p>No attempts match.</p>}
       {next && (
         <button type="button" onClick={older}>
           Older attempts
@@ -100,4 +180,3 @@ export function Attempts() {
     </section>
   )
 }
-
