@@ -1,17 +1,39 @@
-/** One attempt: checks trace, diagnosis and fix, redacted headers, the stored body as text. @module */
-import { useEffect, useState } from 'react'
-import { type Attempt, bodyText, when, words } from '../api/attempt.js'
+/**
+ * One attempt: checks trace, diagnosis and fix, redacted request, the forward result, "copy as
+ * curl" (credentials as shell variables) and "replay" to the endpoint's upstream (confirmed).
+ * @module
+ */
+import { useEffect, useRef, useState } from 'react'
+import { type Attempt, bodyText, reasonWords, when, words } from '../api/attempt.js'
 import { api, type Cause } from '../api/client.js'
+import { curlCommand } from '../api/curl.js'
+import { useReasons } from '../api/reasons.js'
 import { Checks } from '../components/Checks.js'
+
+interface EndpointInfo {
+  name: string
+  forward: string | null
+  store_body: boolean
+  enforce: boolean
+}
 
 export function AttemptPage({ id }: { id: string }) {
   const [a, setA] = useState<Attempt | null>(null)
+  // undefined while /api/endpoints is read; null when the attempt's endpoint is not configured
+  const [endpoint, setEndpoint] = useState<EndpointInfo | null | undefined>(undefined)
   const [error, setError] = useState('')
+  const { titles } = useReasons()
   useEffect(() => {
     api<Attempt>(`/api/attempts/${encodeURIComponent(id)}`)
       .then(setA)
       .catch((e: Error) => setError(e.message))
   }, [id])
+  useEffect(() => {
+    if (!a?.endpoint) return
+    api<{ endpoints: EndpointInfo[] }>('/api/endpoints')
+      .then((r) => setEndpoint(r.endpoints.find((e) => e.name === a.endpoint) ?? null))
+      .catch(() => setEndpoint(null))
+  }, [a?.endpoint])
   if (error)
     return (
       <p className="error" role="alert">
@@ -27,10 +49,17 @@ export function AttemptPage({ id }: { id: string }) {
       </h1>
       <p>
         {when(a.received_at)} · endpoint <strong>{a.endpoint ?? 'none'}</strong> · answered{' '}
-        <strong className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</strong> {words(a)}
-        {a.forward_status != null ? ` · upstream ${a.forward_status}` : ''}
-        {a.forward_error ? ` · upstream error: ${a.forward_error}` : ''}
+        <strong className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</strong>{' '}
+        {words(a, titles)}
       </p>
+      {a.would_have_refused && (
+        <p className="note" data-testid="would-have-refused">
+          <strong>Would have refused:</strong>{' '}
+          {a.reason ? reasonWords(a.reason, titles) : 'the checks failed'}. The endpoint is
+          report-only (<code>enforce: false</code>), so the request was forwarded anyway.
+        </p>
+      )}
+      <Forward a={a} />
       <h2>Checks</h2>
       <Checks checks={a.checks ?? []} />
       {causes.length > 0 && (
@@ -48,10 +77,184 @@ export function AttemptPage({ id }: { id: string }) {
           ))}
         </>
       )}
+      {a.diagnosis_skipped && <p>Not diagnosed: {a.diagnosis_skipped}.</p>}
       <h2>Request headers (redacted)</h2>
       <pre>{(a.headers ?? []).map(([n, v]) => `${n}: ${v}`).join('\n')}</pre>
       <h2>Body</h2>
-      {a.body_base64 ? <pre data-testid="body">{bodyText(a.body_base64)}</pre> : <p>Not stored for this endpoint.</p>}
+      {a.body_base64 ? (
+        <pre data-testid="body">{bodyText(a.body_base64)}</pre>
+      ) : (a.body_size ?? 0) === 0 ? (
+        <p>Empty.</p>
+      ) : (
+        <p>Not stored for this endpoint ({a.body_size} bytes).</p>
+      )}
+      <CopyAsCurl a={a} />
+      <Replay a={a} endpoint={endpoint} />
     </section>
+  )
+}
+
+/** What the upstream answered when the gateway forwarded the attempt. */
+function Forward({ a }: { a: Attempt }) {
+  if (a.forward_status == null && !a.forward_error) return null
+  return (
+    <>
+      <h2>Forwarded upstream</h2>
+      <p data-testid="forward">
+        {a.forward_status != null && (
+          <>
+            Upstream answered{' '}
+            <strong className={a.forward_status < 400 ? 'ok' : 'bad'}>{a.forward_status}</strong>
+          </>
+        )}
+        {a.forward_latency_ms != null && ` in ${a.forward_latency_ms} ms`}
+        {a.forward_error && (
+          <>
+            {a.forward_status != null ? ' · ' : ''}
+            <span className="bad">Upstream error: {a.forward_error}</span>
+          </>
+        )}
+      </p>
+    </>
+  )
+}
+
+function CopyAsCurl({ a }: { a: Attempt }) {
+  const [shown, setShown] = useState<string | null>(null)
+  const [status, setStatus] = useState('')
+  async function copy() {
+    const { text, variables } = curlCommand(a, location.origin)
+    setShown(text)
+    const vars = variables.length > 0 ? ` Set ${variables.join(', ')} before running it.` : ''
+    try {
+      await navigator.clipboard.writeText(text)
+      setStatus(`Copied to the clipboard.${vars}`)
+    } catch {
+      setStatus(`The clipboard is not available here: select the command below and copy it.${vars}`)
+    }
+  }
+  return (
+    <>
+      <h2>Copy as curl</h2>
+      <p>Credentials are not recorded: the command names them as shell variables.</p>
+      <button type="button" onClick={copy}>
+        Copy as curl
+      </button>
+      <p aria-live="polite" data-testid="curl-status">
+        {status}
+      </p>
+      {shown !== null && (
+        <>
+          <label htmlFor="curl-command">curl command</label>
+          <textarea id="curl-command" data-testid="curl" readOnly value={shown} rows={8} />
+        </>
+      )}
+    </>
+  )
+}
+
+interface ReplayResult {
+  ok: boolean
+  status: number | null
+  latency_ms: number | null
+  error: string | null
+}
+
+/** Why this attempt cannot be re-sent, in words, or null when it can. */
+function replayImpossible(a: Attempt, endpoint: EndpointInfo | null | undefined): string | null {
+  if (!a.endpoint || (a.kind && a.kind !== 'endpoint'))
+    return 'It was not made to a configured endpoint.'
+  if (!endpoint) return `The endpoint ${a.endpoint} is no longer in the config.`
+  if (!endpoint.forward) return `The endpoint ${a.endpoint} has no forward: URL to send it to.`
+  if (!a.has_body && (a.body_size ?? 0) > 0)
+    return 'The body was not stored (store_body: false), so the same bytes cannot be sent again.'
+  return null
+}
+
+function Replay({ a, endpoint }: { a: Attempt; endpoint: EndpointInfo | null | undefined }) {
+  const [confirming, setConfirming] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [result, setResult] = useState<ReplayResult | null>(null)
+  const [error, setError] = useState('')
+  const impossible = replayImpossible(a, endpoint)
+  // Keyboard users land on the confirm button, and back on Replay after Cancel.
+  const confirmButton = useRef<HTMLButtonElement>(null)
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus()
+  }, [confirming])
+  async function replay() {
+    setBusy(true)
+    setError('')
+    setResult(null)
+    try {
+      // Same-origin POST: the browser sends Origin, which the gateway checks (CSRF).
+      const res = await fetch(`/api/attempts/${encodeURIComponent(a.id)}/replay`, {
+        method: 'POST',
+        credentials: 'same-origin',
+      })
+      const data = (await res.json().catch(() => null)) as
+        | (ReplayResult & { detail?: string; title?: string })
+        | null
+      if (!res.ok) throw new Error(data?.detail ?? data?.title ?? `HTTP ${res.status}`)
+      setResult(data)
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e))
+    } finally {
+      setBusy(false)
+      setConfirming(false)
+    }
+  }
+  return (
+    <>
+      <h2>Replay</h2>
+      {endpoint === undefined && a.endpoint ? (
+        <p>Reading the endpoint's config…</p>
+      ) : impossible ? (
+        <p data-testid="replay-impossible">Replay is not possible: {impossible}</p>
+      ) : (
+        <>
+          <p>
+            Re-sends the stored body and headers (credentials left out) to{' '}
+            <code>{endpoint?.forward}</code>, the endpoint's upstream, never anywhere else.
+          </p>
+          {!confirming ? (
+            <button type="button" onClick={() => setConfirming(true)} disabled={busy}>
+              Replay to upstream…
+            </button>
+          ) : (
+            <fieldset className="confirm">
+              <legend>Send this attempt to the upstream again?</legend>
+              <p>The receiver will see it a second time.</p>
+              <button type="button" ref={confirmButton} onClick={replay} disabled={busy}>
+                {busy ? 'Replaying…' : 'Yes, replay now'}
+              </button>{' '}
+              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </fieldset>
+          )}
+        </>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          Replay failed: {error}
+        </p>
+      )}
+      {result && (
+        <p data-testid="replay-result" aria-live="polite">
+          {result.ok || result.status != null ? (
+            <>
+              Replayed: upstream answered{' '}
+              <strong className={(result.status ?? 500) < 400 ? 'ok' : 'bad'}>
+                {result.status}
+              </strong>
+              {result.latency_ms != null ? ` in ${result.latency_ms} ms` : ''}.
+            </>
+          ) : (
+            <span className="bad">Replay reached no answer: {result.error}</span>
+          )}
+        </p>
+      )}
+    </>
   )
 }
