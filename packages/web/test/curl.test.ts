@@ -24,6 +24,7 @@ const base: Attempt = {
     ['X-Custom', 'len=12 fp:99aa88bb'],
     ['X-Evil', `it's $(touch /tmp/pwned) \`id\``],
     ['Content-Length', '9'],
+    ['Accept-Encoding', 'gzip, deflate'],
   ],
 }
 

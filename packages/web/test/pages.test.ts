@@ -274,7 +274,8 @@ endpoints:
       const text = await runDiagnosis()
       expect(text).toContain('signature_wrong_encoding')
       expect(text).not.toContain(HMAC_SECRET)
-      await page.screenshot({ path: join(shots, 'pages-diagnose-hmac.png'), fullPage: true })
+      await page.locator('[data-testid=diagnosis]').scrollIntoViewIfNeeded()
+      await page.screenshot({ path: join(shots, 'pages-diagnose-hmac.png') })
     })
 
     it('the Standard Webhooks form accepts a real signature and names a millisecond timestamp', async () => {
@@ -321,7 +322,8 @@ endpoints:
       const text = await runDiagnosis()
       expect(text).toContain('jwt_wrong_audience')
       expect(text).not.toContain(sig)
-      await page.screenshot({ path: join(shots, 'pages-diagnose-jwt.png'), fullPage: true })
+      await page.locator('[data-testid=diagnosis]').scrollIntoViewIfNeeded()
+      await page.screenshot({ path: join(shots, 'pages-diagnose-jwt.png') })
     })
   })
 
@@ -425,7 +427,10 @@ endpoints:
       expect(shown).toContain('--data-binary $')
       expect(shown).not.toContain(TOKEN)
       expect(shown).not.toMatch(/fp:[0-9a-f]{8}/)
-      const status = (await page.locator('[data-testid=curl-status]').textContent()) ?? ''
+      // The status line follows the clipboard's answer (copied, or the fallback's instructions).
+      const statusLine = page.locator('[data-testid=curl-status]')
+      await expect.poll(async () => (await statusLine.textContent()) ?? '').toContain('TOKEN')
+      const status = (await statusLine.textContent()) ?? ''
       expect(status).toContain('TOKEN')
       if (status.startsWith('Copied'))
         expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown)
@@ -436,7 +441,8 @@ endpoints:
       })
       const args = r.stdout.toString('latin1').split('\0')
       expect(Buffer.from(args.at(-2) ?? '', 'latin1')).toEqual(BODY)
-      await page.screenshot({ path: join(shots, 'pages-attempt-curl.png'), fullPage: true })
+      await page.locator('[data-testid=curl]').scrollIntoViewIfNeeded()
+      await page.screenshot({ path: join(shots, 'pages-attempt-curl.png') })
     })
 
     it('replays to the real upstream after an in-page confirmation, byte for byte', async () => {
@@ -448,10 +454,7 @@ endpoints:
       // Nothing is sent before the confirmation.
       expect(up.received.length).toBe(before)
       await page.getByText('Send this attempt to the upstream again?').waitFor()
-      await page.screenshot({
-        path: join(shots, 'pages-attempt-replay-confirm.png'),
-        fullPage: true,
-      })
+      await page.screenshot({ path: join(shots, 'pages-attempt-replay-confirm.png') })
       await page.getByRole('button', { name: 'Cancel' }).click()
       expect(up.received.length).toBe(before)
       await page.getByRole('button', { name: 'Replay to upstream…' }).click()
@@ -465,7 +468,7 @@ endpoints:
       const names = replayed.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase())
       expect(names).toContain('x-hookwarden-replay-of')
       expect(names).not.toContain('authorization')
-      await page.screenshot({ path: join(shots, 'pages-attempt-replayed.png'), fullPage: true })
+      await page.screenshot({ path: join(shots, 'pages-attempt-replayed.png') })
     })
 
     it('says why a replay is impossible, and shows a report-only refusal in words', async () => {
@@ -483,7 +486,7 @@ endpoints:
       expect(text).toContain('Would have refused:')
       expect(text).not.toContain(report.reason!)
       expect(text.length).toBeGreaterThan('Would have refused: '.length + 10)
-      await page.screenshot({ path: join(shots, 'pages-attempt-report-only.png'), fullPage: true })
+      await page.screenshot({ path: join(shots, 'pages-attempt-report-only.png') })
     })
 
     it('every page meets WCAG AA text contrast, measured in the browser', async () => {

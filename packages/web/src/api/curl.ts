@@ -14,7 +14,10 @@ const SENSITIVE_HEADER =
 const FINGERPRINT = /len=\d+ fp:[0-9a-f]{8}/
 const FINGERPRINT_IN_URL = /len(?:=|%3D)\d+(?:%20|\+| )fp(?::|%3A)[0-9a-f]{8}/i
 const QUERY_SECRET = '$' + '{QUERY_SECRET}'
-/** curl sets these itself, from the URL and the body it sends. */
+/**
+ * curl sets these itself, from the URL and the body it sends; and an Accept-Encoding without
+ * --compressed would print the answer compressed.
+ */
 const DROPPED = new Set([
   'host',
   'content-length',
@@ -22,6 +25,7 @@ const DROPPED = new Set([
   'transfer-encoding',
   'keep-alive',
   'expect',
+  'accept-encoding',
 ])
 const SCHEME_WORD = /^(Bearer|Basic|Token|Digest|ApiKey|Key|HMAC|Signature|JWT)( +)/i
 
