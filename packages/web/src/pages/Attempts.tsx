@@ -29,6 +29,12 @@ export function Attempts() {
   const [live, setLive] = useState(false)
   const [next, setNext] = useState<string | null>(null)
   const { reasons, titles } = useReasons()
+  const [endpointNames, setEndpointNames] = useState<string[]>([])
+  useEffect(() => {
+    api<{ endpoints: { name: string }[] }>('/api/endpoints')
+      .then((r) => setEndpointNames(r.endpoints.map((e) => e.name)))
+      .catch(() => setEndpointNames([]))
+  }, [])
 
   /** The time bounds the filter means now: [since, until), Unix ms. */
   const bounds = (): { since?: number; until?: number } => {
@@ -93,7 +99,17 @@ export function Attempts() {
       <div className="row">
         <div>
           <label htmlFor="flt-endpoint">Endpoint</label>
-          <input id="flt-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} />
+          <input
+            id="flt-endpoint"
+            list="flt-endpoint-names"
+            value={endpoint}
+            onChange={(e) => setEndpoint(e.target.value)}
+          />
+          <datalist id="flt-endpoint-names">
+            {endpointNames.map((n) => (
+              <option key={n} value={n} />
+            ))}
+          </datalist>
         </div>
         <div>
           <label htmlFor="flt-outcome">Outcome</label>
