@@ -74,6 +74,10 @@ endpoints:
   - name: unstored
     path: /hooks/unstored
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: forwarded-unstored
+    path: /hooks/forwarded-unstored
+    forward: ${up.url}/unstored
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
 `,
       { webDist: dist },
     )
@@ -478,6 +482,13 @@ endpoints:
       const why = page.locator('[data-testid=replay-impossible]')
       await why.waitFor()
       expect(await why.textContent()).toContain('no forward: URL')
+      // Forwarded, but the body was not kept: the same bytes cannot be sent again.
+      expect((await send('/hooks/forwarded-unstored', `Bearer ${TOKEN}`)).status).toBe(201)
+      const forwarded = (await gw.store.list({ endpoint: 'forwarded-unstored' }))[0]!
+      await page.goto(`${gw.url}/attempts/${forwarded.id}`)
+      await why.waitFor()
+      expect(await why.textContent()).toContain('The body was not stored')
+      expect(await page.getByRole('button', { name: 'Replay to upstream…' }).count()).toBe(0)
       const report = rows.find((r) => r.endpoint === 'report')!
       await page.goto(`${gw.url}/attempts/${report.id}`)
       const marker = page.locator('[data-testid=would-have-refused]')
