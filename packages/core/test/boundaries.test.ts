@@ -5,7 +5,7 @@
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -23,6 +23,14 @@ const FORBIDDEN = [
   'react',
   'react-dom',
   'croner',
+  // the terminal is the CLI's: core returns values and never writes to or reads from a tty
+  'node:tty',
+  'tty',
+  'node:readline',
+  'readline',
+  'chalk',
+  'picocolors',
+  'kleur',
 ]
 
 function files(dir: string): string[] {
@@ -84,6 +92,26 @@ describe('core boundaries', () => {
         if (forbidden(spec)) found.push(`${relative(SRC, file)}: ${spec}`)
       }
     }
+    expect(found).toEqual([])
+  })
+
+  it('no relative import leaves packages/core/src (into server, cli or web sources)', () => {
+    const found: string[] = []
+    for (const file of files(SRC)) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        if (!spec.startsWith('.')) continue
+        const target = resolve(dirname(file), spec)
+        if (!target.startsWith(SRC + sep)) found.push(`${relative(SRC, file)}: ${spec}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+
+  it('core writes nothing to the terminal itself (no process.stdout / process.stderr)', () => {
+    const found = files(SRC)
+      .filter((f) => !/\.test\.ts$/.test(f))
+      .filter((f) => /\bprocess\.(stdout|stderr|stdin)\b/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f))
     expect(found).toEqual([])
   })
 })
