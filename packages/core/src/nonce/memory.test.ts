@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js'
 import type { HttpRequest } from '../message/types.js'
 import { sign } from '../verdict/sign.js'
 import { verify } from '../verdict/verify.js'
-import { MemoryNonceStore } from './memory.js'
+import { MemoryNonceStore, NonceStoreFullError } from './memory.js'
 
 describe('MemoryNonceStore', () => {
   it('claims a key once, and again after it expired', () => {
@@ -23,20 +23,55 @@ describe('MemoryNonceStore', () => {
     expect(store.claim('b', 500)).toBe(true)
   })
 
-  it('stays bounded: the oldest claim is evicted first', () => {
-    const store = new MemoryNonceStore({ maxEntries: 3, clock: () => 0 })
-    for (const k of ['k1', 'k2', 'k3', 'k4']) expect(store.claim(k, 60_000)).toBe(true)
+  it('stays bounded without evicting a live claim: full of live ids, it refuses (T-RPL-4)', () => {
+    let now = 0
+    const store = new MemoryNonceStore({ maxEntries: 3, clock: () => now })
+    for (const k of ['k1', 'k2', 'k3']) expect(store.claim(k, 60_000)).toBe(true)
+    // A fourth id while all three are live: refused with a retry time, never k1 evicted.
+    let err: unknown
+    try {
+      store.claim('k4', 60_000)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(NonceStoreFullError)
+    expect((err as NonceStoreFullError).retryAfterSeconds).toBe(60)
+    expect(store.claim('k1', 60_000)).toBe(false) // still a replay
     expect(store.size).toBe(3)
-    expect(store.claim('k1', 60_000)).toBe(true) // evicted, so new again (evicts k2)
-    expect(store.claim('k3', 60_000)).toBe(false)
-    expect(store.claim('k4', 60_000)).toBe(false)
-    expect(store.size).toBe(3)
+    // Once the oldest expire, their room is reused.
+    now = 60_000
+    expect(store.claim('k4', 60_000)).toBe(true)
+    expect(store.claim('k2', 60_000)).toBe(true) // expired: a new claim
+    expect(store.size).toBeLessThanOrEqual(3)
   })
 
-  it('never grows past maxEntries under many distinct keys', () => {
-    const store = new MemoryNonceStore({ maxEntries: 100 })
-    for (let i = 0; i < 10_000; i++) store.claim(`key-${i}`, 60_000)
-    expect(store.size).toBe(100)
+  it('flood of unique ids, then the replay of an early one inside its window is detected', () => {
+    let now = 0
+    const store = new MemoryNonceStore({ maxEntries: 10_000, clock: () => now })
+    expect(store.claim('early', 300_000)).toBe(true)
+    let refused = 0
+    for (let i = 0; i < 50_000; i++) {
+      now += 1
+      try {
+        store.claim(`flood-${i}`, 300_000)
+      } catch (e) {
+        if (!(e instanceof NonceStoreFullError)) throw e
+        refused++
+      }
+    }
+    expect(refused).toBeGreaterThan(0)
+    expect(store.size).toBeLessThanOrEqual(10_000)
+    expect(store.claim('early', 300_000)).toBe(false)
+  })
+
+  it('makes room from expired claims even when TTLs differ', () => {
+    let now = 0
+    const store = new MemoryNonceStore({ maxEntries: 2, clock: () => now })
+    expect(store.claim('long', 60_000)).toBe(true)
+    expect(store.claim('short', 1_000)).toBe(true)
+    now = 2_000
+    expect(store.claim('new', 60_000)).toBe(true) // 'short' expired, 'long' kept
+    expect(store.claim('long', 60_000)).toBe(false)
   })
 })
 

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { MemoryNonceStore } from '@hookwarden/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
@@ -424,6 +425,44 @@ describe('nonce store down', () => {
       expect(((await down.body.json()) as { reason: string }).reason).toBe(
         'nonce_store_unavailable',
       )
+    } finally {
+      await gw.close().catch(() => {})
+    }
+  })
+
+  it('full of live ids (memory store at its cap): 503 + Retry-After, and an early id is still a replay (T-RPL-4)', async () => {
+    const gw = await startGateway(yaml(up.url), {
+      nonceStore: new MemoryNonceStore({ maxEntries: 2 }),
+    })
+    const signed = (id: string) => {
+      const ts = Math.floor(Date.now() / 1000)
+      const body = '{"type":"ping"}'
+      const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
+        .update(`${id}.${ts}.${body}`)
+        .digest('base64')
+      const headers = {
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${sig}`,
+      }
+      return { method: 'POST' as const, headers, body }
+    }
+    try {
+      const first = signed(`msg_${randomUUID()}`)
+      for (const req of [first, signed(`msg_${randomUUID()}`)]) {
+        const ok = await request(`${gw.url}/sw`, req)
+        expect(ok.statusCode).toBe(200)
+        await ok.body.dump()
+      }
+      const full = await request(`${gw.url}/sw`, signed(`msg_${randomUUID()}`))
+      expect(full.statusCode).toBe(503)
+      expect(Number(full.headers['retry-after'])).toBeGreaterThan(0)
+      expect(((await full.body.json()) as { reason: string }).reason).toBe(
+        'nonce_store_unavailable',
+      )
+      const replay = await request(`${gw.url}/sw`, first)
+      expect(replay.statusCode).not.toBe(200)
+      expect(((await replay.body.json()) as { reason: string }).reason).toBe('replay_detected')
     } finally {
       await gw.close().catch(() => {})
     }
