@@ -143,10 +143,10 @@ export function writeAnswer(
   closing: boolean,
 ): void {
   if (res.destroyed) return
-  const body =
-    answer.body instanceof Uint8Array
-      ? answer.body
-      : Buffer.from(JSON.stringify(answer.body), 'utf8')
+  // A JSON body goes as a string: Node then writes head and body in one write() rather than a
+  // writev of two buffers (measured: the writev was the largest single cost of an answer).
+  const body: Uint8Array | string =
+    answer.body instanceof Uint8Array ? answer.body : JSON.stringify(answer.body)
   const flat: string[] = ['X-Request-Id', requestId]
   let contentType: string | undefined
   let connection: string | undefined
@@ -162,7 +162,10 @@ export function writeAnswer(
   if (contentType !== undefined) flat.push('Content-Type', contentType)
   if (closing) connection = 'close'
   if (connection !== undefined) flat.push('Connection', connection)
-  flat.push('Content-Length', String(body.byteLength))
+  flat.push(
+    'Content-Length',
+    String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+  )
   res.writeHead(answer.status, flat)
   res.end(body)
 }

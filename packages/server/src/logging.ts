@@ -4,7 +4,8 @@
  * belt for anything a plugin might pass by mistake.
  * @module
  */
-import { destination, pino, type Logger, type DestinationStream } from 'pino'
+import { type DestinationStream, type Logger, pino } from 'pino'
+import { BatchedDestination } from './log-destination.js'
 
 // No wildcard paths: pino's wildcard redaction costs on every line, and the gateway never
 // logs headers or bodies in the first place.
@@ -31,7 +32,7 @@ export function createLogger(
       // Errors are logged by code and message only: undici and parser errors may quote input.
       serializers: { err: (e: unknown) => errorSummary(e) },
     },
-    options.destination ?? destination({ dest: 1, sync: false }),
+    options.destination ?? new BatchedDestination(),
   )
 }
 

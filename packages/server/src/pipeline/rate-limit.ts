@@ -13,8 +13,8 @@ export interface RateLimitState {
 }
 
 export interface RateLimiter {
-  /** Is this source over its limit now? */
-  check(source: string): Promise<RateLimitState>
+  /** Is this source over its limit now? (In memory: answered without a Promise.) */
+  check(source: string): RateLimitState | Promise<RateLimitState>
   /** Counts one rejected attempt from this source. */
   hit(source: string): Promise<void>
   close?(): Promise<void>
@@ -26,6 +26,8 @@ export interface RateLimitOptions {
   /** Window length in milliseconds (default 60 000). */
   windowMs: number
 }
+
+const NOT_LIMITED: RateLimitState = Object.freeze({ limited: false, retryAfter: 0 })
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 60, windowMs: 60_000 }
 
@@ -54,9 +56,9 @@ export class MemoryRateLimiter implements RateLimiter {
     return w
   }
 
-  async check(source: string): Promise<RateLimitState> {
+  check(source: string): RateLimitState {
     const w = this.#current(source)
-    if (!w || w.count < this.#options.max) return { limited: false, retryAfter: 0 }
+    if (!w || w.count < this.#options.max) return NOT_LIMITED
     const left = this.#options.windowMs - (this.#clock() - w.start)
     return { limited: true, retryAfter: Math.max(1, Math.ceil(left / 1000)) }
   }

@@ -22,19 +22,27 @@ export interface GroupCommitOptions<Op> {
   commit: (ops: Op[]) => CommitResult | Promise<CommitResult>
   /** Upper bound on one batch; the rest waits for the next commit. */
   maxBatch?: number
+  /**
+   * Commits that may be in flight at once (default 1). More than one only where a later
+   * commit cannot overtake an earlier one's effects: SQLite applies each batch synchronously,
+   * in order, and only waits for its fdatasync, so the next batch need not wait for that sync.
+   */
+  maxInFlight?: number
 }
 
 export class GroupCommit<Op> {
   readonly #commit: (ops: Op[]) => CommitResult | Promise<CommitResult>
   readonly #maxBatch: number
+  readonly #maxInFlight: number
   #queue: Pending<Op>[] = []
   #scheduled = false
-  #inFlight: Promise<void> | null = null
+  readonly #inFlight = new Set<Promise<void>>()
   #closed = false
 
   constructor(options: GroupCommitOptions<Op>) {
     this.#commit = options.commit
     this.#maxBatch = options.maxBatch ?? 1000
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 1)
   }
 
   /** Queues one write; resolves after its batch is committed. */
@@ -48,8 +56,9 @@ export class GroupCommit<Op> {
 
   /** Waits until everything queued so far is committed (or failed). */
   async drain(): Promise<void> {
-    while (this.#queue.length > 0 || this.#inFlight) {
-      if (this.#inFlight) await this.#inFlight
+    while (this.#queue.length > 0 || this.#inFlight.size > 0) {
+      if (this.#inFlight.size >= this.#maxInFlight || this.#queue.length === 0)
+        await Promise.race(this.#inFlight)
       else await this.#flush()
     }
   }
@@ -65,12 +74,12 @@ export class GroupCommit<Op> {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#inFlight) return
+    if (this.#scheduled || this.#inFlight.size >= this.#maxInFlight) return
     this.#scheduled = true
     // setImmediate runs after the poll phase: every request read in this turn joins the batch.
     setImmediate(() => {
       this.#scheduled = false
-      if (!this.#inFlight) void this.#flush()
+      if (this.#inFlight.size < this.#maxInFlight) void this.#flush()
     })
   }
 
@@ -89,11 +98,11 @@ export class GroupCommit<Op> {
         for (const p of batch) p.reject(error)
       }
     })().finally(() => {
-      this.#inFlight = null
+      this.#inFlight.delete(run)
       // Writes that arrived during the commit go out together, right away.
       if (this.#queue.length > 0) void this.#flush()
     })
-    this.#inFlight = run
+    this.#inFlight.add(run)
     return run
   }
 }

@@ -70,6 +70,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
   let walFd: number | null = null
   const writer = new GroupCommit<WriteOp>({
     maxBatch: options.maxBatch ?? 1000,
+    // The transaction runs synchronously inside commit(); only its fdatasync is awaited. A
+    // later batch may commit while an earlier one syncs: each fdatasync covers the frames
+    // written before it was called, so every batch is durable before its writes resolve.
+    maxInFlight: durability === 'fdatasync' ? 4 : 1,
     commit: (ops) => {
       const result = commitSqlite(sqlite, db, ops)
       if (durability === 'full' || walFd === null) return result
