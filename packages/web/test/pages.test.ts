@@ -193,9 +193,13 @@ endpoints:
         ),
       )
       await bearerForm(TOKEN)
+      // The HAR's own response is read as the answer the sender got.
+      await page.getByTestId('har-response').waitFor()
       const text = await runDiagnosis()
       expect(text).toContain('scheme_prefix_missing')
+      expect(text).toContain('Response: 401')
       expect(text).not.toContain(TOKEN)
+      await page.locator('[data-testid=diagnosis]').scrollIntoViewIfNeeded()
       await page.screenshot({ path: join(shots, 'pages-diagnose-har.png') })
     })
 
@@ -251,6 +255,7 @@ endpoints:
       expect(await page.locator('#request').inputValue()).toBe(dropped)
       await bearerForm(TOKEN)
       expect(await runDiagnosis()).toContain('scheme_mismatch')
+      await page.locator('[data-testid=diagnosis]').scrollIntoViewIfNeeded()
       await page.screenshot({ path: join(shots, 'pages-diagnose-dropped.png') })
     })
 

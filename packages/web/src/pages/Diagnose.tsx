@@ -71,6 +71,19 @@ function authBlock(
   }
 }
 
+/** The status of the first entry's response when `text` is a HAR file that has one, else 0. */
+function harResponseStatus(text: string): number {
+  if (!/^\s*\{/.test(text) || !text.includes('"log"')) return 0
+  try {
+    const status = (
+      JSON.parse(text) as { log?: { entries?: { response?: { status?: unknown } }[] } }
+    ).log?.entries?.[0]?.response?.status
+    return typeof status === 'number' && status > 0 ? status : 0
+  } catch {
+    return 0
+  }
+}
+
 export function Diagnose() {
   const [request, setRequest] = useState('')
   const [response, setResponse] = useState('')
@@ -122,6 +135,8 @@ export function Diagnose() {
     setResult(null)
     const body: Record<string, unknown> = { request }
     if (response.trim()) body.response = response
+    // A HAR holds the answer too: it tells which hop refused (WAF, CDN, proxy or the app).
+    else if (harResponseStatus(request) > 0) body.response = request
     if (sender) body.sender = sender
     if (endpoint) body.endpoint = endpoint
     try {
@@ -177,6 +192,11 @@ export function Diagnose() {
         </p>
         <label htmlFor="response">Response the sender got (optional)</label>
         <textarea id="response" value={response} onChange={(e) => setResponse(e.target.value)} />
+        {!response.trim() && harResponseStatus(request) > 0 && (
+          <p className="help" id="har-response" data-testid="har-response">
+            The HAR's own response ({harResponseStatus(request)}) is used unless you paste one here.
+          </p>
+        )}
         <div className="row">
           <div>
             <label htmlFor="sender">Sender</label>
