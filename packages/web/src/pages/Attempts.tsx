@@ -75,6 +75,7 @@ export function Attempts() {
   }, [endpoint, outcome, reason, range, from, to])
 
   useEffect(() => {
+    setLive(false) // until this subscription (with these filters) is open
     const es = new EventSource('/api/events')
     es.onopen = () => setLive(true)
     es.onerror = () => setLive(false)
