@@ -3,7 +3,8 @@
  * Webhooks (HMAC-SHA256) signed POST, each mode beside a bare node:http server (reads the
  * body, answers 204) measured in the same rounds, printed as a ratio.
  *
- * Modes: bare · gateway without recording (verify + answer; the store is a no-op) · gateway
+ * Modes: bare · gateway without recording (verify + answer; the store is a no-op) · the same
+ * forwarding to a bare upstream (on core 1, beside the load) · gateway
  * + SQLite (group commit + fdatasync, the default) · gateway + SQLite synchronous=FULL ·
  * gateway + PostgreSQL (when reachable). Every recorded mode answers only after the commit.
  * The server runs in a child pinned to core 0 (`taskset -c 0`), the load (autocannon, every
@@ -40,14 +41,14 @@ const flag = (name, dflt) => {
   return i >= 0 ? Number(argv[i + 1]) : dflt
 }
 
-if (argv[0] === '--serve') await serve(argv[1], argv[2])
+if (argv[0] === '--serve') await serve(argv[1], argv[2], argv[3])
 else if (argv[0] === '--load') await load(JSON.parse(argv[1]))
 else if (argv[0] === '--inserts') await inserts(argv[1], Number(argv[2]))
 else await main()
 
 // ---------------------------------------------------------------- server child (core 0)
 
-async function serve(mode, dir) {
+async function serve(mode, dir, upstream) {
   let server
   let cleanup = async () => {}
   if (mode === 'bare') {
@@ -68,11 +69,11 @@ async function serve(mode, dir) {
     const file = join(dir, 'hookwarden.yaml')
     writeFileSync(
       file,
-      `admin: { token: "bench-admin-token-0123456789" }\nendpoints:\n  - name: sw\n    path: ${PATH}\n    auth:\n      scheme: standard_webhooks\n      secrets: ["${SW_SECRET}"]\n      tolerance: 300\n`,
+      `admin: { token: "bench-admin-token-0123456789" }\nendpoints:\n  - name: sw\n    path: ${PATH}\n    auth:\n      scheme: standard_webhooks\n      secrets: ["${SW_SECRET}"]\n      tolerance: 300\n${upstream ? `    forward: ${upstream}/hooks\n` : ''}`,
     )
     const config = core.loadConfigFile(file, { env: {} })
     let store
-    if (mode === 'norecord') store = nullStore()
+    if (mode === 'norecord' || mode === 'forward') store = nullStore()
     else if (mode === 'sqlite')
       store = await srv.openSqliteStore({ dataDir: dir, durability: 'fdatasync' })
     else if (mode === 'sqlite-full')
@@ -96,7 +97,7 @@ async function serve(mode, dir) {
     })
     const url = await gateway.listen(0, '127.0.0.1')
     const countRows = async () => {
-      if (mode === 'norecord') return null
+      if (mode === 'norecord' || mode === 'forward') return null
       // Every answered attempt is recorded: the count must be at least the 2xx answers.
       const rows = await store.list({ limit: 1 })
       return rows.length > 0 ? await rowCount(store) : 0
@@ -235,7 +236,11 @@ function child(args, core) {
 
 async function runMode(mode, opts) {
   const dir = mkdtempSync(join(tmpdir(), `hookwarden-bench-${mode}-`))
-  const server = child(['--serve', mode, dir], 0)
+  // Forwarding: the upstream (a bare node:http server answering 204) shares core 1 with the
+  // load generator, so the gateway's core does the gateway's work only.
+  const upstream = mode === 'forward' ? child(['--serve', 'bare', dir], 1) : null
+  const upstreamUrl = upstream ? `http://127.0.0.1:${(await upstream.next()).port}` : undefined
+  const server = child(['--serve', mode, dir, ...(upstreamUrl ? [upstreamUrl] : [])], 0)
   try {
     const { port } = await server.next()
     // Warm-up (JIT, connections, SQLite pages), then the measured run.
@@ -276,6 +281,7 @@ async function runMode(mode, opts) {
     await new Promise((r) => server.c.once('exit', r))
     return { ...r, cores, loadCores, rows }
   } finally {
+    upstream?.c.kill('SIGKILL')
     if (server.c.exitCode === null) server.c.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   }
@@ -311,7 +317,7 @@ async function main() {
     connections: flag('connections', 50),
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
-  const modes = ['bare', 'norecord', 'sqlite', 'sqlite-full']
+  const modes = ['bare', 'norecord', 'forward', 'sqlite', 'sqlite-full']
   if (await postgresReachable()) modes.push('postgres')
   else
     console.log(
@@ -338,6 +344,7 @@ async function main() {
   const label = {
     bare: 'bare node:http, read body, 204 (baseline)',
     norecord: 'gateway, verify + answer, no recording',
+    forward: 'gateway, verify + forward (undici), no recording',
     sqlite: 'gateway + SQLite, group commit + fdatasync (default)',
     'sqlite-full': 'gateway + SQLite, synchronous=FULL group commit',
     postgres: 'gateway + PostgreSQL, group commit',
@@ -361,6 +368,10 @@ async function main() {
   goal(
     `no recording ≥ 0.6× bare: ${(med('norecord', 'rps') / bare).toFixed(2)}×`,
     med('norecord', 'rps') / bare >= 0.6,
+  )
+  goal(
+    `verify + forward, no recording ≥ 0.6× bare: ${(med('forward', 'rps') / bare).toFixed(2)}×`,
+    med('forward', 'rps') / bare >= 0.6,
   )
   for (const mode of ['sqlite', 'sqlite-full', 'postgres'].filter((m) => modes.includes(m))) {
     const ratio = med(mode, 'rps') / bare
