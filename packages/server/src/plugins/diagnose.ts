@@ -36,6 +36,17 @@ function refersOutside(value: unknown, depth = 0): boolean {
   return false
 }
 
+/** Does the block name a URL the gateway would fetch (`jwks_url`) anywhere in it? */
+function namesFetchedUrl(value: unknown, depth = 0): boolean {
+  if (depth > 20) return true
+  if (Array.isArray(value)) return value.some((v) => namesFetchedUrl(v, depth + 1))
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(
+      ([k, v]) => k.toLowerCase() === 'jwks_url' || namesFetchedUrl(v, depth + 1),
+    )
+  return false
+}
+
 class Unusable extends Error {}
 
 function oneLine(e: unknown): string {
@@ -96,6 +107,12 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
             throw new Unusable('auth must be an auth block (an object)')
           if (refersOutside(input.auth))
             throw new Unusable('auth may not use env: or file: references here; paste the value')
+          // The gateway would fetch that URL from inside its network: an open request forger
+          // (SSRF) for anyone who can reach the public page. The admin may; others paste keys.
+          if (!admin && namesFetchedUrl(input.auth))
+            throw new Unusable(
+              'jwks_url is fetched by the gateway, so only the admin may use it here; paste the keys as jwks instead',
+            )
           try {
             endpoint = loadConfig(
               JSON.stringify({ endpoints: [{ name: 'pasted', auth: input.auth }] }),

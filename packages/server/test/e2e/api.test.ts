@@ -3,6 +3,8 @@
  * the admin API (attempts, one attempt, endpoints, stats, replay, diagnose, events, session)
  * and the dashboard; the admin token on every /api route.
  */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -479,6 +481,41 @@ endpoints:
       await list.body.dump()
     } finally {
       await pub.close()
+    }
+  })
+
+  it('never fetches a jwks_url pasted by someone without the admin token (no SSRF from the public page)', async () => {
+    let fetched = 0
+    const inside = http.createServer((_req, res) => {
+      fetched++
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}')
+    })
+    await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r))
+    const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/jwks`
+    const pub = await startGateway(`
+public_diagnose: true
+endpoints:
+  - name: a
+    path: /a
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+`)
+    try {
+      const pasted = `POST /a HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ4In0.c2ln\r\n\r\n`
+      for (const auth of [
+        { scheme: 'jwt', algorithms: ['RS256'], jwks_url: jwksUrl },
+        { scheme: 'jwt', algorithms: ['RS256'], JWKS_URL: jwksUrl },
+      ]) {
+        const res = await request(`${pub.url}/api/diagnose`, {
+          method: 'POST',
+          body: JSON.stringify({ request: pasted, auth }),
+        })
+        expect(res.statusCode).toBe(400)
+        expect(((await res.body.json()) as { detail: string }).detail).toMatch(/jwks_url/)
+      }
+      expect(fetched).toBe(0)
+    } finally {
+      await pub.close()
+      inside.close()
     }
   })
 })
