@@ -3,7 +3,14 @@
  * durable: a restart forgets everything. `fail` lets a test make the store "down".
  * @module
  */
-import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
+import { StoreUnavailableError } from './errors.js'
+import type {
+  AttemptQuery,
+  AttemptRecord,
+  AttemptStore,
+  Outcome,
+  StoreDescription,
+} from './types.js'
 
 export class MemoryAttemptStore implements AttemptStore {
   readonly #rows = new Map<string, AttemptRecord>()
@@ -11,10 +18,21 @@ export class MemoryAttemptStore implements AttemptStore {
   fail: Error | null = null
   closed = false
 
-  async migrate(): Promise<void> {}
+  /** Opens the store (again, after close(): a gateway restarted on the same store). */
+  async migrate(): Promise<void> {
+    this.closed = false
+  }
 
   async insert(record: AttemptRecord): Promise<void> {
     if (this.fail) throw this.fail
+    // As the SQL stores answer: a closed store and a duplicate id are refusals, not overwrites.
+    if (this.closed) throw new StoreUnavailableError('attempts', 'down', 'the store is closed')
+    if (this.#rows.has(record.id))
+      throw new StoreUnavailableError(
+        'attempts',
+        'error',
+        `attempt ${record.id} is already recorded`,
+      )
     // A copy, so that a later change to the caller's object never alters the record.
     this.#rows.set(record.id, structuredClone(record))
   }
@@ -44,7 +62,7 @@ export class MemoryAttemptStore implements AttemptStore {
       if (query.outcome !== undefined && r.outcome !== query.outcome) continue
       if (query.reason !== undefined && r.reason !== query.reason) continue
       if (query.since !== undefined && r.received_at < query.since) continue
-      if (query.until !== undefined && r.received_at > query.until) continue
+      if (query.until !== undefined && r.received_at >= query.until) continue
       out.push(structuredClone(r))
       if (out.length >= limit) break
     }
@@ -96,6 +114,14 @@ export class MemoryAttemptStore implements AttemptStore {
 
   async close(): Promise<void> {
     this.closed = true
+  }
+
+  describe(): StoreDescription {
+    return {
+      adapter: 'memory',
+      location: 'memory',
+      durability: 'none: a restart forgets every record',
+    }
   }
 
   /** Every record (tests scan them for secrets). */
