@@ -49,6 +49,10 @@ export async function openPostgresStore(
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const writer = new GroupCommit<WriteOp>({
     maxBatch: options.maxBatch ?? 1000,
+    // Batches are independent transactions on separate pooled connections: the next one need
+    // not wait for the previous round trip. An update of a record is only queued after its
+    // insert resolved, so no batch can overtake the insert it depends on.
+    maxInFlight: 4,
     commit: (ops) => commitPostgres(db, ops),
   })
   // The schema the tables land in: the option, or the search_path's first (the URL may set it
