@@ -14,6 +14,7 @@ import {
 } from '@hookwarden/core'
 import type { DestinationStream, Logger } from 'pino'
 import { buildApp } from './app.js'
+import { drainLogs } from './log-destination.js'
 import { endpointsByPath } from './plugins/endpoints.js'
 import { DEFAULT_LIMITS, type GatewayContext, type GatewayLimits } from './context.js'
 import { AttemptEvents } from './events.js'
@@ -143,6 +144,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await context.rateLimiter.close?.()
         await options.nonceStore?.close?.()
         await store.close()
+        // The last attempt lines reach stdout before the process may exit.
+        await drainLogs()
       })()
       return closed
     },

@@ -21,6 +21,11 @@ export interface BatchedDestinationOptions {
   maxPendingChars?: number
 }
 
+/** Waits until every batched destination has written what it holds. */
+export async function drainLogs(): Promise<void> {
+  await Promise.all([...live].map((ref) => ref.deref()?.drain()))
+}
+
 /** Every destination, flushed synchronously at exit (one listener, however many gateways). */
 const live = new Set<WeakRef<BatchedDestination>>()
 process.once('exit', () => {
@@ -70,6 +75,17 @@ export class BatchedDestination {
     return text
   }
 
+  /** Resolves once every line written so far is out (a graceful shutdown waits for it). */
+  drain(): Promise<void> {
+    if (!this.#writing && this.#lines.length === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#drained.push(resolve)
+      this.#flush()
+    })
+  }
+
+  #drained: (() => void)[] = []
+
   #flush(): void {
     if (this.#writing) return
     const text = this.#take()
@@ -82,6 +98,7 @@ export class BatchedDestination {
         this.#writing = false
         // Lines that arrived during the write go out next, without waiting for the timer.
         if (this.#lines.length > 0) this.#flush()
+        else for (const resolve of this.#drained.splice(0)) resolve()
       })
     }
     writeFrom(0)
