@@ -10,6 +10,8 @@
  * - `GET /api/attempts/:id` → ApiAttempt with `diagnosis` and `body_base64`
  * - `POST /api/attempts/:id/replay` → `{attempt, endpoint, ok, status, latency_ms, error}`;
  *   409 when the body was not stored or the endpoint has no upstream
+ * - `GET /api/compare?a=<id>&b=<id>` → `{a, b: ApiAttempt, same, differences: [{kind, field, good,
+ *   bad, note, auth}] (authentication-relevant first), checks: [{name, a, b, detail}]}`
  * - `GET /api/endpoints` → `{endpoints: ApiEndpoint[], public_diagnose}`
  * - `GET /api/reasons` → `{reasons: [{code, title, status}]}`, every reason code in words
  * - `GET /api/stats?since=<unix ms>&bucket=<ms>` → `{since, bucket_ms, rows: [{bucket, endpoint, outcome, reason, count}]}`

@@ -1,11 +1,12 @@
 /**
- * The dashboard's API, all behind the admin token: attempts (list, one, replay), endpoints,
+ * The dashboard's API, all behind the admin token: attempts (list, one, replay, compare), endpoints,
  * stats, and the session cookie for the browser.
  * @module
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { REASONS, safeEqual } from '@hookwarden/core'
 import { apiAttempt, apiEndpoint } from '../api-shape.js'
+import { compareAttempts } from '../compare.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { ATTEMPT_ID } from '../ids.js'
 import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
@@ -103,6 +104,35 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
       return sendAnswer(reply, jsonAnswer(200, apiAttempt(record, true)))
     },
   )
+
+  // Two attempts side by side (a good and a bad one): ?a=<id>&b=<id>.
+  app.get('/api/compare', { preHandler: admin }, async (req, reply) => {
+    const q = req.query as Query
+    if (!q.a || !q.b || !ATTEMPT_ID.test(q.a) || !ATTEMPT_ID.test(q.b))
+      return sendAnswer(
+        reply,
+        bad(req.id, new BadQuery('a and b must be attempt ids (a: the good one, b: the bad one)')),
+      )
+    const [a, b] = await Promise.all([ctx.store.get(q.a), ctx.store.get(q.b)])
+    if (!a || !b)
+      return sendAnswer(
+        reply,
+        problemAnswer(
+          gatewayProblem('not_found', {
+            request_id: req.id,
+            detail: `no attempt with the id given as ${!a ? 'a' : 'b'}`,
+          }),
+        ),
+      )
+    return sendAnswer(
+      reply,
+      jsonAnswer(200, {
+        a: apiAttempt(a, false),
+        b: apiAttempt(b, false),
+        ...compareAttempts(a, b),
+      }),
+    )
+  })
 
   app.post<{ Params: { id: string } }>(
     '/api/attempts/:id/replay',

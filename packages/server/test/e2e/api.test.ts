@@ -89,6 +89,7 @@ describe('admin token', () => {
     ['GET', '/api/events'],
     ['POST', '/api/diagnose'],
     ['POST', '/api/attempts/01JD0000000000000000000000/replay'],
+    ['GET', '/api/compare?a=01JD0000000000000000000000&b=01JD0000000000000000000001'],
   ]
   it('every /api route answers 401 without it, with a wrong one, and with it glued to Bearer', async () => {
     for (const [method, path] of routes) {
@@ -152,6 +153,41 @@ describe('attempts API', () => {
       ids[1],
       ids[0],
     ])
+  })
+
+  it('compares a good and a bad attempt: the authentication-relevant differences first, never a secret', async () => {
+    const r = await api(`/api/compare?a=${ids[0]}&b=${ids[1]}`)
+    expect(r.status).toBe(200)
+    expect(r.text).not.toContain(TOKEN)
+    const body = r.json as unknown as {
+      a: { id: string }
+      b: { id: string }
+      same: boolean
+      differences: { field: string; kind: string; auth: boolean; note: string }[]
+      checks: { name: string; a: boolean | null; b: boolean | null }[]
+    }
+    expect(body.a.id).toBe(ids[0])
+    expect(body.b.id).toBe(ids[1])
+    expect(body.same).toBe(false)
+    // The missing "Bearer " is the first thing named, before anything that is not about auth.
+    const first = body.differences[0]!
+    expect(first.auth).toBe(true)
+    const authorization = body.differences.find((d) => d.field.toLowerCase() === 'authorization')
+    expect(authorization?.kind).toBe('prefix')
+    const firstNonAuth = body.differences.findIndex((d) => !d.auth)
+    expect(firstNonAuth === -1 || firstNonAuth > body.differences.indexOf(authorization!)).toBe(
+      true,
+    )
+    expect(body.differences.some((d) => d.field === 'verdict')).toBe(true)
+    // A check that passed in one and failed in the other comes first.
+    expect(body.checks[0]!.a).not.toBe(body.checks[0]!.b)
+    // The same attempt twice: nothing differs.
+    const self = await api(`/api/compare?a=${ids[0]}&b=${ids[0]}`)
+    expect((self.json as unknown as { same: boolean }).same).toBe(true)
+    // Bad and unknown ids.
+    expect((await api(`/api/compare?a=${ids[0]}`)).status).toBe(400)
+    expect((await api(`/api/compare?a=${ids[0]}&b=%3Cscript%3E`)).status).toBe(400)
+    expect((await api(`/api/compare?a=${ids[0]}&b=01JD0000000000000000000000`)).status).toBe(404)
   })
 
   it('refuses a bad filter with 400', async () => {
