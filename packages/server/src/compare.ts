@@ -69,8 +69,10 @@ export function compareAttempts(a: AttemptRecord, b: AttemptRecord): AttemptComp
           : 'only one of them matched a configured key',
       auth: true,
     })
+  // The answers differ because of the differences above: the verdict comes after them.
+  const verdict: Difference[] = []
   if (a.outcome !== b.outcome || a.reason !== b.reason || a.status !== b.status)
-    extra.push({
+    verdict.push({
       kind: 'value',
       field: 'verdict',
       good: `${a.status} ${a.reason ?? a.outcome}`,
@@ -78,7 +80,7 @@ export function compareAttempts(a: AttemptRecord, b: AttemptRecord): AttemptComp
       note: 'the gateway answered them differently',
       auth: true,
     })
-  const all = [...extra, ...diff.differences]
+  const all = [...extra, ...diff.differences, ...verdict]
   const differences = [...all.filter((d) => d.auth), ...all.filter((d) => !d.auth)]
 
   // Records hold the verdict's checks as stored JSON.

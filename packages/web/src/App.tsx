@@ -9,26 +9,28 @@ import { Login } from './pages/Login.js'
 import { Overview } from './pages/Overview.js'
 
 export function App() {
-  const [path, setPath] = useState(location.pathname)
+  // The path picks the page; the query (Compare's ?a=&b=) is read by the page from location.
+  const [url, setUrl] = useState(location.pathname + location.search)
+  const path = url.replace(/[?#].*$/, '')
   const [admin, setAdmin] = useState<boolean | null>(null)
   useEffect(() => {
     api<{ admin: boolean }>('/api/session')
       .then((r) => setAdmin(r.admin))
       .catch(() => setAdmin(false))
-    const onPop = () => setPath(location.pathname)
+    const onPop = () => setUrl(location.pathname + location.search)
     addEventListener('popstate', onPop)
     return () => removeEventListener('popstate', onPop)
   }, [])
   const go = (to: string) => {
     history.pushState(null, '', to)
-    setPath(to)
+    setUrl(to)
   }
   // Same-origin links only: the router takes plain left clicks, the browser everything else.
   const onClick = (e: MouseEvent) => {
     const a = (e.target as HTMLElement).closest('a')
     if (!a || a.origin !== location.origin || e.button !== 0 || e.metaKey || e.ctrlKey) return
     e.preventDefault()
-    go(a.pathname)
+    go(a.pathname + a.search)
   }
   const logout = () => {
     fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' })
@@ -43,9 +45,9 @@ export function App() {
     if (admin === null) page = <p>Loading…</p>
     else if (!admin) page = <Login onDone={() => setAdmin(true)} />
     else if (m) page = <AttemptPage id={decodeURIComponent(m[1] ?? '')} />
-    else if (path === '/compare') page = <Compare />
+    else if (path === '/compare') page = <Compare key={url} />
     else if (path === '/overview') page = <Overview />
-    else page = <Attempts />
+    else page = <Attempts key={url} />
   } else page = <Diagnose />
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: delegates clicks on links, which are keyboard reachable

@@ -52,6 +52,13 @@ export function AttemptPage({ id }: { id: string }) {
         <strong className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</strong>{' '}
         {words(a, titles)}
       </p>
+      {a.outcome !== 'accepted' && a.endpoint && (
+        <p>
+          <a href={`/compare?b=${encodeURIComponent(a.id)}`}>
+            Compare with the latest accepted attempt of {a.endpoint}
+          </a>
+        </p>
+      )}
       {a.would_have_refused && (
         <p className="note" data-testid="would-have-refused">
           <strong>Would have refused:</strong>{' '}

@@ -19,9 +19,11 @@ const localMs = (v: string) => (v ? new Date(v).getTime() : undefined)
 
 export function Attempts() {
   const [rows, setRows] = useState<Attempt[]>([])
-  const [endpoint, setEndpoint] = useState('')
-  const [outcome, setOutcome] = useState('')
-  const [reason, setReason] = useState('')
+  // Filters may come in the link (the Overview's top reasons link to ?reason=…).
+  const initial = new URLSearchParams(location.search)
+  const [endpoint, setEndpoint] = useState(initial.get('endpoint') ?? '')
+  const [outcome, setOutcome] = useState(initial.get('outcome') ?? '')
+  const [reason, setReason] = useState(initial.get('reason') ?? '')
   const [range, setRange] = useState('all')
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
