@@ -3,39 +3,23 @@
  * page reads pasted captures and renders hostile text as text.
  * @module
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dist, ensureBuilt, haveChromium, launchChromium, shots } from './browser.js'
 import { ADMIN, type Running, startGateway } from '../../server/test/e2e/helpers.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
-const dist = join(webDir, 'dist')
-const shots = join(webDir, '..', '..', 'test-results')
 const TOKEN = 'web-test-bearer-token-5e6f'
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium) console.warn(`dashboard tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
 
-describe.skipIf(!haveChromium)('dashboard', () => {
+describe.skipIf(!haveChromium('dashboard tests'))('dashboard', () => {
   let gw: Running
   let browser: Browser
   let page: Page
   const dialogs: string[] = []
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html'))) {
-      const r = spawnSync('npx', ['vite', 'build'], {
-        cwd: webDir,
-        stdio: 'inherit',
-        // vitest sets NODE_ENV=test, which would bundle React's development build
-        env: { ...process.env, NODE_ENV: 'production' },
-      })
-      if (r.status !== 0) throw new Error('vite build of packages/web failed')
-    }
-    mkdirSync(shots, { recursive: true })
+    ensureBuilt()
     gw = await startGateway(
       `
 public_diagnose: true
@@ -47,19 +31,7 @@ endpoints:
 `,
       { webDist: dist },
     )
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     page.on('dialog', (d) => {
       dialogs.push(d.message())

@@ -6,13 +6,12 @@
  * from the "latest accepted vs latest refused" button and from an attempt's page.
  * @module
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dist, ensureBuilt, haveChromium, launchChromium, shots } from './browser.js'
 import {
   ADMIN,
   adminHeaders,
@@ -20,15 +19,10 @@ import {
   startGateway,
 } from '../../server/test/e2e/helpers.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
-const dist = join(webDir, 'dist')
-const shots = join(webDir, '..', '..', 'test-results')
 const TOKEN = 'overview-test-bearer-token-5e6f'
 const SW_SECRET = `whsec_${Buffer.from('overview-standard-webhooks-key-01').toString('base64')}`
-const haveChromium = existsSync(CHROMIUM)
 
-describe.skipIf(!haveChromium)('Overview and Compare pages', () => {
+describe.skipIf(!haveChromium('overview and compare tests'))('Overview and Compare pages', () => {
   let gw: Running
   let browser: Browser
   let page: Page
@@ -42,15 +36,7 @@ describe.skipIf(!haveChromium)('Overview and Compare pages', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html'))) {
-      const r = spawnSync('npx', ['vite', 'build'], {
-        cwd: webDir,
-        stdio: 'inherit',
-        env: { ...process.env, NODE_ENV: 'production' },
-      })
-      if (r.status !== 0) throw new Error('vite build of packages/web failed')
-    }
-    mkdirSync(shots, { recursive: true })
+    ensureBuilt()
     gw = await startGateway(
       `
 endpoints:
@@ -95,19 +81,7 @@ endpoints:
       reasons: { code: string; title: string }[]
     }
     prefixTitle = reasons.reasons.find((r) => r.code === 'scheme_prefix_missing')!.title
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     page = await context.newPage()
     // Log in once (the gateway's own sign-in form: this config has no public_diagnose): the

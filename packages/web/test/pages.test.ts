@@ -7,12 +7,11 @@
  */
 import { spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dist, ensureBuilt, haveChromium, launchChromium, shots } from './browser.js'
 import { newAttemptId } from '../../server/src/ids.js'
 import {
   ADMIN,
@@ -23,21 +22,14 @@ import {
   type Upstream,
 } from '../../server/test/e2e/helpers.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const webDir = join(dirname(fileURLToPath(import.meta.url)), '..')
-const dist = join(webDir, 'dist')
-const shots = join(webDir, '..', '..', 'test-results')
 const TOKEN = 'pages-test-bearer-token-7a8b9c'
 const HMAC_SECRET = 'pages-hmac-secret-31c4d5'
 const SW_SECRET = `whsec_${Buffer.from('pages-standard-webhooks-key-0001').toString('base64')}`
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium)
-  console.warn(`pages tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
 
 /** Bytes that change if anything re-encodes them: UTF-8, CRLF, a tab, trailing spaces. */
 const BODY = Buffer.from('{"order":"ü-42",\r\n\t"note":"it\'s $HOME"}  \n', 'utf8')
 
-describe.skipIf(!haveChromium)('dashboard pages', () => {
+describe.skipIf(!haveChromium('pages tests'))('dashboard pages', () => {
   let gw: Running
   let up: Upstream
   let browser: Browser
@@ -45,16 +37,7 @@ describe.skipIf(!haveChromium)('dashboard pages', () => {
   let page: Page
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html'))) {
-      const r = spawnSync('npx', ['vite', 'build'], {
-        cwd: webDir,
-        stdio: 'inherit',
-        // vitest sets NODE_ENV=test, which would bundle React's development build
-        env: { ...process.env, NODE_ENV: 'production' },
-      })
-      if (r.status !== 0) throw new Error('vite build of packages/web failed')
-    }
-    mkdirSync(shots, { recursive: true })
+    ensureBuilt()
     up = await startUpstream()
     gw = await startGateway(
       `
@@ -81,19 +64,7 @@ endpoints:
 `,
       { webDist: dist },
     )
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gw.url })
     page = await context.newPage()
