@@ -28,6 +28,21 @@ import {
 
 const TOKEN = 'limits-token-0a9b8c7d6e'
 const SECRET_B64 = Buffer.from('limits-standard-webhooks-secret!').toString('base64')
+
+/** A Standard Webhooks ping signed with the endpoint's secret: a fresh message id unless given. */
+function signedPing(id = `msg_${randomUUID()}`) {
+  const ts = Math.floor(Date.now() / 1000)
+  const body = '{"type":"ping"}'
+  const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
+    .update(`${id}.${ts}.${body}`)
+    .digest('base64')
+  const headers = {
+    'webhook-id': id,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': `v1,${sig}`,
+  }
+  return { method: 'POST' as const, headers, body }
+}
 const yaml = (forward: string) => `
 endpoints:
   - name: small
@@ -157,20 +172,10 @@ describe('rate limit on rejected attempts', () => {
   it('counts per endpoint, and never counts replays (a valid signature sent again)', async () => {
     const gw = await startGateway(yaml(up.url), { rateLimit: { max: 2, windowMs: 60_000 } })
     try {
-      const id = `msg_${randomUUID()}`
-      const ts = Math.floor(Date.now() / 1000)
-      const body = '{"type":"ping"}'
-      const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
-        .update(`${id}.${ts}.${body}`)
-        .digest('base64')
-      const headers = {
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': `v1,${sig}`,
-      }
+      const ping = signedPing()
       const statuses: number[] = []
       for (let i = 0; i < 5; i++) {
-        const res = await request(`${gw.url}/sw`, { method: 'POST', headers, body })
+        const res = await request(`${gw.url}/sw`, ping)
         statuses.push(res.statusCode)
         await res.body.dump()
       }
@@ -397,29 +402,11 @@ describe('nonce store down', () => {
     })
     const gw = await startGateway(yaml(up.url), { nonceStore: new RedisNonceStore(redis) })
     try {
-      const signed = () => {
-        const id = `msg_${randomUUID()}`
-        const ts = Math.floor(Date.now() / 1000)
-        const body = '{"type":"ping"}'
-        const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
-          .update(`${id}.${ts}.${body}`)
-          .digest('base64')
-        return {
-          headers: {
-            'webhook-id': id,
-            'webhook-timestamp': String(ts),
-            'webhook-signature': `v1,${sig}`,
-          },
-          body,
-        }
-      }
-      const a = signed()
-      const ok = await request(`${gw.url}/sw`, { method: 'POST', ...a })
+      const ok = await request(`${gw.url}/sw`, signedPing())
       expect(ok.statusCode).toBe(200)
       await ok.body.dump()
       redis.disconnect()
-      const b = signed()
-      const down = await request(`${gw.url}/sw`, { method: 'POST', ...b })
+      const down = await request(`${gw.url}/sw`, signedPing())
       expect(down.statusCode).toBe(503)
       expect(Number(down.headers['retry-after'])).toBeGreaterThan(0)
       expect(((await down.body.json()) as { reason: string }).reason).toBe(
@@ -434,27 +421,14 @@ describe('nonce store down', () => {
     const gw = await startGateway(yaml(up.url), {
       nonceStore: new MemoryNonceStore({ maxEntries: 2 }),
     })
-    const signed = (id: string) => {
-      const ts = Math.floor(Date.now() / 1000)
-      const body = '{"type":"ping"}'
-      const sig = createHmac('sha256', Buffer.from(SECRET_B64, 'base64'))
-        .update(`${id}.${ts}.${body}`)
-        .digest('base64')
-      const headers = {
-        'webhook-id': id,
-        'webhook-timestamp': String(ts),
-        'webhook-signature': `v1,${sig}`,
-      }
-      return { method: 'POST' as const, headers, body }
-    }
     try {
-      const first = signed(`msg_${randomUUID()}`)
-      for (const req of [first, signed(`msg_${randomUUID()}`)]) {
+      const first = signedPing()
+      for (const req of [first, signedPing()]) {
         const ok = await request(`${gw.url}/sw`, req)
         expect(ok.statusCode).toBe(200)
         await ok.body.dump()
       }
-      const full = await request(`${gw.url}/sw`, signed(`msg_${randomUUID()}`))
+      const full = await request(`${gw.url}/sw`, signedPing())
       expect(full.statusCode).toBe(503)
       expect(Number(full.headers['retry-after'])).toBeGreaterThan(0)
       expect(((await full.body.json()) as { reason: string }).reason).toBe(

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import { type Attempt, when, words } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
+import { ErrorLine } from '../components/Form.js'
 
 const HOUR = 3_600_000
 /** The time filter's choices: a window back from now, everything, or a from–to range. */
@@ -166,11 +167,7 @@ export function Attempts() {
           </>
         )}
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       <ul className="attempts" data-testid="attempts">
         {rows.map((a) => (
           <li key={a.id}>

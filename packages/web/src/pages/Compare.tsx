@@ -9,6 +9,7 @@ import { type FormEvent, useEffect, useState } from 'react'
 import { type Attempt, when, words } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
+import { ErrorLine, NameOptions } from '../components/Form.js'
 
 interface Difference {
   kind: string
@@ -147,11 +148,7 @@ export function Compare() {
         <div>
           <label htmlFor="cmp-endpoint">Or pick from endpoint</label>
           <select id="cmp-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)}>
-            {endpoints.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
+            <NameOptions names={endpoints} />
           </select>
         </div>
         <div>
@@ -165,11 +162,7 @@ export function Compare() {
           </button>
         </div>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {result && (
         <div data-testid="comparison" aria-live="polite">
           <div className="row compare-heads">

@@ -2,6 +2,7 @@
 import { type DragEvent, type FormEvent, useEffect, useState } from 'react'
 import { api, type Diagnosis } from '../api/client.js'
 import { Checks } from '../components/Checks.js'
+import { ErrorLine, NameOptions } from '../components/Form.js'
 
 const SENDERS = ['', 'make', 'zapier', 'n8n', 'curl', 'code'] as const
 type SchemeKind = 'none' | 'bearer' | 'api_key' | 'basic' | 'hmac' | 'standard_webhooks' | 'jwt'
@@ -213,11 +214,7 @@ export function Diagnose() {
               <label htmlFor="endpoint">Configured endpoint</label>
               <select id="endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)}>
                 <option value="">none: use the scheme below</option>
-                {endpoints.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
+                <NameOptions names={endpoints} />
               </select>
             </div>
           )}
@@ -340,11 +337,7 @@ export function Diagnose() {
           {busy ? 'Diagnosing…' : 'Diagnose'}
         </button>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {result && <Result d={result} />}
     </section>
   )

@@ -1,6 +1,7 @@
 /** Log in with the admin token: POST /api/session sets the HttpOnly cookie. @module */
 import { type FormEvent, useState } from 'react'
 import { api } from '../api/client.js'
+import { ErrorLine } from '../components/Form.js'
 
 export function Login({ onDone }: { onDone: () => void }) {
   const [token, setToken] = useState('')
@@ -25,11 +26,7 @@ export function Login({ onDone }: { onDone: () => void }) {
         <input id="admin-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} required />
         <button type="submit">Log in</button>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
     </section>
   )
 }

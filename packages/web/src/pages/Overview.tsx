@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react'
 import { reasonWords } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
+import { ErrorLine, NameOptions } from '../components/Form.js'
 
 interface StatsRow {
   bucket: number
@@ -115,11 +116,7 @@ export function Overview() {
   return (
     <section>
       <h1>Overview</h1>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       <div className="row">
         <div>
           <label htmlFor="ov-window">Time</label>
@@ -147,11 +144,7 @@ export function Overview() {
           <label htmlFor="ov-endpoint">Endpoint</label>
           <select id="ov-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)}>
             <option value="">all</option>
-            {endpoints.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
+            <NameOptions names={endpoints} />
           </select>
         </div>
       </div>
