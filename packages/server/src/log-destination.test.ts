@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BatchedDestination } from './log-destination.js'
 
@@ -35,6 +36,19 @@ describe('BatchedDestination', () => {
     await new Promise((r) => setTimeout(r, 200))
     closeSync(fd)
     expect(readFileSync(file, 'utf8')).toBe('{"msg":"one"}\n')
+  })
+
+  it("pino's logger.flush(cb) writes what is pending, then calls back", async () => {
+    const file = join(dir, 'c.log')
+    const fd = openSync(file, 'w')
+    const logger = pino(
+      { base: null, timestamp: false },
+      new BatchedDestination({ fd, flushMs: 60_000 }),
+    )
+    logger.info('one')
+    await new Promise<void>((resolve) => logger.flush(() => resolve()))
+    closeSync(fd)
+    expect(readFileSync(file, 'utf8')).toBe('{"level":30,"msg":"one"}\n')
   })
 
   it('drops (and counts) lines beyond maxPendingChars instead of growing without bound', () => {

@@ -116,8 +116,9 @@ export class BatchedDestination {
     }
   }
 
-  /** pino calls flushSync() on its destination when asked to flush. */
-  flush(): void {
+  /** pino's logger.flush(cb): everything pending is written, then cb. */
+  flush(cb?: (err?: Error) => void): void {
     this.flushSync()
+    cb?.()
   }
 }
