@@ -12,7 +12,7 @@
  */
 import { createHmac } from 'node:crypto'
 import { getScheme, verifySync } from '../packages/core/dist/index.js'
-import { NOW, SW_SECRET, headerObject, jsonBody, schemes, signedRequest } from './lib/fixtures.mjs'
+import { headerObject, jsonBody, NOW, SW_SECRET, schemes, signedRequest } from './lib/fixtures.mjs'
 import { median, pad, welchT } from './lib/measure.mjs'
 
 const quick = process.argv.includes('--quick')

@@ -12,7 +12,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { Webhook as SvixWebhook } from 'svix'
 import { getScheme, verify, verifySync } from '../packages/core/dist/index.js'
-import { NOW, SW_SECRET, headerObject, jsonBody, schemes, signedRequest } from './lib/fixtures.mjs'
+import { headerObject, jsonBody, NOW, SW_SECRET, schemes, signedRequest } from './lib/fixtures.mjs'
 import { fmt, measure, median, pad } from './lib/measure.mjs'
 
 const quick = process.argv.includes('--quick')

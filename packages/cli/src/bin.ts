@@ -3,8 +3,9 @@
  * bug → the stack and exit 70 (EX_SOFTWARE), never mistaken for 1 ("rejected").
  * @module
  */
-import { CommanderError } from 'commander'
+
 import { InputError } from '@hookwarden/core'
+import { CommanderError } from 'commander'
 import { buildProgram } from './program.js'
 
 export async function main(argv: string[]): Promise<void> {

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs'
 import {
   type Config,
   ConfigError,
-  InputError,
   type HttpRequest,
   type HttpResponse,
+  InputError,
   loadConfigFile,
   parseRequest,
   parseResponse,

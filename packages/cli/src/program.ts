@@ -3,15 +3,15 @@
  * @module
  */
 import { Command } from 'commander'
-import { registerVerify } from './commands/verify.js'
-import { registerSign } from './commands/sign.js'
-import { registerServe } from './commands/serve.js'
 import { registerDiagnose } from './commands/diagnose.js'
 import { registerDiff } from './commands/diff.js'
 import { registerJwt } from './commands/jwt.js'
+import { registerProbe } from './commands/probe.js'
 import { registerProviders } from './commands/providers.js'
 import { registerReplay } from './commands/replay.js'
-import { registerProbe } from './commands/probe.js'
+import { registerServe } from './commands/serve.js'
+import { registerSign } from './commands/sign.js'
+import { registerVerify } from './commands/verify.js'
 
 export function buildProgram(): Command {
   const program = new Command()

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse as parseYaml } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import { ensureBuilt, pool, ROOT, type Run, run } from './helpers.js'
 
 const CASES = join(ROOT, 'packages/core/test/cases')

@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
 import { listProviders, loadConfig } from '@hookwarden/core'
+import { describe, expect, it } from 'vitest'
 
 const bin = fileURLToPath(new URL('../bin/hookwarden.js', import.meta.url))
 const run = (...args: string[]) =>

@@ -2,167 +2,181 @@
  * @hookwarden/core — the public API. Re-exports only.
  * @module
  */
+
 export {
-  HookwardenError,
-  InputError,
+  type LoadOptions,
+  loadConfig,
+  loadConfigFile,
+  looksLikeKeyMaterial,
+} from './config/load.js'
+export { registerAuthSchema } from './config/schema.js'
+export { selectEndpoint } from './config/select.js'
+export type * from './config/types.js'
+export { bodyText, concatBytes, utf8 } from './crypto/bytes.js'
+export { decodeStrict, type Encoding, encode } from './crypto/encoding.js'
+export { decodeSecret, hmacKey, secretProblem } from './crypto/hmac-key.js'
+export { safeEqual } from './crypto/safe-equal.js'
+export {
+  type Difference,
+  type DifferenceKind,
+  diffRequests,
+  type RequestDiff,
+} from './diagnose/diff.js'
+export { type DiagnoseOptions, diagnose, rankCauses } from './diagnose/index.js'
+export {
+  asHmacPolicy,
+  type NearMissOptions,
+  type NearMissResult,
+  nearMissSearch,
+} from './diagnose/near-miss.js'
+export { detectOrigin, FINGERPRINTS, ORIGIN_PRODUCTS, readSignals } from './diagnose/origin.js'
+export type {
+  Fingerprint as OriginFingerprint,
+  Signals as OriginSignals,
+} from './diagnose/products/types.js'
+export { type ClassifyContext, classifyResponse, responseClass } from './diagnose/response-class.js'
+export {
+  credentialHeaders,
+  credentialStrippingHints,
+  redactValue,
+  type StrippingHint,
+} from './diagnose/stripping.js'
+export { findJwt, inspectJwt, type JwtReport, type JwtTime } from './diagnose/transforms/jwt.js'
+export type {
+  Cause,
+  Diagnosis,
+  Origin,
+  OriginLayer,
+  ResponseClass,
+  ResponseSummary,
+  Sender,
+} from './diagnose/types.js'
+export {
+  durationWords,
+  type Fix,
+  guessSender,
+  pickFix,
+  relativeWords,
+  SENDERS,
+} from './diagnose/wording.js'
+export {
   CaptureParseError,
   ConfigError,
   type ErrorPosition,
+  HookwardenError,
+  InputError,
 } from './errors.js'
-export type { Header, HttpRequest, HttpResponse } from './message/types.js'
+export { type CaptureFormat, detectFormat } from './message/detect.js'
 export {
-  getHeader,
   getAllHeaders,
+  getHeader,
   hasHeader,
-  withHeader,
-  withoutHeader,
-  requestUrl,
   requestPath,
   requestQuery,
+  requestUrl,
+  withHeader,
+  withoutHeader,
 } from './message/headers.js'
-export type * from './config/types.js'
-export { loadConfig, loadConfigFile, type LoadOptions } from './config/load.js'
-export { selectEndpoint } from './config/select.js'
-export { registerAuthSchema } from './config/schema.js'
-export type {
-  Check,
-  Scheme,
-  VerifyContext,
-  SignOptions,
-  SchemeChallenge,
-  ReplayKey,
-} from './schemes/types.js'
-export { getScheme, registerScheme, schemeNames } from './schemes/index.js'
-export { verify, verifySync, verifyEager, verdictFromChecks } from './verdict/verify.js'
-export { sign } from './verdict/sign.js'
-export type { Verdict } from './verdict/types.js'
 export {
-  REASONS,
-  isReasonCode,
-  reasonSpec,
-  type ReasonCode,
-  type ReasonSpec,
-  type ExplainLevel,
-  type ChallengeError,
-} from './verdict/reasons.js'
-export { buildChallenge } from './verdict/challenge.js'
-export { buildProblem, publicReason, type ProblemBody } from './verdict/problem.js'
-export { fingerprint, setFingerprintKey, type Fingerprint } from './redact/fingerprint.js'
-export type { NonceStore } from './nonce/types.js'
-export { MemoryNonceStore, NonceStoreFullError } from './nonce/memory.js'
-export { safeEqual } from './crypto/safe-equal.js'
-export { decodeStrict, encode, type Encoding } from './crypto/encoding.js'
-export { utf8, concatBytes, bodyText } from './crypto/bytes.js'
-export {
-  registerProvider,
-  getProvider,
-  listProviders,
-  type ProviderPreset,
-} from './providers/registry.js'
-export { parseRequest, parseResponse, type ParseOptions } from './message/parse.js'
+  type ParsedCapture,
+  type ParseOptions,
+  parseCapture,
+  parseRequest,
+  parseResponse,
+} from './message/parse.js'
+export { type CurlParseOptions, parseCurl } from './message/parse-curl.js'
+export { type CurlVerboseOptions, parseCurlVerbose } from './message/parse-curl-verbose.js'
+export { type HarParseOptions, parseHar } from './message/parse-har.js'
+export { type JsonCaptureOptions, parseJsonCapture } from './message/parse-json.js'
 export { parseRawHttpRequest, parseRawHttpResponse } from './message/parse-raw-http.js'
+export { type PrintCurlOptions, printCurl, shellQuote } from './message/print-curl.js'
 export {
   printRawHttpRequest,
   printRawHttpRequestBytes,
   printRawHttpResponseBytes,
 } from './message/print-raw-http.js'
+export type { Capture, Header, HttpRequest, HttpResponse } from './message/types.js'
+export { MemoryNonceStore, NonceStoreFullError } from './nonce/memory.js'
+export type { NonceStore } from './nonce/types.js'
 export {
-  hmac,
-  compileHmac,
-  verifyHmac,
-  signHmac,
-  hmacReplayKey,
-  checkTimestamp,
-  type CompiledHmac,
-} from './schemes/hmac.js'
-export { standardWebhooks, standardWebhooksHmacPolicy } from './schemes/standard-webhooks.js'
-export {
-  compilePayload,
-  payloadBytes,
-  payloadTemplateProblem,
-  signedUrl,
-  type Segment,
-  type PayloadValues,
-} from './schemes/payload.js'
-export {
-  parseSignatureHeader,
-  formatSignatureHeader,
-  MAX_SIGNATURES,
-  type ParsedSignatures,
-} from './schemes/signature-header.js'
-export { decodeSecret, secretProblem, hmacKey } from './crypto/hmac-key.js'
-export type { Capture } from './message/types.js'
-export { parseCapture, type ParsedCapture } from './message/parse.js'
-export { detectFormat, type CaptureFormat } from './message/detect.js'
-export { parseCurl, type CurlParseOptions } from './message/parse-curl.js'
-export { parseHar, type HarParseOptions } from './message/parse-har.js'
-export { parseJsonCapture, type JsonCaptureOptions } from './message/parse-json.js'
-export { printCurl, shellQuote, type PrintCurlOptions } from './message/print-curl.js'
-export { detectOrigin, readSignals, FINGERPRINTS, ORIGIN_PRODUCTS } from './diagnose/origin.js'
-export { classifyResponse, responseClass, type ClassifyContext } from './diagnose/response-class.js'
-export {
-  credentialStrippingHints,
-  credentialHeaders,
-  redactValue,
-  type StrippingHint,
-} from './diagnose/stripping.js'
-export type {
-  Fingerprint as OriginFingerprint,
-  Signals as OriginSignals,
-} from './diagnose/products/types.js'
-export type { Origin, OriginLayer, ResponseClass, ResponseSummary } from './diagnose/types.js'
-export { diagnose, rankCauses, type DiagnoseOptions } from './diagnose/index.js'
-export {
-  nearMissSearch,
-  asHmacPolicy,
-  type NearMissOptions,
-  type NearMissResult,
-} from './diagnose/near-miss.js'
-export type { Cause, Diagnosis, Sender } from './diagnose/types.js'
-export {
-  guessSender,
-  pickFix,
-  SENDERS,
-  durationWords,
-  relativeWords,
-  type Fix,
-} from './diagnose/wording.js'
-export { inspectJwt, findJwt, type JwtReport, type JwtTime } from './diagnose/transforms/jwt.js'
-export {
-  omittedProviders,
-  type Pitfall,
-  type HandshakeKind,
-  type Proof,
-  type Confidence,
-  type OmittedProvider,
-} from './providers/registry.js'
-export {
-  handshake,
   detectHandshake,
   HANDSHAKE_DESCRIPTIONS,
   type HandshakeAnswer,
   type HandshakeOptions,
   type HandshakeTarget,
+  handshake,
 } from './providers/handshakes.js'
+export {
+  type Confidence,
+  getProvider,
+  type HandshakeKind,
+  listProviders,
+  type OmittedProvider,
+  omittedProviders,
+  type Pitfall,
+  type Proof,
+  type ProviderPreset,
+  registerProvider,
+} from './providers/registry.js'
 export { sampleConfig } from './providers/sample.js'
-export {
-  diffRequests,
-  type Difference,
-  type DifferenceKind,
-  type RequestDiff,
-} from './diagnose/diff.js'
-export { parseCurlVerbose, type CurlVerboseOptions } from './message/parse-curl-verbose.js'
-export { bearer } from './schemes/bearer.js'
+export { type Fingerprint, fingerprint, setFingerprintKey } from './redact/fingerprint.js'
 export { apiKey } from './schemes/api-key.js'
+export { type ParsedAuthorization, parseAuthorization } from './schemes/authorization.js'
 export { basic, decodeUserPass } from './schemes/basic.js'
-export { jwt } from './schemes/jwt.js'
-export { parseAuthorization, type ParsedAuthorization } from './schemes/authorization.js'
+export { bearer } from './schemes/bearer.js'
 export {
-  matchCredential,
+  credentialShapeDefect,
   currentCredential,
   isExpired,
-  credentialShapeDefect,
-  revokedDetail,
   type MatchResult,
+  matchCredential,
+  revokedDetail,
 } from './schemes/credential.js'
-export { looksLikeKeyMaterial } from './config/load.js'
+export {
+  type CompiledHmac,
+  checkTimestamp,
+  compileHmac,
+  hmac,
+  hmacReplayKey,
+  signHmac,
+  verifyHmac,
+} from './schemes/hmac.js'
+export { getScheme, registerScheme, schemeNames } from './schemes/index.js'
+export { jwt } from './schemes/jwt.js'
+export {
+  compilePayload,
+  type PayloadValues,
+  payloadBytes,
+  payloadTemplateProblem,
+  type Segment,
+  signedUrl,
+} from './schemes/payload.js'
+export {
+  formatSignatureHeader,
+  MAX_SIGNATURES,
+  type ParsedSignatures,
+  parseSignatureHeader,
+} from './schemes/signature-header.js'
+export { standardWebhooks, standardWebhooksHmacPolicy } from './schemes/standard-webhooks.js'
+export type {
+  Check,
+  ReplayKey,
+  Scheme,
+  SchemeChallenge,
+  SignOptions,
+  VerifyContext,
+} from './schemes/types.js'
+export { buildChallenge } from './verdict/challenge.js'
+export { buildProblem, type ProblemBody, publicReason } from './verdict/problem.js'
+export {
+  type ChallengeError,
+  type ExplainLevel,
+  isReasonCode,
+  REASONS,
+  type ReasonCode,
+  type ReasonSpec,
+  reasonSpec,
+} from './verdict/reasons.js'
+export { sign } from './verdict/sign.js'
+export type { Verdict } from './verdict/types.js'
+export { verdictFromChecks, verify, verifyEager, verifySync } from './verdict/verify.js'

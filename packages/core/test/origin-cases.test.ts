@@ -3,14 +3,14 @@
  * run-cases format: request.http, response.http, expect.json with origin, product, class).
  * @module
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  ORIGIN_PRODUCTS,
-  credentialStrippingHints,
   classifyResponse,
+  credentialStrippingHints,
   detectOrigin,
+  ORIGIN_PRODUCTS,
   parseRequest,
   parseResponse,
 } from '@hookwarden/core'

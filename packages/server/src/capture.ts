@@ -4,8 +4,9 @@
  * merge a second Authorization away); the body is the raw Buffer, never parsed.
  * @module
  */
-import type { FastifyRequest } from 'fastify'
+
 import type { Header, HttpRequest } from '@hookwarden/core'
+import type { FastifyRequest } from 'fastify'
 
 const EMPTY = new Uint8Array(0)
 

@@ -4,7 +4,6 @@
  * @module
  */
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance } from 'fastify'
 import {
   type Config,
   ConfigError,
@@ -12,21 +11,22 @@ import {
   MemoryNonceStore,
   type NonceStore,
 } from '@hookwarden/core'
+import type { FastifyInstance } from 'fastify'
 import type { DestinationStream, Logger } from 'pino'
 import { buildApp } from './app.js'
-import { drainLogs } from './log-destination.js'
-import { endpointsByPath } from './plugins/endpoints.js'
 import { DEFAULT_LIMITS, type GatewayContext, type GatewayLimits } from './context.js'
 import { AttemptEvents } from './events.js'
+import { drainLogs } from './log-destination.js'
 import { createLogger } from './logging.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 import { DiagnosisQueue } from './pipeline/diagnosis-queue.js'
-import { type ForwardOptions, Forwarder } from './pipeline/forward.js'
+import { Forwarder, type ForwardOptions } from './pipeline/forward.js'
 import {
   MemoryRateLimiter,
   type RateLimiter,
   type RateLimitOptions,
 } from './pipeline/rate-limit.js'
+import { endpointsByPath } from './plugins/endpoints.js'
 import { MemoryAttemptStore } from './storage/memory.js'
 import type { AttemptStore } from './storage/types.js'
 

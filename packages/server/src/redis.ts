@@ -4,7 +4,7 @@
  * @module
  */
 import { Redis } from 'ioredis'
-import { redactUrls, toStoreError, type StoreName } from './storage/errors.js'
+import { redactUrls, type StoreName, toStoreError } from './storage/errors.js'
 
 export interface RedisOptions {
   /** `redis://[user:pass@]host:port[/db]` */

@@ -17,9 +17,9 @@ import {
 import type { DestinationStream } from 'pino'
 import type { GatewayLimits } from './context.js'
 import { fingerprintKeyFromEnv, loadFingerprintKey } from './fingerprint-key.js'
-import { clearRedactionCache } from './redact.js'
 import { createGateway, type Gateway } from './gateway.js'
 import { createLogger } from './logging.js'
+import { openNonceStore } from './nonce/open-nonce-store.js'
 import type { ForwardOptions } from './pipeline/forward.js'
 import {
   MemoryRateLimiter,
@@ -27,8 +27,8 @@ import {
   type RateLimitOptions,
   RedisRateLimiter,
 } from './pipeline/rate-limit.js'
+import { clearRedactionCache } from './redact.js'
 import { connectRedis } from './redis.js'
-import { openNonceStore } from './nonce/open-nonce-store.js'
 import { openStore } from './storage/open-store.js'
 import { startRetention } from './storage/retention.js'
 

@@ -4,8 +4,9 @@
  * Exit 0 nothing wrong, 1 causes found, 2 unusable input.
  * @module
  */
+
+import { ConfigError, diagnose, parseCapture, SENDERS, type Sender } from '@hookwarden/core'
 import type { Command } from 'commander'
-import { ConfigError, diagnose, parseCapture, type Sender, SENDERS } from '@hookwarden/core'
 import { parseNow, readConfig, readInput, readRequest, readResponse } from '../io.js'
 import { diagnosisHuman, diagnosisJson } from '../output/diagnosis.js'
 

@@ -4,8 +4,9 @@
  * fingerprint, never printed. Exit 0 same, 1 differences, 2 unusable input.
  * @module
  */
-import type { Command } from 'commander'
+
 import { diffRequests } from '@hookwarden/core'
+import type { Command } from 'commander'
 import { readRequest } from '../io.js'
 import { bold, dim, red } from '../output/style.js'
 

@@ -5,10 +5,10 @@
  * @module
  */
 import { existsSync, statSync } from 'node:fs'
-import type { Command } from 'commander'
 import { findJwt, InputError, inspectJwt } from '@hookwarden/core'
+import type { Command } from 'commander'
 import { parseNow, readInput } from '../io.js'
-import { FAIL, OK, bold, dim } from '../output/style.js'
+import { bold, dim, FAIL, OK } from '../output/style.js'
 
 function tokenFrom(arg: string): { token: string; file?: string } {
   if (arg === '-' || (existsSync(arg) && statSync(arg).isFile())) {

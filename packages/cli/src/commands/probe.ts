@@ -9,7 +9,7 @@ import type { HttpRequest } from '@hookwarden/core'
 import { type ProbeResult, probe } from '@hookwarden/server'
 import type { Command } from 'commander'
 import { readRequest } from '../io.js'
-import { FAIL, OK, bold, dim, yellow } from '../output/style.js'
+import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 import { parseTimeout, resolveFix } from './replay.js'
 
 interface Options {

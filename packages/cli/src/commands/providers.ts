@@ -4,16 +4,17 @@
  * usual mistakes and a ready-to-copy config.
  * @module
  */
-import type { Command } from 'commander'
+
 import {
   getProvider,
   HANDSHAKE_DESCRIPTIONS,
   InputError,
   listProviders,
   omittedProviders,
-  sampleConfig,
   type ProviderPreset,
+  sampleConfig,
 } from '@hookwarden/core'
+import type { Command } from 'commander'
 import { bold, dim } from '../output/style.js'
 
 interface Options {

@@ -7,10 +7,10 @@
  */
 import * as core from '@hookwarden/core'
 import { ConfigError, type HttpRequest } from '@hookwarden/core'
-import { type ReplayResult, headerConstructionFix, replay } from '@hookwarden/server'
+import { headerConstructionFix, type ReplayResult, replay } from '@hookwarden/server'
 import type { Command } from 'commander'
 import { parseNow, readConfig, readRequest } from '../io.js'
-import { FAIL, OK, bold, dim, yellow } from '../output/style.js'
+import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 
 interface Options {
   request: string

@@ -5,9 +5,9 @@
  * @module
  */
 import { existsSync } from 'node:fs'
-import type { Command } from 'commander'
 import { ConfigError } from '@hookwarden/core'
 import { start } from '@hookwarden/server'
+import type { Command } from 'commander'
 
 interface Options {
   config?: string

@@ -3,8 +3,9 @@
  * request signed for the endpoint, as raw HTTP.
  * @module
  */
-import type { Command } from 'commander'
+
 import { printRawHttpRequest, selectEndpoint, sign } from '@hookwarden/core'
+import type { Command } from 'commander'
 import { parseNow, readConfig, readRequest } from '../io.js'
 
 interface Options {

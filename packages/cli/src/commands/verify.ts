@@ -3,8 +3,9 @@
  * Exit 0 accepted, 1 rejected, 2 unusable input.
  * @module
  */
-import type { Command } from 'commander'
+
 import { MemoryNonceStore, selectEndpoint, verify } from '@hookwarden/core'
+import type { Command } from 'commander'
 import { parseNow, readConfig, readRequest } from '../io.js'
 import { verdictHuman, verdictJson } from '../output/verdict.js'
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Diagnosis, REASONS } from '@hookwarden/core'
-import { FAIL, OK, bold, dim, yellow } from './style.js'
+import { bold, dim, FAIL, OK, yellow } from './style.js'
 import { verdictJson } from './verdict.js'
 
 export function diagnosisJson(d: Diagnosis) {

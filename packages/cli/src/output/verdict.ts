@@ -3,7 +3,7 @@
  * @module
  */
 import { REASONS, type Verdict } from '@hookwarden/core'
-import { FAIL, OK, bold, dim } from './style.js'
+import { bold, dim, FAIL, OK } from './style.js'
 
 export function verdictJson(v: Verdict) {
   return {

@@ -4,12 +4,13 @@
  * response. Without a config, what the request and the response alone show.
  * @module
  */
-import type { Config, Endpoint } from '../config/types.js'
+
 import { selectEndpoint } from '../config/select.js'
+import type { Config, Endpoint } from '../config/types.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { getProvider } from '../providers/registry.js'
-import { verify } from '../verdict/verify.js'
 import type { Verdict } from '../verdict/types.js'
+import { verify } from '../verdict/verify.js'
 import { nearMissSearch } from './near-miss.js'
 import { detectOrigin } from './origin.js'
 import { requestAloneFindings } from './request-alone.js'

@@ -2,9 +2,10 @@
  * The near-miss search in process: real signers as oracles (octokit's own near-miss vectors,
  * svix), the budget, the wording per sender, and robustness on random and hostile input.
  */
+
+import { createHmac } from 'node:crypto'
 import { sign as octokitSign } from '@octokit/webhooks-methods'
 import fc from 'fast-check'
-import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/load.js'
 import type { HttpRequest } from '../message/types.js'

@@ -6,15 +6,15 @@
  * @module
  */
 import type { AuthPolicy, Credential, Endpoint, HmacPolicy } from '../config/types.js'
+import { safeEqual } from '../crypto/safe-equal.js'
 import { getAllHeaders, getHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
+import { fingerprint } from '../redact/fingerprint.js'
 import { getScheme } from '../schemes/index.js'
 import { standardWebhooksHmacPolicy } from '../schemes/standard-webhooks.js'
 import type { Check } from '../schemes/types.js'
 import { REASONS, type ReasonCode } from '../verdict/reasons.js'
 import type { Verdict } from '../verdict/types.js'
-import { fingerprint } from '../redact/fingerprint.js'
-import { safeEqual } from '../crypto/safe-equal.js'
 import { signatureSearch } from './signature-search.js'
 import { credentialCandidates, targetOf } from './transforms/credential.js'
 import { findJwt, inspectJwt } from './transforms/jwt.js'

@@ -10,7 +10,11 @@ describe('provider pitfalls in the diagnosis', () => {
   it('a Stripe body re-serialized by express.json() is explained in Stripe terms', async () => {
     const minified = '{"id":"evt_1","object":"event","type":"invoice.paid"}'
     const now = 1767225600
-    const header = stripe.webhooks.generateTestHeaderString({ payload: minified, secret, timestamp: now })
+    const header = stripe.webhooks.generateTestHeaderString({
+      payload: minified,
+      secret,
+      timestamp: now,
+    })
     const pretty = JSON.stringify(JSON.parse(minified), null, 2)
     const config = loadConfig(`auth:\n  provider: stripe\n  secrets: ["${secret}"]\n`)
     const request = {

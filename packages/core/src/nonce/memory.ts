@@ -63,10 +63,7 @@ export class MemoryNonceStore implements NonceStore {
       soonest = Math.min(soonest, exp)
       if (++scanned >= 1024) break
     }
-    throw new NonceStoreFullError(
-      Math.max(1, Math.ceil((soonest - now) / 1000)),
-      this.#maxEntries,
-    )
+    throw new NonceStoreFullError(Math.max(1, Math.ceil((soonest - now) / 1000)), this.#maxEntries)
   }
 
   get size(): number {

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/load.js'
-import type { HttpRequest } from '../message/types.js'
 import { ConfigError } from '../errors.js'
+import type { HttpRequest } from '../message/types.js'
 import { verify } from '../verdict/verify.js'
 import { bearer } from './bearer.js'
 

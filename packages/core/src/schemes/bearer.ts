@@ -5,18 +5,18 @@
  * @module
  */
 import type { BearerPolicy } from '../config/types.js'
-import { fingerprint } from '../redact/fingerprint.js'
 import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
-import type { Check, Scheme } from './types.js'
+import { fingerprint } from '../redact/fingerprint.js'
+import { parseAuthorization } from './authorization.js'
 import {
   credentialShapeDefect,
   currentCredential,
   matchCredential,
-  revokedDetail,
   noSigner,
+  revokedDetail,
 } from './credential.js'
-import { parseAuthorization } from './authorization.js'
+import type { Check, Scheme } from './types.js'
 
 const NAME = 'authorization_header'
 

@@ -5,12 +5,12 @@
  * @module
  */
 import { z } from 'zod'
-import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
+import type { Credential } from '../config/types.js'
 import { bodyText, utf8 } from '../crypto/bytes.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { matchCredential, revokedDetail, currentCredential } from './credential.js'
+import { currentCredential, matchCredential, revokedDetail } from './credential.js'
 import { fail, pass } from './provider-common.js'
 import type { Check, Scheme } from './types.js'
 

@@ -2,14 +2,15 @@
  * The scheme registry. Nothing else switches on a scheme name.
  * @module
  */
-import type { Scheme } from './types.js'
-import { bearer } from './bearer.js'
+
 import { apiKey } from './api-key.js'
 import { basic } from './basic.js'
-import { jwt } from './jwt.js'
+import { bearer } from './bearer.js'
 import { hmac } from './hmac.js'
-import { standardWebhooks } from './standard-webhooks.js'
+import { jwt } from './jwt.js'
 import { PROVIDER_SCHEMES } from './provider-schemes.js'
+import { standardWebhooks } from './standard-webhooks.js'
+import type { Scheme } from './types.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds schemes of every policy type
 const registry = new Map<string, Scheme<any>>([

@@ -4,17 +4,18 @@
  * rotation, and jwks_url caching against a real HTTP server on 127.0.0.1.
  * @module
  */
+
+import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHmac, generateKeyPairSync } from 'node:crypto'
 import {
+  type CryptoKey,
   exportJWK,
   exportSPKI,
   generateKeyPair,
+  type JWK,
   jwtVerify,
   SignJWT,
-  type CryptoKey,
-  type JWK,
 } from 'jose'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../config/load.js'

@@ -5,22 +5,23 @@
  * claims (exp/nbf with leeway at `ctx.now`, iss, aud, scopes — a missing scope is 403).
  * @module
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 import {
+  type CryptoKey,
   compactVerify,
   createLocalJWKSet,
   createRemoteJWKSet,
   customFetch,
   importJWK,
-  SignJWT,
-  type CryptoKey,
   type JSONWebKeySet,
   type JWK,
   type JWSHeaderParameters,
   type JWTPayload,
+  SignJWT,
 } from 'jose'
 import type { Credential, JwtPolicy } from '../config/types.js'
 import { decodeStrict } from '../crypto/encoding.js'
+import { ConfigError } from '../errors.js'
 import { getAllHeaders, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
@@ -28,7 +29,6 @@ import type { ReasonCode } from '../verdict/reasons.js'
 import { parseAuthorization } from './authorization.js'
 import { credentialShapeDefect, currentCredential, isExpired, noSigner } from './credential.js'
 import type { Check, Scheme, VerifyContext } from './types.js'
-import { ConfigError } from '../errors.js'
 
 const HS_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
 /** Signature bytes of the fixed-length algorithms (RSA depends on the modulus). */

@@ -7,8 +7,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
+import type { Credential } from '../config/types.js'
 import { bodyText, utf8 } from '../crypto/bytes.js'
 import { decodeStrict } from '../crypto/encoding.js'
 import { safeEqual } from '../crypto/safe-equal.js'

@@ -9,15 +9,15 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
-  randomBytes,
   sign as cryptoSign,
   verify as cryptoVerify,
-  X509Certificate,
   type KeyObject,
+  randomBytes,
+  X509Certificate,
 } from 'node:crypto'
 import { z } from 'zod'
-import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
+import type { Credential } from '../config/types.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { ConfigError } from '../errors.js'
 import { getAllHeaders, getHeader, withHeader } from '../message/headers.js'
@@ -29,8 +29,8 @@ import {
   expired,
   fail,
   label,
-  pass,
   type ProviderTimestamp,
+  pass,
   timestampText,
 } from './provider-common.js'
 import { placeholders, renderMessage, unknownPlaceholders } from './provider-payload.js'

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
+import type { Credential } from '../config/types.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { safeEqual } from '../crypto/safe-equal.js'
 import { getAllHeaders, getHeader, withHeader } from '../message/headers.js'

@@ -9,8 +9,8 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import { z } from 'zod'
-import type { Credential } from '../config/types.js'
 import { credential } from '../config/schema.js'
+import type { Credential } from '../config/types.js'
 import { bodyText } from '../crypto/bytes.js'
 import { decodeStrict } from '../crypto/encoding.js'
 import { safeEqual } from '../crypto/safe-equal.js'

@@ -138,7 +138,7 @@ export function verdictFromChecks(
 ): Verdict {
   const failed = checks.find((c) => !c.ok)
   const keyId = checks.find((c) => c.ok && c.key_id)?.key_id ?? null
-  if (!failed || !failed.reason) {
+  if (!failed?.reason) {
     return {
       ok: true,
       status: 200,

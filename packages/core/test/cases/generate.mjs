@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sign as octokitSign } from '@octokit/webhooks-methods'
-import { SignJWT, exportJWK } from 'jose'
+import { exportJWK, SignJWT } from 'jose'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { Webhook as SvixWebhook } from 'svix'
@@ -192,7 +192,6 @@ kase('credential-revoked-not-after', {
 })
 
 // ── Basic ─────────────────────────────────────────────────────────────────────────────────
-const basicB64 = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
 kase('basic-not-base64', {
   request: post([
     ['Authorization', `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64url')}`],

@@ -4,8 +4,8 @@
  */
 import {
   type Endpoint,
-  type HttpRequest,
   getHeader,
+  type HttpRequest,
   loadConfig,
   sign,
   verify,

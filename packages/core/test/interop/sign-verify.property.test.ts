@@ -8,8 +8,8 @@
 import { createHmac } from 'node:crypto'
 import {
   type Endpoint,
-  type HttpRequest,
   getHeader,
+  type HttpRequest,
   loadConfig,
   sign,
   verify,

@@ -6,8 +6,8 @@
  */
 import {
   type Endpoint,
-  type HttpRequest,
   getHeader,
+  type HttpRequest,
   loadConfig,
   sign,
   verify,

@@ -7,8 +7,8 @@
  */
 import {
   type Endpoint,
-  type HttpRequest,
   getHeader,
+  type HttpRequest,
   loadConfig,
   sign,
   verify,

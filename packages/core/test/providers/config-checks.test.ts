@@ -3,10 +3,11 @@
  * and never with the secret in the message.
  * @module
  */
-import { describe, expect, it } from 'vitest'
+
 import { fileURLToPath } from 'node:url'
-import { parse as parseYaml } from 'yaml'
 import { ConfigError, getProvider, listProviders, loadConfig, sampleConfig } from '@hookwarden/core'
+import { describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import { fixtureFor } from './fixtures.js'
 
 function load(provider: string, secret: string, list = 'secrets') {

@@ -4,8 +4,9 @@
  * and aliases are unique.
  * @module
  */
-import { describe, expect, it } from 'vitest'
+
 import { HANDSHAKE_DESCRIPTIONS, isReasonCode, listProviders } from '@hookwarden/core'
+import { describe, expect, it } from 'vitest'
 
 describe('preset data', () => {
   const presets = listProviders()

@@ -5,8 +5,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { exportJWK } from 'jose'
 import type { HttpRequest, ReasonCode } from '@hookwarden/core'
+import { exportJWK } from 'jose'
 
 export const NOW = 1_700_000_000
 

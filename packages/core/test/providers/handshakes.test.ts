@@ -4,8 +4,8 @@
  * @module
  */
 import { createHmac } from 'node:crypto'
+import { detectHandshake, type HttpRequest, handshake } from '@hookwarden/core'
 import { describe, expect, it } from 'vitest'
-import { detectHandshake, handshake, type HttpRequest } from '@hookwarden/core'
 
 const enc = new TextEncoder()
 const req = (

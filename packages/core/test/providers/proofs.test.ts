@@ -4,8 +4,9 @@
  * `docs` otherwise. Every published example the tests hold is listed, whatever the proof.
  * @module
  */
-import { describe, expect, it } from 'vitest'
+
 import { getProvider, listProviders } from '@hookwarden/core'
+import { describe, expect, it } from 'vitest'
 import { SDK_PROOFS } from './sdk-proofs.js'
 import { VECTOR_PROOFS } from './vector-proofs.js'
 

@@ -3,9 +3,10 @@
  * preset reads give a refusal (a Verdict), never an exception.
  * @module
  */
+
+import { type HttpRequest, listProviders, loadConfig, verify } from '@hookwarden/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { listProviders, loadConfig, verify, type HttpRequest } from '@hookwarden/core'
 import { fixtureFor, NOW } from './fixtures.js'
 
 const headerValue = fc.oneof(

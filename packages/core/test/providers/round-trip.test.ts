@@ -3,8 +3,9 @@
  * same request changed by one byte is refused with the preset's reason code.
  * @module
  */
-import { describe, expect, it } from 'vitest'
+
 import { listProviders, loadConfig, sign, verify } from '@hookwarden/core'
+import { describe, expect, it } from 'vitest'
 import { fixtureFor, flipBodyByte, NOW } from './fixtures.js'
 
 function endpointFor(name: string) {

@@ -3,17 +3,17 @@
  * ECDSA, RSA), Twilio, secret hashes, Mailgun, Adyen, body secrets, Contentful.
  * @module
  */
-import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { sign as cryptoSign, generateKeyPairSync } from 'node:crypto'
 import {
   getHeader,
+  type HttpRequest,
   loadConfig,
   MemoryNonceStore,
   sign,
   verify,
   withHeader,
-  type HttpRequest,
 } from '@hookwarden/core'
+import { describe, expect, it } from 'vitest'
 import { ED25519, NOW, request } from './fixtures.js'
 
 const load = (auth: Record<string, unknown>) => loadConfig(JSON.stringify({ auth })).endpoints[0]!

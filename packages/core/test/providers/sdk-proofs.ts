@@ -6,43 +6,42 @@
  */
 import { createPublicKey } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { expect } from 'vitest'
-import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
-import { Webhook as StandardWebhook } from 'standardwebhooks'
-import { Webhook as SvixWebhook } from 'svix'
-import Stripe from 'stripe'
-import twilio from 'twilio'
-import { verifyKey } from 'discord-interactions'
-import { signWebhookPayload, verifyWebhookSignature } from '@notionhq/client'
-import { Signature as HubSpotSignature } from '@hubspot/api-client'
 import { hmacValidator as HmacValidator } from '@adyen/api-library'
-import { Environment, Paddle } from '@paddle/paddle-node-sdk'
-import { getHmac as shopifyHmac } from '@shopify/shopify-api/test-helpers'
+import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks'
 import {
   signRequest as contentfulSign,
   verifyRequest as contentfulVerify,
 } from '@contentful/node-apps-toolkit'
 import {
+  type Endpoint,
   getHeader,
+  type HttpRequest,
   loadConfig,
   sign,
   verify,
-  type Endpoint,
-  type HttpRequest,
 } from '@hookwarden/core'
-import { ED25519, GOOGLE_JWK, P256, fixtureFor, request } from './fixtures.js'
-
-import { Resend } from 'resend'
-import { verifyWebhook as clerkVerifyWebhook } from '@clerk/backend/webhooks'
-import OpenAI from 'openai'
-import { validateWebhook as replicateValidate } from 'replicate'
-import { WebhooksHelper as SquareWebhooks } from 'square'
-import { WorkOS } from '@workos-inc/node'
+import { Signature as HubSpotSignature } from '@hubspot/api-client'
 import { validateSignature as lineValidate } from '@line/bot-sdk'
 import { LinearWebhookClient } from '@linear/sdk/webhooks'
 import Mux from '@mux/mux-node'
+import { signWebhookPayload, verifyWebhookSignature } from '@notionhq/client'
+import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods'
+import { Environment, Paddle } from '@paddle/paddle-node-sdk'
+import { getHmac as shopifyHmac } from '@shopify/shopify-api/test-helpers'
 import { isValidSlackRequest } from '@slack/bolt'
+import { WorkOS } from '@workos-inc/node'
+import { verifyKey } from 'discord-interactions'
 import { OAuth2Client } from 'google-auth-library'
+import OpenAI from 'openai'
+import { validateWebhook as replicateValidate } from 'replicate'
+import { Resend } from 'resend'
+import { WebhooksHelper as SquareWebhooks } from 'square'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
+import Stripe from 'stripe'
+import { Webhook as SvixWebhook } from 'svix'
+import twilio from 'twilio'
+import { expect } from 'vitest'
+import { ED25519, fixtureFor, GOOGLE_JWK, P256, request } from './fixtures.js'
 
 const require = createRequire(import.meta.url)
 const { EventWebhook } = require('@sendgrid/eventwebhook') as {

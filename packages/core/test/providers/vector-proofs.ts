@@ -4,10 +4,11 @@
  * byte changed.
  * @module
  */
+
+import { type HttpRequest, verify } from '@hookwarden/core'
 import { expect } from 'vitest'
-import { verify, type HttpRequest } from '@hookwarden/core'
-import { endpoint } from './sdk-proofs.js'
 import { flipBodyByte } from './fixtures.js'
+import { endpoint } from './sdk-proofs.js'
 
 const enc = new TextEncoder()
 

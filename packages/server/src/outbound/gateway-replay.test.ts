@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream'
 import { type HttpRequest, loadConfig, parseRequest } from '@hookwarden/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Gateway, createGateway } from '../gateway.js'
+import { createGateway, type Gateway } from '../gateway.js'
 import { probe } from './probe.js'
 import { headerConstructionFix } from './quick-fix.js'
 import { replay } from './replay.js'

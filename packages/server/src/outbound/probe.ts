@@ -7,20 +7,20 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
-  type HttpRequest,
-  type HttpResponse,
-  type Origin,
-  type ResponseClass,
   classifyResponse,
   credentialHeaders,
   detectOrigin,
   getHeader,
+  type HttpRequest,
+  type HttpResponse,
+  type Origin,
+  type ResponseClass,
   utf8,
   withoutHeader,
 } from '@hookwarden/core'
 import { headerConstructionFix } from './quick-fix.js'
 import { type FixOutcome, type RedirectFinding, redirectFinding } from './replay.js'
-import { type SendError, type SendOptions, type SentSummary, parseTarget, send } from './send.js'
+import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
 
 export const MAX_PROBES = 6
 

@@ -5,7 +5,7 @@
  * and `probe` until the diagnosis offers its own fix.
  * @module
  */
-import { type Header, type HttpRequest, credentialHeaders } from '@hookwarden/core'
+import { credentialHeaders, type Header, type HttpRequest } from '@hookwarden/core'
 
 export interface QuickFix {
   request: HttpRequest

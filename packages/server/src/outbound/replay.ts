@@ -5,18 +5,18 @@
  * @module
  */
 import {
-  type HttpRequest,
-  type Origin,
-  type ResponseSummary,
-  type StrippingHint,
   classifyResponse,
   credentialStrippingHints,
   detectOrigin,
   getHeader,
+  type HttpRequest,
+  type Origin,
+  type ResponseSummary,
   requestPath,
   requestQuery,
+  type StrippingHint,
 } from '@hookwarden/core'
-import { type SendError, type SendOptions, type SentSummary, parseTarget, send } from './send.js'
+import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
 
 export interface ReplayOptions extends SendOptions {
   /** Where to send: a full URL, or an origin (`http://127.0.0.1:3000`) to keep the capture's path. */

@@ -6,15 +6,15 @@
  * @module
  */
 import {
+  credentialHeaders,
   type Header,
   type HttpRequest,
   type HttpResponse,
   InputError,
-  credentialHeaders,
   redactValue,
 } from '@hookwarden/core'
 import { Agent, request as undiciRequest } from 'undici'
-import { BlockedTargetError, type Resolver, checkLiteralHost, guardedLookup } from './guard.js'
+import { BlockedTargetError, checkLiteralHost, guardedLookup, type Resolver } from './guard.js'
 
 export interface SendOptions {
   /** Whole exchange, connect to last body byte (default 10 000 ms). */

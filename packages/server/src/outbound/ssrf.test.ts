@@ -4,7 +4,7 @@
  * connection goes to the address that was checked.
  * @module
  */
-import { InputError, type HttpRequest } from '@hookwarden/core'
+import { type HttpRequest, InputError } from '@hookwarden/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Resolver } from './guard.js'
 import { replay } from './replay.js'

@@ -6,17 +6,17 @@
  * @module
  */
 import {
+  createServer,
+  request as httpRequest,
   type IncomingMessage,
   type Server,
   type ServerResponse,
-  createServer,
-  request as httpRequest,
 } from 'node:http'
 import {
   type AddressInfo,
-  type Socket,
   createServer as createNetServer,
   type Server as NetServer,
+  type Socket,
 } from 'node:net'
 
 export const APP_TOKEN = 'hw_test_Zq8x1Kf3mB7vL2nP9sR4tW6y'

@@ -5,8 +5,8 @@
  */
 import {
   type Config,
-  type Diagnosis,
   type DiagnoseOptions,
+  type Diagnosis,
   diagnose,
   type Endpoint,
   type HttpRequest,

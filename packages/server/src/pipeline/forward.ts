@@ -5,8 +5,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { Agent, request } from 'undici'
 import type { Endpoint, Header, HttpRequest } from '@hookwarden/core'
+import { Agent, request } from 'undici'
 import { isCredentialHeader } from '../redact.js'
 import { traceIdOf } from '../request-id.js'
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Endpoint, HttpRequest, Verdict } from '@hookwarden/core'
+import type { GatewayMetrics } from '../metrics.js'
 import {
   bodyCarriesCredential,
   type EndpointScope,
@@ -12,7 +13,6 @@ import {
   redactTarget,
 } from '../redact.js'
 import type { AttemptRecord, AttemptStore, Outcome } from '../storage/types.js'
-import type { GatewayMetrics } from '../metrics.js'
 
 export interface RecordInput {
   id: string

@@ -4,8 +4,9 @@
  * constant time. A cookie-authenticated write from another origin is refused (CSRF).
  * @module
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+
 import { getAllHeaders, safeEqual } from '@hookwarden/core'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { headersFromRaw } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { gatewayProblem, problemAnswer } from '../pipeline/answer.js'

@@ -3,8 +3,9 @@
  * stats, and the session cookie for the browser.
  * @module
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+
 import { REASONS, safeEqual } from '@hookwarden/core'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { apiAttempt, apiEndpoint } from '../api-shape.js'
 import { compareAttempts } from '../compare.js'
 import { type GatewayContext, sendAnswer } from '../context.js'

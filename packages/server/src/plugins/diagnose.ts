@@ -4,8 +4,9 @@
  * logged. Open without the admin token when the config says `public_diagnose: true`.
  * @module
  */
-import type { FastifyInstance } from 'fastify'
+
 import {
+  type Config,
   type Endpoint,
   type HttpRequest,
   type HttpResponse,
@@ -15,12 +16,12 @@ import {
   parseResponse,
   SENDERS,
   selectEndpoint,
-  type Config,
 } from '@hookwarden/core'
+import type { FastifyInstance } from 'fastify'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { gatewayProblem, jsonAnswer, problemAnswer, reasonAnswer } from '../pipeline/answer.js'
-import { MemoryRateLimiter } from '../pipeline/rate-limit.js'
 import { runDiagnosis } from '../pipeline/diagnose.js'
+import { MemoryRateLimiter } from '../pipeline/rate-limit.js'
 import { adminAuth, requireAdmin } from './admin-auth.js'
 import { jsonBody } from './api.js'
 

@@ -5,8 +5,9 @@
  * GET, else 404 problem+json.
  * @module
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+
 import { ConfigError, type Endpoint, requestPath } from '@hookwarden/core'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { captureRequest } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { reasonAnswer } from '../pipeline/answer.js'

@@ -15,7 +15,7 @@ interface Pending<Op> {
  * What a commit returns: nothing when every op is committed, or one entry per op (undefined =
  * committed, anything else = that op's error) when the adapter had to split the batch.
  */
-export type CommitResult = void | (unknown | undefined)[]
+export type CommitResult = undefined | (unknown | undefined)[]
 
 export interface GroupCommitOptions<Op> {
   /** Commits a batch atomically and durably; throws (or rejects) when nothing was committed. */

@@ -6,8 +6,8 @@
  */
 import type { Kysely } from 'kysely'
 import { StoreUnavailableError, toStoreError } from './errors.js'
-import { type DialectName, migrateToLatest } from './migrations.js'
 import type { GroupCommit } from './group-commit.js'
+import { type DialectName, migrateToLatest } from './migrations.js'
 import {
   type AttemptPatch,
   attemptStats,

@@ -84,10 +84,7 @@ export interface AttemptStore {
   get(id: string): Promise<AttemptRecord | null>
   list(query: AttemptQuery): Promise<AttemptRecord[]>
   /** Counts per time bucket / endpoint / reason, for the overview chart. */
-  stats(query: {
-    since: number
-    bucketMs: number
-  }): Promise<
+  stats(query: { since: number; bucketMs: number }): Promise<
     {
       bucket: number
       endpoint: string | null

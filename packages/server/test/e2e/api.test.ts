@@ -3,13 +3,14 @@
  * the admin API (attempts, one attempt, endpoints, stats, replay, diagnose, events, session)
  * and the dashboard; the admin token on every /api route.
  */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ADMIN,
   adminHeaders,

@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { fingerprint } from '@hookwarden/core'
 import { sign as githubSign } from '@octokit/webhooks-methods'
 import { importJWK, SignJWT } from 'jose'
 import { Webhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningGateway, start } from '../../src/start.js'
-import { fingerprint } from '@hookwarden/core'
 
 const DEMO = new URL('../../../../examples/demo.yaml', import.meta.url).pathname
 const PRIVATE_JWK = JSON.parse(

@@ -2,8 +2,9 @@
  * An endpoint's own path over real HTTP: verify, record, answer; the 401/400 answers and
  * their headers; explain safe|full|none; X-Request-Id; the record.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN, eventually, type Running, startGateway } from './helpers.js'
 
 const TOKEN = 'tok_live_7f3a9c1e5b2d4f6a8c0e'

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { connect } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { header, type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
 
 const TOKEN = 'fwd-token-5d1c8e2a9b'

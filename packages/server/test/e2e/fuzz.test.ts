@@ -2,10 +2,11 @@
  * Malformed credentials over real HTTP (security T-BAD-2, scaled down): every answer is a 400
  * or 401 with a registered reason and a problem+json body; never a 5xx; the gateway stays up.
  */
-import fc from 'fast-check'
+
 import { isReasonCode } from '@hookwarden/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { Agent, request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startGateway } from './helpers.js'
 
 const TOKEN = 'fuzz-token-8e7d6c5b4a39'

@@ -4,8 +4,8 @@
  * forwarded.
  */
 import { createHmac } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
 
 const SLACK = 'slack-signing-secret-for-tests-01'

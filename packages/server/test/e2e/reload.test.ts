@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { afterAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
+import { afterAll, describe, expect, it } from 'vitest'
 import { start } from '../../src/start.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'hw-reload-'))

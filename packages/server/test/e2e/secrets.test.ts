@@ -10,8 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { afterAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
+import { afterAll, describe, expect, it } from 'vitest'
 import { start } from '../../src/start.js'
 import { eventually } from './helpers.js'
 

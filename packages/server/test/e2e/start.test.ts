@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { Writable } from 'node:stream'
-import { afterAll, describe, expect, it } from 'vitest'
+import { promisify } from 'node:util'
 import { fingerprint } from '@hookwarden/core'
+import { afterAll, describe, expect, it } from 'vitest'
 import { type RunningGateway, start } from '../../src/start.js'
 
 const run = promisify(execFile)

@@ -3,14 +3,15 @@
  * bytes whatever the Content-Type; the request-id rules; redaction; config checks; limits
  * asserted from the configuration (T-DOS-2: requestTimeout is never 0).
  */
+
+import { Writable } from 'node:stream'
 import { loadConfig } from '@hookwarden/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway.js'
+import { newAttemptId } from '../../src/ids.js'
 import { redactHeaders, redactTarget, redactValue } from '../../src/redact.js'
 import { requestIdFor } from '../../src/request-id.js'
-import { newAttemptId } from '../../src/ids.js'
 import { MemoryAttemptStore } from '../../src/storage/memory.js'
-import { Writable } from 'node:stream'
 
 const TOKEN = 'routes-token-2b3c4d5e6f'
 const quiet = () => new Writable({ write: (_c, _e, cb) => cb() })

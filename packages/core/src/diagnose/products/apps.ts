@@ -4,7 +4,7 @@
  * framework defaults that answer before the handler runs (CSRF middleware, global auth).
  * @module
  */
-import { type Fingerprint, answered, bodyEv, ev, h, jsonField, jsonKeys, realm } from './types.js'
+import { answered, bodyEv, ev, type Fingerprint, h, jsonField, jsonKeys, realm } from './types.js'
 
 const BEFORE_HANDLER = 'answered by framework middleware before the webhook handler ran'
 

@@ -5,7 +5,7 @@
  * edge-generated header says "answered".
  * @module
  */
-import { type Fingerprint, answered, bodyEv, ev, h } from './types.js'
+import { answered, bodyEv, ev, type Fingerprint, h } from './types.js'
 
 export const cloudflareAccess: Fingerprint = {
   product: 'cloudflare-access',

@@ -5,7 +5,7 @@
  * add to every proxied answer only say they are on the path.
  * @module
  */
-import { type Fingerprint, answered, bodyEv, ev, h, jsonField, jsonKeys, realm } from './types.js'
+import { answered, bodyEv, ev, type Fingerprint, h, jsonField, jsonKeys, realm } from './types.js'
 
 const APIGW_MESSAGES =
   /^(Unauthorized|Forbidden|Missing Authentication Token|User is not authorized to access this resource.*|Too Many Requests|Limit Exceeded|Internal server error|Not Found|Service Unavailable|Endpoint request timed out|Invalid key=value pair.*|Authorization header requires .*|The security token included in the request is (invalid|expired).*|User: .* is not authorized to perform: execute-api:Invoke.*|Request too long)$/i

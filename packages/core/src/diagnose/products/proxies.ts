@@ -4,7 +4,7 @@
  * alone is not, since a proxy stamps it on the answers it relays too.
  * @module
  */
-import { type Fingerprint, answered, bodyEv, ev, h, realm } from './types.js'
+import { answered, bodyEv, ev, type Fingerprint, h, realm } from './types.js'
 
 export const nginx: Fingerprint = {
   product: 'nginx',

@@ -7,11 +7,11 @@ import { noWhitespace } from '../checks.js'
 import {
   BODY_PARSED,
   HEX_NOT_BASE64,
+  PAYLOAD_BODY_ONLY,
   PREVIOUS_SECRET,
   SECRET_WHITESPACE,
   SHA256_PREFIX_HEX,
   TIMESTAMP_WINDOW,
-  PAYLOAD_BODY_ONLY,
 } from '../pitfalls.js'
 import type { ProviderPreset } from '../types.js'
 import { hexBody } from './payments.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import { whsecSecret } from '../checks.js'
-import { PREVIOUS_SECRET, TIMESTAMP_WINDOW, WHSEC_DECODE, BODY_PARSED } from '../pitfalls.js'
+import { BODY_PARSED, PREVIOUS_SECRET, TIMESTAMP_WINDOW, WHSEC_DECODE } from '../pitfalls.js'
 import type { ProviderPreset } from '../types.js'
 
 const SW_AUTH = { scheme: 'standard_webhooks', tolerance: 300 }
