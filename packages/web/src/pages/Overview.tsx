@@ -9,20 +9,16 @@ import { useEffect, useState } from 'react'
 import { reasonWords } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
+import {
+  RISE_MIN_REFUSED,
+  RISE_POINTS,
+  refusedShare,
+  risingEndpoints,
+  type Stats,
+  type StatsRow,
+} from '../api/stats.js'
 import { ErrorLine, NameOptions } from '../components/Form.js'
 
-interface StatsRow {
-  bucket: number
-  endpoint: string | null
-  outcome: 'accepted' | 'rejected'
-  reason: string | null
-  count: number
-}
-interface Stats {
-  since: number
-  bucket_ms: number
-  rows: StatsRow[]
-}
 
 const HOUR = 3_600_000
 const WINDOWS = {
@@ -38,9 +34,8 @@ const PALETTE = ['#0b4fb3', '#9b0000', '#05631f', '#7a4100', '#5b2a86', '#00616b
 const ACCEPTED = '#05631f'
 const REFUSED = '#9b0000'
 
-/** "Rose": the refusal share of the last hour is 10 points or more above the 23 hours before. */
-const RISE_POINTS = 0.1
-const RISE_MIN_REFUSED = 3
+/** The 24 h view behind the top reasons and the rise, in 5-minute slots: "the last hour" is one. */
+const DAY_BUCKET = 5 * 60_000
 
 async function fetchStats(span: number, bucket: number): Promise<Stats> {
   const since = Math.floor((Date.now() - span) / bucket) * bucket
@@ -60,7 +55,7 @@ export function Overview() {
 
   useEffect(() => {
     let live = true
-    Promise.all([fetchStats(win.span, win.bucket), fetchStats(24 * HOUR, HOUR)])
+    Promise.all([fetchStats(win.span, win.bucket), fetchStats(24 * HOUR, DAY_BUCKET)])
       .then(([s, d]) => {
         if (!live) return
         setStats(s)
@@ -328,20 +323,7 @@ function TopReasons({ day, titles }: { day: Stats; titles: Record<string, string
 
 /** Endpoints whose refusal share in the last hour is well above the 23 hours before. */
 function Rising({ day }: { day: Stats }) {
-  const cut = Date.now() - HOUR
-  const acc = new Map<string, { before: [number, number]; now: [number, number] }>()
-  for (const r of day.rows) {
-    const name = r.endpoint ?? '(none)'
-    const e = acc.get(name) ?? { before: [0, 0], now: [0, 0] }
-    const part = r.bucket + day.bucket_ms > cut ? e.now : e.before
-    part[0] += r.count
-    if (r.outcome !== 'accepted') part[1] += r.count
-    acc.set(name, e)
-  }
-  const share = ([n, bad]: [number, number]) => (n === 0 ? 0 : bad / n)
-  const rising = [...acc]
-    .filter(([, e]) => e.now[1] >= RISE_MIN_REFUSED && share(e.now) - share(e.before) >= RISE_POINTS)
-    .sort((x, y) => share(y[1].now) - share(x[1].now))
+  const rising = risingEndpoints(day, Date.now())
   const pct = (x: number) => `${Math.round(100 * x)} %`
   return (
     <>
@@ -354,10 +336,10 @@ function Rising({ day }: { day: Stats }) {
         <p data-testid="rising-none">None.</p>
       ) : (
         <ul data-testid="rising">
-          {rising.map(([name, e]) => (
-            <li key={name}>
-              <strong>{name}</strong>: {pct(share(e.before))} refused before → {pct(share(e.now))}{' '}
-              in the last hour ({e.now[1]} of {e.now[0]})
+          {rising.map((e) => (
+            <li key={e.endpoint}>
+              <strong>{e.endpoint}</strong>: {pct(refusedShare(e.before))} refused before →{' '}
+              {pct(refusedShare(e.now))} in the last hour ({e.now[1]} of {e.now[0]})
             </li>
           ))}
         </ul>
