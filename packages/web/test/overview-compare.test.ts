@@ -12,12 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dist, ensureBuilt, haveChromium, launchChromium, shots } from './browser.js'
-import {
-  ADMIN,
-  adminHeaders,
-  type Running,
-  startGateway,
-} from '../../server/test/e2e/helpers.js'
+import { ADMIN, adminHeaders, type Running, startGateway } from '../../server/test/e2e/helpers.js'
 
 const TOKEN = 'overview-test-bearer-token-5e6f'
 const SW_SECRET = `whsec_${Buffer.from('overview-standard-webhooks-key-01').toString('base64')}`
@@ -77,7 +72,9 @@ endpoints:
       )
       expect(r.status).toBe(i === 2 ? 401 : 200)
     }
-    const reasons = (await (await fetch(`${gw.url}/api/reasons`, { headers: adminHeaders })).json()) as {
+    const reasons = (await (
+      await fetch(`${gw.url}/api/reasons`, { headers: adminHeaders })
+    ).json()) as {
       reasons: { code: string; title: string }[]
     }
     prefixTitle = reasons.reasons.find((r) => r.code === 'scheme_prefix_missing')!.title
@@ -88,7 +85,10 @@ endpoints:
     // session cookie then opens every admin page.
     await page.goto(`${gw.url}/overview`)
     await page.locator('input[name=token]').fill(ADMIN)
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()])
+    await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ])
   }, 120_000)
 
   afterAll(async () => {
@@ -98,9 +98,8 @@ endpoints:
 
   /** Sum of the bar segments of one series in the chart. */
   const barTotal = (p: Page, series: string) =>
-    p.$$eval(
-      `[data-testid=overview-chart] rect[data-series="${series}"]`,
-      (rects) => rects.reduce((n, r) => n + Number(r.getAttribute('data-count')), 0),
+    p.$$eval(`[data-testid=overview-chart] rect[data-series="${series}"]`, (rects) =>
+      rects.reduce((n, r) => n + Number(r.getAttribute('data-count')), 0),
     )
 
   it('Overview: the chart, the table, the top reasons and the rising endpoint show what was sent', async () => {
@@ -116,7 +115,10 @@ endpoints:
     const cells = await page.$$eval('[data-testid=stats-table] tbody tr', (rows) =>
       rows.map((r) => [...r.querySelectorAll('td')].map((td) => Number(td.textContent))),
     )
-    const columnSums = cells.reduce((sum, row) => row.map((v, i) => v + (sum[i] ?? 0)), [] as number[])
+    const columnSums = cells.reduce(
+      (sum, row) => row.map((v, i) => v + (sum[i] ?? 0)),
+      [] as number[],
+    )
     expect(columnSums.sort()).toEqual([4, 5])
     // Top reasons of 24 h, in words.
     const top = page.locator('[data-testid=top-reasons] li').first()
@@ -171,7 +173,9 @@ endpoints:
 
   it('from a refused attempt: "compare with the latest accepted" opens the comparison', async () => {
     await page.goto(`${gw.url}/attempts/${ids.badOrders[0]}`)
-    await page.getByRole('link', { name: /Compare with the latest accepted attempt of orders/ }).click()
+    await page
+      .getByRole('link', { name: /Compare with the latest accepted attempt of orders/ })
+      .click()
     await page.locator('[data-testid=auth-differences] li').first().waitFor()
     expect(page.url()).toContain(`b=${ids.badOrders[0]}`)
     expect(await page.getByLabel('Good attempt (id)').inputValue()).toBe(ids.goodOrders.at(-1))
@@ -188,6 +192,10 @@ endpoints:
         () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
       )
       expect(wide, path).toBe(false)
+      await narrow.screenshot({
+        path: join(shots, `${path.startsWith('/overview') ? 'overview' : 'compare'}-375.png`),
+        fullPage: true,
+      })
     }
     await narrow.close()
   })

@@ -126,8 +126,8 @@ export function Compare() {
       <h1>Compare two attempts</h1>
       <p className="help">
         Put one that worked beside one that was refused: what differs for authentication comes
-        first. Credentials show as fingerprints (<code>len=… fp:…</code>): equal secrets have
-        equal fingerprints.
+        first. Credentials show as fingerprints (<code>len=… fp:…</code>): equal secrets have equal
+        fingerprints.
       </p>
       <form onSubmit={submit} aria-label="Attempts to compare">
         <div className="row">

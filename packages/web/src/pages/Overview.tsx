@@ -5,7 +5,7 @@
  * numbers are in a table for screen readers and for copying.
  * @module
  */
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { reasonWords } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
@@ -19,7 +19,6 @@ import {
 } from '../api/stats.js'
 import { ErrorLine, NameOptions } from '../components/Form.js'
 
-
 const HOUR = 3_600_000
 const WINDOWS = {
   '1h': { span: HOUR, bucket: 5 * 60_000, label: 'last hour (5-minute bars)' },
@@ -30,7 +29,16 @@ type WindowName = keyof typeof WINDOWS
 type Split = 'outcome' | 'endpoint' | 'reason'
 
 // Each at least 4.5:1 on white (text in the legend) and 3:1 as a bar (WCAG 1.4.11).
-const PALETTE = ['#0b4fb3', '#9b0000', '#05631f', '#7a4100', '#5b2a86', '#00616b', '#a3005c', '#444']
+const PALETTE = [
+  '#0b4fb3',
+  '#9b0000',
+  '#05631f',
+  '#7a4100',
+  '#5b2a86',
+  '#00616b',
+  '#a3005c',
+  '#444',
+]
 const ACCEPTED = '#05631f'
 const REFUSED = '#9b0000'
 
@@ -73,7 +81,9 @@ export function Overview() {
     return () => clearInterval(t)
   }, [])
 
-  const endpoints = [...new Set((day?.rows ?? []).concat(stats?.rows ?? []).map((r) => r.endpoint ?? '(none)'))].sort()
+  const endpoints = [
+    ...new Set((day?.rows ?? []).concat(stats?.rows ?? []).map((r) => r.endpoint ?? '(none)')),
+  ].sort()
   const rows = (stats?.rows ?? []).filter((r) => !endpoint || (r.endpoint ?? '(none)') === endpoint)
   const seriesOf = (r: StatsRow) =>
     split === 'outcome'
@@ -201,6 +211,12 @@ function BarChart(props: {
   name: (series: string) => string
 }) {
   const { buckets, series, value, colour, name } = props
+  // On a narrow screen the box scrolls: start at the newest slots, on the right.
+  const scroller = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const el = scroller.current
+    if (el) el.scrollLeft = el.scrollWidth
+  }, [buckets.length])
   const W = 800
   const H = 220
   const left = 40
@@ -213,72 +229,85 @@ function BarChart(props: {
   const y = (v: number) => 8 + plotH - (v / max) * plotH
   const time = (t: number) =>
     props.bucketMs >= 24 * HOUR || buckets.length * props.bucketMs > 24 * HOUR
-      ? new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric', hour: '2-digit' })
+      ? new Date(t).toLocaleDateString(undefined, {
+          month: 'short',
+          day: 'numeric',
+          hour: '2-digit',
+        })
       : new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
   const labels = [0, Math.floor(buckets.length / 2), buckets.length - 1].filter(
     (i, k, all) => i >= 0 && all.indexOf(i) === k,
   )
   return (
     <figure className="chart">
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-labelledby="chart-title chart-desc"
-        data-testid="overview-chart"
-        preserveAspectRatio="none"
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard */}
+      <div
+        ref={scroller}
+        className="chart-scroll"
+        tabIndex={0}
+        role="region"
+        aria-label="Chart (scrolls sideways on narrow screens)"
       >
-        <title id="chart-title">Attempts over time</title>
-        <desc id="chart-desc">
-          Stacked bars per time slot: {series.map((s) => name(s)).join(', ') || 'no attempts'}. The
-          table below the chart has the same numbers.
-        </desc>
-        <line x1={left} x2={W} y1={y(0)} y2={y(0)} stroke="#555" />
-        {[0, max / 2, max].map((v) => (
-          <text key={v} x={left - 6} y={y(v) + 4} textAnchor="end" fontSize="12" fill="#333">
-            {Math.round(v)}
-          </text>
-        ))}
-        {buckets.map((b, i) => {
-          let base = 0
-          return (
-            <g key={b}>
-              {series.map((s, k) => {
-                const v = value(b, s)
-                if (v === 0) return null
-                const top = y(base + v)
-                const h = y(base) - top
-                base += v
-                return (
-                  <rect
-                    key={s}
-                    data-series={s}
-                    data-count={v}
-                    x={left + i * slot + (slot - bar) / 2}
-                    y={top}
-                    width={bar}
-                    height={Math.max(h, 1)}
-                    fill={colour(s, k)}
-                  >
-                    <title>{`${name(s)}: ${v} (${new Date(b).toLocaleString()})`}</title>
-                  </rect>
-                )
-              })}
-            </g>
-          )
-        })}
-        {labels.map((i) => (
-          <text
-            key={i}
-            x={left + i * slot + slot / 2}
-            y={H - 6}
-            textAnchor={i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle'}
-            fontSize="12"
-            fill="#333"
-          >
-            {time(buckets[i]!)}
-          </text>
-        ))}
-      </svg>
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-labelledby="chart-title chart-desc"
+          data-testid="overview-chart"
+          preserveAspectRatio="none"
+        >
+          <title id="chart-title">Attempts over time</title>
+          <desc id="chart-desc">
+            Stacked bars per time slot: {series.map((s) => name(s)).join(', ') || 'no attempts'}.
+            The table below the chart has the same numbers.
+          </desc>
+          <line x1={left} x2={W} y1={y(0)} y2={y(0)} stroke="#555" />
+          {[0, max / 2, max].map((v) => (
+            <text key={v} x={left - 6} y={y(v) + 4} textAnchor="end" fontSize="12" fill="#333">
+              {Math.round(v)}
+            </text>
+          ))}
+          {buckets.map((b, i) => {
+            let base = 0
+            return (
+              <g key={b}>
+                {series.map((s, k) => {
+                  const v = value(b, s)
+                  if (v === 0) return null
+                  const top = y(base + v)
+                  const h = y(base) - top
+                  base += v
+                  return (
+                    <rect
+                      key={s}
+                      data-series={s}
+                      data-count={v}
+                      x={left + i * slot + (slot - bar) / 2}
+                      y={top}
+                      width={bar}
+                      height={Math.max(h, 1)}
+                      fill={colour(s, k)}
+                    >
+                      <title>{`${name(s)}: ${v} (${new Date(b).toLocaleString()})`}</title>
+                    </rect>
+                  )
+                })}
+              </g>
+            )
+          })}
+          {labels.map((i) => (
+            <text
+              key={i}
+              x={left + i * slot + slot / 2}
+              y={H - 6}
+              textAnchor={i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle'}
+              fontSize="12"
+              fill="#333"
+            >
+              {time(buckets[i]!)}
+            </text>
+          ))}
+        </svg>
+      </div>
       <figcaption>
         <ul className="legend">
           {series.map((s, k) => (
@@ -311,7 +340,9 @@ function TopReasons({ day, titles }: { day: Stats; titles: Record<string, string
         <ol className="top-reasons" data-testid="top-reasons">
           {top.map(([code, n]) => (
             <li key={code}>
-              <a href={`/attempts?reason=${encodeURIComponent(code)}`}>{reasonWords(code, titles)}</a>{' '}
+              <a href={`/attempts?reason=${encodeURIComponent(code)}`}>
+                {reasonWords(code, titles)}
+              </a>{' '}
               — {n} ({Math.round((100 * n) / refused)} % of refusals)
             </li>
           ))}
