@@ -84,6 +84,7 @@ endpoints:
     // Log in once (the gateway's own sign-in form: this config has no public_diagnose): the
     // session cookie then opens every admin page.
     await page.goto(`${gw.url}/overview`)
+    await page.screenshot({ path: join(shots, 'sign-in.png') })
     await page.locator('input[name=token]').fill(ADMIN)
     await Promise.all([
       page.waitForNavigation(),
