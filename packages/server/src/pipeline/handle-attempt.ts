@@ -20,6 +20,7 @@ import {
 import type { Logger } from 'pino'
 import type { AttemptEvents } from '../events.js'
 import { newAttemptId } from '../ids.js'
+import { type AttemptTimings, logAttempt } from '../logging.js'
 import type { GatewayMetrics } from '../metrics.js'
 import { redactHeaders, redactTarget } from '../redact.js'
 import type { AttemptRecord, AttemptStore } from '../storage/types.js'
@@ -63,11 +64,7 @@ export interface AttemptInput {
   tooLarge?: { declaredSize: number | null }
 }
 
-interface Timings {
-  verify_ms?: number
-  record_ms?: number
-  forward_ms?: number
-}
+type Timings = AttemptTimings
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
 
@@ -430,7 +427,7 @@ function storeDown(
     { err: e, request_id: record.request_id, endpoint: record.endpoint },
     'store unavailable: attempt not recorded, answered 503',
   )
-  logAttempt(record, answer.status, deps, timings, false)
+  logAttempt(deps.logger, record, answer.status, timings, false)
   return answer
 }
 
@@ -447,37 +444,9 @@ function done(record: AttemptRecord, answer: Answer, deps: PipelineDeps, timings
   if (record.reason && RETIRED.has(record.reason) && record.endpoint) {
     deps.metrics.retiredCredentialUsed.inc({ endpoint: record.endpoint })
   }
-  logAttempt(record, answer.status, deps, timings, true)
+  logAttempt(deps.logger, record, answer.status, timings, true)
   answer.headers.push(['X-Hookwarden-Attempt', record.id])
   return answer
-}
-
-/** The one log line per attempt: ids, outcome and timings; never headers or body. */
-function logAttempt(
-  record: AttemptRecord,
-  status: number,
-  deps: PipelineDeps,
-  timings: Timings,
-  recorded: boolean,
-): void {
-  deps.logger.info(
-    {
-      request_id: record.request_id,
-      attempt: recorded ? record.id : null,
-      endpoint: record.endpoint,
-      kind: record.kind,
-      method: record.method,
-      path: record.path,
-      status,
-      outcome: record.outcome,
-      reason: record.reason,
-      would_have_refused: record.would_have_refused || undefined,
-      forward_status: record.forward_status ?? undefined,
-      forward_error: record.forward_error ?? undefined,
-      ...timings,
-    },
-    'attempt',
-  )
 }
 
 export interface InspectInput {
