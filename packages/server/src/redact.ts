@@ -17,14 +17,37 @@ const SCHEME_WORD = /^(Bearer|Basic|Token|Digest|ApiKey|Key|HMAC|Signature|JWT)(
 
 /** Header names the endpoint's auth config reads credentials from (lower case). */
 export function configuredCredentialHeaders(endpoints: EndpointScope): Set<string> {
+  // Asked on every recorded attempt: one Set per endpoint object (a reload makes new ones).
+  const key = typeof endpoints === 'object' && endpoints !== null ? endpoints : null
+  const known = key ? credentialHeaderSets.get(key) : undefined
+  if (known) return known
   const names = new Set<string>()
   for (const endpoint of Array.isArray(endpoints) ? endpoints : endpoints ? [endpoints] : []) {
     const auth = endpoint.auth as unknown as Record<string, unknown>
     if (typeof auth.header === 'string') names.add(auth.header.toLowerCase())
     if (endpoint.auth.scheme === 'standard_webhooks') names.add('webhook-signature')
   }
+  if (key) credentialHeaderSets.set(key, names)
   return names
 }
+
+const credentialHeaderSets = new WeakMap<object, Set<string>>()
+
+/** Whether a header name looks like a credential's, remembered per name (senders repeat them). */
+function sensitiveName(name: string): boolean {
+  let hit = sensitiveNames.get(name)
+  if (hit === undefined) {
+    hit = SENSITIVE_HEADER.test(name)
+    if (sensitiveNames.size >= CACHE_SIZE) sensitiveNames.clear()
+    sensitiveNames.set(name, hit)
+  }
+  return hit
+}
+
+const sensitiveNames = new Map<string, boolean>()
+
+/** Values that change on every delivery (signatures): caching their fingerprint only churns. */
+const PER_DELIVERY = /signature|hmac/i
 
 /** One endpoint, every endpoint (the inspector redacts for all of them), or none. */
 export type EndpointScope = Endpoint | readonly Endpoint[] | null | undefined
@@ -46,12 +69,13 @@ export function isCredentialHeader(name: string, endpoint?: EndpointScope): bool
 }
 
 /** One header value as it may be shown: the scheme word kept, the credential fingerprinted. */
-export function redactValue(value: string): string {
+export function redactValue(value: string, cached = true): string {
   if (value === '') return ''
-  const hit = cache.get(value)
+  const hit = cached ? cache.get(value) : undefined
   if (hit !== undefined) return hit
   const m = SCHEME_WORD.exec(value)
   const shown = m && m[3] !== '' ? `${m[1]}${m[2]}${fingerprint(m[3]!)}` : fingerprint(value)
+  if (!cached) return shown
   // Senders repeat the same credential on every delivery: one HMAC per distinct value, in
   // memory only, bounded (an attacker's stream of new values just cycles the cache).
   if (cache.size >= CACHE_SIZE) cache.clear()
@@ -73,7 +97,9 @@ export function redactHeaders(
 ): [string, string][] {
   const extra = configuredCredentialHeaders(endpoint)
   return headers.map(([n, v]) =>
-    SENSITIVE_HEADER.test(n) || extra.has(n.toLowerCase()) ? [n, redactValue(v)] : [n, v],
+    sensitiveName(n) || extra.has(n.toLowerCase())
+      ? [n, redactValue(v, !PER_DELIVERY.test(n))]
+      : [n, v],
   )
 }
 

@@ -4,12 +4,13 @@
  * who reads a log can confirm a guessed secret without the key (contract §3).
  * @module
  */
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 
 /** A string that is safe to print: a fingerprint, never the secret. */
 export type Fingerprint = string & { readonly __fingerprint: true }
 
-let installationKey: Uint8Array = randomBytes(32)
+// A KeyObject: the key is imported once, not on every fingerprint.
+let installationKey: KeyObject = createSecretKey(randomBytes(32))
 
 /**
  * Sets the key fingerprints are made with. The gateway and the CLI load it from beside their
@@ -18,11 +19,18 @@ let installationKey: Uint8Array = randomBytes(32)
  */
 export function setFingerprintKey(key: Uint8Array): void {
   if (key.length < 16) throw new RangeError('fingerprint key must be at least 16 bytes')
-  installationKey = key
+  installationKey = createSecretKey(key)
 }
 
 export function fingerprint(secret: string | Uint8Array): Fingerprint {
-  const len = typeof secret === 'string' ? [...secret].length : secret.length
+  const len = typeof secret === 'string' ? codePoints(secret) : secret.length
   const fp = createHmac('sha256', installationKey).update(secret).digest('hex').slice(0, 8)
   return `len=${len} fp:${fp}` as Fingerprint
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/** Length in code points (what a person counts), without spreading the string when it is ASCII. */
+function codePoints(s: string): number {
+  return SURROGATE.test(s) ? [...s].length : s.length
 }
