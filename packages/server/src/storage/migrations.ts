@@ -57,6 +57,43 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.dropTable('attempts').ifExists().execute()
       },
     },
+    // Every index is written on every insert, and most attempts are accepted ones with no
+    // reason: the outcome and reason indexes now hold only the rows they are asked for
+    // (measured: each index costs the insert a B-tree update and a WAL page per batch).
+    '0002_partial_indexes': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.dropIndex('attempts_outcome_id').ifExists().execute()
+        await db.schema.dropIndex('attempts_reason_id').ifExists().execute()
+        await db.schema
+          .createIndex('attempts_rejected_id')
+          .ifNotExists()
+          .on('attempts')
+          .column('id')
+          .where(sql.ref('outcome'), '=', sql.lit('rejected'))
+          .execute()
+        await db.schema
+          .createIndex('attempts_reason_id_some')
+          .ifNotExists()
+          .on('attempts')
+          .columns(['reason', 'id'])
+          .where(sql.ref('reason'), 'is not', null)
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex('attempts_rejected_id').ifExists().execute()
+        await db.schema.dropIndex('attempts_reason_id_some').ifExists().execute()
+        await db.schema
+          .createIndex('attempts_outcome_id')
+          .on('attempts')
+          .columns(['outcome', 'id'])
+          .execute()
+        await db.schema
+          .createIndex('attempts_reason_id')
+          .on('attempts')
+          .columns(['reason', 'id'])
+          .execute()
+      },
+    },
   }
 }
 

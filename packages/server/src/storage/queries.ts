@@ -50,15 +50,27 @@ export async function listAttempts(
   db: Kysely<Database>,
   q: AttemptQuery,
 ): Promise<AttemptRecord[]> {
+  const rows = await listQuery(db, q).execute()
+  return rows.map(fromRow)
+}
+
+/** The list query itself (tests read its plan). */
+export function listQuery(db: Kysely<Database>, q: AttemptQuery) {
   let query = db.selectFrom('attempts').selectAll()
   if (q.endpoint !== undefined) query = query.where('endpoint', '=', q.endpoint)
-  if (q.outcome !== undefined) query = query.where('outcome', '=', q.outcome)
+  // A literal, so that both planners see the partial index `attempts_rejected_id` applies
+  // (a bound parameter cannot prove `outcome = 'rejected'`); only the two known values are.
+  if (q.outcome !== undefined)
+    query = query.where(
+      'outcome',
+      '=',
+      q.outcome === 'rejected' || q.outcome === 'accepted' ? sql.lit(q.outcome) : q.outcome,
+    )
   if (q.reason !== undefined) query = query.where('reason', '=', q.reason)
   if (q.since !== undefined) query = query.where('received_at', '>=', q.since)
   if (q.until !== undefined) query = query.where('received_at', '<', q.until)
   if (q.before !== undefined) query = query.where('id', '<', q.before)
-  const rows = await query.orderBy('id', 'desc').limit(clampLimit(q.limit)).execute()
-  return rows.map(fromRow)
+  return query.orderBy('id', 'desc').limit(clampLimit(q.limit))
 }
 
 /** Counts per time bucket, endpoint, outcome and reason since `since`. */

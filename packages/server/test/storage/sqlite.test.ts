@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { StoreUnavailableError } from '../../src/storage/errors.js'
 import { openStore } from '../../src/storage/open-store.js'
+import { listQuery } from '../../src/storage/queries.js'
 import { openSqliteStore, type SqliteDurability } from '../../src/storage/sqlite.js'
 import { describeAttemptStore, makeRecord } from './attempt-store.contract.js'
 
@@ -42,6 +43,39 @@ describe('sqlite store', () => {
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
     expect(raw.prepare('select count(*) as n from attempts').get()).toEqual({ n: 1 })
     raw.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('lists rejected attempts and reasons through the partial indexes, accepted ones too', async () => {
+    const dir = tempDir()
+    const store = await openSqliteStore({ dataDir: dir })
+    const accepted = makeRecord({ outcome: 'accepted', reason: null })
+    const rejected = makeRecord({ outcome: 'rejected', reason: 'signature_mismatch' })
+    await store.insert(accepted)
+    await store.insert(rejected)
+    const plan = async (q: Parameters<typeof listQuery>[1]) => {
+      const c = listQuery(store.db, q).compile()
+      const raw = new BetterSqlite3(join(dir, 'attempts.db'), { readonly: true })
+      const rows = raw.prepare(`explain query plan ${c.sql}`).all(...(c.parameters as unknown[]))
+      raw.close()
+      return (rows as { detail: string }[]).map((r) => r.detail).join(' | ')
+    }
+    expect(await plan({ outcome: 'rejected' })).toMatch(/attempts_rejected_id/)
+    expect(await plan({ reason: 'signature_mismatch' })).toMatch(/attempts_reason_id_some/)
+    expect((await store.list({ outcome: 'rejected' })).map((r) => r.id)).toEqual([rejected.id])
+    expect((await store.list({ outcome: 'accepted' })).map((r) => r.id)).toEqual([accepted.id])
+    expect((await store.list({ reason: 'signature_mismatch' })).map((r) => r.id)).toEqual([
+      rejected.id,
+    ])
+    const raw = new BetterSqlite3(join(dir, 'attempts.db'), { readonly: true })
+    const indexes = raw
+      .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'attempts'")
+      .all()
+      .map((r) => (r as { name: string }).name)
+    raw.close()
+    expect(indexes).not.toContain('attempts_outcome_id')
+    expect(indexes).not.toContain('attempts_reason_id')
+    await store.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
