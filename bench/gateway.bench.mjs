@@ -458,6 +458,9 @@ async function postgresReachable() {
   }
 }
 
+/** Milliseconds as printed: whole (autocannon) or to 0.01 ms (wrk). */
+const msText = (ms) => (Number.isInteger(ms) ? String(ms) : ms.toFixed(2))
+
 function median(xs) {
   const s = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b)
   if (s.length === 0) return null
@@ -503,7 +506,7 @@ async function main() {
       const r = await runMode(mode, opts, pool)
       results[mode].push(r)
       console.log(
-        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  load ${r.loadCores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
+        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${msText(r.p50)} ms  p99 ${msText(r.p99)} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  load ${r.loadCores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
       )
       if (r.rows !== null && r.rows < r.ok2xx) {
         console.log(`  !! ${mode}: ${r.ok2xx - r.rows} answered attempts missing from the store`)
@@ -530,7 +533,7 @@ async function main() {
     const rps = med(mode, 'rps')
     const perCore = median(results[mode].map((r) => (r.cores ? r.rps / r.cores : null)))
     console.log(
-      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${String(med(mode, 'p50')).padStart(5)} ${String(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : ''}`,
+      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${msText(med(mode, 'p50')).padStart(5)} ${msText(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : ''}`,
     )
   }
   const goal = (name, ok) => console.log(`  ${ok ? 'ok  ' : 'MISS'} ${name}`)
@@ -549,7 +552,7 @@ async function main() {
     const ratio = med(mode, 'rps') / bare
     goal(`${mode}: ≥ 0.4× bare (floor 0.3×): ${ratio.toFixed(2)}×`, ratio >= 0.4)
     goal(
-      `${mode}: p99 < 20 ms at ${opts.connections} connections: ${med(mode, 'p99')} ms`,
+      `${mode}: p99 < 20 ms at ${opts.connections} connections: ${msText(med(mode, 'p99'))} ms`,
       med(mode, 'p99') < 20,
     )
   }

@@ -38,6 +38,20 @@ describe('BatchedDestination', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"msg":"one"}\n')
   })
 
+  it('lines written while a batch is being written go out on their own timer', async () => {
+    const file = join(dir, 'timer.log')
+    const fd = openSync(file, 'w')
+    const dest = new BatchedDestination({ fd, flushMs: 20, batchChars: 50 })
+    // Over batchChars: a write starts now; the next lines arrive while it is in flight.
+    dest.write(`${'a'.repeat(60)}\n`)
+    for (let i = 0; i < 3; i++) dest.write(`line ${i}\n`)
+    await new Promise((r) => setTimeout(r, 5))
+    dest.write('late\n')
+    await new Promise((r) => setTimeout(r, 300))
+    closeSync(fd)
+    expect(readFileSync(file, 'utf8')).toBe(`${'a'.repeat(60)}\nline 0\nline 1\nline 2\nlate\n`)
+  })
+
   it("pino's logger.flush(cb) writes what is pending, then calls back", async () => {
     const file = join(dir, 'c.log')
     const fd = openSync(file, 'w')
