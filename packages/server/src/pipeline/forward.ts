@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Endpoint, Header, HttpRequest } from '@hookwarden/core'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
 import { isCredentialHeader } from '../redact.js'
 import { traceIdOf } from '../request-id.js'
 
@@ -93,7 +93,7 @@ export class Forwarder {
       return { ok: false, status: 502, error: 'no upstream configured', latencyMs: 0 }
     let url: URL
     try {
-      url = forwardUrl(endpoint.forward, req.url)
+      url = this.#target(endpoint.forward, req.url)
     } catch {
       return { ok: false, status: 502, error: 'upstream URL is not valid', latencyMs: 0 }
     }
@@ -135,8 +135,11 @@ export class Forwarder {
     }, this.options.timeoutMs)
     try {
       const hasBody = req.body.length > 0 || !['GET', 'HEAD'].includes(req.method)
-      const res = await request(url, {
-        dispatcher: this.#agent,
+      // The agent's own request(): undici's top-level request() parses the URL again and
+      // copies the options on every call.
+      const res = await this.#agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: req.method as 'POST',
         headers: flat,
         body: hasBody ? req.body : null,
@@ -144,21 +147,14 @@ export class Forwarder {
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       })
-      const chunks: Uint8Array[] = []
-      let size = 0
-      for await (const chunk of res.body) {
-        size += chunk.length
-        if (size > this.options.maxResponseBytes) {
-          res.body.destroy()
-          return {
-            ok: false,
-            status: 502,
-            error: `upstream answer larger than ${this.options.maxResponseBytes} bytes`,
-            latencyMs: elapsed(),
-          }
+      const body = await readLimited(res.body, this.options.maxResponseBytes)
+      if (body === null)
+        return {
+          ok: false,
+          status: 502,
+          error: `upstream answer larger than ${this.options.maxResponseBytes} bytes`,
+          latencyMs: elapsed(),
         }
-        chunks.push(chunk)
-      }
       const headers: Header[] = []
       for (const [n, v] of Object.entries(res.headers)) {
         if (v === undefined) continue
@@ -168,7 +164,7 @@ export class Forwarder {
         ok: true,
         status: res.statusCode,
         headers: endToEndHeaders(headers),
-        body: Buffer.concat(chunks),
+        body,
         latencyMs: elapsed(),
       }
     } catch (e) {
@@ -188,6 +184,45 @@ export class Forwarder {
   async close(): Promise<void> {
     await this.#agent.close()
   }
+
+  /** The target URL; without a query string to add, the configured URL parsed once. */
+  #target(forward: string, target: string): URL {
+    if (target.includes('?')) return forwardUrl(forward, target)
+    let url = this.#parsed.get(forward)
+    if (!url) {
+      url = new URL(forward)
+      if (this.#parsed.size >= 1024) this.#parsed.clear()
+      this.#parsed.set(forward, url)
+    }
+    return url
+  }
+
+  readonly #parsed = new Map<string, URL>()
+}
+
+/**
+ * The whole answer body, or null past `max` bytes (the rest is not read). Events rather than
+ * `for await`: the async iterator costs a promise and a generator step per chunk.
+ */
+function readLimited(
+  body: NodeJS.ReadableStream & { destroy(): void },
+  max: number,
+): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > max) {
+        body.destroy()
+        resolve(null)
+        return
+      }
+      chunks.push(chunk)
+    })
+    body.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
+    body.on('error', reject)
+  })
 }
 
 /** A short, input-free description of a transport error (never the URL: it may hold userinfo). */
