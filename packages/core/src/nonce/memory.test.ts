@@ -3,6 +3,7 @@
  * evicting the oldest claims. And replay_detected end to end through verify().
  * @module
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/load.js'
 import type { HttpRequest } from '../message/types.js'
@@ -72,6 +73,69 @@ describe('MemoryNonceStore', () => {
     now = 2_000
     expect(store.claim('new', 60_000)).toBe(true) // 'short' expired, 'long' kept
     expect(store.claim('long', 60_000)).toBe(false)
+  })
+})
+
+describe('MemoryNonceStore off the heap', () => {
+  it('answers as a Map of id → expiry would, for any sequence of claims and clock steps', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            key: fc.constantFrom('a', 'b', 'c', 'msg_1', 'msg_2', 'ü', '', 'x'.repeat(40)),
+            ttl: fc.integer({ min: 1, max: 5_000 }),
+            step: fc.integer({ min: 0, max: 3_000 }),
+          }),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          let now = 1_000
+          const store = new MemoryNonceStore({ clock: () => now })
+          const model = new Map<string, number>()
+          for (const { key, ttl, step } of ops) {
+            now += step
+            const live = (model.get(key) ?? 0) > now
+            if (!live) model.set(key, now + ttl)
+            expect(store.claim(key, ttl)).toBe(!live)
+          }
+        },
+      ),
+    )
+  })
+
+  it('holds 300 000 live ids through its growth: each is claimed once, then every one is a replay', () => {
+    const now = 0
+    const store = new MemoryNonceStore({ clock: () => now })
+    for (let i = 0; i < 300_000; i++) expect(store.claim(`ep|msg_${i}`, 60_000)).toBe(true)
+    let replays = 0
+    for (let i = 0; i < 300_000; i++) if (!store.claim(`ep|msg_${i}`, 60_000)) replays++
+    expect(replays).toBe(300_000)
+    expect(store.size).toBe(300_000)
+  })
+
+  it('at its limit with claims expiring one by one, frees room in steps, never a live claim', () => {
+    let now = 0
+    const store = new MemoryNonceStore({ maxEntries: 1000, clock: () => now })
+    // Expiries 1 ms apart: at t = 10 500 the first 501 have expired (k0 … k500).
+    for (let i = 0; i < 1000; i++) {
+      now = i
+      expect(store.claim(`k${i}`, 10_000)).toBe(true)
+    }
+    now = 10_500
+    let accepted = 0
+    let full = 0
+    for (let i = 0; i < 600; i++) {
+      try {
+        if (store.claim(`new${i}`, 10_000)) accepted++
+      } catch (e) {
+        if (!(e instanceof NonceStoreFullError)) throw e
+        full++
+      }
+    }
+    // The 501 expired slots are reused; the rest is refused (503 + Retry-After), not evicted.
+    expect(accepted).toBe(501)
+    expect(full).toBe(99)
+    for (let i = 501; i < 1000; i++) expect(store.claim(`k${i}`, 10_000)).toBe(false)
   })
 })
 

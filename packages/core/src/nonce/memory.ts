@@ -21,52 +21,138 @@ export class NonceStoreFullError extends HookwardenError {
   }
 }
 
+/**
+ * The claims live off the JavaScript heap, in typed arrays: an open-addressing table (linear
+ * probing, load ≤ ½) of 64-bit keyed hashes of the ids and their expiry times. A Map of string
+ * ids made every major GC mark hundreds of thousands of entries and rehash in one pause as it
+ * grew: measured as the gateway's p99 (7–20 ms at 25k webhooks/s, 6 ms without it).
+ *
+ * Two ids with the same 64-bit hash would make the second look like a replay: refused, never
+ * accepted (fail-safe), and the hash is seeded per process, so nobody can aim for it; by
+ * chance it is about 1 in 10^7 over a million live ids.
+ */
 export class MemoryNonceStore implements NonceStore {
-  // Insertion order is claim order. With one TTL per endpoint, the first entries expire first.
-  readonly #entries = new Map<string, number>()
   readonly #maxEntries: number
   readonly #clock: () => number
+  readonly #seedA = (Math.random() * 0x1_0000_0000) >>> 0
+  readonly #seedB = (Math.random() * 0x1_0000_0000) >>> 0
+  #hashA = new Uint32Array(1024)
+  #hashB = new Uint32Array(1024)
+  /** Expiry in ms; 0 = an empty slot. */
+  #expires = new Float64Array(1024)
+  #mask = 1023
+  /** Occupied slots, live or expired (expired ones are reused in place or dropped on rebuild). */
+  #count = 0
+  /** No claim expires before this (a lower bound): at the limit, nothing can be freed before it. */
+  #soonest = Number.POSITIVE_INFINITY
+  #nextSweep = 0
 
   constructor(options: { maxEntries?: number; clock?: () => number } = {}) {
-    // 1 M ids ≈ 100 MB: five minutes of 3 000 webhooks/s, all inside their window.
-    this.#maxEntries = options.maxEntries ?? 1_000_000
+    // 1 M ids ≈ 32 MB: five minutes of 3 000 webhooks/s, all inside their window.
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 1_000_000)
     this.#clock = options.clock ?? Date.now
   }
 
   claim(key: string, ttlMs: number): boolean {
     const now = this.#clock()
-    const expires = this.#entries.get(key)
-    if (expires !== undefined) {
-      if (expires > now) return false
-      this.#entries.delete(key)
+    // Two seeded 32-bit FNV-1a hashes of the id, each finished with murmur3's fmix32.
+    let a = this.#seedA ^ key.length
+    let b = this.#seedB ^ 0x9e3779b9
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i)
+      a = Math.imul(a ^ c, 0x01000193)
+      b = Math.imul(b ^ c, 0x5bd1e995)
     }
-    if (this.#entries.size >= this.#maxEntries) this.#makeRoom(now)
-    this.#entries.set(key, now + ttlMs)
+    a = fmix32(a)
+    b = fmix32(b ^ a)
+    const expires = now + Math.max(1, ttlMs)
+    let i = a & this.#mask
+    let reuse = -1
+    for (;;) {
+      const e = this.#expires[i]!
+      if (e === 0) break
+      if (this.#hashA[i] === a && this.#hashB[i] === b) {
+        if (e > now) return false
+        reuse = i
+        break
+      }
+      if (reuse < 0 && e <= now) reuse = i
+      i = (i + 1) & this.#mask
+    }
+    if (reuse < 0) {
+      // A new slot: make room first (drop expired claims, grow) when at a limit.
+      if (this.#count >= this.#maxEntries || (this.#count + 1) * 2 > this.#mask + 1) {
+        this.#rebuild(now)
+        return this.claim(key, ttlMs)
+      }
+      this.#count++
+    } else i = reuse
+    this.#hashA[i] = a
+    this.#hashB[i] = b
+    this.#expires[i] = expires
+    if (expires < this.#soonest) this.#soonest = expires
     return true
   }
 
-  /** Drops expired claims from the oldest end; full of live ones → NonceStoreFullError. */
-  #makeRoom(now: number): void {
-    for (const [k, exp] of this.#entries) {
-      if (exp > now) break
-      this.#entries.delete(k)
+  /**
+   * Drops expired claims and sizes the table for the live ones (load ≤ ½). Full of live claims,
+   * it refuses: NonceStoreFullError with the time until the first of them expires.
+   */
+  #rebuild(now: number): void {
+    const atLimit = this.#count >= this.#maxEntries
+    if (atLimit && this.#soonest > now) throw this.#full(this.#soonest - now)
+    // At the limit with claims expiring one by one, a rebuild per claim would cost a scan of
+    // the table each: room is reclaimed in steps (at least 1/64 of the limit, or once a second).
+    if (atLimit && now < this.#nextSweep) throw this.#full(this.#nextSweep - now)
+    const oldA = this.#hashA
+    const oldB = this.#hashB
+    const oldE = this.#expires
+    let live = 0
+    for (let i = 0; i < oldE.length; i++) if (oldE[i]! > now) live++
+    if (live >= this.#maxEntries) {
+      let soonest = Number.POSITIVE_INFINITY
+      for (let i = 0; i < oldE.length; i++)
+        if (oldE[i]! > now && oldE[i]! < soonest) soonest = oldE[i]!
+      this.#soonest = soonest
+      throw this.#full(soonest - now)
     }
-    if (this.#entries.size < this.#maxEntries) return
-    // Claims of different TTLs interleave: scan (bounded) for an expired one before refusing.
-    let scanned = 0
-    let soonest = Number.POSITIVE_INFINITY
-    for (const [k, exp] of this.#entries) {
-      if (exp <= now) {
-        this.#entries.delete(k)
-        return
-      }
-      soonest = Math.min(soonest, exp)
-      if (++scanned >= 1024) break
+    if (atLimit && this.#count - live < this.#maxEntries / 64) this.#nextSweep = now + 1000
+    // Load ≤ ¼ after a rebuild, and never above ½ below the limit.
+    let size = 1024
+    while (size < (live + 1) * 4 && size < this.#maxEntries * 2) size *= 2
+    this.#hashA = new Uint32Array(size)
+    this.#hashB = new Uint32Array(size)
+    this.#expires = new Float64Array(size)
+    this.#mask = size - 1
+    this.#count = live
+    this.#soonest = Number.POSITIVE_INFINITY
+    for (let j = 0; j < oldE.length; j++) {
+      const e = oldE[j]!
+      if (e <= now) continue
+      let i = oldA[j]! & this.#mask
+      while (this.#expires[i] !== 0) i = (i + 1) & this.#mask
+      this.#hashA[i] = oldA[j]!
+      this.#hashB[i] = oldB[j]!
+      this.#expires[i] = e
+      if (e < this.#soonest) this.#soonest = e
     }
-    throw new NonceStoreFullError(Math.max(1, Math.ceil((soonest - now) / 1000)), this.#maxEntries)
   }
 
-  get size(): number {
-    return this.#entries.size
+  #full(msUntilFree: number): NonceStoreFullError {
+    return new NonceStoreFullError(Math.max(1, Math.ceil(msUntilFree / 1000)), this.#maxEntries)
   }
+
+  /** Claims held, live or expired but not yet dropped. */
+  get size(): number {
+    return this.#count
+  }
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
 }
