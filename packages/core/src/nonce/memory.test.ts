@@ -139,6 +139,30 @@ describe('MemoryNonceStore off the heap', () => {
   })
 })
 
+describe('MemoryNonceStore at its limit, claims expiring one at a time', () => {
+  it('after freeing fewer than 1/64 of its room, refuses for a second rather than rescan per claim', () => {
+    let now = 0
+    const store = new MemoryNonceStore({ maxEntries: 1000, clock: () => now })
+    for (let i = 0; i < 1000; i++) {
+      now = i
+      store.claim(`k${i}`, 10_000)
+    }
+    now = 10_002 // k0, k1, k2 expired: 3 < 1000/64
+    const results: (boolean | string)[] = []
+    for (let i = 0; i < 5; i++) {
+      try {
+        results.push(store.claim(`n${i}`, 10_000))
+      } catch (e) {
+        results.push(e instanceof NonceStoreFullError ? `full ${e.retryAfterSeconds}` : 'other')
+      }
+    }
+    expect(results).toEqual([true, true, true, 'full 1', 'full 1'])
+    now = 11_002 // a second later: what expired since is reclaimed
+    expect(store.claim('later', 10_000)).toBe(true)
+    expect(store.claim('n0', 10_000)).toBe(false) // live: never evicted
+  })
+})
+
 describe('replay_detected through verify()', () => {
   const NOW = 1_800_000_000
   const base: HttpRequest = {
