@@ -3,12 +3,12 @@
  * gateways share one attempt log.
  * @module
  */
-import { Kysely, PostgresDialect } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { redactUrls, toStoreError } from './errors.js'
 import { type CommitResult, GroupCommit } from './group-commit.js'
-import { insertAttempts, updateAttempt } from './queries.js'
-import type { Database } from './schema.js'
+import { insertSql, updateAttempt } from './queries.js'
+import { type Database, toParams } from './schema.js'
 import { KyselyAttemptStore, type WriteOp } from './store.js'
 import type { AttemptRecord } from './types.js'
 
@@ -96,13 +96,17 @@ async function commitBatch(db: Kysely<Database>, ops: WriteOp[]): Promise<void> 
     if (op.kind === 'insert') records.push(op.record)
     else updates.push(op)
   }
+  const insert =
+    records.length > 0
+      ? CompiledQuery.raw(insertSql(db, records.length), records.flatMap(toParams))
+      : null
   if (updates.length === 0) {
     // One statement is its own transaction: one round trip, one WAL flush.
-    await insertAttempts(db, records).execute()
+    if (insert) await db.executeQuery(insert)
     return
   }
   await db.transaction().execute(async (trx) => {
-    if (records.length > 0) await insertAttempts(trx, records).execute()
+    if (insert) await trx.executeQuery(insert)
     for (const u of updates) await updateAttempt(trx, u.id, u.row).execute()
   })
 }

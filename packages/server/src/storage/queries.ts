@@ -3,7 +3,7 @@
  * @module
  */
 import { type Kysely, sql } from 'kysely'
-import { type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
+import { ATTEMPT_COLUMNS, type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
 import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
 
 export type AttemptPatch = Parameters<AttemptStore['update']>[1]
@@ -17,6 +17,59 @@ export const PRUNE_CHUNK = 1000
 /** The insert statement for a batch of records (one row or many). */
 export function insertAttempts(db: Kysely<Database>, records: readonly AttemptRecord[]) {
   return db.insertInto('attempts').values(records.map(toRow))
+}
+
+/**
+ * The insert statement's SQL for `rows` records, from the same Kysely query, compiled once per
+ * dialect and row count: building and compiling a 20-row insert costs about 100 µs (measured),
+ * 5 µs of every webhook's CPU if done per batch. Parameters are `toParams()` of each record, in
+ * order. Row counts above 128 are compiled each time (rare, and their text is large).
+ */
+export function insertSql(db: Kysely<Database>, rows: number): string {
+  let cache = insertSqlCache.get(db)
+  if (!cache) {
+    cache = new Map()
+    insertSqlCache.set(db, cache)
+  }
+  const known = cache.get(rows)
+  if (known !== undefined) return known
+  const query = insertAttempts(
+    db,
+    Array.from({ length: rows }, () => PLACEHOLDER),
+  ).compile()
+  if (query.parameters.length !== ATTEMPT_COLUMNS.length * rows)
+    throw new Error('insert columns out of step')
+  if (rows <= 128) cache.set(rows, query.sql)
+  return query.sql
+}
+
+const insertSqlCache = new WeakMap<Kysely<Database>, Map<number, string>>()
+
+const PLACEHOLDER: AttemptRecord = {
+  id: '',
+  received_at: 0,
+  endpoint: null,
+  tenant: null,
+  environment: null,
+  method: '',
+  path: '',
+  headers: [],
+  body_size: 0,
+  body_sha256: '',
+  body: null,
+  outcome: 'accepted',
+  status: 0,
+  reason: null,
+  would_have_refused: false,
+  checks: [],
+  diagnosis: null,
+  diagnosis_skipped: null,
+  key_id: null,
+  forward_status: null,
+  forward_latency_ms: null,
+  forward_error: null,
+  request_id: '',
+  kind: 'endpoint',
 }
 
 /** Only the patchable columns; JSON is serialised here, once. */

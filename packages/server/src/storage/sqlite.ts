@@ -9,10 +9,9 @@ import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { toStoreError } from './errors.js'
 import { type CommitResult, GroupCommit } from './group-commit.js'
-import { insertAttempts, updateAttempt } from './queries.js'
-import { ATTEMPT_COLUMNS, type Database, toParams } from './schema.js'
+import { insertSql, updateAttempt } from './queries.js'
+import { type Database, toParams } from './schema.js'
 import { KyselyAttemptStore, type WriteOp } from './store.js'
-import type { AttemptRecord } from './types.js'
 
 const fdatasyncAsync = promisify(fdatasync)
 
@@ -131,10 +130,7 @@ interface Compiled {
 function prepare(sqlite: BetterSqlite3.Database, db: Kysely<Database>): Compiled {
   let c = compiled.get(sqlite)
   if (c) return c
-  const query = insertAttempts(db, [PLACEHOLDER]).compile()
-  if (query.parameters.length !== ATTEMPT_COLUMNS.length)
-    throw new Error('insert columns out of step')
-  const insert = sqlite.prepare(query.sql)
+  const insert = sqlite.prepare(insertSql(db, 1))
   const updates = new Map<string, BetterSqlite3.Statement>()
   const run = (op: WriteOp) => {
     if (op.kind === 'insert') insert.run(toParams(op.record))
@@ -181,31 +177,4 @@ function commitSqlite(
       return toStoreError('attempts', error)
     }
   })
-}
-
-const PLACEHOLDER: AttemptRecord = {
-  id: '',
-  received_at: 0,
-  endpoint: null,
-  tenant: null,
-  environment: null,
-  method: '',
-  path: '',
-  headers: [],
-  body_size: 0,
-  body_sha256: '',
-  body: null,
-  outcome: 'accepted',
-  status: 0,
-  reason: null,
-  would_have_refused: false,
-  checks: [],
-  diagnosis: null,
-  diagnosis_skipped: null,
-  key_id: null,
-  forward_status: null,
-  forward_latency_ms: null,
-  forward_error: null,
-  request_id: '',
-  kind: 'endpoint',
 }
