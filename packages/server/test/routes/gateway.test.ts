@@ -8,7 +8,7 @@ import { Writable } from 'node:stream'
 import { loadConfig } from '@hookwarden/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGateway, type Gateway } from '../../src/gateway.js'
-import { newAttemptId } from '../../src/ids.js'
+import { ATTEMPT_ID, newAttemptId } from '../../src/ids.js'
 import { redactHeaders, redactTarget, redactValue } from '../../src/redact.js'
 import { requestIdFor } from '../../src/request-id.js'
 import { MemoryAttemptStore } from '../../src/storage/memory.js'
@@ -216,6 +216,22 @@ describe('attempt ids', () => {
     expect([...ids].sort()).toEqual(ids)
     expect(new Set(ids).size).toBe(1000)
     expect(newAttemptId(1_700_000_000_001) > ids.at(-1)!).toBe(true)
+  })
+
+  it('are ULIDs: the time decodes, and within a millisecond the random part counts up by one', () => {
+    const digits = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+    const decode = (s: string) => [...s].reduce((n, c) => n * 32n + BigInt(digits.indexOf(c)), 0n)
+    // Later than any id made so far in this process (ids never go back in time).
+    const t = Date.now() + 3_600_000
+    const [a, b] = [newAttemptId(t), newAttemptId(t)]
+    expect(a).toMatch(ATTEMPT_ID)
+    expect(Number(decode(a.slice(0, 10)))).toBe(t)
+    expect(b.slice(0, 10)).toBe(a.slice(0, 10))
+    expect(decode(b.slice(10))).toBe(decode(a.slice(10)) + 1n)
+    // A new millisecond draws new random bits (the top bit kept clear for headroom).
+    const c = newAttemptId(t + 1)
+    expect(Number(decode(c.slice(0, 10)))).toBe(t + 1)
+    expect(decode(c.slice(10)) < 1n << 79n).toBe(true)
   })
 })
 
