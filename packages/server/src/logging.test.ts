@@ -6,6 +6,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
+import { makeRecord } from '../test/storage/attempt-store.contract.js'
 import { attemptFields, createLogger, logAttempt } from './logging.js'
 import type { AttemptRecord } from './storage/types.js'
 
@@ -20,32 +21,13 @@ function capture() {
   return { lines, destination }
 }
 
-const base: AttemptRecord = {
-  id: '01M8J9H41M8DKDD7XRARRRMBNJ',
-  received_at: 1_795_910_307_893,
+// The stores' fixture record, with the fields a log line shows set plainly.
+const base: AttemptRecord = makeRecord({
   endpoint: 'sw',
-  tenant: null,
-  environment: null,
-  method: 'POST',
   path: '/hooks/sw',
-  headers: [],
-  body_size: 2048,
-  body_sha256: 'a'.repeat(64),
-  body: null,
-  outcome: 'accepted',
-  status: 200,
-  reason: null,
-  would_have_refused: false,
-  checks: [],
-  diagnosis: null,
-  diagnosis_skipped: null,
-  key_id: null,
-  forward_status: null,
-  forward_latency_ms: null,
-  forward_error: null,
   request_id: 'req_1',
-  kind: 'endpoint',
-}
+  key_id: null,
+})
 
 const cases: [string, AttemptRecord, number, Record<string, number>, boolean][] = [
   ['accepted, timed', base, 200, { verify_ms: 0.01, record_ms: 0.79 }, true],
