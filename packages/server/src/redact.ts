@@ -16,7 +16,7 @@ const SENSITIVE_QUERY =
 const SCHEME_WORD = /^(Bearer|Basic|Token|Digest|ApiKey|Key|HMAC|Signature|JWT)( +)(.*)$/is
 
 /** Header names the endpoint's auth config reads credentials from (lower case). */
-export function configuredCredentialHeaders(endpoints: EndpointScope): Set<string> {
+export function configuredCredentialHeaders(endpoints: EndpointScope): ReadonlySet<string> {
   // Asked on every recorded attempt: one Set per endpoint object (a reload makes new ones).
   const key = typeof endpoints === 'object' && endpoints !== null ? endpoints : null
   const known = key ? credentialHeaderSets.get(key) : undefined
@@ -63,9 +63,7 @@ function configuredCredentialQuery(endpoints: EndpointScope): Set<string> {
 }
 
 export function isCredentialHeader(name: string, endpoint?: EndpointScope): boolean {
-  return (
-    SENSITIVE_HEADER.test(name) || configuredCredentialHeaders(endpoint).has(name.toLowerCase())
-  )
+  return sensitiveName(name) || configuredCredentialHeaders(endpoint).has(name.toLowerCase())
 }
 
 /** One header value as it may be shown: the scheme word kept, the credential fingerprinted. */

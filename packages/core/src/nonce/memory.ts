@@ -108,14 +108,15 @@ export class MemoryNonceStore implements NonceStore {
     const oldB = this.#hashB
     const oldE = this.#expires
     let live = 0
-    for (let i = 0; i < oldE.length; i++) if (oldE[i]! > now) live++
-    if (live >= this.#maxEntries) {
-      let soonest = Number.POSITIVE_INFINITY
-      for (let i = 0; i < oldE.length; i++)
-        if (oldE[i]! > now && oldE[i]! < soonest) soonest = oldE[i]!
-      this.#soonest = soonest
-      throw this.#full(soonest - now)
+    let soonest = Number.POSITIVE_INFINITY
+    for (let i = 0; i < oldE.length; i++) {
+      const e = oldE[i]!
+      if (e <= now) continue
+      live++
+      if (e < soonest) soonest = e
     }
+    this.#soonest = soonest
+    if (live >= this.#maxEntries) throw this.#full(soonest - now)
     if (atLimit && this.#count - live < this.#maxEntries / 64) this.#nextSweep = now + 1000
     // Load ≤ ¼ after a rebuild, and never above ½ below the limit.
     let size = 1024
@@ -125,7 +126,6 @@ export class MemoryNonceStore implements NonceStore {
     this.#expires = new Float64Array(size)
     this.#mask = size - 1
     this.#count = live
-    this.#soonest = Number.POSITIVE_INFINITY
     for (let j = 0; j < oldE.length; j++) {
       const e = oldE[j]!
       if (e <= now) continue
@@ -134,7 +134,6 @@ export class MemoryNonceStore implements NonceStore {
       this.#hashA[i] = oldA[j]!
       this.#hashB[i] = oldB[j]!
       this.#expires[i] = e
-      if (e < this.#soonest) this.#soonest = e
     }
   }
 

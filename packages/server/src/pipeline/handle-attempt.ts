@@ -64,8 +64,6 @@ export interface AttemptInput {
   tooLarge?: { declaredSize: number | null }
 }
 
-type Timings = AttemptTimings
-
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
 
 function retryAfterOf(e: unknown): number {
@@ -78,7 +76,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   const receivedAt = deps.clock()
   const id = newAttemptId(receivedAt)
   const ids = { attempt: id, request_id: requestId }
-  const timings: Timings = {}
+  const timings: AttemptTimings = {}
 
   // 1. Limits, decided before any verification work.
   if (input.tooLarge) {
@@ -262,7 +260,7 @@ async function answerHandshake(
   id: string,
   receivedAt: number,
   deps: PipelineDeps,
-  timings: Timings,
+  timings: AttemptTimings,
 ): Promise<Answer> {
   const { endpoint, request, requestId, kind } = input
   const record = buildRecord({
@@ -385,7 +383,7 @@ async function finish(
   record: AttemptRecord,
   answer: Answer,
   deps: PipelineDeps,
-  timings: Timings,
+  timings: AttemptTimings,
 ): Promise<Answer> {
   const down = await commitRecord(record, deps, timings)
   if (down) return down
@@ -399,7 +397,7 @@ async function finish(
 async function commitRecord(
   record: AttemptRecord,
   deps: PipelineDeps,
-  timings: Timings,
+  timings: AttemptTimings,
 ): Promise<Answer | null> {
   const started = performance.now()
   try {
@@ -416,7 +414,7 @@ function storeDown(
   e: unknown,
   record: AttemptRecord,
   deps: PipelineDeps,
-  timings: Timings,
+  timings: AttemptTimings,
 ): Answer {
   const retryAfter = retryAfterOf(e)
   const answer = problemAnswer(
@@ -434,7 +432,12 @@ function storeDown(
 /** Reasons that mean "a sender still uses a credential that was rotated out". */
 const RETIRED = new Set(['credential_revoked', 'signature_previous_secret'])
 
-function done(record: AttemptRecord, answer: Answer, deps: PipelineDeps, timings: Timings): Answer {
+function done(
+  record: AttemptRecord,
+  answer: Answer,
+  deps: PipelineDeps,
+  timings: AttemptTimings,
+): Answer {
   deps.metrics.attempts.inc({
     endpoint: record.endpoint ?? '',
     kind: record.kind,
@@ -474,7 +477,7 @@ export async function handleInspection(input: InspectInput, deps: PipelineDeps):
     verdict: null,
     storeBody: true,
   })
-  const timings: Timings = {}
+  const timings: AttemptTimings = {}
   const down = await commitRecord(record, deps, timings)
   if (down) return down
   const body = input.request.body
