@@ -46,7 +46,27 @@ function encodeRandom(bytes: Uint8Array): string {
     digits[d + 6] = CODES[(lo >> 5) & 31]!
     digits[d + 7] = CODES[lo & 31]!
   }
-  return String.fromCharCode(...digits)
+  // Sixteen arguments, not `...digits`: spreading a typed array goes through its iterator
+  // (measured ~0.7 µs an id against ~0.1).
+  const d = digits
+  return String.fromCharCode(
+    d[0]!,
+    d[1]!,
+    d[2]!,
+    d[3]!,
+    d[4]!,
+    d[5]!,
+    d[6]!,
+    d[7]!,
+    d[8]!,
+    d[9]!,
+    d[10]!,
+    d[11]!,
+    d[12]!,
+    d[13]!,
+    d[14]!,
+    d[15]!,
+  )
 }
 
 function increment(bytes: Uint8Array): void {

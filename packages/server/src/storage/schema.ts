@@ -2,6 +2,7 @@
  * The `attempts` table as Kysely sees it, and the mapping between rows and AttemptRecords.
  * @module
  */
+import { checksJson, headersJson } from './json-text.js'
 import type { AttemptRecord, Outcome } from './types.js'
 
 /** One row. Booleans are 0/1 and JSON is text so both dialects store the same values. */
@@ -80,7 +81,7 @@ export function toParams(r: AttemptRecord): unknown[] {
     r.environment,
     r.method,
     r.path,
-    JSON.stringify(r.headers),
+    headersJson(r.headers),
     r.body_size,
     r.body_sha256,
     asBuffer(r.body),
@@ -88,7 +89,7 @@ export function toParams(r: AttemptRecord): unknown[] {
     r.status,
     r.reason,
     r.would_have_refused ? 1 : 0,
-    JSON.stringify(r.checks),
+    checksJson(r.checks),
     r.diagnosis == null ? null : JSON.stringify(r.diagnosis),
     r.diagnosis_skipped,
     r.key_id,
