@@ -1,10 +1,12 @@
 /**
  * Prometheus metrics, one registry per gateway. Labels are bounded and secret-free: endpoint
  * names come from the config, outcomes and reasons from the reason table, never from the
- * request (T-DOS-8: no token, fingerprint or raw path in a label).
+ * request (T-DOS-8: no token, fingerprint or raw path in a label). Counters and histograms are
+ * hot-metrics' (prom-client's exposition, without hashing a labels object on every attempt).
  * @module
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { HotCounter, HotHistogram } from './hot-metrics.js'
 
 const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -12,15 +14,15 @@ const LATENCY_BUCKETS = [
 
 export interface GatewayMetrics {
   registry: Registry
-  attempts: Counter<'endpoint' | 'kind' | 'outcome' | 'reason'>
-  verifySeconds: Histogram<'endpoint'>
-  recordSeconds: Histogram<never>
-  forwardSeconds: Histogram<'endpoint' | 'result'>
-  storeErrors: Counter<never>
-  rateLimited: Counter<'endpoint'>
-  diagnosisShed: Counter<'endpoint'>
+  attempts: HotCounter<'endpoint' | 'kind' | 'outcome' | 'reason'>
+  verifySeconds: HotHistogram<'endpoint'>
+  recordSeconds: HotHistogram<never>
+  forwardSeconds: HotHistogram<'endpoint' | 'result'>
+  storeErrors: HotCounter<never>
+  rateLimited: HotCounter<'endpoint'>
+  diagnosisShed: HotCounter<'endpoint'>
   diagnosisQueue: Gauge<never>
-  retiredCredentialUsed: Counter<'endpoint'>
+  retiredCredentialUsed: HotCounter<'endpoint'>
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -30,50 +32,50 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   const registers = [registry]
   return {
     registry,
-    attempts: new Counter({
+    attempts: new HotCounter({
       name: 'hookwarden_attempts_total',
       help: 'Attempts seen by the gateway, by endpoint, kind, outcome and reason',
       labelNames: ['endpoint', 'kind', 'outcome', 'reason'],
       registers,
     }),
-    verifySeconds: new Histogram({
+    verifySeconds: new HotHistogram({
       name: 'hookwarden_verify_duration_seconds',
       help: 'Time to verify one attempt',
       labelNames: ['endpoint'],
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    recordSeconds: new Histogram({
+    recordSeconds: new HotHistogram({
       name: 'hookwarden_record_duration_seconds',
       help: 'Time to durably record one attempt',
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    forwardSeconds: new Histogram({
+    forwardSeconds: new HotHistogram({
       name: 'hookwarden_forward_duration_seconds',
       help: 'Time to forward one attempt upstream and read the answer',
       labelNames: ['endpoint', 'result'],
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    storeErrors: new Counter({
+    storeErrors: new HotCounter({
       name: 'hookwarden_store_errors_total',
       help: 'Attempts answered 503 because the store could not record them',
       registers,
     }),
-    rateLimited: new Counter({
+    rateLimited: new HotCounter({
       name: 'hookwarden_rate_limited_total',
       help: 'Attempts answered 429 because their source sent too many rejected attempts',
       labelNames: ['endpoint'],
       registers,
     }),
-    diagnosisShed: new Counter({
+    diagnosisShed: new HotCounter({
       name: 'hookwarden_diagnosis_shed_total',
       help: 'Rejected attempts left undiagnosed because the diagnosis queue was full',
       labelNames: ['endpoint'],
       registers,
     }),
-    retiredCredentialUsed: new Counter({
+    retiredCredentialUsed: new HotCounter({
       name: 'hookwarden_retired_credential_used_total',
       help: 'Attempts that used a retired or expired credential (a sender missed a rotation)',
       labelNames: ['endpoint'],
