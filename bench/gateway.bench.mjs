@@ -11,7 +11,9 @@
  * request freshly signed with a unique webhook-id, so no replay refusals) in a child pinned to
  * core 1 (the bare baseline gets one pre-built request instead). Modes rotate between rounds;
  * medians are printed. Server CPU is read from /proc, so
- * "per core" shows req/s per busy server core too (the machine is shared).
+ * "per core" shows req/s per busy server core too (the machine is shared), and "loop p99" the
+ * server's event-loop delay during the load: wrk's p99 far above it was spent outside the
+ * server's loop (in socket queues, or on the load generator's own core).
  * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
  * Then the store alone: rows/s with 50 concurrent writers beside a bare better-sqlite3 INSERT.
  * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N, --store-only,
@@ -24,6 +26,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 
 const self = fileURLToPath(import.meta.url)
@@ -48,6 +51,14 @@ const flag = (name, dflt) => {
 
 async function serve(mode, dir, upstream) {
   let server
+  // The event loop's own delay while the load runs: a tail that wrk sees but the loop does not
+  // comes from outside the server (its socket queues, or the load generator's core).
+  const loop = monitorEventLoopDelay({ resolution: 1 })
+  loop.enable()
+  const loopFigures = () => ({ loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 })
+  process.on('message', (m) => {
+    if (m === 'mark') loop.reset()
+  })
   let cleanup = async () => {}
   if (mode === 'bare') {
     server = http.createServer((req, res) => {
@@ -101,7 +112,7 @@ async function serve(mode, dir, upstream) {
       return rows.length > 0 ? await rowCount(store) : 0
     }
     process.on('message', async (m) => {
-      if (m === 'count') process.send({ rows: await countRows() })
+      if (m === 'count') process.send({ rows: await countRows(), ...loopFigures() })
       if (m === 'stop') {
         await gateway.close()
         await cleanup()
@@ -113,7 +124,7 @@ async function serve(mode, dir, upstream) {
   }
   process.on('message', (m) => {
     if (m === 'stop') server.close(() => process.exit(0))
-    if (m === 'count') process.send({ rows: null })
+    if (m === 'count') process.send({ rows: null, ...loopFigures() })
   })
 }
 
@@ -416,6 +427,7 @@ async function runMode(mode, opts, pool) {
     )
     // The server's CPU is timed from the moment the load starts (wrk has read its pool).
     await loader.ready
+    server.c.send('mark')
     const before = cpuTicks(server.c.pid)
     const t0 = process.hrtime.bigint()
     let loadCpu = null
@@ -435,10 +447,10 @@ async function runMode(mode, opts, pool) {
           ? loadCpu / 100 / wall
           : null
     server.c.send('count')
-    const { rows } = await server.next()
+    const { rows, loopP99, loopMax } = await server.next()
     server.c.send('stop')
     await new Promise((r) => server.c.once('exit', r))
-    return { ...r, cores, loadCores, rows }
+    return { ...r, cores, loadCores, rows, loopP99, loopMax }
   } finally {
     upstream?.c.kill('SIGKILL')
     if (server.c.exitCode === null) server.c.kill('SIGKILL')
@@ -506,7 +518,7 @@ async function main() {
       const r = await runMode(mode, opts, pool)
       results[mode].push(r)
       console.log(
-        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${msText(r.p50)} ms  p99 ${msText(r.p99)} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  load ${r.loadCores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
+        `  round ${round + 1} ${mode.padEnd(12)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${msText(r.p50)} ms  p99 ${msText(r.p99)} ms  loop p99 ${r.loopP99?.toFixed(1) ?? '?'} max ${r.loopMax?.toFixed(1) ?? '?'} ms  server ${r.cores?.toFixed(2) ?? '?'} cores  load ${r.loadCores?.toFixed(2) ?? '?'} cores  non2xx ${r.non2xx}  errors ${r.errors}${r.rows !== null ? `  rows ${r.rows} ≥ 2xx ${r.ok2xx}` : ''}`,
       )
       if (r.rows !== null && r.rows < r.ok2xx) {
         console.log(`  !! ${mode}: ${r.ok2xx - r.rows} answered attempts missing from the store`)
@@ -527,13 +539,13 @@ async function main() {
   const bareCore = median(results.bare.map((r) => (r.cores ? r.rps / r.cores : null)))
   console.log('')
   console.log(
-    `${'mode'.padEnd(54)} ${'req/s'.padStart(8)} ${'ratio'.padStart(6)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'per core'.padStart(9)} ${'ratio'.padStart(6)}`,
+    `${'mode'.padEnd(54)} ${'req/s'.padStart(8)} ${'ratio'.padStart(6)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'per core'.padStart(9)} ${'ratio'.padStart(6)} ${'loop p99'.padStart(9)}`,
   )
   for (const mode of modes) {
     const rps = med(mode, 'rps')
     const perCore = median(results[mode].map((r) => (r.cores ? r.rps / r.cores : null)))
     console.log(
-      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${msText(med(mode, 'p50')).padStart(5)} ${msText(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : ''}`,
+      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${msText(med(mode, 'p50')).padStart(5)} ${msText(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : '      '} ${med(mode, 'loopP99')?.toFixed(1).padStart(9) ?? ''}`,
     )
   }
   const goal = (name, ok) => console.log(`  ${ok ? 'ok  ' : 'MISS'} ${name}`)
@@ -558,6 +570,9 @@ async function main() {
   }
   console.log(
     '\n(server cores well under 1: other tenants or the load generator set the pace, not the gateway; compare "per core")',
+  )
+  console.log(
+    "(loop p99: the server's event-loop delay under load, ms; a p99 far above it was spent outside the server's loop)",
   )
   if (poolDir) rmSync(poolDir, { recursive: true, force: true })
   if (!argv.includes('--no-store')) await storeSection(opts, modes.includes('postgres'))
