@@ -103,6 +103,37 @@ describe('MemoryNonceStore off the heap', () => {
     )
   })
 
+  it('answers as the Map would while it grows, its claims moving to the new table a few at a time', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            key: fc.integer({ min: 0, max: 2_500 }),
+            ttl: fc.integer({ min: 1, max: 400 }),
+            step: fc.integer({ min: 0, max: 3 }),
+          }),
+          { minLength: 1_000, maxLength: 5_000 },
+        ),
+        (ops) => {
+          let now = 1_000
+          const store = new MemoryNonceStore({ clock: () => now })
+          const model = new Map<string, number>()
+          for (const { key, ttl, step } of ops) {
+            now += step
+            const id = `ep|msg_${key}`
+            const live = (model.get(id) ?? 0) > now
+            if (!live) model.set(id, now + ttl)
+            expect(store.claim(id, ttl)).toBe(!live)
+          }
+          // Every id the model holds live is still refused, whichever table it is in.
+          for (const [id, expires] of model)
+            if (expires > now) expect(store.claim(id, 1)).toBe(false)
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
   it('holds 300 000 live ids through its growth: each is claimed once, then every one is a replay', () => {
     const now = 0
     const store = new MemoryNonceStore({ clock: () => now })
