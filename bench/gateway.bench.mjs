@@ -470,8 +470,8 @@ async function postgresReachable() {
   }
 }
 
-/** Milliseconds as printed: whole (autocannon) or to 0.01 ms (wrk). */
-const msText = (ms) => (Number.isInteger(ms) ? String(ms) : ms.toFixed(2))
+/** Milliseconds as printed: whole (autocannon's resolution) or to 0.01 ms (wrk). */
+const msText = (ms) => (WRK ? ms.toFixed(2) : String(ms))
 
 function median(xs) {
   const s = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b)
