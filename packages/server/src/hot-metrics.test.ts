@@ -21,35 +21,21 @@ async function both(
 ) {
   const theirs = new Registry()
   const ours = new Registry()
-  const rt = [theirs]
-  const ro = [ours]
-  const hl = ['endpoint', 'result'] as const
-  const cl = ['endpoint', 'kind', 'outcome', 'reason'] as const
-  feed(
-    new Histogram({
-      name: 'h',
-      help: 'a histogram',
-      labelNames: hl,
-      buckets: BUCKETS,
-      registers: rt,
-    }),
-    new Counter({ name: 'c', help: 'a counter', labelNames: cl, registers: rt }),
-    new Histogram({ name: 'h0', help: 'no labels', buckets: BUCKETS, registers: rt }),
-    new Counter({ name: 'c0', help: 'no labels', registers: rt }),
-  )
+  const configs = {
+    h: { name: 'h', help: 'a histogram', labelNames: ['endpoint', 'result'], buckets: BUCKETS },
+    c: { name: 'c', help: 'a counter', labelNames: ['endpoint', 'kind', 'outcome', 'reason'] },
+    h0: { name: 'h0', help: 'no labels', buckets: BUCKETS },
+    c0: { name: 'c0', help: 'no labels' },
+  }
+  // The same four metrics from each pair of classes, into each registry.
+  const build = (H: new (c: never) => unknown, C: new (c: never) => unknown, r: Registry) => {
+    const registers = [r]
+    const m = (Cls: typeof H, config: object) => new Cls({ ...config, registers } as never) as never
+    feed(m(H, configs.h), m(C, configs.c), m(H, configs.h0), m(C, configs.c0))
+  }
+  build(Histogram, Counter, theirs)
   const expected = await theirs.metrics()
-  feed(
-    new HotHistogram({
-      name: 'h',
-      help: 'a histogram',
-      labelNames: hl,
-      buckets: BUCKETS,
-      registers: ro,
-    }),
-    new HotCounter({ name: 'c', help: 'a counter', labelNames: cl, registers: ro }),
-    new HotHistogram({ name: 'h0', help: 'no labels', buckets: BUCKETS, registers: ro }),
-    new HotCounter({ name: 'c0', help: 'no labels', registers: ro }),
-  )
+  build(HotHistogram, HotCounter, ours)
   return {
     expected,
     actual: await ours.metrics(),

@@ -53,20 +53,35 @@ export interface HotMetricConfig<L extends string> {
   registers: Registry[]
 }
 
-export class HotCounter<L extends string = never> {
-  readonly type = 'counter'
+/** What the Registry reads of a metric besides its values. */
+abstract class HotMetric<L extends string> {
   readonly aggregator = 'sum'
   readonly name: string
   readonly help: string
   readonly labelNames: readonly L[]
-  #series = new Map<string, Series>()
 
   constructor(config: HotMetricConfig<L>) {
     this.name = config.name
     this.help = config.help
     this.labelNames = config.labelNames ?? []
+  }
+
+  abstract reset(): void
+
+  /** Called by a subclass once its own fields exist: starts at zero and joins the registries. */
+  protected start(registers: Registry[]): void {
     this.reset()
-    for (const r of config.registers) r.registerMetric(this as never)
+    for (const r of registers) r.registerMetric(this as never)
+  }
+}
+
+export class HotCounter<L extends string = never> extends HotMetric<L> {
+  readonly type = 'counter'
+  #series = new Map<string, Series>()
+
+  constructor(config: HotMetricConfig<L>) {
+    super(config)
+    this.start(config.registers)
   }
 
   /** `inc()`, `inc(n)`, `inc(labels)` or `inc(labels, n)`, as on prom-client's Counter. */
@@ -102,22 +117,15 @@ export class HotCounter<L extends string = never> {
   }
 }
 
-export class HotHistogram<L extends string = never> {
+export class HotHistogram<L extends string = never> extends HotMetric<L> {
   readonly type = 'histogram'
-  readonly aggregator = 'sum'
-  readonly name: string
-  readonly help: string
-  readonly labelNames: readonly L[]
   readonly buckets: readonly number[]
   #series = new Map<string, HistogramSeries>()
 
   constructor(config: HotMetricConfig<L> & { buckets: readonly number[] }) {
-    this.name = config.name
-    this.help = config.help
-    this.labelNames = config.labelNames ?? []
+    super(config)
     this.buckets = [...config.buckets].sort((a, b) => a - b)
-    this.reset()
-    for (const r of config.registers) r.registerMetric(this as never)
+    this.start(config.registers)
   }
 
   /** `observe(value)` or `observe(labels, value)`, as on prom-client's Histogram. */

@@ -76,6 +76,20 @@ describe('MemoryNonceStore', () => {
   })
 })
 
+/** Claims `ops` in order, expecting each answer a Map of id → expiry would give; returns the store, the model and the clock. */
+function againstMap(ops: { key: string; ttl: number; step: number }[]) {
+  let now = 1_000
+  const store = new MemoryNonceStore({ clock: () => now })
+  const model = new Map<string, number>()
+  for (const { key, ttl, step } of ops) {
+    now += step
+    const live = (model.get(key) ?? 0) > now
+    if (!live) model.set(key, now + ttl)
+    expect(store.claim(key, ttl)).toBe(!live)
+  }
+  return { store, model, now }
+}
+
 describe('MemoryNonceStore off the heap', () => {
   it('answers as a Map of id → expiry would, for any sequence of claims and clock steps', () => {
     fc.assert(
@@ -88,17 +102,7 @@ describe('MemoryNonceStore off the heap', () => {
           }),
           { maxLength: 300 },
         ),
-        (ops) => {
-          let now = 1_000
-          const store = new MemoryNonceStore({ clock: () => now })
-          const model = new Map<string, number>()
-          for (const { key, ttl, step } of ops) {
-            now += step
-            const live = (model.get(key) ?? 0) > now
-            if (!live) model.set(key, now + ttl)
-            expect(store.claim(key, ttl)).toBe(!live)
-          }
-        },
+        (ops) => void againstMap(ops),
       ),
     )
   })
@@ -115,16 +119,9 @@ describe('MemoryNonceStore off the heap', () => {
           { minLength: 1_000, maxLength: 5_000 },
         ),
         (ops) => {
-          let now = 1_000
-          const store = new MemoryNonceStore({ clock: () => now })
-          const model = new Map<string, number>()
-          for (const { key, ttl, step } of ops) {
-            now += step
-            const id = `ep|msg_${key}`
-            const live = (model.get(id) ?? 0) > now
-            if (!live) model.set(id, now + ttl)
-            expect(store.claim(id, ttl)).toBe(!live)
-          }
+          const { store, model, now } = againstMap(
+            ops.map((o) => ({ ...o, key: `ep|msg_${o.key}` })),
+          )
           // Every id the model holds live is still refused, whichever table it is in.
           for (const [id, expires] of model)
             if (expires > now) expect(store.claim(id, 1)).toBe(false)
