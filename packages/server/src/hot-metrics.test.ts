@@ -83,6 +83,16 @@ describe('HotCounter and HotHistogram', () => {
     expect(actual).toContain('c0 0')
   })
 
+  it('keeps a series without a label apart from one whose value reads "undefined"', async () => {
+    const { expected, actual } = await both((h, c) => {
+      c.inc({ endpoint: 'undefined', kind: 'k', outcome: 'o', reason: 'r' })
+      c.inc({ kind: 'k', outcome: 'o', reason: 'r' })
+      h.observe({ endpoint: 'undefined', result: '2xx' }, 0.001)
+      h.observe({ result: '2xx' }, 0.001)
+    })
+    expect(actual).toBe(expected)
+  })
+
   it('refuses what prom-client refuses: a counter going down, a value that is not a number', () => {
     const registers = [new Registry()]
     expect(() => new HotCounter({ name: 'c', help: 'c', registers }).inc(-1)).toThrow()

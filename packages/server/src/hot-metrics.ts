@@ -23,14 +23,17 @@ interface HistogramSeries {
   count: number
 }
 
-/** The series key: the label values in labelNames order (a label's absence is kept apart). */
+/** The series key: the label values in labelNames order, an absent label apart from any value. */
 function keyOf(names: readonly string[], labels: Record<string, unknown> | undefined): string {
   if (labels === undefined) return ''
-  if (names.length === 1) return String(labels[names[0]!])
+  if (names.length === 1) return part(labels[names[0]!])
   let key = ''
-  for (const n of names) key += `${String(labels[n])}\u0000`
+  for (const n of names) key += `${part(labels[n])}\u0000`
   return key
 }
+
+/** A label value in a series key: `=` before a value, `-` for no value. */
+const part = (v: unknown): string => (v === undefined ? '-' : `=${String(v)}`)
 
 /** Only the known label names, as prom-client keeps them. */
 function ownLabels(
