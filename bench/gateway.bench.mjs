@@ -13,7 +13,8 @@
  * medians are printed. Server CPU is read from /proc, so
  * "per core" shows req/s per busy server core too (the machine is shared), and "loop p99" the
  * server's event-loop delay during the load: wrk's p99 far above it was spent outside the
- * server's loop (in socket queues, or on the load generator's own core).
+ * server's loop (in socket queues, or on the load generator's own core). "round ratios" is the
+ * range of the per-round ratios (each against that round's bare run): the run's own noise.
  * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
  * Then the store alone: rows/s with 50 concurrent writers beside a bare better-sqlite3 INSERT.
  * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N, --store-only,
@@ -539,13 +540,16 @@ async function main() {
   const bareCore = median(results.bare.map((r) => (r.cores ? r.rps / r.cores : null)))
   console.log('')
   console.log(
-    `${'mode'.padEnd(54)} ${'req/s'.padStart(8)} ${'ratio'.padStart(6)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'per core'.padStart(9)} ${'ratio'.padStart(6)} ${'loop p99'.padStart(9)}`,
+    `${'mode'.padEnd(54)} ${'req/s'.padStart(8)} ${'ratio'.padStart(6)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'per core'.padStart(9)} ${'ratio'.padStart(6)} ${'loop p99'.padStart(9)}  ${'round ratios'}`,
   )
   for (const mode of modes) {
     const rps = med(mode, 'rps')
+    // Each round's ratio against that round's bare run: their range is the run's own noise.
+    const rounds = results[mode].map((r, i) => r.rps / results.bare[i].rps)
+    const range = `${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}×`
     const perCore = median(results[mode].map((r) => (r.cores ? r.rps / r.cores : null)))
     console.log(
-      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${msText(med(mode, 'p50')).padStart(5)} ${msText(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : '      '} ${med(mode, 'loopP99')?.toFixed(1).padStart(9) ?? ''}`,
+      `${label[mode].padEnd(54)} ${Math.round(rps).toString().padStart(8)} ${(rps / bare).toFixed(2).padStart(5)}× ${msText(med(mode, 'p50')).padStart(5)} ${msText(med(mode, 'p99')).padStart(5)} ${perCore ? Math.round(perCore).toString().padStart(9) : '?'.padStart(9)} ${perCore && bareCore ? `${(perCore / bareCore).toFixed(2).padStart(5)}×` : '      '} ${med(mode, 'loopP99')?.toFixed(1).padStart(9) ?? ''}  ${range}`,
     )
   }
   const goal = (name, ok) => console.log(`  ${ok ? 'ok  ' : 'MISS'} ${name}`)
