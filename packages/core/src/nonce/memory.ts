@@ -159,25 +159,17 @@ export class MemoryNonceStore implements NonceStore {
   #migrate(now: number, slots: number): void {
     const old = this.#old!
     const end = Math.min(old.e.length, old.next + slots)
-    for (let j = old.next; j < end; j++) {
+    each: for (let j = old.next; j < end; j++) {
       const e = old.e[j]!
       if (e > old.seenAt) old.pending--
       if (e <= now) continue
       const a = old.a[j]!
       const b = old.b[j]!
       let i = a & this.#mask
-      let copy = true
-      for (;;) {
-        const here = this.#expires[i]!
-        if (here === 0) break
+      for (; this.#expires[i] !== 0; i = (i + 1) & this.#mask) {
         // Already here (claimed anew after a clock step back): the current entry stands.
-        if (this.#hashA[i] === a && this.#hashB[i] === b) {
-          copy = false
-          break
-        }
-        i = (i + 1) & this.#mask
+        if (this.#hashA[i] === a && this.#hashB[i] === b) continue each
       }
-      if (!copy) continue
       this.#hashA[i] = a
       this.#hashB[i] = b
       this.#expires[i] = e
