@@ -3,7 +3,7 @@
  * their headers; explain safe|full|none; X-Request-Id; the record.
  */
 
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN, eventually, type Running, startGateway } from './helpers.js'
 
@@ -205,5 +205,39 @@ describe('endpoint route', () => {
     })
     expect(gw.logs.join('\n')).not.toContain(TOKEN)
     void ADMIN
+  })
+
+  // Answers that become ready in one turn of the event loop are written together at its end:
+  // each must still reach its own request, accepted and refused alike, in order on one socket.
+  it('answers many concurrent requests each with its own answer, pipelined ones in order', async () => {
+    const one = async (i: number, via?: Client) => {
+      const good = i % 3 !== 0
+      const opts = {
+        method: 'POST' as const,
+        path: '/hooks/orders',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': `batch-${i}`,
+          ...(good ? { authorization: `Bearer ${TOKEN}` } : {}),
+        },
+        body: `{"n":${i}}`,
+      }
+      const { path, ...rest } = opts
+      const res = via ? await via.request(opts) : await request(gw.url + path, rest)
+      const json = (await res.body.json()) as { attempt?: string }
+      return { i, good, status: res.statusCode, id: res.headers['x-request-id'], json }
+    }
+    const spread = await Promise.all(Array.from({ length: 60 }, (_, i) => one(i)))
+    const client = new Client(gw.url, { pipelining: 10 })
+    const piped = await Promise.all(Array.from({ length: 30 }, (_, i) => one(100 + i, client)))
+    await client.close()
+    for (const r of [...spread, ...piped]) {
+      expect(r.id).toBe(`batch-${r.i}`)
+      expect(r.status).toBe(r.good ? 200 : 401)
+    }
+    for (const r of spread.filter((x) => x.good).slice(0, 10)) {
+      const rec = await gw.store.get(r.json.attempt!)
+      expect(rec?.request_id).toBe(`batch-${r.i}`)
+    }
   })
 })
