@@ -3,8 +3,9 @@
  * Webhooks (HMAC-SHA256) signed POST, each mode beside a bare node:http server (reads the
  * body, answers 204) measured in the same rounds, printed as a ratio.
  *
- * Modes: bare · gateway without recording (verify + answer; the store is a no-op) · the same
- * forwarding to a bare upstream (on core 1, beside the load) · gateway
+ * Modes: bare · gateway without recording (verify + answer; the store is a no-op) · a bare
+ * forwarder (node:http + undici, nothing verified: the ceiling of any forwarding on this
+ * machine) · the gateway forwarding to a bare upstream (on core 1, beside the load) · gateway
  * + SQLite (group commit + fdatasync, the default) · gateway + SQLite synchronous=FULL ·
  * gateway + PostgreSQL (when reachable). Every recorded mode answers only after the commit.
  * The server runs in a child pinned to core 0 (`taskset -c 0`), the load (autocannon, every
@@ -68,6 +69,32 @@ async function serve(mode, dir, upstream) {
       req.on('end', () => {
         Buffer.concat(chunks)
         res.writeHead(204).end()
+      })
+    })
+    server.keepAliveTimeout = 65_000
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    process.send({ port: server.address().port })
+  } else if (mode === 'proxy') {
+    // The least a forwarder does: read the body, send it upstream on undici's keep-alive
+    // pool, relay the answer. No verification, no recording: the ceiling for 'forward'.
+    const { Pool } = await import('undici')
+    const pool = new Pool(upstream)
+    server = http.createServer((req, res) => {
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        pool
+          .request({
+            path: '/hooks',
+            method: 'POST',
+            headers: req.rawHeaders,
+            body: Buffer.concat(chunks),
+          })
+          .then(async (up) => {
+            const body = Buffer.from(await up.body.arrayBuffer())
+            res.writeHead(up.statusCode).end(body)
+          })
+          .catch(() => res.writeHead(502).end())
       })
     })
     server.keepAliveTimeout = 65_000
@@ -394,7 +421,8 @@ async function runMode(mode, opts, pool) {
   const dir = mkdtempSync(join(tmpdir(), `hookwarden-bench-${mode}-`))
   // Forwarding: the upstream (a bare node:http server answering 204) shares core 1 with the
   // load generator, so the gateway's core does the gateway's work only.
-  const upstream = mode === 'forward' ? child(['--serve', 'bare', dir], 1) : null
+  const upstream =
+    mode === 'forward' || mode === 'proxy' ? child(['--serve', 'bare', dir], 1) : null
   const upstreamUrl = upstream ? `http://127.0.0.1:${(await upstream.next()).port}` : undefined
   const server = child(['--serve', mode, dir, ...(upstreamUrl ? [upstreamUrl] : [])], 0)
   try {
@@ -493,7 +521,7 @@ async function main() {
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
   const only = argv.includes('--modes') ? argv[argv.indexOf('--modes') + 1].split(',') : null
-  const modes = ['bare', 'norecord', 'forward', 'sqlite', 'sqlite-full']
+  const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
   if (await postgresReachable()) modes.push('postgres')
   else
     console.log(
@@ -530,6 +558,7 @@ async function main() {
   const label = {
     bare: 'bare node:http, read body, 204 (baseline)',
     norecord: 'gateway, verify + answer, no recording',
+    proxy: 'bare forwarder: node:http + undici, no verify (ref.)',
     forward: 'gateway, verify + forward (undici), no recording',
     sqlite: 'gateway + SQLite, group commit + fdatasync (default)',
     'sqlite-full': 'gateway + SQLite, synchronous=FULL group commit',
@@ -563,6 +592,10 @@ async function main() {
     goal(
       `verify + forward, no recording ≥ 0.6× bare: ${(med('forward', 'rps') / bare).toFixed(2)}×`,
       med('forward', 'rps') / bare >= 0.6,
+    )
+  if (modes.includes('forward') && modes.includes('proxy'))
+    console.log(
+      `       (verify + forward is ${(med('forward', 'rps') / med('proxy', 'rps')).toFixed(2)}× the bare forwarder, which itself is ${(med('proxy', 'rps') / bare).toFixed(2)}× bare)`,
     )
   for (const mode of ['sqlite', 'sqlite-full', 'postgres'].filter((m) => modes.includes(m))) {
     const ratio = med(mode, 'rps') / bare
