@@ -68,11 +68,10 @@ export function endpointHandler(
         (answer) => answers.add(res, answer, requestId),
         (error: unknown) => {
           ctx.logger.error({ err: error, request_id: requestId }, 'unhandled error')
-          writeAnswer(
+          answers.add(
             res,
             problemAnswer(gatewayProblem('internal_error', { request_id: requestId })),
             requestId,
-            ctx.closing,
           )
         },
       )
