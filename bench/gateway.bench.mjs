@@ -62,44 +62,33 @@ async function serve(mode, dir, upstream) {
     if (m === 'mark') loop.reset()
   })
   let cleanup = async () => {}
-  if (mode === 'bare') {
+  // A plain node:http server that reads the whole body, then answers through `answer`.
+  const plain = async (answer) => {
     server = http.createServer((req, res) => {
       const chunks = []
       req.on('data', (c) => chunks.push(c))
-      req.on('end', () => {
-        Buffer.concat(chunks)
-        res.writeHead(204).end()
-      })
+      req.on('end', () => answer(req, Buffer.concat(chunks), res))
     })
     server.keepAliveTimeout = 65_000
     await new Promise((r) => server.listen(0, '127.0.0.1', r))
     process.send({ port: server.address().port })
+  }
+  if (mode === 'bare') {
+    await plain((_req, _body, res) => res.writeHead(204).end())
   } else if (mode === 'proxy') {
     // The least a forwarder does: read the body, send it upstream on undici's keep-alive
     // pool, relay the answer. No verification, no recording: the ceiling for 'forward'.
     const { Pool } = await import('undici')
     const pool = new Pool(upstream)
-    server = http.createServer((req, res) => {
-      const chunks = []
-      req.on('data', (c) => chunks.push(c))
-      req.on('end', () => {
-        pool
-          .request({
-            path: '/hooks',
-            method: 'POST',
-            headers: req.rawHeaders,
-            body: Buffer.concat(chunks),
-          })
-          .then(async (up) => {
-            const body = Buffer.from(await up.body.arrayBuffer())
-            res.writeHead(up.statusCode).end(body)
-          })
-          .catch(() => res.writeHead(502).end())
-      })
-    })
-    server.keepAliveTimeout = 65_000
-    await new Promise((r) => server.listen(0, '127.0.0.1', r))
-    process.send({ port: server.address().port })
+    await plain((req, body, res) =>
+      pool
+        .request({ path: '/hooks', method: 'POST', headers: req.rawHeaders, body })
+        .then(async (up) => {
+          const relayed = Buffer.from(await up.body.arrayBuffer())
+          res.writeHead(up.statusCode).end(relayed)
+        })
+        .catch(() => res.writeHead(502).end()),
+    )
   } else {
     const core = await import(join(root, 'packages/core/dist/index.js'))
     const srv = await import(join(root, 'packages/server/dist/index.js'))
