@@ -42,9 +42,18 @@ const SW_KEY = Buffer.from(SW_SECRET.slice(6), 'base64')
 const PATH = '/hooks/sw'
 
 const argv = process.argv.slice(2)
+// A numeric flag, `--name N` or `--name=N`; anything but a positive integer is a one-line error.
 const flag = (name, dflt) => {
   const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? Number(argv[i + 1]) : dflt
+  const eq = argv.find((a) => a.startsWith(`--${name}=`))
+  const text = i >= 0 ? argv[i + 1] : eq?.slice(name.length + 3)
+  if (text === undefined) return dflt
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`gateway.bench: --${name} wants a positive whole number, got ${JSON.stringify(text ?? '')}`)
+    process.exit(2)
+  }
+  return n
 }
 
 // The entry point is at the end of the file, after every constant it needs.
@@ -509,8 +518,18 @@ async function main() {
     connections: flag('connections', 50),
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
-  const only = argv.includes('--modes') ? argv[argv.indexOf('--modes') + 1].split(',') : null
   const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
+  const modesText = argv.includes('--modes')
+    ? argv[argv.indexOf('--modes') + 1]
+    : argv.find((a) => a.startsWith('--modes='))?.slice('--modes='.length)
+  const only = modesText === undefined ? null : modesText.split(',')
+  const unknown = only?.filter((m) => ![...modes, 'postgres'].includes(m)) ?? []
+  if (unknown.length > 0 || only?.length === 0) {
+    console.error(
+      `gateway.bench: --modes: unknown mode ${JSON.stringify(unknown[0] ?? modesText ?? '')} (modes: ${[...modes, 'postgres'].join(', ')})`,
+    )
+    process.exit(2)
+  }
   if (await postgresReachable()) modes.push('postgres')
   else
     console.log(

@@ -4,7 +4,8 @@
  * every bench/*.bench.js and bench/*.bench.mjs in its own process, one after the other.
  * Arguments after `--` go to every bench (e.g. `npm run bench -- --quick`); a name filter:
  * `npm run bench -- verify` runs only files whose name contains "verify".
- * `--no-build` skips the build.
+ * `--no-build` skips the build. Flags that take a value (`--rounds 2`, `--seconds 6`,
+ * `--connections 50`, `--modes a,b`) keep it: the value is not a name filter.
  * @module
  */
 import { spawnSync } from 'node:child_process'
@@ -15,8 +16,20 @@ import { fileURLToPath } from 'node:url'
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const args = process.argv.slice(2)
-const flags = args.filter((a) => a.startsWith('--'))
-const filters = args.filter((a) => !a.startsWith('--'))
+const VALUE_FLAGS = new Set(['--rounds', '--seconds', '--connections', '--modes'])
+const flags = []
+const filters = []
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]
+  if (!a.startsWith('--')) filters.push(a)
+  else if (VALUE_FLAGS.has(a)) {
+    if (i + 1 >= args.length || args[i + 1].startsWith('--')) {
+      console.error(`bench: ${a} needs a value`)
+      process.exit(2)
+    }
+    flags.push(a, args[++i])
+  } else flags.push(a)
+}
 
 if (!flags.includes('--no-build')) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
