@@ -398,7 +398,11 @@ function cpuTicks(pid) {
 
 function child(args, core) {
   const pin = existsSync('/usr/bin/taskset') ? ['taskset', '-c', String(core)] : []
-  const [cmd, ...rest] = [...pin, process.execPath, self, ...args]
+  // BENCH_SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the measured
+  // server on core 0 only, not to the upstream or the load.
+  const nodeFlags =
+    core === 0 ? (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []
+  const [cmd, ...rest] = [...pin, process.execPath, ...nodeFlags, self, ...args]
   const c = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const next = () =>
     new Promise((resolve, reject) => {
