@@ -50,7 +50,9 @@ const flag = (name, dflt) => {
   if (text === undefined) return dflt
   const n = Number(text)
   if (!Number.isInteger(n) || n < 1) {
-    console.error(`gateway.bench: --${name} wants a positive whole number, got ${JSON.stringify(text ?? '')}`)
+    console.error(
+      `gateway.bench: --${name} wants a positive whole number, got ${JSON.stringify(text ?? '')}`,
+    )
     process.exit(2)
   }
   return n
@@ -485,7 +487,8 @@ async function runMode(mode, opts, pool) {
   } finally {
     upstream?.c.kill('SIGKILL')
     if (server.c.exitCode === null) server.c.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
+    // BENCH_KEEP=1 keeps each mode's data directory (its database) for a look afterwards.
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true })
   }
 }
 
