@@ -527,11 +527,11 @@ async function main() {
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
   const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
   const modesText = argv.includes('--modes')
-    ? argv[argv.indexOf('--modes') + 1]
+    ? (argv[argv.indexOf('--modes') + 1] ?? '')
     : argv.find((a) => a.startsWith('--modes='))?.slice('--modes='.length)
   const only = modesText === undefined ? null : modesText.split(',')
   const unknown = only?.filter((m) => ![...modes, 'postgres'].includes(m)) ?? []
-  if (unknown.length > 0 || only?.length === 0) {
+  if (unknown.length > 0) {
     console.error(
       `gateway.bench: --modes: unknown mode ${JSON.stringify(unknown[0] ?? modesText ?? '')} (modes: ${[...modes, 'postgres'].join(', ')})`,
     )
