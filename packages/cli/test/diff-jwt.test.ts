@@ -3,11 +3,11 @@
  * authentication-relevant differences first, times in words, and no secret, whole token or
  * whole signature in any output.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, ROOT, run } from './helpers.js'
 
 const NOW = 1767225600
@@ -32,6 +32,10 @@ beforeAll(() => {
   ensureBuilt()
   dir = mkdtempSync(join(tmpdir(), 'hookwarden-diff-'))
 }, 120_000)
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
 
 describe('hookwarden diff', () => {
   it('exits 0 and says so for two identical requests', async () => {

@@ -4,7 +4,7 @@
  * front of a Bearer app, a redirector, a silent server), and we read what they print.
  * @module
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '@hookwarden/core'
@@ -61,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.close()
   await app.close()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe('hookwarden replay', () => {

@@ -4,7 +4,7 @@
  * @module
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -178,6 +178,7 @@ describe('credentials, references and rotation fields', () => {
       'auth:\n  scheme: api_key\n  header: X-API-Key\n  keys: ["env:KEY_A", "file:key.txt"]\n',
     )
     const c = loadConfigFile(join(dir, 'hookwarden.yaml'), { env: { KEY_A: 'from-env' } })
+    rmSync(dir, { recursive: true, force: true })
     expect(c.endpoints[0]!.auth).toMatchObject({
       keys: [{ value: 'from-env' }, { value: 'from-a-file' }],
     })

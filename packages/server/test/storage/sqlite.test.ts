@@ -27,7 +27,8 @@ for (const durability of ['fdatasync', 'full'] as SqliteDurability[]) {
 
 describe('sqlite store', () => {
   it('is the default, in WAL mode, under the data directory (created when missing)', async () => {
-    const dir = join(tempDir(), 'nested', 'data')
+    const root = tempDir()
+    const dir = join(root, 'nested', 'data')
     const store = await openStore({ dataDir: dir })
     await store.insert(makeRecord())
     expect(store.describe?.()).toMatchObject({
@@ -43,7 +44,7 @@ describe('sqlite store', () => {
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
     expect(raw.prepare('select count(*) as n from attempts').get()).toEqual({ n: 1 })
     raw.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(root, { recursive: true, force: true })
   })
 
   it('lists rejected attempts and reasons through the partial indexes, accepted ones too', async () => {
