@@ -42,16 +42,21 @@ const SW_KEY = Buffer.from(SW_SECRET.slice(6), 'base64')
 const PATH = '/hooks/sw'
 
 const argv = process.argv.slice(2)
-// A numeric flag, `--name N` or `--name=N`; anything but a positive integer is a one-line error.
-const flag = (name, dflt) => {
+// A flag's value, `--name V` or `--name=V`: undefined when the flag is absent, '' when it has
+// no value.
+const flagText = (name) => {
   const i = argv.indexOf(`--${name}`)
-  const eq = argv.find((a) => a.startsWith(`--${name}=`))
-  const text = i >= 0 ? argv[i + 1] : eq?.slice(name.length + 3)
+  if (i >= 0) return argv[i + 1] ?? ''
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+}
+// A numeric flag; anything but a positive integer is a one-line error.
+const flag = (name, dflt) => {
+  const text = flagText(name)
   if (text === undefined) return dflt
   const n = Number(text)
   if (!Number.isInteger(n) || n < 1) {
     console.error(
-      `gateway.bench: --${name} wants a positive whole number, got ${JSON.stringify(text ?? '')}`,
+      `gateway.bench: --${name} wants a positive whole number, got ${JSON.stringify(text)}`,
     )
     process.exit(2)
   }
@@ -526,14 +531,12 @@ async function main() {
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
   const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
-  const modesText = argv.includes('--modes')
-    ? (argv[argv.indexOf('--modes') + 1] ?? '')
-    : argv.find((a) => a.startsWith('--modes='))?.slice('--modes='.length)
-  const only = modesText === undefined ? null : modesText.split(',')
-  const unknown = only?.filter((m) => ![...modes, 'postgres'].includes(m)) ?? []
-  if (unknown.length > 0) {
+  const known = [...modes, 'postgres']
+  const only = flagText('modes')?.split(',') ?? null
+  const unknown = only?.find((m) => !known.includes(m))
+  if (unknown !== undefined) {
     console.error(
-      `gateway.bench: --modes: unknown mode ${JSON.stringify(unknown[0] ?? modesText ?? '')} (modes: ${[...modes, 'postgres'].join(', ')})`,
+      `gateway.bench: --modes: unknown mode ${JSON.stringify(unknown)} (modes: ${known.join(', ')})`,
     )
     process.exit(2)
   }
