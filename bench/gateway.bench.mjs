@@ -16,6 +16,9 @@
  * server's event-loop delay during the load: wrk's p99 far above it was spent outside the
  * server's loop (in socket queues, or on the load generator's own core). "round ratios" is the
  * range of the per-round ratios (each against that round's bare run): the run's own noise.
+ * Reference modes, only with --modes: segment-log (the gateway, each record one JSON line
+ * appended to a file, writev + fdatasync per batch, nothing indexed: perf.md's stretch design
+ * at its cheapest) and segment-log-nosync (the same without the fdatasync).
  * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
  * Then the store alone: rows/s with 50 concurrent writers beside a bare better-sqlite3 INSERT.
  * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N, --store-only,
@@ -24,12 +27,23 @@
  */
 import { spawn } from 'node:child_process'
 import { createHmac, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writev,
+} from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 
 const self = fileURLToPath(import.meta.url)
 const root = join(self, '..', '..')
@@ -116,6 +130,8 @@ async function serve(mode, dir, upstream) {
     const config = core.loadConfigFile(file, { env: {} })
     let store
     if (mode === 'norecord' || mode === 'forward') store = nullStore()
+    else if (mode === 'segment-log' || mode === 'segment-log-nosync')
+      store = segmentLogStore(join(dir, 'attempts.log'), mode === 'segment-log')
     else if (mode === 'sqlite')
       store = await srv.openSqliteStore({ dataDir: dir, durability: 'fdatasync' })
     else if (mode === 'sqlite-full')
@@ -140,6 +156,7 @@ async function serve(mode, dir, upstream) {
     const url = await gateway.listen(0, '127.0.0.1')
     const countRows = async () => {
       if (mode === 'norecord' || mode === 'forward') return null
+      if (store.appended !== undefined) return store.appended()
       // Every answered attempt is recorded: the count must be at least the 2xx answers.
       const rows = await store.list({ limit: 1 })
       return rows.length > 0 ? await rowCount(store) : 0
@@ -168,6 +185,58 @@ async function rowCount(store) {
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirst()
   return Number(r.n)
+}
+
+/**
+ * The cheapest durable store there is: records appended as JSON lines to one file, one writev
+ * and (when `sync`) one fdatasync per batch, up to four batches in flight like the SQLite
+ * store; inserts resolve after their batch's fdatasync. No index, no reads: a reference for
+ * what a segment log could gain over SQLite on this machine, not a store.
+ */
+function segmentLogStore(file, sync) {
+  const fd = openSync(file, 'a')
+  const writevAsync = promisify(writev)
+  const fdatasyncAsync = promisify(fdatasync)
+  let queue = []
+  let scheduled = false
+  let inFlight = 0
+  let appended = 0
+  const flush = () => {
+    scheduled = false
+    if (queue.length === 0 || inFlight >= 4) return
+    const batch = queue
+    queue = []
+    inFlight++
+    const lines = batch.map((p) => Buffer.from(`${JSON.stringify(p.record)}\n`))
+    writevAsync(fd, lines)
+      .then(() => (sync ? fdatasyncAsync(fd) : undefined))
+      .then(
+        () => {
+          appended += batch.length
+          for (const p of batch) p.resolve()
+        },
+        (error) => {
+          for (const p of batch) p.reject(error)
+        },
+      )
+      .finally(() => {
+        inFlight--
+        if (queue.length > 0) flush()
+      })
+  }
+  return {
+    ...nullStore(),
+    insert: (record) =>
+      new Promise((resolve, reject) => {
+        queue.push({ record, resolve, reject })
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      }),
+    appended: () => appended,
+    close: async () => closeSync(fd),
+  }
 }
 
 function nullStore() {
@@ -531,7 +600,7 @@ async function main() {
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
   const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
-  const known = [...modes, 'postgres']
+  const known = [...modes, 'postgres', 'segment-log', 'segment-log-nosync']
   const only = flagText('modes')?.split(',') ?? null
   const unknown = only?.find((m) => !known.includes(m))
   if (unknown !== undefined) {
@@ -540,13 +609,20 @@ async function main() {
     )
     process.exit(2)
   }
-  if (await postgresReachable()) modes.push('postgres')
-  else
+  const postgres = (!only || only.includes('postgres')) && (await postgresReachable())
+  if (postgres) modes.push('postgres')
+  else if (!only || only.includes('postgres'))
     console.log(
       `(PostgreSQL not reachable at ${DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}: skipped)`,
     )
-  // --modes bare,sqlite: only those (bare is always kept, it is every ratio's denominator).
-  if (only) modes.splice(0, modes.length, ...modes.filter((m) => m === 'bare' || only.includes(m)))
+  // --modes bare,sqlite: only those, in the usual order (bare is always kept, it is every
+  // ratio's denominator); the reference segment-log modes run only when named.
+  if (only)
+    modes.splice(
+      0,
+      modes.length,
+      ...known.filter((m) => m === 'bare' || (only.includes(m) && (m !== 'postgres' || postgres))),
+    )
   console.log(
     `gateway bench: 2 KiB Standard Webhooks POST, ${opts.connections} connections, ${opts.seconds} s × ${opts.rounds} rounds, server on core 0, ${WRK ? 'wrk (pre-signed requests)' : 'autocannon (signing each request)'} on core 1`,
   )
@@ -581,6 +657,8 @@ async function main() {
     sqlite: 'gateway + SQLite, group commit + fdatasync (default)',
     'sqlite-full': 'gateway + SQLite, synchronous=FULL group commit',
     postgres: 'gateway + PostgreSQL, group commit',
+    'segment-log': 'gateway + JSON-line log, fdatasync per batch (ref.)',
+    'segment-log-nosync': 'gateway + JSON-line log, no fdatasync (ref.)',
   }
   const med = (mode, key) => median(results[mode].map((r) => r[key]))
   const bare = med('bare', 'rps')
