@@ -18,7 +18,10 @@
  * range of the per-round ratios (each against that round's bare run): the run's own noise.
  * Reference modes, only with --modes: segment-log (the gateway, each record one JSON line
  * appended to a file, writev + fdatasync per batch, nothing indexed: perf.md's stretch design
- * at its cheapest) and segment-log-nosync (the same without the fdatasync).
+ * at its cheapest), segment-log-nosync (the same without the fdatasync), and perf.md's own
+ * prototypes rebuilt, no gateway at all: plain-verify (node:http + a node:crypto check) and
+ * plain-log (that + "id ts body" appended, fdatasync per batch, then 204): the designs the
+ * goals were set from, measured on the day's machine.
  * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
  * Then the store alone: rows/s with 50 concurrent writers beside a bare better-sqlite3 INSERT.
  * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N, --store-only,
@@ -26,7 +29,7 @@
  * @module
  */
 import { spawn } from 'node:child_process'
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import {
   closeSync,
   existsSync,
@@ -105,6 +108,25 @@ async function serve(mode, dir, upstream) {
   }
   if (mode === 'bare') {
     await plain((_req, _body, res) => res.writeHead(204).end())
+  } else if (mode === 'plain-verify' || mode === 'plain-log') {
+    // perf.md's own prototypes, rebuilt: node:http + a hand-written Standard Webhooks check
+    // (createHmac + timingSafeEqual); plain-log also appends "id ts body" to a file, one
+    // writev + fdatasync per batch, and answers after it. What the goals were set against.
+    const log = mode === 'plain-log' ? segmentLogStore(join(dir, 'plain.log'), true) : null
+    await plain((req, body, res) => {
+      const h = req.headers
+      const id = h['webhook-id']
+      const ts = h['webhook-timestamp']
+      const mac = createHmac('sha256', SW_KEY).update(`${id}.${ts}.`).update(body).digest()
+      const given = Buffer.from(String(h['webhook-signature']).slice(3), 'base64')
+      if (given.length !== mac.length || !timingSafeEqual(given, mac))
+        return res.writeHead(401).end()
+      if (!log) return res.writeHead(204).end()
+      log.insert({ id, ts, body: body.toString('latin1') }).then(
+        () => res.writeHead(204).end(),
+        () => res.writeHead(503).end(),
+      )
+    })
   } else if (mode === 'proxy') {
     // The least a forwarder does: read the body, send it upstream on undici's keep-alive
     // pool, relay the answer. No verification, no recording: the ceiling for 'forward'.
@@ -600,7 +622,14 @@ async function main() {
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
   const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
-  const known = [...modes, 'postgres', 'segment-log', 'segment-log-nosync']
+  const known = [
+    ...modes,
+    'postgres',
+    'segment-log',
+    'segment-log-nosync',
+    'plain-verify',
+    'plain-log',
+  ]
   const only = flagText('modes')?.split(',') ?? null
   const unknown = only?.find((m) => !known.includes(m))
   if (unknown !== undefined) {
@@ -659,6 +688,8 @@ async function main() {
     postgres: 'gateway + PostgreSQL, group commit',
     'segment-log': 'gateway + JSON-line log, fdatasync per batch (ref.)',
     'segment-log-nosync': 'gateway + JSON-line log, no fdatasync (ref.)',
+    'plain-verify': "perf.md's node:http + node:crypto verify (ref.)",
+    'plain-log': "perf.md's log-group: verify + append + fdatasync (ref.)",
   }
   const med = (mode, key) => median(results[mode].map((r) => r[key]))
   const bare = med('bare', 'rps')
