@@ -16,12 +16,12 @@
  * server's event-loop delay during the load: wrk's p99 far above it was spent outside the
  * server's loop (in socket queues, or on the load generator's own core). "round ratios" is the
  * range of the per-round ratios (each against that round's bare run): the run's own noise.
- * Reference modes, only with --modes: segment-log (the gateway, each record one JSON line
- * appended to a file, writev + fdatasync per batch, nothing indexed: perf.md's stretch design
- * at its cheapest), segment-log-nosync (the same without the fdatasync), and perf.md's own
- * prototypes rebuilt, no gateway at all: plain-verify (node:http + a node:crypto check) and
- * plain-log (that + "id ts body" appended, fdatasync per batch, then 204): the designs the
- * goals were set from, measured on the day's machine.
+ * Reference modes: perf.md's own prototypes rebuilt, no gateway at all, run by default:
+ * plain-verify (node:http + a node:crypto check) and plain-log (that + "id ts body" appended,
+ * fdatasync per batch, then 204): the designs the goals were set from, on the day's machine.
+ * Only with --modes: segment-log (the gateway, each record one JSON line appended to a file,
+ * writev + fdatasync per batch, nothing indexed: perf.md's stretch design at its cheapest) and
+ * segment-log-nosync (the same without the fdatasync).
  * Goals: recorded ≥ 0.4× bare (never < 0.3×), p99 < 20 ms at 50 connections; no recording ≥ 0.6×.
  * Then the store alone: rows/s with 50 concurrent writers beside a bare better-sqlite3 INSERT.
  * Flags: --quick (1 round of 3 s), --rounds N, --seconds N, --connections N, --store-only,
@@ -621,15 +621,17 @@ async function main() {
     connections: flag('connections', 50),
   }
   if (argv.includes('--store-only')) return storeSection(opts, await postgresReachable())
-  const modes = ['bare', 'norecord', 'proxy', 'forward', 'sqlite', 'sqlite-full']
-  const known = [
-    ...modes,
-    'postgres',
-    'segment-log',
-    'segment-log-nosync',
+  const modes = [
+    'bare',
     'plain-verify',
     'plain-log',
+    'norecord',
+    'proxy',
+    'forward',
+    'sqlite',
+    'sqlite-full',
   ]
+  const known = [...modes, 'postgres', 'segment-log', 'segment-log-nosync']
   const only = flagText('modes')?.split(',') ?? null
   const unknown = only?.find((m) => !known.includes(m))
   if (unknown !== undefined) {
@@ -715,6 +717,11 @@ async function main() {
       `no recording ≥ 0.6× bare: ${(med('norecord', 'rps') / bare).toFixed(2)}×`,
       med('norecord', 'rps') / bare >= 0.6,
     )
+  // The goals came from perf.md's prototypes on a given day; how far they get on this one.
+  if (modes.includes('plain-verify'))
+    console.log(
+      `       (perf.md's bare node:crypto verify: ${(med('plain-verify', 'rps') / bare).toFixed(2)}× bare today, 0.75× in perf.md)`,
+    )
   if (modes.includes('forward'))
     goal(
       `verify + forward, no recording ≥ 0.6× bare: ${(med('forward', 'rps') / bare).toFixed(2)}×`,
@@ -724,9 +731,16 @@ async function main() {
     console.log(
       `       (verify + forward is ${(med('forward', 'rps') / med('proxy', 'rps')).toFixed(2)}× the bare forwarder, which itself is ${(med('proxy', 'rps') / bare).toFixed(2)}× bare)`,
     )
+  if (modes.includes('plain-log'))
+    console.log(
+      `       (perf.md's log-group design, verify + append + fdatasync per batch: ${(med('plain-log', 'rps') / bare).toFixed(2)}× bare today, 0.42× in perf.md)`,
+    )
   for (const mode of ['sqlite', 'sqlite-full', 'postgres'].filter((m) => modes.includes(m))) {
     const ratio = med(mode, 'rps') / bare
-    goal(`${mode}: ≥ 0.4× bare (floor 0.3×): ${ratio.toFixed(2)}×`, ratio >= 0.4)
+    goal(
+      `${mode}: ≥ 0.4× bare (floor 0.3×): ${ratio.toFixed(2)}×${ratio < 0.3 ? ', under the floor' : ''}`,
+      ratio >= 0.4,
+    )
     goal(
       `${mode}: p99 < 20 ms at ${opts.connections} connections: ${msText(med(mode, 'p99'))} ms`,
       med(mode, 'p99') < 20,
