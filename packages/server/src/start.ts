@@ -345,6 +345,17 @@ export function curlCommand(base: string, path: string, headers: string[]): stri
   return parts.join(' ')
 }
 
+/** One row per endpoint, its columns as wide as their longest cell (names run past 20). */
+function endpointRows(endpoints: Config['endpoints']): string[] {
+  const pathOf = (e: Config['endpoints'][number]) => e.path ?? '(no path)'
+  const nameWidth = Math.max(0, ...endpoints.map((e) => e.name.length))
+  const pathWidth = Math.max(0, ...endpoints.map((e) => pathOf(e).length))
+  return endpoints.map(
+    (e) =>
+      `    ${e.name.padEnd(nameWidth)}  ${pathOf(e).padEnd(pathWidth)}  ${e.provider ?? e.auth.scheme}${e.forward ? ` → ${new URL(e.forward).origin}` : ''}`,
+  )
+}
+
 function bannerText(input: {
   url: string
   config: Config
@@ -362,10 +373,7 @@ function bannerText(input: {
     `  store:        ${input.store}`,
     `  config:       ${input.config.file ?? ''}`,
     '  endpoints:',
-    ...input.config.endpoints.map(
-      (e) =>
-        `    ${e.name.padEnd(20)} ${(e.path ?? '(no path)').padEnd(24)} ${e.provider ?? e.auth.scheme}${e.forward ? ` → ${new URL(e.forward).origin}` : ''}`,
-    ),
+    ...endpointRows(input.config.endpoints),
   ]
   const t = tryIt(input.config, input.demo)
   if (t) {

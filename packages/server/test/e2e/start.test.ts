@@ -49,6 +49,14 @@ describe('start() with the demo config', () => {
       expect(gw.banner).toContain(`dashboard:    ${gw.url}/`)
       expect(gw.banner).toContain(gw.adminToken)
       expect(gw.banner).toContain('sqlite')
+      // The endpoint table lines up however long a name is (the demo's longest is 22).
+      const rows = gw.banner.split('\n').filter((l) => / {2}\/hooks\//.test(l))
+      expect(rows.length).toBeGreaterThanOrEqual(7)
+      const pathColumn = new Set(rows.map((l) => l.indexOf('/hooks/')))
+      expect(pathColumn.size).toBe(1)
+      expect(rows.some((l) => l.trim().startsWith('standard-webhooks-demo  /hooks/standard'))).toBe(
+        true,
+      )
       const curls = gw.banner
         .split('\n')
         .map((l) => l.trim())
