@@ -14,6 +14,8 @@ export interface ProblemBody {
   status: number
   reason?: string
   hint?: string
+  /** This occurrence in words, where the gateway has more to say than the reason's hint. */
+  detail?: string
   attempt?: string
   request_id?: string
 }

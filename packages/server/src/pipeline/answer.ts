@@ -119,8 +119,10 @@ export function gatewayProblem(
 /** A problem+json for a reason-table code the gateway decides itself (413, 429, 404). */
 export function reasonAnswer(
   reason: 'payload_too_large' | 'rate_limited' | 'route_not_found' | 'method_not_allowed',
-  ids: { attempt?: string; request_id: string },
+  ids: { attempt?: string; request_id: string; detail?: string },
   headers: Header[] = [],
 ): Answer {
-  return problemAnswer(buildProblem(reason, 'full', ids), headers)
+  const { detail, ...rest } = ids
+  const problem = buildProblem(reason, 'full', rest)
+  return problemAnswer(detail ? { ...problem, detail } : problem, headers)
 }

@@ -12,6 +12,7 @@ import { captureRequest } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { reasonAnswer } from '../pipeline/answer.js'
 import { handleAttempt } from '../pipeline/handle-attempt.js'
+import { nearRoute } from '../near-route.js'
 import type { Dashboard } from './dashboard.js'
 
 const RESERVED_EXACT = new Set([
@@ -88,7 +89,15 @@ export function endpointsPlugin(
       return sendAnswer(reply, answer)
     }
     if (req.method === 'GET' || req.method === 'HEAD') return dashboard.serve(req, reply)
-    return sendAnswer(reply, reasonAnswer('route_not_found', { request_id: req.id }))
+    // Off the hot path (a 404): say which endpoint a near-miss URL meant, when one did.
+    const near = nearRoute(pathOf(req), ctx.config.endpoints)
+    return sendAnswer(
+      reply,
+      reasonAnswer('route_not_found', {
+        request_id: req.id,
+        ...(near ? { detail: near.detail } : {}),
+      }),
+    )
   }
   app.all('/', handler)
   app.all('/*', handler)

@@ -190,6 +190,21 @@ describe('endpoint route', () => {
     expect(r.headers['x-request-id']).toBeTruthy()
   })
 
+  it('names the endpoint a near-miss URL meant in the 404, except under explain: none', async () => {
+    const slash = await post('/hooks/orders/', { authorization: `Bearer ${TOKEN}` })
+    expect(slash.status).toBe(404)
+    expect(slash.json.reason).toBe('route_not_found')
+    expect(slash.json.detail).toBe(
+      'No endpoint at /hooks/orders/; endpoint "orders" is at /hooks/orders: remove the trailing slash from the webhook URL.',
+    )
+    const prefixed = await post('/api-gw/hooks/orders?x=1', { authorization: `Bearer ${TOKEN}` })
+    expect(prefixed.json.detail).toMatch(/extra prefix \/api-gw\. A proxy in front/)
+    const quiet = await post('/hooks/none/', { authorization: `Bearer ${TOKEN}` })
+    expect(quiet.status).toBe(404)
+    expect(quiet.json.detail).toBeUndefined()
+    expect(quiet.json.hint).toBe('Check the URL of the webhook.')
+  })
+
   it('writes one log line per attempt with the request id, and no token', async () => {
     await post('/hooks/orders', {
       authorization: `Bearer ${TOKEN}`,

@@ -1,0 +1,78 @@
+/**
+ * The near miss behind a 404: a path that is no endpoint's, but differs from one only in the
+ * ways webhook URLs go wrong when pasted into a sender (a trailing slash, a doubled slash,
+ * percent-encoding, a prefix that a proxy in front did not strip, letter case). The 404 then
+ * says which endpoint was meant and what to change in the URL, instead of "check the URL".
+ *
+ * What it may reveal: only a path the caller already all but sent. Never for an endpoint with
+ * `explain: none`; letter case only under `explain: full`, because a path can carry a secret
+ * (a token in the URL) and its case is part of that secret.
+ * @module
+ */
+import type { Endpoint } from '@hookwarden/core'
+
+export interface NearRoute {
+  endpoint: Endpoint
+  /** One sentence for the problem's `detail`: what was received, what was meant, the fix. */
+  detail: string
+}
+
+/** Longest received path quoted back in a detail (the rest is cut with an ellipsis). */
+const QUOTE_MAX = 200
+
+/** The endpoint `path` was probably meant for, or null. `path` is raw, without the query. */
+export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRoute | null {
+  const candidates = endpoints.filter((e) => e.path !== undefined && e.explain !== 'none')
+  if (candidates.length === 0) return null
+  const squeezed = path.replace(/\/{2,}/g, '/')
+  const trimmed = squeezed.length > 1 ? squeezed.replace(/\/+$/, '') : squeezed
+  const decoded = decodedOrNull(path)
+  for (const endpoint of candidates) {
+    const at = endpoint.path!
+    if (path === at) return null
+    const meant = `No endpoint at ${quote(path)}; endpoint "${endpoint.name}" is at ${at}`
+    if (trimmed === at) {
+      const fix =
+        squeezed !== path
+          ? trimmed !== squeezed
+            ? 'remove the doubled and the trailing slashes from the webhook URL'
+            : 'remove the doubled slash from the webhook URL'
+          : 'remove the trailing slash from the webhook URL'
+      return { endpoint, detail: `${meant}: ${fix}.` }
+    }
+    if (decoded === at)
+      return {
+        endpoint,
+        detail: `${meant}: the webhook URL percent-encodes characters of the path; send them as written.`,
+      }
+    if (path.length > at.length && path.endsWith(at) && at.startsWith('/')) {
+      const prefix = path.slice(0, path.length - at.length)
+      return {
+        endpoint,
+        detail: `${meant}: the URL carries the extra prefix ${quote(prefix)}. A proxy in front that forwards it should strip it; otherwise remove it from the webhook URL.`,
+      }
+    }
+  }
+  for (const endpoint of candidates) {
+    const at = endpoint.path!
+    if (endpoint.explain === 'full' && path.toLowerCase() === at.toLowerCase())
+      return {
+        endpoint,
+        detail: `No endpoint at ${quote(path)}; endpoint "${endpoint.name}" is at ${at}: paths are case-sensitive; use its letter case in the webhook URL.`,
+      }
+  }
+  return null
+}
+
+function decodedOrNull(path: string): string | null {
+  if (!path.includes('%')) return null
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return null
+  }
+}
+
+function quote(text: string): string {
+  return text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text
+}
