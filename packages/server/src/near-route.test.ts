@@ -47,6 +47,13 @@ describe('nearRoute', () => {
     expect(nearRoute('/hooks/t0k3n', endpoints)).toBeNull()
   })
 
+  it("names an endpoint's contract check a trailing slash missed", () => {
+    expect(nearRoute('/health/auth/orders/', endpoints)?.detail).toBe(
+      'No endpoint at /health/auth/orders/; the contract check of endpoint "orders" is at /health/auth/orders: remove the trailing slash from the webhook URL.',
+    )
+    expect(nearRoute('/health/auth/quiet/', endpoints)).toBeNull()
+  })
+
   it('says nothing of an endpoint under explain: none', () => {
     expect(nearRoute('/hooks/quiet/', endpoints)).toBeNull()
     expect(nearRoute('/x/hooks/quiet', endpoints)).toBeNull()

@@ -1,6 +1,6 @@
 /**
- * The near miss behind a 404: a path that is no endpoint's, but differs from one only in the
- * ways webhook URLs go wrong when pasted into a sender (a trailing slash, a doubled slash,
+ * The near miss behind a 404: a path that is no endpoint's (nor its contract check's,
+ * /health/auth/<name>), but differs from one only in the ways webhook URLs go wrong when pasted into a sender (a trailing slash, a doubled slash,
  * percent-encoding, a prefix that a proxy in front did not strip, letter case). The 404 then
  * says which endpoint was meant and what to change in the URL, instead of "check the URL".
  *
@@ -22,15 +22,26 @@ const QUOTE_MAX = 200
 
 /** The endpoint `path` was probably meant for, or null. `path` is raw, without the query. */
 export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRoute | null {
-  const candidates = endpoints.filter((e) => e.path !== undefined && e.explain !== 'none')
+  // Each endpoint's own path, and the path of its contract check (/health/auth/<name>).
+  const candidates = endpoints
+    .filter((e) => e.explain !== 'none')
+    .flatMap((endpoint) => [
+      ...(endpoint.path !== undefined
+        ? [{ endpoint, at: endpoint.path, what: `endpoint "${endpoint.name}" is at` }]
+        : []),
+      {
+        endpoint,
+        at: `/health/auth/${endpoint.name}`,
+        what: `the contract check of endpoint "${endpoint.name}" is at`,
+      },
+    ])
   if (candidates.length === 0) return null
   const squeezed = path.replace(/\/{2,}/g, '/')
   const trimmed = squeezed.length > 1 ? squeezed.replace(/\/+$/, '') : squeezed
   const decoded = decodedOrNull(path)
-  for (const endpoint of candidates) {
-    const at = endpoint.path!
+  for (const { endpoint, at, what } of candidates) {
     if (path === at) return null
-    const meant = `No endpoint at ${quote(path)}; endpoint "${endpoint.name}" is at ${at}`
+    const meant = `No endpoint at ${quote(path)}; ${what} ${at}`
     if (trimmed === at) {
       const fix =
         squeezed !== path
@@ -53,12 +64,11 @@ export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRou
       }
     }
   }
-  for (const endpoint of candidates) {
-    const at = endpoint.path!
+  for (const { endpoint, at, what } of candidates) {
     if (endpoint.explain === 'full' && path.toLowerCase() === at.toLowerCase())
       return {
         endpoint,
-        detail: `No endpoint at ${quote(path)}; endpoint "${endpoint.name}" is at ${at}: paths are case-sensitive; use its letter case in the webhook URL.`,
+        detail: `No endpoint at ${quote(path)}; ${what} ${at}: paths are case-sensitive; use its letter case in the webhook URL.`,
       }
   }
   return null

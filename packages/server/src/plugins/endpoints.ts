@@ -26,6 +26,18 @@ const RESERVED_EXACT = new Set([
 ])
 const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/']
 
+/** Under the API, the health checks or the inspector: a 404 there is problem+json, not a page. */
+function isOwnRoute(path: string): boolean {
+  return (
+    path === '/api' ||
+    path === '/health' ||
+    path === '/inspect' ||
+    path.startsWith('/api/') ||
+    path.startsWith('/health/') ||
+    path.startsWith('/inspect/')
+  )
+}
+
 /** Endpoints by path; refuses a path the gateway's own routes would shadow. */
 export function endpointsByPath(endpoints: readonly Endpoint[]): Map<string, Endpoint> {
   const byPath = new Map<string, Endpoint>()
@@ -88,9 +100,14 @@ export function endpointsPlugin(
       )
       return sendAnswer(reply, answer)
     }
-    if (req.method === 'GET' || req.method === 'HEAD') return dashboard.serve(req, reply)
+    const path = pathOf(req)
+    // The dashboard's own pages for the rest of GET; never for the API's or the health
+    // check's paths: a GET /health/auth/<name>/ answered with the login page's 401 would be
+    // the very puzzle this gateway exists to explain.
+    if ((req.method === 'GET' || req.method === 'HEAD') && !isOwnRoute(path))
+      return dashboard.serve(req, reply)
     // Off the hot path (a 404): say which endpoint a near-miss URL meant, when one did.
-    const near = nearRoute(pathOf(req), ctx.config.endpoints)
+    const near = nearRoute(path, ctx.config.endpoints)
     return sendAnswer(
       reply,
       reasonAnswer('route_not_found', {

@@ -205,6 +205,24 @@ describe('endpoint route', () => {
     expect(quiet.json.hint).toBe('Check the URL of the webhook.')
   })
 
+  it('answers a GET under /api/ or /health/ that no route takes with 404 problem+json, not the login page', async () => {
+    for (const path of ['/health/auth/orders/', '/api/nope', '/health', '/health/auth/orders/x']) {
+      const r = await request(`${gw.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      expect(r.statusCode, path).toBe(404)
+      expect(r.headers['content-type'], path).toBe('application/problem+json')
+      const json = (await r.body.json()) as { reason: string; detail?: string }
+      expect(json.reason, path).toBe('route_not_found')
+      if (path === '/health/auth/orders/')
+        expect(json.detail).toMatch(
+          /the contract check of endpoint "orders" is at \/health\/auth\/orders: remove the trailing slash/,
+        )
+    }
+    // The dashboard's own client-side routes still get the dashboard (its login page here).
+    const page = await request(`${gw.url}/attempts`)
+    expect(page.headers['content-type']).toMatch(/text\/html/)
+    await page.body.dump()
+  })
+
   it('writes one log line per attempt with the request id, and no token', async () => {
     await post('/hooks/orders', {
       authorization: `Bearer ${TOKEN}`,
