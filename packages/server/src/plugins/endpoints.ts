@@ -10,9 +10,9 @@ import { ConfigError, type Endpoint, requestPath } from '@hookwarden/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { captureRequest } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
+import { nearRoute } from '../near-route.js'
 import { reasonAnswer } from '../pipeline/answer.js'
 import { handleAttempt } from '../pipeline/handle-attempt.js'
-import { nearRoute } from '../near-route.js'
 import type { Dashboard } from './dashboard.js'
 
 const RESERVED_EXACT = new Set([
