@@ -13,6 +13,8 @@ import type { Endpoint } from '@hookwarden/core'
 
 export interface NearRoute {
   endpoint: Endpoint
+  /** Which of the endpoint's paths was meant: its own, or its contract check's. */
+  kind: 'endpoint' | 'health'
   /** One sentence for the problem's `detail`: what was received, what was meant, the fix. */
   detail: string
 }
@@ -27,10 +29,18 @@ export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRou
     .filter((e) => e.explain !== 'none')
     .flatMap((endpoint) => [
       ...(endpoint.path !== undefined
-        ? [{ endpoint, at: endpoint.path, what: `endpoint "${endpoint.name}" is at` }]
+        ? [
+            {
+              endpoint,
+              kind: 'endpoint' as const,
+              at: endpoint.path,
+              what: `endpoint "${endpoint.name}" is at`,
+            },
+          ]
         : []),
       {
         endpoint,
+        kind: 'health' as const,
         at: `/health/auth/${endpoint.name}`,
         what: `the contract check of endpoint "${endpoint.name}" is at`,
       },
@@ -39,7 +49,7 @@ export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRou
   const squeezed = path.replace(/\/{2,}/g, '/')
   const trimmed = squeezed.length > 1 ? squeezed.replace(/\/+$/, '') : squeezed
   const decoded = decodedOrNull(path)
-  for (const { endpoint, at, what } of candidates) {
+  for (const { endpoint, kind, at, what } of candidates) {
     if (path === at) return null
     const meant = `No endpoint at ${quote(path)}; ${what} ${at}`
     if (trimmed === at) {
@@ -49,25 +59,28 @@ export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRou
             ? 'remove the doubled and the trailing slashes from the webhook URL'
             : 'remove the doubled slash from the webhook URL'
           : 'remove the trailing slash from the webhook URL'
-      return { endpoint, detail: `${meant}: ${fix}.` }
+      return { endpoint, kind, detail: `${meant}: ${fix}.` }
     }
     if (decoded === at)
       return {
         endpoint,
+        kind,
         detail: `${meant}: the webhook URL percent-encodes characters of the path; send them as written.`,
       }
     if (path.length > at.length && path.endsWith(at) && at.startsWith('/')) {
       const prefix = path.slice(0, path.length - at.length)
       return {
         endpoint,
+        kind,
         detail: `${meant}: the URL carries the extra prefix ${quote(prefix)}. A proxy in front that forwards it should strip it; otherwise remove it from the webhook URL.`,
       }
     }
   }
-  for (const { endpoint, at, what } of candidates) {
+  for (const { endpoint, kind, at, what } of candidates) {
     if (endpoint.explain === 'full' && path.toLowerCase() === at.toLowerCase())
       return {
         endpoint,
+        kind,
         detail: `No endpoint at ${quote(path)}; ${what} ${at}: paths are case-sensitive; use its letter case in the webhook URL.`,
       }
   }

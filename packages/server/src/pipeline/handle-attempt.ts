@@ -62,6 +62,11 @@ export interface AttemptInput {
   source: string
   /** Set when the body was over the limit and was not read. */
   tooLarge?: { declaredSize: number | null }
+  /**
+   * Set when the path was no endpoint's but a near miss of this one's (a trailing slash, a
+   * proxy's prefix…): recorded against it and answered 404, nothing verified or forwarded.
+   */
+  misrouted?: { detail: string }
 }
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
@@ -139,6 +144,29 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
       deps,
       timings,
     )
+  }
+  // The operator sees the sender's URL mistake in the attempts, under the endpoint it meant;
+  // it counts against the source's rejected attempts like any refusal.
+  if (input.misrouted) {
+    const { detail } = input.misrouted
+    const record = buildRecord({
+      id,
+      receivedAt,
+      kind,
+      endpoint,
+      request,
+      requestId,
+      status: 404,
+      outcome: 'rejected',
+      reason: 'route_not_found',
+      verdict: null,
+      storeBody: false,
+    })
+    record.checks = [{ name: 'route', ok: false, reason: 'route_not_found', detail }]
+    const down = await commitRecord(record, deps, timings)
+    if (down) return down
+    await hitRateLimit(limitKey, deps)
+    return done(record, reasonAnswer('route_not_found', { ...ids, detail }), deps, timings)
   }
 
   // A provider's handshake (Slack url_verification, Zoom, Graph, Dropbox, SNS…) is answered in

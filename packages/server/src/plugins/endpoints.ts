@@ -12,7 +12,7 @@ import { captureRequest } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { nearRoute } from '../near-route.js'
 import { reasonAnswer } from '../pipeline/answer.js'
-import { handleAttempt } from '../pipeline/handle-attempt.js'
+import { type AttemptInput, handleAttempt } from '../pipeline/handle-attempt.js'
 import type { Dashboard } from './dashboard.js'
 
 const RESERVED_EXACT = new Set([
@@ -86,35 +86,29 @@ export function endpointsPlugin(
     return routes.byPath.get(path)
   }
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const endpoint = lookup(pathOf(req))
-    if (endpoint) {
-      const answer = await handleAttempt(
-        {
-          kind: 'endpoint',
-          endpoint,
-          request: captureRequest(req),
-          requestId: req.id,
-          source: req.ip,
-        },
-        ctx,
-      )
-      return sendAnswer(reply, answer)
-    }
     const path = pathOf(req)
+    const endpoint = lookup(path)
+    const attempt = (input: Pick<AttemptInput, 'kind' | 'endpoint' | 'misrouted'>) =>
+      handleAttempt(
+        { ...input, request: captureRequest(req), requestId: req.id, source: req.ip },
+        ctx,
+      ).then((answer) => sendAnswer(reply, answer))
+    if (endpoint) return attempt({ kind: 'endpoint', endpoint })
     // The dashboard's own pages for the rest of GET; never for the API's or the health
     // check's paths: a GET /health/auth/<name>/ answered with the login page's 401 would be
     // the very puzzle this gateway exists to explain.
     if ((req.method === 'GET' || req.method === 'HEAD') && !isOwnRoute(path))
       return dashboard.serve(req, reply)
-    // Off the hot path (a 404): say which endpoint a near-miss URL meant, when one did.
+    // Off the hot path (a 404): a near-miss URL is an attempt at the endpoint it meant,
+    // recorded there and answered with what to change; any other path is a bare 404.
     const near = nearRoute(path, ctx.config.endpoints)
-    return sendAnswer(
-      reply,
-      reasonAnswer('route_not_found', {
-        request_id: req.id,
-        ...(near ? { detail: near.detail } : {}),
-      }),
-    )
+    if (near)
+      return attempt({
+        kind: near.kind,
+        endpoint: near.endpoint,
+        misrouted: { detail: near.detail },
+      })
+    return sendAnswer(reply, reasonAnswer('route_not_found', { request_id: req.id }))
   }
   app.all('/', handler)
   app.all('/*', handler)

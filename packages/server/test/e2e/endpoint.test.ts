@@ -190,18 +190,33 @@ describe('endpoint route', () => {
     expect(r.headers['x-request-id']).toBeTruthy()
   })
 
-  it('names the endpoint a near-miss URL meant in the 404, except under explain: none', async () => {
+  it('names the endpoint a near-miss URL meant in the 404 and records it there, except under explain: none', async () => {
     const slash = await post('/hooks/orders/', { authorization: `Bearer ${TOKEN}` })
     expect(slash.status).toBe(404)
     expect(slash.json.reason).toBe('route_not_found')
-    expect(slash.json.detail).toBe(
-      'No endpoint at /hooks/orders/; endpoint "orders" is at /hooks/orders: remove the trailing slash from the webhook URL.',
-    )
+    const detail =
+      'No endpoint at /hooks/orders/; endpoint "orders" is at /hooks/orders: remove the trailing slash from the webhook URL.'
+    expect(slash.json.detail).toBe(detail)
+    // Recorded against the endpoint it meant, so the operator sees the sender's mistake.
+    expect(slash.headers['x-hookwarden-attempt']).toBe(slash.json.attempt)
+    const rec = await gw.store.get(slash.json.attempt)
+    expect(rec).toMatchObject({
+      endpoint: 'orders',
+      kind: 'endpoint',
+      path: '/hooks/orders/',
+      status: 404,
+      outcome: 'rejected',
+      reason: 'route_not_found',
+      checks: [{ name: 'route', ok: false, reason: 'route_not_found', detail }],
+      forward_status: null,
+    })
+    expect(JSON.stringify(rec)).not.toContain(TOKEN)
     const prefixed = await post('/api-gw/hooks/orders?x=1', { authorization: `Bearer ${TOKEN}` })
     expect(prefixed.json.detail).toMatch(/extra prefix \/api-gw\. A proxy in front/)
     const quiet = await post('/hooks/none/', { authorization: `Bearer ${TOKEN}` })
     expect(quiet.status).toBe(404)
     expect(quiet.json.detail).toBeUndefined()
+    expect(quiet.json.attempt).toBeUndefined()
     expect(quiet.json.hint).toBe('Check the URL of the webhook.')
   })
 
@@ -212,10 +227,13 @@ describe('endpoint route', () => {
       expect(r.headers['content-type'], path).toBe('application/problem+json')
       const json = (await r.body.json()) as { reason: string; detail?: string }
       expect(json.reason, path).toBe('route_not_found')
-      if (path === '/health/auth/orders/')
+      if (path === '/health/auth/orders/') {
         expect(json.detail).toMatch(
           /the contract check of endpoint "orders" is at \/health\/auth\/orders: remove the trailing slash/,
         )
+        const rec = await gw.store.get((json as { attempt?: string }).attempt ?? '')
+        expect(rec).toMatchObject({ endpoint: 'orders', kind: 'health', status: 404 })
+      }
     }
     // The dashboard's own client-side routes still get the dashboard (its login page here).
     const page = await request(`${gw.url}/attempts`)

@@ -169,6 +169,22 @@ describe('rate limit on rejected attempts', () => {
     }
   })
 
+  it('counts a near-miss URL sent again and again (a trailing slash) like any refusal', async () => {
+    const gw = await startGateway(yaml(up.url), { rateLimit: { max: 2, windowMs: 60_000 } })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 4; i++) {
+        const res = await request(`${gw.url}/small/`, { method: 'POST', body: 'x' })
+        statuses.push(res.statusCode)
+        await res.body.dump()
+      }
+      expect(statuses).toEqual([404, 404, 429, 429])
+      expect((await gw.store.list({ reason: 'route_not_found' })).length).toBe(2)
+    } finally {
+      await gw.close()
+    }
+  })
+
   it('counts per endpoint, and never counts replays (a valid signature sent again)', async () => {
     const gw = await startGateway(yaml(up.url), { rateLimit: { max: 2, windowMs: 60_000 } })
     try {
