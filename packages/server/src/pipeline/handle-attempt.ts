@@ -85,20 +85,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
 
   // 1. Limits, decided before any verification work.
   if (input.tooLarge) {
-    const record = buildRecord({
-      id,
-      receivedAt,
-      kind,
-      endpoint,
-      request,
-      requestId,
-      status: 413,
-      outcome: 'rejected',
-      reason: 'payload_too_large',
-      verdict: null,
-      storeBody: false,
-      bodySize: input.tooLarge.declaredSize ?? 0,
-    })
+    const record = refusedEarly(input, id, receivedAt, 413, 'payload_too_large')
     // Connection: close — the rest of an oversized body is never read.
     return finish(
       record,
@@ -125,19 +112,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
       : checked
   if (limit.limited) {
     deps.metrics.rateLimited.inc({ endpoint: endpoint.name })
-    const record = buildRecord({
-      id,
-      receivedAt,
-      kind,
-      endpoint,
-      request,
-      requestId,
-      status: 429,
-      outcome: 'rejected',
-      reason: 'rate_limited',
-      verdict: null,
-      storeBody: false,
-    })
+    const record = refusedEarly(input, id, receivedAt, 429, 'rate_limited')
     return finish(
       record,
       reasonAnswer('rate_limited', ids, [['Retry-After', String(limit.retryAfter)]]),
@@ -149,19 +124,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   // it counts against the source's rejected attempts like any refusal.
   if (input.misrouted) {
     const { detail } = input.misrouted
-    const record = buildRecord({
-      id,
-      receivedAt,
-      kind,
-      endpoint,
-      request,
-      requestId,
-      status: 404,
-      outcome: 'rejected',
-      reason: 'route_not_found',
-      verdict: null,
-      storeBody: false,
-    })
+    const record = refusedEarly(input, id, receivedAt, 404, 'route_not_found')
     record.checks = [{ name: 'route', ok: false, reason: 'route_not_found', detail }]
     const down = await commitRecord(record, deps, timings)
     if (down) return down
@@ -278,6 +241,31 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   const body: Record<string, unknown> = { ok: true, attempt: id }
   if (failed) body.would_have_refused = true
   return done(record, jsonAnswer(200, body), deps, timings)
+}
+
+/** The record of an attempt refused before any verification (413, 429, 404): no verdict, no body. */
+function refusedEarly(
+  input: AttemptInput,
+  id: string,
+  receivedAt: number,
+  status: number,
+  reason: 'payload_too_large' | 'rate_limited' | 'route_not_found',
+): AttemptRecord {
+  return buildRecord({
+    id,
+    receivedAt,
+    kind: input.kind,
+    endpoint: input.endpoint,
+    request: input.request,
+    requestId: input.requestId,
+    status,
+    outcome: 'rejected',
+    reason,
+    verdict: null,
+    storeBody: false,
+    // A body over the limit was not read: its declared size stands for it.
+    ...(input.tooLarge ? { bodySize: input.tooLarge.declaredSize ?? 0 } : {}),
+  })
 }
 
 /** Records a handshake and answers it; SNS's subscription is then confirmed off the answer's path. */
