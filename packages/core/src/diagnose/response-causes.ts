@@ -7,6 +7,7 @@
 import { getAllHeaders, getHeader } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import type { Verdict } from '../verdict/types.js'
+import { problemDetail } from './problem-detail.js'
 import { credentialStrippingHints } from './stripping.js'
 import { type Finding, findings, step } from './transforms/types.js'
 import type { Origin, ResponseSummary } from './types.js'
@@ -32,7 +33,9 @@ export function responseFindings(
   const by = origin.product ? `${origin.product} (${origin.layer})` : 'the receiver'
   const ev = [`${summary.status} from ${by}`, ...origin.evidence.slice(0, 3)]
   switch (summary.class) {
-    case 'not_found':
+    case 'not_found': {
+      // The receiver's own words, when it gave them (hookwarden's 404 names the endpoint meant).
+      const said = problemDetail(res)
       out.push(
         ...findings(
           [
@@ -40,7 +43,9 @@ export function responseFindings(
               'route_not_found',
               meaning,
               plainFix(
-                'Check the webhook URL: the path (a trailing slash, a stage or version prefix) and the host.',
+                said
+                  ? `Change the webhook URL as the receiver says: ${said}`
+                  : 'Check the webhook URL: the path (a trailing slash, a stage or version prefix) and the host.',
               ),
               ev,
             ),
@@ -49,6 +54,7 @@ export function responseFindings(
         ),
       )
       break
+    }
     case 'method_not_allowed':
       out.push(
         ...findings(

@@ -75,3 +75,38 @@ describe('classifyResponse', () => {
     )
   })
 })
+
+describe("a 404's own words", () => {
+  const detail =
+    'No endpoint at /hooks/orders/; endpoint "orders" is at /hooks/orders: remove the trailing slash from the webhook URL.'
+  const problem404 = res(
+    404,
+    [['Content-Type', 'application/problem+json']],
+    JSON.stringify({ type: 'https://hookwarden.dev/reasons/route_not_found', status: 404, detail }),
+  )
+
+  it('quotes the problem detail of a 404 in its meaning', () => {
+    expect(classifyResponse(problem404).meaning).toContain(`It says: "${detail}"`)
+    // Not JSON, not a string detail, or no detail at all: nothing quoted.
+    expect(
+      classifyResponse(res(404, [['Content-Type', 'text/html']], '<h1>x</h1>')).meaning,
+    ).not.toMatch(/It says/)
+    expect(
+      classifyResponse(res(404, [['Content-Type', 'application/json']], '{"detail":{"x":1}}'))
+        .meaning,
+    ).not.toMatch(/It says/)
+    expect(
+      classifyResponse(res(404, [['Content-Type', 'application/json']], '{"detail":')).meaning,
+    ).not.toMatch(/It says/)
+  })
+
+  it('gives the detail as the fix of route_not_found in a diagnosis', async () => {
+    const { diagnose } = await import('./index.js')
+    const d = await diagnose(
+      { method: 'POST', url: '/hooks/orders/', headers: [], body: Buffer.from('{}') },
+      { now: 1_800_000_000, response: problem404 },
+    )
+    const cause = d.causes.find((c) => c.code === 'route_not_found')
+    expect(cause?.fix).toContain(detail)
+  })
+})

@@ -7,6 +7,7 @@
 import { getHeader } from '../message/headers.js'
 import type { HttpResponse } from '../message/types.js'
 import { detectOrigin } from './origin.js'
+import { problemDetail } from './problem-detail.js'
 import type { Origin, ResponseClass, ResponseSummary } from './types.js'
 
 export interface ClassifyContext {
@@ -109,8 +110,10 @@ function meaningOf(
           'An empty 403 from Envoy can also mean its external authorization service failed or is unreachable (ext_authz answers 403 on error by default). '
       return `${m}Unlike a 401, repeating it with the same credentials will not help (RFC 9110 §15.5.4).`
     }
-    case 'not_found':
-      return `404 Not Found from ${by}: nothing listens at this URL and method. Check the path (a trailing slash, a stage or version prefix); some receivers answer 404 instead of 403 to hide a resource. Not an authentication failure.`
+    case 'not_found': {
+      const said = problemDetail(res)
+      return `404 Not Found from ${by}: nothing listens at this URL and method. Check the path (a trailing slash, a stage or version prefix); some receivers answer 404 instead of 403 to hide a resource. Not an authentication failure.${said ? ` It says: "${said}"` : ''}`
+    }
     case 'method_not_allowed':
       return `405 Method Not Allowed from ${by}: the URL exists but not for this method (POST where GET is expected, or a redirect turned POST into GET).`
     case 'gone':
