@@ -9,6 +9,7 @@ export {
   loadConfigFile,
   looksLikeKeyMaterial,
 } from './config/load.js'
+export { type NearRoute, nearRoute } from './config/near-route.js'
 export { registerAuthSchema } from './config/schema.js'
 export { selectEndpoint } from './config/select.js'
 export type * from './config/types.js'

@@ -30,7 +30,10 @@ export function diagnosisHuman(d: Diagnosis): string {
   if (v) {
     lines.push(
       v.ok
-        ? `${OK()} ${bold('accepted')} by endpoint ${v.endpoint}${v.key_id ? ` (key ${v.key_id})` : ''}`
+        ? d.causes.some((c) => c.code === 'route_not_found')
+          ? // The credentials pass, but at a path that is not the endpoint's: a 404 at the gateway.
+            `${OK()} ${bold('credentials accepted')} by endpoint ${v.endpoint}${v.key_id ? ` (key ${v.key_id})` : ''}, ${bold('but not at its path')}`
+          : `${OK()} ${bold('accepted')} by endpoint ${v.endpoint}${v.key_id ? ` (key ${v.key_id})` : ''}`
         : `${FAIL()} ${bold(`rejected ${v.status}`)} by endpoint ${v.endpoint}: ${v.reason}${v.reason ? ` — ${REASONS[v.reason].title}` : ''}`,
     )
   } else {

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js'
 import { requestPath } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
+import { nearRoute } from './near-route.js'
 import type { Config, Endpoint } from './types.js'
 
 export function selectEndpoint(
@@ -28,8 +29,10 @@ export function selectEndpoint(
     if (hit) return hit
   }
   if (config.endpoints.length === 1) return config.endpoints[0]!
+  // A near miss (a trailing slash, a proxy's prefix…) is named, with the fix, not just refused.
+  const near = request ? nearRoute(requestPath(request), config.endpoints) : null
   throw new ConfigError(
-    `no endpoint's path matches ${request ? requestPath(request) : 'the request'}; name one with --endpoint (${config.endpoints.map((x) => x.name).join(', ')})`,
+    `no endpoint's path matches ${request ? requestPath(request) : 'the request'}${near ? ` (${near.hint})` : ''}; name one with --endpoint (${config.endpoints.map((x) => x.name).join(', ')})`,
     { field: 'endpoint' },
   )
 }

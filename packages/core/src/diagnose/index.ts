@@ -5,8 +5,10 @@
  * @module
  */
 
+import { type NearRoute, nearRoute } from '../config/near-route.js'
 import { selectEndpoint } from '../config/select.js'
 import type { Config, Endpoint } from '../config/types.js'
+import { requestPath } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { getProvider } from '../providers/registry.js'
 import type { Verdict } from '../verdict/types.js'
@@ -65,8 +67,15 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   const sender = options.sender ?? guessSender(request)
   const now = options.now
   let endpoint: Endpoint | undefined
+  // A request at a near miss of an endpoint's path (a trailing slash, a proxy's prefix…) is
+  // diagnosed against the endpoint it meant; the gateway would answer it 404 before any check.
+  const misrouted =
+    options.config && options.endpoint === undefined
+      ? misroutedRequest(options.config, request)
+      : null
   if (typeof options.endpoint === 'object') endpoint = options.endpoint
-  else if (options.config) endpoint = selectEndpoint(options.config, request, options.endpoint)
+  else if (options.config)
+    endpoint = misrouted?.endpoint ?? selectEndpoint(options.config, request, options.endpoint)
 
   const verdict: Verdict | null = endpoint
     ? (options.verdict ?? (await verify(request, endpoint, { now })))
@@ -119,6 +128,25 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     }
   }
 
+  // Unless the answer shows the route was found (anything but a 404): then a proxy in front
+  // rewrote the path, and the path is not the cause. Credentials that fail too stay first.
+  if (misrouted && (!response || response.class === 'not_found')) {
+    const sure = response ? 0.95 : verdict?.ok ? 0.9 : 0.5
+    found.push(
+      ...findings(
+        [
+          step(
+            'route_not_found',
+            `The request's path is not the endpoint's: ${misrouted.detail}`,
+            plainFix(`Change the webhook URL: ${misrouted.hint}.`),
+            [`request path ${requestPath(request)}`, `endpoint path ${misrouted.endpoint.path}`],
+          ),
+        ],
+        sure,
+      ),
+    )
+  }
+
   const causes = rankCauses(found, sender)
   if (endpoint?.provider) addProviderPitfalls(causes, endpoint.provider)
   if (
@@ -133,6 +161,14 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   const diagnosis: Diagnosis = { verdict, causes, origin, response, candidates_tried: tried }
   if (exhausted) diagnosis.budget_exhausted = true
   return diagnosis
+}
+
+/** The near-miss route of a request whose path is no endpoint's, or null. */
+function misroutedRequest(config: Config, request: HttpRequest): NearRoute | null {
+  const path = requestPath(request)
+  if (config.endpoints.some((e) => e.path === path)) return null
+  const near = nearRoute(path, config.endpoints)
+  return near?.kind === 'endpoint' ? near : null
 }
 
 /**

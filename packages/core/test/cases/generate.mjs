@@ -616,6 +616,31 @@ kase('route-not-found', {
   ),
   expect: { codes: ['route_not_found'], class: 'not_found' },
 })
+// A near miss of the endpoint's path: the gateway answers 404 before any check.
+const invoicesAtPath = `endpoints:\n  - name: invoices\n    path: /hooks/invoices\n    auth: { scheme: bearer, tokens: [${TOKEN}] }\n`
+kase('route-trailing-slash', {
+  request: post([['Authorization', `Bearer ${TOKEN}`]], BODY, '/hooks/invoices/'),
+  config: invoicesAtPath,
+  expect: { codes: ['route_not_found'] },
+})
+kase('route-proxy-prefix-404', {
+  request: post([['Authorization', `Bearer ${TOKEN}`]], BODY, '/api/hooks/invoices'),
+  response: rawResponse(
+    404,
+    'Not Found',
+    [['Content-Type', 'application/problem+json']],
+    JSON.stringify({
+      type: 'https://hookwarden.dev/reasons/route_not_found',
+      title: 'No endpoint at this path',
+      status: 404,
+      reason: 'route_not_found',
+      detail:
+        'No endpoint at /api/hooks/invoices; endpoint "invoices" is at /hooks/invoices: the URL carries the extra prefix /api. A proxy in front that forwards it should strip it; otherwise remove it from the webhook URL.',
+    }),
+  ),
+  config: invoicesAtPath,
+  expect: { codes: ['route_not_found'], class: 'not_found' },
+})
 kase('method-not-allowed', {
   request: okReq,
   response: rawResponse(

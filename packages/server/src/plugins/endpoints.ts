@@ -6,11 +6,10 @@
  * @module
  */
 
-import { ConfigError, type Endpoint, requestPath } from '@hookwarden/core'
+import { ConfigError, type Endpoint, nearRoute, requestPath } from '@hookwarden/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { captureRequest } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
-import { nearRoute } from '../near-route.js'
 import { reasonAnswer } from '../pipeline/answer.js'
 import { type AttemptInput, handleAttempt } from '../pipeline/handle-attempt.js'
 import type { Dashboard } from './dashboard.js'

@@ -1,6 +1,6 @@
-import type { Endpoint } from '@hookwarden/core'
 import { describe, expect, it } from 'vitest'
 import { nearRoute } from './near-route.js'
+import type { Endpoint } from './types.js'
 
 const endpoint = (name: string, path: string, explain: Endpoint['explain'] = 'safe') =>
   ({ name, path, explain }) as Endpoint

@@ -9,13 +9,15 @@
  * (a token in the URL) and its case is part of that secret.
  * @module
  */
-import type { Endpoint } from '@hookwarden/core'
+import type { Endpoint } from './types.js'
 
 export interface NearRoute {
   endpoint: Endpoint
   /** Which of the endpoint's paths was meant: its own, or its contract check's. */
   kind: 'endpoint' | 'health'
-  /** One sentence for the problem's `detail`: what was received, what was meant, the fix. */
+  /** What was meant and the fix, e.g. `endpoint "orders" is at /hooks/orders: remove …`. */
+  hint: string
+  /** One sentence for a 404's `detail`: what was received, then the hint. */
   detail: string
 }
 
@@ -49,40 +51,43 @@ export function nearRoute(path: string, endpoints: readonly Endpoint[]): NearRou
   const squeezed = path.replace(/\/{2,}/g, '/')
   const trimmed = squeezed.length > 1 ? squeezed.replace(/\/+$/, '') : squeezed
   const decoded = decodedOrNull(path)
-  for (const { endpoint, kind, at, what } of candidates) {
+  const found = (c: (typeof candidates)[number], fix: string): NearRoute => {
+    const hint = `${c.what} ${c.at}: ${fix}`
+    return {
+      endpoint: c.endpoint,
+      kind: c.kind,
+      hint,
+      detail: `No endpoint at ${quote(path)}; ${hint}.`,
+    }
+  }
+  for (const c of candidates) {
+    const { at } = c
     if (path === at) return null
-    const meant = `No endpoint at ${quote(path)}; ${what} ${at}`
-    if (trimmed === at) {
-      const fix =
+    if (trimmed === at)
+      return found(
+        c,
         squeezed !== path
           ? trimmed !== squeezed
             ? 'remove the doubled and the trailing slashes from the webhook URL'
             : 'remove the doubled slash from the webhook URL'
-          : 'remove the trailing slash from the webhook URL'
-      return { endpoint, kind, detail: `${meant}: ${fix}.` }
-    }
+          : 'remove the trailing slash from the webhook URL',
+      )
     if (decoded === at)
-      return {
-        endpoint,
-        kind,
-        detail: `${meant}: the webhook URL percent-encodes characters of the path; send them as written.`,
-      }
+      return found(
+        c,
+        'the webhook URL percent-encodes characters of the path; send them as written',
+      )
     if (path.length > at.length && path.endsWith(at) && at.startsWith('/')) {
       const prefix = path.slice(0, path.length - at.length)
-      return {
-        endpoint,
-        kind,
-        detail: `${meant}: the URL carries the extra prefix ${quote(prefix)}. A proxy in front that forwards it should strip it; otherwise remove it from the webhook URL.`,
-      }
+      return found(
+        c,
+        `the URL carries the extra prefix ${quote(prefix)}. A proxy in front that forwards it should strip it; otherwise remove it from the webhook URL`,
+      )
     }
   }
-  for (const { endpoint, kind, at, what } of candidates) {
-    if (endpoint.explain === 'full' && path.toLowerCase() === at.toLowerCase())
-      return {
-        endpoint,
-        kind,
-        detail: `No endpoint at ${quote(path)}; ${what} ${at}: paths are case-sensitive; use its letter case in the webhook URL.`,
-      }
+  for (const c of candidates) {
+    if (c.endpoint.explain === 'full' && path.toLowerCase() === c.at.toLowerCase())
+      return found(c, 'paths are case-sensitive; use its letter case in the webhook URL')
   }
   return null
 }
