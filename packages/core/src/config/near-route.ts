@@ -1,8 +1,9 @@
 /**
  * The near miss behind a 404: a path that is no endpoint's (nor its contract check's,
- * /health/auth/<name>), but differs from one only in the ways webhook URLs go wrong when pasted into a sender (a trailing slash, a doubled slash,
- * percent-encoding, a prefix that a proxy in front did not strip, letter case). The 404 then
- * says which endpoint was meant and what to change in the URL, instead of "check the URL".
+ * /health/auth/<name>), but differs from one only in the ways webhook URLs go wrong when
+ * pasted into a sender (a trailing slash, a doubled slash, percent-encoding, a prefix that a
+ * proxy in front did not strip, letter case). The 404 then says which endpoint was meant and
+ * what to change in the URL, instead of "check the URL"; diagnose says the same offline.
  *
  * What it may reveal: only a path the caller already all but sent. Never for an endpoint with
  * `explain: none`; letter case only under `explain: full`, because a path can carry a secret

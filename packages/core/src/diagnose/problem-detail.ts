@@ -1,7 +1,8 @@
 /**
- * The `detail` of an RFC 9457 problem+json answer: the receiver's own sentence about this
- * occurrence (hookwarden's 404 names the endpoint a near-miss URL meant). Quoted back to the
- * sender as evidence; nothing else of the body is trusted.
+ * The `detail` of a hookwarden gateway's problem+json answer: its own sentence about this
+ * occurrence (its 404 names the endpoint a near-miss URL meant). Quoted back to the sender.
+ * Only hookwarden's (`type` under https://hookwarden.dev/): its details never hold a secret,
+ * while another receiver's may echo the credential it refused, and output never holds one.
  * @module
  */
 import { getHeader } from '../message/headers.js'
@@ -10,7 +11,7 @@ import type { HttpResponse } from '../message/types.js'
 /** Longest detail quoted back. */
 const MAX = 300
 
-/** The answer's problem `detail`, one line, or null when it has none. */
+/** The answer's problem `detail`, one line, or null when it has none or is not hookwarden's. */
 export function problemDetail(res: HttpResponse): string | null {
   const type = getHeader(res.headers, 'content-type') ?? ''
   if (!/\bjson\b|\+json\b/i.test(type) || res.body.byteLength > 65536) return null
@@ -20,7 +21,9 @@ export function problemDetail(res: HttpResponse): string | null {
   } catch {
     return null
   }
-  const detail = (parsed as { detail?: unknown } | null)?.detail
+  const { type: problemType, detail } = (parsed ?? {}) as { type?: unknown; detail?: unknown }
+  if (typeof problemType !== 'string' || !problemType.startsWith('https://hookwarden.dev/'))
+    return null
   if (typeof detail !== 'string') return null
   const line = detail.replace(/\s+/g, ' ').trim()
   if (!line) return null

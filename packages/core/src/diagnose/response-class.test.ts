@@ -98,6 +98,13 @@ describe("a 404's own words", () => {
     expect(
       classifyResponse(res(404, [['Content-Type', 'application/json']], '{"detail":')).meaning,
     ).not.toMatch(/It says/)
+    // Another receiver's detail may echo the credential it refused: never quoted.
+    const foreign = res(
+      404,
+      [['Content-Type', 'application/problem+json']],
+      JSON.stringify({ type: 'about:blank', detail: 'token tok_live_123456789 not found' }),
+    )
+    expect(classifyResponse(foreign).meaning).not.toMatch(/It says|tok_live/)
   })
 
   it('gives the detail as the fix of route_not_found in a diagnosis', async () => {
