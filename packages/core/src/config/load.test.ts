@@ -156,6 +156,26 @@ describe('credentials, references and rotation fields', () => {
     })
   })
 
+  it("the endpoint fields beside a single auth: block are that endpoint's", () => {
+    const c = loadConfig(
+      'name: invoices\npath: /hooks/invoices\nexplain: full\nauth:\n  scheme: bearer\n  tokens: [abc]\n',
+    )
+    expect(c.endpoints[0]).toMatchObject({
+      name: 'invoices',
+      path: '/hooks/invoices',
+      explain: 'full',
+    })
+    try {
+      loadConfig('path: hooks\nauth:\n  scheme: bearer\n  tokens: [abc]\n', { file: 'h.yaml' })
+      expect.unreachable()
+    } catch (e) {
+      expect(e).toMatchObject({
+        message: 'path must start with /',
+        position: { file: 'h.yaml', field: 'path', line: 1 },
+      })
+    }
+  })
+
   it('not_after becomes unix seconds; an unreadable date is an error on its line', () => {
     const c = loadConfig(
       'auth:\n  scheme: bearer\n  tokens:\n    - { value: abc, id: "2026-11", not_after: "2026-12-01T00:00:00Z" }\n',

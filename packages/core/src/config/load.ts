@@ -77,7 +77,7 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
   const rawEndpoints: { value: unknown; path: Path }[] = top.endpoints
     ? top.endpoints.map((value, i) => ({ value, path: ['endpoints', i] }))
     : top.auth !== undefined
-      ? [{ value: { name: 'default', auth: top.auth }, path: [] }]
+      ? [{ value: { name: 'default', ...endpointKeysOf(raw), auth: top.auth }, path: [] }]
       : []
   if (rawEndpoints.length === 0)
     throw at([], 'the config needs endpoints: (a list) or a single auth: block')
@@ -395,4 +395,13 @@ function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined 
     }
   }
   return undefined
+}
+
+/**
+ * A single top-level `auth:` block is one endpoint, and the endpoint fields beside it
+ * (`path:`, `name:`, `explain:`, `forward:`…) are that endpoint's: they were silently dropped.
+ */
+function endpointKeysOf(raw: object): Record<string, unknown> {
+  const keys = Object.keys(endpointFields.shape).filter((k) => k !== 'auth')
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => keys.includes(k)))
 }
