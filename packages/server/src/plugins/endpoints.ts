@@ -25,16 +25,12 @@ const RESERVED_EXACT = new Set([
 ])
 const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/']
 
-/** Under the API, the health checks or the inspector: a 404 there is problem+json, not a page. */
+/** The roots of the API, the health checks and the inspector. */
+const OWN_ROOTS = ['/api', '/health', '/inspect']
+
+/** Under one of OWN_ROOTS: a 404 there is problem+json, never a dashboard page. */
 function isOwnRoute(path: string): boolean {
-  return (
-    path === '/api' ||
-    path === '/health' ||
-    path === '/inspect' ||
-    path.startsWith('/api/') ||
-    path.startsWith('/health/') ||
-    path.startsWith('/inspect/')
-  )
+  return OWN_ROOTS.some((root) => path === root || path.startsWith(`${root}/`))
 }
 
 /** Endpoints by path; refuses a path the gateway's own routes would shadow. */
