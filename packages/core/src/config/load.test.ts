@@ -176,6 +176,20 @@ describe('credentials, references and rotation fields', () => {
     }
   })
 
+  it('an unknown top-level key, or an endpoint field beside endpoints:, is an error on its line', () => {
+    const list = 'endpoints:\n  - path: /a\n    auth: { scheme: bearer, tokens: [abc] }\n'
+    expect(loadError(`${list}retension: { days: 3 }\n`)).toMatchObject({
+      message: 'retension is not a known field',
+      position: { file: 'hookwarden.yaml', field: 'retension', line: 4 },
+    })
+    const e = loadError(`path: /hooks/x\n${list}`)
+    expect(e.message).toMatch(/^path is an endpoint field: beside endpoints: it belongs inside/)
+    expect(e.position).toMatchObject({ field: 'path', line: 1 })
+    expect(loadError('auth: { scheme: bearer, tokens: [abc] }\nforwad: http://x\n')).toMatchObject({
+      message: 'forwad is not a known field',
+      position: { line: 2 },
+    })
+  })
   it('not_after becomes unix seconds; an unreadable date is an error on its line', () => {
     const c = loadConfig(
       'auth:\n  scheme: bearer\n  tokens:\n    - { value: abc, id: "2026-11", not_after: "2026-12-01T00:00:00Z" }\n',

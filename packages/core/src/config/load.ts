@@ -74,6 +74,7 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
   const baseDir = options.baseDir ?? process.cwd()
 
   const top = parseOr(topLevel, raw, [], at)
+  checkTopLevelKeys(raw, top.endpoints !== undefined, at)
   const rawEndpoints: { value: unknown; path: Path }[] = top.endpoints
     ? top.endpoints.map((value, i) => ({ value, path: ['endpoints', i] }))
     : top.auth !== undefined
@@ -395,6 +396,30 @@ function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined 
     }
   }
   return undefined
+}
+
+/**
+ * The top level takes its own keys, and an endpoint's fields only beside a single `auth:`
+ * block. Anything else was silently ignored: a `path:` beside `endpoints:` never routed and a
+ * misspelt `retension:` kept every row.
+ */
+function checkTopLevelKeys(
+  raw: object,
+  hasEndpointList: boolean,
+  at: (p: Path, m: string) => ConfigError,
+): void {
+  const own = Object.keys(topLevel.shape)
+  const endpointKeys = Object.keys(endpointFields.shape)
+  for (const key of Object.keys(raw)) {
+    if (own.includes(key)) continue
+    if (!endpointKeys.includes(key)) throw at([key], 'is not a known field')
+    if (hasEndpointList)
+      throw at(
+        [key],
+        'is an endpoint field: beside endpoints: it belongs inside one of them (endpoints[i].' +
+          `${key})`,
+      )
+  }
 }
 
 /**
