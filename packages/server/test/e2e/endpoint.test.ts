@@ -3,8 +3,14 @@
  * their headers; explain safe|full|none; X-Request-Id; the record.
  */
 
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Client, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openSqliteStore } from '../../src/storage/sqlite.js'
 import { ADMIN, eventually, type Running, startGateway } from './helpers.js'
 
 const TOKEN = 'tok_live_7f3a9c1e5b2d4f6a8c0e'
@@ -289,6 +295,37 @@ describe('endpoint route', () => {
     for (const r of spread.filter((x) => x.good).slice(0, 10)) {
       const rec = await gw.store.get(r.json.attempt!)
       expect(rec?.request_id).toBe(`batch-${r.i}`)
+    }
+  })
+})
+
+describe('a sender that half-closes after its request', () => {
+  // Some HTTP/1.0-style clients (and `nc -N`) send the request, then shut their side down and
+  // wait for the answer. On SQLite the answer waits for the group commit, so the FIN arrives
+  // first: Node's default then dropped the answer of an attempt it had recorded.
+  it('still gets its answer (SQLite, answered after the commit), and the attempt is recorded', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hw-half-close-'))
+    const sqlite = await startGateway(YAML, { store: await openSqliteStore({ dataDir }) })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(Number(new URL(sqlite.url).port), '127.0.0.1')
+        await once(socket, 'connect')
+        const chunks: Buffer[] = []
+        socket.on('data', (c) => chunks.push(c))
+        const body = `{"id":"half-close-${i}"}`
+        socket.end(
+          `POST /hooks/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        )
+        await once(socket, 'close')
+        const text = Buffer.concat(chunks).toString()
+        expect(text).toMatch(/^HTTP\/1\.1 200 /)
+        const { attempt } = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))
+        expect(await sqlite.store.get(attempt)).toMatchObject({ endpoint: 'orders', status: 200 })
+      }
+    } finally {
+      await sqlite.close()
+      rmSync(dataDir, { recursive: true, force: true })
     }
   })
 })
