@@ -603,6 +603,15 @@ kase('timestamp-milliseconds', {
   config: tsYaml,
   expect: { codes: ['timestamp_milliseconds'] },
 })
+// The reverse: the endpoint expects milliseconds, the sender sends (and signs) seconds.
+kase('timestamp-seconds-for-milliseconds', {
+  request: post([
+    ['X-Timestamp', String(NOW - 4)],
+    ['X-Signature', hmacHex('sha256', HMAC_SECRET, `${NOW - 4}.${BODY}`)],
+  ]),
+  config: tsYaml.replace('unit: seconds', 'unit: milliseconds'),
+  expect: { codes: ['timestamp_milliseconds'], status: 401 },
+})
 
 // ── Not authentication at all: what the response says ─────────────────────────────────────
 const okReq = post([['Authorization', `Bearer ${TOKEN}`]])

@@ -66,7 +66,8 @@ export function timestampStep(
   const seconds = tp.unit === 'seconds' ? value : value / 1000
   const age = now - seconds
   if (Math.abs(age) <= tp.tolerance) return null
-  const asOther = tp.unit === 'seconds' ? value / 1000 : value * 1000
+  // The value read in the other unit, as seconds (as `now` is).
+  const asOther = tp.unit === 'seconds' ? value / 1000 : value
   if (Math.abs(now - asOther) <= Math.max(tp.tolerance, 86400)) {
     const sent = tp.unit === 'seconds' ? 'milliseconds' : 'seconds'
     return step(
@@ -87,7 +88,7 @@ export function timestampStep(
             : 'Use {{ Date.now() }} (milliseconds).',
       },
       [
-        `read as ${sent}, ${trimmed} is ${isoTime(tp.unit === 'seconds' ? value / 1000 : value)} — within ${durationWords(now - asOther)} of now`,
+        `read as ${sent}, ${trimmed} is ${isoTime(asOther)} — within ${durationWords(now - asOther)} of now`,
       ],
     )
   }
