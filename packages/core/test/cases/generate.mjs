@@ -378,6 +378,13 @@ kase('signature-body-modified-github-newline', {
     config: `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`,
     expect: { ok: true },
   })
+  // A hand-built header: the pairs joined by ";" instead of ",". The timestamp is there; the
+  // header's syntax is the fault, not a missing timestamp.
+  kase('signature-header-malformed-stripe-separator', {
+    request: post([['Stripe-Signature', header.replace(',', ';')]]),
+    config: `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`,
+    expect: { codes: ['signature_header_malformed'], status: 400 },
+  })
 }
 {
   const unicode = '{"customer":"Zoë Müller","note":"café ☕"}'

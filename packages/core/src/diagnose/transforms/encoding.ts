@@ -113,6 +113,13 @@ export function readSignatures(value: string, policy: HmacPolicy): ReadSignature
         .map((t) => t.replace(/^[A-Za-z0-9]{1,8}[=:]/, ''))
         .filter((t) => t.length >= 16)
       headerSteps = [formatStep(policy, parsed.error)]
+      // The timestamp beside them (`t=…` written with another separator, or beside no `v1=`):
+      // there, so that a malformed header is not also told as a missing timestamp.
+      const key = policy.format.kind === 'pairs' ? policy.format.timestamp_key : undefined
+      if (key) {
+        const k = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        timestamp = new RegExp(`(?:^|[\\s,;])${k}=(\\d{1,16})(?![^\\s,;])`).exec(value)?.[1]
+      }
     }
   }
   const targets: SignatureTarget[] = []

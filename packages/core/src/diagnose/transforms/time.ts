@@ -45,8 +45,8 @@ export function timestampStep(
             `<${tp.unit === 'seconds' ? 'unix seconds' : 'unix milliseconds'}>`,
             'Send the time of signing:',
           )
-        : plainFix(`Send the timestamp in ${source}.`),
-      [`no ${source}`],
+        : plainFix(`Send the time of signing as ${source}.`),
+      [`${source}: absent`],
     )
   }
   const trimmed = raw.trim()
