@@ -138,10 +138,18 @@ describe('parseCurl agrees with bash + curl', () => {
     ['pipes and redirects after the command', `curl -s URL/x -d a=b 2>&1 > /dev/null | cat`],
     ['--oauth2-bearer', `curl --oauth2-bearer tok_123 URL/x`],
     ['--url and --url-query', `curl --url URL/x --url-query 'a=b c' --url-query '+raw=%41'`],
+    // MAKE@ puts user-info into the URL: `http://make:Tr0ub%263%3F@127.0.0.1:…`.
+    ['user-info in the URL gives Basic, percent-decoded', `curl 'MAKE@URL/x' -d a=1`],
+    ['user-info without a password', `curl 'ONLYUSER@URL/x'`],
+    ['-u wins over user-info in the URL', `curl -u a:b 'MAKE@URL/x'`],
+    ['a typed Authorization wins over both', `curl -H 'Authorization: Bearer t' 'MAKE@URL/x'`],
   ]
   for (const [name, command] of cases) {
     it(name, async () => {
-      const text = command.replaceAll('URL', origin)
+      const text = command
+        .replaceAll('MAKE@URL', origin.replace('://', '://make:Tr0ub%263%3F%3E~x@'))
+        .replaceAll('ONLYUSER@URL', origin.replace('://', '://make@'))
+        .replaceAll('URL', origin)
       expectSame(await send(text), parseCurl(text, { baseDir: fixtures }))
     })
   }

@@ -312,6 +312,15 @@ function toRequest(said: Said, ctx: Context): HttpRequest {
   let target = url.text
   if (target === '') ctx.fail('the URL is empty', url.start)
   if (!HAS_SCHEME.test(target)) target = `http://${target}`
+  // `https://user:pass@host/…`: curl sends the user-info as Basic (percent-decoded; no password
+  // is an empty one) and leaves it out of the request; -u, when given, wins over it.
+  const userInfo = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)@/.exec(target)
+  let urlUser: string | undefined
+  if (userInfo) {
+    target = userInfo[1]! + target.slice(userInfo[0].length)
+    const info = percentDecodeBinary(userInfo[2]!)
+    urlUser = info.includes(':') ? info : `${info}:`
+  }
   if (!said.pathAsIs) target = withoutDotSegments(target)
   let body = ''
   for (const part of data) body += body !== '' && !part.json ? `&${part.bytes}` : part.bytes
@@ -330,13 +339,13 @@ function toRequest(said: Said, ctx: Context): HttpRequest {
   return {
     method,
     url: headerTextFromBinary(target),
-    headers: [...said.typed, ...impliedHeaders(said, hasData)],
+    headers: [...said.typed, ...impliedHeaders(said, hasData, urlUser)],
     body: binaryBytes(said.upload ?? (hasData ? body : '')),
   }
 }
 
 /** Headers the options imply, unless typed with -H or removed with `-H 'Name:'`. */
-function impliedHeaders(said: Said, hasData: boolean): Header[] {
+function impliedHeaders(said: Said, hasData: boolean, urlUser: string | undefined): Header[] {
   const out: Header[] = []
   const imply = (name: string, value: string): void => {
     const lower = name.toLowerCase()
@@ -344,8 +353,9 @@ function impliedHeaders(said: Said, hasData: boolean): Header[] {
     if ([...said.typed, ...out].some(([n]) => n.toLowerCase() === lower)) return
     out.push([name, value])
   }
-  if (said.user !== undefined) {
-    imply('Authorization', `Basic ${Buffer.from(binaryBytes(said.user.text)).toString('base64')}`)
+  const user = said.user?.text ?? urlUser
+  if (user !== undefined) {
+    imply('Authorization', `Basic ${Buffer.from(binaryBytes(user)).toString('base64')}`)
   } else if (said.bearer !== undefined) {
     imply('Authorization', `Bearer ${headerTextFromBinary(said.bearer)}`)
   }
@@ -357,4 +367,11 @@ function impliedHeaders(said: Said, hasData: boolean): Header[] {
     if (said.json) imply('Accept', 'application/json')
   }
   return out
+}
+
+/** `%XX` → the byte, in a binary string (one char a byte), as curl decodes URL user-info. */
+function percentDecodeBinary(text: string): string {
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  )
 }
