@@ -114,6 +114,19 @@ describe('jwt config refuses key material as an HMAC secret (T-JWT-3)', () => {
     ).toMatch(/jwks_url must be an http\(s\) URL/)
   })
 
+  it('an inline JWKS key that cannot be imported is an error on its line', () => {
+    const jwks = (key: string) =>
+      `auth:\n  scheme: jwt\n  algorithms: [RS256, ES256]\n  jwks:\n    keys:\n      - ${key}\n`
+    expect(loadError(jwks('{ kty: RSA, n: "!!!", e: AQAB }'))).toMatchObject({
+      message: 'auth.jwks.keys[0] is not a usable RSA public key (check its n and e)',
+      position: { line: 6 },
+    })
+    expect(loadError(jwks('{ kty: EC, crv: P-999, x: AAAA, y: AAAA }')).message).toMatch(
+      /is not a usable EC public key/,
+    )
+    expect(() => loadConfig(jwks(JSON.stringify(jwk)))).not.toThrow()
+  })
+
   it('public-key algorithms need jwks or jwks_url; HS needs a secret', () => {
     expect(loadError('auth:\n  scheme: jwt\n  algorithms: [RS256]\n').message).toMatch(
       /jwks or jwks_url is required/,
@@ -174,6 +187,62 @@ describe('credentials, references and rotation fields', () => {
         position: { file: 'h.yaml', field: 'path', line: 1 },
       })
     }
+  })
+
+  it('an empty secret, token, key, password or user name is an error, literal or referenced', () => {
+    expect(loadError('auth: { scheme: bearer, tokens: [""] }\n').message).toBe(
+      'auth.tokens[0] is empty',
+    )
+    expect(
+      loadError('auth:\n  scheme: basic\n  users: [{ username: make, password: env:PW }]\n', {
+        PW: '',
+      }),
+    ).toMatchObject({
+      message: 'auth.users[0].password refers to environment variable PW, which is empty',
+      position: { line: 3 },
+    })
+    expect(
+      loadError('auth:\n  scheme: basic\n  users: [{ username: "", password: x }]\n').message,
+    ).toBe('auth.users[0].username is empty')
+    const dir = mkdtempSync(join(tmpdir(), 'hw-empty-'))
+    try {
+      writeFileSync(join(dir, 'key.txt'), '\n')
+      expect(() =>
+        loadConfig('auth: { scheme: api_key, header: X-Key, keys: ["file:key.txt"] }\n', {
+          baseDir: dir,
+        }),
+      ).toThrow('auth.keys[0] refers to file key.txt, which is empty')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a misspelt key is named on its own line, with the key it was meant to be', () => {
+    expect(loadError('auth:\n  scheme: bearer\n  tokenz: [abc]\n')).toMatchObject({
+      message: 'auth has unknown field tokenz (did you mean tokens?)',
+      position: { line: 3 },
+    })
+    expect(loadError('auth:\n  scheme: bearer\n  tokens:\n    - { valu: abc }\n').message).toBe(
+      'auth.tokens[0] has unknown field valu (did you mean value?)',
+    )
+    expect(loadError('auth:\n  scheme: bearer\n  tokens: [5]\n').message).toBe(
+      'auth.tokens[0] must be a string or a mapping, not number',
+    )
+    expect(loadError('endpoints: { a: 1 }\n').message).toBe('endpoints must be a list, not mapping')
+  })
+
+  it('a YAML alias without its anchor, or an alias bomb, is an error, not a crash', () => {
+    expect(loadError('auth: *nosuch\n').message).toMatch(/^cannot be read: Unresolved alias/)
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]']
+    for (let i = 1; i < 9; i++)
+      bomb.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9)
+          .fill(`*${'abcdefghij'[i - 1]}`)
+          .join(', ')}]`,
+      )
+    expect(
+      loadError(`${bomb.join('\n')}\nauth: { scheme: bearer, tokens: [x] }\n`).message,
+    ).toMatch(/^cannot be read: Excessive alias count/)
   })
 
   it('an unknown top-level key, or an endpoint field beside endpoints:, is an error on its line', () => {

@@ -4,6 +4,7 @@
  * `hookwarden.yaml:7: endpoints[0].auth.encoding must be hex, base64 or base64url`.
  * @module
  */
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
@@ -59,15 +60,23 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
       column: pos.col,
     })
   }
-  const at = (path: Path, message: string): ConfigError => {
-    const line = lineOf(doc, lc, path)
+  const at = (path: Path, message: string, linePath: Path = path): ConfigError => {
+    const line = lineOf(doc, lc, linePath)
     return new ConfigError(path.length ? `${formatPath(path)} ${message}` : message, {
       file,
       ...(line ? { line } : {}),
       field: formatPath(path),
     })
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 })
+  let raw: unknown
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 })
+  } catch (e) {
+    // An alias with no anchor, or an alias bomb: the yaml library throws instead of reporting.
+    throw new ConfigError(`cannot be read: ${String((e as Error).message).split('\n')[0]}`, {
+      file,
+    })
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw at([], 'the config must be a mapping with endpoints: or auth:')
   const env = options.env ?? process.env
@@ -116,7 +125,7 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
 function expandProvider(
   auth: Record<string, unknown>,
   path: Path,
-  at: (p: Path, m: string) => ConfigError,
+  at: (p: Path, m: string, linePath?: Path) => ConfigError,
 ): { auth: AuthPolicy; provider?: string } {
   let merged = auth
   let provider: string | undefined
@@ -202,7 +211,7 @@ export function looksLikeKeyMaterial(value: string): boolean {
 function checkPolicy(
   policy: AuthPolicy,
   path: Path,
-  at: (p: Path, m: string) => ConfigError,
+  at: (p: Path, m: string, linePath?: Path) => ConfigError,
 ): void {
   if (policy.scheme === 'jwt') {
     if (policy.algorithms.some((a) => a.toLowerCase() === 'none'))
@@ -243,6 +252,21 @@ function checkPolicy(
     policy.jwks?.keys.forEach((k, i) => {
       if (typeof k.kty !== 'string')
         throw at([...path, 'jwks', 'keys', i], 'must be a JWK with a "kty"')
+      // A key that cannot be imported would fail every token as a bad signature or unknown kid.
+      if (k.kty !== 'oct') {
+        try {
+          // node:crypto reads base64url leniently ("!!!" is an empty number): check it first.
+          for (const m of ['n', 'e', 'x', 'y'])
+            if (m in k && !(typeof k[m] === 'string' && /^[A-Za-z0-9_-]+$/.test(k[m])))
+              throw new Error(m)
+          createPublicKey({ key: k as JsonWebKey, format: 'jwk' })
+        } catch {
+          throw at(
+            [...path, 'jwks', 'keys', i],
+            `is not a usable ${k.kty} public key (check its ${k.kty === 'RSA' ? 'n and e' : k.kty === 'EC' ? 'crv, x and y' : 'crv and x'})`,
+          )
+        }
+      }
     })
     // The JWKS is fetched from the config's URL only; file:, data: and the like are not key servers.
     if (policy.jwks_url !== undefined && !/^https?:\/\//i.test(policy.jwks_url))
@@ -300,7 +324,7 @@ function resolveSecrets(
   path: Path,
   env: Record<string, string | undefined>,
   baseDir: string,
-  at: (p: Path, m: string) => ConfigError,
+  at: (p: Path, m: string, linePath?: Path) => ConfigError,
 ): unknown {
   if (typeof value === 'string') {
     const m = SECRET_REF.exec(value)
@@ -309,17 +333,22 @@ function resolveSecrets(
       const v = env[m[2]!]
       if (v === undefined)
         throw at(path, `refers to environment variable ${m[2]}, which is not set`)
+      // An empty secret would let an empty credential through (Basic "make:").
+      if (v === '') throw at(path, `refers to environment variable ${m[2]}, which is empty`)
       return v
     }
+    let content: string
     try {
       // A trailing newline from `echo secret > file` is not part of the secret.
-      return readFileSync(resolve(baseDir, m[2]!), 'utf8').replace(/\r?\n$/, '')
+      content = readFileSync(resolve(baseDir, m[2]!), 'utf8').replace(/\r?\n$/, '')
     } catch (e) {
       throw at(
         path,
         `refers to file ${m[2]}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
       )
     }
+    if (content === '') throw at(path, `refers to file ${m[2]}, which is empty`)
+    return content
   }
   if (Array.isArray(value))
     return value.map((v, i) => resolveSecrets(v, [...path, i], env, baseDir, at))
@@ -339,12 +368,45 @@ function parseOr<S extends z.ZodTypeAny>(
   schema: S,
   value: unknown,
   path: Path,
-  at: (p: Path, m: string) => ConfigError,
+  at: (p: Path, m: string, linePath?: Path) => ConfigError,
 ): z.output<S> {
   const r = schema.safeParse(value)
   if (r.success) return r.data
-  const issue = r.error.issues[0]!
-  throw at([...path, ...issue.path], describeIssue(issue))
+  let issues = r.error.issues
+  // In a union (a string, or { value: … }), the branch of the type that was written speaks.
+  for (let u = issues[0]; u?.code === 'invalid_union'; u = issues[0]) {
+    const depth = u.path.length
+    const typed = u.unionErrors.find(
+      (e) => !(e.issues[0]?.code === 'invalid_type' && e.issues[0].path.length === depth),
+    )
+    if (!typed) break
+    issues = typed.issues
+  }
+  // A misspelt key (`tokenz:`) is the cause of the missing one (`tokens is required`): name it.
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!
+  const where = [...path, ...issue.path]
+  if (issue.code !== 'unrecognized_keys') throw at(where, describeIssue(issue))
+  const missing = issues
+    .filter((i) => i.code === 'invalid_type' && i.received === 'undefined')
+    .map((i) => String(i.path.at(-1)))
+  const near = issue.keys.length === 1 ? missing.find((m) => closeTo(m, issue.keys[0]!)) : undefined
+  throw at(where, `${describeIssue(issue)}${near ? ` (did you mean ${near}?)` : ''}`, [
+    ...where,
+    issue.keys[0]!,
+  ])
+}
+
+/** Whether two keys are one typo apart: one letter added, dropped, changed or swapped. */
+function closeTo(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false
+  let i = 0
+  while (i < a.length && a[i] === b[i]) i++
+  const tail = (x: string, y: string) => x.slice(i + 1) === y.slice(i + 1)
+  if (a.length === b.length)
+    return (
+      tail(a, b) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2))
+    )
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1)
 }
 
 function describeIssue(issue: z.ZodIssue): string {
@@ -360,15 +422,21 @@ function describeIssue(issue: z.ZodIssue): string {
     case 'invalid_type':
       return issue.received === 'undefined'
         ? 'is required'
-        : `must be ${issue.expected === 'string' ? 'a string' : `a ${issue.expected}`}, not ${issue.received}`
+        : `must be ${yamlKind(issue.expected)}, not ${yamlKind(issue.received, false)}`
     case 'unrecognized_keys':
       return `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
     case 'invalid_union_discriminator':
       return `must be ${list(issue.options)}`
-    case 'invalid_union':
-      return issue.unionErrors[0]?.issues[0]
-        ? describeIssue(issue.unionErrors.at(-1)!.issues[0]!)
-        : 'is not valid'
+    case 'invalid_union': {
+      // Every branch wants another type (a string, or { value: … }): name them all.
+      const firsts = issue.unionErrors.map((e) => e.issues[0])
+      if (firsts.every((i) => i?.code === 'invalid_type' && i.path.length === issue.path.length)) {
+        const types = firsts as z.ZodInvalidTypeIssue[]
+        return `must be ${list(types.map((i) => yamlKind(i.expected)))}, not ${yamlKind(types[0]!.received, false)}`
+      }
+      const last = issue.unionErrors.at(-1)?.issues[0]
+      return last ? describeIssue(last) : 'is not valid'
+    }
     default:
       return issue.message
   }
@@ -406,7 +474,7 @@ function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined 
 function checkTopLevelKeys(
   raw: object,
   hasEndpointList: boolean,
-  at: (p: Path, m: string) => ConfigError,
+  at: (p: Path, m: string, linePath?: Path) => ConfigError,
 ): void {
   const own = Object.keys(topLevel.shape)
   const endpointKeys = Object.keys(endpointFields.shape)
@@ -429,4 +497,11 @@ function checkTopLevelKeys(
 function endpointKeysOf(raw: object): Record<string, unknown> {
   const keys = Object.keys(endpointFields.shape).filter((k) => k !== 'auth')
   return Object.fromEntries(Object.entries(raw).filter(([k]) => keys.includes(k)))
+}
+
+/** A zod type name in YAML's words: a mapping, a list, a string. */
+function yamlKind(type: string, article = true): string {
+  const word = type === 'object' ? 'mapping' : type === 'array' ? 'list' : type
+  if (!article || word === 'undefined' || word === 'null') return word
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`
 }

@@ -17,10 +17,10 @@ const notAfter = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) 
   return Math.floor(ms / 1000)
 })
 
-const secretString = z.string({
-  required_error: 'is required',
-  invalid_type_error: 'must be a string',
-})
+const secretString = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
+  // An empty secret would let an empty credential through (Basic "make:", an empty key).
+  .min(1, 'is empty')
 
 export const credential = z
   .union([
@@ -35,7 +35,7 @@ const credentials = z.array(credential)
 
 const basicUser = z
   .object({
-    username: z.string(),
+    username: z.string().min(1, 'is empty'),
     password: secretString,
     id: z.string().optional(),
     not_after: notAfter.optional(),
