@@ -21,7 +21,8 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    // Usage errors are bad input like any other: one line, the same prefix, exit 2 (bin.ts).
+    .configureOutput({ outputError: (text, write) => write(usageErrorLine(text)) })
   for (const register of [
     registerVerify,
     registerSign,
@@ -35,4 +36,20 @@ export function buildProgram(): Command {
   ])
     register(program)
   return program
+}
+
+/**
+ * commander's error text as one line: "error: unknown command 'verfy'\n(Did you mean verify?)"
+ * → "hookwarden: unknown command 'verfy' (did you mean verify?); see hookwarden --help". An
+ * unknown `--name=value` option shows its name only: the value may be a pasted secret.
+ */
+export function usageErrorLine(text: string): string {
+  const line = text
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/'(--?[^'=\s]+)=[^']*'/g, "'$1=…'")
+    .split(/\s*\n\s*/)
+    .map((part) => part.replace(/^\(Did you mean/, '(did you mean'))
+    .join(' ')
+  return `hookwarden: ${line}; see hookwarden --help\n`
 }
