@@ -252,3 +252,47 @@ describe('probe', () => {
     }
   })
 })
+
+describe('what a server outside echoes back', () => {
+  const TOKEN = 'tok_ECHOED_BY_THE_SERVER_4242'
+  let echo: import('node:http').Server
+  let url = ''
+  beforeAll(async () => {
+    const { createServer } = await import('node:http')
+    echo = createServer((req, res) => {
+      req.resume()
+      if (req.url?.startsWith('/moved')) {
+        res.writeHead(302, { Location: `http://make:${TOKEN}@elsewhere.example/?token=${TOKEN}` })
+        return res.end()
+      }
+      const sent = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
+      res.writeHead(401, {
+        'WWW-Authenticate': `Bearer error="invalid_token", error_description="token ${sent} unknown"`,
+        'Content-Type': 'application/json',
+      })
+      res.end(JSON.stringify({ error: `token ${sent} unknown` }))
+    })
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    url = `http://127.0.0.1:${(echo.address() as import('node:net').AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((r) => echo.close(() => r())))
+
+  it('replay shows the credential it sent, echoed in a header or a URL, as its fingerprint', async () => {
+    const r = await replay(capture(`Bearer ${TOKEN}`, ''), { ...local, to: `${url}/hooks/orders` })
+    expect(r.response?.status).toBe(401)
+    const moved = await replay(capture(`Bearer ${TOKEN}`), { ...local, to: `${url}/moved` })
+    expect(moved.redirect?.status).toBe(302)
+    for (const shown of [r, moved]) {
+      const text = JSON.stringify(shown)
+      expect(text).not.toContain(TOKEN)
+      expect(text).toMatch(/len=29 fp:[0-9a-f]{8}/)
+    }
+  })
+
+  it('probe and replay never repeat credential-like query values of the URL they were given', async () => {
+    const r = await replay(capture(null), { ...local, to: `${url}/hooks/orders?api_key=${TOKEN}` })
+    expect(JSON.stringify(r)).not.toContain(TOKEN)
+    const p = await probe(`${url}/moved?token=${TOKEN}`, local)
+    expect(JSON.stringify(p)).not.toContain(TOKEN)
+  })
+})

@@ -18,6 +18,7 @@ import {
   utf8,
   withoutHeader,
 } from '@hookwarden/core'
+import { credentialValues, scrubShown } from '../redact.js'
 import { headerConstructionFix } from './quick-fix.js'
 import { type FixOutcome, type RedirectFinding, redirectFinding } from './replay.js'
 import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
@@ -199,7 +200,9 @@ export async function probe(rawUrl: string, options: ProbeOptions = {}): Promise
     if (r.response) bodies.set(v, bodyShape(r.response))
     variants.push(v)
   }
-  return analyse(url, variants, bodies)
+  // The server outside may echo the credential sent (an error_description, a Location).
+  const sent = options.request ?? { url: url.href, headers: [] }
+  return scrubShown(analyse(url, variants, bodies), credentialValues(sent))
 }
 
 function analyse(

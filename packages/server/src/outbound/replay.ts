@@ -16,6 +16,7 @@ import {
   requestQuery,
   type StrippingHint,
 } from '@hookwarden/core'
+import { credentialValues, scrubShown } from '../redact.js'
 import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
 
 export interface ReplayOptions extends SendOptions {
@@ -113,29 +114,37 @@ export async function replay(request: HttpRequest, options: ReplayOptions): Prom
   const res = result.response
   const origin = res ? detectOrigin(res, { ...outgoing, url: target.href }) : null
   const summary = res && origin ? classifyResponse(res, { origin }) : null
-  return {
-    target: target.href,
-    fixed: options.fix !== undefined,
-    fixes,
-    sent: result.sent,
-    response:
-      res && summary
-        ? {
-            ...summary,
-            ...(res.statusText ? { status_text: res.statusText } : {}),
-            headers: res.headers.map(([n, v]) => [
-              n,
-              /^set-cookie$/i.test(n) ? redactCookie(v) : v,
-            ]),
-            body_bytes: res.body.length,
-            truncated: result.truncated,
-          }
+  // The server outside may echo the credential sent (an error_description, a Location).
+  return scrubShown<ReplayResult>(
+    {
+      target: target.href,
+      fixed: options.fix !== undefined,
+      fixes,
+      sent: result.sent,
+      response:
+        res && summary
+          ? {
+              ...summary,
+              ...(res.statusText ? { status_text: res.statusText } : {}),
+              headers: res.headers.map(([n, v]) => [
+                n,
+                /^set-cookie$/i.test(n) ? redactCookie(v) : v,
+              ]),
+              body_bytes: res.body.length,
+              truncated: result.truncated,
+            }
+          : null,
+      origin,
+      hints:
+        res && origin
+          ? credentialStrippingHints({ ...outgoing, url: target.href }, res, origin)
+          : [],
+      redirect: res
+        ? redirectFinding(res.status, getHeader(res.headers, 'location'), target)
         : null,
-    origin,
-    hints:
-      res && origin ? credentialStrippingHints({ ...outgoing, url: target.href }, res, origin) : [],
-    redirect: res ? redirectFinding(res.status, getHeader(res.headers, 'location'), target) : null,
-    error: result.error,
-    elapsed_ms: result.elapsed_ms,
-  }
+      error: result.error,
+      elapsed_ms: result.elapsed_ms,
+    },
+    credentialValues(outgoing),
+  )
 }
