@@ -125,63 +125,6 @@ export function redactTarget(target: string, endpoint?: EndpointScope): string {
   return `${target.slice(0, q)}?${parts.join('&')}`
 }
 
-/**
- * What a request carries as credentials, as the exact strings a far server may echo back:
- * credential header values (without their scheme word) and credential-like query values.
- */
-export function credentialValues(
-  request: { url: string; headers: readonly Header[] },
-  endpoint?: EndpointScope,
-): string[] {
-  const out = new Set<string>()
-  for (const [n, v] of request.headers) {
-    if (!isCredentialHeader(n, endpoint)) continue
-    const m = SCHEME_WORD.exec(v)
-    out.add(m && m[3] !== '' ? m[3]! : v)
-  }
-  const q = request.url.indexOf('?')
-  if (q !== -1) {
-    for (const [name, value] of new URLSearchParams(request.url.slice(q + 1)))
-      if (SENSITIVE_QUERY.test(name) || SENSITIVE_HEADER.test(name)) out.add(value)
-  }
-  // Short values (a "1", a "yes") would scrub ordinary words; credentials are longer.
-  return [...out].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)
-}
-
-/**
- * Every string in `value` (deeply) as it may be shown: the credentials the request carried,
- * echoed back by a far server (an error_description, a Location), fingerprinted; user-info
- * passwords and credential-like query values in any URL fingerprinted. For the outputs of
- * replay and probe, which repeat what a server outside said.
- */
-export function scrubShown<T>(value: T, secrets: readonly string[]): T {
-  const scrub = (text: string): string => {
-    let s = text
-    for (const secret of secrets)
-      if (s.includes(secret)) s = s.split(secret).join(fingerprint(secret))
-    s = s.replace(
-      /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>:]*):([^\s/?#@'"<>]+)@/gi,
-      (_, scheme: string, user: string, password: string) =>
-        `${scheme}${user}:${fingerprint(password)}@`,
-    )
-    return s.replace(
-      /([?&])([^=&\s#'"<>?]+)=([^&\s#'"<>]+)/g,
-      (m, sep: string, name: string, v: string) =>
-        (SENSITIVE_QUERY.test(name) || SENSITIVE_HEADER.test(name)) && !v.startsWith('len=')
-          ? `${sep}${name}=${fingerprint(v)}`
-          : m,
-    )
-  }
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return scrub(v)
-    if (Array.isArray(v)) return v.map(walk)
-    if (v && typeof v === 'object')
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
-    return v
-  }
-  return walk(value) as T
-}
-
 /** Schemes whose credential or signature travels inside the body: their bodies are never stored. */
 const BODY_CREDENTIAL_SCHEMES = new Set(['body_secret', 'mailgun', 'adyen', 'aws_sns'])
 

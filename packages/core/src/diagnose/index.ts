@@ -11,6 +11,7 @@ import type { Config, Endpoint } from '../config/types.js'
 import { requestPath } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { getProvider } from '../providers/registry.js'
+import { credentialValues, scrubText } from '../redact/scrub.js'
 import type { Verdict } from '../verdict/types.js'
 import { verify } from '../verdict/verify.js'
 import { nearMissSearch } from './near-miss.js'
@@ -99,9 +100,12 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   let origin = UNKNOWN_ORIGIN
   let response: Diagnosis['response'] = null
   if (options.response) {
-    origin = detectOrigin(options.response, request)
-    response = classifyResponse(options.response, { origin })
-    found.push(...responseFindings(request, options.response, response, origin, verdict))
+    // The answer's words are quoted (cut short) in the meaning and the evidence; a receiver may
+    // have echoed the credential it refused (error_description="token … unknown").
+    const answer = scrubResponse(options.response, credentialValues(request))
+    origin = detectOrigin(answer, request)
+    response = classifyResponse(answer, { origin })
+    found.push(...responseFindings(request, answer, response, origin, verdict))
     // The request alone looked fine and the answer is a success: nothing is wrong.
     if (!verdict && response.class === 'success') found.length = 0
     // A refusal that nothing in the request explains is still a cause: the credential's value.
@@ -161,6 +165,17 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   const diagnosis: Diagnosis = { verdict, causes, origin, response, candidates_tried: tried }
   if (exhausted) diagnosis.budget_exhausted = true
   return diagnosis
+}
+
+/** The response with the request's credentials, wherever it repeats them, fingerprinted. */
+function scrubResponse(response: HttpResponse, secrets: readonly string[]): HttpResponse {
+  const body = Buffer.from(response.body).toString('utf8')
+  const echoed = secrets.some((s) => body.includes(s))
+  return {
+    ...response,
+    headers: response.headers.map(([n, v]) => [n, scrubText(v, secrets)]),
+    body: echoed ? Buffer.from(scrubText(body, secrets)) : response.body,
+  }
 }
 
 /** The near-miss route of a request whose path is no endpoint's, or null. */

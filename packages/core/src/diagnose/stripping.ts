@@ -7,6 +7,7 @@
 import { getHeader, requestUrl } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
+import { CREDENTIAL_HEADER, NOT_CREDENTIAL } from '../redact/scrub.js'
 import { readSignals } from './origin.js'
 import type { Origin } from './types.js'
 
@@ -18,11 +19,6 @@ export interface StrippingHint {
   fix: string
   evidence: string[]
 }
-
-const CREDENTIAL_HEADER =
-  /^(authorization|proxy-authorization|cookie)$|api[-_]?key|apikey|token|secret|signature|password|[-_]auth|^auth|x-hub-|webhook-/i
-const NOT_CREDENTIAL =
-  /^(content-|accept|x-request-id|x-correlation-id|traceparent|tracestate|idempotency-key|webhook-id|webhook-timestamp)/i
 
 /** The headers of `request` that carry a credential, with their values fingerprinted. */
 export function credentialHeaders(request: HttpRequest): { name: string; redacted: string }[] {

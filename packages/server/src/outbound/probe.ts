@@ -9,16 +9,17 @@ import { randomBytes } from 'node:crypto'
 import {
   classifyResponse,
   credentialHeaders,
+  credentialValues,
   detectOrigin,
   getHeader,
   type HttpRequest,
   type HttpResponse,
   type Origin,
   type ResponseClass,
+  scrubShown,
   utf8,
   withoutHeader,
 } from '@hookwarden/core'
-import { credentialValues, scrubShown } from '../redact.js'
 import { headerConstructionFix } from './quick-fix.js'
 import { type FixOutcome, type RedirectFinding, redirectFinding } from './replay.js'
 import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'

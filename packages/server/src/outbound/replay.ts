@@ -7,6 +7,7 @@
 import {
   classifyResponse,
   credentialStrippingHints,
+  credentialValues,
   detectOrigin,
   getHeader,
   type HttpRequest,
@@ -15,8 +16,8 @@ import {
   requestPath,
   requestQuery,
   type StrippingHint,
+  scrubShown,
 } from '@hookwarden/core'
-import { credentialValues, scrubShown } from '../redact.js'
 import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
 
 export interface ReplayOptions extends SendOptions {

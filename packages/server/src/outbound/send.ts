@@ -12,9 +12,9 @@ import {
   type HttpResponse,
   InputError,
   redactValue,
+  scrubText,
 } from '@hookwarden/core'
 import { Agent, request as undiciRequest } from 'undici'
-import { scrubShown } from '../redact.js'
 import { BlockedTargetError, checkLiteralHost, guardedLookup, type Resolver } from './guard.js'
 
 export interface SendOptions {
@@ -80,7 +80,7 @@ export function parseTarget(raw: string, field = '--to'): URL {
   } catch {
     throw new InputError(
       'ERR_TARGET',
-      `${field} must be an absolute http(s) URL, got ${scrubShown(JSON.stringify(raw), [])}`,
+      `${field} must be an absolute http(s) URL, got ${scrubText(JSON.stringify(raw), [])}`,
       { field },
     )
   }

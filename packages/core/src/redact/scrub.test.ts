@@ -1,0 +1,60 @@
+/**
+ * A far server's words are shown with the request's credentials fingerprinted: the token it
+ * echoes in an error_description, a password in a Location, a `?token=` in any URL.
+ * @module
+ */
+import { describe, expect, it } from 'vitest'
+import { diagnose } from '../diagnose/index.js'
+import { parseRequest, parseResponse } from '../message/parse.js'
+import { credentialValues, scrubShown, scrubText } from './scrub.js'
+
+const TOKEN = 'SECRET-SHOULD-NOT-LEAK-123'
+
+describe('scrub', () => {
+  it('finds the credentials a request carries: header values with and without the scheme word, query values', () => {
+    const values = credentialValues({
+      url: '/hooks?api_key=key-0123456789&page=2',
+      headers: [
+        ['Authorization', `Bearer ${TOKEN}`],
+        ['X-Request-Id', 'req-0123456789'],
+        ['Content-Type', 'application/json'],
+      ],
+    })
+    expect(values).toContain(TOKEN)
+    expect(values).toContain(`Bearer ${TOKEN}`)
+    expect(values).toContain('key-0123456789')
+    expect(values).not.toContain('req-0123456789')
+    expect(values).not.toContain('2')
+  })
+
+  it('fingerprints them, user-info passwords and credential query values, deeply', () => {
+    const shown = scrubShown(
+      {
+        a: `error_description="token ${TOKEN} unknown"`,
+        b: ['Location: http://make:hunter2hunter2@elsewhere.example/x?token=abcdef123456&page=2'],
+      },
+      [TOKEN],
+    )
+    const text = JSON.stringify(shown)
+    expect(text).not.toContain(TOKEN)
+    expect(text).not.toContain('hunter2hunter2')
+    expect(text).not.toContain('abcdef123456')
+    expect(text).toContain('page=2')
+    expect(text).toMatch(/make:len=14 fp:[0-9a-f]{8}@elsewhere/)
+    expect(scrubText('nothing to hide here', [TOKEN])).toBe('nothing to hide here')
+  })
+
+  it('diagnose --response never repeats the token a receiver echoed, even cut short', async () => {
+    const request = parseRequest(
+      `POST /hooks/bearer HTTP/1.1\r\nHost: x\r\nAuthorization: ${TOKEN}\r\nContent-Length: 2\r\n\r\n{}`,
+    )
+    const response = parseResponse(
+      `HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error="invalid_token", error_description="token ${TOKEN} unknown"\r\nContent-Type: application/json\r\n\r\n{"error":"token ${TOKEN} unknown"}`,
+    )
+    const d = await diagnose(request, { now: 1767225600, response })
+    const text = JSON.stringify(d)
+    expect(text).not.toContain(TOKEN)
+    expect(text).not.toContain(TOKEN.slice(0, 16))
+    expect(d.response?.class).toBe('authentication')
+  })
+})

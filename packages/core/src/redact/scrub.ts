@@ -1,0 +1,70 @@
+/**
+ * What a server outside repeats back (an error_description that quotes the token it refused, a
+ * Location with a password or a `?token=`) is shown with those credentials fingerprinted: for
+ * every output that prints a far server's words (diagnose --response, replay, probe).
+ * @module
+ */
+import type { Header } from '../message/types.js'
+import { fingerprint } from './fingerprint.js'
+
+/** Header names that carry a credential. */
+export const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie)$|api[-_]?key|apikey|token|secret|signature|password|[-_]auth|^auth|x-hub-|webhook-/i
+/** …except these, which only look like it. */
+export const NOT_CREDENTIAL =
+  /^(content-|accept|x-request-id|x-correlation-id|traceparent|tracestate|idempotency-key|webhook-id|webhook-timestamp)/i
+
+const CREDENTIAL_QUERY =
+  /^(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|sig|signature|password|pass|code)$|token|secret|password|api[-_]?key/i
+
+const SCHEME_WORD = /^\s*[A-Za-z][\w.~+-]*\s+(\S[\s\S]*)$/
+
+/**
+ * The credentials a request carries, as the exact strings a far server may echo back: credential
+ * header values (without a scheme word) and credential-like query values, longest first.
+ */
+export function credentialValues(request: { url: string; headers: readonly Header[] }): string[] {
+  const out = new Set<string>()
+  for (const [name, value] of request.headers) {
+    if (!CREDENTIAL_HEADER.test(name) || NOT_CREDENTIAL.test(name)) continue
+    out.add(value.trim())
+    const m = SCHEME_WORD.exec(value)
+    if (m) out.add(m[1]!.trim())
+  }
+  const q = request.url.indexOf('?')
+  if (q !== -1) {
+    for (const [name, value] of new URLSearchParams(request.url.slice(q + 1)))
+      if (CREDENTIAL_QUERY.test(name)) out.add(value)
+  }
+  // Short values (a "1", a "yes") would scrub ordinary words; credentials are longer.
+  return [...out].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)
+}
+
+/** One text as it may be shown: `secrets`, user-info passwords and credential query values fingerprinted. */
+export function scrubText(text: string, secrets: readonly string[]): string {
+  let s = text
+  for (const secret of secrets)
+    if (s.includes(secret)) s = s.split(secret).join(fingerprint(secret))
+  s = s.replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>:]*):([^\s/?#@'"<>]+)@/gi,
+    (_, scheme: string, user: string, password: string) =>
+      `${scheme}${user}:${fingerprint(password)}@`,
+  )
+  return s.replace(
+    /([?&])([^=&\s#'"<>?]+)=([^&\s#'"<>]+)/g,
+    (m, sep: string, name: string, v: string) =>
+      CREDENTIAL_QUERY.test(name) && !v.startsWith('len=') ? `${sep}${name}=${fingerprint(v)}` : m,
+  )
+}
+
+/** Every string in `value`, deeply, through scrubText. */
+export function scrubShown<T>(value: T, secrets: readonly string[]): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return scrubText(v, secrets)
+    if (Array.isArray(v)) return v.map(walk)
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+    return v
+  }
+  return walk(value) as T
+}
