@@ -228,6 +228,24 @@ function timestampDiff(field: string, good: string, bad: string): Difference {
   return { kind: 'timestamp', field, good: clip(good), bad: clip(bad), note, auth: true }
 }
 
+const CREDENTIAL_FIELD = /pass|secret|token|key|sig|auth|credential|code|hmac/i
+
+/** The JSON string member or form field whose value holds `offset`, when its name is a credential's. */
+function credentialFieldAt(text: string, offset: number): { name: string; value: string } | null {
+  const fields = [
+    /"((?:[^"\\]|\\.){1,64})"\s*:\s*"((?:[^"\\]|\\.)*)"?/g,
+    /(?:^|&)([^=&\s]{1,64})=([^&]*)/g,
+  ]
+  for (const re of fields) {
+    for (const m of text.matchAll(re)) {
+      const start = m.index + m[0].length - m[2]!.length - (m[0].endsWith('"') ? 1 : 0)
+      if (offset < start - 1 || offset > start + m[2]!.length) continue
+      if (CREDENTIAL_FIELD.test(m[1]!)) return { name: m[1]!, value: m[2]! }
+    }
+  }
+  return null
+}
+
 function bodyDiff(good: Uint8Array, bad: Uint8Array): Difference | null {
   const g = Buffer.from(good.buffer, good.byteOffset, good.byteLength)
   const b = Buffer.from(bad.buffer, bad.byteOffset, bad.byteLength)
@@ -249,7 +267,14 @@ function bodyDiff(good: Uint8Array, bad: Uint8Array): Difference | null {
     notes.push('only the line ends differ (CRLF vs LF)')
   if (gt.replace(/\n$/, '') === bt.replace(/\n$/, ''))
     notes.push(`only a final newline differs (${gt.endsWith('\n') ? 'good' : 'bad'} has it)`)
-  if (notes.length === 0)
+  // Inside a credential field of the body (Figma's passcode, a password=): its values, fingerprinted.
+  const field = credentialFieldAt(gt, g.subarray(0, i).toString('utf8').length)
+  const fieldBad = field ? credentialFieldAt(bt, b.subarray(0, i).toString('utf8').length) : null
+  if (notes.length === 0 && field)
+    notes.push(
+      `the bytes first differ at offset ${i}, in the body's ${field.name} field: good ${fingerprint(field.value)}, bad ${fieldBad ? fingerprint(fieldBad.value) : 'not that field'}`,
+    )
+  else if (notes.length === 0)
     notes.push(
       `the bytes first differ at offset ${i}: good ${quote(g.subarray(i, i + 24).toString('utf8'))}, bad ${quote(b.subarray(i, i + 24).toString('utf8'))}`,
     )
