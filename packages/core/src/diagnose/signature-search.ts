@@ -11,7 +11,7 @@ import type { Endpoint, HmacPolicy } from '../config/types.js'
 import { getAllHeaders, getHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { feedPayload } from '../schemes/payload.js'
+import { feedPayload, signedUrl } from '../schemes/payload.js'
 import { type BodyVariant, bodyHints, bodyVariants } from './transforms/body.js'
 import { sameHeaderName } from './transforms/credential.js'
 import {
@@ -150,7 +150,7 @@ export function signatureSearch(
   }
 
   const keys = keyVariants(policy, ctx.now, ctx.endpoint, ctx.others)
-  const payloads = payloadVariants(policy, req.headers, { timestamp: raw, id })
+  const payloads = payloadVariants(policy, req.headers, { timestamp: raw, id }, signedUrl(req))
   const algorithms = [...new Set(read.targets.map((t) => t.algorithm))]
   const bodyCache: BodyVariant[] = []
   const bodyGen = bodyVariants(req.body)

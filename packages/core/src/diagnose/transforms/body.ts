@@ -289,6 +289,29 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
         ),
       ]
     })
+    // Parsed and encoded again: spaces as "+" (HTML forms, Slack) or as "%20"
+    // (encodeURIComponent, querystring.stringify), or not encoded at all.
+    yield* safe(() => [
+      params.toString(),
+      modified(
+        'form-encoded with "+" for spaces (the received body was decoded and re-encoded)',
+        'the same fields encoded the way an HTML form encodes them verify: the form body was parsed and re-encoded on the way',
+      ),
+    ])
+    yield* safe(() => [
+      [...params].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'),
+      modified(
+        'form-encoded with "%20" for spaces (the received body was decoded and re-encoded)',
+        'the same fields encoded with encodeURIComponent verify: the form body was parsed and re-encoded on the way',
+      ),
+    ])
+    yield* safe(() => [
+      [...params].map(([k, v]) => `${k}=${v}`).join('&'),
+      modified(
+        'with its form fields not percent-encoded',
+        'the same fields written without percent-encoding verify: something decoded the form body',
+      ),
+    ])
   }
   // Mojibake: UTF-8 read as latin-1 somewhere (or the reverse).
   if (text !== null && /[^\x00-\x7f]/.test(text)) {

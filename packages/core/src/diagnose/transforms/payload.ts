@@ -40,10 +40,40 @@ function describe(template: string): string {
   return template === '{body}' ? 'the body alone' : `"${template}"`
 }
 
+/**
+ * The forms a signed URL takes when a hop changes it: http and https swapped (a TLS terminator),
+ * the default port written or dropped, a trailing slash, the query dropped.
+ */
+export function urlVariants(url: string): string[] {
+  const m = /^(https?):\/\/([^/?#]+)([^?#]*)(\?[^#]*)?$/i.exec(url)
+  if (!m) return []
+  const [, scheme, authority, path, query = ''] = m
+  const other = scheme!.toLowerCase() === 'https' ? 'http' : 'https'
+  const port = /:(\d+)$/.exec(authority!)?.[1]
+  const host = port ? authority!.slice(0, -port.length - 1) : authority!
+  const defaultPort = (s: string) => (s.toLowerCase() === 'https' ? '443' : '80')
+  const out = new Set<string>([
+    `${other}://${authority}${path}${query}`,
+    `${other}://${host}${path}${query}`,
+    port
+      ? `${scheme}://${host}${path}${query}`
+      : `${scheme}://${host}:${defaultPort(scheme!)}${path}${query}`,
+    `${scheme}://${authority}${path!.endsWith('/') ? path!.slice(0, -1) : `${path}/`}${query}`,
+  ])
+  if (query) out.add(`${scheme}://${authority}${path}`)
+  out.delete(url)
+  // A brace would read as a placeholder in a template.
+  return [...out].filter((u) => !/[{}]/.test(u))
+}
+
+/** A URL as evidence: scheme, host and path; a query may carry a credential. */
+const shownUrl = (u: string) => u.replace(/\?.*$/, '?…')
+
 export function payloadVariants(
   policy: HmacPolicy,
   headers: readonly Header[],
   located: PayloadValues,
+  url?: string,
 ): PayloadVariant[] {
   const values: PayloadValues = {
     timestamp: located.timestamp ?? guess(headers, /timestamp|(^|-)time$|(^|-)ts$/i),
@@ -59,6 +89,33 @@ export function payloadVariants(
       steps: [],
     },
   ]
+  // The URL the template signs, changed on the way (Square, or any "{url}{body}" scheme).
+  const literal = /https?:\/\/[^\s{}]+/i.exec(policy.payload)?.[0]
+  const signed = literal ?? (policy.payload.includes('{url}') ? url : undefined)
+  for (const variant of signed ? urlVariants(signed) : []) {
+    const t = literal
+      ? policy.payload.replace(literal, variant)
+      : policy.payload.replaceAll('{url}', variant)
+    out.push({
+      template: t,
+      segments: compilePayload(t),
+      values: located,
+      steps: [
+        step(
+          'signature_wrong_payload',
+          `The signature was computed over the URL ${shownUrl(variant)}, but this endpoint signs ${shownUrl(signed!)}: a hop in front changed the URL (http vs https, the port, a slash, the query), or the sender has another URL on file.`,
+          plainFix(
+            literal
+              ? `Set the URL in payload: to the one the sender signs, byte for byte (${shownUrl(variant)}), or register the URL this endpoint signs with the sender.`
+              : `Put the URL the sender signs in the template literally: payload: "${policy.payload.replaceAll('{url}', shownUrl(variant))}" (or make the proxy pass the original scheme, host and port).`,
+          ),
+          [
+            `signing ${shownUrl(variant)} instead of ${shownUrl(signed!)} reproduces the received signature`,
+          ],
+        ),
+      ],
+    })
+  }
   for (const t of TEMPLATES) {
     if (t === policy.payload) continue
     if (t.includes('{timestamp}') && values.timestamp === undefined) continue
