@@ -51,5 +51,25 @@ export function parseNow(value: string | undefined): number {
     throw new ConfigError(`--now must be seconds since the epoch, got ${JSON.stringify(value)}`, {
       field: '--now',
     })
+  const now = Number(value)
+  // 1e11 s is the year 5138: such a value is milliseconds (Date.now()), or a typo.
+  if (now >= 1e11)
+    throw new ConfigError(
+      `--now must be seconds since the epoch, got ${JSON.stringify(value)}${now < 1e14 ? ' (milliseconds? divide by 1000)' : ''}`,
+      { field: '--now' },
+    )
+  return now
+}
+
+/** `--entry N` → a HAR entry index; unusable → exit 2 naming the flag. */
+export function parseEntry(value: string | undefined): number {
+  if (value === undefined) return 0
+  if (!/^\d{1,6}$/.test(value))
+    throw new ConfigError(
+      `--entry must be an entry index (0, 1, …), got ${JSON.stringify(value)}`,
+      {
+        field: '--entry',
+      },
+    )
   return Number(value)
 }

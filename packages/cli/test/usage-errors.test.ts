@@ -6,6 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, run } from './helpers.js'
 
+const REQ = 'packages/core/test/cases/credentials-missing/request.http'
+
 beforeAll(() => ensureBuilt())
 
 describe('usage errors', () => {
@@ -22,6 +24,21 @@ describe('usage errors', () => {
       'an unknown option with a value',
       ['diagnose', '--request', 'r.http', '--token=SECRET-SHOULD-NOT-LEAK-123'],
       /unknown option '--token=…'/,
+    ],
+    [
+      '--entry that is not an index',
+      ['diagnose', '--request', REQ, '--entry', 'abc'],
+      /--entry must be an entry index/,
+    ],
+    [
+      '--now in milliseconds',
+      ['diagnose', '--request', REQ, '--now', '1767225600000'],
+      /milliseconds\? divide by 1000/,
+    ],
+    [
+      '--endpoint without --config',
+      ['diagnose', '--request', REQ, '--endpoint', 'x'],
+      /give --config too/,
     ],
   ]
   for (const [name, args, message] of cases) {

@@ -7,7 +7,7 @@
 
 import { ConfigError, diagnose, parseCapture, SENDERS, type Sender } from '@hookwarden/core'
 import type { Command } from 'commander'
-import { parseNow, readConfig, readInput, readRequest, readResponse } from '../io.js'
+import { parseEntry, parseNow, readConfig, readInput, readRequest, readResponse } from '../io.js'
 import { diagnosisHuman, diagnosisJson } from '../output/diagnosis.js'
 
 interface Options {
@@ -46,7 +46,11 @@ export function registerDiagnose(program: Command): void {
           { field: '--sender' },
         )
       }
-      const entry = Number(o.entry ?? 0)
+      if (o.endpoint !== undefined && o.config === undefined)
+        throw new ConfigError('--endpoint names an endpoint of a config: give --config too', {
+          field: '--endpoint',
+        })
+      const entry = parseEntry(o.entry)
       const request = readRequest(o.request, entry)
       // A HAR entry (or a JSON {request, response}) carries the answer too: use it when no
       // --response is given.

@@ -8,7 +8,7 @@
 import type { HttpRequest } from '@hookwarden/core'
 import { type ProbeResult, probe } from '@hookwarden/server'
 import type { Command } from 'commander'
-import { readRequest } from '../io.js'
+import { parseEntry, readRequest } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 import { parseTimeout, resolveFix } from './replay.js'
 
@@ -74,7 +74,7 @@ export function registerProbe(program: Command): void {
     .action(async (url: string, o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)
       const request: HttpRequest | undefined =
-        o.request !== undefined ? readRequest(o.request, Number(o.entry ?? 0)) : undefined
+        o.request !== undefined ? readRequest(o.request, parseEntry(o.entry)) : undefined
       const r = await probe(url, {
         timeoutMs,
         allowPrivate: !o.blockPrivate,

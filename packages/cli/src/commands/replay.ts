@@ -9,7 +9,7 @@ import * as core from '@hookwarden/core'
 import { ConfigError, type HttpRequest } from '@hookwarden/core'
 import { headerConstructionFix, type ReplayResult, replay } from '@hookwarden/server'
 import type { Command } from 'commander'
-import { parseNow, readConfig, readRequest } from '../io.js'
+import { parseEntry, parseNow, readConfig, readRequest } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 
 interface Options {
@@ -182,7 +182,7 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)
-      const request = readRequest(o.request, Number(o.entry ?? 0))
+      const request = readRequest(o.request, parseEntry(o.entry))
       const r = await replay(request, {
         to: o.to,
         timeoutMs,

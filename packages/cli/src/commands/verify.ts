@@ -6,7 +6,7 @@
 
 import { MemoryNonceStore, selectEndpoint, verify } from '@hookwarden/core'
 import type { Command } from 'commander'
-import { parseNow, readConfig, readRequest } from '../io.js'
+import { parseEntry, parseNow, readConfig, readRequest } from '../io.js'
 import { verdictHuman, verdictJson } from '../output/verdict.js'
 
 interface Options {
@@ -30,7 +30,7 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print the verdict as JSON')
     .action(async (o: Options) => {
       const now = parseNow(o.now)
-      const request = readRequest(o.request, Number(o.entry ?? 0))
+      const request = readRequest(o.request, parseEntry(o.entry))
       const config = readConfig(o.config)
       const endpoint = selectEndpoint(config, request, o.endpoint)
       const verdict = await verify(request, endpoint, { now, nonceStore: new MemoryNonceStore() })
