@@ -1,6 +1,8 @@
 /**
  * What the request alone shows, without a config: how the Authorization header is built
- * (prefix glued, doubled, another scheme, whitespace, invisible characters, quotes), Basic
+ * (the scheme word alone, prefix glued, doubled, another scheme, two spaces after it,
+ * whitespace, invisible characters anywhere, quotes, an unrendered {{placeholder}}, two
+ * values merged with a comma, a JWT cut short), Basic
  * that is not base64, two Authorization headers, credential header names with "_", a
  * credential in the URL, the claims of a JWT, a timestamp in milliseconds or far from now.
  * Each finding is a suspicion, so its confidence stays below what a config confirms.
@@ -12,8 +14,19 @@ import { getAllHeaders, requestQuery } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { credentialShapeDefect } from '../schemes/credential.js'
 import { credentialHeaders } from './stripping.js'
-import { shapeStep } from './transforms/credential.js'
-import { findJwt, inspectJwt } from './transforms/jwt.js'
+import {
+  hasInvisible,
+  invisibleHeaderStep,
+  joinedAuthorization,
+  joinedStep,
+  schemeOnly,
+  schemeOnlyStep,
+  shapeStep,
+  templatePlaceholder,
+  templatePlaceholderStep,
+  withoutInvisible,
+} from './transforms/credential.js'
+import { findJwt, inspectJwt, jwtFragment, truncatedJwtStep } from './transforms/jwt.js'
 import { timestampStep } from './transforms/time.js'
 import { type Finding, findings, step } from './transforms/types.js'
 import { headerFix, plainFix } from './wording.js'
@@ -42,7 +55,11 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
       ),
     )
   }
-  for (const value of auths.slice(0, 2)) out.push(...authorizationFindings(value, now))
+  // `Bearer a, Bearer b` in one header: two header lines a proxy or a logger merged.
+  const joined = auths.length === 1 ? joinedAuthorization(auths[0]!) : []
+  if (joined.length > 1) out.push(...findings([joinedStep(joined)], 0.8))
+  const values = joined.length > 1 ? joined : auths
+  for (const value of values.slice(0, 2)) out.push(...authorizationFindings(value, now))
 
   for (const [name, value] of req.headers) {
     if (/^authorization$/i.test(name)) continue
@@ -139,7 +156,31 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
 
 function authorizationFindings(value: string, now: number): Finding[] {
   const out: Finding[] = []
-  const v = value.replace(/^[ \t]+/, '')
+  // Named where they sit (a BOM before the scheme too); the rest reads the value without them.
+  if (hasInvisible(value)) out.push(...findings([invisibleHeaderStep('Authorization', value)], 0.8))
+  const v = withoutInvisible(value).replace(/^[ \t]+/, '')
+  const only = schemeOnly(v)
+  if (only) {
+    out.push(...findings([schemeOnlyStep(only)], 0.85))
+    return out
+  }
+  const placeholder = templatePlaceholder(v)
+  if (placeholder) {
+    const basic = /^basic[ \t]/i.test(v)
+    out.push(
+      ...findings(
+        [
+          templatePlaceholderStep(
+            basic ? 'basic_not_base64' : 'credential_unknown',
+            'The Authorization header',
+            placeholder,
+          ),
+        ],
+        0.85,
+      ),
+    )
+    return out
+  }
   const doubled = /^(bearer|basic)[ \t:]+(bearer|basic)[ \t:]/i.exec(v)
   if (doubled) {
     out.push(
@@ -198,7 +239,7 @@ function authorizationFindings(value: string, now: number): Finding[] {
     )
     return out
   }
-  const m = /^([A-Za-z][\w.~+-]*)[ \t]+([\s\S]*)$/.exec(v)
+  const m = /^([A-Za-z][\w.~+-]*)([ \t]+)([\s\S]*)$/.exec(v)
   if (!m) {
     if (v.trim() && !/\s/.test(v.trim())) {
       out.push(
@@ -221,13 +262,31 @@ function authorizationFindings(value: string, now: number): Finding[] {
           0.6,
         ),
       )
-      const jwt = findJwt(v)
-      if (jwt) out.push(...jwtFindings(jwt, now))
+      out.push(...jwtFindings(v, now))
     }
     return out
   }
   const scheme = m[1]!.toLowerCase()
-  const cred = m[2]!
+  const cred = m[3]!
+  // RFC 6750 allows 1*SP, but receivers that compare the exact string `Bearer <token>` (n8n's
+  // Header Auth, many hand-written checks) refuse two spaces or a tab.
+  if (m[2] !== ' ' && cred.trim() !== '') {
+    const gap = /\t/.test(m[2]!) ? 'a tab' : `${m[2]!.length} spaces`
+    const what = scheme === 'basic' ? '<credentials>' : '<token>'
+    out.push(
+      ...findings(
+        [
+          step(
+            'credential_whitespace',
+            `The Authorization header has ${gap} between "${m[1]}" and the credential: the standard allows it, but receivers that compare the exact string "${m[1]} ${what}" (n8n's Header Auth, many hand-written checks) refuse it.`,
+            headerFix('Authorization', `${m[1]} ${what}`, `Put exactly one space after "${m[1]}":`),
+            [`${gap} after the scheme word`],
+          ),
+        ],
+        0.65,
+      ),
+    )
+  }
   const d = credentialShapeDefect(cred)
   if (d) out.push(...findings([shapeStep(d.reason, cred)], 0.75))
   const clean = d?.cleaned ?? cred
@@ -315,13 +374,15 @@ function authorizationFindings(value: string, now: number): Finding[] {
       ),
     )
   }
-  const jwt = findJwt(clean)
-  if (jwt && (scheme === 'bearer' || scheme === 'token' || scheme === 'jwt'))
-    out.push(...jwtFindings(jwt, now))
+  if (scheme === 'bearer' || scheme === 'token' || scheme === 'jwt')
+    out.push(...jwtFindings(clean, now))
   return out
 }
 
-function jwtFindings(token: string, now: number): Finding[] {
-  const report = inspectJwt(token, now)
-  return findings(report.problems, 0.85)
+/** What a JWT in `value` shows, or a JWT cut short (only its header, or no signature). */
+function jwtFindings(value: string, now: number): Finding[] {
+  const token = findJwt(value)
+  if (token) return findings(inspectJwt(token, now).problems, 0.85)
+  const kept = jwtFragment(value)
+  return kept ? findings([truncatedJwtStep(kept, value.trim())], 0.85) : []
 }

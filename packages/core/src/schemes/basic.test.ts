@@ -113,6 +113,24 @@ describe('basic', () => {
     expect(v).toMatchObject({ status: 400, reason: 'duplicate_auth_header' })
   })
 
+  it('two credentials merged into one line with a comma → 400 duplicate_auth_header', async () => {
+    const v = await auth(`Basic ${b64('x:y')}, Basic ${b64('make:pa:ss:word')}`)
+    expect(v).toMatchObject({ status: 400, reason: 'duplicate_auth_header' })
+  })
+
+  it('a BOM before "Basic" → credential_invisible_chars, not scheme_prefix_missing', async () => {
+    expect((await auth(`\ufeffBasic ${b64('make:pa:ss:word')}`)).reason).toBe(
+      'credential_invisible_chars',
+    )
+  })
+
+  it('an unrendered {{placeholder}} is named as such, not as base64url', async () => {
+    const v = await auth('Basic {{connection.basic_auth}}')
+    expect(v.reason).toBe('basic_not_base64')
+    expect(v.checks[0]?.detail).toContain('template placeholder')
+    expect(v.checks[0]?.detail).not.toContain('base64url')
+  })
+
   it('wrong password says the user is known but never shows the password', async () => {
     const v = await auth(`Basic ${b64('make:hunter2-secret')}`)
     expect(v.checks[0]!.detail).toMatch(/user "make" is known; the password len=14 fp:[0-9a-f]{8}/)

@@ -13,6 +13,7 @@ import { getAllHeaders, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { parseAuthorization } from './authorization.js'
+import { hiddenScheme } from './bearer.js'
 import { credentialShapeDefect, currentCredential, isExpired, noSigner } from './credential.js'
 import type { Check, Scheme } from './types.js'
 
@@ -30,7 +31,10 @@ export const basic: Scheme<BasicPolicy> = {
     if (values.length === 0) return [fail('credentials_missing', 'no Authorization header')]
 
     const parsed = parseAuthorization(values[0]!, 'Basic')
-    if (parsed.reason) return [fail(parsed.reason, parsed.detail)]
+    if (parsed.reason) {
+      const hidden = hiddenScheme(values[0]!, 'Basic') ?? parsed
+      return [fail(hidden.reason, hidden.detail)]
+    }
     const decoded = decodeUserPass(parsed.credential)
     if ('reason' in decoded) return [fail(decoded.reason, decoded.detail)]
     const { username, password } = decoded
@@ -123,11 +127,19 @@ export function decodeUserPass(credential: string): Decoded {
         detail: `"user:password" was sent as is (${fingerprint(credential)}); it must be base64-encoded`,
       }
     }
-    const why = /[-_]/.test(credential)
-      ? 'it uses the base64url alphabet (- _) where standard base64 (+ /) is required'
-      : credential.length % 4 !== 0 && /^[A-Za-z0-9+/]+$/.test(credential)
-        ? 'its "=" padding is missing'
-        : 'it holds characters outside the base64 alphabet'
+    // `Basic a, Basic b`: two header lines merged by a proxy (base64 never holds ", ").
+    if (/,[ \t]*basic[ \t]/i.test(credential))
+      return {
+        reason: 'duplicate_auth_header',
+        detail: 'two Authorization values were joined by a comma into one header',
+      }
+    const why = /\{\{|\$\{/.test(credential)
+      ? 'it is an unrendered template placeholder ({{…}}), not the encoded credentials'
+      : /[-_]/.test(credential)
+        ? 'it uses the base64url alphabet (- _) where standard base64 (+ /) is required'
+        : credential.length % 4 !== 0 && /^[A-Za-z0-9+/]+$/.test(credential)
+          ? 'its "=" padding is missing'
+          : 'it holds characters outside the base64 alphabet'
     return { reason: 'basic_not_base64', detail: `the Basic credentials are not base64: ${why}` }
   }
   let text: string

@@ -83,6 +83,8 @@ describe('bearer', () => {
         'duplicate_auth_header',
       ],
       [[], `/hooks?access_token=${TOKEN}`, 'credential_in_query'],
+      // Two lines merged into one by a proxy or a logger (RFC 9110 §5.3 joins with ", ").
+      [[['Authorization', `Bearer ${OLD}x, Bearer ${TOKEN}`]], '/hooks', 'duplicate_auth_header'],
     ]
     for (const [headers, url, reason] of cases) {
       const v = await verify(request(headers, url), endpoint, { now: NOW })
@@ -104,6 +106,8 @@ describe('bearer', () => {
     ['trailing newline', `Bearer ${TOKEN}\n`, 'credential_whitespace'],
     ['zero-width space', `Bearer ${TOKEN}\u200b`, 'credential_invisible_chars'],
     ['NBSP', `Bearer ${TOKEN}\u00a0`, 'credential_invisible_chars'],
+    ['BOM before the scheme', `\ufeffBearer ${TOKEN}`, 'credential_invisible_chars'],
+    ['NBSP after the scheme', `Bearer\u00a0${TOKEN}`, 'credential_invisible_chars'],
     ['quotes', `Bearer "${TOKEN}"`, 'credential_quoted'],
     ['percent-encoded', 'Bearer tok_live%2F4f9a', 'credential_url_encoded'],
     ['unknown', 'Bearer tok_live_0000000000000000', 'credential_unknown'],

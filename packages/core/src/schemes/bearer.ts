@@ -44,15 +44,27 @@ export const bearer: Scheme<BearerPolicy> = {
       ]
 
     const parsed = parseAuthorization(values[0]!, 'Bearer')
-    if (parsed.reason) return [fail(parsed.reason, parsed.detail)]
+    if (parsed.reason) {
+      const hidden = hiddenScheme(values[0]!, 'Bearer') ?? parsed
+      return [fail(hidden.reason, hidden.detail)]
+    }
     const shape = credentialShapeDefect(parsed.credential)
     if (shape) return [fail(shape.reason, `token ${fingerprint(parsed.credential)}`)]
 
     const m = matchCredential(parsed.credential, policy.tokens, policy.retired, ctx.now)
-    if (m.kind === 'unknown')
+    if (m.kind === 'unknown') {
+      // `Bearer a, Bearer b`: two header lines merged by a proxy; a token never holds ", ".
+      if (JOINED.test(parsed.credential))
+        return [
+          fail(
+            'duplicate_auth_header',
+            'two Authorization values were joined by a comma into one header',
+          ),
+        ]
       return [
         fail('credential_unknown', `token ${fingerprint(parsed.credential)} is not configured`),
       ]
+    }
     if (m.kind === 'revoked') return [fail('credential_revoked', revokedDetail(m))]
     const check: Check = { name: NAME, ok: true, reason: null, detail: 'Bearer token matches' }
     if (m.credential.id) check.key_id = m.credential.id
@@ -67,6 +79,25 @@ export const bearer: Scheme<BearerPolicy> = {
 
   challenge: () => ({ scheme: 'Bearer', params: { realm: 'hookwarden' } }),
 }
+
+const JOINED = /,[ \t]*bearer[ \t]/i
+
+/**
+ * A BOM before the scheme word (a value pasted from a file) or a non-breaking space after it
+ * hides an otherwise well-built header: credential_invisible_chars, not scheme_prefix_missing.
+ * Only called on the failure path; basic.ts uses it too.
+ */
+export function hiddenScheme(value: string, expected: 'Bearer' | 'Basic'): typeof HIDDEN | null {
+  const spaced = value.replace(/[\u00A0\u202F\u2007]/g, ' ')
+  const shape = credentialShapeDefect(spaced)
+  const visible = shape?.reason === 'credential_invisible_chars' ? shape.cleaned : spaced
+  return visible !== value && !parseAuthorization(visible, expected).reason ? HIDDEN : null
+}
+
+const HIDDEN = {
+  reason: 'credential_invisible_chars',
+  detail: 'invisible characters (BOM, zero-width or non-breaking space) around the scheme word',
+} as const
 
 function fail(reason: Check['reason'], detail: string): Check {
   return { name: NAME, ok: false, reason, detail }

@@ -44,7 +44,7 @@ const NOT_CREDENTIAL =
 
 type Source =
   | { kind: 'header'; index: number; name: string; value: string }
-  | { kind: 'query'; name: string; value: string }
+  | { kind: 'query'; name: string; value: string; raw: string }
 
 export interface CredentialCandidate {
   steps: Step[]
@@ -82,9 +82,16 @@ function sources(req: HttpRequest, target: CredentialTarget): Source[] {
   })
   const q = requestQuery(req)
   if (q !== '') {
+    // The raw pairs too: whether a space was sent as a literal `+` is lost once decoded.
+    const raws = q
+      .split('&')
+      .filter((p) => p !== '')
+      .map((p) => p.slice(p.indexOf('=') + 1))
+    let i = 0
     for (const [name, value] of new URLSearchParams(q)) {
+      const raw = raws[i++] ?? ''
       if (value === '') continue
-      const s: Source = { kind: 'query', name, value }
+      const s: Source = { kind: 'query', name, value, raw }
       if (target.kind === 'query' && name === target.name) first.push(s)
       else rest.push(s)
     }
@@ -206,6 +213,8 @@ function readAuthorization(
 ): Reading[] {
   const exp = expected.toLowerCase()
   const out: Reading[] = []
+  // `Bearer` alone (an empty template variable): no credential to read, not a token "Bearer".
+  if (schemeOnly(value)) return out
   const twice = new RegExp(`^[ \\t]*${exp}[ \\t:]+${exp}[ \\t:]+([\\s\\S]*)$`, 'i').exec(value)
   if (twice) {
     out.push({
@@ -401,6 +410,186 @@ function invisibleKinds(v: string): string {
   return names.join(', ') || 'invisible characters'
 }
 
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00A0\u202F\u2007\u00AD]/
+const SPACE_LIKE = /[\u00A0\u202F\u2007]/g
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g
+
+/** Whether a header value holds a zero-width character, a BOM or a non-breaking space. */
+export function hasInvisible(value: string): boolean {
+  return INVISIBLE.test(value)
+}
+
+/**
+ * The value as the sender meant it: non-breaking spaces read as the spaces they stand for
+ * (`Bearer\u00A0<token>` is `Bearer <token>`), zero-width characters and BOMs dropped.
+ */
+export function withoutInvisible(value: string): string {
+  return value.replace(SPACE_LIKE, ' ').replace(ZERO_WIDTH, '')
+}
+
+/**
+ * Invisible characters named by where they sit in a header value: before the scheme word (a
+ * BOM from a file or a pasted value), between it and the credential, or in the credential.
+ */
+export function invisibleHeaderStep(name: string, value: string): Step {
+  const at = value.search(INVISIBLE)
+  const scheme = /^[ \t]*([A-Za-z][\w.~+-]*)/.exec(withoutInvisible(value))?.[1]
+  const head = value.slice(0, at)
+  const where =
+    /authorization/i.test(name) && scheme && KNOWN_SCHEME.test(scheme)
+      ? head.trim() === ''
+        ? `before "${scheme}"`
+        : head.trim().toLowerCase() === scheme.toLowerCase()
+          ? `between "${scheme}" and the credential`
+          : 'in the credential'
+      : 'in the value'
+  const kinds = invisibleKinds(value)
+  const effect = where.startsWith('between')
+    ? 'the receiver does not read it as the space that must follow the scheme'
+    : where.startsWith('before')
+      ? 'the receiver does not see the scheme word where the value starts'
+      : 'the receiver compares them as part of the credential, so it does not match'
+  return step(
+    'credential_invisible_chars',
+    `The ${name} header holds invisible characters (${kinds}) ${where}: ${effect}.`,
+    {
+      code: `Retype the ${name} header value as plain text, or strip U+FEFF, U+200B-U+200D and U+00A0 from it (a BOM often comes from a file saved as "UTF-8 with BOM").`,
+      make: `In the HTTP module, delete the ${name} header value and type it again as plain text (the current value holds invisible characters).`,
+      zapier: `Delete the ${name} header value and type it again as plain text (the current value holds invisible characters).`,
+      n8n: `In the HTTP Request node, delete the ${name} header value and type it again as plain text (the current value holds invisible characters).`,
+    },
+    [`${name} value ${fingerprint(value)} holds ${kinds} ${where}`],
+  )
+}
+
+const KNOWN_SCHEME = /^(bearer|basic|token|jwt|apikey|api-key|key|digest)$/i
+
+/** The scheme word when a value is that word alone (`Authorization: Bearer`), else null. */
+export function schemeOnly(value: string): string | null {
+  const v = withoutInvisible(value).trim()
+  return KNOWN_SCHEME.test(v) ? v : null
+}
+
+/** `Authorization: Bearer` with nothing after it: the variable that holds the token was empty. */
+export function schemeOnlyStep(scheme: string): Step {
+  const word = scheme[0]!.toUpperCase() + scheme.slice(1).toLowerCase()
+  return step(
+    'credentials_missing',
+    `The Authorization header holds only the scheme ("${word}"), no ${word === 'Basic' ? 'credentials' : 'token'}: the variable or field meant to fill it was empty when the request was sent.`,
+    {
+      code: `Check the value put after "${word} " is set when the request is built (an unset env var or an empty variable gives "${word}" alone).`,
+      make: `In the HTTP module, the Authorization header reads \`${word} {{…}}\` but the mapped value was empty: check the module that should produce it ran and returned a ${word === 'Basic' ? 'value' : 'token'} (map it from that module's output).`,
+      zapier: `The Authorization header reads \`${word} {{…}}\` but the mapped field was empty: check the step that provides the ${word === 'Basic' ? 'value' : 'token'} ran and returned one.`,
+      n8n: `The Authorization header reads \`${word} {{ … }}\` but the expression was empty: check the expression resolves for this item (or use a credential of type ${word === 'Basic' ? 'Basic Auth' : 'Bearer Auth'}).`,
+    },
+    ['the Authorization header holds the scheme word and nothing after it'],
+  )
+}
+
+/**
+ * The parts of an Authorization value that holds two credentials joined by a comma
+ * (`Bearer a, Bearer b`: a proxy or a logger merged two header lines, RFC 9110 §5.3), or []
+ * when it holds one. A credential (token68) never holds ", ".
+ */
+export function joinedAuthorization(value: string): string[] {
+  const parts = value.split(/,[ \t]*(?=(?:bearer|basic|token|jwt|digest)(?:[ \t]|$))/i)
+  return parts.length > 1 && parts.every((p) => OTHER_SCHEMES.test(`${p.trim()} `))
+    ? parts.map((p) => p.trim())
+    : []
+}
+
+export function joinedStep(parts: readonly string[], which?: number): Step {
+  const count = parts.length
+  const shape = parts.map((p) => `${/^\S+/.exec(p)?.[0] ?? ''} …`).join(', ')
+  const evidence = [`${count} comma-separated credentials in one Authorization header`]
+  if (which) evidence.push(`credential number ${which} of ${count} read alone`)
+  return step(
+    'duplicate_auth_header',
+    `The Authorization header holds ${count} credentials joined by a comma ("${shape}"): two Authorization headers were sent and merged into one, which the receiver reads as one credential.`,
+    plainFix(
+      'Send the Authorization header once: remove the other one (an auth setting of the tool adds its own besides the header you wrote, or a proxy or logger merges the two lines).',
+    ),
+    evidence,
+  )
+}
+
+/** The text of an unrendered template placeholder in a value (`{{1.access_token}}`), or null. */
+export function templatePlaceholder(value: string): string | null {
+  const m = /\{\{[^{}]*\}\}|\{\{[^{}]*$|\$\{[A-Za-z_][\w.]*\}|<%=?[^%]*%>/.exec(value)
+  if (!m) return null
+  return m[0].length > 60 ? `${m[0].slice(0, 57)}…` : m[0]
+}
+
+/**
+ * A placeholder sent as is: the tool did not substitute it (a mapping to a module that did not
+ * run, a misspelt variable, a field pasted as text). `code` is the reason the verify gave.
+ */
+export function templatePlaceholderStep(
+  code: ReasonCode,
+  where: string,
+  placeholder: string,
+): Step {
+  return step(
+    code,
+    `${where} holds the template placeholder ${placeholder} as literal text: the tool never replaced it with the credential.`,
+    {
+      code: `Render the template before sending: the value ${placeholder} must be replaced by the credential itself.`,
+      make: `In the HTTP module, map the value from the module that produces it (pick it from the mapping panel) instead of typing ${placeholder}; a module that has not run yet leaves the placeholder as text.`,
+      zapier: `Insert the field from the step that provides it (the + button) instead of typing ${placeholder} as text.`,
+      n8n: `Switch the field to Expression (so that {{ … }} is evaluated) and check the expression resolves; in Fixed mode ${placeholder} is sent as text.`,
+    },
+    [`unrendered placeholder ${placeholder}`],
+  )
+}
+
+/**
+ * Why the credential where the endpoint reads it cannot be the right one whatever its value:
+ * `Authorization: Bearer` alone (credentials_missing), or a template placeholder sent as text
+ * (named under `code`, the reason the verification gave). Null when neither applies.
+ */
+export function unfilledStep(
+  req: HttpRequest,
+  target: CredentialTarget,
+  code: ReasonCode,
+): Step | null {
+  const placed = sources(req, target).filter((s) =>
+    s.kind === 'header'
+      ? target.kind === 'authorization'
+        ? s.name.toLowerCase() === 'authorization'
+        : target.kind === 'header' && s.name.toLowerCase() === target.name.toLowerCase()
+      : target.kind === 'query' && s.name === target.name,
+  )
+  // With a second Authorization header that one is the story (duplicate_auth_header).
+  const only =
+    target.kind === 'authorization' && placed.length === 1 ? schemeOnly(placed[0]!.value) : null
+  if (only) return schemeOnlyStep(only)
+  for (const s of placed) {
+    const ph = templatePlaceholder(s.value)
+    if (ph)
+      return templatePlaceholderStep(
+        code,
+        s.kind === 'query' ? `?${s.name}= in the URL` : `The ${s.name} header`,
+        ph,
+      )
+  }
+  return null
+}
+
+function queryPlusStep(name: string): Step {
+  return step(
+    'credential_url_encoded',
+    `The key holds "+", sent unencoded in ?${name}=: in a URL's query "+" means a space, so the receiver read a space where the key has "+".`,
+    {
+      code: `Percent-encode the key in the URL (encodeURIComponent: "+" → %2B, "/" → %2F, "=" → %3D).`,
+      make: `In the HTTP module, Query String → Value: \`{{encodeURL(key)}}\`, or send the key in a header if the receiver accepts one.`,
+      zapier: `Percent-encode the key before putting it in the URL ("+" → %2B), or pass it in Query String Params, which encodes it.`,
+      n8n: `In the HTTP Request node, pass the key under Send Query Parameters (it encodes "+") instead of writing it into the URL.`,
+      curl: `Use \`--data-urlencode ${name}=<key> -G\`, or write %2B for each "+" in the URL.`,
+    },
+    [`?${name}= holds a literal "+", decoded as a space`],
+  )
+}
+
 /** Basic credentials in the token68 form the scheme wants, with the step that got there. */
 function basicReading(credential: string): Reading {
   if (decodeStrict(credential, 'base64')) return { credential, steps: [] }
@@ -464,29 +653,58 @@ export function credentialCandidates(
   for (const src of srcs) {
     const loc = locationSteps(src, target, authSources.length, authSources.indexOf(src) + 1)
     const fromAuthorization = src.kind === 'header' && src.name.toLowerCase() === 'authorization'
-    const readings: Reading[] =
-      target.kind === 'authorization'
-        ? readAuthorization(src.value, target.scheme, fromAuthorization)
-        : [stripForeignPrefix(src.value)]
-    for (const r of readings) {
-      const clean = cleanup(r.credential)
-      let credential = clean.credential
-      const extra: Step[] = []
-      if (target.kind === 'authorization' && target.scheme === 'Basic') {
-        const b = basicReading(credential)
-        credential = b.credential
-        extra.push(...b.steps)
+    for (const variant of sourceVariants(src, fromAuthorization)) {
+      const readings: Reading[] =
+        target.kind === 'authorization'
+          ? readAuthorization(variant.credential, target.scheme, fromAuthorization)
+          : [stripForeignPrefix(variant.credential)]
+      for (const r of readings) {
+        const clean = cleanup(r.credential)
+        let credential = clean.credential
+        const extra: Step[] = []
+        if (target.kind === 'authorization' && target.scheme === 'Basic') {
+          const b = basicReading(credential)
+          credential = b.credential
+          extra.push(...b.steps)
+        }
+        if (credential === '') continue
+        const steps = [...loc, ...variant.steps, ...r.steps, ...clean.steps, ...extra]
+        const request = place(req, src, target, credential)
+        const key = `${steps.map((s) => s.code).join(',')}|${src.kind}:${src.name}|${credential.length}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        out.push({ steps, request, credential, inPlace: loc.length === 0 })
       }
-      if (credential === '') continue
-      const steps = [...loc, ...r.steps, ...clean.steps, ...extra]
-      const request = place(req, src, target, credential)
-      const key = `${steps.map((s) => s.code).join(',')}|${src.kind}:${src.name}|${credential.length}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      out.push({ steps, request, credential, inPlace: loc.length === 0 })
     }
   }
   return out.sort((a, b) => a.steps.length - b.steps.length)
+}
+
+/**
+ * The value of a source as sent, then as it may have been meant before a defect that sits
+ * outside the credential itself: invisible characters around the scheme word, two header
+ * lines merged into one with a comma, a `+` that the query string read as a space.
+ */
+function sourceVariants(src: Source, fromAuthorization: boolean): Reading[] {
+  const out: Reading[] = [{ credential: src.value, steps: [] }]
+  if (src.kind === 'query') {
+    // `?api_key=ak+9Rz…`: form decoding turns the key's own `+` into a space.
+    if (src.raw.includes('+') && src.value.includes(' '))
+      out.push({ credential: src.value.replace(/ /g, '+'), steps: [queryPlusStep(src.name)] })
+    return out
+  }
+  let value = src.value
+  if (INVISIBLE.test(value)) {
+    value = withoutInvisible(value)
+    out.push({ credential: value, steps: [invisibleHeaderStep(src.name, src.value)] })
+  }
+  if (fromAuthorization) {
+    const parts = joinedAuthorization(value)
+    parts.forEach((part, i) => {
+      out.push({ credential: part, steps: [joinedStep(parts, i + 1)] })
+    })
+  }
+  return out
 }
 
 /** A value in a non-Authorization place may still carry `Bearer `: read past it. */

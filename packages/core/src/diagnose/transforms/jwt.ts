@@ -48,6 +48,43 @@ export function findJwt(text: string): string | null {
   return m ? m[0] : null
 }
 
+/**
+ * A JWT cut short (a field length limit, a copy that stopped at a dot or a line end): its
+ * header part, which decodes to a JSON object naming `alg`, and at most its payload part.
+ * Returns how many parts survived, or null when `text` is not such a fragment.
+ */
+export function jwtFragment(text: string): 1 | 2 | null {
+  const m = /^(eyJ[A-Za-z0-9_-]+)(?:\.([A-Za-z0-9_-]*))?\.?$/.exec(text.trim())
+  if (!m) return null
+  const h = part(m[1]!, 'header')
+  if ('error' in h || typeof h.value.alg !== 'string') return null
+  return m[2] ? 2 : 1
+}
+
+/** The step for a JWT cut after its header (1) or its payload (2), or sent with an empty signature. */
+export function truncatedJwtStep(kept: 1 | 2, token: string): Step {
+  const what =
+    kept === 1
+      ? 'a JWT cut off after its first part (the header): the payload and the signature are missing'
+      : 'a JWT cut off after its second part (the payload): the signature is missing'
+  return step(
+    'credential_truncated',
+    `The token is ${what}.`,
+    plainFix(
+      'Copy the whole token: a JWT has three parts separated by dots (header.payload.signature). Check the field, variable or column that holds it does not cut it (a length limit, a line break).',
+    ),
+    [`token ${fingerprint(token)} has ${kept} of the 3 parts of a JWT`],
+  )
+}
+
+/**
+ * JWT times are seconds since the epoch. Above 1e11 (the year 5138 in seconds) a value is
+ * read as milliseconds, up to the year 9999 in milliseconds; beyond that it is no date at all
+ * (`1e300`), and calling it milliseconds would mislead.
+ */
+const MILLISECONDS_FROM = 1e11
+const MAX_MILLISECONDS = 253402300799999
+
 function list(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v]
 }
@@ -148,12 +185,30 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
       )
       continue
     }
+    if (Math.abs(v) > MAX_MILLISECONDS) {
+      report.problems.push(
+        step(
+          'jwt_malformed',
+          `${claim} is ${v}: no date at all, neither in seconds nor in milliseconds.`,
+          plainFix(
+            'Write exp, nbf and iat as seconds since the epoch (Math.floor(Date.now() / 1000) plus the lifetime, for exp).',
+          ),
+          [`${claim} ${v}`],
+        ),
+      )
+      continue
+    }
     report.times.push({ claim, value: v, iso: isoTime(v), relative: relativeWords(v, now) })
   }
-  const exp = typeof claims.exp === 'number' ? claims.exp : undefined
-  const nbf = typeof claims.nbf === 'number' ? claims.nbf : undefined
-  const iat = typeof claims.iat === 'number' ? claims.iat : undefined
-  if (exp !== undefined && exp > 1e11) {
+  // A time that is no date was named above; the checks below would only say it in odd words.
+  const dated = (v: unknown) =>
+    typeof v === 'number' && Math.abs(v) <= MAX_MILLISECONDS ? v : undefined
+  const exp = dated(claims.exp)
+  const nbf = dated(claims.nbf)
+  const iat = dated(claims.iat)
+  if (parts[2] === '' && alg !== undefined && alg.toLowerCase() !== 'none')
+    report.problems.push(truncatedJwtStep(2, token))
+  if (exp !== undefined && exp > MILLISECONDS_FROM) {
     report.problems.push(
       step(
         'jwt_malformed',
@@ -187,7 +242,7 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
         [`nbf ${nbf} = ${isoTime(nbf)}; now ${isoTime(now)}`],
       ),
     )
-  } else if (iat !== undefined && iat < 1e11 && now < iat - Math.max(leeway, 60)) {
+  } else if (iat !== undefined && iat < MILLISECONDS_FROM && now < iat - Math.max(leeway, 60)) {
     report.problems.push(
       step(
         'jwt_not_yet_valid',
