@@ -16,7 +16,7 @@ import type { Check } from '../schemes/types.js'
 import { REASONS, type ReasonCode } from '../verdict/reasons.js'
 import type { Verdict } from '../verdict/types.js'
 import { signatureSearch } from './signature-search.js'
-import { credentialCandidates, targetOf } from './transforms/credential.js'
+import { credentialCandidates, targetOf, unfilledStep } from './transforms/credential.js'
 import { findJwt, inspectJwt } from './transforms/jwt.js'
 import {
   otherEndpointStep,
@@ -25,6 +25,7 @@ import {
   withCredentialsOf,
 } from './transforms/secret.js'
 import { Budget, type Finding, findings, type Step, step } from './transforms/types.js'
+import { urlSignedFindings } from './url-signed.js'
 import { plainFix } from './wording.js'
 
 export interface NearMissOptions {
@@ -60,6 +61,14 @@ const VALUE_REASONS = new Set<ReasonCode>([
   'credential_revoked',
 ])
 
+/** Verdicts a template placeholder sent as text explains (else it is named credential_unknown). */
+const PLACEHOLDER_REASONS = new Set<ReasonCode>([
+  ...VALUE_REASONS,
+  'basic_not_base64',
+  'basic_raw_credentials',
+  'jwt_malformed',
+])
+
 async function run(
   req: HttpRequest,
   policy: AuthPolicy,
@@ -89,6 +98,7 @@ function credentialsOf(policy: AuthPolicy): Credential[] {
 async function credentialSearch(
   req: HttpRequest,
   endpoint: Endpoint,
+  verdict: Verdict,
   opts: NearMissOptions,
   budget: Budget,
 ): Promise<Finding[]> {
@@ -103,6 +113,16 @@ async function credentialSearch(
     if (passed(checks)) return c.steps.length > 0 ? findings(c.steps, 0.95) : []
     results.push({ c, checks })
   }
+  // `Bearer` alone or `Bearer {{token}}`: no value was ever filled in, whatever else is off.
+  const unfilled = unfilledStep(
+    req,
+    target,
+    verdict.reason && PLACEHOLDER_REASONS.has(verdict.reason)
+      ? verdict.reason
+      : 'credential_unknown',
+  )
+  if (unfilled?.code === 'credentials_missing') return findings([unfilled], 0.95)
+  const lead = unfilled ? findings([unfilled], 0.92) : []
   // Nothing verifies: is the credential itself another endpoint's, retired or cut short?
   const revoked = results.find(
     ({ checks }) => firstFailure(checks)?.reason === 'credential_revoked',
@@ -115,7 +135,7 @@ async function credentialSearch(
       plainFix('Update the sender to the current credential: this one was retired in a rotation.'),
       [detail],
     )
-    return findings([retired, ...revoked.c.steps], 0.95)
+    return [...lead, ...findings([retired, ...revoked.c.steps], 0.95)]
   }
   const others = siblings(opts.endpoints, endpoint)
   for (const { c, checks } of results) {
@@ -155,9 +175,9 @@ async function credentialSearch(
   )
   if (best && best.c.steps.length > 0) {
     const f = firstFailure(best.checks)!
-    return [...findings(best.c.steps, 0.8), ...findings([fromCheck(f)], 0.6)]
+    return [...lead, ...findings(best.c.steps, 0.8), ...findings([fromCheck(f)], 0.6)]
   }
-  return []
+  return lead
 }
 
 /**
@@ -257,7 +277,9 @@ export async function nearMissSearch(
       ...signatureSearch(request, hp, { now: options.now, endpoint, others, budget }).findings,
     )
   } else {
-    out.push(...(await credentialSearch(request, endpoint, options, budget)))
+    if (verdict.reason === 'signature_mismatch')
+      out.push(...(await urlSignedFindings(request, endpoint, options.now)))
+    out.push(...(await credentialSearch(request, endpoint, verdict, options, budget)))
     if (
       endpoint.auth.scheme === 'jwt' &&
       !out.some((f) => f.code.startsWith('scheme_') || f.code === 'header_name_wrong')

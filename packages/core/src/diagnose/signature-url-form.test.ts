@@ -3,6 +3,7 @@
  * terminator, the port, a slash, the query) and a form body parsed and encoded again.
  */
 import { createHmac } from 'node:crypto'
+import twilio from 'twilio'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/load.js'
 import type { HttpRequest } from '../message/types.js'
@@ -88,5 +89,39 @@ describe('a form body parsed and encoded again', () => {
   }
   it('the form as signed verifies', async () => {
     expect((await diagnose(slack(signed, signed), { config, now: NOW })).causes).toEqual([])
+  })
+})
+
+describe('Twilio: the URL it signed is not the one that arrived', () => {
+  const TOKEN = '9a8b7c6d5e4f30211203f4e5d6c7b8a9'
+  const params = { From: '+15005550006', To: '+15005550001', Body: 'hello there' }
+  const body = new URLSearchParams(params).toString()
+  const request = (signedUrl: string): HttpRequest =>
+    post(
+      [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['X-Twilio-Signature', twilio.getExpectedTwilioSignature(TOKEN, signedUrl, params)],
+      ],
+      body,
+      '/hooks/twilio/sms',
+    )
+
+  it('signed http:// (a TLS terminator in front): signature_wrong_payload with the url: to set', async () => {
+    const config = loadConfig(`auth:\n  provider: twilio\n  secrets: ["${TOKEN}"]\n`)
+    const d = await diagnose(request('http://hooks.example.org/hooks/twilio/sms'), {
+      config,
+      now: NOW,
+    })
+    expect(d.causes[0]).toMatchObject({ code: 'signature_wrong_payload' })
+    expect(d.causes[0]!.fix).toContain('url: "http://hooks.example.org/hooks/twilio/sms"')
+  })
+
+  it('signed the URL as received: accepted', async () => {
+    const config = loadConfig(`auth:\n  provider: twilio\n  secrets: ["${TOKEN}"]\n`)
+    const d = await diagnose(request('https://hooks.example.org/hooks/twilio/sms'), {
+      config,
+      now: NOW,
+    })
+    expect(d.verdict?.ok).toBe(true)
   })
 })
