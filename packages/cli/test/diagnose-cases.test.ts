@@ -95,8 +95,12 @@ function secretsOf(dir: string): string[] {
     .map((n) => join(dir, n))
     .find((x) => existsSync(x))!
   const text = readFileSync(reqFile, 'utf8')
+  const jsonHeaders = (h: unknown): [string, string][] =>
+    Array.isArray(h)
+      ? h.map((x) => (Array.isArray(x) ? x : [x.name, x.value]) as [string, string])
+      : Object.entries(h as Record<string, string>)
   const headerLines = reqFile.endsWith('.json')
-    ? (JSON.parse(text).headers as [string, string][]).map(([n, v]) => `${n}: ${v}`)
+    ? jsonHeaders(JSON.parse(text).headers).map(([n, v]) => `${n}: ${v}`)
     : reqFile.endsWith('.har')
       ? (JSON.parse(text).log.entries[0].request.headers as { name: string; value: string }[]).map(
           (h) => `${h.name}: ${h.value}`,
@@ -108,6 +112,8 @@ function secretsOf(dir: string): string[] {
     const value = line.slice(i + 1).trim()
     if (/^(host|content-type|content-length|user-agent|x-github-event)$|timestamp|-id$/i.test(name))
       continue
+    // An unrendered template ({{connection.basic_auth}}) holds no credential: naming it is the fix.
+    if (/^(\w+\s+)?\{\{[^}]*\}\}$/.test(value)) continue
     add(value)
     for (const piece of value.split(/[\s,;"]+/)) add(piece.replace(/^(t|v\d|sha\d+)=/, ''))
     const basic = /^Basic\s+(\S+)/i.exec(value)

@@ -139,6 +139,82 @@ describe('detectOrigin', () => {
     expect(detectOrigin(res(429, [], 'Too many requests')).product).toBeNull()
   })
 
+  it("Netlify's plain-text 404 is Netlify's own answer", () => {
+    const o = detectOrigin(
+      res(
+        404,
+        [
+          ['Server', 'Netlify'],
+          ['X-Nf-Request-Id', '01JGX4M7Q9V2K8T3R6N1B5C0DZ'],
+          ['Content-Type', 'text/plain; charset=utf-8'],
+        ],
+        'Not Found - Request ID: 01JGX4M7Q9V2K8T3R6N1B5C0DZ',
+      ),
+    )
+    expect(o).toMatchObject({ layer: 'gateway', product: 'netlify' })
+  })
+
+  it("Varnish's synthetic error page is Fastly's when Fastly's headers ride on it", () => {
+    const page =
+      '<html><head><title>503 first byte timeout</title></head><body><h1>Error 503 first byte timeout</h1><h3>Guru Mediation:</h3><p>Details: cache-fra-1 1767225600 1</p><hr><p>Varnish cache server</p></body></html>'
+    const fastly: Header[] = [
+      ['Server', 'Varnish'],
+      ['X-Served-By', 'cache-fra-eddf8230080-FRA'],
+      ['X-Timer', 'S1767225600.123456,VS0,VE15002'],
+    ]
+    const o = detectOrigin(res(503, fastly, page))
+    expect(o).toMatchObject({ layer: 'gateway', product: 'fastly' })
+    expect(o.evidence[0]).toMatch(/Error 503 first byte timeout/)
+    // The receiver's own Varnish, without Fastly's headers, is not Fastly.
+    expect(detectOrigin(res(503, [['Server', 'Varnish']], page)).product).toBeNull()
+  })
+
+  it("Cloudflare's 52x: its own statuses and its plain-text error codes", () => {
+    const cf: Header[] = [
+      ['Server', 'cloudflare'],
+      ['CF-RAY', '8f3a1c2b4d5e6f73-FRA'],
+    ]
+    expect(detectOrigin(res(520, cf, 'error code: 520')).product).toBe('cloudflare')
+    expect(detectOrigin(res(522, cf, '')).product).toBe('cloudflare')
+    // A 502 the origin wrote passes through Cloudflare: not Cloudflare's own.
+    expect(detectOrigin(res(502, cf, '{"error":"upstream"}')).product).toBeNull()
+  })
+
+  it("n8n's unregistered webhook, whose JSON escapes the quotes around the name", () => {
+    const body = JSON.stringify({
+      code: 404,
+      message: 'The requested webhook "POST orders" is not registered.',
+      hint: 'The workflow must be active for a production URL to run successfully.',
+    })
+    const o = detectOrigin(res(404, [['Content-Type', 'application/json']], body))
+    expect(o).toMatchObject({ layer: 'application', product: 'n8n' })
+  })
+
+  it('names the blocks before the final answer: an interim 100, a CONNECT, a redirect followed', () => {
+    const final: HttpResponse = {
+      ...res(401, [['X-Powered-By', 'Express']], 'Unauthorized'),
+      earlier: [
+        { status: 200, statusText: 'Connection established', headers: [] },
+        {
+          status: 301,
+          statusText: 'Moved Permanently',
+          headers: [['Location', 'https://hooks.example.org/hooks/orders']],
+        },
+        { status: 100, statusText: 'Continue', headers: [] },
+      ],
+    }
+    const request: HttpRequest = {
+      ...req('/hooks/orders'),
+      headers: [['Host', 'hooks.example.org']],
+    }
+    const o = detectOrigin(final, request)
+    expect(o.product).toBe('express')
+    const said = o.evidence.join('\n')
+    expect(said).toMatch(/200 Connection established came first: a forward proxy/)
+    expect(said).toMatch(/100 Continue came first: an interim answer/)
+    expect(said).toMatch(/followed a 301 redirect from http to https/)
+  })
+
   it('says unknown when nothing tells, and never throws on odd input', () => {
     expect(detectOrigin(res(401, [], ''))).toMatchObject({ layer: 'unknown', product: null })
     expect(() =>

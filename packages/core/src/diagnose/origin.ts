@@ -7,7 +7,7 @@
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import { getHeader, requestUrl } from '../message/headers.js'
-import type { HttpRequest, HttpResponse } from '../message/types.js'
+import type { EarlierResponse, HttpRequest, HttpResponse } from '../message/types.js'
 import { APPS } from './products/apps.js'
 import { EDGE } from './products/edge.js'
 import { GATEWAYS } from './products/gateways.js'
@@ -96,15 +96,87 @@ export function detectOrigin(response: HttpResponse, request?: HttpRequest): Ori
   const best = claims[0]
   const passed = passedThrough(s, best?.fp.product ?? null)
 
+  let origin: Origin
   if (best) {
     const evidence = [...best.answered.evidence]
     for (const p of passed)
       evidence.push(
         `also on the path: ${p.product} (${p.marks.join(', ')}), which relayed the answer but did not write it`,
       )
-    return { layer: best.fp.layer, product: best.fp.product, evidence }
+    origin = { layer: best.fp.layer, product: best.fp.product, evidence }
+  } else origin = fallback(s, passed)
+  origin.evidence.push(...earlierEvidence(response, request))
+  return origin
+}
+
+/** A redirect the client followed before the final answer (`curl -i -L`). */
+export interface FollowedRedirect {
+  status: number
+  location: string
+  /** `from http to https`, `to another host (h)`, … */
+  kind: string
+  /** Another scheme, host or port: clients drop Authorization when they follow it. */
+  crossOrigin: boolean
+}
+
+/** The redirects in a capture's earlier blocks, in the order they were followed. */
+export function followedRedirects(
+  response: HttpResponse,
+  request?: HttpRequest,
+): FollowedRedirect[] {
+  const out: FollowedRedirect[] = []
+  let from: URL | null = request ? requestUrl(request) : null
+  // A target in origin-form is read as https; a redirect to the same URL on https says it was http.
+  const schemeKnown = !!request && /^[a-z][a-z0-9+.-]*:\/\//i.test(request.url)
+  for (const e of response.earlier ?? []) {
+    const location = headerOf(e, 'location')
+    if (e.status < 300 || e.status >= 400 || !location) continue
+    let to: URL | null = null
+    try {
+      to = from ? new URL(location, from) : new URL(location)
+    } catch {
+      to = null
+    }
+    let kind = 'to another URL'
+    let crossOrigin = false
+    if (to && from) {
+      const samePlace = to.host === from.host && to.pathname === from.pathname
+      if (to.protocol === 'https:' && (from.protocol === 'http:' || (!schemeKnown && samePlace))) {
+        kind = 'from http to https'
+        crossOrigin = true
+      } else if (to.host !== from.host) {
+        kind = `to another host (${to.host})`
+        crossOrigin = true
+      } else if (to.pathname === `${from.pathname}/` || `${to.pathname}/` === from.pathname)
+        kind = 'to the same path with a trailing slash changed'
+      else if (to.pathname !== from.pathname) kind = `to another path (${to.pathname})`
+    }
+    out.push({ status: e.status, location, kind, crossOrigin })
+    from = to
   }
-  return fallback(s, passed)
+  return out
+}
+
+function headerOf(e: EarlierResponse, name: string): string | undefined {
+  return e.headers.find(([n]) => n.toLowerCase() === name)?.[1]
+}
+
+/** What the blocks before the final answer say: skipped interim answers, redirects followed. */
+function earlierEvidence(response: HttpResponse, request?: HttpRequest): string[] {
+  const out: string[] = []
+  const redirects = followedRedirects(response, request)
+  for (const e of response.earlier ?? []) {
+    const line = `${e.status}${e.statusText ? ` ${e.statusText}` : ''}`
+    if (e.status < 200)
+      out.push(`${line} came first: an interim answer (RFC 9110 §15.2), not the answer read here`)
+    else if (e.status === 200 && /connection established/i.test(e.statusText ?? ''))
+      out.push(`${line} came first: a forward proxy opened the tunnel (CONNECT); not the answer`)
+  }
+  for (const r of redirects)
+    out.push(
+      `the client followed a ${r.status} redirect ${r.kind} (Location: ${r.location.slice(0, 80)}) before this answer`,
+    )
+  return out
 }
 
 function passedThrough(s: Signals, winner: string | null): { product: string; marks: string[] }[] {

@@ -43,6 +43,29 @@ describe('fixtures', () => {
     expect(text(parseCurlVerbose(t).response!.body)).toBe('{"a":1}')
   })
 
+  it('100 Continue before the answer: the answer is the response, the 100 is earlier', () => {
+    const t =
+      '> POST /h HTTP/1.1\r\n> Host: h\r\n> Expect: 100-continue\r\n>\r\n< HTTP/1.1 100 Continue\r\n<\r\n} [81 bytes data]\r\n< HTTP/1.1 401 Unauthorized\r\n< X-Powered-By: Express\r\n<\r\nUnauthorized\r\n'
+    const { request, response } = parseCurlVerbose(t)
+    expect(request?.method).toBe('POST')
+    expect(response).toMatchObject({ status: 401, headers: [['X-Powered-By', 'Express']] })
+    expect(text(response!.body)).toBe('Unauthorized')
+    expect(response!.earlier?.map((e) => e.status)).toEqual([100])
+  })
+
+  it('through a forward proxy: the CONNECT exchange is the tunnel, not the request', () => {
+    const t =
+      '> CONNECT h:443 HTTP/1.1\n> Host: h:443\n>\n< HTTP/1.1 200 Connection established\n<\n* CONNECT phase completed\n> POST /hooks HTTP/1.1\n> Host: h\n>\n< HTTP/1.1 401 Unauthorized\n< Server: kong/3.6.1\n<\n{}\n'
+    const { request, response } = parseCurlVerbose(t)
+    expect(request).toMatchObject({ method: 'POST', url: '/hooks' })
+    expect(response?.status).toBe(401)
+    // A CONNECT the proxy refused is all there is: it stays the exchange.
+    const refused = parseCurlVerbose(
+      '> CONNECT h:443 HTTP/1.1\n>\n< HTTP/1.1 407 Proxy Authentication Required\n<\n',
+    )
+    expect(refused.response?.status).toBe(407)
+  })
+
   it('entry out of range, and a transcript without a request line', () => {
     expect(() => parseCurlVerbose('> GET / HTTP/1.1\n>\n', { entry: 1 })).toThrow(
       /holds 1 request; entry 1 does not exist/,

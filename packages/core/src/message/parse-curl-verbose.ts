@@ -28,8 +28,11 @@ export function verboseStart(s: string): number {
 
 interface Exchange {
   request: { lines: string[]; at: number[] }
-  response: { lines: string[]; at: number[]; body: string[] }
+  /** Every status block of the exchange (a 1xx before the answer), the last one's body. */
+  response: { blocks: { lines: string[]; at: number[] }[]; body: string[] }
 }
+
+const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t]|$)/
 
 /** Progress meter rows and data markers that curl writes among the transcript lines. */
 const TIME = '(?:--:--:--|\\d+:\\d\\d:\\d\\d)'
@@ -50,7 +53,10 @@ export function parseCurlVerbose(
   options: CurlVerboseOptions = {},
 ): Capture {
   const s = binaryString(typeof input === 'string' ? Buffer.from(input, 'utf8') : input)
-  const exchanges = readExchanges(s)
+  // A CONNECT through a forward proxy opens the tunnel the real request then goes through.
+  const exchanges = readExchanges(s).filter(
+    (e, i, all) => i === all.length - 1 || !/^CONNECT /i.test(e.request.lines[0] ?? ''),
+  )
   const index = options.entry ?? 0
   const exchange = exchanges[index]
   const where = options.file !== undefined ? { file: options.file } : {}
@@ -77,8 +83,20 @@ export function parseCurlVerbose(
     }
   }
   const out: Capture = { request: head(exchange.request, parseRawHttpRequest) }
-  if (exchange.response.lines.length > 0) {
-    out.response = head(exchange.response, parseRawHttpResponse, exchange.response.body.join('\n'))
+  const { blocks, body } = exchange.response
+  if (blocks.length > 0) {
+    // The blocks one after the other, as `curl -i` prints them: the raw parser keeps the last.
+    const lines: string[] = []
+    const at: number[] = []
+    blocks.forEach((b, i) => {
+      if (i > 0) {
+        lines.push('')
+        at.push(b.at[0] ?? 1)
+      }
+      lines.push(...b.lines)
+      at.push(...b.at)
+    })
+    out.response = head({ lines, at }, parseRawHttpResponse, body.join('\n'))
   }
   return out
 }
@@ -95,7 +113,7 @@ function readExchanges(s: string): Exchange[] {
       const text = line.replace(/^> ?/, '')
       if (state !== 'request') {
         if (text === '') return
-        current = { request: { lines: [], at: [] }, response: { lines: [], at: [], body: [] } }
+        current = { request: { lines: [], at: [] }, response: { blocks: [], body: [] } }
         exchanges.push(current)
         state = 'request'
       }
@@ -104,12 +122,23 @@ function readExchanges(s: string): Exchange[] {
         current!.request.lines.push(text)
         current!.request.at.push(number)
       }
-    } else if (line.startsWith('<') && current !== undefined && state !== 'body') {
+    } else if (
+      line.startsWith('<') &&
+      current !== undefined &&
+      (state !== 'body' || STATUS_LINE.test(line.replace(/^< ?/, '')))
+    ) {
       const text = line.replace(/^< ?/, '')
-      if (text === '') state = current.response.lines.length > 0 ? 'body' : state
+      const blocks = current.response.blocks
+      if (text === '') state = blocks.length > 0 ? 'body' : state
       else {
-        current.response.lines.push(text)
-        current.response.at.push(number)
+        // A status line after a complete head: the head before it was interim (100 Continue).
+        if (state !== 'response' && STATUS_LINE.test(text)) {
+          blocks.push({ lines: [], at: [] })
+          current.response.body = []
+        } else if (blocks.length === 0) blocks.push({ lines: [], at: [] })
+        const block = blocks[blocks.length - 1]!
+        block.lines.push(text)
+        block.at.push(number)
         state = 'response'
       }
     } else if (line.startsWith('* ') || line.startsWith('*\t')) {

@@ -29,6 +29,18 @@ export interface HttpResponse {
   headers: Header[]
   body: Uint8Array
   httpVersion?: string
+  /**
+   * The status blocks a capture printed before this, the final answer, oldest first: a 1xx,
+   * a proxy's answer to CONNECT, the redirects `curl -i -L` followed. Bodies are not kept.
+   */
+  earlier?: EarlierResponse[]
+}
+
+/** A response head that came before the final answer (see HttpResponse.earlier). */
+export interface EarlierResponse {
+  status: number
+  statusText?: string
+  headers: Header[]
 }
 
 /** What a capture file held: a request, a response, or both (HAR, JSON). */

@@ -429,6 +429,14 @@ export const REASONS = {
     'Turn the receiving scenario or endpoint back on, or ask for the new URL; deliveries until then are lost.',
     true,
   ),
+  upstream_unavailable: r(
+    502,
+    null,
+    'safe',
+    'The application behind the gateway did not answer',
+    'Check that the receiving application is running and reachable from the hop in front of it (its port, its timeouts), then retry.',
+    true,
+  ),
 } as const satisfies Record<string, ReasonSpec>
 
 export type ReasonCode = keyof typeof REASONS

@@ -168,6 +168,67 @@ kase('credential-unknown', {
   config: bearerYaml(),
   expect: { codes: ['credential_unknown'], status: 401 },
 })
+// `Bearer {{token}}` with an empty variable: the scheme word alone, not a token "Bearer".
+kase('credentials-missing-scheme-only', {
+  request: post([['Authorization', 'Bearer']]),
+  config: bearerYaml(),
+  expect: { codes: ['credentials_missing'], status: 401 },
+})
+kase('alone-credentials-missing-scheme-only', {
+  request: post([['Authorization', 'Bearer']]),
+  expect: { codes: ['credentials_missing'] },
+})
+// A BOM before the scheme word (a value pasted from a file saved as UTF-8 with BOM).
+kase('credential-invisible-chars-bom-before-scheme', {
+  json: {
+    method: 'POST',
+    url: '/hooks/invoices',
+    headers: { Authorization: `\ufeffBearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: BODY,
+  },
+  config: bearerYaml(),
+  expect: { codes: ['credential_invisible_chars'], status: 401 },
+})
+kase('alone-credential-invisible-chars-bom-before-scheme', {
+  json: {
+    method: 'POST',
+    url: '/hooks/invoices',
+    headers: { Authorization: `\ufeffBearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: BODY,
+  },
+  expect: { codes: ['credential_invisible_chars'] },
+})
+// Two Authorization lines a proxy or a logger merged into one (RFC 9110 §5.3).
+kase('duplicate-auth-header-comma-joined', {
+  request: post([['Authorization', `Bearer ${STAGING_TOKEN}, Bearer ${TOKEN}`]]),
+  config: bearerYaml(),
+  expect: { codes: ['duplicate_auth_header'] },
+})
+kase('alone-duplicate-auth-header-comma-joined', {
+  request: post([['Authorization', `Bearer ${STAGING_TOKEN}, Bearer ${TOKEN}`]]),
+  expect: { codes: ['duplicate_auth_header'] },
+})
+// A key holding "+" written into the URL unencoded: the receiver reads a space.
+kase('credential-url-encoded-query-plus', {
+  request: post([], BODY, `/hooks/invoices?api_key=${SPECIAL}`),
+  config: `auth:\n  scheme: api_key\n  query: api_key\n  keys: ["${SPECIAL}"]\n`,
+  expect: { codes: ['credential_url_encoded'], status: 401 },
+})
+// RFC 6750 allows 1*SP, so a config accepts it; receivers comparing "Bearer <token>" do not.
+kase('bearer-double-space-ok', {
+  request: post([['Authorization', `Bearer  ${TOKEN}`]]),
+  config: bearerYaml(),
+  expect: { ok: true },
+})
+kase('alone-credential-whitespace-double-space', {
+  request: post([['Authorization', `Bearer  ${TOKEN}`]]),
+  expect: { codes: ['credential_whitespace'] },
+})
+kase('basic-not-base64-template-placeholder', {
+  request: post([['Authorization', 'Basic {{connection.basic_auth}}']]),
+  config: basicYaml,
+  expect: { codes: ['basic_not_base64'], status: 401 },
+})
 
 // ── Which credential ──────────────────────────────────────────────────────────────────────
 kase('credential-wrong-environment', {
@@ -317,6 +378,16 @@ async function jwtCases() {
     ]),
     config: `auth:\n  scheme: jwt\n  issuer: https://issuer.example\n  audience: webhooks\n  algorithms: [EdDSA]\n  jwks:\n    keys:\n      - ${JSON.stringify(jwk)}\n`,
     expect: { codes: ['jwt_unknown_kid'] },
+  })
+  // A JWT cut after its header, or after its payload: no config needed to see it.
+  const jwtParts = (await jwt(goodClaims)).split('.')
+  kase('alone-jwt-header-only', {
+    request: post([['Authorization', `Bearer ${jwtParts[0]}`]]),
+    expect: { codes: ['credential_truncated'] },
+  })
+  kase('alone-jwt-no-signature', {
+    request: post([['Authorization', `Bearer ${jwtParts[0]}.${jwtParts[1]}`]]),
+    expect: { codes: ['credential_truncated'] },
   })
   kase('alone-jwt-expired', {
     request: post([
@@ -728,6 +799,111 @@ kase('endpoint-disabled-make', {
     'There is no scenario listening for this webhook.',
   ),
   expect: { codes: ['endpoint_disabled'], class: 'gone' },
+})
+
+// API Gateway's 403 "Missing Authentication Token" is its answer for a path no resource defines.
+kase('apigw-missing-auth-token-wrong-path', {
+  request: post([['Authorization', `Bearer ${TOKEN}`]], BODY, '/prod/hooks/invoice'),
+  response: rawResponse(
+    403,
+    'Forbidden',
+    [
+      ['Content-Type', 'application/json'],
+      ['x-amzn-RequestId', '1ee18fc5-78aa-4bcf-bb42-52977beb94e4'],
+      ['x-amzn-ErrorType', 'MissingAuthenticationTokenException'],
+    ],
+    '{"message":"Missing Authentication Token"}',
+  ),
+  expect: { codes: ['route_not_found'], class: 'authorization', product: ['^aws-api-gateway$'] },
+})
+// An edge WAF's block page: refused for who or where the sender is, not its credential.
+kase('waf-akamai-access-denied', {
+  request: okReq,
+  response: rawResponse(
+    403,
+    'Forbidden',
+    [
+      ['Server', 'AkamaiGHost'],
+      ['Content-Type', 'text/html'],
+    ],
+    '<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>\nYou don\'t have permission to access "http&#58;&#47;&#47;receiver&#46;example&#46;org&#47;hooks&#47;invoices" on this server.<p>\nReference&#32;&#35;18&#46;4fef2e17&#46;1767225600&#46;12df5901\n</p></body></html>\n',
+  ),
+  expect: { codes: ['ip_not_allowed'], class: 'authorization', product: ['^akamai$'] },
+})
+// Kong key-auth found no key: the request has one, but under Authorization, not apikey.
+kase('kong-key-under-authorization', {
+  request: okReq,
+  response: rawResponse(
+    401,
+    'Unauthorized',
+    [
+      ['Content-Type', 'application/json; charset=utf-8'],
+      ['WWW-Authenticate', 'Key realm="kong"'],
+      ['X-Kong-Response-Latency', '1'],
+      ['Server', 'kong/3.6.1'],
+    ],
+    '{"message":"No API key found in request"}',
+  ),
+  expect: { codes: ['header_name_wrong'], class: 'authentication', product: ['^kong$'] },
+})
+// curl -i -L: a 301 from http to https, then the final 401 to a request without Authorization.
+kase('curl-follow-redirect-then-401', {
+  request: okReq,
+  response: Buffer.concat([
+    rawResponse(
+      301,
+      'Moved Permanently',
+      [
+        ['Server', 'nginx'],
+        ['Location', 'https://receiver.example.org/hooks/invoices'],
+        ['Content-Length', '5'],
+      ],
+      'moved',
+    ),
+    rawResponse(
+      401,
+      'Unauthorized',
+      [
+        ['X-Powered-By', 'Express'],
+        ['Content-Type', 'text/plain'],
+      ],
+      'Unauthorized',
+    ),
+  ]),
+  expect: { codes: ['credentials_missing'], class: 'authentication', product: ['^express$'] },
+})
+// curl -i of a POST sent with Expect: 100-continue: the interim 100 is not the answer.
+kase('curl-100-continue-then-403-waf', {
+  request: okReq,
+  response: Buffer.concat([
+    Buffer.from('HTTP/1.1 100 Continue\n\n'),
+    rawResponse(
+      403,
+      'Forbidden',
+      [
+        ['Server', 'cloudflare'],
+        ['CF-RAY', '8f3a1c2b4d5e6f74-FRA'],
+        ['Content-Type', 'text/plain; charset=UTF-8'],
+      ],
+      'error code: 1020',
+    ),
+  ]),
+  expect: { codes: ['ip_not_allowed'], class: 'authorization', product: ['^cloudflare$'] },
+})
+
+// A proxy's 502: the application behind it is down; the credential is not the problem.
+kase('upstream-unavailable-nginx-502', {
+  request: okReq,
+  response: rawResponse(
+    502,
+    'Bad Gateway',
+    [
+      ['Server', 'nginx/1.24.0'],
+      ['Content-Type', 'text/html'],
+    ],
+    '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx/1.24.0</center>\n</body>\n</html>\n',
+  ),
+  expect: { codes: ['upstream_unavailable'], class: 'server_error', product: ['^nginx$'] },
 })
 
 // ── Without a config: what the request alone shows ────────────────────────────────────────

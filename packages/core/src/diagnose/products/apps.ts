@@ -43,9 +43,16 @@ export const n8n: Fingerprint = {
   product: 'n8n',
   layer: 'application',
   answered(s) {
+    // The JSON body escapes the quotes around the webhook's name: match the message itself.
+    const msg = jsonField(s, 'message')
+    const unregistered =
+      typeof msg === 'string' && /^The requested webhook "[^"]*" is not registered\.?/i.test(msg)
+        ? `body: "message": "${msg.slice(0, 90)}"`
+        : null
     const b =
       bodyEv(s, /Authorization data is wrong!/) ??
       bodyEv(s, /Authorization is required!/) ??
+      unregistered ??
       bodyEv(s, /The requested webhook "[^"]*" is not registered\.?/i) ??
       bodyEv(s, /Workflow Webhook Error: [^"\n]*/i)
     const r = realm(s)

@@ -5,7 +5,7 @@
  * edge-generated header says "answered".
  * @module
  */
-import { answered, bodyEv, ev, type Fingerprint, h } from './types.js'
+import { answered, bodyEv, ev, type Fingerprint, h, type Signals } from './types.js'
 
 export const cloudflareAccess: Fingerprint = {
   product: 'cloudflare-access',
@@ -36,7 +36,7 @@ export const cloudflare: Fingerprint = {
     const b =
       bodyEv(s, /<center>cloudflare<\/center>/i) ??
       bodyEv(s, /Cloudflare Ray ID/i) ??
-      bodyEv(s, /^error code: 1\d{3}\s*$/m) ??
+      bodyEv(s, /^error code: (1\d{3}|52[0-7]|530)\s*$/m) ??
       bodyEv(
         s,
         /Attention Required! \| Cloudflare|Sorry, you have been blocked|Just a moment\.\.\./i,
@@ -45,6 +45,13 @@ export const cloudflare: Fingerprint = {
     const mitigated = h(s, 'cf-mitigated')
     if (mitigated)
       return answered(95, ev('cf-mitigated', mitigated), ray ? ev('cf-ray', ray) : null)
+    // 520–527 and 530 are Cloudflare's own statuses: the origin cannot send them through it.
+    if (ray && ((s.status >= 520 && s.status <= 527) || s.status === 530))
+      return answered(
+        95,
+        `status ${s.status}: a Cloudflare-only status (its connection to the origin failed)`,
+        ev('cf-ray', ray),
+      )
     return null
   },
   onPath(s) {
@@ -104,13 +111,35 @@ export const akamai: Fingerprint = {
   },
 }
 
+/** Varnish's synthetic error page (Fastly runs Varnish); "Guru Mediation" is the newer spelling. */
+const VARNISH_PAGE = /Guru Medi(?:t)?ation|Varnish cache server/i
+
+/** Headers only Fastly's edge adds: a `cache-…` POP in X-Served-By, its request id, X-Timer. */
+function fastlyMarks(s: Signals): string[] {
+  const out: string[] = []
+  const sb = h(s, 'x-served-by')
+  if (sb && /^cache-/i.test(sb)) out.push(ev('x-served-by', sb))
+  if (h(s, 'x-fastly-request-id')) out.push(ev('x-fastly-request-id', h(s, 'x-fastly-request-id')))
+  const timer = h(s, 'x-timer')
+  if (timer && /^S\d+\.\d+,VS\d+/.test(timer)) out.push(ev('x-timer', timer))
+  return out
+}
+
 export const fastly: Fingerprint = {
   product: 'fastly',
   layer: 'gateway',
   answered(s) {
-    const b = bodyEv(s, /Fastly error: [^\n<]*/i) ?? bodyEv(s, /Guru Meditation/i)
-    if (b)
-      return answered(100, b, h(s, 'x-served-by') ? ev('x-served-by', h(s, 'x-served-by')) : null)
+    const own = bodyEv(s, /Fastly error: [^\n<]*/i) ?? bodyEv(s, /Guru Meditation/i)
+    if (own) return answered(100, own, ...fastlyMarks(s).slice(0, 1))
+    // Varnish's synthetic page ("Guru Mediation", "Varnish cache server") is Fastly's when
+    // Fastly's own headers ride on it; a bare Varnish of the receiver's would not add them.
+    const marks = fastlyMarks(s)
+    if (VARNISH_PAGE.test(s.body) && marks.length)
+      return answered(
+        100,
+        bodyEv(s, /Error \d{3} [^<\n]*/) ?? bodyEv(s, VARNISH_PAGE),
+        ...marks.slice(0, 2),
+      )
     return null
   },
   onPath(s) {
@@ -182,7 +211,10 @@ export const netlify: Fingerprint = {
   answered(s) {
     const server = h(s, 'server') ?? ''
     if (!/netlify/i.test(server) && !h(s, 'x-nf-request-id')) return null
-    const b = bodyEv(s, /Looks like you've followed a broken link|Page not found|netlify/i)
+    const b = bodyEv(
+      s,
+      /Looks like you've followed a broken link|Page not found|Not Found - Request ID: [\w-]+|netlify/i,
+    )
     const realm = (h(s, 'www-authenticate') ?? '').match(/realm="?[^",]*netlify[^",]*"?/i)
     if (b || realm)
       return answered(
