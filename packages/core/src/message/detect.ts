@@ -15,7 +15,9 @@ export type CaptureFormat =
   | 'json'
 
 const STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t\r\n]|$)/
-const REQUEST_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \t\r\n]+ HTTP\/\d(?:\.\d)?\r?$/
+// Spaces or tabs between the parts and at the end are tolerated: copied text keeps them.
+const REQUEST_LINE =
+  /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]+[^ \t\r\n]+[ \t]+HTTP\/\d(?:\.\d)?[ \t]*\r?$/
 /** Chrome's DevTools copy of HTTP/2 request headers: pseudo-headers first, no request line. */
 const H2_PSEUDO_HEADER = /^:(?:authority|method|path|scheme): /
 /** HTTP/0.9-style request line without a version: only the common methods, in upper case. */

@@ -4,25 +4,32 @@
  * @module
  */
 import { CaptureParseError } from '../errors.js'
+import { fingerprint } from '../redact/fingerprint.js'
 import { utf8OrUndefined } from './text.js'
-import type { Header, HttpRequest, HttpResponse } from './types.js'
+import type { EarlierResponse, Header, HttpRequest, HttpResponse } from './types.js'
 
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^ \t\r\n]+)(?: (HTTP\/\d(?:\.\d)?))?$/
+// Spaces or tabs between the parts and at the end are tolerated: copied text keeps them.
+const REQUEST_LINE =
+  /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+([^ \t\r\n]+)(?:[ \t]+(HTTP\/\d(?:\.\d)?))?[ \t]*$/
 const STATUS_LINE = /^(HTTP\/\d(?:\.\d)?) (\d{3})(?: (.*))?$/
 
 interface Head {
   startLine: string
   headers: Header[]
   body: Uint8Array
+  /** Where the body starts in the bytes given. */
+  bodyStart: number
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Chrome's DevTools copy of HTTP/2 request headers starts with pseudo-headers, not a request line. */
 const PSEUDO_HEADER = /^:(?:authority|method|path|scheme|protocol): /
 
-function splitHead(bytes: Uint8Array, file?: string): Head {
+/** `lineBase`: lines before `bytes` in the file, for error positions. */
+function splitHead(bytes: Uint8Array, file?: string, lineBase = 0): Head {
   // Find the end of the head: the first empty line (\r\n\r\n, \n\n, or a mix).
-  let i = 0
+  // A UTF-8 byte-order mark that a Windows editor put before the start line is not part of it.
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
   // Blank lines and indentation before the start line are tolerated (copy-paste).
   while (i < bytes.length && (bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
   let start = i
@@ -52,7 +59,7 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
   const pseudo = PSEUDO_HEADER.test(lines[0] ?? '')
   const startLine = pseudo ? '' : (lines.shift() ?? '').replace(/\r$/, '')
   const raw: [string, string][] = []
-  const lineOffset = bytes.subarray(0, start).filter((b) => b === 0x0a).length
+  const lineOffset = lineBase + countLines(bytes.subarray(0, start))
   lines.forEach((text, idx) => {
     const unindented = indent !== '' && text.startsWith(indent) ? text.slice(indent.length) : text
     const line = unindented.replace(/\r$/, '')
@@ -65,19 +72,33 @@ function splitHead(bytes: Uint8Array, file?: string): Head {
     const colon = line.indexOf(':', pseudo && line.startsWith(':') ? 1 : 0)
     const name = line.slice(0, colon)
     if (colon <= 0 || !TOKEN.test(pseudo ? name.replace(/^:/, '') : name)) {
-      throw new CaptureParseError(
-        `header line ${JSON.stringify(line.slice(0, 60))} is not "Name: value"`,
-        {
-          ...(file ? { file } : {}),
-          line: lineOffset + idx + (pseudo ? 1 : 2),
-          column: 1,
-        },
-      )
+      throw new CaptureParseError(`header line ${shownLine(line)} is not "Name: value"`, {
+        ...(file ? { file } : {}),
+        line: lineOffset + idx + (pseudo ? 1 : 2),
+        column: 1,
+      })
     }
     raw.push([name, line.slice(colon + 1)])
   })
   const headers = raw.map(([n, v]): Header => [n, decodeHeaderValue(v)])
-  return { startLine, headers, body: bytes.slice(bodyStart) }
+  return { startLine, headers, body: bytes.slice(bodyStart), bodyStart }
+}
+
+/**
+ * A line that could not be read, as an error may show it: a line without its colon is often
+ * `Authorization Bearer <token>`, or a bare token pasted on its own line. Its first word is
+ * quoted when it reads as a header name or method; the rest only by length and fingerprint.
+ */
+function shownLine(line: string): string {
+  const word = /^[A-Za-z]+(?:-[A-Za-z]+)*(?=[\s:]|$)/.exec(line)?.[0] ?? ''
+  const known = word.length > 0 && word.length <= 40
+  const rest = known ? line.slice(word.length) : line
+  if (rest.trim() === '') return JSON.stringify(line)
+  return `${known ? `"${word} …" (then ` : '('}${fingerprint(rest.trim())})`
+}
+
+function countLines(bytes: Uint8Array): number {
+  return bytes.filter((b) => b === 0x0a).length
 }
 
 /** Header values are read as latin-1 bytes; re-read them as UTF-8 where that is valid. */
@@ -93,7 +114,7 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
   const m = REQUEST_LINE.exec(startLine)
   if (!m)
     throw new CaptureParseError(
-      `the first line ${JSON.stringify(startLine.slice(0, 60))} is not "METHOD /path HTTP/1.1"`,
+      `the first line ${shownLine(startLine)} is not "METHOD /path HTTP/1.1"`,
       { ...(file ? { file } : {}), line: 1, column: 1 },
     )
   // The head was read as latin-1; a target typed in UTF-8 is read back as UTF-8.
@@ -103,17 +124,81 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
   return req
 }
 
+/**
+ * The final answer of a capture. `curl -i` prints every status block it got, one after the
+ * other: a `100 Continue`, a proxy's `200 Connection established`, each redirect `-L` followed,
+ * a 401 that `--digest` answered. Only the last one is the answer (RFC 9110 §15.2: 1xx is
+ * interim); the heads before it are kept in `earlier`.
+ */
 export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResponse {
-  const { startLine, headers, body } = splitHead(bytes, file)
-  const m = STATUS_LINE.exec(startLine)
-  if (!m)
-    throw new CaptureParseError(
-      `the first line ${JSON.stringify(startLine.slice(0, 60))} is not "HTTP/1.1 401 Unauthorized"`,
-      { ...(file ? { file } : {}), line: 1, column: 1 },
-    )
-  const res: HttpResponse = { status: Number(m[2]), headers, body, httpVersion: m[1]! }
-  if (m[3]) res.statusText = m[3]
-  return res
+  const earlier: EarlierResponse[] = []
+  let at = 0
+  for (;;) {
+    const lineBase = countLines(bytes.subarray(0, at))
+    const { startLine, headers, body, bodyStart } = splitHead(bytes.subarray(at), file, lineBase)
+    const m = STATUS_LINE.exec(startLine)
+    if (!m)
+      throw new CaptureParseError(
+        `the first line ${shownLine(startLine)} is not "HTTP/1.1 401 Unauthorized"`,
+        { ...(file ? { file } : {}), line: lineBase + 1, column: 1 },
+      )
+    const status = Number(m[2])
+    const next = nextBlockAt(body, status, m[3] ?? '', headers)
+    if (next !== -1) {
+      const head: EarlierResponse = { status, headers }
+      if (m[3]) head.statusText = m[3]
+      earlier.push(head)
+      at += bodyStart + next
+      continue
+    }
+    const res: HttpResponse = { status, headers, body, httpVersion: m[1]! }
+    if (m[3]) res.statusText = m[3]
+    if (earlier.length) res.earlier = earlier
+    return res
+  }
+}
+
+const NEXT_STATUS_LINE = /^HTTP\/\d(?:\.\d)? \d{3}(?:[ \t][^\r\n]*)?(?:\r?\n|$)/
+const HEADER_LINE = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|\r?\n|$)/
+
+/**
+ * Where a status block starts at `at` (line ends before it skipped), or -1. Unless `bare`, a
+ * status line alone is not enough: the line after it is a header or the blank line.
+ */
+function statusBlockAt(text: string, at: number, bare = false): number {
+  let i = at
+  while (text[i] === '\r' || text[i] === '\n') i++
+  const m = NEXT_STATUS_LINE.exec(text.slice(i, i + 200))
+  if (!m) return -1
+  if (!bare && !HEADER_LINE.test(text.slice(i + m[0].length, i + m[0].length + 200))) return -1
+  return i
+}
+
+/**
+ * Where another status block starts in the body of this one, or -1 when this one is final.
+ * Content-Length says where exactly; without it, only a block that curl can follow with
+ * another (1xx, a CONNECT answer, a redirect, an auth challenge) is searched line by line, so
+ * that a final body which merely quotes a status line is never cut.
+ */
+function nextBlockAt(body: Uint8Array, status: number, text: string, headers: Header[]): number {
+  if (body.length === 0) return -1
+  const s = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1')
+  // 1xx and a CONNECT tunnel's 200 have no body: the next block follows the blank line.
+  const interim = status < 200 || /connection established/i.test(text)
+  const first = statusBlockAt(s, 0, interim)
+  if (first !== -1) return first
+  const length = headers.find(([n]) => /^content-length$/i.test(n))?.[1]
+  if (length !== undefined && /^\d+$/.test(length) && Number(length) < s.length) {
+    const at = statusBlockAt(s, Number(length))
+    if (at !== -1) return at
+  }
+  const followed = interim || (status >= 300 && status < 400) || status === 401 || status === 407
+  if (!followed) return -1
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) {
+    const at = statusBlockAt(s, i + 1)
+    if (at !== -1) return at
+  }
+  return -1
 }
 
 /** `:method`, `:scheme`, `:authority`, `:path` → method and absolute URL; the rest are headers. */

@@ -55,8 +55,9 @@ describe('parse entry points', () => {
     expect(oneLine(() => parseResponse('hello', o))).toMatch(
       /^req.txt:1:1: not a response: expected raw HTTP/,
     )
-    expect(oneLine(() => parseRequest('POST /x HTTP/1.1\nHost: h\nbad header\n\n', o))).toBe(
-      'req.txt:3:1: header line "bad header" is not "Name: value"',
+    // The rest of the line may be a token: only its length and fingerprint.
+    expect(oneLine(() => parseRequest('POST /x HTTP/1.1\nHost: h\nbad header\n\n', o))).toMatch(
+      /^req\.txt:3:1: header line "bad …" \(then len=6 fp:[0-9a-f]{8}\) is not "Name: value"$/,
     )
   })
 
