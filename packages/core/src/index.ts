@@ -96,7 +96,13 @@ export {
   printRawHttpRequestBytes,
   printRawHttpResponseBytes,
 } from './message/print-raw-http.js'
-export type { Capture, EarlierResponse, Header, HttpRequest, HttpResponse } from './message/types.js'
+export type {
+  Capture,
+  EarlierResponse,
+  Header,
+  HttpRequest,
+  HttpResponse,
+} from './message/types.js'
 export { MemoryNonceStore, NonceStoreFullError } from './nonce/memory.js'
 export type { NonceStore } from './nonce/types.js'
 export {
