@@ -82,6 +82,14 @@ describe('jwt: HS256', () => {
     ])
   })
 
+  it('a BOM before Bearer, or a non-breaking space after it: credential_invisible_chars', async () => {
+    const token = await hs256(claims)
+    for (const value of [`\ufeffBearer ${token}`, `Bearer\u00a0${token}`]) {
+      const v = await verify(request([['Authorization', value]]), hsPolicy, { now: NOW })
+      expect(v.reason).toBe('credential_invisible_chars')
+    }
+  })
+
   it('refuses a one-byte change of the signature', async () => {
     const token = await hs256(claims)
     const sig = Buffer.from(token.split('.')[2]!, 'base64url')

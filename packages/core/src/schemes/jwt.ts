@@ -27,6 +27,7 @@ import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 import { parseAuthorization } from './authorization.js'
+import { hiddenScheme } from './bearer.js'
 import { credentialShapeDefect, currentCredential, isExpired, noSigner } from './credential.js'
 import type { Check, Scheme, VerifyContext } from './types.js'
 
@@ -223,7 +224,11 @@ function locate(req: HttpRequest): string | Check {
       'a token was sent both in the Authorization header and in the query string',
     )
   const parsed = parseAuthorization(values[0]!, 'Bearer')
-  if (parsed.reason) return fail(name, parsed.reason, parsed.detail)
+  if (parsed.reason) {
+    // A BOM before `Bearer`, or a non-breaking space after it: invisible characters, as in bearer.ts.
+    const hidden = hiddenScheme(values[0]!, 'Bearer') ?? parsed
+    return fail(name, hidden.reason, hidden.detail)
+  }
   // A well-formed compact JWT cannot hold spaces, quotes, % or invisible characters.
   const shape = isCompact(parsed.credential) ? null : credentialShapeDefect(parsed.credential)
   if (shape) return fail(name, shape.reason, `token ${fingerprint(parsed.credential)}`)
