@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SignJWT } from 'jose'
+import { CompactEncrypt, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, ROOT, run } from './helpers.js'
 
@@ -208,6 +208,22 @@ describe('hookwarden jwt', () => {
     const f = await run(['jwt', file])
     expect(f.status).toBe(2)
     expect(f.stderr).toMatch(/empty\.txt/)
+  })
+
+  it('names an encrypted JWE (five parts, made by jose) as such, given alone or in a capture', async () => {
+    const jwe = await new CompactEncrypt(new TextEncoder().encode('{"sub":"make"}'))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(new Uint8Array(32).fill(7))
+    expect(jwe.split('.')).toHaveLength(5)
+    const file = capture('jwe.http', [['Authorization', `Bearer ${jwe}`]])
+    for (const arg of [jwe, file]) {
+      const r = await run(['jwt', arg, '--json'])
+      expect(r.status).toBe(1)
+      const problems = JSON.parse(r.stdout).problems
+      expect(problems).toHaveLength(1)
+      expect(problems[0].code).toBe('jwt_malformed')
+      expect(problems[0].summary).toMatch(/five parts: an encrypted JWE/)
+    }
   })
 
   it('reads a malformed JWT and says what is wrong', async () => {

@@ -163,6 +163,25 @@ describe('hookwarden probe', () => {
     expect(out).not.toContain(APP_TOKEN)
   })
 
+  it('exits 1 when no variant got an answer (a silent server), 0 whenever one did', async () => {
+    const silent = await startSilent()
+    try {
+      const { out, code } = await run(
+        'probe',
+        `${silent.url}/hooks/orders`,
+        '--timeout',
+        '200ms',
+        '--json',
+      )
+      expect(code).toBe(1)
+      const j = JSON.parse(out)
+      expect(j.variants.length).toBeGreaterThan(0)
+      expect(j.variants.every((v: { error?: unknown }) => v.error)).toBe(true)
+    } finally {
+      await silent.close()
+    }
+  })
+
   it('human output straight to the app names the findings', async () => {
     const { out } = await run(
       'probe',

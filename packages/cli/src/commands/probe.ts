@@ -1,8 +1,9 @@
 /**
  * `hookwarden probe URL [--request FILE] [--timeout S] [--block-private] [--json]`
  * At most six controlled variants to the URL given (no redirect followed), and what they say
- * together: which hop answers, whether the credential is read at all. Exit 0 when the probe
- * ran (whatever it found), 2 unusable input.
+ * together: which hop answers, whether the credential is read at all. Exit 0 when something
+ * answered (whatever it said), 1 when no request got an answer (refused, timed out, no such
+ * host: there is nothing to learn about the receiver), 2 unusable input.
  * @module
  */
 import type { HttpRequest } from '@hookwarden/core'
@@ -82,6 +83,6 @@ export function registerProbe(program: Command): void {
         ...(request ? { request } : {}),
       })
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : probeHuman(r))
-      process.exitCode = 0
+      process.exitCode = r.variants.some((v) => !v.error) ? 0 : 1
     })
 }

@@ -42,9 +42,15 @@ function part(text: string, which: string): { value: Record<string, unknown> } |
   return { value: json as Record<string, unknown> }
 }
 
-/** A JWT-looking string (three base64url parts) inside `text`, or null. */
+/**
+ * A JWT-looking string (three base64url parts) inside `text`, or null. A JWE's five parts are
+ * taken whole, so that it is named as an encrypted token rather than read as its first three.
+ */
 export function findJwt(text: string): string | null {
-  const m = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/.exec(text)
+  const m =
+    /\beyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2}(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![.\w-]))?/.exec(
+      text,
+    )
   return m ? m[0] : null
 }
 
