@@ -182,7 +182,7 @@ describe('an edge WAF block page is ip_not_allowed; a 403 about rights stays ins
     expect(d.causes[0]!.fix).toContain('Reference #18.4fef2e17.1767225600.12df5901')
   })
 
-  it('ALB, Azure Front Door and CloudFront block pages, like Cloudflare 1020', async () => {
+  it('ALB, Azure Front Door, CloudFront, HAProxy deny and Envoy/Istio RBAC pages, like Cloudflare 1020', async () => {
     const pages: [HttpResponse, RegExp][] = [
       [
         res(
@@ -224,6 +224,36 @@ describe('an edge WAF block page is ip_not_allowed; a 403 about rights stays ins
           'error code: 1020',
         ),
         /^Cloudflare refused/,
+      ],
+      [
+        res(
+          403,
+          [['Content-Type', 'text/html']],
+          '<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n',
+        ),
+        /^HAProxy refused .*http-request deny rule/,
+      ],
+      [
+        res(
+          403,
+          [
+            ['server', 'envoy'],
+            ['content-type', 'text/plain'],
+          ],
+          'RBAC: access denied',
+        ),
+        /^Envoy refused .*RBAC policy/,
+      ],
+      [
+        res(
+          403,
+          [
+            ['server', 'istio-envoy'],
+            ['x-request-id', '1c9b0f0e-7d1e-4c55-9a62-0d5f0a3e9b11'],
+          ],
+          'RBAC: access denied',
+        ),
+        /^Istio refused .*AuthorizationPolicy/,
       ],
     ]
     for (const [response, summary] of pages) {

@@ -126,6 +126,33 @@ export function edgeBlock(s: Signals, product: string | null): EdgeBlock | null 
         reference: id ? `CloudFront Request ID ${id}` : null,
       }
     }
+    case 'haproxy': {
+      // HAProxy's built-in 403 page: an `http-request deny` (or `block`) rule matched; such
+      // rules are ACLs on the source address, path or headers, never on a credential.
+      const b = bodyEv(s, /Request forbidden by administrative rules\.?/i)
+      if (!b) return null
+      return {
+        by: 'HAProxy',
+        rules: 'an http-request deny rule (an ACL, most often on the source address)',
+        evidence: [b],
+        reference: null,
+      }
+    }
+    case 'envoy':
+    case 'istio': {
+      // Envoy's RBAC filter (an Istio AuthorizationPolicy) answers this itself, before the app.
+      const b = bodyEv(s, /^RBAC: access denied\s*$/)
+      if (!b) return null
+      return {
+        by: product === 'istio' ? 'Istio' : 'Envoy',
+        rules:
+          product === 'istio'
+            ? 'an AuthorizationPolicy (its RBAC filter: source address, principal, path or header)'
+            : 'an RBAC policy (source address, principal, path or header)',
+        evidence: [b],
+        reference: h(s, 'x-request-id') ? `x-request-id ${h(s, 'x-request-id')}` : null,
+      }
+    }
   }
   return null
 }
