@@ -165,8 +165,23 @@ describe('detectOrigin', () => {
     const o = detectOrigin(res(503, fastly, page))
     expect(o).toMatchObject({ layer: 'gateway', product: 'fastly' })
     expect(o.evidence[0]).toMatch(/Error 503 first byte timeout/)
-    // The receiver's own Varnish, without Fastly's headers, is not Fastly.
-    expect(detectOrigin(res(503, [['Server', 'Varnish']], page)).product).toBeNull()
+  })
+
+  it("a plain Varnish's own page (Guru Meditation, an XID) is varnish, not Fastly", () => {
+    const page =
+      '<!DOCTYPE html>\n<html>\n  <head>\n    <title>503 Backend fetch failed</title>\n  </head>\n  <body>\n    <h1>Error 503 Backend fetch failed</h1>\n    <p>Backend fetch failed</p>\n    <h3>Guru Meditation:</h3>\n    <p>XID: 32770</p>\n    <hr>\n    <p>Varnish cache server</p>\n  </body>\n</html>\n'
+    const o = detectOrigin(
+      res(
+        503,
+        [
+          ['Server', 'Varnish'],
+          ['X-Varnish', '32770'],
+        ],
+        page,
+      ),
+    )
+    expect(o).toMatchObject({ layer: 'proxy', product: 'varnish' })
+    expect(o.evidence).toEqual(expect.arrayContaining([expect.stringMatching(/XID: 32770/)]))
   })
 
   it("Cloudflare's 52x: its own statuses and its plain-text error codes", () => {

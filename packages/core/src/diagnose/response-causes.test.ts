@@ -319,6 +319,24 @@ describe('a 5xx that a proxy or gateway wrote: the application behind it is down
     expect(d.causes[0]!.summary).toMatch(/^Fastly answered 503 "first byte timeout": it waited/)
   })
 
+  it("a plain Varnish's 503 Backend fetch failed names Varnish, not Fastly", async () => {
+    const d = await causes(
+      post([bearer]),
+      res(
+        503,
+        [
+          ['Server', 'Varnish'],
+          ['Via', '1.1 varnish (Varnish/7.4)'],
+        ],
+        '<h1>Error 503 Backend fetch failed</h1>\n<p>Backend fetch failed</p>\n<h3>Guru Meditation:</h3>\n<p>XID: 98306</p>\n<hr>\n<p>Varnish cache server</p>',
+      ),
+    )
+    expect(d.origin).toMatchObject({ layer: 'proxy', product: 'varnish' })
+    expect(d.causes[0]).toMatchObject({ code: 'upstream_unavailable' })
+    expect(d.causes[0]!.summary).toMatch(/^Varnish answered 503/)
+    expect(JSON.stringify(d.origin)).not.toMatch(/fastly/)
+  })
+
   it("an application's own 503 or 500 is not a hop's: no cause", async () => {
     const d = await causes(
       post([bearer]),

@@ -36,6 +36,7 @@ const NAMES: Record<string, string> = {
   ngrok: 'ngrok',
   traefik: 'Traefik',
   tyk: 'Tyk',
+  varnish: 'Varnish',
   vercel: 'Vercel',
 }
 

@@ -112,7 +112,7 @@ export const akamai: Fingerprint = {
 }
 
 /** Varnish's synthetic error page (Fastly runs Varnish); "Guru Mediation" is the newer spelling. */
-const VARNISH_PAGE = /Guru Medi(?:t)?ation|Varnish cache server/i
+export const VARNISH_PAGE = /Guru Medi(?:t)?ation|Varnish cache server/i
 
 /** Headers only Fastly's edge adds: a `cache-…` POP in X-Served-By, its request id, X-Timer. */
 function fastlyMarks(s: Signals): string[] {
@@ -129,7 +129,13 @@ export const fastly: Fingerprint = {
   product: 'fastly',
   layer: 'gateway',
   answered(s) {
-    const own = bodyEv(s, /Fastly error: [^\n<]*/i) ?? bodyEv(s, /Guru Meditation/i)
+    // Fastly's page spells it "Guru Mediation" and names its cache node ("Details: cache-…");
+    // a plain Varnish's says "Guru Meditation" with an XID (products/proxies.ts: varnish).
+    const own =
+      bodyEv(s, /Fastly error: [^\n<]*/i) ??
+      (/Guru Mediation[\s\S]*Details: cache-/.test(s.body)
+        ? (bodyEv(s, /Error \d{3} [^<\n]*/) ?? bodyEv(s, /Guru Mediation/))
+        : null)
     if (own) return answered(100, own, ...fastlyMarks(s).slice(0, 1))
     // Varnish's synthetic page ("Guru Mediation", "Varnish cache server") is Fastly's when
     // Fastly's own headers ride on it; a bare Varnish of the receiver's would not add them.
@@ -148,8 +154,9 @@ export const fastly: Fingerprint = {
       out.push(ev('x-fastly-request-id', h(s, 'x-fastly-request-id')))
     const sb = h(s, 'x-served-by')
     if (sb && /^cache-/i.test(sb)) out.push(ev('x-served-by', sb))
+    // Via: varnish alone is any Varnish (products/proxies.ts: varnish), not Fastly's.
     const via = h(s, 'via')
-    if (via && /varnish/i.test(via)) out.push(ev('via', via))
+    if (out.length && via && /varnish/i.test(via)) out.push(ev('via', via))
     return out.length ? out : null
   },
 }

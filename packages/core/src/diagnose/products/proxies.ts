@@ -1,9 +1,10 @@
 /**
  * Web servers and reverse proxies: nginx (incl. auth_basic), Apache (AuthType Basic), Caddy,
- * HAProxy, IIS, Traefik. Their built-in error pages are unmistakable; their Server header
+ * HAProxy, IIS, Traefik, Varnish. Their built-in error pages are unmistakable; their Server header
  * alone is not, since a proxy stamps it on the answers it relays too.
  * @module
  */
+import { VARNISH_PAGE } from './edge.js'
 import { answered, bodyEv, ev, type Fingerprint, h, realm } from './types.js'
 
 export const nginx: Fingerprint = {
@@ -139,4 +140,31 @@ export const traefik: Fingerprint = {
   },
 }
 
-export const PROXIES: Fingerprint[] = [nginx, apache, caddy, haproxy, iis, traefik]
+/**
+ * A plain Varnish's synthetic error page ("Error 503 Backend fetch failed", "Guru Meditation",
+ * an XID). Fastly runs Varnish too; its pages and headers are taken first (edge.ts: fastly).
+ */
+export const varnish: Fingerprint = {
+  product: 'varnish',
+  layer: 'proxy',
+  answered(s) {
+    if (!VARNISH_PAGE.test(s.body)) return null
+    const server = h(s, 'server')
+    const xid = bodyEv(s, /XID: \d+/)
+    return answered(
+      xid ? 100 : 90,
+      bodyEv(s, /Error \d{3} [^<\n]*/) ?? bodyEv(s, VARNISH_PAGE),
+      xid,
+      server && /varnish/i.test(server) ? ev('server', server) : null,
+    )
+  },
+  onPath(s) {
+    const out: string[] = []
+    const via = h(s, 'via')
+    if (via && /varnish/i.test(via)) out.push(ev('via', via))
+    if (h(s, 'x-varnish')) out.push(ev('x-varnish', h(s, 'x-varnish')))
+    return out.length ? out : null
+  },
+}
+
+export const PROXIES: Fingerprint[] = [nginx, apache, caddy, haproxy, iis, traefik, varnish]
