@@ -62,8 +62,8 @@ export function parseNow(value: string | undefined): number {
 }
 
 /** `--entry N` → a HAR entry index; unusable → exit 2 naming the flag. */
-export function parseEntry(value: string | undefined): number {
-  if (value === undefined) return 0
+export function parseEntry(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
   if (!/^\d{1,6}$/.test(value))
     throw new ConfigError(
       `--entry must be an entry index (0, 1, …), got ${JSON.stringify(value)}`,

@@ -36,7 +36,10 @@ export function registerDiagnose(program: Command): void {
       '--sender <tool>',
       'word the fix for make, zapier, n8n, curl or code (default: from the User-Agent)',
     )
-    .option('--entry <n>', 'HAR entry index', '0')
+    .option(
+      '--entry <n>',
+      'which entry of a HAR, a JSON list or a curl -v -L transcript (default: the first; a transcript: the request first sent and the final answer)',
+    )
     .option('--json', 'print the diagnosis as JSON')
     .action(async (o: Options) => {
       const now = parseNow(o.now)

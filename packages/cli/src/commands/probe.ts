@@ -70,7 +70,10 @@ export function registerProbe(program: Command): void {
       '--block-private',
       'refuse loopback and private addresses (as the server side always does)',
     )
-    .option('--entry <n>', 'HAR entry index', '0')
+    .option(
+      '--entry <n>',
+      'which entry of a HAR, a JSON list or a curl -v -L transcript (default: the first; a transcript: the request first sent and the final answer)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (url: string, o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)

@@ -175,7 +175,10 @@ export function registerReplay(program: Command): void {
       '--block-private',
       'refuse loopback and private addresses (as the server side always does)',
     )
-    .option('--entry <n>', 'HAR entry index', '0')
+    .option(
+      '--entry <n>',
+      'which entry of a HAR, a JSON list or a curl -v -L transcript (default: the first; a transcript: the request first sent and the final answer)',
+    )
     .option('--config <file>', 'with --fix: hookwarden.yaml, to re-sign for the endpoint')
     .option('--endpoint <name>', 'with --config: the endpoint (default: by path)')
     .option('--now <unix>', 'with --config: the clock for signing, seconds since the epoch')

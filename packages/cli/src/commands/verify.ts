@@ -26,7 +26,10 @@ export function registerVerify(program: Command): void {
     .requiredOption('--config <file>', 'hookwarden.yaml')
     .option('--endpoint <name>', 'the endpoint to verify against (default: by path)')
     .option('--now <unix>', 'fix the clock, seconds since the epoch')
-    .option('--entry <n>', 'HAR entry index', '0')
+    .option(
+      '--entry <n>',
+      'which entry of a HAR, a JSON list or a curl -v -L transcript (default: the first; a transcript: the request first sent and the final answer)',
+    )
     .option('--json', 'print the verdict as JSON')
     .action(async (o: Options) => {
       const now = parseNow(o.now)

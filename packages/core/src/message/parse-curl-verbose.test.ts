@@ -99,7 +99,7 @@ describe('transcripts from the real curl', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
   for (const quiet of [true, false]) {
-    it(`-L through a redirect${quiet ? ', -s' : ', with the progress meter'}: one exchange per request`, async () => {
+    it(`-L through a redirect${quiet ? ', -s' : ', with the progress meter'}: the request first sent and the final answer, or one exchange with --entry`, async () => {
       received.length = 0
       const args = [
         ...(quiet ? ['-s'] : []),
@@ -112,7 +112,14 @@ describe('transcripts from the real curl', () => {
       const { stdout, stderr } = await run('curl', args)
       // What a terminal shows when stderr and stdout are pasted together.
       const transcript = `${stderr}${stdout}`
-      const first = parseCurlVerbose(transcript)
+      // By default: the request as first sent, the final answer, the redirect before it.
+      const whole = parseCurlVerbose(transcript)
+      expect(whole.request?.url).toBe('/start')
+      expect(whole.request?.headers).toContainEqual(['Authorization', 'Bearer abc'])
+      expect(whole.response?.status).toBe(401)
+      expect(text(whole.response!.body)).toBe('{"error":"invalid_token"}')
+      expect(whole.response?.earlier?.map((e) => e.status)).toEqual([302])
+      const first = parseCurlVerbose(transcript, { entry: 0 })
       const second = parseCurlVerbose(transcript, { entry: 1 })
       expect(first.request?.url).toBe('/start')
       expect(first.response?.status).toBe(302)

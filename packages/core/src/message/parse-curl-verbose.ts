@@ -12,7 +12,11 @@ import type { Capture } from './types.js'
 export interface CurlVerboseOptions {
   /** File name for error positions. */
   file?: string
-  /** Which exchange of a transcript with several (redirects followed with -L); default 0. */
+  /**
+   * Which exchange of a transcript with several (redirects followed with -L). Without it: the
+   * request as first sent, and the final answer with the answers before it as its `earlier`
+   * blocks, as `curl -i -L` prints them.
+   */
   entry?: number
 }
 
@@ -58,6 +62,7 @@ export function parseCurlVerbose(
     (e, i, all) => i === all.length - 1 || !/^CONNECT /i.test(e.request.lines[0] ?? ''),
   )
   const index = options.entry ?? 0
+  const followed = options.entry === undefined && exchanges.length > 1
   const exchange = exchanges[index]
   const where = options.file !== undefined ? { file: options.file } : {}
   if (exchange === undefined) {
@@ -83,7 +88,13 @@ export function parseCurlVerbose(
     }
   }
   const out: Capture = { request: head(exchange.request, parseRawHttpRequest) }
-  const { blocks, body } = exchange.response
+  // Redirects followed: every exchange's status blocks in turn, the final one's body.
+  const { blocks, body } = followed
+    ? {
+        blocks: exchanges.flatMap((e) => e.response.blocks),
+        body: exchanges[exchanges.length - 1]!.response.body,
+      }
+    : exchange.response
   if (blocks.length > 0) {
     // The blocks one after the other, as `curl -i` prints them: the raw parser keeps the last.
     const lines: string[] = []
