@@ -15,7 +15,16 @@ export function loadFingerprintKey(dataDir: string): {
   created: boolean
 } {
   const path = join(dataDir, 'fingerprint.key')
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  } catch (e) {
+    // A file where the data directory should be, or a directory we may not write.
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    throw new ConfigError(
+      `cannot use ${dataDir} as the data directory (${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file of that name is in the way' : code}); set HOOKWARDEN_DATA_DIR to another directory`,
+      { file: dataDir },
+    )
+  }
   let created = false
   try {
     // 'wx': two gateways starting together never overwrite each other's key.

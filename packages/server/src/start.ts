@@ -305,7 +305,9 @@ export function tryIt(config: Config, demo: boolean): TryIt | null {
   for (const endpoint of config.endpoints) {
     if (!endpoint.path) continue
     const auth = endpoint.auth
-    const secret = (v: string) => (demo ? v : '<secret>')
+    // A real secret is never printed; the demo's values (also in a copy of demo.yaml) are
+    // public on purpose and start with "demo-".
+    const secret = (v: string) => (demo || /^demo-[\w-]+$/.test(v) ? v : '<secret>')
     if (auth.scheme === 'bearer' && auth.tokens[0]) {
       const t = secret(auth.tokens[0].value)
       return {
@@ -382,7 +384,9 @@ function bannerText(input: {
       `Try it (${t.endpoint.name}):`,
       `  # refused with 401 (${t.fail.why}):`,
       `  ${curlCommand(input.url, t.endpoint.path!, t.fail.headers)}`,
-      '  # accepted:',
+      t.pass.headers.some((h) => h.includes('<secret>'))
+        ? `  # accepted, once <secret> is replaced by the ${t.endpoint.auth.scheme === 'basic' ? 'password' : 'credential'} of the config:`
+        : '  # accepted:',
       `  ${curlCommand(input.url, t.endpoint.path!, t.pass.headers)}`,
     )
   }

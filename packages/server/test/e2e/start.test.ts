@@ -4,7 +4,7 @@
  * records kept across a restart; the fingerprint key made once, mode 600.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -137,6 +137,66 @@ describe('start() with the demo config', () => {
     } finally {
       await a.close()
     }
+  })
+
+  it('a copy of the demo config still prints ready-to-paste curls; a real secret is never printed', async () => {
+    const copy = join(dataDir, 'my-demo.yaml')
+    copyFileSync(DEMO, copy)
+    const own = join(dataDir, 'own.yaml')
+    writeFileSync(
+      own,
+      'endpoints:\n  - name: own\n    path: /hooks/own\n    auth: { scheme: bearer, tokens: ["tok-Rz81-live-not-public"] }\n',
+    )
+    for (const [configFile, printed] of [
+      [copy, true],
+      [own, false],
+    ] as const) {
+      const gw = await start({
+        configFile,
+        port: 0,
+        dataDir,
+        env: {},
+        print: () => {},
+        handleSignals: false,
+        logDestination: quiet(),
+        webDist: null,
+      })
+      try {
+        if (printed) {
+          expect(gw.banner).toContain('Authorization: Bearer demo-bearer-token-3f9a1c')
+          expect(gw.banner).toMatch(/# accepted:\n/)
+        } else {
+          expect(gw.banner).not.toContain('tok-Rz81-live-not-public')
+          expect(gw.banner).toContain('Authorization: Bearer <secret>')
+          expect(gw.banner).toMatch(/# accepted, once <secret> is replaced by the credential/)
+        }
+      } finally {
+        await gw.close()
+      }
+    }
+  })
+
+  it('a file where the data directory should be is a one-line config error, not a crash', async () => {
+    const blocked = join(dataDir, 'blocked')
+    writeFileSync(blocked, 'not a directory')
+    await expect(
+      start({
+        configFile: DEMO,
+        port: 0,
+        dataDir: blocked,
+        env: {},
+        print: () => {},
+        handleSignals: false,
+        logDestination: quiet(),
+        webDist: null,
+      }),
+    ).rejects.toSatisfy(
+      (e) =>
+        (e as { code?: string }).code === 'ERR_CONFIG' &&
+        /cannot use .*blocked as the data directory \(a file of that name is in the way\)/.test(
+          (e as Error).message,
+        ),
+    )
   })
 
   it('a store or Redis that cannot be reached at start is a one-line config error', async () => {
