@@ -16,6 +16,7 @@ import type { DestinationStream, Logger } from 'pino'
 import { buildApp } from './app.js'
 import { DEFAULT_LIMITS, type GatewayContext, type GatewayLimits } from './context.js'
 import { AttemptEvents } from './events.js'
+import { registerKnownSecrets, unregisterKnownSecrets } from './known-secrets.js'
 import { drainLogs } from './log-destination.js'
 import { createLogger } from './logging.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
@@ -113,6 +114,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const app = buildApp(context)
   await app.ready()
+  registerKnownSecrets(context, options.config.endpoints, options.adminToken)
   let closed: Promise<void> | null = null
   return {
     app,
@@ -127,10 +129,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       checkServable(config)
       endpointsByPath(config.endpoints)
       context.config = config
+      registerKnownSecrets(context, config.endpoints, context.adminToken)
     },
     close() {
       closed ??= (async () => {
         context.closing = true
+        unregisterKnownSecrets(context)
         // In-flight attempts get this long to finish; then the remaining sockets are cut.
         const force = setTimeout(
           () => app.server.closeAllConnections(),

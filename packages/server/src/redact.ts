@@ -1,10 +1,12 @@
 /**
  * Redaction of what the gateway records, logs and echoes: credential and signature headers
  * (Authorization, Cookie, X-API-Key, *signature*, *token*, *secret*, and every header the
- * endpoint's auth config names) and credential-like query parameters become fingerprints.
+ * endpoint's auth config names) and credential-like query parameters become fingerprints; a
+ * credential the installation knows becomes one wherever else it appears (known-secrets.ts).
  * @module
  */
 import { type Endpoint, fingerprint, type Header } from '@hookwarden/core'
+import { scrubKnown } from './known-secrets.js'
 
 const SENSITIVE_HEADER =
   /authorization|auth[-_]|cookie|signature|token|secret|hmac|api[-_]?key|access[-_]?key|private[-_]?key|password|passwd|credential|session/i
@@ -94,17 +96,18 @@ export function redactHeaders(
   endpoint?: EndpointScope,
 ): [string, string][] {
   const extra = configuredCredentialHeaders(endpoint)
+  // Any other header is shown as sent, but for a known credential in it (known-secrets.ts).
   return headers.map(([n, v]) =>
     sensitiveName(n) || extra.has(n.toLowerCase())
       ? [n, redactValue(v, !PER_DELIVERY.test(n))]
-      : [n, v],
+      : [n, scrubKnown(v)],
   )
 }
 
 /** The request target with credential-like query parameter values fingerprinted. */
 export function redactTarget(target: string, endpoint?: EndpointScope): string {
   const q = target.indexOf('?')
-  if (q === -1) return target
+  if (q === -1) return scrubKnown(target)
   const own = configuredCredentialQuery(endpoint)
   const hash = target.indexOf('#', q)
   const query = target.slice(q + 1, hash === -1 ? undefined : hash)
@@ -122,7 +125,7 @@ export function redactTarget(target: string, endpoint?: EndpointScope): string {
     const value = part.slice(eq + 1)
     return value === '' ? part : `${name}=${encodeURIComponent(fingerprint(value))}`
   })
-  return `${target.slice(0, q)}?${parts.join('&')}`
+  return scrubKnown(`${target.slice(0, q)}?${parts.join('&')}`)
 }
 
 /** Schemes whose credential or signature travels inside the body: their bodies are never stored. */

@@ -14,6 +14,7 @@ import {
   type Sender,
   type Verdict,
 } from '@hookwarden/core'
+import { scrubKnown } from '../known-secrets.js'
 
 export type { Diagnosis }
 
@@ -40,5 +41,18 @@ export async function runDiagnosis(input: DiagnoseInput): Promise<Diagnosis> {
   if (input.budgetMs !== undefined) options.budget = { ms: input.budgetMs }
   if (input.sender !== undefined) options.sender = input.sender as Sender
   if (input.verdict && input.endpoint) options.verdict = input.verdict
-  return diagnose(input.request, options)
+  // Core fingerprints what it quotes; a credential it quotes as ordinary text (a header it does
+  // not know as one) is fingerprinted here, as in the record's headers.
+  return scrubDeep(await diagnose(input.request, options))
+}
+
+function scrubDeep<T>(value: T): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return scrubKnown(v)
+    if (Array.isArray(v)) return v.map(walk)
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+    return v
+  }
+  return walk(value) as T
 }

@@ -496,7 +496,8 @@ export async function handleInspection(input: InspectInput, deps: PipelineDeps):
   const timings: AttemptTimings = {}
   const down = await commitRecord(record, deps, timings)
   if (down) return down
-  const body = input.request.body
+  // Echoed as recorded: a credential the installation knows is fingerprinted in the body too.
+  const body = record.body ?? input.request.body
   const text = new TextDecoder('utf-8', { fatal: false }).decode(body)
   const isUtf8 = Buffer.from(text, 'utf8').equals(Buffer.from(body))
   return done(
@@ -509,7 +510,7 @@ export async function handleInspection(input: InspectInput, deps: PipelineDeps):
       url: redactTarget(input.request.url, scope),
       http_version: input.request.httpVersion,
       headers: redactHeaders(input.request.headers, scope),
-      body_size: body.length,
+      body_size: record.body_size,
       body_sha256: record.body_sha256,
       body_encoding: isUtf8 ? 'utf8' : 'base64',
       body: isUtf8 ? text : Buffer.from(body).toString('base64'),

@@ -5,6 +5,7 @@
  */
 import * as crypto from 'node:crypto'
 import type { Endpoint, HttpRequest, Verdict } from '@hookwarden/core'
+import { scrubKnownBytes } from '../known-secrets.js'
 import type { GatewayMetrics } from '../metrics.js'
 import {
   bodyCarriesCredential,
@@ -59,7 +60,7 @@ export function buildRecord(input: RecordInput): AttemptRecord {
       input.kind !== 'health' &&
       body.length > 0 &&
       !bodyCarriesCredential(input.endpoint)
-        ? new Uint8Array(body)
+        ? new Uint8Array(scrubKnownBytes(body).body)
         : null,
     outcome: input.outcome,
     status: input.status,

@@ -26,6 +26,7 @@ const C = {
   jwt: canary('jwt'),
   admin: canary('admin'),
   stray: canary('stray'),
+  stored: canary('stored'),
   pasted: canary('pasted'),
 }
 const WHSEC = `whsec_${Buffer.from(C.swRaw).toString('base64')}`
@@ -80,6 +81,10 @@ endpoints:
   - name: sw
     path: /sw
     auth: { scheme: standard_webhooks, secrets: ["${WHSEC}"] }
+  - name: stored
+    path: /stored
+    store_body: true
+    auth: { scheme: bearer, tokens: ["${C.stored}"] }
   - name: jwt
     path: /jwt
     auth: { scheme: jwt, algorithms: [HS256], secret: "${C.jwt}", issuer: iss, audience: aud }
@@ -182,6 +187,32 @@ endpoints:
     ).toBe(401)
     expect(await send('/jwt', { authorization: `Bearer ${token}` })).toBe(200)
     expect(await send('/jwt', { authorization: token })).toBe(401)
+    // A known credential wherever else it is sent: a header no rule calls sensitive, the
+    // User-Agent, another endpoint's key beside a valid token, the query, a stored body.
+    expect(await send('/k', { 'x-foo': C.apiKey })).toBe(401)
+    expect(
+      await send('/b', {
+        authorization: `Bearer ${C.bearer}`,
+        'user-agent': `bot ${C.bearer}`,
+        'x-note': C.apiKey,
+      }),
+    ).toBe(200)
+    expect(await send(`/b?x=${C.bearer}&y=${encodeURIComponent(`${C.basic}/`)}`, {})).toBe(401)
+    expect(
+      await send(
+        '/stored',
+        { authorization: `Bearer ${C.stored}` },
+        JSON.stringify({ other: C.bearer, admin: C.admin }),
+      ),
+    ).toBe(200)
+    expect(
+      await send(
+        '/stored',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        `access_token=${C.stored}&n=1`,
+      ),
+    ).not.toBe(200)
+    expect(await send('/inspect/bin2', { 'x-whatever': 'x' }, `token is ${C.apiKey}`)).toBe(200)
     expect(await send('/health/auth/bearer', { authorization: `Bearer ${C.bearer}` }, body)).toBe(
       200,
     )
@@ -268,7 +299,8 @@ endpoints:
         for (const f of forms(secret)) if (text.includes(f)) leaks.push(`${where}: ${f}`)
     }
     expect(leaks).toEqual([])
-    // And the logs never carried the admin token.
+    // And the logs never carried the admin token, nor the store (a body quoted it).
     expect(logs.join('')).not.toContain(C.admin)
+    for (const f of files) expect(readFileSync(f).toString('latin1')).not.toContain(C.admin)
   })
 })
