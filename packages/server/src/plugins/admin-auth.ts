@@ -1,9 +1,13 @@
 /**
  * The admin token guards `/api/*` and the dashboard: `Authorization: Bearer <token>` or the
- * `hookwarden_admin` cookie (HttpOnly, SameSite=Strict) set by the login page. Compared in
- * constant time. A cookie-authenticated write from another origin is refused (CSRF).
+ * `hookwarden_admin` session cookie (HttpOnly, SameSite=Strict) set by the login page. The
+ * cookie never holds the token: it is an expiry, a nonce and an HMAC of both under the token,
+ * so every gateway sharing the token accepts it, a logout revokes it, and a new token ends
+ * every session. Compared in constant time. A cookie-authenticated write from another origin
+ * is refused (CSRF).
  * @module
  */
+import { createHmac, randomBytes } from 'node:crypto'
 
 import { getAllHeaders, safeEqual } from '@hookwarden/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -33,8 +37,42 @@ export function adminAuth(req: FastifyRequest, token: string): AdminAuth {
     if (m && safeEqual(m[1]!, token)) return 'bearer'
   }
   const cookie = cookieValue(req, ADMIN_COOKIE)
-  if (cookie !== null && safeEqual(decodeURIComponent(cookie), token)) return 'cookie'
+  if (cookie !== null && sessionValid(cookie, token)) return 'cookie'
   return null
+}
+
+/** How long a dashboard session lasts. */
+export const SESSION_SECONDS = 12 * 3600
+
+/** Sessions logged out before their expiry (nonce -> expiry, unix seconds), in this process. */
+const revoked = new Map<string, number>()
+
+function sessionMac(token: string, expires: number, nonce: string): string {
+  return createHmac('sha256', token)
+    .update(`hookwarden-session:v1:${expires}:${nonce}`)
+    .digest('base64url')
+}
+
+function parseSession(value: string): { expires: number; nonce: string; mac: string } | null {
+  const m = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/.exec(value)
+  return m ? { expires: Number(m[1]), nonce: m[2]!, mac: m[3]! } : null
+}
+
+function sessionValid(value: string, token: string): boolean {
+  const s = parseSession(value)
+  if (!s) return false
+  const now = Math.floor(Date.now() / 1000)
+  if (s.expires <= now || revoked.has(s.nonce)) return false
+  return safeEqual(s.mac, sessionMac(token, s.expires, s.nonce))
+}
+
+/** Ends the session the request's cookie holds, if any. */
+export function revokeSession(req: FastifyRequest): void {
+  const s = parseSession(cookieValue(req, ADMIN_COOKIE) ?? '')
+  if (!s) return
+  const now = Math.floor(Date.now() / 1000)
+  for (const [nonce, expires] of revoked) if (expires <= now) revoked.delete(nonce)
+  if (revoked.size < 100_000) revoked.set(s.nonce, s.expires)
 }
 
 /** A write carried by the cookie alone must come from this origin. */
@@ -75,6 +113,16 @@ export function requireAdmin(ctx: GatewayContext) {
   }
 }
 
-export function adminCookie(token: string): string {
-  return `${ADMIN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+/** A new session cookie; `Secure` when the dashboard was reached over HTTPS. */
+export function adminCookie(token: string, req: FastifyRequest): string {
+  const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS
+  const nonce = randomBytes(18).toString('base64url')
+  const value = `v1.${expires}.${nonce}.${sessionMac(token, expires, nonce)}`
+  const secure = req.protocol === 'https' ? '; Secure' : ''
+  return `${ADMIN_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_SECONDS}${secure}`
+}
+
+/** Clears the session cookie. */
+export function clearedAdminCookie(): string {
+  return `${ADMIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`
 }

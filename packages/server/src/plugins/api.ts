@@ -13,7 +13,14 @@ import { ATTEMPT_ID } from '../ids.js'
 import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
 import { replayAttempt, replayRefusal } from '../pipeline/replay.js'
 import type { AttemptQuery } from '../storage/types.js'
-import { ADMIN_COOKIE, adminAuth, adminCookie, requireAdmin, unauthorized } from './admin-auth.js'
+import {
+  adminAuth,
+  adminCookie,
+  clearedAdminCookie,
+  requireAdmin,
+  revokeSession,
+  unauthorized,
+} from './admin-auth.js'
 
 type Query = Record<string, string | undefined>
 
@@ -243,15 +250,14 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
       return unauthorized(reply, req.id)
     return sendAnswer(
       reply,
-      jsonAnswer(200, { admin: true }, [['Set-Cookie', adminCookie(ctx.adminToken)]]),
+      jsonAnswer(200, { admin: true }, [['Set-Cookie', adminCookie(ctx.adminToken, req)]]),
     )
   })
-  app.delete('/api/session', async (_req, reply) =>
-    sendAnswer(
+  app.delete('/api/session', async (req, reply) => {
+    revokeSession(req)
+    return sendAnswer(
       reply,
-      jsonAnswer(200, { admin: false }, [
-        ['Set-Cookie', `${ADMIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`],
-      ]),
-    ),
-  )
+      jsonAnswer(200, { admin: false }, [['Set-Cookie', clearedAdminCookie()]]),
+    )
+  })
 }

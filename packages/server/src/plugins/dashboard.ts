@@ -9,7 +9,7 @@ import { extname, join, normalize, sep } from 'node:path'
 import { safeEqual } from '@hookwarden/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayContext } from '../context.js'
-import { adminAuth, adminCookie } from './admin-auth.js'
+import { adminAuth, adminCookie, clearedAdminCookie, revokeSession } from './admin-auth.js'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -71,7 +71,17 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
     }
     return secure(reply)
       .code(303)
-      .header('Set-Cookie', adminCookie(ctx.adminToken))
+      .header('Set-Cookie', adminCookie(ctx.adminToken, req))
+      .header('Location', '/')
+      .send()
+  })
+
+  // A plain form post ends the session (the app's Log out uses DELETE /api/session).
+  app.post('/logout', async (req, reply) => {
+    revokeSession(req)
+    return secure(reply)
+      .code(303)
+      .header('Set-Cookie', clearedAdminCookie())
       .header('Location', '/')
       .send()
   })
@@ -97,13 +107,16 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
   return {
     async serve(req, reply) {
       const url = new URL(req.raw.url ?? '/', 'http://gateway.invalid')
+      // Browsers ask for it on every page, signed in or not: no icon, and no error in the console.
+      if (url.pathname === '/favicon.ico')
+        return secure(reply).code(204).header('Cache-Control', 'max-age=86400').send()
       const token = url.searchParams.get('token')
       // The printed dashboard URL carries the token once: trade it for the cookie and drop it from the address bar.
       if (token !== null && safeEqual(token, ctx.adminToken)) {
         url.searchParams.delete('token')
         return secure(reply)
           .code(303)
-          .header('Set-Cookie', adminCookie(ctx.adminToken))
+          .header('Set-Cookie', adminCookie(ctx.adminToken, req))
           .header('Location', url.pathname + url.search)
           .send()
       }

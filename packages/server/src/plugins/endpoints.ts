@@ -25,13 +25,9 @@ const RESERVED_EXACT = new Set([
 ])
 const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/']
 
-/** The roots of the API, the health checks and the inspector. */
-const OWN_ROOTS = ['/api', '/health', '/inspect']
-
-/** Under one of OWN_ROOTS: a 404 there is problem+json, never a dashboard page. */
-function isOwnRoute(path: string): boolean {
-  return OWN_ROOTS.some((root) => path === root || path.startsWith(`${root}/`))
-}
+/** The dashboard's pages (packages/web/src/App.tsx routes), its files and its icon. */
+const DASHBOARD_PATH =
+  /^\/(?:|attempts(?:\/[^/]+)?|compare|overview|index\.html|favicon\.ico|assets\/[^/]+)$/
 
 /** Endpoints by path; refuses a path the gateway's own routes would shadow. */
 export function endpointsByPath(endpoints: readonly Endpoint[]): Map<string, Endpoint> {
@@ -89,10 +85,10 @@ export function endpointsPlugin(
         ctx,
       ).then((answer) => sendAnswer(reply, answer))
     if (endpoint) return attempt({ kind: 'endpoint', endpoint })
-    // The dashboard's own pages for the rest of GET; never for the API's or the health
-    // check's paths: a GET /health/auth/<name>/ answered with the login page's 401 would be
-    // the very puzzle this gateway exists to explain.
-    if ((req.method === 'GET' || req.method === 'HEAD') && !isOwnRoute(path))
+    // The dashboard's own pages, and only those: any other GET (a verification GET at a
+    // near-miss URL, a mistyped path) answered with the login page's 401 would be the very
+    // puzzle this gateway exists to explain.
+    if ((req.method === 'GET' || req.method === 'HEAD') && DASHBOARD_PATH.test(path))
       return dashboard.serve(req, reply)
     // Off the hot path (a 404): a near-miss URL is an attempt at the endpoint it meant,
     // recorded there and answered with what to change; any other path is a bare 404.

@@ -638,4 +638,58 @@ describe('dashboard', () => {
     })
     expect(session.status).toBe(200)
   })
+
+  it('the cookie is a session, never the token: forged or raw-token cookies fail, and a logout ends it', async () => {
+    const login = async () => {
+      const res = await api('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${encodeURIComponent(ADMIN)}`,
+      })
+      const set = String(res.headers['set-cookie'])
+      expect(set).not.toContain(ADMIN)
+      expect(set).not.toContain(encodeURIComponent(ADMIN))
+      expect(set).toMatch(/Max-Age=43200/)
+      return set.split(';')[0]!
+    }
+    const cookie = await login()
+    expect(cookie).toMatch(/^hookwarden_admin=v1\.\d+\.[\w-]+\.[\w-]{43}$/)
+    expect((await api('/api/attempts', { headers: { cookie } })).status).toBe(200)
+    // The token itself as the cookie, or a session with another MAC, opens nothing.
+    const [, expires, nonce] = cookie.split('.')
+    for (const forged of [
+      `hookwarden_admin=${ADMIN}`,
+      `hookwarden_admin=v1.${expires}.${nonce}.${'A'.repeat(43)}`,
+      `hookwarden_admin=v1.${Number(expires) + 999}.${cookie.split('.').slice(2).join('.')}`,
+    ])
+      expect((await api('/api/attempts', { headers: { cookie: forged } })).status).toBe(401)
+    // DELETE /api/session (the app's Log out) ends this session; another one still works.
+    const other = await login()
+    expect((await api('/api/session', { method: 'DELETE', headers: { cookie } })).status).toBe(200)
+    expect((await api('/api/attempts', { headers: { cookie } })).status).toBe(401)
+    expect((await api('/api/attempts', { headers: { cookie: other } })).status).toBe(200)
+    // So does a plain form post to /logout.
+    const out = await api('/logout', { method: 'POST', headers: { cookie: other } })
+    expect(out.status).toBe(303)
+    expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/)
+    expect((await api('/api/attempts', { headers: { cookie: other } })).status).toBe(401)
+  })
+
+  it('a GET at a path that is neither a page nor an endpoint is a 404, never the login page', async () => {
+    for (const path of ['/no-such-webhook', '/hooks', '/attempts/a/b', '/assets']) {
+      const r = await api(path, { headers: {} })
+      expect(r.status, path).toBe(404)
+      expect(r.headers['content-type'], path).toMatch(/application\/problem\+json/)
+      expect(r.json.reason, path).toBe('route_not_found')
+      expect(r.headers['www-authenticate'], path).toBeUndefined()
+    }
+    // A verification GET at a near miss of an endpoint is an attempt there, told the URL.
+    const near = await api('/hooks/orders/', { headers: {} })
+    expect(near.status).toBe(404)
+    expect(near.json.reason).toBe('route_not_found')
+    expect(near.json.attempt).toMatch(/^[0-9A-Z]{26}$/)
+    // The pages themselves still ask for the login, and the icon never does.
+    expect((await api('/attempts', { headers: {} })).status).toBe(401)
+    expect((await api('/favicon.ico', { headers: {} })).status).toBe(204)
+  })
 })
