@@ -214,11 +214,15 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
       { endpoint: endpoint.name, result: result.ok ? `${String(result.status)[0]}xx` : 'error' },
       result.latencyMs / 1000,
     )
+    const answer = relay(result, ids)
+    // The record says what the sender got: the upstream's status, or 502/504.
+    record.status = answer.status
     record.forward_status = result.ok ? result.status : null
     record.forward_latency_ms = result.latencyMs
     record.forward_error = result.ok ? null : result.error
     await deps.store
       .update(id, {
+        status: record.status,
         forward_status: record.forward_status,
         forward_latency_ms: record.forward_latency_ms,
         forward_error: record.forward_error,
@@ -229,7 +233,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
           'could not record the forward result',
         ),
       )
-    return done(record, relay(result, ids), deps, timings)
+    return done(record, answer, deps, timings)
   }
   if (kind === 'health')
     return done(

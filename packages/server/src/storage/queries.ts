@@ -78,6 +78,7 @@ export function patchToRow(patch: AttemptPatch): Partial<AttemptsTable> {
   if (patch.diagnosis !== undefined)
     row.diagnosis = patch.diagnosis === null ? null : JSON.stringify(patch.diagnosis)
   if (patch.diagnosis_skipped !== undefined) row.diagnosis_skipped = patch.diagnosis_skipped
+  if (patch.status !== undefined) row.status = patch.status
   if (patch.forward_status !== undefined) row.forward_status = patch.forward_status
   if (patch.forward_latency_ms !== undefined) row.forward_latency_ms = patch.forward_latency_ms
   if (patch.forward_error !== undefined) row.forward_error = patch.forward_error

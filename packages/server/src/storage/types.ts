@@ -75,6 +75,7 @@ export interface AttemptStore {
         AttemptRecord,
         | 'diagnosis'
         | 'diagnosis_skipped'
+        | 'status'
         | 'forward_status'
         | 'forward_latency_ms'
         | 'forward_error'

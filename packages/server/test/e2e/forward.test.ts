@@ -113,7 +113,13 @@ describe('forwarding', () => {
     expect(header(got.rawHeaders, 'authorization')).toEqual([`Bearer ${TOKEN}`])
     const attempt = res.headers['x-hookwarden-attempt'] as string
     const rec = await gw.store.get(attempt)
-    expect(rec).toMatchObject({ outcome: 'accepted', forward_status: 201, forward_error: null })
+    // The record's status is what the sender got: the upstream's 201.
+    expect(rec).toMatchObject({
+      outcome: 'accepted',
+      status: 201,
+      forward_status: 201,
+      forward_error: null,
+    })
     expect(Buffer.compare(Buffer.from(rec!.body!), body)).toBe(0)
   })
 
@@ -213,6 +219,7 @@ describe('forwarding', () => {
     const rec = await gw.store.get(json.attempt)
     expect(rec).toMatchObject({
       outcome: 'accepted',
+      status: 502,
       forward_status: null,
       forward_error: 'upstream refused the connection',
     })
@@ -229,6 +236,7 @@ describe('forwarding', () => {
     expect(json.reason).toBe('upstream_timeout')
     const rec = await gw.store.get(json.attempt)
     expect(rec!.forward_error).toMatch(/did not answer within 500 ms/)
+    expect(rec!.status).toBe(504)
   })
 
   it('relays a redirect without following it', async () => {

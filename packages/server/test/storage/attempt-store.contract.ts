@@ -192,12 +192,18 @@ export function describeAttemptStore(name: string, makeHarness: () => StoreHarne
       const r = makeRecord()
       await store.insert(r)
       await store.update(r.id, { diagnosis: { cause: 'secret_rotated' }, diagnosis_skipped: null })
-      await store.update(r.id, { forward_status: 204, forward_latency_ms: 3, forward_error: null })
+      await store.update(r.id, {
+        status: 204,
+        forward_status: 204,
+        forward_latency_ms: 3,
+        forward_error: null,
+      })
       await store.update(r.id, {})
       await store.update('missing', { forward_status: 500 })
       const got = await store.get(r.id)
       expect(got?.diagnosis).toEqual({ cause: 'secret_rotated' })
       expect(got?.forward_status).toBe(204)
+      expect(got?.status).toBe(204)
       expect(got?.forward_latency_ms).toBe(3)
       expect(got?.checks).toEqual(r.checks)
       await store.update(r.id, { diagnosis: null, diagnosis_skipped: 'load' })
