@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Endpoint, Header, HttpRequest } from '@hookwarden/core'
 import { Agent, type Dispatcher } from 'undici'
+import { valueAsSent } from '../capture.js'
 import { isCredentialHeader } from '../redact.js'
 import { traceIdOf } from '../request-id.js'
 
@@ -97,7 +98,9 @@ export class Forwarder {
       return { ok: false, status: 502, error: 'upstream URL is not valid', latencyMs: 0 }
     }
     const flat: string[] = []
-    for (const [n, v] of endToEndHeaders(req.headers)) {
+    for (const header of endToEndHeaders(req.headers)) {
+      // The bytes received, whatever text they were read as (capture.ts: headerText).
+      const [n, v] = [header[0], valueAsSent(header)]
       const lower = n.toLowerCase()
       if (lower === 'x-request-id' || lower.startsWith('x-forwarded-')) continue
       if (input.strip && isCredentialHeader(n, endpoint)) continue

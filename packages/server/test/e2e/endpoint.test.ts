@@ -119,6 +119,28 @@ describe('endpoint route', () => {
     expect(rec!.checks.length).toBeGreaterThan(0)
   })
 
+  it('reads header values as UTF-8: a zero-width space pasted after the token is credential_invisible_chars', async () => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(
+      Buffer.concat([
+        Buffer.from(
+          `POST /hooks/orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Note: caf\u00e9 \u2713\r\nAuthorization: Bearer ${TOKEN}\u200b\r\nContent-Length: 2\r\n\r\n{}`,
+          'utf8',
+        ),
+      ]),
+    )
+    const chunks: Buffer[] = []
+    for await (const c of socket) chunks.push(c as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    expect(text).toMatch(/^HTTP\/1\.1 401/)
+    const json = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))
+    expect(json.reason).toBe('credential_invisible_chars')
+    const rec = await gw.store.get(json.attempt)
+    expect(rec!.reason).toBe('credential_invisible_chars')
+    expect(rec!.headers).toContainEqual(['X-Note', 'caf\u00e9 \u2713'])
+  })
+
   it('two Authorization headers: 400 invalid_request (duplicates seen through rawHeaders)', async () => {
     const res = await request(`${gw.url}/hooks/orders`, {
       method: 'POST',

@@ -123,6 +123,34 @@ describe('forwarding', () => {
     expect(Buffer.compare(Buffer.from(rec!.body!), body)).toBe(0)
   })
 
+  it('forwards a UTF-8 header value as the same bytes, and records it as text', async () => {
+    up.received.length = 0
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+    await once(socket, 'connect')
+    const value = 'caf\u00e9 \u2713 \u00ff'
+    socket.write(
+      Buffer.concat([
+        Buffer.from(
+          `POST /in HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\nX-Utf8: ${value}\r\nX-Latin: `,
+        ),
+        Buffer.from([0x63, 0x61, 0x66, 0xe9]), // "café" in Latin-1: not UTF-8, kept as bytes
+        Buffer.from('\r\nContent-Length: 2\r\n\r\nhi'),
+      ]),
+    )
+    const chunks: Buffer[] = []
+    for await (const c of socket) chunks.push(c as Buffer)
+    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 201/)
+    const got = up.received[0]!
+    // The upstream's Node reads header bytes as Latin-1: the same string means the same bytes.
+    expect(header(got.rawHeaders, 'x-utf8')).toEqual([
+      Buffer.from(value, 'utf8').toString('latin1'),
+    ])
+    expect(header(got.rawHeaders, 'x-latin')).toEqual(['caf\u00e9'])
+    const attempt = /x-hookwarden-attempt: (\S+)/i.exec(Buffer.concat(chunks).toString())?.[1]
+    const rec = await gw.store.get(attempt!)
+    expect(rec!.headers).toContainEqual(['X-Utf8', value])
+  })
+
   it('drops the headers the Connection header names (raw socket: clients refuse to send them)', async () => {
     up.received.length = 0
     const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
