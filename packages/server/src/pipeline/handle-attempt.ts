@@ -197,7 +197,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   // Only failures that could be guesses count: a replay carries a valid signature (a sender's
   // retry), and throttling it would hide the real answer from the sender.
   if (failed && verdict.reason !== 'replay_detected') await hitRateLimit(limitKey, deps)
-  if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps)
+  if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps, refused)
 
   // 4. Answer or forward.
   if (refused) return done(record, refusalAnswer(verdict, endpoint.explain, ids), deps, timings)
@@ -359,6 +359,7 @@ function queueDiagnosis(
   endpoint: Endpoint,
   verdict: Verdict,
   deps: PipelineDeps,
+  answeredHere: boolean,
 ): void {
   const pushed = deps.diagnosis.push(async () => {
     let patch: Parameters<AttemptStore['update']>[1]
@@ -372,6 +373,15 @@ function queueDiagnosis(
         // A job holds the event loop while it searches: a small budget bounds the stall.
         budgetMs: 25,
       })
+      // The answer was this gateway's own: that is the hop that answered, as the sender saw.
+      if (answeredHere)
+        diagnosis.origin = {
+          layer: 'gateway',
+          product: 'hookwarden',
+          evidence: [
+            `answered ${record.status} by this hookwarden gateway (endpoint ${endpoint.name}); nothing was forwarded`,
+          ],
+        }
       patch = { diagnosis }
     } catch (e) {
       deps.logger.warn(

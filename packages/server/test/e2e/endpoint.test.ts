@@ -209,6 +209,12 @@ describe('endpoint route', () => {
       return x && (x.diagnosis || x.diagnosis_skipped) ? x : null
     })
     expect(rec.diagnosis ?? rec.diagnosis_skipped).toBeTruthy()
+    // The hop that answered is this gateway, as the sender saw it.
+    if (rec.diagnosis)
+      expect((rec.diagnosis as { origin: unknown }).origin).toMatchObject({
+        layer: 'gateway',
+        product: 'hookwarden',
+      })
   })
 
   it('answers 404 problem+json for a path that is no endpoint', async () => {
