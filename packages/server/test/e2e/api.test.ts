@@ -402,6 +402,24 @@ describe('health, inspect, metrics', () => {
     expect(r.text).not.toContain(TOKEN)
     expect(r.text).not.toContain('fp:')
   })
+
+  it('/metrics without the admin token shows credential-matching reasons as callers are told them', async () => {
+    for (const key of ['wrong-key-0000000001', 'wrong-key-0000000002'])
+      await api('/hooks/keyed', { method: 'POST', headers: { 'x-api-key': key }, body: '{}' })
+    const anon = (await api('/metrics', { headers: {} })).text
+    expect(anon).not.toMatch(/endpoint="keyed"[^\n]*reason="credential_unknown"/)
+    const shown =
+      /hookwarden_attempts_total\{endpoint="keyed",kind="endpoint",outcome="rejected",reason="invalid_credentials"\} (\d+)/.exec(
+        anon,
+      )
+    expect(Number(shown?.[1])).toBeGreaterThanOrEqual(2)
+    // Header-construction reasons stay named; the admin token reads every reason.
+    expect(anon).toMatch(/endpoint="orders"[^\n]*reason="scheme_prefix_missing"/)
+    const full = (await api('/metrics', { headers: adminHeaders })).text
+    expect(full).toMatch(
+      /hookwarden_attempts_total\{endpoint="keyed",kind="endpoint",outcome="rejected",reason="credential_unknown"\} \d+/,
+    )
+  })
 })
 
 describe('diagnose API', () => {
