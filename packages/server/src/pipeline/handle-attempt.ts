@@ -110,7 +110,11 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
           return { limited: false, retryAfter: 0 }
         })
       : checked
-  if (limit.limited) {
+  // The limit is on rejected attempts: a source over it still gets a valid request through
+  // (Make and Zapier send many customers' calls from shared addresses, and one customer's
+  // broken scenario must not block another's), but nothing more is recorded or diagnosed
+  // for its failures. Verifying is one HMAC; the record and the diagnosis are what it saves.
+  const rateLimited = () => {
     deps.metrics.rateLimited.inc({ endpoint: endpoint.name })
     const record = refusedEarly(input, id, receivedAt, 429, 'rate_limited')
     return finish(
@@ -120,6 +124,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
       timings,
     )
   }
+  if (limit.limited && (input.misrouted || kind !== 'endpoint')) return rateLimited()
   // The operator sees the sender's URL mistake in the attempts, under the endpoint it meant;
   // it counts against the source's rejected attempts like any refusal.
   if (input.misrouted) {
@@ -168,6 +173,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   deps.metrics.verifySeconds.observe({ endpoint: endpoint.name }, timings.verify_ms / 1000)
 
   if (hs && verdict.ok) return answerHandshake(hs, verdict, input, id, receivedAt, deps, timings)
+  if (limit.limited && !verdict.ok) return rateLimited()
 
   const failed = !verdict.ok
   const refused = failed && (kind === 'health' || endpoint.enforce)

@@ -6,7 +6,7 @@
  * A scraper that sends `Authorization: Bearer <admin token>` reads every reason.
  * @module
  */
-import { type Config, publicReason, type ReasonCode, REASONS } from '@hookwarden/core'
+import { type Config, publicReason, REASONS, type ReasonCode } from '@hookwarden/core'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.js'
 import { adminAuth } from './admin-auth.js'

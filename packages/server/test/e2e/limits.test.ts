@@ -164,6 +164,22 @@ describe('rate limit on rejected attempts', () => {
       expect(statuses).toEqual([401, 401, 401, 429, 429])
       const limited = (await gw.store.list({ reason: 'rate_limited' })).length
       expect(limited).toBe(2)
+      // A valid request from the same source still goes through: the limit is on refusals
+      // (Make and Zapier send many customers' calls from shared addresses).
+      const valid = await request(`${gw.url}/small`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: 'x',
+      })
+      expect(valid.statusCode).toBeLessThan(300)
+      await valid.body.dump()
+      const again = await request(`${gw.url}/small`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer nope' },
+        body: 'x',
+      })
+      expect(again.statusCode).toBe(429)
+      await again.body.dump()
     } finally {
       await gw.close()
     }
