@@ -4,6 +4,7 @@
  */
 
 export {
+  configFieldPosition,
   type LoadOptions,
   loadConfig,
   loadConfigFile,

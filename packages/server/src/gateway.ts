@@ -127,7 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     reload(config: Config) {
       checkServable(config)
-      endpointsByPath(config.endpoints)
+      endpointsByPath(config.endpoints, config.file)
       context.config = config
       registerKnownSecrets(context, config.endpoints, context.adminToken)
     },

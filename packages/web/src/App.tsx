@@ -12,6 +12,9 @@ export function App() {
   // The path picks the page; the query (Compare's ?a=&b=) is read by the page from location.
   const [url, setUrl] = useState(location.pathname + location.search)
   const path = url.replace(/[?#].*$/, '')
+  // A link followed counts as a new visit even to the same address: the page starts afresh
+  // (Attempts and Compare change their own query in place, so `url` may lag behind it).
+  const [visit, setVisit] = useState(0)
   const [admin, setAdmin] = useState<boolean | null>(null)
   useEffect(() => {
     api<{ admin: boolean }>('/api/session')
@@ -24,6 +27,7 @@ export function App() {
   const go = (to: string) => {
     history.pushState(null, '', to)
     setUrl(to)
+    setVisit((n) => n + 1)
   }
   // Same-origin links only: the router takes plain left clicks, the browser everything else.
   const onClick = (e: MouseEvent) => {
@@ -45,9 +49,9 @@ export function App() {
     if (admin === null) page = <p>Loading…</p>
     else if (!admin) page = <Login onDone={() => setAdmin(true)} />
     else if (m) page = <AttemptPage id={decodeURIComponent(m[1] ?? '')} />
-    else if (path === '/compare') page = <Compare key={url} />
+    else if (path === '/compare') page = <Compare key={`${url} ${visit}`} />
     else if (path === '/overview') page = <Overview />
-    else page = <Attempts key={url} />
+    else page = <Attempts key={`${url} ${visit}`} />
   } else page = <Diagnose />
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: delegates clicks on links, which are keyboard reachable

@@ -118,13 +118,28 @@ describe('jwt config refuses key material as an HMAC secret (T-JWT-3)', () => {
     const jwks = (key: string) =>
       `auth:\n  scheme: jwt\n  algorithms: [RS256, ES256]\n  jwks:\n    keys:\n      - ${key}\n`
     expect(loadError(jwks('{ kty: RSA, n: "!!!", e: AQAB }'))).toMatchObject({
-      message: 'auth.jwks.keys[0] is not a usable RSA public key (check its n and e)',
+      message:
+        'auth.jwks.keys[0] is not a usable RSA public key (check its n and e; an RSA modulus needs 2048 bits or more)',
       position: { line: 6 },
     })
+    // node:crypto imports a 15-bit modulus; jose refuses every token under such a key.
+    expect(loadError(jwks('{ kty: RSA, n: "abc", e: AQAB, kid: k1 }')).message).toMatch(
+      /is not a usable RSA public key .*2048 bits/,
+    )
     expect(loadError(jwks('{ kty: EC, crv: P-999, x: AAAA, y: AAAA }')).message).toMatch(
       /is not a usable EC public key/,
     )
     expect(() => loadConfig(jwks(JSON.stringify(jwk)))).not.toThrow()
+  })
+
+  it('forward must be an http(s) URL', () => {
+    const e = loadError(
+      'endpoints:\n  - name: a\n    path: /a\n    forward: "ftp://127.0.0.1/x"\n    auth: { scheme: bearer, tokens: [tok-1234567] }\n',
+    )
+    expect(e.message).toBe(
+      'endpoints[0].forward must be an http:// or https:// URL (the upstream the gateway forwards to)',
+    )
+    expect(e.position.line).toBe(4)
   })
 
   it('public-key algorithms need jwks or jwks_url; HS needs a secret', () => {

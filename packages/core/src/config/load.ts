@@ -46,6 +46,26 @@ export function loadConfigFile(file: string, options: LoadOptions = {}): Config 
   return loadConfig(text, { ...options, file, baseDir: options.baseDir ?? dirname(resolve(file)) })
 }
 
+/**
+ * Where a field of a config file is (`['endpoints', 1, 'path']`), for checks made after
+ * loading (the gateway's routes), so that their errors name the line too.
+ */
+export function configFieldPosition(
+  file: string | undefined,
+  path: Path,
+): { file?: string; line?: number; field: string } {
+  const field = formatPath(path)
+  if (file === undefined) return { field }
+  try {
+    const lc = new LineCounter()
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lc, prettyErrors: false })
+    const line = lineOf(doc, lc, path)
+    return { file, ...(line ? { line } : {}), field }
+  } catch {
+    return { file, field }
+  }
+}
+
 /** Loads a config from YAML text. */
 export function loadConfig(text: string, options: LoadOptions & { file?: string } = {}): Config {
   const file = options.file ?? 'hookwarden.yaml'
@@ -259,11 +279,14 @@ function checkPolicy(
           for (const m of ['n', 'e', 'x', 'y'])
             if (m in k && !(typeof k[m] === 'string' && /^[A-Za-z0-9_-]+$/.test(k[m])))
               throw new Error(m)
-          createPublicKey({ key: k as JsonWebKey, format: 'jwk' })
+          const key = createPublicKey({ key: k as JsonWebKey, format: 'jwk' })
+          // jose refuses RS*/PS* keys under 2048 bits: such a key fails every token.
+          const bits = key.asymmetricKeyDetails?.modulusLength
+          if (k.kty === 'RSA' && bits !== undefined && bits < 2048) throw new Error('short')
         } catch {
           throw at(
             [...path, 'jwks', 'keys', i],
-            `is not a usable ${k.kty} public key (check its ${k.kty === 'RSA' ? 'n and e' : k.kty === 'EC' ? 'crv, x and y' : 'crv and x'})`,
+            `is not a usable ${k.kty} public key (check its ${k.kty === 'RSA' ? 'n and e; an RSA modulus needs 2048 bits or more' : k.kty === 'EC' ? 'crv, x and y' : 'crv and x'})`,
           )
         }
       }

@@ -184,7 +184,13 @@ export const endpointFields = z
     path: z.string().startsWith('/', 'must start with /').optional(),
     environment: z.string().optional(),
     tenant: z.string().optional(),
-    forward: z.string().url().optional(),
+    forward: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//i.test(u), {
+        message: 'must be an http:// or https:// URL (the upstream the gateway forwards to)',
+      })
+      .optional(),
     explain: z.enum(['safe', 'full', 'none']).default('safe'),
     enforce: z.boolean().default(true),
     store_body: z.boolean().default(false),

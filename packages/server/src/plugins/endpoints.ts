@@ -6,7 +6,13 @@
  * @module
  */
 
-import { ConfigError, type Endpoint, nearRoute, requestPath } from '@hookwarden/core'
+import {
+  ConfigError,
+  configFieldPosition,
+  type Endpoint,
+  nearRoute,
+  requestPath,
+} from '@hookwarden/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { captureRequest } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
@@ -19,32 +25,43 @@ const RESERVED_EXACT = new Set([
   '/healthz',
   '/metrics',
   '/login',
+  '/logout',
+  '/attempts',
+  '/compare',
+  '/overview',
+  '/favicon.ico',
+  '/index.html',
   '/api',
   '/inspect',
   '/health',
 ])
-const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/']
+const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/', '/attempts/']
 
 /** The dashboard's pages (packages/web/src/App.tsx routes), its files and its icon. */
 const DASHBOARD_PATH =
   /^\/(?:|attempts(?:\/[^/]+)?|compare|overview|index\.html|favicon\.ico|assets\/[^/]+)$/
 
 /** Endpoints by path; refuses a path the gateway's own routes would shadow. */
-export function endpointsByPath(endpoints: readonly Endpoint[]): Map<string, Endpoint> {
+export function endpointsByPath(
+  endpoints: readonly Endpoint[],
+  file?: string,
+): Map<string, Endpoint> {
   const byPath = new Map<string, Endpoint>()
   endpoints.forEach((e, i) => {
     if (e.path === undefined) return
     const field = `endpoints[${i}].path`
+    // Checked after loading: the error still names the file and the line.
+    const where = () => configFieldPosition(file, ['endpoints', i, 'path'])
     if (RESERVED_EXACT.has(e.path) || RESERVED_PREFIX.some((p) => e.path!.startsWith(p))) {
       throw new ConfigError(
-        `${field} ${e.path} is one of the gateway's own routes (/, /healthz, /metrics, /api/…, /health/auth/…, /inspect/…)`,
-        { field },
+        `${field} ${e.path} is one of the gateway's own routes (/, /healthz, /metrics, /login, /logout, /api/…, /health/auth/…, /inspect/…, the dashboard's /attempts, /compare, /overview)`,
+        where(),
       )
     }
     if (byPath.has(e.path))
       throw new ConfigError(
-        `${field} ${e.path} is also the path of endpoint "${byPath.get(e.path)!.name}"`,
-        { field },
+        `${field} ${e.path} is also the path of endpoint "${byPath.get(e.path)!.name}" (the gateway routes one path to one endpoint)`,
+        where(),
       )
     byPath.set(e.path, e)
   })
@@ -69,11 +86,17 @@ export function endpointsPlugin(
   ctx: GatewayContext,
   dashboard: Dashboard,
 ): (path: string) => Endpoint | undefined {
-  let routes = { config: ctx.config, byPath: endpointsByPath(ctx.config.endpoints) }
+  let routes = {
+    config: ctx.config,
+    byPath: endpointsByPath(ctx.config.endpoints, ctx.config.file),
+  }
   const lookup = (path: string) => {
     // A reloaded config was validated (paths included) before it was swapped in.
     if (routes.config !== ctx.config)
-      routes = { config: ctx.config, byPath: endpointsByPath(ctx.config.endpoints) }
+      routes = {
+        config: ctx.config,
+        byPath: endpointsByPath(ctx.config.endpoints, ctx.config.file),
+      }
     return routes.byPath.get(path)
   }
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {

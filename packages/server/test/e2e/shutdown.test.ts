@@ -145,11 +145,24 @@ describe('graceful shutdown', () => {
   })
 
   it.skipIf(!built)('unusable flags or config: exit 2 with one line on stderr', async () => {
-    for (const args of [
-      ['--port', 'abc'],
-      ['--config', join(dir, 'missing.yaml')],
-    ]) {
-      const child = serve(args, dir)
+    // Checks the gateway makes after loading still name the file and the line.
+    const dup = join(dir, 'dup.yaml')
+    writeFileSync(
+      dup,
+      'endpoints:\n  - name: a\n    path: /a\n    auth: { scheme: bearer, tokens: [tok-aaaaaaa] }\n  - name: b\n    path: /a\n    auth: { scheme: bearer, tokens: [tok-bbbbbbb] }\n',
+    )
+    const reserved = join(dir, 'reserved.yaml')
+    writeFileSync(
+      reserved,
+      'endpoints:\n  - name: a\n    path: /api/attempts\n    auth: { scheme: bearer, tokens: [tok-aaaaaaa] }\n',
+    )
+    for (const [args, said] of [
+      [['--port', 'abc'], /./],
+      [['--config', join(dir, 'missing.yaml')], /missing\.yaml/],
+      [['--config', dup], /dup\.yaml:6: endpoints\[1\]\.path \/a is also the path of endpoint "a"/],
+      [['--config', reserved], /reserved\.yaml:3: endpoints\[0\]\.path \/api\/attempts is one of/],
+    ] as const) {
+      const child = serve([...args], dir)
       let err = ''
       child.stderr.on('data', (c) => {
         err += c
@@ -157,6 +170,7 @@ describe('graceful shutdown', () => {
       const [code] = await once(child, 'exit')
       expect(code, args.join(' ')).toBe(2)
       expect(err.trim().split('\n')).toHaveLength(1)
+      expect(err).toMatch(said)
       expect(err).not.toMatch(/^\s+at /m)
     }
     // No --config and no demo in this directory.

@@ -37,6 +37,16 @@ export function bodyText(b64: string): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(bodyBytes(b64))
 }
 
+/**
+ * The status the sender got: the upstream's answer relayed when the attempt was forwarded,
+ * 502/504 when the upstream could not be reached, else the gateway's own answer.
+ */
+export function senderGot(a: Attempt): number {
+  if (a.forward_status != null) return a.forward_status
+  if (a.forward_error) return a.status >= 500 ? a.status : /time/i.test(a.forward_error) ? 504 : 502
+  return a.status
+}
+
 /** Reason code → its title, from GET /api/reasons (the core table). */
 export type ReasonWords = Readonly<Record<string, string>>
 

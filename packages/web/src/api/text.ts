@@ -1,53 +1,55 @@
 /**
  * Request text made safe to look at: invisible and format characters (bidi overrides,
- * zero-widths, no-break spaces, controls) become visible, inert markers; header bytes that the
- * gateway read as Latin-1 are read as the UTF-8 they were; a body that is not UTF-8 is said so,
- * with its bytes in hex. Pure functions: the page renders their parts as text.
+ * zero-widths, no-break spaces, controls) become visible, inert markers; a body that is not
+ * UTF-8 is said so, with its bytes in hex. Pure functions: the page renders their parts as text.
+ * (The gateway records header values as UTF-8 text when their bytes are UTF-8, Latin-1 when
+ * not: shown as they are, a C1 control among Latin-1 bytes is marked like any other.)
  * @module
  */
 
 /** Names of the characters a webhook most often hides (the rest are shown by code point). */
-const NAMES: Readonly<Record<number, string>> = {
-  0x00: 'NULL',
-  0x09: 'TAB',
-  0x0a: 'LINE FEED',
-  0x0d: 'CARRIAGE RETURN',
-  0x7f: 'DELETE',
-  0xa0: 'NO-BREAK SPACE',
-  0xad: 'SOFT HYPHEN',
-  0x034f: 'COMBINING GRAPHEME JOINER',
-  0x061c: 'ARABIC LETTER MARK',
-  0x180e: 'MONGOLIAN VOWEL SEPARATOR',
-  0x200b: 'ZERO WIDTH SPACE',
-  0x200c: 'ZERO WIDTH NON-JOINER',
-  0x200d: 'ZERO WIDTH JOINER',
-  0x200e: 'LEFT-TO-RIGHT MARK',
-  0x200f: 'RIGHT-TO-LEFT MARK',
-  0x2028: 'LINE SEPARATOR',
-  0x2029: 'PARAGRAPH SEPARATOR',
-  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
-  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
-  0x202c: 'POP DIRECTIONAL FORMATTING',
-  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
-  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
-  0x202f: 'NARROW NO-BREAK SPACE',
-  0x2060: 'WORD JOINER',
-  0x2066: 'LEFT-TO-RIGHT ISOLATE',
-  0x2067: 'RIGHT-TO-LEFT ISOLATE',
-  0x2068: 'FIRST STRONG ISOLATE',
-  0x2069: 'POP DIRECTIONAL ISOLATE',
-  0x3000: 'IDEOGRAPHIC SPACE',
-  0xfeff: 'ZERO WIDTH NO-BREAK SPACE (BOM)',
-  0xfffd: 'REPLACEMENT CHARACTER (bytes that are not UTF-8)',
-}
+const NAMES: ReadonlyMap<number, string> = new Map([
+  [0x00, 'NULL'],
+  [0x09, 'TAB'],
+  [0x0a, 'LINE FEED'],
+  [0x0d, 'CARRIAGE RETURN'],
+  [0x7f, 'DELETE'],
+  [0xa0, 'NO-BREAK SPACE'],
+  [0xad, 'SOFT HYPHEN'],
+  [0x034f, 'COMBINING GRAPHEME JOINER'],
+  [0x061c, 'ARABIC LETTER MARK'],
+  [0x180e, 'MONGOLIAN VOWEL SEPARATOR'],
+  [0x200b, 'ZERO WIDTH SPACE'],
+  [0x200c, 'ZERO WIDTH NON-JOINER'],
+  [0x200d, 'ZERO WIDTH JOINER'],
+  [0x200e, 'LEFT-TO-RIGHT MARK'],
+  [0x200f, 'RIGHT-TO-LEFT MARK'],
+  [0x2028, 'LINE SEPARATOR'],
+  [0x2029, 'PARAGRAPH SEPARATOR'],
+  [0x202a, 'LEFT-TO-RIGHT EMBEDDING'],
+  [0x202b, 'RIGHT-TO-LEFT EMBEDDING'],
+  [0x202c, 'POP DIRECTIONAL FORMATTING'],
+  [0x202d, 'LEFT-TO-RIGHT OVERRIDE'],
+  [0x202e, 'RIGHT-TO-LEFT OVERRIDE'],
+  [0x202f, 'NARROW NO-BREAK SPACE'],
+  [0x2060, 'WORD JOINER'],
+  [0x2066, 'LEFT-TO-RIGHT ISOLATE'],
+  [0x2067, 'RIGHT-TO-LEFT ISOLATE'],
+  [0x2068, 'FIRST STRONG ISOLATE'],
+  [0x2069, 'POP DIRECTIONAL ISOLATE'],
+  [0x3000, 'IDEOGRAPHIC SPACE'],
+  [0xfeff, 'ZERO WIDTH NO-BREAK SPACE (BOM)'],
+  [0xfffd, 'REPLACEMENT CHARACTER (bytes that are not UTF-8)'],
+])
 
 /**
  * What is never shown live: controls, format characters (bidi, zero-width, BOM, tags), line
  * and paragraph separators, every space but U+0020, and the blank fillers that render as
- * nothing. U+FFFD is marked too: it stands for bytes that were not UTF-8.
+ * nothing (U+034F, a combining character, apart). U+FFFD is marked too: it stands for bytes
+ * that were not UTF-8.
  */
 const INVISIBLE =
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u034f\u115f\u1160\u2800\u3164\uffa0\ufffd]/u
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u115f\u1160\u2800\u3164\uffa0\ufffd]|\u034f/u
 
 /** Tab, line feed and carriage return stay as they are in a multi-line text (a body). */
 const LAYOUT = new Set(['\t', '\n', '\r'])
@@ -59,7 +61,7 @@ export const codePoint = (ch: string) =>
 /** One invisible character's marker text and its name (for a tooltip). */
 export function marker(ch: string): { text: string; name: string } {
   const cp = codePoint(ch)
-  const name = NAMES[ch.codePointAt(0) ?? 0]
+  const name = NAMES.get(ch.codePointAt(0) ?? 0)
   return { text: `⟨${cp}⟩`, name: name ? `${cp} ${name}` : cp }
 }
 
@@ -93,22 +95,6 @@ export const escapeInvisible = (text: string, multiline = false) =>
   visibleParts(text, multiline)
     .map((p) => (typeof p === 'string' ? p : marker(p.ch).text))
     .join('')
-
-/**
- * A header value or path as the sender meant it. The gateway keeps header bytes as Latin-1
- * characters (one per byte, as Node reads them): when those bytes are valid UTF-8 they are
- * read as UTF-8, so a right-to-left override sent as E2 80 AE shows as U+202E, not as three
- * Latin-1 characters. Anything else is returned as it is.
- */
-export function fromWireText(value: string): string {
-  if (!/[\u0080-\u00ff]/.test(value) || /[^\u0000-\u00ff]/.test(value)) return value
-  try {
-    const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0))
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch {
-    return value
-  }
-}
 
 /** A body's bytes read as text, or null when they are not valid UTF-8. */
 export function utf8OrNull(bytes: Uint8Array): string | null {

@@ -24,12 +24,25 @@ export function Visible({ text, multiline = false, max }: Props) {
         if (typeof p === 'string') return p
         const m = marker(p.ch)
         return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string
           <span key={i} className="invisible-char" title={m.name} data-char={m.text}>
             {m.text}
           </span>
         )
       })}
     </span>
+  )
+}
+
+/** Evidence lines (they may quote a capture), each with its invisible characters marked. */
+export function Evidence({ lines }: { lines: readonly string[] | undefined }) {
+  if (!lines || lines.length === 0) return null
+  return (
+    <ul className="evidence">
+      {lines.map((e, i) => (
+        <li key={i}>
+          <Visible text={e} />
+        </li>
+      ))}
+    </ul>
   )
 }

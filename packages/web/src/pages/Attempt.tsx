@@ -3,12 +3,17 @@
  * curl" (credentials as shell variables) and "replay" to the endpoint's upstream (confirmed).
  * @module
  */
-import { useEffect, useRef, useState } from 'react'
-import { type Attempt, bodyText, reasonWords, when, words } from '../api/attempt.js'
+import { type ReactNode, useEffect, useRef, useState } from 'react'
+import { type Attempt, bodyBytes, reasonWords, senderGot, when, words } from '../api/attempt.js'
 import { api, type Cause } from '../api/client.js'
 import { curlCommand } from '../api/curl.js'
 import { useReasons } from '../api/reasons.js'
+import { HEX_LIMIT, hexDump, utf8OrNull } from '../api/text.js'
 import { Checks } from '../components/Checks.js'
+import { Evidence, Visible } from '../components/Visible.js'
+
+/** The heading shows this much of the path and query; the whole is one click away. */
+const HEADING_MAX = 100
 
 interface EndpointInfo {
   name: string
@@ -42,16 +47,26 @@ export function AttemptPage({ id }: { id: string }) {
     )
   if (!a) return <p>Loading…</p>
   const causes: Cause[] = a.diagnosis?.causes ?? []
+  const { path } = a
+  const got = senderGot(a)
   return (
     <section data-testid="attempt">
       <h1>
-        {a.method} {a.path}
+        <Visible text={a.method} /> <Visible text={path} max={HEADING_MAX} />
       </h1>
+      {[...path].length > HEADING_MAX && (
+        <details data-testid="full-path">
+          <summary>Full path and query ({[...path].length} characters)</summary>
+          <pre>
+            <Visible text={path} />
+          </pre>
+        </details>
+      )}
       <p>
         {when(a.received_at)} · endpoint <strong>{a.endpoint ?? 'none'}</strong> · answered{' '}
-        <strong className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</strong>{' '}
-        {words(a, titles)}
+        <strong className={got < 400 ? 'ok' : 'bad'}>{got}</strong> {words(a, titles)}
       </p>
+      <AnsweredBy a={a} got={got} forward={endpoint?.forward ?? null} />
       {a.outcome !== 'accepted' && a.endpoint && (
         <p>
           <a href={`/compare?b=${encodeURIComponent(a.id)}`}>
@@ -75,21 +90,29 @@ export function AttemptPage({ id }: { id: string }) {
           {causes.map((c, i) => (
             <div key={`${c.code}-${i}`}>
               <p>
-                <strong>Cause:</strong> {c.summary} <code>{c.code}</code>
+                <strong>Cause:</strong> <Visible text={c.summary} /> <code>{c.code}</code>
               </p>
               <p>
-                <strong>Fix:</strong> {c.fix}
+                <strong>Fix:</strong> <Visible text={c.fix} />
               </p>
+              <Evidence lines={c.evidence} />
             </div>
           ))}
         </>
       )}
       {a.diagnosis_skipped && <p>Not diagnosed: {a.diagnosis_skipped}.</p>}
       <h2>Request headers (redacted)</h2>
-      <pre>{(a.headers ?? []).map(([n, v]) => `${n}: ${v}`).join('\n')}</pre>
+      <pre data-testid="headers">
+        {(a.headers ?? []).map(([n, v], i) => (
+          <span key={i}>
+            {i > 0 ? '\n' : ''}
+            <Visible text={n} />: <Visible text={v} />
+          </span>
+        ))}
+      </pre>
       <h2>Body</h2>
       {a.body_base64 ? (
-        <pre data-testid="body">{bodyText(a.body_base64)}</pre>
+        <Body b64={a.body_base64} />
       ) : (a.body_size ?? 0) === 0 ? (
         <p>Empty.</p>
       ) : (
@@ -98,6 +121,109 @@ export function AttemptPage({ id }: { id: string }) {
       <CopyAsCurl a={a} />
       <Replay a={a} endpoint={endpoint} />
     </section>
+  )
+}
+
+/**
+ * The stored body: as text when it is UTF-8 (invisible characters marked), else a note with
+ * its size, a hex view and the lossy text.
+ */
+function Body({ b64 }: { b64: string }) {
+  const bytes = bodyBytes(b64)
+  const text = utf8OrNull(bytes)
+  if (text !== null)
+    return (
+      <pre data-testid="body">
+        <Visible text={text} multiline />
+      </pre>
+    )
+  const lossy = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes)
+  return (
+    <>
+      <p className="note" data-testid="body-not-utf8">
+        Not valid UTF-8: {bytes.length} bytes, shown in hex
+        {bytes.length > HEX_LIMIT ? ` (the first ${HEX_LIMIT})` : ''}. A signature is computed over
+        these exact bytes.
+      </p>
+      <pre className="hex" data-testid="body-hex">
+        {hexDump(bytes)}
+      </pre>
+      <details>
+        <summary>As text (each byte that is not UTF-8 shows as ⟨U+FFFD⟩)</summary>
+        <pre data-testid="body">
+          <Visible text={lossy} multiline />
+        </pre>
+      </details>
+    </>
+  )
+}
+
+const isHookwarden = (o: { layer: string; product: string | null }) => o.product === 'hookwarden'
+
+/**
+ * Which hop answered the sender: the diagnosis's origin when it names one; else hookwarden
+ * itself when it answered (refused, accepted without an upstream, or the upstream was
+ * unreachable); else the endpoint's upstream, whose answer hookwarden relayed.
+ */
+function AnsweredBy({ a, got, forward }: { a: Attempt; got: number; forward: string | null }) {
+  const origin = a.diagnosis?.origin
+  const known = origin && origin.layer !== 'unknown' && !isHookwarden(origin) ? origin : null
+  const forwarded = a.forward_status != null
+  const status = <strong className={got < 400 ? 'ok' : 'bad'}>{got}</strong>
+  let what: ReactNode
+  if (known)
+    what = (
+      <>
+        <strong>
+          <Visible text={known.layer} />
+          {known.product ? (
+            <>
+              {' '}
+              (<Visible text={known.product} />)
+            </>
+          ) : null}
+        </strong>
+        {forwarded ? ', behind this gateway: hookwarden relayed its answer' : ''}. The sender got{' '}
+        {status}.
+      </>
+    )
+  else if (forwarded)
+    what = (
+      <>
+        <strong>the upstream</strong>
+        {forward ? (
+          <>
+            {' '}
+            (<code>{forward}</code>)
+          </>
+        ) : null}
+        , behind this gateway: hookwarden verified the request, forwarded it and relayed the answer.
+        The sender got {status}.
+      </>
+    )
+  else {
+    const why = a.forward_error
+      ? 'the upstream could not be reached, so it answered itself'
+      : a.outcome !== 'accepted'
+        ? 'it refused the request itself; nothing was forwarded'
+        : a.kind === 'inspect'
+          ? 'the request inspector recorded the request and echoed it back'
+          : a.kind === 'health'
+            ? 'the contract check verified the credentials (never forwarded)'
+            : 'it verified the request and answered itself (no upstream)'
+    what = (
+      <>
+        <strong>hookwarden</strong> (the gateway, this hop): {why}. The sender got {status}.
+      </>
+    )
+  }
+  return (
+    <>
+      <p data-testid="answered-by">
+        <strong>Answered by:</strong> {what}
+      </p>
+      <Evidence lines={origin?.evidence} />
+    </>
   )
 }
 

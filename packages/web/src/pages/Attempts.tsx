@@ -1,9 +1,13 @@
 /** The attempts list: filters, older pages, and new attempts live via /api/events. @module */
 import { useEffect, useState } from 'react'
-import { type Attempt, when, words } from '../api/attempt.js'
+import { type Attempt, senderGot, when, words } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
 import { ErrorLine } from '../components/Form.js'
+import { Visible } from '../components/Visible.js'
+
+/** A row shows this much of a path (the whole is its title and the attempt's page). */
+const PATH_MAX = 80
 
 const HOUR = 3_600_000
 /** The time filter's choices: a window back from now, everything, or a from–to range. */
@@ -18,16 +22,74 @@ const RANGES: { value: string; label: string; ms?: number }[] = [
 /** A datetime-local value (the browser's local time) as Unix ms, or undefined when empty. */
 const localMs = (v: string) => (v ? new Date(v).getTime() : undefined)
 
+/** The list's filters, as they stand in the address (`/attempts?outcome=rejected&…`). */
+interface Filters {
+  endpoint: string
+  outcome: string
+  reason: string
+  /** One of RANGES' values; `all` is left out of the address. */
+  time: string
+  from: string
+  to: string
+}
+
+/** The filters an address holds (the Overview's top reasons link to ?reason=…). */
+function filtersOf(search: string): Filters {
+  const q = new URLSearchParams(search)
+  const time = q.get('time') ?? 'all'
+  return {
+    endpoint: q.get('endpoint') ?? '',
+    outcome: q.get('outcome') ?? '',
+    reason: q.get('reason') ?? '',
+    time: RANGES.some((r) => r.value === time) ? time : 'all',
+    from: q.get('from') ?? '',
+    to: q.get('to') ?? '',
+  }
+}
+
+/** The address for these filters: only what is set, in a stable order. */
+function addressOf(f: Filters): string {
+  const q = new URLSearchParams()
+  if (f.outcome) q.set('outcome', f.outcome)
+  if (f.endpoint) q.set('endpoint', f.endpoint)
+  if (f.reason) q.set('reason', f.reason)
+  if (f.time !== 'all') q.set('time', f.time)
+  if (f.time === 'custom' && f.from) q.set('from', f.from)
+  if (f.time === 'custom' && f.to) q.set('to', f.to)
+  const s = q.toString()
+  return s ? `/attempts?${s}` : '/attempts'
+}
+
 export function Attempts() {
   const [rows, setRows] = useState<Attempt[]>([])
-  // Filters may come in the link (the Overview's top reasons link to ?reason=…).
-  const initial = new URLSearchParams(location.search)
-  const [endpoint, setEndpoint] = useState(initial.get('endpoint') ?? '')
-  const [outcome, setOutcome] = useState(initial.get('outcome') ?? '')
-  const [reason, setReason] = useState(initial.get('reason') ?? '')
-  const [range, setRange] = useState('all')
-  const [from, setFrom] = useState('')
-  const [to, setTo] = useState('')
+  // The filters live in the address: a reload or a shared link keeps them, and back/forward
+  // step through them.
+  const [filters, setFilters] = useState<Filters>(() => filtersOf(location.search))
+  const { endpoint, outcome, reason, time: range, from, to } = filters
+  /** Changes filters and the address: a new history entry, or in place when `replace`. */
+  const setFilter = (patch: Partial<Filters>, replace = false) => {
+    const f = { ...filters, ...patch }
+    setFilters(f)
+    const address = addressOf(f)
+    if (address === location.pathname + location.search) return
+    if (replace) history.replaceState(null, '', address)
+    else history.pushState(null, '', address)
+  }
+  // Typing in a field replaces the entry (one per edit, not one per keystroke).
+  const setEndpoint = (v: string) => setFilter({ endpoint: v }, endpoint !== '' && v !== '')
+  const setOutcome = (v: string) => setFilter({ outcome: v })
+  const setReason = (v: string) => setFilter({ reason: v })
+  const setRange = (v: string) => setFilter({ time: v })
+  const setFrom = (v: string) => setFilter({ from: v }, true)
+  const setTo = (v: string) => setFilter({ to: v }, true)
+  useEffect(() => {
+    // Back and forward: the address changed under the page; read the filters from it again.
+    const onPop = () => {
+      if (location.pathname === '/attempts') setFilters(filtersOf(location.search))
+    }
+    addEventListener('popstate', onPop)
+    return () => removeEventListener('popstate', onPop)
+  }, [])
   const [error, setError] = useState('')
   const [live, setLive] = useState(false)
   const [next, setNext] = useState<string | null>(null)
@@ -68,13 +130,21 @@ export function Attempts() {
   }
 
   useEffect(() => {
+    // Filters that change quickly (back, forward): only the latest answer is shown.
+    let stale = false
     api<{ attempts: Attempt[]; next_before: string | null }>(query())
       .then((r) => {
+        if (stale) return
         setRows(r.attempts)
         setNext(r.next_before)
         setError('')
       })
-      .catch((e: Error) => setError(e.message))
+      .catch((e: Error) => {
+        if (!stale) setError(e.message)
+      })
+    return () => {
+      stale = true
+    }
   }, [endpoint, outcome, reason, range, from, to])
 
   useEffect(() => {
@@ -172,9 +242,10 @@ export function Attempts() {
         {rows.map((a) => (
           <li key={a.id}>
             <a href={`/attempts/${encodeURIComponent(a.id)}`}>
-              <span>{when(a.received_at)}</span> <strong>{a.endpoint ?? a.path}</strong>{' '}
-              <span className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{a.status}</span>{' '}
-              <span>{words(a, titles)}</span>
+              <span>{when(a.received_at)}</span>{' '}
+              <strong>{a.endpoint ?? <Visible text={a.path} max={PATH_MAX} />}</strong>{' '}
+              <span className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{senderGot(a)}</span>{' '}
+              <Visible text={words(a, titles)} />
               {a.would_have_refused && (
                 <>
                   {' '}

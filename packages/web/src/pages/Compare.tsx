@@ -10,6 +10,7 @@ import { type Attempt, when, words } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
 import { ErrorLine, NameOptions } from '../components/Form.js'
+import { Visible } from '../components/Visible.js'
 
 interface Difference {
   kind: string
@@ -35,7 +36,7 @@ interface Comparison {
 type List = { attempts: Attempt[] }
 
 const mark = (v: boolean | null) => (v === null ? '–' : v ? '✓' : '✗')
-const shown = (v: string | null) => (v === null ? '(none)' : v)
+const shown = (v: string | null) => (v === null ? '(none)' : <Visible text={v} />)
 
 async function latest(endpoint: string, outcome: 'accepted' | 'rejected'): Promise<Attempt | null> {
   const q = new URLSearchParams({ endpoint, outcome, limit: '1' })
@@ -176,7 +177,7 @@ export function Compare() {
                   {words(x, titles)}
                 </p>
                 <p className="help">
-                  {x.method} {x.path}
+                  <Visible text={x.method} /> <Visible text={x.path} max={200} />
                 </p>
               </div>
             ))}
@@ -215,7 +216,7 @@ export function Compare() {
                       <th scope="row">{c.name}</th>
                       <td className={c.a ? 'ok' : 'bad'}>{mark(c.a)}</td>
                       <td className={c.b ? 'ok' : 'bad'}>{mark(c.b)}</td>
-                      <td>{c.detail ?? ''}</td>
+                      <td>{c.detail ? <Visible text={c.detail} /> : ''}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -233,7 +234,10 @@ function DiffList({ diffs, testid }: { diffs: Difference[]; testid: string }) {
     <ul className="diffs" data-testid={testid}>
       {diffs.map((d, i) => (
         <li key={`${d.field}-${i}`}>
-          <strong>{d.field}</strong>: {d.note}
+          <strong>
+            <Visible text={d.field} />
+          </strong>
+          : <Visible text={d.note} />
           <div className="diff-values">
             <span>
               good: <code>{shown(d.good)}</code>

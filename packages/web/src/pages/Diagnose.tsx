@@ -3,6 +3,7 @@ import { type DragEvent, type FormEvent, useEffect, useState } from 'react'
 import { api, type Diagnosis } from '../api/client.js'
 import { Checks } from '../components/Checks.js'
 import { ErrorLine, NameOptions } from '../components/Form.js'
+import { Evidence, Visible } from '../components/Visible.js'
 
 const SENDERS = ['', 'make', 'zapier', 'n8n', 'curl', 'code'] as const
 type SchemeKind = 'none' | 'bearer' | 'api_key' | 'basic' | 'hmac' | 'standard_webhooks' | 'jwt'
@@ -363,11 +364,12 @@ function Result({ d }: { d: Diagnosis }) {
       {top ? (
         <>
           <p data-testid="cause">
-            <strong>Cause:</strong> {top.summary} <code>{top.code}</code>
+            <strong>Cause:</strong> <Visible text={top.summary} /> <code>{top.code}</code>
           </p>
           <p data-testid="fix">
-            <strong>Fix:</strong> {top.fix}
+            <strong>Fix:</strong> <Visible text={top.fix} />
           </p>
+          <Evidence lines={top.evidence} />
         </>
       ) : (
         <p>No cause found.</p>
@@ -376,10 +378,18 @@ function Result({ d }: { d: Diagnosis }) {
         <strong>Who answered:</strong> {d.origin.layer}
         {d.origin.product ? ` (${d.origin.product})` : ''}
       </p>
+      <Evidence lines={d.origin.evidence} />
       {d.response && (
         <p>
           <strong>Response:</strong> {d.response.status} {d.response.class}
-          {d.response.meaning ? ` — ${d.response.meaning}` : ''}
+          {d.response.meaning ? (
+            <>
+              {' — '}
+              <Visible text={d.response.meaning} />
+            </>
+          ) : (
+            ''
+          )}
         </p>
       )}
       {v && v.checks.length > 0 && (
@@ -394,7 +404,7 @@ function Result({ d }: { d: Diagnosis }) {
           <ul>
             {d.causes.slice(1).map((c, i) => (
               <li key={`${c.code}-${i}`}>
-                {c.summary} <code>{c.code}</code>
+                <Visible text={c.summary} /> <code>{c.code}</code>
               </li>
             ))}
           </ul>
