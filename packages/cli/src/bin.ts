@@ -4,7 +4,8 @@
  * @module
  */
 
-import { InputError } from '@hookwarden/core'
+import { InputError, setFingerprintKey } from '@hookwarden/core'
+import { cliFingerprintKey } from '@hookwarden/server'
 import { CommanderError } from 'commander'
 import { buildProgram } from './program.js'
 
@@ -16,6 +17,9 @@ export async function main(argv: string[]): Promise<void> {
   })
   const program = buildProgram()
   try {
+    // Fingerprints that compare across runs and with the gateway's records (contract §3).
+    const key = cliFingerprintKey(process.env)
+    if (key) setFingerprintKey(key)
     await program.parseAsync(argv)
   } catch (e) {
     process.exitCode = exitCodeFor(e)

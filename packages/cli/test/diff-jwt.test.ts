@@ -3,12 +3,12 @@
  * authentication-relevant differences first, times in words, and no secret, whole token or
  * whole signature in any output.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompactEncrypt, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureBuilt, ROOT, run } from './helpers.js'
+import { ensureBuilt, ROOT, run, runEnv } from './helpers.js'
 
 const NOW = 1767225600
 const TOKEN = 'hw_live_Q7mZk2Rx9Lp4Vt8NbW3c'
@@ -208,6 +208,12 @@ describe('hookwarden jwt', () => {
     const f = await run(['jwt', file])
     expect(f.status).toBe(2)
     expect(f.stderr).toMatch(/empty\.txt/)
+    // A file that is not there is a file that is not there, not a two-part "token".
+    for (const missing of [join(dir, 'nope', 'token.txt'), 'token.jwt']) {
+      const m = await run(['jwt', missing])
+      expect(m.status, missing).toBe(2)
+      expect(m.stderr, missing).toMatch(/cannot read token: ENOENT/)
+    }
   })
 
   it('names an encrypted JWE (five parts, made by jose) as such, given alone or in a capture', async () => {
@@ -224,6 +230,22 @@ describe('hookwarden jwt', () => {
       expect(problems[0].code).toBe('jwt_malformed')
       expect(problems[0].summary).toMatch(/five parts: an encrypted JWE/)
     }
+  })
+
+  it("fingerprints compare across runs: HOOKWARDEN_FINGERPRINT_KEY, else the gateway's key file", async () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQtaGVyZQ'
+    const data = join(dir, 'data')
+    mkdirSync(data, { recursive: true })
+    writeFileSync(join(data, 'fingerprint.key'), Buffer.alloc(32, 7))
+    const sig = async (env: Record<string, string>) => {
+      const r = await runEnv(['jwt', token, '--json'], env)
+      return JSON.parse(r.stdout).signature as string
+    }
+    const byEnv = { HOOKWARDEN_FINGERPRINT_KEY: '00112233445566778899aabbccddeeff' }
+    const byFile = { HOOKWARDEN_DATA_DIR: data }
+    expect(await sig(byEnv)).toBe(await sig(byEnv))
+    expect(await sig(byFile)).toBe(await sig(byFile))
+    expect(await sig(byFile)).not.toBe(await sig(byEnv))
   })
 
   it('reads a malformed JWT and says what is wrong', async () => {

@@ -26,8 +26,13 @@ export interface Run {
 }
 
 export function run(args: string[]): Promise<Run> {
+  return runEnv(args, {})
+}
+
+/** `run` with extra environment variables. */
+export function runEnv(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(BIN, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

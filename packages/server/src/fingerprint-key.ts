@@ -69,3 +69,21 @@ export function fingerprintKeyFromEnv(value: string | undefined): Uint8Array | n
   }
   return new Uint8Array(bytes)
 }
+
+/**
+ * The key a CLI run fingerprints with, so that its fingerprints compare with the gateway's
+ * records and with the next run: HOOKWARDEN_FINGERPRINT_KEY, else the gateway's key file in
+ * HOOKWARDEN_DATA_DIR (default ./data) when there is one (read, never made), else null (a
+ * per-process key).
+ */
+export function cliFingerprintKey(env: NodeJS.ProcessEnv): Uint8Array | null {
+  const fromEnv = fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY)
+  if (fromEnv) return fromEnv
+  const path = join(env.HOOKWARDEN_DATA_DIR ?? './data', 'fingerprint.key')
+  try {
+    const key = readFileSync(path)
+    return key.length >= 16 ? new Uint8Array(key) : null
+  } catch {
+    return null
+  }
+}

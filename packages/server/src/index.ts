@@ -5,6 +5,7 @@ export type {
   ApiEndpoint,
 } from './api-shape.js'
 export { buildApp } from './app.js'
+export { cliFingerprintKey } from './fingerprint-key.js'
 export type { AttemptSummary } from './events.js'
 export { checkServable, createGateway, type Gateway, type GatewayOptions } from './gateway.js'
 export { createMetrics, type GatewayMetrics } from './metrics.js'

@@ -10,8 +10,11 @@ import type { Command } from 'commander'
 import { parseNow, readInput } from '../io.js'
 import { bold, dim, FAIL, OK } from '../output/style.js'
 
+/** A path, not a token: base64url has no slash, and a JWT ends in its signature, not `.txt`. */
+const LOOKS_LIKE_PATH = /[/\\]|\.(txt|jwt|http|har|json|log|token|curl)$/i
+
 function tokenFrom(arg: string): { token: string; file?: string } {
-  if (arg === '-' || (existsSync(arg) && statSync(arg).isFile())) {
+  if (arg === '-' || (existsSync(arg) && statSync(arg).isFile()) || LOOKS_LIKE_PATH.test(arg)) {
     const text = readInput(arg, 'token').toString('utf8')
     const token =
       findJwt(text) ?? (/^\s*[\w-]+\.[\w-]*\.[\w-]*\s*$/.test(text) ? text.trim() : null)

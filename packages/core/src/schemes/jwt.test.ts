@@ -465,6 +465,18 @@ describe('jwt: claims at ctx.now', () => {
     )
   })
 
+  it('exp, nbf or iat in milliseconds is timestamp_milliseconds (an exp in ms would never expire)', async () => {
+    for (const c of [
+      { exp: (NOW - 3600) * 1000 },
+      { exp: (NOW + 3600) * 1000 },
+      { nbf: (NOW - 60) * 1000, exp: NOW + 60 },
+      { iat: NOW * 1000, exp: NOW + 60 },
+    ]) {
+      const v = await verify(bearer(await hs256(c)), hsPolicy, { now: NOW })
+      expect(v, JSON.stringify(c)).toMatchObject({ ok: false, reason: 'timestamp_milliseconds' })
+    }
+  })
+
   it('a non-numeric exp is malformed', async () => {
     expect(
       (
@@ -505,6 +517,8 @@ describe('jwt: claims at ctx.now', () => {
       verify(bearer(await hs256(c)), scoped, { now: NOW })
     expect((await r({ scope: 'read webhooks:write' })).ok).toBe(true)
     expect((await r({ scp: ['webhooks:write'] })).ok).toBe(true)
+    // Auth0's RBAC puts them in `permissions`.
+    expect((await r({ permissions: ['webhooks:write'] })).ok).toBe(true)
     const missing = await r({ scope: 'webhooks:read' })
     expect(missing).toMatchObject({ ok: false, status: 403, reason: 'jwt_insufficient_scope' })
     expect(missing.www_authenticate).toBe(

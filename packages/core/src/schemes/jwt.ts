@@ -473,9 +473,22 @@ function checkClaims(
   const leeway = policy.leeway
   const time = 'jwt_time'
   const isTime = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v))
+  // Above 1e11 (the year 5138 in seconds) a time is milliseconds: an exp written so would
+  // never expire, an nbf never begin.
+  const inMs = (['exp', 'nbf', 'iat'] as const).find(
+    (k) => typeof payload[k] === 'number' && (payload[k] as number) > 1e11,
+  )
   if (!isTime(exp) || !isTime(nbf) || !isTime(iat)) {
     checks.push(
       fail(time, 'jwt_malformed', 'exp, nbf and iat must be numbers (seconds since the epoch)'),
+    )
+  } else if (inMs) {
+    checks.push(
+      fail(
+        time,
+        'timestamp_milliseconds',
+        `${inMs} ${payload[inMs]} is in milliseconds; JWT times are seconds since the epoch${inMs === 'exp' ? ' (read as seconds, the token would never expire)' : ''}`,
+      ),
     )
   } else if (typeof exp === 'number' && exp <= now - leeway) {
     checks.push(
@@ -571,10 +584,13 @@ function checkClaims(
   }
 }
 
-/** `scope` (RFC 8693: space-separated string) and `scp` (array, or string in some issuers). */
+/**
+ * `scope` (RFC 8693: space-separated string), `scp` (array, or string in some issuers) and
+ * `permissions` (Auth0's RBAC: an array).
+ */
 function grantedScopes(payload: Record<string, unknown>): Set<string> {
   const out = new Set<string>()
-  for (const v of [payload.scope, payload.scp]) {
+  for (const v of [payload.scope, payload.scp, payload.permissions]) {
     if (typeof v === 'string') for (const s of v.split(' ')) s && out.add(s)
     else if (Array.isArray(v)) for (const s of v) typeof s === 'string' && out.add(s)
   }

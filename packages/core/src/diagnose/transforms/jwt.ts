@@ -217,8 +217,8 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
   if (exp !== undefined && exp > MILLISECONDS_FROM) {
     report.problems.push(
       step(
-        'jwt_malformed',
-        `exp is ${exp}: milliseconds, where JWT times are seconds since the epoch.`,
+        'timestamp_milliseconds',
+        `exp is ${exp}: milliseconds, where JWT times are seconds since the epoch (read as seconds, the token would never expire).`,
         plainFix(
           'Write exp, nbf and iat in seconds (Math.floor(Date.now() / 1000)), not milliseconds.',
         ),
@@ -294,7 +294,7 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
   }
   if (policy && policy.scopes.length > 0) {
     const granted = new Set<string>()
-    for (const key of ['scope', 'scp'] as const) {
+    for (const key of ['scope', 'scp', 'permissions'] as const) {
       const v = claims[key]
       if (typeof v === 'string') for (const s of v.split(/\s+/)) if (s) granted.add(s)
       if (Array.isArray(v)) for (const s of v) if (typeof s === 'string') granted.add(s)
