@@ -245,7 +245,26 @@ async function jwtFindings(
   const report = inspectJwt(token, now, endpoint.auth)
   const top = report.problems.filter((p) => p.code === verdict.reason)
   const rest = report.problems.filter((p) => p.code !== verdict.reason)
-  const out = [...findings(top, 0.95), ...findings(rest, 0.8)]
+  // A token refused for who signed it (signature, key, algorithm): what its claims lack comes
+  // after that (the rights of a token nobody vouches for are moot), and below the verdict's
+  // own finding.
+  const refusedForSigner =
+    verdict.reason === 'jwt_signature_invalid' ||
+    verdict.reason === 'jwt_unknown_kid' ||
+    verdict.reason === 'jwt_alg_not_allowed'
+  const claimLevel = (p: { code: string }) =>
+    p.code === 'jwt_insufficient_scope' ||
+    p.code === 'jwt_wrong_issuer' ||
+    p.code === 'jwt_wrong_audience'
+  const moot = refusedForSigner ? rest.filter(claimLevel) : []
+  const out = [
+    ...findings(top, 0.95),
+    ...findings(
+      rest.filter((p) => !moot.includes(p)),
+      0.8,
+    ),
+    ...findings(moot, 0.5),
+  ]
   // An expired token whose signature and claims are otherwise right: say so.
   const exp = report.claims?.exp
   if (verdict.reason === 'jwt_expired' && typeof exp === 'number') {

@@ -366,6 +366,33 @@ async function jwtCases() {
     config: jwtYaml('  scopes: ["webhooks:write"]\n'),
     expect: { codes: ['jwt_insufficient_scope'], status: 403 },
   })
+  // Signed with another key and lacking the scope: the signature is the cause, not the scope.
+  kase('jwt-signature-invalid-and-no-scope', {
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt({ ...goodClaims, scope: 'webhooks:read' }, { key: new TextEncoder().encode('another-secret-entirely-0123456789') })}`,
+      ],
+    ]),
+    config: jwtYaml('  scopes: ["webhooks:write"]\n'),
+    expect: { codes: ['jwt_signature_invalid'], status: 401 },
+  })
+  // Auth0's RBAC grants scopes in `permissions`.
+  kase('jwt-permissions-claim-ok', {
+    request: post([
+      ['Authorization', `Bearer ${await jwt({ ...goodClaims, permissions: ['webhooks:write'] })}`],
+    ]),
+    config: jwtYaml('  scopes: ["webhooks:write"]\n'),
+    expect: { ok: true },
+  })
+  // exp in milliseconds: read as seconds it would never expire.
+  kase('jwt-exp-milliseconds', {
+    request: post([
+      ['Authorization', `Bearer ${await jwt({ ...goodClaims, exp: (NOW - 3600) * 1000 })}`],
+    ]),
+    config: jwtYaml(),
+    expect: { codes: ['timestamp_milliseconds'], status: 401 },
+  })
   const current = ed(7)
   const rotated = ed(9)
   const jwk = { ...(await exportJWK(current.pub)), kid: 'key-2026', alg: 'EdDSA', use: 'sig' }

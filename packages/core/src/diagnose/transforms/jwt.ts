@@ -304,7 +304,7 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
       report.problems.push(
         step(
           'jwt_insufficient_scope',
-          `The token is valid but lacks the scope ${missing.join(', ')}: the answer is 403 (authenticated, not allowed), not 401.`,
+          `The token does not grant the scope ${missing.join(', ')}: once it verifies, the answer is 403 (authenticated, not allowed), not 401.`,
           plainFix(
             `Request the token with the scope ${missing.join(' ')} (it has ${granted.size ? [...granted].join(' ') : 'none'}).`,
           ),
