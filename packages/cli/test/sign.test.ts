@@ -32,6 +32,8 @@ beforeAll(() => {
       secrets:
         - { value: "${OLD}", id: "2025-12", not_after: "2026-01-01T00:00:00Z" }
         - { value: "${NEW}", id: "2026-02", not_after: "2026-02-01T00:00:00Z" }
+      retired:
+        - { value: "hw_gone_Qp2Wm8Zt5Lx1Nv7Kb4", id: "2025-06" }
 `,
   )
   request = join(dir, 'req.http')
@@ -85,7 +87,16 @@ describe('hookwarden sign', () => {
       AFTER,
     )
     expect(signed.status).toBe(0)
+    expect(signed.stderr.trim()).toBe(
+      'hookwarden: warning: "2025-12" is past its not_after (2026-01-01T00:00:00.000Z): verify refuses this request as credential_revoked',
+    )
     expect(verdict).toMatchObject({ ok: false, reason: 'credential_revoked' })
+  })
+
+  it('exits 2 for the --key-id of a retired credential, saying it is retired', async () => {
+    const r = await run(['sign', '--request', request, '--config', config, '--key-id', '2025-06'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/"2025-06" is a retired credential of endpoint "rotating"/)
   })
 
   it('exits 2 (not 70) for a --key-id no credential has, listing the ids there are', async () => {

@@ -186,6 +186,6 @@ export {
   type ReasonSpec,
   reasonSpec,
 } from './verdict/reasons.js'
-export { sign } from './verdict/sign.js'
+export { sign, signerNotice } from './verdict/sign.js'
 export type { Verdict } from './verdict/types.js'
 export { verdictFromChecks, verify, verifyEager, verifySync } from './verdict/verify.js'

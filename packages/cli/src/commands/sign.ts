@@ -4,7 +4,7 @@
  * @module
  */
 
-import { printRawHttpRequest, selectEndpoint, sign } from '@hookwarden/core'
+import { printRawHttpRequest, selectEndpoint, sign, signerNotice } from '@hookwarden/core'
 import type { Command } from 'commander'
 import { parseNow, readConfig, readRequest } from '../io.js'
 
@@ -32,6 +32,8 @@ export function registerSign(program: Command): void {
       const request = readRequest(o.request)
       const endpoint = selectEndpoint(readConfig(o.config), request, o.endpoint)
       const signed = await sign(request, endpoint, { now, ...(o.keyId ? { keyId: o.keyId } : {}) })
+      const notice = signerNotice(endpoint, now, o.keyId)
+      if (notice) process.stderr.write(`hookwarden: warning: ${notice}\n`)
       process.stdout.write(printRawHttpRequest(signed))
     })
 }

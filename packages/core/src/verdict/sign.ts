@@ -28,6 +28,12 @@ function checkSigner(endpoint: Endpoint, now: number, keyId: string | undefined)
   const where = { field: `endpoints.${endpoint.name}.auth.${field}` }
   if (keyId !== undefined) {
     if (!list.some((c) => c.id === keyId)) {
+      const retired = Array.isArray(auth.retired) ? (auth.retired as Listed[]) : []
+      if (retired.some((c) => c.id === keyId))
+        throw new ConfigError(
+          `"${keyId}" is a retired credential of endpoint "${endpoint.name}" (under retired:); it is kept only to be recognised, never to sign with`,
+          where,
+        )
       const ids = list.map((c) => c.id).filter((id) => id !== undefined)
       throw new ConfigError(
         `no entry with id "${keyId}" in ${field} of endpoint "${endpoint.name}" to sign with (${ids.length ? `ids: ${ids.join(', ')}` : 'no entry has an id'})`,
@@ -58,4 +64,25 @@ export async function sign(
   const now = options.now ?? Math.floor(Date.now() / 1000)
   checkSigner(endpoint, now, options.keyId)
   return scheme.sign(request, endpoint.auth, { ...options, now })
+}
+
+/**
+ * What a user should know about the credential a `sign` picks (null: nothing): `--key-id`
+ * naming one past its `not_after` signs a request that verify refuses as credential_revoked.
+ */
+export function signerNotice(
+  endpoint: Endpoint,
+  now: number,
+  keyId: string | undefined,
+): string | null {
+  if (keyId === undefined) return null
+  const auth = endpoint.auth as unknown as Record<string, unknown>
+  for (const field of LISTS) {
+    const list = auth[field]
+    if (!Array.isArray(list)) continue
+    const c = (list as Listed[]).find((x) => x.id === keyId)
+    if (c && isExpired(c, now))
+      return `"${keyId}" is past its not_after (${new Date(c.not_after! * 1000).toISOString()}): verify refuses this request as credential_revoked`
+  }
+  return null
 }
