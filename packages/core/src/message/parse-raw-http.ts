@@ -1,10 +1,12 @@
 /**
  * Raw HTTP/1.1 text → HttpRequest / HttpResponse. `\r\n` or bare `\n` line ends; the body is
- * taken byte for byte from after the blank line.
+ * taken byte for byte from after the blank line, as its framing delimits it (framing.ts:
+ * chunked framing removed, line ends an editor added after Content-Length cut).
  * @module
  */
 import { CaptureParseError } from '../errors.js'
 import { fingerprint } from '../redact/fingerprint.js'
+import { messageBody } from './framing.js'
 import { utf8OrUndefined } from './text.js'
 import type { EarlierResponse, Header, HttpRequest, HttpResponse } from './types.js'
 
@@ -119,7 +121,12 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
     )
   // The head was read as latin-1; a target typed in UTF-8 is read back as UTF-8.
   const url = utf8OrUndefined(Buffer.from(m[2]!, 'latin1')) ?? m[2]!
-  const req: HttpRequest = { method: m[1]!.toUpperCase(), url, headers, body }
+  const req: HttpRequest = {
+    method: m[1]!.toUpperCase(),
+    url,
+    headers,
+    body: messageBody(headers, body),
+  }
   if (m[3]) req.httpVersion = m[3]
   return req
 }
@@ -151,7 +158,12 @@ export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResp
       at += bodyStart + next
       continue
     }
-    const res: HttpResponse = { status, headers, body, httpVersion: m[1]! }
+    const res: HttpResponse = {
+      status,
+      headers,
+      body: messageBody(headers, body),
+      httpVersion: m[1]!,
+    }
     if (m[3]) res.statusText = m[3]
     if (earlier.length) res.earlier = earlier
     return res
