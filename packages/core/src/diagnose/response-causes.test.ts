@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parseResponse } from '../message/parse.js'
 import type { Header, HttpRequest, HttpResponse } from '../message/types.js'
 import { diagnose } from './index.js'
+import { challengeSchemes } from './response-causes.js'
 
 const NOW = 1_767_225_600
 const TOKEN = 'wh_live_7Kp2Qx9LmN4vR8sT'
@@ -365,5 +366,30 @@ describe("n8n's 404 for a webhook that is not registered", () => {
     expect(d.origin.product).toBe('n8n')
     expect(d.causes[0]).toMatchObject({ code: 'route_not_found' })
     expect(d.causes[0]!.fix).toMatch(/Activate the n8n workflow/)
+  })
+})
+
+describe('a 401 offering several schemes', () => {
+  it('reads every challenge, in one header or several: the request’s own scheme is no mismatch', async () => {
+    expect(
+      challengeSchemes(['Basic realm="api", Bearer realm="api", error="invalid_token"']),
+    ).toEqual(['basic', 'bearer'])
+    expect(challengeSchemes(['Basic realm="a"', 'Bearer error="invalid_token"'])).toEqual([
+      'basic',
+      'bearer',
+    ])
+    for (const headers of [
+      [['WWW-Authenticate', 'Basic realm="api", Bearer realm="api", error="invalid_token"']],
+      [
+        ['WWW-Authenticate', 'Basic realm="api"'],
+        ['WWW-Authenticate', 'Bearer realm="api", error="invalid_token"'],
+      ],
+    ] as Header[][]) {
+      const d = await causes(post([bearer]), res(401, headers, ''))
+      expect(d.causes.map((c) => c.code)).not.toContain('scheme_mismatch')
+    }
+    // Basic alone, to a Bearer request: that hop wants its own credentials.
+    const basic = await causes(post([bearer]), res(401, [['WWW-Authenticate', 'Basic realm="x"']]))
+    expect(basic.causes.map((c) => c.code)).toContain('scheme_mismatch')
   })
 })

@@ -234,11 +234,14 @@ export function responseFindings(
       const sentScheme = getAllHeaders(req.headers, 'authorization')
         .map((v) => /^\s*([A-Za-z][\w.~+-]*)[ \t]/.exec(v)?.[1])
         .find((s) => s !== undefined)
+      // A 401 may offer several schemes (one header or several, RFC 9110 §11.6.1): the
+      // request's own among them is no mismatch.
+      const offered = challengeSchemes(getAllHeaders(res.headers, 'www-authenticate'))
       if (
         wanted &&
         sentScheme &&
         /^(basic|bearer|digest)$/i.test(wanted) &&
-        wanted.toLowerCase() !== sentScheme.toLowerCase()
+        !offered.includes(sentScheme.toLowerCase())
       ) {
         out.push(
           ...findings(
@@ -321,6 +324,21 @@ function edgeBlockFindings(
     ],
     0.8,
   )
+}
+
+/**
+ * The auth schemes a set of WWW-Authenticate values offers, lower case: each comma-separated
+ * piece that starts with a token not followed by `=` starts a challenge (the rest are its
+ * parameters).
+ */
+export function challengeSchemes(values: readonly string[]): string[] {
+  const out: string[] = []
+  for (const value of values)
+    for (const piece of value.split(',')) {
+      const m = /^\s*([A-Za-z][\w.~+-]*)(?:\s+(?!=)|\s*$)/.exec(piece)
+      if (m && !/^\s*[\w.~+-]+\s*=/.test(piece)) out.push(m[1]!.toLowerCase())
+    }
+  return out
 }
 
 function unique(list: string[]): string[] {
