@@ -59,7 +59,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     // Our own onRequest answers 503 while closing, with X-Request-Id and Retry-After.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    routerOptions: { maxParamLength: 200 },
+    // Long enough that a mistyped attempt id or endpoint name reaches its route and is told so.
+    routerOptions: { maxParamLength: 1000 },
     // Fastify types trustProxy per kind (boolean | number | string); one value of the union is fine at run time.
     trustProxy: ctx.trustProxy as boolean,
     // The plugins take the base instance type; our pino Logger is a FastifyBaseLogger.
@@ -84,8 +85,13 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   })
   // While shutting down, each answer closes its connection, so that a keep-alive client that
   // was mid-request does not hold the close open once its answer is written.
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (ctx.closing) reply.header('Connection', 'close')
+    // The admin API's answers hold records and diagnoses: never cached, never sniffed.
+    if (req.url.startsWith('/api/')) {
+      reply.header('Cache-Control', 'no-store')
+      reply.header('X-Content-Type-Options', 'nosniff')
+    }
     done(null, payload)
   })
   rawBodyPlugin(app, ctx)

@@ -44,7 +44,10 @@ export function attemptQuery(q: Query): AttemptQuery {
     out.outcome = q.outcome
   }
   if (q.reason) {
-    if (!/^[a-z_]{1,64}$/.test(q.reason)) throw new BadQuery('reason must be a reason code')
+    if (!/^[a-z_]{1,64}$/.test(q.reason) || !(q.reason in REASONS))
+      throw new BadQuery(
+        `reason must be a reason code (GET /api/reasons lists them), not ${q.reason.slice(0, 64)}`,
+      )
     out.reason = q.reason
   }
   const limit = intParam(q, 'limit', 1, 1000)

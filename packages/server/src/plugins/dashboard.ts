@@ -66,6 +66,7 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
     if (token === '' || !safeEqual(token, ctx.adminToken)) {
       return secure(reply)
         .code(401)
+        .header('WWW-Authenticate', 'Bearer realm="hookwarden admin"')
         .header('Content-Type', 'text/html; charset=utf-8')
         .send(loginPage('That token is not the admin token.'))
     }

@@ -37,6 +37,17 @@ const RESERVED_EXACT = new Set([
 ])
 const RESERVED_PREFIX = ['/api/', '/health/auth/', '/inspect/', '/assets/', '/attempts/']
 
+/** The gateway's own routes and the methods each takes (the routes in plugins/*.ts). */
+const OWN_ROUTE_METHODS: readonly [RegExp, string][] = [
+  [/^\/api\/attempts\/[^/]+\/replay$/, 'POST'],
+  [/^\/api\/session$/, 'GET, HEAD, POST, DELETE'],
+  [/^\/api\/diagnose$/, 'POST'],
+  [/^\/api\/(?:attempts(?:\/[^/]+)?|compare|endpoints|reasons|stats|events)$/, 'GET, HEAD'],
+  [/^\/health\/auth\/[^/]+$/, 'GET, HEAD, POST'],
+  [/^\/(?:healthz|metrics)$/, 'GET, HEAD'],
+  [/^\/(?:login|logout)$/, 'POST'],
+]
+
 /** The dashboard's pages (packages/web/src/App.tsx routes), its files and its icon. */
 const DASHBOARD_PATH =
   /^\/(?:|attempts(?:\/[^/]+)?|compare|overview|index\.html|favicon\.ico|assets\/[^/]+)$/
@@ -113,6 +124,17 @@ export function endpointsPlugin(
     // puzzle this gateway exists to explain.
     if ((req.method === 'GET' || req.method === 'HEAD') && DASHBOARD_PATH.test(path))
       return dashboard.serve(req, reply)
+    // One of the gateway's own routes, asked with a method it does not take: 405 with Allow.
+    const allow = OWN_ROUTE_METHODS.find(([re]) => re.test(path))?.[1]
+    if (allow && !allow.split(', ').includes(req.method))
+      return sendAnswer(
+        reply,
+        reasonAnswer(
+          'method_not_allowed',
+          { request_id: req.id, detail: `${path} takes ${allow}, not ${req.method}` },
+          [['Allow', allow]],
+        ),
+      )
     // Off the hot path (a 404): a near-miss URL is an attempt at the endpoint it meant,
     // recorded there and answered with what to change; any other path is a bare 404.
     const near = nearRoute(path, ctx.config.endpoints)

@@ -693,6 +693,38 @@ describe('dashboard', () => {
     expect((await api('/api/attempts', { headers: { cookie: other } })).status).toBe(401)
   })
 
+  it('a method a route does not take is 405 with Allow; /api answers are no-store and nosniff', async () => {
+    for (const [method, path, allow] of [
+      ['PUT', '/health/auth/orders', 'GET, HEAD, POST'],
+      ['DELETE', '/api/attempts', 'GET, HEAD'],
+      ['POST', '/api/attempts/01ABC', 'GET, HEAD'],
+      ['GET', '/api/diagnose', 'POST'],
+      ['GET', '/login', 'POST'],
+    ] as const) {
+      const r = await api(path, { method, headers: adminHeaders })
+      expect(r.status, `${method} ${path}`).toBe(405)
+      expect(r.headers.allow, `${method} ${path}`).toBe(allow)
+      expect(r.json.reason).toBe('method_not_allowed')
+    }
+    const list = await api('/api/attempts')
+    expect(list.headers['cache-control']).toBe('no-store')
+    expect(list.headers['x-content-type-options']).toBe('nosniff')
+    // A long unknown id is still "no attempt with this id", and an unknown reason is a bad query.
+    const long = await api(`/api/attempts/${'x'.repeat(300)}`)
+    expect(long.status).toBe(404)
+    expect(long.json.detail).toBe('no attempt with this id')
+    const reason = await api('/api/attempts?reason=no_such_reason')
+    expect(reason.status).toBe(400)
+    // A wrong token at the login form is a 401 with its challenge, like every 401.
+    const login = await api('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=wrong',
+    })
+    expect(login.status).toBe(401)
+    expect(login.headers['www-authenticate']).toMatch(/^Bearer realm=/)
+  })
+
   it('a GET at a path that is neither a page nor an endpoint is a 404, never the login page', async () => {
     for (const path of ['/no-such-webhook', '/hooks', '/attempts/a/b', '/assets']) {
       const r = await api(path, { headers: {} })
