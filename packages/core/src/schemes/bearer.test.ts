@@ -83,9 +83,21 @@ describe('bearer', () => {
         'duplicate_auth_header',
       ],
       [[], `/hooks?access_token=${TOKEN}`, 'credential_in_query'],
+      // Without Authorization: under another query name, or the configured token in a cookie.
+      [[], `/hooks?token=${TOKEN}`, 'credential_in_query'],
+      [[], `/hooks?x=1&key=${OLD}`, 'credential_in_query'],
+      [[['Cookie', `theme=dark; sid=${TOKEN}`]], '/hooks', 'credential_in_header'],
       // Two lines merged into one by a proxy or a logger (RFC 9110 §5.3 joins with ", ").
       [[['Authorization', `Bearer ${OLD}x, Bearer ${TOKEN}`]], '/hooks', 'duplicate_auth_header'],
     ]
+    // An ordinary cookie or query is still "no credentials" (401).
+    for (const [headers, url] of [
+      [[['Cookie', 'theme=dark; sid=abc123def456']], '/hooks?page=2'],
+    ] as [[string, string][], string][])
+      expect(await verify(request(headers, url), endpoint, { now: NOW })).toMatchObject({
+        status: 401,
+        reason: 'credentials_missing',
+      })
     for (const [headers, url, reason] of cases) {
       const v = await verify(request(headers, url), endpoint, { now: NOW })
       expect(v).toMatchObject({

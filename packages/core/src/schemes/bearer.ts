@@ -16,6 +16,7 @@ import {
   noSigner,
   revokedDetail,
 } from './credential.js'
+import { misplacedToken } from './misplaced.js'
 import type { Check, Scheme } from './types.js'
 
 const NAME = 'authorization_header'
@@ -29,10 +30,15 @@ export const bearer: Scheme<BearerPolicy> = {
     if (values.length > 1)
       return [fail('duplicate_auth_header', `${values.length} Authorization headers were sent`)]
     if (values.length === 0) {
+      const elsewhere = inQuery
+        ? null
+        : misplacedToken(req, [...policy.tokens, ...policy.retired], false)
       return [
         inQuery
           ? fail('credential_in_query', 'the token was sent as ?access_token= in the URL')
-          : fail('credentials_missing', 'no Authorization header'),
+          : elsewhere
+            ? fail(elsewhere.reason, elsewhere.detail)
+            : fail('credentials_missing', 'no Authorization header'),
       ]
     }
     if (inQuery)

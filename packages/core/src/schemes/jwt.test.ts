@@ -575,6 +575,12 @@ describe('jwt: malformed tokens and header construction', () => {
       www_authenticate: 'Bearer realm="hookwarden", error="invalid_request"',
     })
     expect((await r([], `/hooks?access_token=${token}`)).reason).toBe('credential_in_query')
+    // A JWT in a cookie or under another query name is the token in the wrong place.
+    expect((await r([['Cookie', `session=abc; access_token=${token}`]])).reason).toBe(
+      'credential_in_header',
+    )
+    expect((await r([], `/hooks?jwt=${token}`)).reason).toBe('credential_in_query')
+    expect((await r([['Cookie', 'session=abc']])).reason).toBe('credentials_missing')
     expect((await r([['Authorization', `bearer  ${token}`]])).ok).toBe(true)
   })
 })

@@ -29,6 +29,7 @@ import type { ReasonCode } from '../verdict/reasons.js'
 import { parseAuthorization } from './authorization.js'
 import { hiddenScheme } from './bearer.js'
 import { credentialShapeDefect, currentCredential, isExpired, noSigner } from './credential.js'
+import { misplacedToken } from './misplaced.js'
 import type { Check, Scheme, VerifyContext } from './types.js'
 
 const HS_HASH: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
@@ -212,8 +213,11 @@ function locate(req: HttpRequest): string | Check {
   if (values.length > 1)
     return fail(name, 'duplicate_auth_header', `${values.length} Authorization headers were sent`)
   if (values.length === 0) {
-    return inQuery
-      ? fail(name, 'credential_in_query', 'the token was sent as ?access_token= in the URL')
+    if (inQuery)
+      return fail(name, 'credential_in_query', 'the token was sent as ?access_token= in the URL')
+    const elsewhere = misplacedToken(req, [], true)
+    return elsewhere
+      ? fail(name, elsewhere.reason, elsewhere.detail)
       : fail(name, 'credentials_missing', 'no Authorization header')
   }
   // RFC 6750 §2: more than one method in one request is invalid_request.
