@@ -186,6 +186,7 @@ export {
   type ReasonSpec,
   reasonSpec,
 } from './verdict/reasons.js'
+export { refinable, refineVerdict } from './verdict/refine.js'
 export { sign, signerNotice } from './verdict/sign.js'
 export type { Verdict } from './verdict/types.js'
 export { verdictFromChecks, verify, verifyEager, verifySync } from './verdict/verify.js'

@@ -5,8 +5,8 @@ export type {
   ApiEndpoint,
 } from './api-shape.js'
 export { buildApp } from './app.js'
-export { cliFingerprintKey } from './fingerprint-key.js'
 export type { AttemptSummary } from './events.js'
+export { cliFingerprintKey } from './fingerprint-key.js'
 export { checkServable, createGateway, type Gateway, type GatewayOptions } from './gateway.js'
 export { createMetrics, type GatewayMetrics } from './metrics.js'
 export {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MemoryNonceStore, selectEndpoint, verify } from '@hookwarden/core'
+import { MemoryNonceStore, refineVerdict, selectEndpoint, verify } from '@hookwarden/core'
 import type { Command } from 'commander'
 import { parseEntry, parseNow, readConfig, readRequest } from '../io.js'
 import { verdictHuman, verdictJson } from '../output/verdict.js'
@@ -36,7 +36,9 @@ export function registerVerify(program: Command): void {
       const request = readRequest(o.request, parseEntry(o.entry))
       const config = readConfig(o.config)
       const endpoint = selectEndpoint(config, request, o.endpoint)
-      const verdict = await verify(request, endpoint, { now, nonceStore: new MemoryNonceStore() })
+      const own = await verify(request, endpoint, { now, nonceStore: new MemoryNonceStore() })
+      // Another endpoint's credential (environment, tenant) is named: the config as a whole knows.
+      const verdict = await refineVerdict(request, endpoint, own, config.endpoints, now)
       process.stdout.write(
         o.json ? `${JSON.stringify(verdictJson(verdict), null, 2)}\n` : verdictHuman(verdict),
       )

@@ -12,6 +12,7 @@ import { requestPath } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { getProvider } from '../providers/registry.js'
 import { credentialValues, scrubText } from '../redact/scrub.js'
+import { refineVerdict } from '../verdict/refine.js'
 import type { Verdict } from '../verdict/types.js'
 import { verify } from '../verdict/verify.js'
 import { nearMissSearch } from './near-miss.js'
@@ -162,7 +163,19 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   ) {
     causes[0].fix = `${causes[0].fix} ${MAKE_401_NOTE}`
   }
-  const diagnosis: Diagnosis = { verdict, causes, origin, response, candidates_tried: tried }
+  // The verdict as verify --json gives it with the whole config (verdict/refine.ts); the
+  // search above ran on the endpoint's own.
+  const shown =
+    endpoint && verdict && options.config
+      ? await refineVerdict(request, endpoint, verdict, options.config.endpoints, now)
+      : verdict
+  const diagnosis: Diagnosis = {
+    verdict: shown,
+    causes,
+    origin,
+    response,
+    candidates_tried: tried,
+  }
   if (exhausted) diagnosis.budget_exhausted = true
   return diagnosis
 }

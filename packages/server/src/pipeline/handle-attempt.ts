@@ -14,6 +14,8 @@ import {
   type HttpRequest,
   handshake,
   type NonceStore,
+  refinable,
+  refineVerdict,
   type Verdict,
   verifyEager,
 } from '@hookwarden/core'
@@ -173,6 +175,16 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
   deps.metrics.verifySeconds.observe({ endpoint: endpoint.name }, timings.verify_ms / 1000)
 
   if (hs && verdict.ok) return answerHandshake(hs, verdict, input, id, receivedAt, deps, timings)
+  // Refusals only: another endpoint's credential (environment, tenant) is named in the record
+  // and under explain: full; safe still answers invalid_credentials.
+  if (refinable(verdict) && deps.config.endpoints.length > 1)
+    verdict = await refineVerdict(
+      request,
+      endpoint,
+      verdict,
+      deps.config.endpoints,
+      receivedAt / 1000,
+    )
   if (limit.limited && !verdict.ok) return rateLimited()
 
   const failed = !verdict.ok

@@ -30,6 +30,15 @@ endpoints:
   - name: orders-safe
     path: /hooks/safe
     auth: { scheme: bearer, tokens: ["${TOKEN}"], retired: ["tok_old_retired_value_123"] }
+  - name: env-prod
+    path: /hooks/env-prod
+    environment: production
+    explain: full
+    auth: { scheme: bearer, tokens: ["tok_env_production_000001"] }
+  - name: env-staging
+    path: /hooks/env-staging
+    environment: staging
+    auth: { scheme: bearer, tokens: ["tok_env_staging_00000001"] }
 `
 
 let gw: Running
@@ -166,6 +175,18 @@ describe('endpoint route', () => {
     // safe still names header-construction problems
     const p = await post('/hooks/safe', { authorization: TOKEN })
     expect(p.json.reason).toBe('scheme_prefix_missing')
+  })
+
+  it('another environment’s token: named under explain: full and in the record, invalid_credentials under safe', async () => {
+    const full = await post('/hooks/env-prod', { authorization: 'Bearer tok_env_staging_00000001' })
+    expect(full.status).toBe(401)
+    expect(full.json.reason).toBe('credential_wrong_environment')
+    expect((await gw.store.get(full.json.attempt))!.reason).toBe('credential_wrong_environment')
+    const safe = await post('/hooks/env-staging', {
+      authorization: 'Bearer tok_env_production_000001',
+    })
+    expect(safe.json.reason).toBe('invalid_credentials')
+    expect((await gw.store.get(safe.json.attempt))!.reason).toBe('credential_wrong_environment')
   })
 
   it('explain: full names everything', async () => {

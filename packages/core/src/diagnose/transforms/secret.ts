@@ -103,8 +103,18 @@ export function withCredentialsOf(policy: AuthPolicy, other: AuthPolicy): AuthPo
       if (o.jwks) p.jwks = o.jwks
       return p
     }
-    default:
-      return null
+    default: {
+      // Signature schemes and presets that keep their keys in `secrets` (hmac,
+      // standard_webhooks, providers): the other endpoint's secrets, everything else kept.
+      const mine = policy as unknown as { secrets?: unknown; retired?: unknown }
+      const theirs = other as unknown as { secrets?: unknown[]; retired?: unknown[] }
+      if (!Array.isArray(mine.secrets) || !Array.isArray(theirs.secrets)) return null
+      return {
+        ...policy,
+        secrets: [...theirs.secrets, ...(theirs.retired ?? [])],
+        retired: [],
+      } as AuthPolicy
+    }
   }
 }
 
