@@ -94,6 +94,25 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     found.push(...near.findings)
     tried = near.tried
     exhausted = near.exhausted
+    // What the search says about a signature is moot when the capture lacks the body signed.
+    if (request.bodyNotCaptured !== undefined && verdict.reason?.startsWith('signature_')) {
+      found.length = 0
+      found.push(
+        ...findings(
+          [
+            step(
+              'signature_mismatch',
+              `The capture holds no body, though the request carried ${request.bodyNotCaptured} bytes: the signature covers them, so it cannot be checked from this capture, and the refusal says nothing yet about the secret.`,
+              plainFix(
+                "Capture the request with its body: copy it as cURL (DevTools' Copy as cURL keeps the body), save the raw request, or turn on body capture where the HAR came from; then diagnose again.",
+              ),
+              [`declared ${request.bodyNotCaptured} bytes; the capture holds 0`],
+            ),
+          ],
+          0.9,
+        ),
+      )
+    }
   } else if (!verdict) {
     found.push(...requestAloneFindings(request, now))
   }

@@ -119,6 +119,10 @@ function readRequest(doc: JsonDoc, node: JsonNode, path: string): HttpRequest {
   } else if (postData !== undefined && postData.type !== 'null') {
     throw fieldError(doc, postData, postPath, 'must be an object')
   }
+  // DevTools drops postData for large or binary bodies but keeps their size.
+  const size = member(node, 'bodySize')
+  if (req.body.length === 0 && size?.type === 'number' && size.value > 0)
+    req.bodyNotCaptured = size.value
   return req
 }
 

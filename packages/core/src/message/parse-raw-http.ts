@@ -128,6 +128,10 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
     body: messageBody(headers, body),
   }
   if (m[3]) req.httpVersion = m[3]
+  // A head copied without its body (a log line, a proxy's dump).
+  const declared = headers.find(([n]) => /^content-length$/i.test(n))?.[1]?.trim()
+  if (req.body.length === 0 && declared && /^\d{1,12}$/.test(declared) && Number(declared) > 0)
+    req.bodyNotCaptured = Number(declared)
   return req
 }
 

@@ -21,6 +21,12 @@ export interface HttpRequest {
   body: Uint8Array
   /** HTTP version from a raw capture, e.g. `HTTP/1.1`. */
   httpVersion?: string
+  /**
+   * The size of a body the capture declares but does not hold (a HAR entry without
+   * `postData`, a raw head with `Content-Length` and nothing after it): a signature over it
+   * cannot be checked from the capture.
+   */
+  bodyNotCaptured?: number
 }
 
 export interface HttpResponse {
