@@ -197,7 +197,8 @@ endpoints:
         'x-note': C.apiKey,
       }),
     ).toBe(200)
-    expect(await send(`/b?x=${C.bearer}&y=${encodeURIComponent(`${C.basic}/`)}`, {})).toBe(401)
+    // The token in the query under any name is credential_in_query (400).
+    expect(await send(`/b?x=${C.bearer}&y=${encodeURIComponent(`${C.basic}/`)}`, {})).toBe(400)
     expect(
       await send(
         '/stored',
