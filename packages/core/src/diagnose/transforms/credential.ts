@@ -515,7 +515,11 @@ export function joinedStep(parts: readonly string[], which?: number): Step {
 
 /** The text of an unrendered template placeholder in a value (`{{1.access_token}}`), or null. */
 export function templatePlaceholder(value: string): string | null {
-  const m = /\{\{[^{}]*\}\}|\{\{[^{}]*$|\$\{[A-Za-z_][\w.]*\}|<%=?[^%]*%>/.exec(value)
+  // `$NAME` too, as a shell leaves it inside single quotes or when the variable is unset: a
+  // whole word, so that a `$` inside a real token is never taken for one.
+  const m =
+    /\{\{[^{}]*\}\}|\{\{[^{}]*$|\$\{[A-Za-z_][\w.]*\}|<%=?[^%]*%>/.exec(value) ??
+    /(?<=^|[\s=:])\$[A-Za-z_][A-Za-z0-9_]*(?=$|[\s,;&])/.exec(value)
   if (!m) return null
   return m[0].length > 60 ? `${m[0].slice(0, 57)}…` : m[0]
 }
