@@ -4,6 +4,7 @@
  * No plugin knows another's internals; the pipeline knows the order of the stages.
  * @module
  */
+import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
@@ -22,6 +23,15 @@ import { metricsPlugin } from './plugins/metrics.js'
 import { rawBodyPlugin } from './plugins/raw-body.js'
 import { requestIdFromRaw } from './request-id.js'
 
+/** From rawHeaders: `req.headers` is built lazily, and building it costs every request. */
+function hasHost(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 4 && name.toLowerCase() === 'host') return raw[i + 1] !== ''
+  }
+  return false
+}
+
 export function buildApp(ctx: GatewayContext): FastifyInstance {
   // Set once the endpoints are known (below): the webhook hot path, before Fastify.
   let endpoints: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | null = null
@@ -36,8 +46,23 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
           connectionsCheckingInterval: 1000,
           headersTimeout: ctx.limits.headersTimeoutMs,
           requestTimeout: ctx.limits.requestTimeoutMs,
+          // Answered below, as Node would (RFC 9112 §3.2: 400), but with an X-Request-Id.
+          requireHostHeader: false,
         },
         (req, res) => {
+          if (
+            req.httpVersionMinor === 1 &&
+            req.httpVersionMajor === 1 &&
+            !hasHost(req.rawHeaders)
+          ) {
+            res.writeHead(400, {
+              'X-Request-Id': requestIdFromRaw(req.rawHeaders),
+              Connection: 'close',
+              'Content-Length': 0,
+            })
+            res.end()
+            return
+          }
           if (!endpoints?.(req, res)) fastifyHandler(req, res)
         },
       )
@@ -48,6 +73,23 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
       // answer of an attempt that is being recorded; half-open, the socket ends after it.
       // (A long-standing but untyped field of http.Server; an e2e test holds the behaviour.)
       ;(server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
+      // A request Node's parser refuses (no Host on HTTP/1.1, a malformed line, headers too
+      // large) is answered as Node would, plus the X-Request-Id every answer carries.
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        if (err.code === 'ECONNRESET' || !socket.writable) {
+          socket.destroy()
+          return
+        }
+        const [status, text] =
+          err.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'Request Header Fields Too Large']
+            : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+              ? [408, 'Request Timeout']
+              : [400, 'Bad Request']
+        socket.end(
+          `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+        )
+      })
       return server
     },
     loggerInstance: ctx.logger,

@@ -150,6 +150,25 @@ describe('endpoint route', () => {
     expect(rec!.headers).toContainEqual(['X-Note', 'caf\u00e9 \u2713'])
   })
 
+  it("what Node's parser refuses (no Host, headers too large) still carries an X-Request-Id", async () => {
+    const raw = async (text: string) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      socket.write(text)
+      const chunks: Buffer[] = []
+      for await (const c of socket) chunks.push(c as Buffer)
+      return Buffer.concat(chunks).toString('latin1')
+    }
+    const noHost = await raw('POST /hooks/orders HTTP/1.1\r\nContent-Length: 0\r\n\r\n')
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    expect(noHost).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/)
+    const huge = await raw(
+      `POST /hooks/orders HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    )
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /)
+    expect(huge).toMatch(/\r\nX-Request-Id: /)
+  })
+
   it('two Authorization headers: 400 invalid_request (duplicates seen through rawHeaders)', async () => {
     const res = await request(`${gw.url}/hooks/orders`, {
       method: 'POST',
