@@ -89,6 +89,11 @@ function rebuild(): void {
   cache.clear()
 }
 
+/** The known credentials (and their percent-encoded forms), longest first. */
+export function knownSecretValues(): readonly string[] {
+  return scanner.values
+}
+
 const CACHE_SIZE = 4096
 /** Header values repeat across deliveries (User-Agent, Host): one scan per distinct value. */
 const cache = new Map<string, string>()

@@ -12,9 +12,10 @@ import {
   type HttpRequest,
   type HttpResponse,
   type Sender,
+  scrubShown,
   type Verdict,
 } from '@hookwarden/core'
-import { scrubKnown } from '../known-secrets.js'
+import { knownSecretValues } from '../known-secrets.js'
 
 export type { Diagnosis }
 
@@ -43,16 +44,5 @@ export async function runDiagnosis(input: DiagnoseInput): Promise<Diagnosis> {
   if (input.verdict && input.endpoint) options.verdict = input.verdict
   // Core fingerprints what it quotes; a credential it quotes as ordinary text (a header it does
   // not know as one) is fingerprinted here, as in the record's headers.
-  return scrubDeep(await diagnose(input.request, options))
-}
-
-function scrubDeep<T>(value: T): T {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return scrubKnown(v)
-    if (Array.isArray(v)) return v.map(walk)
-    if (v && typeof v === 'object')
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
-    return v
-  }
-  return walk(value) as T
+  return scrubShown(await diagnose(input.request, options), knownSecretValues())
 }
