@@ -20,6 +20,24 @@ const quiet = () => new Writable({ write: (_c, _e, cb) => cb() })
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
+/** start() as the tests below run it: quiet, no signals, no dashboard files. */
+const quietStart = (options: {
+  configFile: string
+  port?: number
+  dir?: string
+  env?: Record<string, string>
+}) =>
+  start({
+    configFile: options.configFile,
+    port: options.port ?? 0,
+    dataDir: options.dir ?? dataDir,
+    env: options.env ?? {},
+    print: () => {},
+    handleSignals: false,
+    logDestination: quiet(),
+    webDist: null,
+  })
+
 async function startDemo(env: Record<string, string> = {}): Promise<RunningGateway> {
   let banner = ''
   const running = await start({
@@ -122,18 +140,7 @@ describe('start() with the demo config', () => {
   it('refuses a port in use with a one-line config error', async () => {
     const a = await startDemo()
     try {
-      await expect(
-        start({
-          configFile: DEMO,
-          port: a.port,
-          dataDir,
-          env: {},
-          print: () => {},
-          handleSignals: false,
-          logDestination: quiet(),
-          webDist: null,
-        }),
-      ).rejects.toThrow(/cannot listen/)
+      await expect(quietStart({ configFile: DEMO, port: a.port })).rejects.toThrow(/cannot listen/)
     } finally {
       await a.close()
     }
@@ -151,16 +158,7 @@ describe('start() with the demo config', () => {
       [copy, true],
       [own, false],
     ] as const) {
-      const gw = await start({
-        configFile,
-        port: 0,
-        dataDir,
-        env: {},
-        print: () => {},
-        handleSignals: false,
-        logDestination: quiet(),
-        webDist: null,
-      })
+      const gw = await quietStart({ configFile })
       try {
         if (printed) {
           expect(gw.banner).toContain('Authorization: Bearer demo-bearer-token-3f9a1c')
@@ -179,18 +177,7 @@ describe('start() with the demo config', () => {
   it('a file where the data directory should be is a one-line config error, not a crash', async () => {
     const blocked = join(dataDir, 'blocked')
     writeFileSync(blocked, 'not a directory')
-    await expect(
-      start({
-        configFile: DEMO,
-        port: 0,
-        dataDir: blocked,
-        env: {},
-        print: () => {},
-        handleSignals: false,
-        logDestination: quiet(),
-        webDist: null,
-      }),
-    ).rejects.toSatisfy(
+    await expect(quietStart({ configFile: DEMO, dir: blocked })).rejects.toSatisfy(
       (e) =>
         (e as { code?: string }).code === 'ERR_CONFIG' &&
         /cannot use .*blocked as the data directory \(a file of that name is in the way\)/.test(
