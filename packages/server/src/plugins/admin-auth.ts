@@ -13,7 +13,7 @@ import { getAllHeaders, safeEqual } from '@hookwarden/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { headersFromRaw } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
-import { gatewayProblem, problemAnswer } from '../pipeline/answer.js'
+import { gatewayProblem, problemAnswer, reasonAnswer } from '../pipeline/answer.js'
 
 export const ADMIN_COOKIE = 'hookwarden_admin'
 
@@ -95,11 +95,38 @@ export function unauthorized(reply: FastifyReply, requestId: string): FastifyRep
   )
 }
 
+/**
+ * Wrong admin tokens count against the source like rejected webhooks (their own key), so
+ * that guessing meets 429 + Retry-After; the right token still opens while limited.
+ */
+async function refuseAdmin(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const key = `${req.ip}|admin`
+  const state = await Promise.resolve(ctx.rateLimiter.check(key)).catch(() => ({
+    limited: false,
+    retryAfter: 0,
+  }))
+  if (state.limited)
+    return sendAnswer(
+      reply,
+      reasonAnswer(
+        'rate_limited',
+        { request_id: req.id, detail: 'too many wrong admin tokens from this address' },
+        [['Retry-After', String(state.retryAfter)]],
+      ),
+    )
+  await ctx.rateLimiter.hit(key).catch(() => {})
+  return unauthorized(reply, req.id)
+}
+
 /** preHandler for admin routes. */
 export function requireAdmin(ctx: GatewayContext) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const how = adminAuth(req, ctx.adminToken)
-    if (how === null) return unauthorized(reply, req.id)
+    if (how === null) return refuseAdmin(ctx, req, reply)
     if (how === 'cookie' && req.method !== 'GET' && req.method !== 'HEAD' && crossOrigin(req)) {
       return sendAnswer(
         reply,

@@ -185,6 +185,27 @@ describe('rate limit on rejected attempts', () => {
     }
   })
 
+  it('wrong admin tokens meet 429 too; the right token still opens', async () => {
+    const gw = await startGateway(yaml(up.url), { rateLimit: { max: 3, windowMs: 60_000 } })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) {
+        const res = await request(`${gw.url}/api/attempts`, {
+          headers: { authorization: `Bearer guess-${i}-0123456789` },
+        })
+        statuses.push(res.statusCode)
+        if (res.statusCode === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+        await res.body.dump()
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429])
+      const right = await request(`${gw.url}/api/attempts`, { headers: adminHeaders })
+      expect(right.statusCode).toBe(200)
+      await right.body.dump()
+    } finally {
+      await gw.close()
+    }
+  })
+
   it('counts a near-miss URL sent again and again (a trailing slash) like any refusal', async () => {
     const gw = await startGateway(yaml(up.url), { rateLimit: { max: 2, windowMs: 60_000 } })
     try {
