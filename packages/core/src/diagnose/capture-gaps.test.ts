@@ -47,3 +47,16 @@ describe('a capture without the body it declares', () => {
     expect((await diagnose(whole, { config, now: NOW })).verdict?.ok).toBe(true)
   })
 })
+
+describe('a capture that changed the body’s encoding', () => {
+  it("Firefox's Copy as cURL writes é as $'\\xe9' (one Latin-1 byte) beside UTF-8 ✓: named, not 'another secret'", async () => {
+    const sent = '{"note":"café ✓"}'
+    const signature = createHmac('sha256', SECRET).update(sent).digest('hex')
+    const curl = `curl 'https://h.example/hooks' -H 'X-Signature: ${signature}' --data-raw $'{"note":"caf\\xe9 \\u2713"}'`
+    const request = parseCapture(Buffer.from(curl)).request!
+    expect(Buffer.from(request.body).includes(0xe9)).toBe(true)
+    const d = await diagnose(request, { config, now: NOW })
+    expect(d.causes[0]).toMatchObject({ code: 'signature_body_modified' })
+    expect(d.causes[0]!.summary).toMatch(/non-ASCII characters in UTF-8/)
+  })
+})

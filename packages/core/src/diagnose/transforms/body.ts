@@ -42,6 +42,34 @@ function pythonStyle(v: unknown): string {
   return escapeUnicode(JSON.stringify(v, null, 1).replace(/,\n */g, ', ').replace(/\n */g, ''))
 }
 
+/** Each byte that is not part of a valid UTF-8 sequence, read as Latin-1 and written as UTF-8. */
+function latin1BytesAsUtf8(raw: Buffer): Buffer {
+  const out: number[] = []
+  for (let i = 0; i < raw.length; ) {
+    const b = raw[i]!
+    const len =
+      b < 0x80
+        ? 1
+        : b >= 0xc2 && b <= 0xdf
+          ? 2
+          : b >= 0xe0 && b <= 0xef
+            ? 3
+            : b >= 0xf0 && b <= 0xf4
+              ? 4
+              : 0
+    let valid = len > 0 && i + len <= raw.length
+    for (let k = 1; valid && k < len; k++) valid = (raw[i + k]! & 0xc0) === 0x80
+    if (valid) {
+      for (let k = 0; k < len; k++) out.push(raw[i + k]!)
+      i += len
+    } else {
+      out.push(0xc0 | (b >> 6), 0x80 | (b & 0x3f))
+      i++
+    }
+  }
+  return Buffer.from(out)
+}
+
 function modified(what: string, detail: string, fix = ''): Step {
   return step(
     'signature_body_modified',
@@ -146,6 +174,20 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
     }
   }
   if (!pretty) yield* byteLevel()
+  // Bytes that are no UTF-8 but read as Latin-1 text: a capture that wrote é as the one byte
+  // \xe9 (Firefox's Copy as cURL does, in $'…'), where the sender signed UTF-8.
+  if (text === null && raw.some((b) => b >= 0x80)) {
+    const b = latin1BytesAsUtf8(raw)
+    if (fresh(b))
+      yield {
+        bytes: b,
+        step: modified(
+          'with its non-ASCII characters in UTF-8',
+          "the body's Latin-1 bytes written as UTF-8 verify: the capture holds a character such as é as one Latin-1 byte (Firefox's Copy as cURL writes it as \\xe9), while the sender signed UTF-8",
+          "Capture the request another way (Chrome's Copy as cURL, a HAR, or the raw request): this capture changed the body's encoding, and the request as sent is most likely fine.",
+        ),
+      }
+  }
   if (isJson) {
     const min = () => JSON.stringify(parsed)
     if (pretty)
@@ -326,7 +368,7 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
           ),
         }
     }
-    const b = Buffer.from(raw.toString('latin1'), 'utf8')
+    const b = latin1BytesAsUtf8(raw)
     if (fresh(b))
       yield {
         bytes: b,
@@ -336,7 +378,7 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
         ),
       }
   } else if (text === null) {
-    const b = Buffer.from(raw.toString('latin1'), 'utf8')
+    const b = latin1BytesAsUtf8(raw)
     if (fresh(b))
       yield {
         bytes: b,
