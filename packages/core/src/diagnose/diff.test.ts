@@ -38,3 +38,21 @@ describe('body differences', () => {
     expect(form).not.toContain('SECRET')
   })
 })
+
+describe('headers the client adds itself', () => {
+  it('a raw capture and the curl line of the same request are the same (curl adds Host and Content-Length)', () => {
+    const raw = parseRequest(
+      Buffer.from(
+        'POST /hooks HTTP/1.1\r\nHost: h.example\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
+      ),
+    )
+    const curl = parseRequest(
+      Buffer.from(
+        `curl 'https://h.example/hooks' -H 'Content-Type: application/json' --data-raw '{"a":1}'`,
+      ),
+    )
+    const d = diffRequests(raw, curl)
+    expect(d.differences.map((x) => x.field)).not.toContain('Host')
+    expect(d.differences.map((x) => x.field)).not.toContain('Content-Length')
+  })
+})

@@ -318,6 +318,8 @@ const isCred = (name: string) =>
   CREDENTIAL.test(name) && !/^(webhook|svix)-(id|timestamp)$/i.test(name)
 const shown = (name: string, v: string) => (isCred(name) ? describe(shape(name, v)) : quote(v))
 
+/** Headers the client adds itself: a capture that does not list them still sent them. */
+const CLIENT_ADDED = /^(?:host|content-length)$/i
 export function diffRequests(good: HttpRequest, bad: HttpRequest): RequestDiff {
   const out: Difference[] = []
   if (good.method !== bad.method)
@@ -391,6 +393,9 @@ export function diffRequests(good: HttpRequest, bad: HttpRequest): RequestDiff {
           )
         continue
       }
+      // Host and Content-Length are added by the client: a curl line or a JSON capture that
+      // does not list them sent them all the same.
+      if (CLIENT_ADDED.test(name)) continue
       out.push({
         kind: 'header_missing',
         field: name,
@@ -430,6 +435,7 @@ export function diffRequests(good: HttpRequest, bad: HttpRequest): RequestDiff {
   for (const [key, b] of bh) {
     if (gh.has(key) || matched.has(key)) continue
     const name = b.names[0]!
+    if (CLIENT_ADDED.test(name)) continue
     out.push({
       kind: 'header_added',
       field: name,
