@@ -3,6 +3,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import {
   type Config,
   ConfigError,
@@ -26,18 +27,28 @@ export function readInput(file: string, what: string): Buffer {
   }
 }
 
-export function readRequest(file: string, entry?: number): HttpRequest {
-  return parseRequest(readInput(file, 'request'), {
+/**
+ * How a capture file is parsed: its name for error positions, the entry, and its directory
+ * for a curl command's `@file` arguments (read as curl would, from beside the capture; the
+ * working directory for standard input).
+ */
+export function captureOptions(
+  file: string,
+  entry?: number,
+): { file: string; entry?: number; baseDir: string } {
+  return {
     file,
     ...(entry !== undefined ? { entry } : {}),
-  })
+    baseDir: file === '-' ? process.cwd() : dirname(resolve(file)),
+  }
+}
+
+export function readRequest(file: string, entry?: number): HttpRequest {
+  return parseRequest(readInput(file, 'request'), captureOptions(file, entry))
 }
 
 export function readResponse(file: string, entry?: number): HttpResponse {
-  return parseResponse(readInput(file, 'response'), {
-    file,
-    ...(entry !== undefined ? { entry } : {}),
-  })
+  return parseResponse(readInput(file, 'response'), captureOptions(file, entry))
 }
 
 export function readConfig(file: string): Config {

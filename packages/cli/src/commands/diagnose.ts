@@ -7,7 +7,15 @@
 
 import { ConfigError, diagnose, parseCapture, SENDERS, type Sender } from '@hookwarden/core'
 import type { Command } from 'commander'
-import { parseEntry, parseNow, readConfig, readInput, readRequest, readResponse } from '../io.js'
+import {
+  captureOptions,
+  parseEntry,
+  parseNow,
+  readConfig,
+  readInput,
+  readRequest,
+  readResponse,
+} from '../io.js'
 import { diagnosisHuman, diagnosisJson } from '../output/diagnosis.js'
 
 interface Options {
@@ -60,7 +68,7 @@ export function registerDiagnose(program: Command): void {
       const response =
         o.response !== undefined
           ? readResponse(o.response, entry)
-          : parseCapture(readInput(o.request, 'request'), { file: o.request, entry }).response
+          : parseCapture(readInput(o.request, 'request'), captureOptions(o.request, entry)).response
       const config = o.config !== undefined ? readConfig(o.config) : undefined
       const d = await diagnose(request, {
         now,
