@@ -63,23 +63,29 @@ export function positionAt(text: string, offset: number, file?: string): ErrorPo
   return { ...(file !== undefined ? { file } : {}), ...lineColumn(text, offset) }
 }
 
+/** Length (1–4) of the valid UTF-8 sequence that starts at `i`, or 0 when none does. */
+export function utf8SequenceAt(bytes: Uint8Array, i: number): number {
+  const b = bytes[i]!
+  const len =
+    b < 0x80
+      ? 1
+      : b >= 0xc2 && b <= 0xdf
+        ? 2
+        : b >= 0xe0 && b <= 0xef
+          ? 3
+          : b >= 0xf0 && b <= 0xf4
+            ? 4
+            : 0
+  if (len === 0 || i + len > bytes.length) return 0
+  if (len > 1 && utf8OrUndefined(bytes.subarray(i, i + len)) === undefined) return 0
+  return len
+}
+
 /** Offset of the first byte that is not part of valid UTF-8, or -1 when all of it is valid. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0
-  while (i < bytes.length) {
-    const b = bytes[i]!
-    const len =
-      b < 0x80
-        ? 1
-        : b >= 0xc2 && b <= 0xdf
-          ? 2
-          : b >= 0xe0 && b <= 0xef
-            ? 3
-            : b >= 0xf0 && b <= 0xf4
-              ? 4
-              : 0
-    if (len === 0 || i + len > bytes.length) return i
-    if (len > 1 && utf8OrUndefined(bytes.subarray(i, i + len)) === undefined) return i
+  for (let i = 0; i < bytes.length; ) {
+    const len = utf8SequenceAt(bytes, i)
+    if (len === 0) return i
     i += len
   }
   return -1

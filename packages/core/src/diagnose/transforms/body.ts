@@ -7,6 +7,7 @@
  * never builds the others.
  * @module
  */
+import { utf8SequenceAt } from '../../message/text.js'
 import { type Step, step } from './types.js'
 
 export interface BodyVariant {
@@ -46,25 +47,13 @@ function pythonStyle(v: unknown): string {
 function latin1BytesAsUtf8(raw: Buffer): Buffer {
   const out: number[] = []
   for (let i = 0; i < raw.length; ) {
-    const b = raw[i]!
-    const len =
-      b < 0x80
-        ? 1
-        : b >= 0xc2 && b <= 0xdf
-          ? 2
-          : b >= 0xe0 && b <= 0xef
-            ? 3
-            : b >= 0xf0 && b <= 0xf4
-              ? 4
-              : 0
-    let valid = len > 0 && i + len <= raw.length
-    for (let k = 1; valid && k < len; k++) valid = (raw[i + k]! & 0xc0) === 0x80
-    if (valid) {
+    const len = utf8SequenceAt(raw, i)
+    if (len > 0) {
       for (let k = 0; k < len; k++) out.push(raw[i + k]!)
       i += len
     } else {
+      const b = raw[i++]!
       out.push(0xc0 | (b >> 6), 0x80 | (b & 0x3f))
-      i++
     }
   }
   return Buffer.from(out)
