@@ -45,7 +45,9 @@ export function AttemptPage({ id }: { id: string }) {
         {error}
       </p>
     )
-  if (!a) return <p>Loading…</p>
+  // Wait for the endpoint too: "Answered by" and the replay button depend on its forward URL,
+  // and a page drawn without it would first say the endpoint is gone.
+  if (!a || (a.endpoint && endpoint === undefined)) return <p>Loading…</p>
   const causes: Cause[] = a.diagnosis?.causes ?? []
   const { path } = a
   const got = senderGot(a)
