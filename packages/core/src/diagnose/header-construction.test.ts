@@ -163,6 +163,14 @@ describe('two spaces after the scheme', () => {
     expect(d.causes[0]?.confidence).toBeGreaterThan(0.6)
     expect(d.causes[0]?.confidence).toBeLessThan(0.8)
   })
+
+  it('a tab after Bearer is not called standard: RFC 9110 asks for a space', async () => {
+    const d = await diagnose(req([['Authorization', `Bearer\t${TOKEN}`]]), { now: NOW })
+    expect(d.causes[0]?.code).toBe('credential_whitespace')
+    expect(d.causes[0]?.summary).toContain('a tab')
+    expect(d.causes[0]?.summary).toContain('RFC 9110')
+    expect(d.causes[0]?.summary).not.toContain('the standard allows it')
+  })
 })
 
 describe('an unrendered template placeholder', () => {

@@ -268,17 +268,21 @@ function authorizationFindings(value: string, now: number): Finding[] {
   }
   const scheme = m[1]!.toLowerCase()
   const cred = m[3]!
-  // RFC 6750 allows 1*SP, but receivers that compare the exact string `Bearer <token>` (n8n's
-  // Header Auth, many hand-written checks) refuse two spaces or a tab.
+  // RFC 9110 §11.4 (and RFC 6750) allow 1*SP, never a tab; receivers that compare the exact
+  // string `Bearer <token>` (n8n's Header Auth, many hand-written checks) refuse either.
   if (m[2] !== ' ' && cred.trim() !== '') {
-    const gap = /\t/.test(m[2]!) ? 'a tab' : `${m[2]!.length} spaces`
+    const tab = /\t/.test(m[2]!)
+    const gap = tab ? 'a tab' : `${m[2]!.length} spaces`
+    const standard = tab
+      ? 'the standard asks for a space there (RFC 9110 §11.4), some receivers tolerate a tab'
+      : 'the standard allows it'
     const what = scheme === 'basic' ? '<credentials>' : '<token>'
     out.push(
       ...findings(
         [
           step(
             'credential_whitespace',
-            `The Authorization header has ${gap} between "${m[1]}" and the credential: the standard allows it, but receivers that compare the exact string "${m[1]} ${what}" (n8n's Header Auth, many hand-written checks) refuse it.`,
+            `The Authorization header has ${gap} between "${m[1]}" and the credential: ${standard}, but receivers that compare the exact string "${m[1]} ${what}" (n8n's Header Auth, many hand-written checks) refuse it.`,
             headerFix('Authorization', `${m[1]} ${what}`, `Put exactly one space after "${m[1]}":`),
             [`${gap} after the scheme word`],
           ),
