@@ -5,7 +5,7 @@
  */
 
 import { InputError, setFingerprintKey } from '@hookwarden/core'
-import { cliFingerprintKey } from '@hookwarden/server'
+import { cliFingerprintKey } from '@hookwarden/server/light'
 import { CommanderError } from 'commander'
 import { buildProgram } from './program.js'
 

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { specifiers } from './specifiers.js'
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url))
 const FORBIDDEN = [
@@ -41,19 +42,6 @@ function files(dir: string): string[] {
         ? [join(dir, e.name)]
         : [],
   )
-}
-
-/** Every module specifier: static and type imports, re-exports, import(), require(). */
-export function specifiers(source: string): string[] {
-  const out: string[] = []
-  const patterns = [
-    /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ]
-  for (const re of patterns) for (const m of source.matchAll(re)) out.push(m[1]!)
-  return out
 }
 
 function forbidden(spec: string): boolean {

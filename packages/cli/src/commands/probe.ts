@@ -7,7 +7,7 @@
  * @module
  */
 import type { HttpRequest } from '@hookwarden/core'
-import { type ProbeResult, probe } from '@hookwarden/server'
+import type { ProbeResult } from '@hookwarden/server'
 import type { Command } from 'commander'
 import { parseEntry, readRequest } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
@@ -79,6 +79,7 @@ export function registerProbe(program: Command): void {
       const timeoutMs = parseTimeout(o.timeout)
       const request: HttpRequest | undefined =
         o.request !== undefined ? readRequest(o.request, parseEntry(o.entry)) : undefined
+      const { probe } = await import('@hookwarden/server')
       const r = await probe(url, {
         timeoutMs,
         allowPrivate: !o.blockPrivate,

@@ -7,7 +7,8 @@
  */
 import * as core from '@hookwarden/core'
 import { ConfigError, type HttpRequest } from '@hookwarden/core'
-import { headerConstructionFix, type ReplayResult, replay } from '@hookwarden/server'
+import type { ReplayResult } from '@hookwarden/server'
+import { headerConstructionFix } from '@hookwarden/server/light'
 import type { Command } from 'commander'
 import { parseEntry, parseNow, readConfig, readRequest } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
@@ -186,6 +187,8 @@ export function registerReplay(program: Command): void {
     .action(async (o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)
       const request = readRequest(o.request, parseEntry(o.entry))
+      // The gateway package loads only for the commands that send (see server/src/light.ts).
+      const { replay } = await import('@hookwarden/server')
       const r = await replay(request, {
         to: o.to,
         timeoutMs,

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs'
 import { ConfigError } from '@hookwarden/core'
-import { start } from '@hookwarden/server'
 import type { Command } from 'commander'
 
 interface Options {
@@ -39,6 +38,7 @@ export function registerServe(program: Command): void {
           })
         port = Number(o.port)
       }
+      const { start } = await import('@hookwarden/server')
       const running = await start({ configFile, ...(port !== undefined ? { port } : {}) })
       await running.closed
     })

@@ -1,0 +1,8 @@
+/**
+ * What the CLI needs on every run, without the gateway: importing `@hookwarden/server` loads
+ * Fastify, Kysely, pino, undici and the drivers (about 0.6 s on this machine), which `verify`,
+ * `diagnose`, `diff`, `sign` and `jwt` never use. Only node builtins and core below.
+ * @module
+ */
+export { cliFingerprintKey } from './fingerprint-key.js'
+export { headerConstructionFix, type QuickFix } from './outbound/quick-fix.js'
