@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Header, HttpResponse } from '../message/types.js'
-import { classifyResponse, responseClass } from './response-class.js'
+import { challengeGist, classifyResponse, responseClass } from './response-class.js'
 
 const res = (status: number, headers: Header[] = [], body = ''): HttpResponse => ({
   status,
@@ -115,5 +115,28 @@ describe("a 404's own words", () => {
     )
     const cause = d.causes.find((c) => c.code === 'route_not_found')
     expect(cause?.fix).toContain(detail)
+  })
+})
+
+describe('the challenge quoted in a meaning', () => {
+  const TOKEN = 'tok_SECRET_bearer_12345'
+  it('names the scheme and the error, never a credential the receiver quoted back', () => {
+    const www = `Bearer error="invalid_token", error_description="xxxxxxxx${TOKEN} is not valid here"`
+    expect(challengeGist(www)).toBe('Bearer error="invalid_token"')
+    const meaning = classifyResponse({
+      status: 401,
+      headers: [['WWW-Authenticate', www]],
+      body: new Uint8Array(),
+    }).meaning
+    expect(meaning).toContain('error="invalid_token"')
+    expect(meaning).not.toMatch(/tok_SECRET|SECRET_bearer|bearer_12345/)
+  })
+
+  it('keeps a short realm and scope, drops a token-like one', () => {
+    expect(challengeGist('Basic realm="closed", charset="UTF-8"')).toBe('Basic realm="closed"')
+    expect(challengeGist('Bearer realm="api", scope="read:orders", error=insufficient_scope')).toBe(
+      'Bearer error="insufficient_scope", realm="api", scope="read:orders"',
+    )
+    expect(challengeGist('Basic realm="bWFrZTpwd19TRUNSRVRfMTIzNDU2"')).toBe('Basic')
   })
 })

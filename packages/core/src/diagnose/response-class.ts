@@ -59,6 +59,26 @@ function who(origin: Origin): string {
   return origin.layer === 'unknown' ? 'the receiver' : `the ${origin.layer}`
 }
 
+/**
+ * The scheme and the parameters that name no value of the sender's (`error`, `realm`,
+ * `scope`), never the raw challenge: a receiver may quote the credential it refused in
+ * `error_description`, and a cut taken before the caller's scrub would print most of it.
+ */
+export function challengeGist(www: string): string {
+  const scheme = /^\s*([A-Za-z][\w.~+-]*)/.exec(www)?.[1] ?? ''
+  const params: string[] = []
+  for (const name of ['error', 'realm', 'scope']) {
+    const v = new RegExp(`[\\s,]${name}\\s*=\\s*(?:"([^"]*)"|([^\\s,]*))`, 'i').exec(
+      ` ${www.slice(scheme.length)}`,
+    )
+    const value = v ? (v[1] ?? v[2] ?? '') : null
+    // A short word names a realm or an error; anything longer or token-like is left out.
+    if (value !== null && /^[\w .:/@-]{0,40}$/.test(value) && !/[A-Za-z0-9_-]{20,}/.test(value))
+      params.push(`${name}="${value}"`)
+  }
+  return [scheme, params.join(', ')].filter(Boolean).join(' ')
+}
+
 function meaningOf(
   res: HttpResponse,
   cls: ResponseClass,
@@ -75,12 +95,12 @@ function meaningOf(
       let m = `401 Unauthorized from ${by}: it did not accept the credentials, or did not see any. `
       const scheme = www ? (/^\s*([A-Za-z][\w.~+-]*)/.exec(www)?.[1] ?? '') : ''
       if (www && /\berror\s*=/i.test(www))
-        m += `Its challenge names an error (${www.slice(0, 80)}): a credential arrived and was refused. `
+        m += `Its challenge names an error (${challengeGist(www)}): a credential arrived and was refused. `
       else if (/^bearer$/i.test(scheme))
         m +=
           'Its Bearer challenge carries no error code, which is what a receiver answers when no credential reached it at all. '
       else if (www)
-        m += `It asks for ${scheme} credentials (${www.slice(0, 80)}): a credential of another scheme does not satisfy it. `
+        m += `It asks for ${scheme} credentials (${challengeGist(www)}): a credential of another scheme does not satisfy it. `
       else
         m +=
           'It sent no WWW-Authenticate challenge (RFC 9110 requires one), so it does not say which scheme it wants. '

@@ -44,6 +44,20 @@ describe('scrub', () => {
     expect(scrubText('nothing to hide here', [TOKEN])).toBe('nothing to hide here')
   })
 
+  it('fingerprints a piece of a credential that someone cut short before it got here', () => {
+    const cut = `error_description="xxxxxxxx${TOKEN.slice(0, 20)}`
+    const shown = scrubText(cut, [TOKEN, `Bearer ${TOKEN}`])
+    expect(shown).not.toContain(TOKEN.slice(0, 6))
+    expect(shown).toMatch(/error_description="xxxxxxxx⟨part of len=26 fp:[0-9a-f]{8}⟩$/)
+    // The tail of it, and a piece in the middle, too.
+    expect(scrubText(`…${TOKEN.slice(-9)}`, [TOKEN])).not.toContain(TOKEN.slice(-6))
+    expect(scrubText(`a ${TOKEN.slice(5, 15)} b`, [TOKEN])).toMatch(/^a ⟨part of len=26 .*⟩ b$/)
+    // The scheme word of a whole header value is a word, not a piece of the token.
+    expect(scrubText('Its Bearer challenge', [`Bearer ${TOKEN}`, TOKEN])).toBe(
+      'Its Bearer challenge',
+    )
+  })
+
   it('diagnose --response never repeats the token a receiver echoed, even cut short', async () => {
     const request = parseRequest(
       `POST /hooks/bearer HTTP/1.1\r\nHost: x\r\nAuthorization: ${TOKEN}\r\nContent-Length: 2\r\n\r\n{}`,

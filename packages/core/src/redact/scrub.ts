@@ -40,11 +40,48 @@ export function credentialValues(request: { url: string; headers: readonly Heade
   return [...out].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)
 }
 
-/** One text as it may be shown: `secrets`, user-info passwords and credential query values fingerprinted. */
+/** A run this long that is part of a credential is a piece of it, however the text was cut. */
+const PIECE = 6
+
+/**
+ * Pieces of `secrets` cut short by whoever shortened the text before it got here (an excerpt
+ * of a challenge, a clipped header): each maximal run of PIECE or more characters that lies
+ * inside one secret, replaced by that secret's fingerprint. Values holding a space (a header
+ * value with its scheme word) are left to the whole-value pass: their pieces are words.
+ */
+function scrubPieces(text: string, secrets: readonly string[]): string {
+  const pieces = new Map<string, string>()
+  for (const secret of secrets) {
+    if (/\s/.test(secret) || secret.length < PIECE) continue
+    for (let i = 0; i + PIECE <= secret.length; i++) pieces.set(secret.slice(i, i + PIECE), secret)
+  }
+  if (pieces.size === 0 || text.length < PIECE) return text
+  let out = ''
+  let i = 0
+  while (i < text.length) {
+    const secret = pieces.get(text.slice(i, i + PIECE))
+    if (secret === undefined) {
+      out += text[i]
+      i++
+      continue
+    }
+    let end = i + PIECE
+    while (end < text.length && secret.includes(text.slice(i, end + 1))) end++
+    out += `⟨part of ${fingerprint(secret)}⟩`
+    i = end
+  }
+  return out
+}
+
+/**
+ * One text as it may be shown: `secrets` (whole or any piece of them), user-info passwords and
+ * credential query values fingerprinted.
+ */
 export function scrubText(text: string, secrets: readonly string[]): string {
   let s = text
   for (const secret of secrets)
     if (s.includes(secret)) s = s.split(secret).join(fingerprint(secret))
+  s = scrubPieces(s, secrets)
   s = s.replace(
     /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>:]*):([^\s/?#@'"<>]+)@/gi,
     (_, scheme: string, user: string, password: string) =>
