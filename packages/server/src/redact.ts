@@ -108,12 +108,38 @@ export function redactHeaders(
 export function redactTarget(target: string, endpoint?: EndpointScope): string {
   const q = target.indexOf('?')
   if (q === -1) return scrubKnown(target)
+  const shown = mapCredentialQuery(target, endpoint, (name, value) =>
+    value === '' ? `${name}=` : `${name}=${encodeURIComponent(fingerprint(value))}`,
+  )
+  return scrubKnown(shown)
+}
+
+/**
+ * The request target without its credential-like query parameters (`strip_credentials`: the
+ * upstream gets neither the credential headers nor an `?api_key=`).
+ */
+export function stripCredentialQuery(target: string, endpoint?: EndpointScope): string {
+  if (!target.includes('?')) return target
+  return mapCredentialQuery(target, endpoint, () => null).replace(/\?(?=#|$)/, '')
+}
+
+/** Each `name=value` of the query whose name is a credential's, replaced (null: dropped). */
+function mapCredentialQuery(
+  target: string,
+  endpoint: EndpointScope | undefined,
+  replace: (name: string, value: string) => string | null,
+): string {
+  const q = target.indexOf('?')
   const own = configuredCredentialQuery(endpoint)
   const hash = target.indexOf('#', q)
   const query = target.slice(q + 1, hash === -1 ? undefined : hash)
-  const parts = query.split('&').map((part) => {
+  const parts: string[] = []
+  for (const part of query.split('&')) {
     const eq = part.indexOf('=')
-    if (eq === -1) return part
+    if (eq === -1) {
+      parts.push(part)
+      continue
+    }
     const name = part.slice(0, eq)
     let decoded = name
     try {
@@ -121,11 +147,10 @@ export function redactTarget(target: string, endpoint?: EndpointScope): string {
     } catch {}
     const sensitive =
       SENSITIVE_QUERY.test(decoded) || SENSITIVE_HEADER.test(decoded) || own.has(decoded)
-    if (!sensitive) return part
-    const value = part.slice(eq + 1)
-    return value === '' ? part : `${name}=${encodeURIComponent(fingerprint(value))}`
-  })
-  return scrubKnown(`${target.slice(0, q)}?${parts.join('&')}`)
+    const out = sensitive ? replace(name, part.slice(eq + 1)) : part
+    if (out !== null) parts.push(out)
+  }
+  return `${target.slice(0, q)}?${parts.join('&')}${hash === -1 ? '' : target.slice(hash)}`
 }
 
 /** Schemes whose credential or signature travels inside the body: their bodies are never stored. */

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { Endpoint, Header, HttpRequest } from '@hookwarden/core'
 import { Agent, type Dispatcher } from 'undici'
 import { valueAsSent } from '../capture.js'
-import { isCredentialHeader } from '../redact.js'
+import { isCredentialHeader, stripCredentialQuery } from '../redact.js'
 import { traceIdOf } from '../request-id.js'
 
 export interface ForwardOptions {
@@ -93,7 +93,8 @@ export class Forwarder {
       return { ok: false, status: 502, error: 'no upstream configured', latencyMs: 0 }
     let url: URL
     try {
-      url = this.#target(endpoint.forward, req.url)
+      const target = input.strip ? stripCredentialQuery(req.url, endpoint) : req.url
+      url = this.#target(endpoint.forward, target)
     } catch {
       return { ok: false, status: 502, error: 'upstream URL is not valid', latencyMs: 0 }
     }

@@ -45,6 +45,11 @@ endpoints:
     forward: ${up.url}/stripped
     strip_credentials: true
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: fwd-strip-query
+    path: /in-strip-query
+    forward: ${up.url}/stripped?route=1
+    strip_credentials: true
+    auth: { scheme: api_key, query: key, keys: ["${TOKEN}"] }
   - name: fwd-down
     path: /in-down
     forward: http://127.0.0.1:${deadPort}/x
@@ -202,6 +207,17 @@ describe('forwarding', () => {
     expect(header(got.rawHeaders, 'x-signature')).toEqual([])
     expect(header(got.rawHeaders, 'cookie')).toEqual([])
     expect(header(got.rawHeaders, 'x-keep')).toEqual(['1'])
+  })
+
+  it('strip_credentials also takes the credential out of the query string', async () => {
+    up.received.length = 0
+    const res = await request(
+      `${gw.url}/in-strip-query?keep=1&key=${TOKEN}&access_token=${TOKEN}&page=2`,
+      { method: 'POST', body: 'x' },
+    )
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+    expect(up.received[0]!.url).toBe('/stripped?route=1&keep=1&page=2')
   })
 
   it('propagates traceparent with the same trace-id and a new parent-id; adds X-Forwarded-*', async () => {
