@@ -65,9 +65,10 @@ export interface Gateway {
   /**
    * Swaps in a new config (rotated secrets, new endpoints) without a restart: validated first
    * (throws ConfigError and keeps the old one); each attempt sees one config, old or new.
-   * The admin token stays the one the gateway started with.
+   * `adminToken`, when given, replaces the admin token (and so ends the sessions signed with
+   * the old one).
    */
-  reload(config: Config): void
+  reload(config: Config, adminToken?: string): void
   /** Stops accepting, finishes in-flight attempts and queued diagnoses, flushes the store. */
   close(): Promise<void>
 }
@@ -125,10 +126,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const actual = typeof address === 'object' && address ? address.port : port
       return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`
     },
-    reload(config: Config) {
+    reload(config: Config, adminToken?: string) {
       checkServable(config)
       endpointsByPath(config.endpoints, config.file)
       context.config = config
+      // A new admin token ends every session signed with the old one (admin-auth.ts).
+      if (adminToken) context.adminToken = adminToken
       registerKnownSecrets(context, config.endpoints, context.adminToken)
     },
     close() {

@@ -100,7 +100,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY) ?? loadFingerprintKey(dataDir).key
   setFingerprintKey(key)
   clearRedactionCache()
-  const admin = adminTokenOf(config, env)
+  let admin = adminTokenOf(config, env)
   const redisUrl = env.HOOKWARDEN_REDIS_URL?.trim() || undefined
   const onError = (store: string) => (message: string) => logger.warn({ store }, message)
 
@@ -215,8 +215,16 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   }
   const reload = (): Config => {
     const next = loadConfigFile(configFile, { env })
-    gateway.reload(next)
-    logger.info({ endpoints: next.endpoints.length }, 'config reloaded')
+    // admin.token follows the file like the rest (rotating a leaked token is a reload);
+    // HOOKWARDEN_ADMIN_TOKEN still wins, and a generated token stays for the process's life.
+    const wanted = adminTokenOf(next, env)
+    const changed = wanted.source !== 'generated' && wanted.token !== admin.token
+    if (changed) admin = wanted
+    gateway.reload(next, changed ? wanted.token : undefined)
+    logger.info(
+      { endpoints: next.endpoints.length, admin_token_changed: changed },
+      'config reloaded',
+    )
     return next
   }
   if (options.handleSignals !== false) {
@@ -246,8 +254,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   return {
     url: shown,
     port: actualPort,
-    adminToken: admin.token,
-    adminTokenSource: admin.source,
+    get adminToken() {
+      return admin.token
+    },
+    get adminTokenSource() {
+      return admin.source
+    },
     gateway,
     // The config in force (a reload swaps it).
     get config() {

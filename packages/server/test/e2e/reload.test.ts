@@ -70,4 +70,42 @@ describe('config reload', () => {
       await gw.close()
     }
   })
+
+  it('rotates the admin token from the file: the old one stops working at once', async () => {
+    const file = join(dir, 'admin.yaml')
+    const withAdmin = (token: string) =>
+      `admin: { token: "${token}" }\n${yaml(['t-1111111111111'])}`
+    writeFileSync(file, withAdmin('admin-old-0123456789abcdef'))
+    const gw = await start({
+      configFile: file,
+      port: 0,
+      dataDir: join(dir, 'data-admin'),
+      env: {},
+      handleSignals: false,
+      print: () => {},
+      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+      webDist: null,
+    })
+    const api = async (token: string) => {
+      const res = await request(`${gw.url}/api/attempts`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      await res.body.dump()
+      return res.statusCode
+    }
+    try {
+      expect(await api('admin-old-0123456789abcdef')).toBe(200)
+      writeFileSync(file, withAdmin('admin-new-fedcba9876543210'))
+      gw.reload()
+      expect(await api('admin-old-0123456789abcdef')).toBe(401)
+      expect(await api('admin-new-fedcba9876543210')).toBe(200)
+      expect(gw.adminToken).toBe('admin-new-fedcba9876543210')
+      // Taken out of the file: the token in force stays (a generated one would lock everyone out).
+      writeFileSync(file, yaml(['t-1111111111111']))
+      gw.reload()
+      expect(await api('admin-new-fedcba9876543210')).toBe(200)
+    } finally {
+      await gw.close()
+    }
+  })
 })
