@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
+import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
@@ -30,6 +31,36 @@ function hasHost(raw: readonly string[]): boolean {
     if (name.length === 4 && name.toLowerCase() === 'host') return raw[i + 1] !== ''
   }
   return false
+}
+
+/**
+ * A request Node's parser refuses (no Host on HTTP/1.1, a malformed line, headers too large) is
+ * answered as Node would, plus the X-Request-Id every answer carries. Fastify's
+ * `clientErrorHandler`: a listener of our own beside Fastify's default would answer twice.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  // Bytes after a whole request (more than its Content-Length, after `Connection: close`)
+  // while that request is still being answered: Node's default would write a 400 ahead
+  // of the answer of an attempt already recorded. Its answer goes out; the rest is dropped.
+  const pending = (socket as { _httpMessage?: http.ServerResponse })._httpMessage
+  if (pending && !pending.writableFinished && pending.req?.complete) {
+    pending.shouldKeepAlive = false
+    pending.once('finish', () => socket.end())
+    return
+  }
+  const [status, text] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request']
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  )
 }
 
 export function buildApp(ctx: GatewayContext): FastifyInstance {
@@ -73,25 +104,9 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
       // answer of an attempt that is being recorded; half-open, the socket ends after it.
       // (A long-standing but untyped field of http.Server; an e2e test holds the behaviour.)
       ;(server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
-      // A request Node's parser refuses (no Host on HTTP/1.1, a malformed line, headers too
-      // large) is answered as Node would, plus the X-Request-Id every answer carries.
-      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-        if (err.code === 'ECONNRESET' || !socket.writable) {
-          socket.destroy()
-          return
-        }
-        const [status, text] =
-          err.code === 'HPE_HEADER_OVERFLOW'
-            ? [431, 'Request Header Fields Too Large']
-            : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-              ? [408, 'Request Timeout']
-              : [400, 'Bad Request']
-        socket.end(
-          `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-        )
-      })
       return server
     },
+    clientErrorHandler: answerClientError,
     loggerInstance: ctx.logger,
     // One line per attempt is written by the pipeline; Fastify's own lines would carry URLs.
     logController: new LogController({ disableRequestLogging: true }),

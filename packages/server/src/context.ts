@@ -6,6 +6,7 @@
 import type { FastifyReply } from 'fastify'
 import type { Answer } from './pipeline/answer.js'
 import type { PipelineDeps } from './pipeline/handle-attempt.js'
+import type { AttemptsInFlight } from './pipeline/in-flight.js'
 
 export interface GatewayLimits {
   /** Largest request body read, in bytes (default 1 MiB); larger → 413, recorded. */
@@ -29,6 +30,8 @@ export interface GatewayContext extends PipelineDeps {
   limits: GatewayLimits
   /** Set when close() starts: answers then carry `Connection: close`. */
   closing: boolean
+  /** Attempts still being handled: close() waits for them before closing the store. */
+  inFlight: AttemptsInFlight
   /**
    * Trust X-Forwarded-For from a proxy in front (Fastify's trustProxy: true, a hop count, or
    * addresses/CIDRs). Off by default: the peer address is the source the rate limit counts.

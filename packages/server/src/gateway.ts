@@ -3,6 +3,7 @@
  * a rate limiter and a forwarder — that tests and `start()` listen with and close.
  * @module
  */
+
 import { fileURLToPath } from 'node:url'
 import {
   type Config,
@@ -22,6 +23,7 @@ import { createLogger } from './logging.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 import { DiagnosisQueue } from './pipeline/diagnosis-queue.js'
 import { Forwarder, type ForwardOptions } from './pipeline/forward.js'
+import { AttemptsInFlight } from './pipeline/in-flight.js'
 import {
   MemoryRateLimiter,
   type RateLimiter,
@@ -111,6 +113,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     webDist: options.webDist === undefined ? DEFAULT_WEB_DIST : options.webDist,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     closing: false,
+    inFlight: new AttemptsInFlight(),
     trustProxy: options.trustProxy ?? false,
   }
   const app = buildApp(context)
@@ -146,6 +149,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         force.unref()
         await app.close()
         clearTimeout(force)
+        // A connection can end before its attempt does (the sender hung up mid-forward): the
+        // forwarder and the store stay open until every attempt has its result recorded.
+        await context.inFlight.drain(
+          context.limits.requestTimeoutMs + context.forwarder.options.timeoutMs,
+        )
         await diagnosis.drain(5000)
         await context.forwarder.close()
         await context.rateLimiter.close?.()

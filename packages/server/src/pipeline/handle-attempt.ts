@@ -6,6 +6,7 @@
  * answer into 503 + Retry-After, and nothing is forwarded.
  * @module
  */
+
 import {
   type Check,
   type Config,
@@ -37,6 +38,7 @@ import {
 import { runDiagnosis } from './diagnose.js'
 import type { DiagnosisQueue } from './diagnosis-queue.js'
 import type { Forwarder, ForwardResult } from './forward.js'
+import type { AttemptsInFlight } from './in-flight.js'
 import type { RateLimiter } from './rate-limit.js'
 import { buildRecord, recordAttempt } from './record.js'
 
@@ -52,6 +54,8 @@ export interface PipelineDeps {
   events: AttemptEvents
   /** Unix milliseconds. */
   clock: () => number
+  /** Attempts still being handled (shutdown waits for them); absent in unit tests. */
+  inFlight?: AttemptsInFlight
 }
 
 export interface AttemptInput {
@@ -78,7 +82,12 @@ function retryAfterOf(e: unknown): number {
   return typeof s === 'number' && s > 0 ? Math.ceil(s) : 5
 }
 
-export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answer> {
+export function handleAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answer> {
+  const attempt = runAttempt(input, deps)
+  return deps.inFlight ? deps.inFlight.track(attempt) : attempt
+}
+
+async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answer> {
   const { endpoint, request, requestId, kind } = input
   const receivedAt = deps.clock()
   const id = newAttemptId(receivedAt)
@@ -210,7 +219,14 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
     storeBody: endpoint.store_body,
     diagnosisSkipped: failed && !diagnose ? 'load' : null,
   })
-  const down = await commitRecord(record, deps, timings)
+  if (forwarding) {
+    // Until the upstream's answer is recorded, the row says so: a gateway killed mid-forward
+    // leaves this, not a 200 the sender never got.
+    record.status = 502
+    record.forward_error = FORWARD_NOT_FINISHED
+  }
+  // A forwarded attempt is announced once its forward result is in (below).
+  const down = await commitRecord(record, deps, timings, !forwarding)
   if (down) return down
   // Only failures that could be guesses count: a replay carries a valid signature (a sender's
   // retry), and throttling it would hide the real answer from the sender.
@@ -251,6 +267,7 @@ export async function handleAttempt(input: AttemptInput, deps: PipelineDeps): Pr
           'could not record the forward result',
         ),
       )
+    deps.events.emit(record)
     return done(record, answer, deps, timings)
   }
   if (kind === 'health')
@@ -446,6 +463,7 @@ async function commitRecord(
   record: AttemptRecord,
   deps: PipelineDeps,
   timings: AttemptTimings,
+  announce = true,
 ): Promise<Answer | null> {
   const started = performance.now()
   try {
@@ -454,7 +472,7 @@ async function commitRecord(
     return storeDown(e, record, deps, timings)
   }
   timings.record_ms = ms(started)
-  deps.events.emit(record)
+  if (announce) deps.events.emit(record)
   return null
 }
 
@@ -476,6 +494,10 @@ function storeDown(
   logAttempt(deps.logger, record, answer.status, timings, false)
   return answer
 }
+
+/** What a forwarded attempt's row says until the upstream's answer is recorded. */
+export const FORWARD_NOT_FINISHED =
+  'forward not finished: no upstream answer recorded (still waiting, or the gateway stopped first)'
 
 /** Reasons that mean "a sender still uses a credential that was rotated out". */
 const RETIRED = new Set(['credential_revoked', 'signature_previous_secret'])

@@ -8,7 +8,15 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { header, type Running, startGateway, startUpstream, type Upstream } from './helpers.js'
+import { FORWARD_NOT_FINISHED } from '../../src/pipeline/handle-attempt.js'
+import {
+  eventually,
+  header,
+  type Running,
+  startGateway,
+  startUpstream,
+  type Upstream,
+} from './helpers.js'
 
 const TOKEN = 'fwd-token-5d1c8e2a9b'
 let up: Upstream
@@ -270,11 +278,18 @@ describe('forwarding', () => {
   })
 
   it('upstream slow → 504 after the timeout, recorded', async () => {
-    const res = await request(`${gw.url}/in-slow`, {
+    const before = slow.received.length
+    const pending = request(`${gw.url}/in-slow`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}` },
       body: 'x',
     })
+    // While the upstream holds it, the row says the forward has no result yet (a gateway
+    // killed now leaves this, not a 200 the sender never got).
+    await eventually(() => slow.received.length > before)
+    const [inFlight] = await gw.store.list({ endpoint: 'fwd-slow' })
+    expect(inFlight).toMatchObject({ status: 502, forward_error: FORWARD_NOT_FINISHED })
+    const res = await pending
     expect(res.statusCode).toBe(504)
     const json = (await res.body.json()) as { attempt: string; reason: string }
     expect(json.reason).toBe('upstream_timeout')

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
@@ -62,6 +63,55 @@ describe('graceful shutdown', () => {
       await expect(request(`${gw.url}/local`, { method: 'POST', body: 'x' })).rejects.toThrow()
     } finally {
       await up.close()
+    }
+  })
+
+  it('a sender that hangs up mid-forward during close: the forward result is still recorded', async () => {
+    const up = await startUpstream((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(202)
+        res.end('done')
+      }, 500)
+    })
+    const gw = await startGateway(YAML(up.url))
+    try {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      socket.on('error', () => {})
+      socket.write(
+        `POST /slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1\r\n\r\nx`,
+      )
+      await eventually(() => up.received.length > 0)
+      const closing = gw.close()
+      socket.destroy()
+      await closing
+      const [rec] = await gw.store.list({ endpoint: 'slow' })
+      expect(rec).toMatchObject({ status: 202, forward_status: 202, forward_error: null })
+    } finally {
+      await up.close()
+    }
+  })
+
+  it('bytes past the Content-Length of a Connection: close request do not replace its answer', async () => {
+    const gw = await startGateway(YAML('http://127.0.0.1:9/never'))
+    try {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      const chunks: Buffer[] = []
+      socket.on('data', (c) => chunks.push(c))
+      socket.write(
+        `POST /local HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"slow"`,
+      )
+      await new Promise((r) => setTimeout(r, 200))
+      // Ten bytes where nine were declared: the tenth arrives after the request is complete.
+      socket.write(':1}')
+      await once(socket, 'close')
+      const text = Buffer.concat(chunks).toString()
+      expect(text).toMatch(/^HTTP\/1\.1 200 /)
+      const { attempt } = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))
+      expect(await gw.store.get(attempt)).toMatchObject({ status: 200, body_size: 9 })
+    } finally {
+      await gw.close()
     }
   })
 
