@@ -147,7 +147,7 @@ describe('hookwarden replay', () => {
 })
 
 describe('hookwarden probe', () => {
-  it('behind the proxy: nginx answers the same with and without the token', async () => {
+  it('behind the proxy: nginx answers the same with and without the token, exit 1', async () => {
     const { out, code } = await run(
       'probe',
       `${proxy.url}/hooks/orders`,
@@ -155,15 +155,19 @@ describe('hookwarden probe', () => {
       captureFile('p.http', `Bearer ${APP_TOKEN}`),
       '--json',
     )
-    expect(code).toBe(0)
+    // The capture is refused and nginx asks for Basic: findings marked ✗, so exit 1.
+    expect(code).toBe(1)
     const j = JSON.parse(out)
+    expect(j.findings.filter((f: { level: string }) => f.level === 'fail').length).toBeGreaterThan(
+      0,
+    )
     expect(j.variants.length).toBeLessThanOrEqual(6)
     expect(j.answered_by).toMatchObject({ layer: 'proxy', product: 'nginx' })
     expect(j.credential_read).toBe(false)
     expect(out).not.toContain(APP_TOKEN)
   })
 
-  it('exits 1 when no variant got an answer (a silent server), 0 whenever one did', async () => {
+  it('exits 1 when no variant got an answer (a silent server)', async () => {
     const silent = await startSilent()
     try {
       const { out, code } = await run(

@@ -128,7 +128,7 @@ export {
 } from './providers/registry.js'
 export { sampleConfig } from './providers/sample.js'
 export { type Fingerprint, fingerprint, setFingerprintKey } from './redact/fingerprint.js'
-export { credentialValues, scrubShown, scrubText } from './redact/scrub.js'
+export { CREDENTIAL_QUERY, credentialValues, scrubShown, scrubText } from './redact/scrub.js'
 export { apiKey } from './schemes/api-key.js'
 export { type ParsedAuthorization, parseAuthorization } from './schemes/authorization.js'
 export { basic, decodeUserPass } from './schemes/basic.js'

@@ -1,17 +1,19 @@
 /**
  * `hookwarden probe URL [--request FILE] [--timeout S] [--block-private] [--json]`
  * At most six controlled variants to the URL given (no redirect followed), and what they say
- * together: which hop answers, whether the credential is read at all. Exit 0 when something
- * answered (whatever it said), 1 when no request got an answer (refused, timed out, no such
- * host: there is nothing to learn about the receiver), 2 unusable input.
+ * together: which hop answers, whether it needs a credential, whether it reads the one sent.
+ * Exit 0 when the endpoint behaves (no finding marked ✗), 1 when a finding is ✗ (no auth
+ * required, the capture refused, a 404, a redirect…) or no request got an answer (refused,
+ * timed out, no such host), 2 unusable input (as the README's exit status says for every
+ * command: 1 is "causes found").
  * @module
  */
-import type { HttpRequest } from '@hookwarden/core'
-import type { ProbeResult } from '@hookwarden/server'
+import { type HttpRequest, parseRequest } from '@hookwarden/core'
+import type { ProbeFinding, ProbeResult } from '@hookwarden/server'
 import type { Command } from 'commander'
-import { parseEntry, readRequest } from '../io.js'
+import { captureOptions, parseEntry, readInput } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
-import { parseTimeout, resolveFix } from './replay.js'
+import { parseTimeout, refuseBodyless, resolveFix } from './replay.js'
 
 interface Options {
   request?: string
@@ -21,8 +23,18 @@ interface Options {
   blockPrivate?: boolean
 }
 
-const GOOD = new Set(['credential_read', 'fix_works', 'auth_per_route', 'method_routed_first'])
-const NEUTRAL = new Set(['answered_by', 'fix_changes_answer'])
+const MARK: Record<ProbeFinding['level'], () => string> = {
+  ok: OK,
+  info: () => '•',
+  warn: () => yellow('!'),
+  fail: FAIL,
+}
+
+/** 0 when something answered and no finding is a failure; 1 otherwise. */
+export function probeExitCode(r: ProbeResult): number {
+  const answered = r.variants.some((v) => !v.error)
+  return answered && !r.findings.some((f) => f.level === 'fail') ? 0 : 1
+}
 
 export function probeHuman(r: ProbeResult): string {
   const lines: string[] = [
@@ -30,13 +42,12 @@ export function probeHuman(r: ProbeResult): string {
   ]
   const width = Math.max(...r.variants.map((v) => v.name.length))
   for (const v of r.variants) {
-    const target = new URL(v.sent.url)
+    // The URL as shown (credentials fingerprinted), not re-encoded by a URL parser.
+    const path = v.sent.url.slice(new URL(v.sent.url).origin.length)
     const answer = v.error
       ? `no answer (${v.error.code})`
       : `${v.response!.status} ${v.response!.class} — ${v.origin?.product ?? 'unknown'} (${v.origin?.layer ?? 'unknown'})`
-    lines.push(
-      `  ${v.name.padEnd(width)}  ${v.sent.method} ${target.pathname}${target.search} → ${answer}`,
-    )
+    lines.push(`  ${v.name.padEnd(width)}  ${v.sent.method} ${path} → ${answer}`)
     const cred = v.sent.headers.filter(
       ([n, val]) => /fp:[0-9a-f]{8}/.test(val) || /^authorization$/i.test(n),
     )
@@ -45,14 +56,8 @@ export function probeHuman(r: ProbeResult): string {
   lines.push('')
   lines.push(bold('findings'))
   for (const f of r.findings) {
-    const mark = GOOD.has(f.code)
-      ? OK()
-      : NEUTRAL.has(f.code)
-        ? '•'
-        : f.code === 'redirect'
-          ? yellow('!')
-          : FAIL()
-    lines.push(`  ${mark} ${f.summary}`)
+    lines.push(`  ${MARK[f.level]()} ${f.summary}`)
+    if (f.fix && f.level !== 'ok') lines.push(dim(`    fix: ${f.fix}`))
   }
   return `${lines.join('\n')}\n`
 }
@@ -77,16 +82,21 @@ export function registerProbe(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (url: string, o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)
+      const entry = parseEntry(o.entry)
+      const capture = o.request !== undefined ? readInput(o.request, 'request') : undefined
       const request: HttpRequest | undefined =
-        o.request !== undefined ? readRequest(o.request, parseEntry(o.entry)) : undefined
+        o.request !== undefined && capture
+          ? parseRequest(capture, captureOptions(o.request, entry))
+          : undefined
+      if (request && o.request !== undefined) refuseBodyless(request, o.request)
       const { probe } = await import('@hookwarden/server')
       const r = await probe(url, {
         timeoutMs,
         allowPrivate: !o.blockPrivate,
         fix: resolveFix(),
-        ...(request ? { request } : {}),
+        ...(request && capture ? { request, capture } : {}),
       })
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : probeHuman(r))
-      process.exitCode = r.variants.some((v) => !v.error) ? 0 : 1
+      process.exitCode = probeExitCode(r)
     })
 }

@@ -6,11 +6,11 @@
  * @module
  */
 import * as core from '@hookwarden/core'
-import { ConfigError, type HttpRequest } from '@hookwarden/core'
+import { ConfigError, type HttpRequest, InputError, parseRequest } from '@hookwarden/core'
 import type { ReplayResult } from '@hookwarden/server'
 import { headerConstructionFix } from '@hookwarden/server/light'
 import type { Command } from 'commander'
-import { parseEntry, parseNow, readConfig, readRequest } from '../io.js'
+import { captureOptions, parseEntry, parseNow, readConfig, readInput } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 
 interface Options {
@@ -93,6 +93,21 @@ export function configFix(
   }
 }
 
+/**
+ * A capture that declares a body it does not hold (a raw head with Content-Length, a HAR entry
+ * without postData) cannot be sent as captured: an empty body in its place would get an answer
+ * about another request, a signature over 0 bytes refused as if the secret were wrong. Exit 2
+ * with one line, before anything is sent; the gateway's replay() refuses it the same way.
+ */
+export function refuseBodyless(request: HttpRequest, file: string): void {
+  if (request.bodyNotCaptured === undefined) return
+  throw new InputError(
+    'ERR_BODY_NOT_CAPTURED',
+    `the capture declares a ${request.bodyNotCaptured}-byte body but holds none, so it cannot be sent as captured: capture the request with its body, or delete its Content-Length line to send it without one`,
+    { file, field: '--request' },
+  )
+}
+
 export function replayJson(r: ReplayResult) {
   return {
     target: r.target,
@@ -122,7 +137,7 @@ export function replayHuman(r: ReplayResult): string {
   lines.push(`${bold('→')} ${r.sent.method} ${r.target}`)
   lines.push(
     dim(
-      `  ${r.sent.headers.length} header${r.sent.headers.length === 1 ? '' : 's'} and ${r.sent.body_bytes} bytes of body, as captured`,
+      `  ${r.sent.headers.length} header${r.sent.headers.length === 1 ? '' : 's'} and ${r.sent.body_bytes} bytes of body, as ${r.fixes.length ? 'fixed' : 'captured'}`,
     ),
   )
   for (const [n, v] of r.sent.headers)
@@ -186,11 +201,15 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: Options) => {
       const timeoutMs = parseTimeout(o.timeout)
-      const request = readRequest(o.request, parseEntry(o.entry))
+      // The file's bytes too: header values that are not UTF-8 are sent as those bytes.
+      const capture = readInput(o.request, 'request')
+      const request = parseRequest(capture, captureOptions(o.request, parseEntry(o.entry)))
+      refuseBodyless(request, o.request)
       // The gateway package loads only for the commands that send (see server/src/light.ts).
       const { replay } = await import('@hookwarden/server')
       const r = await replay(request, {
         to: o.to,
+        capture,
         timeoutMs,
         allowPrivate: !o.blockPrivate,
         ...(o.fix

@@ -14,7 +14,8 @@ export const CREDENTIAL_HEADER =
 export const NOT_CREDENTIAL =
   /^(content-|accept|x-request-id|x-correlation-id|traceparent|tracestate|idempotency-key|webhook-id|webhook-timestamp)/i
 
-const CREDENTIAL_QUERY =
+/** Query parameter names that carry a credential. */
+export const CREDENTIAL_QUERY =
   /^(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|sig|signature|password|pass|code)$|token|secret|password|api[-_]?key/i
 
 const SCHEME_WORD = /^\s*[A-Za-z][\w.~+-]*\s+(\S[\s\S]*)$/

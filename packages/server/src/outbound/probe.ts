@@ -1,34 +1,47 @@
 /**
  * Probe: a few controlled variants of one request to one URL (at most six, never a redirect
- * followed) and what their answers say together: which hop answers, whether it reads the
- * credential at all (same answer with and without it → it does not), whether auth sits in
- * front of every path or behind the route, and whether the fixed request passes.
+ * followed) and what their answers say together: which hop answers, whether it needs a
+ * credential at all, whether it reads the one sent (an answer that changes with it says so; the
+ * same answer with and without says less), whether auth sits in front of every path or behind
+ * the route, and whether the fixed request passes. Each finding says how bad it is: `fail` for
+ * what stops or endangers the webhook, which the CLI turns into exit 1.
  * @module
  */
 import { randomBytes } from 'node:crypto'
 import {
+  CREDENTIAL_QUERY,
   classifyResponse,
   credentialHeaders,
   credentialValues,
   detectOrigin,
+  diagnose,
   getHeader,
   type HttpRequest,
   type HttpResponse,
   type Origin,
   type ResponseClass,
+  requestQuery,
   scrubShown,
   utf8,
   withoutHeader,
 } from '@hookwarden/core'
 import { headerConstructionFix } from './quick-fix.js'
-import { type FixOutcome, type RedirectFinding, redirectFinding } from './replay.js'
+import { withCapturedHeaderBytes } from './raw-head.js'
+import {
+  type FixOutcome,
+  type RedirectFinding,
+  redirectFinding,
+  refuseMissingBody,
+} from './replay.js'
 import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
 
 export const MAX_PROBES = 6
 
 export interface ProbeOptions extends SendOptions {
-  /** The captured request to vary (its method, headers and body); without it a small JSON POST. */
+  /** The captured request to vary (its method, headers, query and body); without it a small JSON POST. */
   request?: HttpRequest
+  /** The bytes `request` was parsed from (raw HTTP): header values are sent as those bytes. */
+  capture?: Uint8Array
   /** The fixed request (default: the header-construction quick fix). */
   fix?: (request: HttpRequest) => FixOutcome | Promise<FixOutcome>
 }
@@ -36,6 +49,7 @@ export interface ProbeOptions extends SendOptions {
 export type VariantName =
   | 'without-credentials'
   | 'captured'
+  | 'as-given'
   | 'fixed'
   | 'invalid-credential'
   | 'other-method'
@@ -52,9 +66,18 @@ export interface ProbeVariant {
   elapsed_ms: number
 }
 
+/**
+ * How a finding weighs: `fail` stops or endangers the webhook (the CLI exits 1), `warn` may,
+ * `ok` is the endpoint behaving, `info` is how it is built.
+ */
+export type FindingLevel = 'ok' | 'info' | 'warn' | 'fail'
+
 export interface ProbeFinding {
   code: string
+  level: FindingLevel
   summary: string
+  /** What to change, when the finding is something to change. */
+  fix?: string
 }
 
 export interface ProbeResult {
@@ -71,6 +94,38 @@ interface Planned {
   purpose: string
   request: HttpRequest
   url: URL
+}
+
+/** What each variant sent and got, for the analysis (the variants keep summaries only). */
+interface Exchange {
+  request: HttpRequest
+  response: HttpResponse | null
+  body: string
+}
+
+function queryPieces(query: string): string[] {
+  return query.split('&').filter((p) => p !== '')
+}
+
+function queryName(piece: string): string {
+  const raw = piece.split('=')[0]!
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '))
+  } catch {
+    return raw
+  }
+}
+
+const isCredentialPiece = (piece: string) => CREDENTIAL_QUERY.test(queryName(piece))
+
+function withQuery(url: URL, pieces: string[]): URL {
+  const u = new URL(url.href)
+  u.search = pieces.length ? `?${pieces.join('&')}` : ''
+  return u
+}
+
+function at(request: HttpRequest, url: URL): HttpRequest {
+  return { ...request, url: `${url.pathname}${url.search}` }
 }
 
 function stripCredentials(req: HttpRequest): HttpRequest {
@@ -94,73 +149,100 @@ function defaultRequest(url: URL): HttpRequest {
 }
 
 async function plan(url: URL, options: ProbeOptions): Promise<Planned[]> {
-  const base = options.request ?? defaultRequest(url)
+  const captured = options.request
+  // The URL given, with the capture's query parameters it does not name itself: a key in
+  // `?api_key=` is part of the credential the capture sends.
+  const given = queryPieces(url.search.slice(1))
+  const named = new Set(given.map(queryName))
+  const extra = captured
+    ? queryPieces(requestQuery(captured)).filter((p) => !named.has(queryName(p)))
+    : []
+  const full = withQuery(url, [...given, ...extra])
+  const bareUrl = withQuery(
+    url,
+    [...given, ...extra].filter((p) => !isCredentialPiece(p)),
+  )
+  const inQuery = bareUrl.search !== full.search
+  const base = captured ?? defaultRequest(url)
   const bare = stripCredentials(base)
   const out: Planned[] = [
     {
       name: 'without-credentials',
-      purpose: 'the same request with every credential header removed',
-      request: bare,
-      url,
+      purpose: `the same request with every credential header${inQuery ? ' and query parameter' : ''} removed`,
+      request: at(bare, bareUrl),
+      url: bareUrl,
     },
   ]
-  if (options.request) {
+  if (captured) {
     out.push({
       name: 'captured',
       purpose: 'the request as captured',
-      request: options.request,
-      url,
+      request: at(captured, full),
+      url: full,
     })
-    const f = await (options.fix ?? headerConstructionFix)(options.request)
+    const f = await (options.fix ?? headerConstructionFix)(captured)
     const fixed = 'request' in f && 'fixes' in f ? f.request : (f as HttpRequest)
     if (
-      JSON.stringify(fixed.headers) !== JSON.stringify(options.request.headers) ||
-      fixed.method !== options.request.method
+      JSON.stringify(fixed.headers) !== JSON.stringify(captured.headers) ||
+      fixed.method !== captured.method
     )
       out.push({
         name: 'fixed',
         purpose: 'the captured request with its header construction fixed',
-        request: fixed,
-        url,
+        request: at(fixed, full),
+        url: full,
       })
+  } else if (inQuery) {
+    out.push({
+      name: 'as-given',
+      purpose: 'the URL as given, with the credential in its query',
+      request: at(bare, full),
+      url: full,
+    })
   } else {
     const token = `hookwarden-probe-${randomBytes(12).toString('hex')}`
     out.push({
       name: 'invalid-credential',
       purpose: 'a Bearer token that cannot be valid',
-      request: { ...bare, headers: [...bare.headers, ['Authorization', `Bearer ${token}`]] },
-      url,
+      request: at(
+        { ...bare, headers: [...bare.headers, ['Authorization', `Bearer ${token}`]] },
+        bareUrl,
+      ),
+      url: bareUrl,
     })
   }
   out.push({
     name: 'other-method',
     purpose: 'DELETE without credentials: a method a webhook route should not allow',
-    request: {
-      ...bare,
-      method: 'DELETE',
-      body: new Uint8Array(),
-      headers: withoutHeader(bare.headers, 'content-type'),
-    },
-    url,
+    request: at(
+      {
+        ...bare,
+        method: 'DELETE',
+        body: new Uint8Array(),
+        headers: withoutHeader(bare.headers, 'content-type'),
+      },
+      bareUrl,
+    ),
+    url: bareUrl,
   })
   const unknown = new URL(`/hookwarden-probe-${randomBytes(4).toString('hex')}`, url)
   out.push({
     name: 'unknown-path',
     purpose: 'a path that cannot exist, without credentials',
-    request: { ...bare, url: unknown.pathname },
+    request: at(bare, unknown),
     url: unknown,
   })
   return out.slice(0, MAX_PROBES)
 }
 
 /** Two answers are "the same" when status, producer, challenge and body shape agree. */
-function sameAnswer(a: ProbeVariant, b: ProbeVariant, bodies: Map<ProbeVariant, string>): boolean {
+function sameAnswer(a: ProbeVariant, b: ProbeVariant, ex: Map<ProbeVariant, Exchange>): boolean {
   if (!a.response || !b.response) return false
   return (
     a.response.status === b.response.status &&
     a.origin?.product === b.origin?.product &&
     a.response.www_authenticate === b.response.www_authenticate &&
-    bodies.get(a) === bodies.get(b)
+    ex.get(a)?.body === ex.get(b)?.body
   )
 }
 
@@ -173,9 +255,15 @@ function bodyShape(res: HttpResponse): string {
 
 export async function probe(rawUrl: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   const url = parseTarget(rawUrl, 'URL')
+  if (options.request) refuseMissingBody(options.request)
+  const request =
+    options.request && options.capture
+      ? withCapturedHeaderBytes(options.request, options.capture)
+      : options.request
+  const planned = await plan(url, { ...options, ...(request ? { request } : {}) })
   const variants: ProbeVariant[] = []
-  const bodies = new Map<ProbeVariant, string>()
-  for (const p of await plan(url, options)) {
+  const exchanges = new Map<ProbeVariant, Exchange>()
+  for (const p of planned) {
     const r = await send(p.request, p.url, options)
     const origin = r.response ? detectOrigin(r.response, { ...p.request, url: p.url.href }) : null
     const cls = r.response && origin ? classifyResponse(r.response, { origin }) : null
@@ -193,111 +281,212 @@ export async function probe(rawUrl: string, options: ProbeOptions = {}): Promise
           : null,
       origin,
       redirect: r.response
-        ? redirectFinding(r.response.status, getHeader(r.response.headers, 'location'), p.url)
+        ? redirectFinding(
+            r.response.status,
+            getHeader(r.response.headers, 'location'),
+            p.url,
+            p.request.method,
+          )
         : null,
       error: r.error,
       elapsed_ms: r.elapsed_ms,
     }
-    if (r.response) bodies.set(v, bodyShape(r.response))
+    exchanges.set(v, {
+      request: { ...p.request, url: p.url.href },
+      response: r.response,
+      body: r.response ? bodyShape(r.response) : '',
+    })
     variants.push(v)
   }
   // The server outside may echo the credential sent (an error_description, a Location).
-  const sent = options.request ?? { url: url.href, headers: [] }
-  return scrubShown(analyse(url, variants, bodies), credentialValues(sent))
+  // The made-up token is no secret, and scrubbing it would mangle every word it shares.
+  const secrets = new Set(
+    planned
+      .filter((p) => p.name !== 'invalid-credential')
+      .flatMap((p) => credentialValues({ url: p.url.href, headers: p.request.headers })),
+  )
+  const result = await analyse(url, variants, exchanges)
+  return scrubShown(
+    result,
+    [...secrets].sort((a, b) => b.length - a.length),
+  )
 }
 
-function analyse(
+const name = (o: Origin | null) =>
+  o?.product
+    ? `${o.product} (${o.layer})`
+    : o
+      ? `the ${o.layer === 'unknown' ? 'receiver' : o.layer}`
+      : 'nobody'
+
+const AUTH_CLASSES = new Set<ResponseClass>(['authentication', 'authorization'])
+
+// The causes of diagnose (the same reading of an answer as replay's and diagnose's) that say
+// what a refusal is when it is not about the credential's value.
+const ANSWER_CAUSES = new Set([
+  'scheme_mismatch',
+  'method_not_allowed',
+  'ip_not_allowed',
+  'insufficient_scope',
+  'rate_limited',
+  'payload_too_large',
+  'credentials_missing',
+  'header_name_wrong',
+])
+
+async function analyse(
   url: URL,
   variants: ProbeVariant[],
-  bodies: Map<ProbeVariant, string>,
-): ProbeResult {
+  ex: Map<ProbeVariant, Exchange>,
+): Promise<ProbeResult> {
   const by = (n: VariantName) => variants.find((v) => v.name === n)
   const none = by('without-credentials')!
-  const captured = by('captured') ?? by('invalid-credential')
+  const withCred = by('captured') ?? by('as-given') ?? by('invalid-credential')
+  // The user's own credential, not a made-up one: its refusal is the webhook's failure.
+  const real = withCred !== undefined && withCred.name !== 'invalid-credential'
   const fixed = by('fixed')
   const findings: ProbeFinding[] = []
-  const main = captured?.response ? captured : none
+  const main = withCred?.response ? withCred : none
   const answeredBy = main.origin
-  const name = (o: Origin | null) =>
-    o?.product
-      ? `${o.product} (${o.layer})`
-      : o
-        ? `the ${o.layer === 'unknown' ? 'receiver' : o.layer}`
-        : 'nobody'
 
   for (const v of variants) {
-    if (v.error) findings.push({ code: v.error.code, summary: `${v.name}: ${v.error.message}` })
-    if (v.redirect) findings.push({ code: 'redirect', summary: `${v.name}: ${v.redirect.finding}` })
+    if (v.error)
+      findings.push({ code: v.error.code, level: 'fail', summary: `${v.name}: ${v.error.message}` })
+    if (v.redirect)
+      findings.push({
+        code: 'redirect',
+        // The webhook URL itself redirecting stops a sender that follows none.
+        level: v === none || v === withCred ? 'fail' : 'warn',
+        summary: `${v.name}: ${v.redirect.finding}`,
+      })
   }
   if (main.response)
     findings.push({
       code: 'answered_by',
+      level: 'info',
       summary: `${name(answeredBy)} answers ${main.response.status} (${main.response.class}); evidence: ${answeredBy?.evidence.slice(0, 2).join('; ')}`,
     })
 
   let credentialRead: boolean | null = null
-  if (captured?.response && none.response) {
-    if (sameAnswer(none, captured, bodies) && captured.response.class !== 'success') {
-      credentialRead = false
-      findings.push({
-        code: 'credential_not_read',
-        summary: `The answer is the same with and without the credential (${none.response.status}): ${name(captured.origin)} does not read it. It is dropped on the way, sent under a header or scheme it does not look at, or a hop in front answers before the receiver.`,
-      })
-    } else {
+  const n = none.response
+  const c = withCred?.response
+  if (n?.class === 'success') {
+    const same = withCred !== undefined && sameAnswer(none, withCred, ex)
+    findings.push({
+      code: 'no_auth_required',
+      level: 'fail',
+      summary: `A request without any credential is accepted (${n.status})${same ? ', just as the one with it' : ''}: ${name(none.origin)} does not require authentication here, so anyone who knows the URL can call it.`,
+      fix: 'Have the receiver (or hookwarden serve in front of it) refuse a request without a valid credential.',
+    })
+    if (same) credentialRead = false
+    else if (withCred && c && c.class !== 'success') {
       credentialRead = true
       findings.push({
         code: 'credential_read',
-        summary:
-          none.response.status === captured.response.status
-            ? `The answer changes with the credential (both ${none.response.status}, but ${none.response.www_authenticate !== captured.response.www_authenticate ? `the challenge goes from ${JSON.stringify(none.response.www_authenticate)} to ${JSON.stringify(captured.response.www_authenticate)}` : 'the body differs'}): ${name(captured.origin)} reads it and refuses it.`
-            : `The answer changes with the credential (${none.response.status} without, ${captured.response.status} with): ${name(captured.origin)} reads it.`,
+        level: 'fail',
+        summary: `The request with the credential gets ${c.status} while the one without is accepted: ${name(withCred.origin)} reads the credential and refuses it, yet lets a request without any through.`,
+      })
+    }
+  } else if (withCred && n && c && AUTH_CLASSES.has(n.class)) {
+    if (c.class === 'success') {
+      credentialRead = true
+      findings.push({
+        code: 'credential_read',
+        level: 'ok',
+        summary: `Accepted with the credential (${c.status}), refused without it (${n.status}): ${name(withCred.origin)} reads it and accepts it.`,
+      })
+    } else if (sameAnswer(none, withCred, ex)) {
+      const scheme = /^\s*([A-Za-z][\w.~+-]*)/.exec(n.www_authenticate ?? '')?.[1]
+      const gist = scheme ? `, a ${scheme} challenge` : ''
+      if (real) {
+        credentialRead = false
+        findings.push({
+          code: 'credential_not_read',
+          level: 'fail',
+          summary: `The answer is the same with and without the credential (${n.status}${gist}, same body): nothing shows that ${name(withCred.origin)} reads it. Either it never sees it (dropped on the way, sent under a header or scheme it does not look at, or a hop in front answers before the receiver), or it refuses this credential with the very answer it gives to none.`,
+        })
+      } else if (scheme && !/^bearer$/i.test(scheme)) {
+        findings.push({
+          code: 'credential_not_distinguished',
+          level: 'info',
+          summary: `A made-up Bearer token gets the same ${n.status} as no token at all, and the challenge asks for ${scheme}: ${name(withCred.origin)} most likely takes no Bearer token at all. Probe with the real request (--request FILE) to see what it does with the credential the sender uses.`,
+        })
+      } else {
+        findings.push({
+          code: 'credential_not_distinguished',
+          level: 'info',
+          summary: `A made-up Bearer token gets the same ${n.status} as no token at all (${name(withCred.origin)}${gist}). Most likely it reads the token and refuses the invalid one without saying more, which is common and correct; it may also never see the token (dropped on the way, or a hop in front answers first). A made-up token cannot tell these apart: probe with the real request (--request FILE).`,
+        })
+      }
+    } else {
+      credentialRead = true
+      const change =
+        n.status !== c.status
+          ? `${n.status} without, ${c.status} with`
+          : n.www_authenticate !== c.www_authenticate
+            ? `both ${n.status}, but the challenge goes from ${JSON.stringify(n.www_authenticate)} to ${JSON.stringify(c.www_authenticate)}`
+            : none.origin?.product !== withCred.origin?.product
+              ? `both ${n.status}, but from ${name(none.origin)} without and ${name(withCred.origin)} with`
+              : `both ${n.status}, but the body differs`
+      findings.push({
+        code: 'credential_read',
+        level: real ? 'fail' : 'ok',
+        summary: real
+          ? `The answer changes with the credential (${change}): ${name(withCred.origin)} reads it and refuses it, so the credential itself (its value, or how it is built) is what is wrong.`
+          : `The answer changes with the made-up token (${change}): ${name(withCred.origin)} reads the token and refuses an invalid one, as it should.`,
       })
     }
   }
+
+  findings.push(...(await answerFindings(main, ex, real, by('unknown-path'))))
+
   if (fixed?.response) {
     if (fixed.response.class === 'success')
       findings.push({
         code: 'fix_works',
+        level: 'ok',
         summary: `The fixed request is accepted (${fixed.response.status}): the header construction was the problem.`,
       })
-    else if (captured?.response && fixed.response.status !== captured.response.status)
+    else if (c && fixed.response.status !== c.status)
       findings.push({
         code: 'fix_changes_answer',
-        summary: `The fixed request gets ${fixed.response.status} instead of ${captured.response.status}: the fix is read, something else is still wrong.`,
+        level: 'info',
+        summary: `The fixed request gets ${fixed.response.status} instead of ${c.status}: the fix is read, something else is still wrong.`,
       })
   }
+  // Where authentication sits only means something when a request without credentials is refused.
+  const refused = n !== null && n !== undefined && (n.status === 401 || n.status === 403)
   const unknown = by('unknown-path')
-  if (
-    unknown?.response &&
-    none.response &&
-    (none.response.status === 401 || none.response.status === 403)
-  ) {
+  if (unknown?.response && refused) {
     if (
-      sameAnswer(none, unknown, bodies) ||
-      (unknown.response.status === none.response.status &&
-        unknown.origin?.product === none.origin?.product)
+      sameAnswer(none, unknown, ex) ||
+      (unknown.response.status === n.status && unknown.origin?.product === none.origin?.product)
     )
       findings.push({
         code: 'auth_in_front',
+        level: 'info',
         summary: `A path that cannot exist gets the same ${unknown.response.status}: authentication sits in front of every path (${name(unknown.origin)}), not in the route's handler.`,
       })
     else if (unknown.response.status === 404)
       findings.push({
         code: 'auth_per_route',
-        summary: `A path that cannot exist gets 404 while this one gets ${none.response.status}: the route exists and checks credentials itself.`,
+        level: 'ok',
+        summary: `A path that cannot exist gets 404 while this one gets ${n.status}: the route exists and checks credentials itself.`,
       })
   }
   const other = by('other-method')
-  if (other?.response && none.response) {
+  if (other?.response && refused) {
     if (other.response.status === 405)
       findings.push({
         code: 'method_routed_first',
+        level: 'ok',
         summary: 'DELETE gets 405: the route exists and its method is checked before credentials.',
       })
-    else if (other.response.status === none.response.status && other.response.status !== 404)
+    else if (other.response.status === n.status)
       findings.push({
         code: 'auth_before_routing',
-        summary: `DELETE gets the same ${other.response.status}: credentials are checked before the method is.`,
+        level: 'info',
+        summary: `DELETE without credentials gets the same ${other.response.status}: credentials are checked before the method is.`,
       })
   }
   return {
@@ -307,4 +496,46 @@ function analyse(
     findings,
     variants,
   }
+}
+
+/**
+ * What the main answer is when it is no plain verdict on the credential: a 404 (no route at
+ * this URL), a challenge for another scheme than the one sent, a 405, 429, WAF block… read by
+ * diagnose, as replay and diagnose --response read it.
+ */
+async function answerFindings(
+  main: ProbeVariant,
+  ex: Map<ProbeVariant, Exchange>,
+  real: boolean,
+  unknown: ProbeVariant | undefined,
+): Promise<ProbeFinding[]> {
+  const e = ex.get(main)
+  const res = e?.response
+  if (!e || !res || !main.response || main.response.class === 'success') return []
+  if (res.status >= 300 && res.status < 400) return []
+  const d = await diagnose(e.request, { response: res, now: Math.floor(Date.now() / 1000) })
+  const out: ProbeFinding[] = []
+  if (main.response.class === 'not_found') {
+    const fix = d.causes.find((x) => x.code === 'route_not_found')?.fix
+    const everywhere = unknown?.response?.status === 404 && unknown !== main
+    out.push({
+      code: 'route_not_found',
+      level: 'fail',
+      summary: `${name(main.origin)} answers 404 to ${new URL(main.sent.url).pathname}${everywhere ? ', as it does to a path that cannot exist' : ''}: no route answers at this URL, so no credential is looked at. Check the URL (path, trailing slash, stage or version prefix, host) before the credential.`,
+      ...(fix ? { fix } : {}),
+    })
+  }
+  for (const cause of d.causes) {
+    if (!ANSWER_CAUSES.has(cause.code) || cause.confidence < 0.5) continue
+    // A made-up token cannot have been dropped on the way in any way that matters.
+    if (!real && (cause.code === 'credentials_missing' || cause.code === 'header_name_wrong'))
+      continue
+    out.push({
+      code: cause.code,
+      level: cause.code === 'scheme_mismatch' && !real ? 'warn' : 'fail',
+      summary: cause.summary,
+      fix: cause.fix,
+    })
+  }
+  return out
 }

@@ -79,8 +79,13 @@ function fixValue(name: string, value: string, fixes: string[]): string {
 export function headerConstructionFix(request: HttpRequest): QuickFix {
   const names = new Set(credentialHeaders(request).map((c) => c.name.toLowerCase()))
   const fixes: string[] = []
-  const headers: Header[] = request.headers.map(([n, v]) =>
-    names.has(n.toLowerCase()) ? [n, fixValue(n, v, fixes)] : [n, v],
-  )
+  // An unchanged header stays the same tuple: it may remember the bytes it was captured as
+  // (capture.ts valueAsSent), which replay sends again.
+  const headers: Header[] = request.headers.map((h) => {
+    const [n, v] = h
+    if (!names.has(n.toLowerCase())) return h
+    const fixed = fixValue(n, v, fixes)
+    return fixed === v ? h : [n, fixed]
+  })
   return { request: { ...request, headers }, fixes }
 }

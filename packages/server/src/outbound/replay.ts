@@ -11,6 +11,8 @@ import {
   detectOrigin,
   getHeader,
   type HttpRequest,
+  type HttpResponse,
+  InputError,
   type Origin,
   type ResponseSummary,
   requestPath,
@@ -18,6 +20,7 @@ import {
   type StrippingHint,
   scrubShown,
 } from '@hookwarden/core'
+import { withCapturedHeaderBytes } from './raw-head.js'
 import { parseTarget, type SendError, type SendOptions, type SentSummary, send } from './send.js'
 
 export interface ReplayOptions extends SendOptions {
@@ -28,6 +31,11 @@ export interface ReplayOptions extends SendOptions {
    * knows, what it changed.
    */
   fix?: (request: HttpRequest) => FixOutcome | Promise<FixOutcome>
+  /**
+   * The bytes the request was parsed from, when a raw HTTP capture: header values that were
+   * not UTF-8 are sent as those bytes, not as their Latin-1 reading encoded in UTF-8.
+   */
+  capture?: Uint8Array
 }
 
 /** A fixed request, and (when known) what was changed. */
@@ -73,6 +81,7 @@ export function redirectFinding(
   status: number,
   location: string | undefined,
   from: URL,
+  method = 'POST',
 ): RedirectFinding | null {
   if (status < 300 || status >= 400 || status === 304 || !location) return null
   let to: URL | null = null
@@ -81,16 +90,48 @@ export function redirectFinding(
   } catch {
     to = null
   }
+  // 301 and 302 turn a POST into a GET in practice (RFC 9110 §15.4.2), 303 every method.
+  const becomesGet =
+    method !== 'GET' &&
+    method !== 'HEAD' &&
+    (status === 303 || ((status === 301 || status === 302) && method === 'POST'))
+  const lost = becomesGet ? `, and turns the ${method} into a GET without its body` : ''
+  // fetch and curl -L drop Authorization only when the origin changes (scheme, host or port).
   const why = !to
     ? 'the Location cannot be parsed'
     : to.origin !== from.origin
-      ? `it leads to another origin (${to.origin}); clients drop Authorization there (RFC 9110 §15.4), and many drop it on any redirect`
-      : 'clients (Make, curl -L, fetch) commonly drop Authorization on a redirect and turn POST into GET on 301/302'
+      ? `it leads to another origin (${to.origin}): a client that follows it drops Authorization there (RFC 9110 §15.4)${lost}`
+      : becomesGet
+        ? `it stays on this origin, so a client that follows it keeps Authorization${lost}`
+        : 'it stays on this origin, so a client that follows it keeps Authorization, the method and the body; but many webhook senders follow no redirect and count it as a failed delivery'
   return {
     status,
     location,
     finding: `${status} redirect to ${to?.href ?? location}: not followed. ${why[0]!.toUpperCase()}${why.slice(1)}. Send the webhook to the final URL directly.`,
   }
+}
+
+/** True when `location` resolves to the origin of `from`. */
+function sameOrigin(location: string | undefined, from: URL): boolean {
+  try {
+    return location !== undefined && new URL(location, from).origin === from.origin
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A capture that declares a body it does not hold cannot be sent as captured: an empty body
+ * in its place would earn an answer about another request (a signature refused over 0 bytes
+ * reads as a wrong secret). Unusable input, said in one line.
+ */
+export function refuseMissingBody(request: HttpRequest, file?: string): void {
+  if (request.bodyNotCaptured === undefined) return
+  throw new InputError(
+    'ERR_BODY_NOT_CAPTURED',
+    `the capture declares a ${request.bodyNotCaptured}-byte body (Content-Length) but holds none, so it cannot be sent as captured: capture it with its body, or delete the Content-Length line to send it without one`,
+    { ...(file ? { file } : {}), field: '--request' },
+  )
 }
 
 /** A Set-Cookie as `name=… ; attributes`: a session cookie is a credential too. */
@@ -101,11 +142,12 @@ function redactCookie(v: string): string {
 }
 
 export async function replay(request: HttpRequest, options: ReplayOptions): Promise<ReplayResult> {
+  refuseMissingBody(request)
   const target = replayTarget(request, options.to)
-  let outgoing = request
+  let outgoing = options.capture ? withCapturedHeaderBytes(request, options.capture) : request
   let fixes: string[] = []
   if (options.fix) {
-    const r = await options.fix(request)
+    const r = await options.fix(outgoing)
     if ('request' in r && 'fixes' in r) {
       outgoing = r.request
       fixes = r.fixes
@@ -136,16 +178,30 @@ export async function replay(request: HttpRequest, options: ReplayOptions): Prom
             }
           : null,
       origin,
-      hints:
-        res && origin
-          ? credentialStrippingHints({ ...outgoing, url: target.href }, res, origin)
-          : [],
+      hints: res && origin ? hintsFor(outgoing, target, res, origin) : [],
       redirect: res
-        ? redirectFinding(res.status, getHeader(res.headers, 'location'), target)
+        ? redirectFinding(res.status, getHeader(res.headers, 'location'), target, outgoing.method)
         : null,
       error: result.error,
       elapsed_ms: result.elapsed_ms,
     },
     credentialValues(outgoing),
   )
+}
+
+/**
+ * core's stripping hints, less the redirect one when the redirect stays on the origin: that
+ * hint says a client drops Authorization, which fetch and curl -L do only across origins
+ * (redirectFinding says what a same-origin redirect does lose).
+ */
+function hintsFor(
+  request: HttpRequest,
+  target: URL,
+  res: HttpResponse,
+  origin: Origin,
+): StrippingHint[] {
+  const hints = credentialStrippingHints({ ...request, url: target.href }, res, origin)
+  const location = getHeader(res.headers, 'location')
+  if (res.status < 300 || res.status >= 400 || !sameOrigin(location, target)) return hints
+  return hints.filter((h) => !h.evidence[0]?.startsWith(`${res.status} Location:`))
 }

@@ -5,6 +5,8 @@
  * credential fingerprinted.
  * @module
  */
+
+import type { Socket } from 'node:net'
 import {
   credentialHeaders,
   type Header,
@@ -14,8 +16,9 @@ import {
   redactValue,
   scrubText,
 } from '@hookwarden/core'
-import { Agent, request as undiciRequest } from 'undici'
+import { Agent, buildConnector, request as undiciRequest } from 'undici'
 import { BlockedTargetError, checkLiteralHost, guardedLookup, type Resolver } from './guard.js'
+import { wireValueOf } from './raw-head.js'
 
 export interface SendOptions {
   /** Whole exchange, connect to last body byte (default 10 000 ms). */
@@ -45,10 +48,17 @@ export interface SendError {
     | 'timeout'
     | 'blocked_address'
     | 'connect_failed'
+    /** Connected, then closed or reset by the peer before any answer came. */
+    | 'connection_reset'
     | 'dns_failed'
     | 'tls_failed'
     | 'request_failed'
   message: string
+  /**
+   * connection_reset: whether the request had been written when the connection closed (the
+   * receiver may then have got it, and acted on it).
+   */
+  request_written?: boolean
 }
 
 export interface SendResult {
@@ -97,10 +107,18 @@ export function parseTarget(raw: string, field = '--to'): URL {
   return u
 }
 
-/** A header value as the bytes the capture held: UTF-8 text written as latin1 octets. */
-function wireValue(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1')
+/**
+ * A header value as the bytes the capture held, in the Latin-1 string undici writes octet for
+ * octet: the raw capture's own bytes when known (raw-head.ts: a value that was not UTF-8 is
+ * sent as it came), else the text in UTF-8.
+ */
+function wireValue(header: Header): string {
+  return wireValueOf(header) ?? Buffer.from(header[1], 'utf8').toString('latin1')
 }
+
+// undici writes a content-length for these even when the body is empty, and for no other
+// method without a body (RFC 9110 §8.6).
+const EXPECTS_BODY = new Set(['PUT', 'POST', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH'])
 
 export function summarize(
   request: HttpRequest,
@@ -132,7 +150,8 @@ export async function send(
   const notes: string[] = [`Host: ${target.host} (the HTTP client writes it first)`]
   const sentHeaders: Header[] = []
   const flat: string[] = []
-  for (const [name, value] of request.headers) {
+  for (const header of request.headers) {
+    const [name, value] = header
     const lower = name.toLowerCase()
     if (lower === 'host') continue
     if (HOP_BY_HOP.has(lower)) {
@@ -147,11 +166,14 @@ export async function send(
       continue
     }
     sentHeaders.push([name, value])
-    flat.push(name, wireValue(value))
+    flat.push(name, wireValue(header))
   }
-  notes.push(
-    `content-length: ${request.body.length} and connection: keep-alive (written by the HTTP client)`,
-  )
+  // What undici writes after Host; pipelining 0 below makes it `connection: close`.
+  const length =
+    request.body.length > 0 || EXPECTS_BODY.has(request.method)
+      ? `content-length: ${request.body.length} and `
+      : ''
+  notes.push(`${length}connection: close (written by the HTTP client: one request, one connection)`)
   const sent = summarize(request, target, sentHeaders, dropped, notes)
   const started = performance.now()
   const done = (partial: Omit<SendResult, 'sent' | 'elapsed_ms'>): SendResult => ({
@@ -160,8 +182,19 @@ export async function send(
     elapsed_ms: Math.round(performance.now() - started),
   })
 
+  const connector = buildConnector({
+    timeout: timeoutMs,
+    lookup: guardedLookup(allowPrivate, options.resolver) as never,
+  })
+  // The socket, once connected: a close after this is no failure to connect, and its
+  // bytesWritten says whether the request went out.
+  let socket: Socket | null = null
   const agent = new Agent({
-    connect: { timeout: timeoutMs, lookup: guardedLookup(allowPrivate, options.resolver) as never },
+    connect: (opts, callback) =>
+      connector(opts, (err, s) => {
+        if (s) socket = s
+        ;(callback as (e: Error | null, s: Socket | null) => void)(err, s)
+      }),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     pipelining: 0,
@@ -207,13 +240,24 @@ export async function send(
     }
     return done({ response, truncated, error: null })
   } catch (e) {
-    return done({ response: null, truncated: false, error: describeError(e, timeoutMs, target) })
+    const s = socket as Socket | null
+    const wire = s ? { bytesWritten: s.bytesWritten } : null
+    return done({
+      response: null,
+      truncated: false,
+      error: describeError(e, timeoutMs, target, wire),
+    })
   } finally {
     agent.destroy().catch(() => {})
   }
 }
 
-function describeError(e: unknown, timeoutMs: number, target: URL): SendError {
+function describeError(
+  e: unknown,
+  timeoutMs: number,
+  target: URL,
+  wire: { bytesWritten: number } | null,
+): SendError {
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }
   const root = err.cause ?? err
   if (e instanceof BlockedTargetError || root instanceof BlockedTargetError)
@@ -233,8 +277,23 @@ function describeError(e: unknown, timeoutMs: number, target: URL): SendError {
     code === 'EHOSTUNREACH' ||
     code === 'ENETUNREACH' ||
     code === 'UND_ERR_SOCKET'
-  )
+  ) {
+    if (wire) {
+      const written = Math.max(
+        wire.bytesWritten,
+        (err as { socket?: { bytesWritten?: number } }).socket?.bytesWritten ?? 0,
+      )
+      return {
+        code: 'connection_reset',
+        message:
+          written > 0
+            ? `connected to ${target.host} and wrote the request (${written} bytes), then the server closed the connection without an answer: it may have received the request, and even acted on it (${code})`
+            : `connected to ${target.host}, then the server closed the connection before the request was written (${code})`,
+        request_written: written > 0,
+      }
+    }
     return { code: 'connect_failed', message: `connection to ${target.host} failed (${code})` }
+  }
   if (/CERT|SSL|TLS/i.test(code))
     return { code: 'tls_failed', message: `TLS with ${target.host} failed (${code})` }
   return {
