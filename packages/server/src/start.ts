@@ -155,12 +155,14 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     forward: { ...(timeoutMs ? { timeoutMs } : {}), ...options.forward },
     ...(options.webDist !== undefined ? { webDist: options.webDist } : {}),
   })
-  const retention = startRetention(store, config.retention, {
-    onRun: (r) =>
-      'error' in r
-        ? logger.warn({ err: r.error }, 'retention failed')
-        : r.removed > 0 && logger.info({ removed: r.removed }, 'retention pruned attempts'),
-  })
+  const retentionFor = (policy: Config['retention']) =>
+    startRetention(store, policy, {
+      onRun: (r) =>
+        'error' in r
+          ? logger.warn({ err: r.error }, 'retention failed')
+          : r.removed > 0 && logger.info({ removed: r.removed }, 'retention pruned attempts'),
+    })
+  let retention = retentionFor(config.retention)
   let url: string
   try {
     url = await gateway.listen(port, host)
@@ -213,6 +215,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     })()
     return closing
   }
+  let current = config
   const reload = (): Config => {
     const next = loadConfigFile(configFile, { env })
     // admin.token follows the file like the rest (rotating a leaked token is a reload);
@@ -221,6 +224,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     const changed = wanted.source !== 'generated' && wanted.token !== admin.token
     if (changed) admin = wanted
     gateway.reload(next, changed ? wanted.token : undefined)
+    // A new retention policy takes over at once (and prunes once, as at start).
+    if (JSON.stringify(next.retention) !== JSON.stringify(current.retention)) {
+      retention.stop()
+      retention = retentionFor(next.retention)
+    }
+    current = next
     logger.info(
       { endpoints: next.endpoints.length, admin_token_changed: changed },
       'config reloaded',

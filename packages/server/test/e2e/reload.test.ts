@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import { request } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'
 import { start } from '../../src/start.js'
+import { eventually } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'hw-reload-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -104,6 +105,37 @@ describe('config reload', () => {
       writeFileSync(file, yaml(['t-1111111111111']))
       gw.reload()
       expect(await api('admin-new-fedcba9876543210')).toBe(200)
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('a new retention policy applies at the reload', async () => {
+    const file = join(dir, 'retention.yaml')
+    writeFileSync(file, yaml(['t-2222222222222']))
+    const gw = await start({
+      configFile: file,
+      port: 0,
+      dataDir: join(dir, 'data-retention'),
+      env: {},
+      handleSignals: false,
+      print: () => {},
+      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+      webDist: null,
+    })
+    try {
+      for (let i = 0; i < 5; i++) {
+        const res = await request(`${gw.url}/rot`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer t-2222222222222' },
+          body: 'x',
+        })
+        await res.body.dump()
+      }
+      expect(await gw.gateway.context.store.list({})).toHaveLength(5)
+      writeFileSync(file, `retention: { max_rows: 2 }\n${yaml(['t-2222222222222'])}`)
+      gw.reload()
+      await eventually(async () => (await gw.gateway.context.store.list({})).length === 2)
     } finally {
       await gw.close()
     }
