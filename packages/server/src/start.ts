@@ -175,6 +175,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
         `cannot listen on ${host}:${port} (${code}); choose another with --port or PORT`,
         { field: 'port' },
       )
+    // HOST names no address of this machine (a typo, an unresolvable name, another box's IP).
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL')
+      throw new ConfigError(
+        `cannot listen on HOST ${JSON.stringify(host)} (${code}): use an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`,
+        { field: 'HOST' },
+      )
     throw e
   }
   const actualPort = Number(new URL(url).port)

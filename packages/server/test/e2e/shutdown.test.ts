@@ -161,7 +161,7 @@ describe('graceful shutdown', () => {
   })
 
   const root = new URL('../../../../', import.meta.url).pathname
-  const serve = (args: string[], cwd: string) =>
+  const serve = (args: string[], cwd: string, env: Record<string, string> = {}) =>
     spawn(process.execPath, [bin, 'serve', ...args], {
       cwd,
       env: {
@@ -169,6 +169,7 @@ describe('graceful shutdown', () => {
         HOOKWARDEN_DATA_DIR: join(dir, 'data2'),
         HOOKWARDEN_ADMIN_TOKEN: '',
         PORT: '',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -206,13 +207,17 @@ describe('graceful shutdown', () => {
       reserved,
       'endpoints:\n  - name: a\n    path: /api/attempts\n    auth: { scheme: bearer, tokens: [tok-aaaaaaa] }\n',
     )
-    for (const [args, said] of [
+    const demo = join(dir, 'host.yaml')
+    writeFileSync(demo, YAML('http://127.0.0.1:9/never'))
+    for (const [args, said, env] of [
       [['--port', 'abc'], /./],
+      [['--config', demo], /HOST "256\.1\.1\.1"/, { HOST: '256.1.1.1' }],
+      [['--config', demo], /HOST "203\.0\.113\.7" \(EADDRNOTAVAIL\)/, { HOST: '203.0.113.7' }],
       [['--config', join(dir, 'missing.yaml')], /missing\.yaml/],
       [['--config', dup], /dup\.yaml:6: endpoints\[1\]\.path \/a is also the path of endpoint "a"/],
       [['--config', reserved], /reserved\.yaml:3: endpoints\[0\]\.path \/api\/attempts is one of/],
     ] as const) {
-      const child = serve([...args], dir)
+      const child = serve([...args], dir, env)
       let err = ''
       child.stderr.on('data', (c) => {
         err += c
