@@ -4,7 +4,13 @@
  * @module
  */
 
-import { printRawHttpRequest, selectEndpoint, sign, signerNotice } from '@hookwarden/core'
+import {
+  type HttpRequest,
+  printRawHttpRequestBytes,
+  selectEndpoint,
+  sign,
+  signerNotice,
+} from '@hookwarden/core'
 import type { Command } from 'commander'
 import { parseNow, readConfig, readRequest } from '../io.js'
 
@@ -34,6 +40,26 @@ export function registerSign(program: Command): void {
       const signed = await sign(request, endpoint, { now, ...(o.keyId ? { keyId: o.keyId } : {}) })
       const notice = signerNotice(endpoint, now, o.keyId)
       if (notice) process.stderr.write(`hookwarden: warning: ${notice}\n`)
-      process.stdout.write(printRawHttpRequest(signed))
+      // Bytes, not text: a body that is not UTF-8 is printed exactly as it was signed.
+      process.stdout.write(printRawHttpRequestBytes(sendable(signed)))
     })
+}
+
+/**
+ * What a curl command or a JSON capture lacks to be sent as raw HTTP (`nc`, a replay): an
+ * origin-form target with its Host, and the body's Content-Length. A raw capture has them.
+ */
+export function sendable(req: HttpRequest): HttpRequest {
+  const has = (name: string) => req.headers.some(([n]) => n.toLowerCase() === name)
+  let { url } = req
+  const headers = [...req.headers]
+  // The path exactly as signed (new URL() would normalise it); user-info never goes in Host.
+  const absolute = /^https?:\/\/(?:[^/?#@]*@)?([^/?#]+)([^#]*)/i.exec(url)
+  if (absolute) {
+    url = absolute[2] || '/'
+    if (!has('host')) headers.unshift(['Host', absolute[1]!])
+  }
+  if (req.body.length > 0 && !has('content-length') && !has('transfer-encoding'))
+    headers.push(['Content-Length', String(req.body.length)])
+  return { ...req, url, headers }
 }

@@ -134,6 +134,7 @@ const standardWebhooks = z
     secrets: credentials.min(1, 'needs at least one secret'),
     retired: credentials.default([]),
     tolerance: z.number().nonnegative().default(300),
+    header_prefix: z.enum(['webhook', 'svix']).default('webhook'),
   })
   .strict()
 

@@ -97,6 +97,11 @@ export interface StandardWebhooksPolicy {
   retired: Credential[]
   /** Seconds either side of now. */
   tolerance: number
+  /**
+   * The header names `sign` writes: `webhook-*` (the spec) or `svix-*` (what Svix, Clerk and
+   * Resend send, and what Clerk's verifier requires). Verification reads both.
+   */
+  header_prefix: 'webhook' | 'svix'
 }
 
 export interface JwtPolicy {

@@ -51,7 +51,10 @@ function compileStandardWebhooks(policy: StandardWebhooksPolicy): CompiledHmac {
 export const standardWebhooks: Scheme<StandardWebhooksPolicy> = {
   name: 'standard_webhooks',
   verify: (req, policy, ctx) => verifyHmac(req, compileStandardWebhooks(policy), ctx),
-  sign: (req, policy, options) => signHmac(req, compileStandardWebhooks(policy), options),
+  sign: (req, policy, options) => {
+    const c = compileStandardWebhooks(policy)
+    return signHmac(req, policy.header_prefix === 'svix' ? c.fallback! : c, options)
+  },
   challenge: () => ({
     scheme: 'HMAC',
     params: { realm: 'hookwarden', header: 'webhook-signature' },

@@ -24,7 +24,8 @@ function svixSender(
   return {
     name,
     title,
-    auth: SW_AUTH,
+    // sign writes the svix-* names these senders use (Clerk's verifier requires them).
+    auth: { ...SW_AUTH, header_prefix: 'svix' },
     signs: SW_SIGNS,
     headers: SVIX_HEADERS,
     secret_format: SW_SECRET,
