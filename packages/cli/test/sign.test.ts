@@ -3,11 +3,13 @@
  * (exit 2, one line) what would sign a request that verify refuses, and signs with an expired
  * credential only when --key-id asks for it.
  */
+import { execFileSync } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureBuilt, run } from './helpers.js'
+import { BIN, ensureBuilt, run } from './helpers.js'
 
 const OLD = 'hw_old_Zq8Lm3Pn7Rt2Vx5Wb9Kc'
 const NEW = 'hw_new_Hs4Dj6Fk1Gl8Mz3Nx7Qa'
@@ -105,5 +107,46 @@ describe('hookwarden sign', () => {
     const lines = r.stderr.trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/no entry with id "nope".*ids: 2025-12, 2026-02/)
+  })
+})
+
+describe('what sign prints', () => {
+  const SECRET = 'hw_raw_Hs4Dj6Fk1Gl8Mz3Nx7Qa'
+  const signBytes = (file: string, cfg: string) =>
+    execFileSync(BIN, ['sign', '--request', file, '--config', cfg, '--endpoint', 'raw'])
+
+  it('is the body byte for byte, not UTF-8 or not, signed over those bytes', () => {
+    const cfg = join(dir, 'raw.yaml')
+    writeFileSync(
+      cfg,
+      `endpoints:\n  - name: raw\n    path: /hooks/raw\n    auth: { scheme: hmac, header: X-Signature, secrets: ["${SECRET}"] }\n`,
+    )
+    const body = Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a, 0xe9, 0x80])
+    const file = join(dir, 'binary.http')
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(
+          `POST /hooks/raw HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\n\r\n`,
+        ),
+        body,
+      ]),
+    )
+    const out = signBytes(file, cfg)
+    const split = out.indexOf('\r\n\r\n')
+    expect(out.subarray(split + 4).equals(body)).toBe(true)
+    const head = out.subarray(0, split).toString('latin1')
+    const sig = /^X-Signature: (.+)$/im.exec(head)?.[1]
+    expect(sig).toBe(createHmac('sha256', SECRET).update(body).digest('hex'))
+  })
+
+  it('from a curl command: an origin-form target with Host and Content-Length, user-info kept out', () => {
+    const cfg = join(dir, 'raw.yaml')
+    const file = join(dir, 'curl.sh')
+    writeFileSync(file, "curl -X POST 'https://user:pw@example.com/hooks/raw?x=1' -d 'hi there'")
+    const head = signBytes(file, cfg).toString('utf8').split('\r\n\r\n')[0]!
+    expect(head.split('\r\n')[0]).toBe('POST /hooks/raw?x=1 HTTP/1.1')
+    expect(head).toMatch(/^Host: example\.com$/m)
+    expect(head).toMatch(/^Content-Length: 8$/m)
   })
 })
