@@ -46,6 +46,7 @@ export function compareAttempts(a: AttemptRecord, b: AttemptRecord): AttemptComp
       bad: b.endpoint,
       note: 'they reached different endpoints: each checks its own credentials',
       auth: true,
+      code: null,
     })
   // Without stored bodies the request diff sees two empty bodies; the hashes still tell.
   if (a.body_sha256 !== b.body_sha256 && !diff.differences.some((d) => d.kind === 'body'))
@@ -56,6 +57,7 @@ export function compareAttempts(a: AttemptRecord, b: AttemptRecord): AttemptComp
       bad: bodyWords(b),
       note: 'the bodies differ: a signature over the body matches one body only (re-serialized JSON, another event)',
       auth: true,
+      code: null,
     })
   if (a.key_id !== b.key_id)
     extra.push({
@@ -68,6 +70,7 @@ export function compareAttempts(a: AttemptRecord, b: AttemptRecord): AttemptComp
           ? 'each matched another configured key: a rotation in progress'
           : 'only one of them matched a configured key',
       auth: true,
+      code: null,
     })
   // The answers differ because of the differences above: the verdict comes after them.
   const verdict: Difference[] = []
@@ -79,6 +82,7 @@ export function compareAttempts(a: AttemptRecord, b: AttemptRecord): AttemptComp
       bad: `${b.status} ${b.reason ?? b.outcome}`,
       note: 'the gateway answered them differently',
       auth: true,
+      code: b.reason as Difference['code'],
     })
   const all = [...extra, ...diff.differences, ...verdict]
   const differences = [...all.filter((d) => d.auth), ...all.filter((d) => !d.auth)]

@@ -5,10 +5,13 @@
  * @module
  */
 
-import { diffRequests } from '@hookwarden/core'
+import { type Difference, diffRequests } from '@hookwarden/core'
 import type { Command } from 'commander'
 import { readRequest } from '../io.js'
 import { bold, dim, red } from '../output/style.js'
+
+/** The kind of a difference, and the reason code it amounts to when there is one. */
+const label = (x: Difference) => (x.code ? `${x.kind}, ${x.code}` : x.kind)
 
 export function registerDiff(program: Command): void {
   program
@@ -32,7 +35,7 @@ export function registerDiff(program: Command): void {
         if (auth.length) {
           lines.push('', bold('Authentication:'))
           for (const x of auth) {
-            lines.push(`  ${red('✗')} ${x.field} (${x.kind}): ${x.note}`)
+            lines.push(`  ${red('✗')} ${x.field} (${label(x)}): ${x.note}`)
             lines.push(
               dim(`      good: ${x.good ?? '(absent)'}`),
               dim(`      bad:  ${x.bad ?? '(absent)'}`),
@@ -43,7 +46,7 @@ export function registerDiff(program: Command): void {
           lines.push('', bold('Other differences:'))
           for (const x of other)
             lines.push(
-              `  · ${x.field} (${x.kind}): ${x.note}${dim(` — good ${x.good ?? '(absent)'}, bad ${x.bad ?? '(absent)'}`)}`,
+              `  · ${x.field} (${label(x)}): ${x.note}${dim(` — good ${x.good ?? '(absent)'}, bad ${x.bad ?? '(absent)'}`)}`,
             )
         }
         process.stdout.write(`${lines.join('\n')}\n`)
