@@ -11,6 +11,7 @@ import {
   type Config,
   ConfigError,
   type Endpoint,
+  InputError,
   loadConfigFile,
   setFingerprintKey,
 } from '@hookwarden/core'
@@ -247,8 +248,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
       try {
         reload()
       } catch (e) {
-        // The message names the file, line and field; it never quotes a secret value.
-        logger.error({ err: e }, 'config reload failed; the previous config stays in force')
+        // The same one line the CLI prints at start (file:line: field …); never a secret value.
+        const error = InputError.is(e) ? e.oneLine() : String(e)
+        logger.error(
+          { err: e, error },
+          `config reload failed; the previous config stays in force: ${error}`,
+        )
       }
     }
     process.on('SIGHUP', onHangup)

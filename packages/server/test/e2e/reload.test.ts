@@ -140,4 +140,36 @@ describe('config reload', () => {
       await gw.close()
     }
   })
+
+  it('SIGHUP with a broken file logs the same file:line the CLI prints at start', async () => {
+    const file = join(dir, 'hup.yaml')
+    writeFileSync(file, yaml(['t-3333333333333']))
+    const lines: string[] = []
+    const gw = await start({
+      configFile: file,
+      port: 0,
+      dataDir: join(dir, 'data-hup'),
+      env: {},
+      print: () => {},
+      logDestination: new Writable({
+        write: (c, _e, cb) => {
+          lines.push(String(c))
+          cb()
+        },
+      }),
+      webDist: null,
+    })
+    try {
+      writeFileSync(
+        file,
+        'endpoints:\n  - name: a\n    path: /a\n    auth: { scheme: bearer, tokenz: [x] }\n',
+      )
+      process.emit('SIGHUP', 'SIGHUP')
+      const failed = lines.find((l) => l.includes('config reload failed'))
+      expect(failed).toMatch(/hup\.yaml:4/)
+      expect(failed).toMatch(/tokenz/)
+    } finally {
+      await gw.close()
+    }
+  })
 })
