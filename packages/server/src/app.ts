@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
-import { endpointHandler } from './endpoint-server.js'
+import { endpointHandler, timedOutRequests } from './endpoint-server.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
 import { handleAttempt } from './pipeline/handle-attempt.js'
 import { apiPlugin } from './plugins/api.js'
@@ -52,6 +52,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     pending.once('finish', () => socket.end())
     return
   }
+  // A request cut off mid-body: its endpoint records it (endpoint-server.ts) as answered 408.
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && pending?.req) timedOutRequests.add(pending.req)
   const [status, text] =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'Request Header Fields Too Large']

@@ -17,10 +17,13 @@ import { type Endpoint, requestPath } from '@hookwarden/core'
 import { headersFromRaw } from './capture.js'
 import type { GatewayContext } from './context.js'
 import { type Answer, gatewayProblem, problemAnswer } from './pipeline/answer.js'
-import { handleAttempt } from './pipeline/handle-attempt.js'
+import { type AttemptInput, handleAttempt } from './pipeline/handle-attempt.js'
 import { requestIdFromRaw } from './request-id.js'
 
 const EMPTY = new Uint8Array(0)
+
+/** Requests the server cut off at its request timeout (app.ts answers them 408). */
+export const timedOutRequests = new WeakSet<IncomingMessage>()
 
 /** Returns a handler that takes endpoint requests (true) and leaves the rest to Fastify (false). */
 export function endpointHandler(
@@ -47,7 +50,13 @@ export function endpointHandler(
       )
       return true
     }
-    const attempt = (body: Uint8Array, tooLarge?: { declaredSize: number | null }) => {
+    let settled = false
+    const attempt = (
+      body: Uint8Array,
+      tooLarge?: { declaredSize: number | null },
+      incomplete?: AttemptInput['incomplete'],
+    ) => {
+      settled = true
       handleAttempt(
         {
           kind: 'endpoint',
@@ -62,10 +71,12 @@ export function endpointHandler(
           requestId,
           source: sourceOf(req),
           ...(tooLarge ? { tooLarge } : {}),
+          ...(incomplete ? { incomplete } : {}),
         },
         ctx,
       ).then(
-        (answer) => answers.add(res, answer, requestId),
+        // An incomplete request's sender got the 408 already, or is gone: only the record stays.
+        (answer) => incomplete || answers.add(res, answer, requestId),
         (error: unknown) => {
           ctx.logger.error({ err: error, request_id: requestId }, 'unhandled error')
           answers.add(
@@ -108,8 +119,17 @@ export function endpointHandler(
             : Buffer.concat(chunks, size),
       )
     })
-    // A sender that went away mid-body: nothing complete arrived, so nothing to answer.
+    // A sender that went away mid-body, or too slow for the request timeout: nothing complete
+    // arrived, so nothing is verified or answered, but the attempt is recorded with how far it got.
     req.on('error', () => res.destroy())
+    req.on('close', () => {
+      if (settled || req.complete) return
+      attempt(EMPTY, undefined, {
+        received: size,
+        declared: Number.isFinite(declared) ? declared : null,
+        timedOut: timedOutRequests.has(req),
+      })
+    })
     return true
   }
 }

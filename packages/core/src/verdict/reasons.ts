@@ -429,6 +429,14 @@ export const REASONS = {
     'Turn the receiving scenario or endpoint back on, or ask for the new URL; deliveries until then are lost.',
     true,
   ),
+  request_incomplete: r(
+    400,
+    'invalid_request',
+    'safe',
+    'The request ended before its whole body arrived',
+    "Send the whole body (its Content-Length) within the receiver's request timeout; a client or proxy timeout, or a connection cut mid-upload, leaves it short.",
+    true,
+  ),
   upstream_unavailable: r(
     502,
     null,

@@ -118,7 +118,12 @@ export function gatewayProblem(
 
 /** A problem+json for a reason-table code the gateway decides itself (413, 429, 404). */
 export function reasonAnswer(
-  reason: 'payload_too_large' | 'rate_limited' | 'route_not_found' | 'method_not_allowed',
+  reason:
+    | 'payload_too_large'
+    | 'rate_limited'
+    | 'route_not_found'
+    | 'method_not_allowed'
+    | 'request_incomplete',
   ids: { attempt?: string; request_id: string; detail?: string },
   headers: Header[] = [],
 ): Answer {

@@ -73,6 +73,11 @@ export interface AttemptInput {
    * proxy's prefix…): recorded against it and answered 404, nothing verified or forwarded.
    */
   misrouted?: { detail: string }
+  /**
+   * Set when the connection ended (or timed out) before the whole body arrived: recorded, never
+   * verified or forwarded. `timedOut`: the gateway answered 408; else the sender got nothing.
+   */
+  incomplete?: { received: number; declared: number | null; timedOut: boolean }
 }
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
@@ -95,6 +100,17 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
   const timings: AttemptTimings = {}
 
   // 1. Limits, decided before any verification work.
+  if (input.incomplete) {
+    const { received, declared, timedOut } = input.incomplete
+    const record = refusedEarly(input, id, receivedAt, timedOut ? 408 : 400, 'request_incomplete')
+    record.body_size = received
+    const of = declared === null ? '' : ` of the ${declared} declared`
+    const detail = timedOut
+      ? `${received} bytes${of} arrived before the request timeout; the gateway answered 408`
+      : `the connection closed after ${received} bytes${of}; no answer could be sent`
+    record.checks = [{ name: 'body', ok: false, reason: 'request_incomplete', detail }]
+    return finish(record, reasonAnswer('request_incomplete', { ...ids, detail }), deps, timings)
+  }
   if (input.tooLarge) {
     const record = refusedEarly(input, id, receivedAt, 413, 'payload_too_large')
     // Connection: close — the rest of an oversized body is never read.
@@ -288,7 +304,7 @@ function refusedEarly(
   id: string,
   receivedAt: number,
   status: number,
-  reason: 'payload_too_large' | 'rate_limited' | 'route_not_found',
+  reason: 'payload_too_large' | 'rate_limited' | 'route_not_found' | 'request_incomplete',
 ): AttemptRecord {
   return buildRecord({
     id,

@@ -142,6 +142,44 @@ describe('slow senders', () => {
       await gw.close()
     }
   })
+
+  it('a body that stops short is recorded as request_incomplete: 408 at the timeout, 400 when the sender hangs up', async () => {
+    const gw = await startGateway(yaml(up.url), {
+      limits: { headersTimeoutMs: 1000, requestTimeoutMs: 1500 },
+    })
+    const head = `POST /small HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n`
+    try {
+      // Too slow: 40 of 100 bytes, then nothing until the request timeout.
+      const slow = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(slow, 'connect')
+      const chunks: Buffer[] = []
+      slow.on('data', (c) => chunks.push(c))
+      slow.on('error', () => {})
+      slow.write(`${head}${'a'.repeat(40)}`)
+      await once(slow, 'close')
+      expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 408/)
+      // Gone: 25 bytes, then the sender resets the connection.
+      const gone = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(gone, 'connect')
+      gone.write(`${head}${'b'.repeat(25)}`)
+      await new Promise((r) => setTimeout(r, 100))
+      gone.resetAndDestroy()
+      let rows: Awaited<ReturnType<typeof gw.store.list>> = []
+      for (let i = 0; i < 50 && rows.length < 2; i++) {
+        rows = await gw.store.list({ endpoint: 'small' })
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const byStatus = Object.fromEntries(rows.map((r) => [r.status, r]))
+      expect(byStatus[408]).toMatchObject({ reason: 'request_incomplete', body_size: 40 })
+      expect(byStatus[408]!.checks[0]!.detail).toMatch(/40 bytes of the 100 declared/)
+      expect(byStatus[400]).toMatchObject({ reason: 'request_incomplete', body_size: 25 })
+      expect(byStatus[400]!.checks[0]!.detail).toMatch(/closed after 25 bytes/)
+      // Nothing of either was forwarded.
+      expect(up.received.filter((r) => r.url === '/small')).toEqual([])
+    } finally {
+      await gw.close()
+    }
+  })
 })
 
 describe('rate limit on rejected attempts', () => {
