@@ -104,7 +104,8 @@ export function endpointHandler(
         // Streamed past the limit (chunked, or a lying Content-Length): stop keeping it.
         over = true
         chunks.length = 0
-        attempt(EMPTY, { declaredSize: Number.isFinite(declared) ? declared : null })
+        // Without a declared length, the bytes read so far (already over the limit) stand for it.
+        attempt(EMPTY, { declaredSize: Number.isFinite(declared) ? declared : size })
         return
       }
       chunks.push(chunk)
