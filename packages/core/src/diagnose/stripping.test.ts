@@ -70,6 +70,11 @@ describe('credentialStrippingHints', () => {
     )
     expect(b[0]!.summary).toMatch(/trailing slash/)
     expect(b[0]!.fix).toMatch(/https:\/\/hooks\.example\.org\/hooks\/orders\//)
+    // The same origin: Authorization goes along; what a 301/302 loses is the POST and its body.
+    expect(b[0]!.summary).toMatch(/keeps the Authorization header \(same origin\)/)
+    const c = hints(req([['Authorization', `Bearer ${TOKEN}`]]), res(302, [['Location', '/new']]))
+    expect(c[0]!.summary).toMatch(/keeps the Authorization header.*turns the POST into a GET/)
+    expect(a[0]!.summary).toMatch(/drops the Authorization header/)
   })
 
   it('no hint without a credential in the request, or when the answer says it was read', () => {

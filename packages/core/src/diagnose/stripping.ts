@@ -110,10 +110,21 @@ export function credentialStrippingHints(
           : to.pathname === `${from.pathname}/` || `${to.pathname}/` === from.pathname
             ? 'to the same path with a trailing slash changed'
             : 'to another path'
+    // Clients (fetch, curl -L, undici) drop Authorization only when the origin changes; on the
+    // same origin the credential goes along, and what is lost is the method or the body.
+    const sameOrigin = to !== null && to.origin === from.origin
+    const postToGet =
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && request.method === 'POST')
+    const lost = sameOrigin
+      ? postToGet
+        ? 'a client that follows it keeps the Authorization header (same origin) but turns the POST into a GET without the body'
+        : 'a client that follows it keeps the Authorization header (same origin), but many senders do not follow redirects at all'
+      : `a client that follows it drops the Authorization header${postToGet ? ' and turns the POST into a GET' : ''}, so the credential never reaches the final URL`
     hints.push({
       code: 'credentials_missing',
-      confidence: 0.8,
-      summary: `The receiver answered ${response.status}, a redirect ${kind}; a client that follows it drops the Authorization header${response.status === 301 || response.status === 302 ? ' and turns the POST into a GET' : ''}, so the credential never reaches the final URL.`,
+      confidence: sameOrigin ? 0.6 : 0.8,
+      summary: `The receiver answered ${response.status}, a redirect ${kind}; ${lost}.`,
       fix: `Send the webhook to the final URL ${to ? to.href : location} directly, so that no redirect is followed.`,
       evidence: [`${response.status} Location: ${location}`, ...sent],
     })
