@@ -82,7 +82,12 @@ function adminTokenOf(
   config: Config,
   env: Record<string, string | undefined>,
 ): { token: string; source: RunningGateway['adminTokenSource'] } {
-  if (env.HOOKWARDEN_ADMIN_TOKEN) return { token: env.HOOKWARDEN_ADMIN_TOKEN, source: 'env' }
+  const fromEnv = env.HOOKWARDEN_ADMIN_TOKEN
+  if (fromEnv && fromEnv.length < 16)
+    throw new ConfigError('HOOKWARDEN_ADMIN_TOKEN must be at least 16 characters', {
+      field: 'HOOKWARDEN_ADMIN_TOKEN',
+    })
+  if (fromEnv) return { token: fromEnv, source: 'env' }
   if (config.admin?.token) return { token: config.admin.token, source: 'config' }
   return { token: randomBytes(24).toString('base64url'), source: 'generated' }
 }

@@ -207,7 +207,13 @@ export const topLevel = z
   .object({
     endpoints: z.array(z.unknown()).optional(),
     auth: z.unknown().optional(),
-    admin: z.object({ token: z.string().optional() }).strict().optional(),
+    admin: z
+      .object({
+        // It opens every record and the replay button: no guessable word.
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+      })
+      .strict()
+      .optional(),
     public_diagnose: z.boolean().optional(),
     retention: z
       .object({

@@ -209,9 +209,17 @@ describe('graceful shutdown', () => {
     )
     const demo = join(dir, 'host.yaml')
     writeFileSync(demo, YAML('http://127.0.0.1:9/never'))
+    const shortAdmin = join(dir, 'short-admin.yaml')
+    writeFileSync(shortAdmin, `admin: { token: "short" }\n${YAML('http://127.0.0.1:9/never')}`)
     for (const [args, said, env] of [
       [['--port', 'abc'], /./],
       [['--config', demo], /HOST "256\.1\.1\.1"/, { HOST: '256.1.1.1' }],
+      [['--config', shortAdmin], /short-admin\.yaml:1: admin\.token must be at least 16/],
+      [
+        ['--config', demo],
+        /HOOKWARDEN_ADMIN_TOKEN must be at least 16/,
+        { HOOKWARDEN_ADMIN_TOKEN: 'abc' },
+      ],
       [['--config', demo], /HOST "203\.0\.113\.7" \(EADDRNOTAVAIL\)/, { HOST: '203.0.113.7' }],
       [['--config', join(dir, 'missing.yaml')], /missing\.yaml/],
       [['--config', dup], /dup\.yaml:6: endpoints\[1\]\.path \/a is also the path of endpoint "a"/],
