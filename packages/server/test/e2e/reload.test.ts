@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { request } from 'undici'
 import { afterAll, describe, expect, it } from 'vitest'
-import { start } from '../../src/start.js'
+import { type StartOptions, start } from '../../src/start.js'
 import { eventually } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'hw-reload-'))
@@ -20,20 +20,25 @@ endpoints:
     auth: { scheme: bearer, tokens: ${JSON.stringify(tokens)} }
 ${extra}`
 
+/** The gateway of `file`, its data under `data`, quiet; SIGHUP handled only when asked. */
+const startAt = (file: string, data: string, options: Partial<StartOptions> = {}) =>
+  start({
+    configFile: file,
+    port: 0,
+    dataDir: join(dir, data),
+    env: {},
+    handleSignals: false,
+    print: () => {},
+    logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
+    webDist: null,
+    ...options,
+  })
+
 describe('config reload', () => {
   it('rotates a token: add the new one, switch, retire the old one; a broken file changes nothing', async () => {
     const file = join(dir, 'hookwarden.yaml')
     writeFileSync(file, yaml(['old-token-1111111111']))
-    const gw = await start({
-      configFile: file,
-      port: 0,
-      dataDir: join(dir, 'data'),
-      env: {},
-      handleSignals: false,
-      print: () => {},
-      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
-      webDist: null,
-    })
+    const gw = await startAt(file, 'data')
     const status = async (token: string, path = '/rot') => {
       const res = await request(gw.url + path, {
         method: 'POST',
@@ -77,16 +82,7 @@ describe('config reload', () => {
     const withAdmin = (token: string) =>
       `admin: { token: "${token}" }\n${yaml(['t-1111111111111'])}`
     writeFileSync(file, withAdmin('admin-old-0123456789abcdef'))
-    const gw = await start({
-      configFile: file,
-      port: 0,
-      dataDir: join(dir, 'data-admin'),
-      env: {},
-      handleSignals: false,
-      print: () => {},
-      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
-      webDist: null,
-    })
+    const gw = await startAt(file, 'data-admin')
     const api = async (token: string) => {
       const res = await request(`${gw.url}/api/attempts`, {
         headers: { authorization: `Bearer ${token}` },
@@ -113,16 +109,7 @@ describe('config reload', () => {
   it('a new retention policy applies at the reload', async () => {
     const file = join(dir, 'retention.yaml')
     writeFileSync(file, yaml(['t-2222222222222']))
-    const gw = await start({
-      configFile: file,
-      port: 0,
-      dataDir: join(dir, 'data-retention'),
-      env: {},
-      handleSignals: false,
-      print: () => {},
-      logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
-      webDist: null,
-    })
+    const gw = await startAt(file, 'data-retention')
     try {
       for (let i = 0; i < 5; i++) {
         const res = await request(`${gw.url}/rot`, {
@@ -145,19 +132,14 @@ describe('config reload', () => {
     const file = join(dir, 'hup.yaml')
     writeFileSync(file, yaml(['t-3333333333333']))
     const lines: string[] = []
-    const gw = await start({
-      configFile: file,
-      port: 0,
-      dataDir: join(dir, 'data-hup'),
-      env: {},
-      print: () => {},
+    const gw = await startAt(file, 'data-hup', {
+      handleSignals: true,
       logDestination: new Writable({
         write: (c, _e, cb) => {
           lines.push(String(c))
           cb()
         },
       }),
-      webDist: null,
     })
     try {
       writeFileSync(
