@@ -13,6 +13,7 @@ import {
   type Endpoint,
   type HandshakeAnswer,
   type HttpRequest,
+  type HttpResponse,
   handshake,
   type NonceStore,
   refinable,
@@ -35,7 +36,7 @@ import {
   reasonAnswer,
   refusalAnswer,
 } from './answer.js'
-import { runDiagnosis } from './diagnose.js'
+import { explainUpstreamRefusal, runDiagnosis } from './diagnose.js'
 import type { DiagnosisQueue } from './diagnosis-queue.js'
 import type { Forwarder, ForwardResult } from './forward.js'
 import type { AttemptsInFlight } from './in-flight.js'
@@ -283,6 +284,14 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
           'could not record the forward result',
         ),
       )
+    // The upstream refused what this gateway accepted: say which hop answered and why, off the
+    // answer's path like every diagnosis.
+    if (result.ok && (result.status === 401 || result.status === 403) && verdict.ok)
+      queueDiagnosis(record, request, endpoint, verdict, deps, false, {
+        status: result.status,
+        headers: result.headers,
+        body: result.body,
+      })
     deps.events.emit(record)
     return done(record, answer, deps, timings)
   }
@@ -411,19 +420,23 @@ function queueDiagnosis(
   verdict: Verdict,
   deps: PipelineDeps,
   answeredHere: boolean,
+  upstreamAnswer?: HttpResponse,
 ): void {
   const pushed = deps.diagnosis.push(async () => {
     let patch: Parameters<AttemptStore['update']>[1]
     try {
-      const diagnosis = await runDiagnosis({
+      let diagnosis = await runDiagnosis({
         request,
         endpoint,
         config: deps.config,
         now: record.received_at / 1000,
         verdict,
+        ...(upstreamAnswer ? { response: upstreamAnswer } : {}),
         // A job holds the event loop while it searches: a small budget bounds the stall.
         budgetMs: 25,
       })
+      if (upstreamAnswer)
+        diagnosis = explainUpstreamRefusal(diagnosis, endpoint, upstreamAnswer.status)
       // The answer was this gateway's own: that is the hop that answered, as the sender saw.
       if (answeredHere)
         diagnosis.origin = {

@@ -22,6 +22,7 @@ const TOKEN = 'fwd-token-5d1c8e2a9b'
 let up: Upstream
 let slow: Upstream
 let redirect: Upstream
+let refusing: Upstream
 let gw: Running
 let deadPort: number
 
@@ -32,6 +33,10 @@ beforeAll(async () => {
       res.writeHead(200)
       res.end('late')
     }, 2000)
+  })
+  refusing = await startUpstream((_req, res) => {
+    res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+    res.end('{"error":"invalid_token"}')
   })
   redirect = await startUpstream((_req, res) => {
     res.writeHead(307, { Location: `${up.url}/elsewhere` })
@@ -58,6 +63,15 @@ endpoints:
     forward: ${up.url}/stripped?route=1
     strip_credentials: true
     auth: { scheme: api_key, query: key, keys: ["${TOKEN}"] }
+  - name: up-refuses
+    path: /in-up-refuses
+    forward: ${refusing.url}/check
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: up-refuses-stripped
+    path: /in-up-refuses-stripped
+    forward: ${refusing.url}/check
+    strip_credentials: true
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
   - name: fwd-down
     path: /in-down
     forward: http://127.0.0.1:${deadPort}/x
@@ -85,7 +99,7 @@ endpoints:
 })
 afterAll(async () => {
   await gw.close()
-  await Promise.all([up.close(), slow.close(), redirect.close()])
+  await Promise.all([up.close(), slow.close(), redirect.close(), refusing.close()])
 })
 
 describe('forwarding', () => {
@@ -296,6 +310,30 @@ describe('forwarding', () => {
     const rec = await gw.store.get(json.attempt)
     expect(rec!.forward_error).toMatch(/did not answer within 500 ms/)
     expect(rec!.status).toBe(504)
+  })
+
+  it('an upstream that refuses what the gateway accepted is named as the hop that answered, with the cause', async () => {
+    for (const [path, code, said] of [
+      ['/in-up-refuses', 'credential_unknown', /rotated on one side only/],
+      ['/in-up-refuses-stripped', 'credentials_missing', /strip_credentials: true removed/],
+    ] as const) {
+      const res = await request(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: 'x',
+      })
+      expect(res.statusCode).toBe(401)
+      await res.body.dump()
+      const id = res.headers['x-hookwarden-attempt'] as string
+      await eventually(async () => Boolean((await gw.store.get(id))?.diagnosis))
+      const rec = (await gw.store.get(id))!
+      expect(rec).toMatchObject({ outcome: 'accepted', status: 401, forward_status: 401 })
+      expect(rec.diagnosis!.origin.layer).toBe('application')
+      expect(rec.diagnosis!.origin.evidence[0]).toMatch(/by the upstream behind this gateway/)
+      expect(rec.diagnosis!.causes[0]).toMatchObject({ code })
+      expect(rec.diagnosis!.causes[0]!.summary).toMatch(said)
+      expect(JSON.stringify(rec.diagnosis)).not.toContain(TOKEN)
+    }
   })
 
   it('relays a redirect without following it', async () => {
