@@ -187,7 +187,17 @@ function answerBatch(ctx: GatewayContext) {
     pending = []
     for (const { res, answer, requestId } of batch) {
       try {
-        writeAnswer(res, answer, requestId, ctx.closing)
+        if (!writeAnswer(res, answer, requestId, ctx.closing))
+          // The record holds what the gateway (or the upstream) answered; the sender, gone
+          // first, got nothing and will likely retry: say so where the operator looks.
+          ctx.logger.warn(
+            {
+              request_id: requestId,
+              attempt: headerOf(answer, 'x-hookwarden-attempt'),
+              status: answer.status,
+            },
+            'answer not delivered: the sender closed the connection first',
+          )
       } catch (error) {
         // One answer that cannot be written (its socket broke) must not cost the others theirs.
         ctx.logger.error({ err: error, request_id: requestId }, 'answer not written')
@@ -208,8 +218,9 @@ export function writeAnswer(
   answer: Answer,
   requestId: string,
   closing: boolean,
-): void {
-  if (res.destroyed) return
+): boolean {
+  // The sender hung up first: its socket is gone (res itself is not always marked destroyed).
+  if (res.destroyed || !res.socket || res.socket.destroyed) return false
   // A JSON body goes as a string: Node then writes head and body in one write() rather than a
   // writev of two buffers (measured: the writev was the largest single cost of an answer).
   const body: Uint8Array | string =
@@ -241,4 +252,10 @@ export function writeAnswer(
   res.write(body)
   res.socket?.uncork()
   res.end()
+  return true
+}
+
+function headerOf(answer: Answer, name: string): string | null {
+  for (const [n, v] of answer.headers) if (n.toLowerCase() === name) return v
+  return null
 }

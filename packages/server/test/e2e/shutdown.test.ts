@@ -83,10 +83,14 @@ describe('graceful shutdown', () => {
       )
       await eventually(() => up.received.length > 0)
       const closing = gw.close()
-      socket.destroy()
+      // A reset: a FIN alone would be a sender that half-closes and still waits (app.ts).
+      socket.resetAndDestroy()
       await closing
       const [rec] = await gw.store.list({ endpoint: 'slow' })
       expect(rec).toMatchObject({ status: 202, forward_status: 202, forward_error: null })
+      // The sender got nothing of it, and the log says so, with the attempt.
+      const gone = gw.logs.find((l) => l.includes('answer not delivered'))
+      expect(gone).toContain(rec!.id)
     } finally {
       await up.close()
     }
