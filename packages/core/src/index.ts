@@ -189,4 +189,10 @@ export {
 export { refinable, refineVerdict } from './verdict/refine.js'
 export { sign, signerNotice } from './verdict/sign.js'
 export type { Verdict } from './verdict/types.js'
-export { verdictFromChecks, verify, verifyEager, verifySync } from './verdict/verify.js'
+export {
+  replayClaimKey,
+  verdictFromChecks,
+  verify,
+  verifyEager,
+  verifySync,
+} from './verdict/verify.js'

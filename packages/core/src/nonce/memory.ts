@@ -63,16 +63,7 @@ export class MemoryNonceStore implements NonceStore {
   claim(key: string, ttlMs: number): boolean {
     const now = this.#clock()
     if (this.#old) this.#migrate(now, MIGRATE_STEP)
-    // Two seeded 32-bit FNV-1a hashes of the id, each finished with murmur3's fmix32.
-    let a = this.#seedA ^ key.length
-    let b = this.#seedB ^ 0x9e3779b9
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i)
-      a = Math.imul(a ^ c, 0x01000193)
-      b = Math.imul(b ^ c, 0x5bd1e995)
-    }
-    a = fmix32(a)
-    b = fmix32(b ^ a)
+    const [a, b] = this.#hash(key)
     const expires = now + Math.max(1, ttlMs)
     let i = a & this.#mask
     let reuse = -1
@@ -106,6 +97,31 @@ export class MemoryNonceStore implements NonceStore {
     this.#expires[i] = expires
     if (expires < this.#soonest) this.#soonest = expires
     return true
+  }
+
+  /** Expires the claim of `key` now, in whichever table holds it; its slot is reused later. */
+  release(key: string): void {
+    const now = this.#clock()
+    const [a, b] = this.#hash(key)
+    const expire = (h: Uint32Array, g: Uint32Array, e: Float64Array, mask: number) => {
+      for (let i = a & mask; e[i] !== 0; i = (i + 1) & mask)
+        if (h[i] === a && g[i] === b) e[i] = Math.min(e[i]!, now)
+    }
+    expire(this.#hashA, this.#hashB, this.#expires, this.#mask)
+    if (this.#old) expire(this.#old.a, this.#old.b, this.#old.e, this.#old.mask)
+  }
+
+  /** Two seeded 32-bit FNV-1a hashes of the id, each finished with murmur3's fmix32. */
+  #hash(key: string): [number, number] {
+    let a = this.#seedA ^ key.length
+    let b = this.#seedB ^ 0x9e3779b9
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i)
+      a = Math.imul(a ^ c, 0x01000193)
+      b = Math.imul(b ^ c, 0x5bd1e995)
+    }
+    a = fmix32(a)
+    return [a, fmix32(b ^ a)]
   }
 
   /**

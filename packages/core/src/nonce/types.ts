@@ -10,4 +10,10 @@ export interface NonceStore {
    * there (a replay). Must be atomic across processes sharing the store (Redis: SET NX PX).
    */
   claim(key: string, ttlMs: number): boolean | Promise<boolean>
+  /**
+   * Forgets a claim, so that the same message may be accepted again: for a delivery that was
+   * verified but never reached the receiver (the upstream down, or answering 5xx), whose
+   * sender retries with the same id.
+   */
+  release?(key: string): void | Promise<void>
 }

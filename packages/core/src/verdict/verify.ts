@@ -72,6 +72,17 @@ export function verifySync(
   return verdict
 }
 
+const claimKey = (endpoint: Endpoint, key: string) => `${endpoint.name}\u0000${key}`
+
+/**
+ * The nonce-store key `verify` claims for this request at this endpoint, or null when its
+ * scheme has no replay protection (or the request carries no id): what `release` takes.
+ */
+export function replayClaimKey(request: HttpRequest, endpoint: Endpoint): string | null {
+  const replay = getScheme(endpoint.auth.scheme)?.replayKey?.(request, endpoint.auth)
+  return replay ? claimKey(endpoint, replay.key) : null
+}
+
 /** Replay protection after the scheme's checks, then the Verdict. */
 function afterScheme(
   request: HttpRequest,
@@ -83,7 +94,7 @@ function afterScheme(
   if (context.nonceStore && scheme.replayKey && checks.every((c) => c.ok)) {
     const replay = scheme.replayKey(request, endpoint.auth)
     if (replay) {
-      const claimed = context.nonceStore.claim(`${endpoint.name}\u0000${replay.key}`, replay.ttlMs)
+      const claimed = context.nonceStore.claim(claimKey(endpoint, replay.key), replay.ttlMs)
       if (isPromiseLike(claimed)) {
         return Promise.resolve(claimed).then((fresh) =>
           finish([...checks, replayCheck(fresh)], endpoint, scheme),

@@ -32,6 +32,7 @@ export async function openNonceStore(
     return {
       kind: 'memory',
       claim: (key, ttlMs) => memory.claim(key, ttlMs),
+      release: (key) => memory.release(key),
       close: async () => {},
     }
   }
@@ -45,6 +46,7 @@ export async function openNonceStore(
   return {
     kind: 'redis',
     claim: (key, ttlMs) => store.claim(key, ttlMs),
+    release: (key) => store.release(key),
     close: () => store.close(),
   }
 }

@@ -27,6 +27,14 @@ export class RedisNonceStore implements NonceStore {
     }
   }
 
+  async release(key: string): Promise<void> {
+    try {
+      await this.#redis.del(this.#prefix + key)
+    } catch (error) {
+      throw toStoreError('nonce', error)
+    }
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect())
   }

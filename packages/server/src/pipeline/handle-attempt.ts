@@ -18,6 +18,7 @@ import {
   type NonceStore,
   refinable,
   refineVerdict,
+  replayClaimKey,
   type Verdict,
   verifyEager,
 } from '@hookwarden/core'
@@ -266,6 +267,10 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
       result.latencyMs / 1000,
     )
     const answer = relay(result, ids)
+    // Never delivered (the upstream down, slow, or failing): the sender retries with the same
+    // message id, and that retry must reach the upstream, not be refused as a replay.
+    if (!result.ok || result.status >= 500 || result.status === 429)
+      await releaseClaim(request, endpoint, deps, requestId)
     // The record says what the sender got: the upstream's status, or 502/504.
     record.status = answer.status
     record.forward_status = result.ok ? result.status : null
@@ -463,6 +468,22 @@ function queueDiagnosis(
   if (!pushed) {
     deps.metrics.diagnosisShed.inc({ endpoint: endpoint.name })
     void deps.store.update(record.id, { diagnosis_skipped: 'load' }).catch(() => {})
+  }
+}
+
+async function releaseClaim(
+  request: HttpRequest,
+  endpoint: Endpoint,
+  deps: PipelineDeps,
+  requestId: string,
+): Promise<void> {
+  const key = deps.nonceStore.release ? replayClaimKey(request, endpoint) : null
+  if (key === null) return
+  try {
+    await deps.nonceStore.release!(key)
+  } catch (e) {
+    // The retry will be refused as a replay until the claim expires: said, not hidden.
+    deps.logger.warn({ err: e, request_id: requestId }, 'could not release the replay claim')
   }
 }
 

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { connect } from 'node:net'
+import { Webhook } from 'standardwebhooks'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FORWARD_NOT_FINISHED } from '../../src/pipeline/handle-attempt.js'
@@ -23,6 +24,8 @@ let up: Upstream
 let slow: Upstream
 let redirect: Upstream
 let refusing: Upstream
+let flaky: Upstream
+const SW_SECRET = `whsec_${Buffer.from('forward-test-standard-webhooks!!').toString('base64')}`
 let gw: Running
 let deadPort: number
 
@@ -33,6 +36,12 @@ beforeAll(async () => {
       res.writeHead(200)
       res.end('late')
     }, 2000)
+  })
+  let calls = 0
+  flaky = await startUpstream((_req, res) => {
+    // Down for the first delivery, up for the retry.
+    res.writeHead(++calls === 1 ? 503 : 200)
+    res.end()
   })
   refusing = await startUpstream((_req, res) => {
     res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
@@ -72,6 +81,10 @@ endpoints:
     forward: ${refusing.url}/check
     strip_credentials: true
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: sw-flaky
+    path: /in-sw-flaky
+    forward: ${flaky.url}/sw
+    auth: { scheme: standard_webhooks, secrets: ["${SW_SECRET}"] }
   - name: fwd-down
     path: /in-down
     forward: http://127.0.0.1:${deadPort}/x
@@ -99,7 +112,7 @@ endpoints:
 })
 afterAll(async () => {
   await gw.close()
-  await Promise.all([up.close(), slow.close(), redirect.close(), refusing.close()])
+  await Promise.all([up.close(), slow.close(), redirect.close(), refusing.close(), flaky.close()])
 })
 
 describe('forwarding', () => {
@@ -334,6 +347,26 @@ describe('forwarding', () => {
       expect(rec.diagnosis!.causes[0]!.summary).toMatch(said)
       expect(JSON.stringify(rec.diagnosis)).not.toContain(TOKEN)
     }
+  })
+
+  it('a delivery the upstream failed (503) is accepted again on retry; once delivered, it is a replay', async () => {
+    const body = '{"type":"invoice.paid"}'
+    const at = new Date()
+    const headers = {
+      'webhook-id': 'msg_retry_1',
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(SW_SECRET).sign('msg_retry_1', at, body),
+    }
+    const send = async () => {
+      const res = await request(`${gw.url}/in-sw-flaky`, { method: 'POST', headers, body })
+      await res.body.dump()
+      return res.statusCode
+    }
+    expect(await send()).toBe(503)
+    expect(await send()).toBe(200)
+    expect(flaky.received).toHaveLength(2)
+    expect(await send()).toBe(401)
+    expect(flaky.received).toHaveLength(2)
   })
 
   it('relays a redirect without following it', async () => {

@@ -66,7 +66,26 @@ export function describeNonceStore(name: string, harness: NonceHarness): void {
       }
     })
 
+    it('a released key can be claimed again; the others stay claimed', async () => {
+      const store = await open()
+      const [k, other] = [key(), key()]
+      expect(await store.claim(k, 60_000)).toBe(true)
+      expect(await store.claim(other, 60_000)).toBe(true)
+      await store.release?.(k)
+      expect(await store.claim(k, 60_000)).toBe(true)
+      expect(await store.claim(k, 60_000)).toBe(false)
+      expect(await store.claim(other, 60_000)).toBe(false)
+    })
+
     if (harness.shared) {
+      it('a key released through one instance is claimable at another', async () => {
+        const [a, b] = [await open(), await open()]
+        const k = key()
+        expect(await a.claim(k, 60_000)).toBe(true)
+        await a.release?.(k)
+        expect(await b.claim(k, 60_000)).toBe(true)
+      })
+
       it('a key claimed through one instance is a replay at another', async () => {
         const [a, b] = [await open(), await open()]
         const k = key()
