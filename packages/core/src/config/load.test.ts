@@ -140,6 +140,12 @@ describe('jwt config refuses key material as an HMAC secret (T-JWT-3)', () => {
       'endpoints[0].forward must be an http:// or https:// URL (the upstream the gateway forwards to)',
     )
     expect(e.position.line).toBe(4)
+    // user:password in it would be dropped by the forwarding client, and shown in diagnoses.
+    const u = loadError(
+      'endpoints:\n  - name: a\n    path: /a\n    forward: "http://up:pw@127.0.0.1/x"\n    auth: { scheme: bearer, tokens: [tok-1234567] }\n',
+    )
+    expect(u.message).toMatch(/^endpoints\[0\]\.forward must not carry user:password/)
+    expect(u.position.line).toBe(4)
   })
 
   it('public-key algorithms need jwks or jwks_url; HS needs a secret', () => {

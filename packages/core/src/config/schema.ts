@@ -191,6 +191,11 @@ export const endpointFields = z
       .refine((u) => /^https?:\/\//i.test(u), {
         message: 'must be an http:// or https:// URL (the upstream the gateway forwards to)',
       })
+      // The forwarding client would drop it silently, and the URL is shown in diagnoses.
+      .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), {
+        message:
+          'must not carry user:password (it would not be sent); have the upstream trust the gateway, or keep the sender\'s credential (strip_credentials: false)',
+      })
       .optional(),
     explain: z.enum(['safe', 'full', 'none']).default('safe'),
     enforce: z.boolean().default(true),

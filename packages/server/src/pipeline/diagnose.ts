@@ -58,7 +58,8 @@ export function explainUpstreamRefusal(
   endpoint: Endpoint,
   status: number,
 ): Diagnosis {
-  const upstream = endpoint.forward ?? 'the upstream'
+  // Origin and path only: a query of the forward URL may carry a key of the upstream's.
+  const upstream = endpoint.forward ? endpoint.forward.replace(/[?#].*$/, '') : 'the upstream'
   const stripped = endpoint.strip_credentials
   const cause = stripped
     ? {

@@ -78,7 +78,7 @@ endpoints:
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
   - name: up-refuses-stripped
     path: /in-up-refuses-stripped
-    forward: ${refusing.url}/check
+    forward: ${refusing.url}/check?upstream_key=UPSTREAM-KEY-0123456789
     strip_credentials: true
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
   - name: sw-flaky
@@ -346,6 +346,9 @@ describe('forwarding', () => {
       expect(rec.diagnosis!.causes[0]).toMatchObject({ code })
       expect(rec.diagnosis!.causes[0]!.summary).toMatch(said)
       expect(JSON.stringify(rec.diagnosis)).not.toContain(TOKEN)
+      // The forward URL is named by origin and path: its query may hold the upstream's key.
+      expect(JSON.stringify(rec.diagnosis)).not.toContain('UPSTREAM-KEY')
+      expect(rec.diagnosis!.causes[0]!.summary).toContain(`${refusing.url}/check`)
     }
   })
 
