@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
+import { buildProblem } from '@hookwarden/core'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
-import { endpointHandler, timedOutRequests } from './endpoint-server.js'
+import { clientErrorAnswers, endpointHandler } from './endpoint-server.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
 import { handleAttempt } from './pipeline/handle-attempt.js'
 import { apiPlugin } from './plugins/api.js'
@@ -52,14 +53,27 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     pending.once('finish', () => socket.end())
     return
   }
-  // A request cut off mid-body: its endpoint records it (endpoint-server.ts) as answered 408.
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && pending?.req) timedOutRequests.add(pending.req)
   const [status, text] =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'Request Header Fields Too Large']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout']
         : [400, 'Bad Request']
+  // A request cut off mid-body (timed out, half-closed, broken framing): its endpoint records
+  // it (endpoint-server.ts) with this status; the answer carries its request id and reason.
+  const req = pending?.req
+  if (req && !req.complete) {
+    clientErrorAnswers.set(req, status)
+    const requestId = requestIdFromRaw(req.rawHeaders)
+    const problem = JSON.stringify({
+      ...buildProblem('request_incomplete', 'full', { request_id: requestId }),
+      status,
+    })
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${requestId}\r\nContent-Type: application/problem+json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(problem)}\r\n\r\n${problem}`,
+    )
+    return
+  }
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
   )

@@ -22,8 +22,8 @@ import { requestIdFromRaw } from './request-id.js'
 
 const EMPTY = new Uint8Array(0)
 
-/** Requests the server cut off at its request timeout (app.ts answers them 408). */
-export const timedOutRequests = new WeakSet<IncomingMessage>()
+/** Requests cut off mid-body that app.ts answered itself (408 at the timeout, else 400). */
+export const clientErrorAnswers = new WeakMap<IncomingMessage, number>()
 
 /** Returns a handler that takes endpoint requests (true) and leaves the rest to Fastify (false). */
 export function endpointHandler(
@@ -51,13 +51,16 @@ export function endpointHandler(
       return true
     }
     let settled = false
+    const arrived = ctx.clock()
+    // Counted from now: a close() while the body is still arriving waits for its record.
+    ctx.inFlight.enter()
     const attempt = (
       body: Uint8Array,
       tooLarge?: { declaredSize: number | null },
       incomplete?: AttemptInput['incomplete'],
     ) => {
       settled = true
-      handleAttempt(
+      const handled = handleAttempt(
         {
           kind: 'endpoint',
           endpoint,
@@ -71,10 +74,13 @@ export function endpointHandler(
           requestId,
           source: sourceOf(req),
           ...(tooLarge ? { tooLarge } : {}),
-          ...(incomplete ? { incomplete } : {}),
+          // It ended only now; it arrived when its headers did.
+          ...(incomplete ? { incomplete, receivedAt: arrived } : {}),
         },
         ctx,
-      ).then(
+      )
+      ctx.inFlight.leave()
+      handled.then(
         // An incomplete request's sender got the 408 already, or is gone: only the record stays.
         (answer) => incomplete || answers.add(res, answer, requestId),
         (error: unknown) => {
@@ -125,10 +131,11 @@ export function endpointHandler(
     req.on('error', () => res.destroy())
     req.on('close', () => {
       if (settled || req.complete) return
-      attempt(EMPTY, undefined, {
+      // The bytes that did arrive: their size and SHA-256 go in the record (never the body).
+      attempt(Buffer.concat(chunks, size), undefined, {
         received: size,
         declared: Number.isFinite(declared) ? declared : null,
-        timedOut: timedOutRequests.has(req),
+        answered: clientErrorAnswers.get(req) ?? null,
       })
     })
     return true

@@ -149,8 +149,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         force.unref()
         await app.close()
         clearTimeout(force)
-        // A connection can end before its attempt does (the sender hung up mid-forward): the
-        // forwarder and the store stay open until every attempt has its result recorded.
+        // A connection can end before its attempt does (the sender hung up mid-forward, or was
+        // cut off mid-body by that force): the forwarder and the store stay open until every
+        // attempt, and every request still being read, has its result recorded.
         await context.inFlight.drain(
           context.limits.requestTimeoutMs + context.forwarder.options.timeoutMs,
         )

@@ -77,9 +77,12 @@ export interface AttemptInput {
   misrouted?: { detail: string }
   /**
    * Set when the connection ended (or timed out) before the whole body arrived: recorded, never
-   * verified or forwarded. `timedOut`: the gateway answered 408; else the sender got nothing.
+   * verified or forwarded. `answered`: the status the gateway answered it (408 at the request
+   * timeout, 400 for a half-close or broken framing); null: the sender was gone.
    */
-  incomplete?: { received: number; declared: number | null; timedOut: boolean }
+  incomplete?: { received: number; declared: number | null; answered: number | null }
+  /** Unix ms when the request arrived, when it is not now (an incomplete one ends later). */
+  receivedAt?: number
 }
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
@@ -96,22 +99,26 @@ export function handleAttempt(input: AttemptInput, deps: PipelineDeps): Promise<
 
 async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answer> {
   const { endpoint, request, requestId, kind } = input
-  const receivedAt = deps.clock()
+  const receivedAt = input.receivedAt ?? deps.clock()
   const id = newAttemptId(receivedAt)
   const ids = { attempt: id, request_id: requestId }
   const timings: AttemptTimings = {}
 
   // 1. Limits, decided before any verification work.
   if (input.incomplete) {
-    const { received, declared, timedOut } = input.incomplete
-    const record = refusedEarly(input, id, receivedAt, timedOut ? 408 : 400, 'request_incomplete')
-    record.body_size = received
+    const { received, declared, answered } = input.incomplete
+    const status = answered ?? 400
+    const record = refusedEarly(input, id, receivedAt, status, 'request_incomplete')
     const of = declared === null ? '' : ` of the ${declared} declared`
-    const detail = timedOut
-      ? `${received} bytes${of} arrived before the request timeout; the gateway answered 408`
-      : `the connection closed after ${received} bytes${of}; no answer could be sent`
+    const detail =
+      answered === 408
+        ? `${received} bytes${of} arrived before the request timeout; the gateway answered 408`
+        : answered !== null
+          ? `the request ended after ${received} bytes${of} (the sender half-closed, or its framing broke); the gateway answered ${answered}`
+          : `the connection closed after ${received} bytes${of}; no answer could be sent`
     record.checks = [{ name: 'body', ok: false, reason: 'request_incomplete', detail }]
-    return finish(record, reasonAnswer('request_incomplete', { ...ids, detail }), deps, timings)
+    const answer = reasonAnswer('request_incomplete', { ...ids, detail })
+    return finish(record, { ...answer, status }, deps, timings)
   }
   if (input.tooLarge) {
     const record = refusedEarly(input, id, receivedAt, 413, 'payload_too_large')

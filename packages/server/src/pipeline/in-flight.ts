@@ -13,6 +13,16 @@ export class AttemptsInFlight {
     return this.#count
   }
 
+  /** Counts a request whose body is still being read (its attempt has not started yet). */
+  enter(): void {
+    this.#count++
+  }
+
+  /** The request entered is now an attempt (tracked on its own), or gone. */
+  leave(): void {
+    this.#leave()
+  }
+
   /** Counts `attempt` until it settles; returns it unchanged. */
   track<T>(attempt: Promise<T>): Promise<T> {
     this.#count++

@@ -3,7 +3,7 @@
  * rejected attempts (429 + Retry-After; memory and Redis), a store that is down (503 +
  * Retry-After, nothing acknowledged or forwarded), diagnosis shed under load, replay.
  */
-import { createHmac, randomUUID } from 'node:crypto'
+import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -149,7 +149,7 @@ describe('slow senders', () => {
     const gw = await startGateway(yaml(up.url), {
       limits: { headersTimeoutMs: 1000, requestTimeoutMs: 1500 },
     })
-    const head = `POST /small HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n`
+    const head = `POST /small HTTP/1.1\r\nHost: x\r\nX-Request-Id: stalled-sender-1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n`
     try {
       // Too slow: 40 of 100 bytes, then nothing until the request timeout.
       const slow = connect(Number(new URL(gw.url).port), '127.0.0.1')
@@ -159,7 +159,16 @@ describe('slow senders', () => {
       slow.on('error', () => {})
       slow.write(`${head}${'a'.repeat(40)}`)
       await once(slow, 'close')
-      expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 408/)
+      const answer = Buffer.concat(chunks).toString()
+      expect(answer).toMatch(/^HTTP\/1\.1 408/)
+      // The sender's own request id, and a problem+json that names the reason.
+      expect(answer).toMatch(/^X-Request-Id: stalled-sender-1$/im)
+      expect(answer).toMatch(/^Content-Type: application\/problem\+json$/im)
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        reason: 'request_incomplete',
+        status: 408,
+        request_id: 'stalled-sender-1',
+      })
       // Gone: 25 bytes, then the sender resets the connection.
       const gone = connect(Number(new URL(gw.url).port), '127.0.0.1')
       await once(gone, 'connect')
@@ -172,7 +181,14 @@ describe('slow senders', () => {
         await new Promise((r) => setTimeout(r, 50))
       }
       const byStatus = Object.fromEntries(rows.map((r) => [r.status, r]))
-      expect(byStatus[408]).toMatchObject({ reason: 'request_incomplete', body_size: 40 })
+      expect(byStatus[408]).toMatchObject({
+        reason: 'request_incomplete',
+        body_size: 40,
+        request_id: 'stalled-sender-1',
+        // The hash of the 40 bytes that arrived, and the time the request did (not its end).
+        body_sha256: createHash('sha256').update('a'.repeat(40)).digest('hex'),
+      })
+      expect(byStatus[408]!.received_at).toBeLessThan(Date.now() - 1000)
       expect(byStatus[408]!.checks[0]!.detail).toMatch(/40 bytes of the 100 declared/)
       expect(byStatus[400]).toMatchObject({ reason: 'request_incomplete', body_size: 25 })
       expect(byStatus[400]!.checks[0]!.detail).toMatch(/closed after 25 bytes/)

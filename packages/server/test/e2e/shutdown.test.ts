@@ -96,6 +96,23 @@ describe('graceful shutdown', () => {
     }
   })
 
+  it('a sender stalled mid-body at close: cut off at the request timeout, and still recorded', async () => {
+    const gw = await startGateway(YAML('http://127.0.0.1:9/never'), {
+      limits: { headersTimeoutMs: 1000, requestTimeoutMs: 1500 },
+    })
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.on('error', () => {})
+    socket.write(
+      `POST /local HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 50\r\n\r\n0123456789`,
+    )
+    await new Promise((r) => setTimeout(r, 100))
+    await gw.close()
+    const [rec] = await gw.store.list({ endpoint: 'local' })
+    expect(rec).toMatchObject({ reason: 'request_incomplete', body_size: 10 })
+    socket.destroy()
+  })
+
   it('bytes past the Content-Length of a Connection: close request do not replace its answer', async () => {
     const gw = await startGateway(YAML('http://127.0.0.1:9/never'))
     try {
