@@ -235,6 +235,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     const wanted = adminTokenOf(next, env)
     const changed = wanted.source !== 'generated' && wanted.token !== admin.token
     if (changed) admin = wanted
+    // Taken out of the file: a new random token would lock everyone out, so the one in force
+    // stays — said, since whoever removed it may have meant to revoke it.
+    else if (wanted.source === 'generated' && admin.source === 'config')
+      logger.warn(
+        'admin.token was removed from the config: the token in force stays until a restart; to revoke it, set a new admin.token and reload',
+      )
     gateway.reload(next, changed ? wanted.token : undefined)
     // A new retention policy takes over at once (and prunes once, as at start).
     if (JSON.stringify(next.retention) !== JSON.stringify(current.retention)) {

@@ -82,7 +82,15 @@ describe('config reload', () => {
     const withAdmin = (token: string) =>
       `admin: { token: "${token}" }\n${yaml(['t-1111111111111'])}`
     writeFileSync(file, withAdmin('admin-old-0123456789abcdef'))
-    const gw = await startAt(file, 'data-admin')
+    const lines: string[] = []
+    const gw = await startAt(file, 'data-admin', {
+      logDestination: new Writable({
+        write: (c, _e, cb) => {
+          lines.push(String(c))
+          cb()
+        },
+      }),
+    })
     const api = async (token: string) => {
       const res = await request(`${gw.url}/api/attempts`, {
         headers: { authorization: `Bearer ${token}` },
@@ -101,6 +109,7 @@ describe('config reload', () => {
       writeFileSync(file, yaml(['t-1111111111111']))
       gw.reload()
       expect(await api('admin-new-fedcba9876543210')).toBe(200)
+      expect(lines.some((l) => l.includes('admin.token was removed'))).toBe(true)
     } finally {
       await gw.close()
     }
