@@ -6,7 +6,7 @@
  * @module
  */
 import { type Endpoint, fingerprint, type Header } from '@hookwarden/core'
-import { scrubKnown } from './known-secrets.js'
+import { endpointSecrets, scrubKnown } from './known-secrets.js'
 
 const SENSITIVE_HEADER =
   /authorization|auth[-_]|cookie|signature|token|secret|hmac|api[-_]?key|access[-_]?key|private[-_]?key|password|passwd|credential|session/i
@@ -118,9 +118,28 @@ export function redactTarget(target: string, endpoint?: EndpointScope): string {
  * The request target without its credential-like query parameters (`strip_credentials`: the
  * upstream gets neither the credential headers nor an `?api_key=`).
  */
-export function stripCredentialQuery(target: string, endpoint?: EndpointScope): string {
-  if (!target.includes('?')) return target
-  return mapCredentialQuery(target, endpoint, () => null).replace(/\?(?=#|$)/, '')
+export function stripCredentialQuery(target: string, endpoint?: Endpoint): string {
+  const q = target.indexOf('?')
+  if (q === -1) return target
+  // Also split on ';' (some frameworks read `a=1;api_key=…` as two parameters), and drop any
+  // parameter, whatever its name, whose value is one of this endpoint's credentials.
+  const own = new Set(endpoint ? endpointSecrets(endpoint) : [])
+  const piece = (part: string) => {
+    const eq = part.indexOf('=')
+    if (eq === -1) return true
+    let value = part.slice(eq + 1)
+    try {
+      value = decodeURIComponent(value.replaceAll('+', ' '))
+    } catch {}
+    return !own.has(value) && mapCredentialQuery(`?${part}`, endpoint, () => null) !== '?'
+  }
+  const query = target.slice(q + 1)
+  const kept = query
+    .split('&')
+    .map((part) => part.split(';').filter(piece).join(';'))
+    .filter((part) => part !== '')
+    .join('&')
+  return kept === '' ? target.slice(0, q) : `${target.slice(0, q)}?${kept}`
 }
 
 /** Each `name=value` of the query whose name is a credential's, replaced (null: dropped). */

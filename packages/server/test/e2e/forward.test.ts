@@ -247,12 +247,13 @@ describe('forwarding', () => {
   it('strip_credentials also takes the credential out of the query string', async () => {
     up.received.length = 0
     const res = await request(
-      `${gw.url}/in-strip-query?keep=1&key=${TOKEN}&access_token=${TOKEN}&page=2`,
+      `${gw.url}/in-strip-query?keep=1;api_key=${TOKEN};c=3&key=${TOKEN}&access_token=${TOKEN}&x=${TOKEN}&page=2`,
       { method: 'POST', body: 'x' },
     )
     expect(res.statusCode).toBe(201)
     await res.body.dump()
-    expect(up.received[0]!.url).toBe('/stripped?route=1&keep=1&page=2')
+    // Split on ';' too, and a credential under any name (x=) is dropped as well.
+    expect(up.received[0]!.url).toBe('/stripped?route=1&keep=1;c=3&page=2')
   })
 
   it('propagates traceparent with the same trace-id and a new parent-id; adds X-Forwarded-*', async () => {
