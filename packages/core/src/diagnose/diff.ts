@@ -150,16 +150,22 @@ function prefixCode(good: string | null, bad: string | null): ReasonCode {
   return 'scheme_mismatch'
 }
 
+/** Adds a difference of `field` that bears on authentication to `out`. */
+const authDifference =
+  (out: Difference[], field: string) =>
+  (
+    kind: DifferenceKind,
+    good: string | null,
+    bad: string | null,
+    note: string,
+    code: ReasonCode | null,
+  ) =>
+    out.push({ kind, field, good, bad, note, auth: true, code })
+
 /** How each credential is built around its core: scheme word, whitespace, invisible characters, quotes, %-encoding. */
 function constructionDiffs(field: string, g: Shape, b: Shape): Difference[] {
   const out: Difference[] = []
-  const d = (
-    kind: DifferenceKind,
-    gv: string | null,
-    bv: string | null,
-    note: string,
-    code: ReasonCode,
-  ) => out.push({ kind, field, good: gv, bad: bv, note, auth: true, code })
+  const d = authDifference(out, field)
   if ((g.scheme ?? '').toLowerCase() !== (b.scheme ?? '').toLowerCase()) {
     d(
       'prefix',
@@ -216,13 +222,7 @@ function constructionDiffs(field: string, g: Shape, b: Shape): Difference[] {
  */
 function coreDiffs(field: string, good: string, bad: string, signature: boolean): Difference[] {
   const out: Difference[] = []
-  const d = (
-    kind: DifferenceKind,
-    gv: string | null,
-    bv: string | null,
-    note: string,
-    code: ReasonCode | null,
-  ) => out.push({ kind, field, good: gv, bad: bv, note, auth: true, code })
+  const d = authDifference(out, field)
   const gl = [...good].length
   const bl = [...bad].length
   if (signature) {
