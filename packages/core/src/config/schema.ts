@@ -194,7 +194,7 @@ export const endpointFields = z
       // The forwarding client would drop it silently, and the URL is shown in diagnoses.
       .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), {
         message:
-          'must not carry user:password (it would not be sent); have the upstream trust the gateway, or keep the sender\'s credential (strip_credentials: false)',
+          "must not carry user:password (it would not be sent); have the upstream trust the gateway, or keep the sender's credential (strip_credentials: false)",
       })
       .optional(),
     explain: z.enum(['safe', 'full', 'none']).default('safe'),
