@@ -221,3 +221,22 @@ describe('no secret in any diagnosis (property)', () => {
     )
   })
 })
+
+describe('a value taken from another header', () => {
+  const bearer = loadConfig('auth:\n  scheme: bearer\n  tokens: [tok-0123456789abcdef]\n')
+  it('is named a misplaced credential only when it could be one', async () => {
+    // An ordinary header (a test harness's switch) is no misplaced key.
+    const none = await diagnose(req([['X-Up-Behave', '401,,html']], '{}'), {
+      config: bearer,
+      now: NOW,
+    })
+    expect(none.causes[0]?.code).toBe('credentials_missing')
+    expect(none.causes.map((c) => c.code)).not.toContain('header_name_wrong')
+    // A token under another header name still is, even when it is the wrong token.
+    const moved = await diagnose(req([['X-Token', 'tok-ffffffffffffffff']], '{}'), {
+      config: bearer,
+      now: NOW,
+    })
+    expect(moved.causes.map((c) => c.code)).toContain('header_name_wrong')
+  })
+})

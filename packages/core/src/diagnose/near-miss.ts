@@ -95,6 +95,9 @@ function credentialsOf(policy: AuthPolicy): Credential[] {
   }
 }
 
+/** A token, key, password or base64 blob: 8+ characters of the alphabets credentials use. */
+const CREDENTIAL_LIKE = /^[\w.~+/=:@!$%*-]{8,}$/
+
 async function credentialSearch(
   req: HttpRequest,
   endpoint: Endpoint,
@@ -169,9 +172,13 @@ async function credentialSearch(
       if (colon) return findings([colon, ...c.steps], 0.9)
     }
   }
-  // The construction is right but the value is not: say both.
-  const best = results.find(({ checks }) =>
-    VALUE_REASONS.has(firstFailure(checks)?.reason as ReasonCode),
+  // The construction is right but the value is not: say both. A value taken from elsewhere
+  // (another header, the query) counts only when it could be a credential: any header moved
+  // into Authorization fails on its value, and `X-Retry: 401,,html` is no misplaced key.
+  const best = results.find(
+    ({ c, checks }) =>
+      VALUE_REASONS.has(firstFailure(checks)?.reason as ReasonCode) &&
+      (c.inPlace || CREDENTIAL_LIKE.test(c.credential)),
   )
   if (best && best.c.steps.length > 0) {
     const f = firstFailure(best.checks)!
