@@ -108,6 +108,18 @@ function diffOutput(good: HttpRequest, bad: HttpRequest): string {
 }
 
 describe('body excerpts never show a secret', () => {
+  it('found by the property below: an "=" inside a JSON secret read as a form field named by the text before it', () => {
+    const body =
+      '{"aaa_aa__":{"a_a":100000000,"aa":"0 0 .","a__a_a":" ..a0  .","password":"AAAAAAAAAAAAA"},"n":1}'
+    const original = enc.encode(body)
+    const changed = mutate(original, { at: 17702976, op: 'insert', byte: 61 })
+    const out = diffOutput(
+      request(changed, 'application/json'),
+      request(original, 'application/json'),
+    )
+    expect(leaks(out, 'AAAAAAAAAAAAA'), out).toBeNull()
+  })
+
   it('for a random JSON or form body with a secret field and one random differing byte', () => {
     fc.assert(
       fc.property(

@@ -142,7 +142,8 @@ function jsonSpans(text: string, fields: Set<string>): SecretSpan[] {
 /** `name=value` fields of a form body (names URL-decoded), values to the next `&` or `;`. */
 function formSpans(text: string, fields: Set<string>): SecretSpan[] {
   const out: SecretSpan[] = []
-  for (const m of text.matchAll(/(?:^|[&;?\s])([^=&;\s]{1,64})=([^&;\r\n]*)/g)) {
+  // A field name holds no quote, brace or colon: JSON text is no form, whatever its `=`.
+  for (const m of text.matchAll(/(?:^|[&;?\s])([^=&;\s"'{}<>:,]{1,64})=([^&;\r\n]*)/g)) {
     let name = m[1]!
     try {
       name = decodeURIComponent(name.replace(/\+/g, ' '))

@@ -11,7 +11,7 @@
 import { requestPath, requestQuery } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { credentialValues } from '../redact/scrub.js'
+import { credentialValues, scrubText } from '../redact/scrub.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 import {
   fieldSpans,
@@ -422,9 +422,13 @@ function bodyDiff(good: Uint8Array, bad: Uint8Array, known: readonly string[]): 
     const fb = spanAt(bs, at)
     const value = (t: string, s: typeof fg) =>
       s ? fingerprint(t.slice(s.start, s.end)) : '(not that field)'
+    // The field's name as the scanner read it, with any piece of a secret in it fingerprinted:
+    // in a body the difference made unparseable, a name may run into a value.
+    const name = (s: { name: string }) =>
+      scrubText(s.name, [...known, ...values(gt), ...values(bt)])
     if (fg || fb)
       notes.push(
-        `the bytes first differ at offset ${i}, in the body's ${clip((fg ?? fb)!.name)} field: good ${value(gt, fg)}, bad ${value(bt, fb)}`,
+        `the bytes first differ at offset ${i}, in the body's ${clip(name((fg ?? fb)!))} field: good ${value(gt, fg)}, bad ${value(bt, fb)}`,
       )
     else
       notes.push(
