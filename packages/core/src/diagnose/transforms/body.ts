@@ -163,20 +163,6 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
     }
   }
   if (!pretty) yield* byteLevel()
-  // Bytes that are no UTF-8 but read as Latin-1 text: a capture that wrote é as the one byte
-  // \xe9 (Firefox's Copy as cURL does, in $'…'), where the sender signed UTF-8.
-  if (text === null && raw.some((b) => b >= 0x80)) {
-    const b = latin1BytesAsUtf8(raw)
-    if (fresh(b))
-      yield {
-        bytes: b,
-        step: modified(
-          'with its non-ASCII characters in UTF-8',
-          "the body's Latin-1 bytes written as UTF-8 verify: the capture holds a character such as é as one Latin-1 byte (Firefox's Copy as cURL writes it as \\xe9), while the sender signed UTF-8",
-          "Capture the request another way (Chrome's Copy as cURL, a HAR, or the raw request): this capture changed the body's encoding, and the request as sent is most likely fine.",
-        ),
-      }
-  }
   if (isJson) {
     const min = () => JSON.stringify(parsed)
     if (pretty)
@@ -367,13 +353,16 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
         ),
       }
   } else if (text === null) {
+    // Bytes that are no UTF-8 but read as Latin-1 text: a capture that wrote é as the one byte
+    // \xe9 (Firefox's Copy as cURL does, in $'…'), where the sender signed UTF-8.
     const b = latin1BytesAsUtf8(raw)
     if (fresh(b))
       yield {
         bytes: b,
         step: modified(
-          'as UTF-8 text, the received bytes being latin-1',
-          'the latin-1 body converted to UTF-8 verifies',
+          'with its non-ASCII characters in UTF-8',
+          "the body's Latin-1 bytes written as UTF-8 verify: the capture holds a character such as é as one Latin-1 byte (Firefox's Copy as cURL writes it as \\xe9), while the sender signed UTF-8",
+          "Capture the request another way (Chrome's Copy as cURL, a HAR, or the raw request): this capture changed the body's encoding, and the request as sent is most likely fine.",
         ),
       }
   }
