@@ -1,8 +1,12 @@
 /**
  * Child for kill9-store.test.ts: inserts attempts through the BUILT store with group commit,
  * 64 writers at a time, and prints each id on stdout only after its insert() resolved.
- * argv: dataDir durability [ack-early]. `ack-early` prints BEFORE the insert resolved: the
- * negative control, showing the harness does catch an answer given before the commit.
+ * argv: dataDir durability [ack-early]. `ack-early` prints BEFORE the insert and writes the
+ * record 20 ms later, as a write-behind buffer flushed on a timer would: the negative control,
+ * showing the harness does catch an answer given before the commit. The delay makes the loss
+ * window most of each writer's cycle; printing just before an immediate insert left a window
+ * of one event-loop turn, which a kill on a slow disk (the process idle, awaiting fdatasync)
+ * could miss five times running.
  */
 import { openSqliteStore } from '../../dist/index.js'
 
@@ -41,6 +45,7 @@ const writer = async () => {
     const id = `${process.pid}-${String(n++).padStart(9, '0')}`
     if (ackEarly) {
       process.stdout.write(`${id}\n`)
+      await new Promise((r) => setTimeout(r, 20))
       await store.insert(record(id))
     } else {
       await store.insert(record(id))

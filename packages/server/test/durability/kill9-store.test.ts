@@ -39,7 +39,9 @@ async function killedRun(dataDir: string, durability: string, ackEarly = false):
       else if (line) acked.push(line)
     }
   })
-  const exited = new Promise((r) => child.once('exit', r))
+  // 'close', not 'exit': exit can come before the last lines in the pipe are read, and those
+  // are the acks most likely not yet committed.
+  const exited = new Promise((r) => child.once('close', r))
   await isReady
   await new Promise((r) => setTimeout(r, 300 + Math.random() * 700))
   child.kill('SIGKILL')
