@@ -63,6 +63,33 @@ export function forwardUrl(forward: string, target: string): URL {
   return url
 }
 
+/**
+ * The upstream's Location as the sender should see it. An absolute URL at the upstream's own
+ * origin names an address only this gateway can reach (and shows the sender the internal
+ * host): under the configured forward path it maps back to the endpoint's path, as nginx's
+ * `proxy_redirect default` does; elsewhere at that origin it keeps only path and query.
+ * Any other Location (relative, or another site) is the upstream's to give and passes as is.
+ */
+export function publicLocation(location: string, forward: string, endpointPath: string): string {
+  let target: URL
+  let upstream: URL
+  try {
+    upstream = new URL(forward)
+    target = new URL(location, upstream)
+  } catch {
+    return location
+  }
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(location.trim()) && !location.trim().startsWith('//'))
+    return location
+  if (target.origin !== upstream.origin) return location
+  const base = upstream.pathname.replace(/\/+$/, '')
+  const rest = `${target.pathname}${target.search}${target.hash}`
+  // A forward URL at the upstream's root puts all of the upstream under the endpoint.
+  if (!base || target.pathname === base || target.pathname.startsWith(`${base}/`))
+    return `${endpointPath.replace(/\/+$/, '')}${rest.slice(base.length)}` || '/'
+  return rest
+}
+
 export interface ForwardInput {
   request: HttpRequest
   endpoint: Endpoint

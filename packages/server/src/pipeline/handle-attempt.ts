@@ -12,6 +12,7 @@ import {
   type Config,
   type Endpoint,
   type HandshakeAnswer,
+  type Header,
   type HttpRequest,
   type HttpResponse,
   handshake,
@@ -39,7 +40,7 @@ import {
 } from './answer.js'
 import { explainUpstreamRefusal, runDiagnosis } from './diagnose.js'
 import type { DiagnosisQueue } from './diagnosis-queue.js'
-import type { Forwarder, ForwardResult } from './forward.js'
+import { type Forwarder, type ForwardResult, publicLocation } from './forward.js'
 import type { AttemptsInFlight } from './in-flight.js'
 import type { RateLimiter } from './rate-limit.js'
 import { buildRecord, recordAttempt } from './record.js'
@@ -273,7 +274,7 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
       { endpoint: endpoint.name, result: result.ok ? `${String(result.status)[0]}xx` : 'error' },
       result.latencyMs / 1000,
     )
-    const answer = relay(result, ids)
+    const answer = relay(result, ids, endpoint, request.url)
     // Never delivered (the upstream down, slow, or failing): the sender retries with the same
     // message id, and that retry must reach the upstream, not be refused as a replay.
     if (!result.ok || result.status >= 500 || result.status === 429)
@@ -415,13 +416,28 @@ async function confirmSubscription(
   }
 }
 
-/** The upstream's answer as it came (hop-by-hop headers already dropped), or 502/504. */
-function relay(result: ForwardResult, ids: { attempt: string; request_id: string }): Answer {
+/**
+ * The upstream's answer as it came (hop-by-hop headers already dropped; a Location at the
+ * upstream's own address mapped to this gateway's, see publicLocation), or 502/504.
+ */
+function relay(
+  result: ForwardResult,
+  ids: { attempt: string; request_id: string },
+  endpoint: Endpoint,
+  target: string,
+): Answer {
   if (!result.ok) {
     const name = result.status === 504 ? 'upstream_timeout' : 'upstream_unavailable'
     return problemAnswer(gatewayProblem(name, { ...ids, detail: result.error }))
   }
-  const headers = result.headers.filter(([n]) => n.toLowerCase() !== 'x-request-id')
+  const headers: Header[] = []
+  for (const h of result.headers) {
+    const lower = h[0].toLowerCase()
+    if (lower === 'x-request-id') continue
+    if ((lower === 'location' || lower === 'content-location') && endpoint.forward)
+      headers.push([h[0], publicLocation(h[1], endpoint.forward, endpoint.path ?? target.replace(/[?#].*$/s, ''))])
+    else headers.push(h)
+  }
   return { status: result.status, headers, body: result.body }
 }
 

@@ -47,8 +47,9 @@ beforeAll(async () => {
     res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
     res.end('{"error":"invalid_token"}')
   })
-  redirect = await startUpstream((_req, res) => {
-    res.writeHead(307, { Location: `${up.url}/elsewhere` })
+  redirect = await startUpstream((req, res) => {
+    // At the redirecting upstream's own address, under its forward path: a gateway URL.
+    res.writeHead(307, { Location: `http://${req.headers.host}/r/moved?x=1` })
     res.end()
   })
   const dead = await startUpstream()
@@ -381,6 +382,8 @@ describe('forwarding', () => {
       body: 'x',
     })
     expect(res.statusCode).toBe(307)
+    // The sender is not shown the internal upstream's address.
+    expect(res.headers.location).toBe('/in-redirect/moved?x=1')
     await res.body.dump()
     expect(up.received).toHaveLength(0)
   })

@@ -3,7 +3,7 @@
  * filter and the forward URL.
  */
 import { describe, expect, it } from 'vitest'
-import { endToEndHeaders, forwardUrl } from '../../src/pipeline/forward.js'
+import { endToEndHeaders, forwardUrl, publicLocation } from '../../src/pipeline/forward.js'
 import { MemoryRateLimiter } from '../../src/pipeline/rate-limit.js'
 
 describe('MemoryRateLimiter', () => {
@@ -52,6 +52,27 @@ describe('forwarding helpers', () => {
     )
     expect(forwardUrl('http://127.0.0.1:3000/o', 'http://evil.example/other?a=1').host).toBe(
       '127.0.0.1:3000',
+    )
+  })
+
+  it("maps a Location at the upstream's own address to the gateway's, and leaves others alone", () => {
+    const fwd = 'http://10.0.0.5:3000/orders'
+    const at = (l: string) => publicLocation(l, fwd, '/hooks/orders')
+    expect(at('http://10.0.0.5:3000/orders')).toBe('/hooks/orders')
+    expect(at('http://10.0.0.5:3000/orders/42?x=1#f')).toBe('/hooks/orders/42?x=1#f')
+    // Elsewhere at the upstream: the internal host is dropped, the path kept.
+    expect(at('http://10.0.0.5:3000/login?next=%2F')).toBe('/login?next=%2F')
+    expect(at('http://10.0.0.5:3000/ordersX')).toBe('/ordersX')
+    expect(at('//10.0.0.5:3000/orders/1')).toBe('/hooks/orders/1')
+    // Relative, another site, another port or scheme, or not a URL: as given.
+    expect(at('/orders/42')).toBe('/orders/42')
+    expect(at('next')).toBe('next')
+    expect(at('https://pay.example/ok')).toBe('https://pay.example/ok')
+    expect(at('http://10.0.0.5:3001/orders')).toBe('http://10.0.0.5:3001/orders')
+    expect(at('https://10.0.0.5:3000/orders')).toBe('https://10.0.0.5:3000/orders')
+    expect(at('http://[bad')).toBe('http://[bad')
+    expect(publicLocation('http://10.0.0.5:3000/x', 'http://10.0.0.5:3000/', '/hooks/o/')).toBe(
+      '/hooks/o/x',
     )
   })
 })
