@@ -435,7 +435,10 @@ function relay(
     const lower = h[0].toLowerCase()
     if (lower === 'x-request-id') continue
     if ((lower === 'location' || lower === 'content-location') && endpoint.forward)
-      headers.push([h[0], publicLocation(h[1], endpoint.forward, endpoint.path ?? target.replace(/[?#].*$/s, ''))])
+      headers.push([
+        h[0],
+        publicLocation(h[1], endpoint.forward, endpoint.path ?? target.replace(/[?#].*$/s, '')),
+      ])
     else headers.push(h)
   }
   return { status: result.status, headers, body: result.body }
