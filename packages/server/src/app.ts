@@ -11,7 +11,7 @@ import { buildProblem } from '@hookwarden/core'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
-import { clientErrorAnswers, endpointHandler } from './endpoint-server.js'
+import { clientErrorAnswers, declaredLength, endpointHandler } from './endpoint-server.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
 import { handleAttempt } from './pipeline/handle-attempt.js'
 import { apiPlugin } from './plugins/api.js'
@@ -86,6 +86,18 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
     // One server: endpoint paths are answered by endpoint-server.ts on node:http, the rest by
     // Fastify. The server options are the ones Fastify would set on a server of its own.
     serverFactory: (fastifyHandler) => {
+      const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+        if (req.httpVersionMinor === 1 && req.httpVersionMajor === 1 && !hasHost(req.rawHeaders)) {
+          res.writeHead(400, {
+            'X-Request-Id': requestIdFromRaw(req.rawHeaders),
+            Connection: 'close',
+            'Content-Length': 0,
+          })
+          res.end()
+          return
+        }
+        if (!endpoints?.(req, res)) fastifyHandler(req, res)
+      }
       const server = http.createServer(
         {
           // Slow senders are cut off near their deadline: Node checks the timeouts every
@@ -96,23 +108,15 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
           // Answered below, as Node would (RFC 9112 §3.2: 400), but with an X-Request-Id.
           requireHostHeader: false,
         },
-        (req, res) => {
-          if (
-            req.httpVersionMinor === 1 &&
-            req.httpVersionMajor === 1 &&
-            !hasHost(req.rawHeaders)
-          ) {
-            res.writeHead(400, {
-              'X-Request-Id': requestIdFromRaw(req.rawHeaders),
-              Connection: 'close',
-              'Content-Length': 0,
-            })
-            res.end()
-            return
-          }
-          if (!endpoints?.(req, res)) fastifyHandler(req, res)
-        },
+        onRequest,
       )
+      // Expect: 100-continue. Node would send 100 before any handler ran, inviting a body that
+      // is then refused 413 unread; one declared over the limit gets its final answer alone
+      // (RFC 9110 §10.1.1), the rest their 100 as before.
+      server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+        if (!(declaredLength(req.rawHeaders) > ctx.limits.bodyLimit)) res.writeContinue()
+        onRequest(req, res)
+      })
       // Fastify's default, kept: longer than the usual 60 s idle timeout of client pools.
       server.keepAliveTimeout = 72_000
       // A sender that shuts its side down after the request (HTTP/1.0-style clients, `nc -N`)

@@ -94,7 +94,7 @@ export function endpointHandler(
       )
     }
     const limit = ctx.limits.bodyLimit
-    const declared = contentLength(req.rawHeaders)
+    const declared = declaredLength(req.rawHeaders)
     // Declared too large: answered and recorded without reading a byte of it.
     if (Number.isFinite(declared) && declared > limit) {
       attempt(EMPTY, { declaredSize: declared })
@@ -147,7 +147,8 @@ export function endpointHandler(
  * build Node's whole header object on first use, for this one value (measured ~1 µs). Node's
  * parser has already refused a request with two different lengths.
  */
-function contentLength(raw: readonly string[]): number {
+/** The Content-Length header's value as a number (NaN when absent or not a number). */
+export function declaredLength(raw: readonly string[]): number {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!
     if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(raw[i + 1])

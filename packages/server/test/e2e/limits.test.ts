@@ -102,6 +102,41 @@ describe('body limit', () => {
     await res.body.dump()
   })
 
+  it('Expect: 100-continue: a body declared over the limit gets 413 without a 100 first; one within it gets its 100', async () => {
+    const exchange = async (length: number, body?: string) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      socket.write(
+        `POST /small HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`,
+      )
+      let text = ''
+      socket.on('data', (d: Buffer) => {
+        text += d.toString('latin1')
+        // The sender waits for the interim answer before it sends the body.
+        if (body && text === 'HTTP/1.1 100 Continue\r\n\r\n') socket.write(body)
+      })
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (/\r\n\r\n\{.*\}$/s.test(text)) {
+            clearInterval(check)
+            resolve()
+          }
+        }, 10)
+      })
+      socket.destroy()
+      return text
+    }
+    const refused = await exchange(5_000_000)
+    expect(refused).toMatch(/^HTTP\/1\.1 413 /)
+    expect(refused).not.toContain('100 Continue')
+    const { attempt } = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)) as {
+      attempt: string
+    }
+    expect(await gw.store.get(attempt)).toMatchObject({ status: 413, body_size: 5_000_000 })
+    const accepted = await exchange(2, 'ok')
+    expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
+  })
+
   it('stops a chunked body over the limit', async () => {
     async function* chunks() {
       for (let i = 0; i < 64; i++) yield Buffer.alloc(512, 0x62)
