@@ -228,7 +228,10 @@ export function writeAnswer(
   closing: boolean,
 ): boolean {
   // The sender hung up first: its socket is gone (res itself is not always marked destroyed).
-  if (res.destroyed || !res.socket || res.socket.destroyed) return false
+  // A pipelined request's answer has no socket yet (Node hands it over once the answers
+  // ahead have gone out, and queues what is written meanwhile): the request's socket tells.
+  const socket = res.socket ?? res.req?.socket
+  if (res.destroyed || !socket || socket.destroyed) return false
   // A JSON body goes as a string: Node then writes head and body in one write() rather than a
   // writev of two buffers (measured: the writev was the largest single cost of an answer).
   const body: Uint8Array | string =

@@ -367,6 +367,40 @@ describe('endpoint route', () => {
   })
 })
 
+describe('pipelined requests in one write', () => {
+  // Node gives a queued answer its socket only once the one ahead of it has gone out; answers
+  // ready in the same turn were once taken for answers to senders already gone, and dropped.
+  it('each gets its answer, in order, and the connection stays usable', async () => {
+    const gw = await startGateway(YAML)
+    try {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      let text = ''
+      socket.on('data', (d: Buffer) => {
+        text += d.toString('latin1')
+      })
+      const post = (id: string, auth: boolean) =>
+        `POST /hooks/orders HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}\r\n${auth ? `Authorization: Bearer ${TOKEN}\r\n` : ''}Content-Length: 2\r\n\r\n{}`
+      const answers = (n: number) =>
+        eventually(async () => {
+          // An answer's body runs straight into the next status line: no ^ anchors.
+          const heads = text.match(/HTTP\/1\.1 \d{3} /g) ?? []
+          if (heads.length < n) return null
+          return [...text.matchAll(/HTTP\/1\.1 (\d{3}) [^]*?X-Request-Id: (\S+)/gi)].map(
+            (m) => `${m[1]} ${m[2]}`,
+          )
+        })
+      socket.write(post('p1', true) + post('p2', false) + post('p3', true))
+      expect(await answers(3)).toEqual(['200 p1', '401 p2', '200 p3'])
+      socket.write(post('p4', true))
+      expect(await answers(4)).toEqual(['200 p1', '401 p2', '200 p3', '200 p4'])
+      socket.destroy()
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
 describe('a sender that half-closes after its request', () => {
   // Some HTTP/1.0-style clients (and `nc -N`) send the request, then shut their side down and
   // wait for the answer. On SQLite the answer waits for the group commit, so the FIN arrives
