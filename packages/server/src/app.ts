@@ -127,6 +127,26 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
       return server
     },
     clientErrorHandler: answerClientError,
+    // A URL Fastify's router cannot decode (a malformed %-escape) or a parameter past its
+    // length: Fastify's own answer quotes the whole URL, query credentials included, with no
+    // request id. Ours is the usual problem+json, and never quotes the URL.
+    frameworkErrors: (error, req, reply) => {
+      reply.header('X-Request-Id', req.id)
+      if (ctx.closing) reply.header('Connection', 'close')
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      sendAnswer(
+        reply,
+        problemAnswer({
+          ...gatewayProblem('bad_request', {
+            request_id: req.id,
+            detail: tooLong
+              ? 'A part of the URL path is too long.'
+              : 'The URL holds a malformed percent-escape (a % not followed by two hex digits).',
+          }),
+          status: tooLong ? 414 : 400,
+        }),
+      )
+    },
     loggerInstance: ctx.logger,
     // One line per attempt is written by the pipeline; Fastify's own lines would carry URLs.
     logController: new LogController({ disableRequestLogging: true }),
