@@ -26,6 +26,17 @@ type Query = Record<string, string | undefined>
 
 class BadQuery extends Error {}
 
+/**
+ * The query string, each parameter once. Fastify gives a repeated key as an array, which the
+ * store would take for an SQL row value (and its error for the store being down: 503).
+ */
+function queryOf(req: FastifyRequest): Query {
+  const q = (req.query ?? {}) as Record<string, string | string[] | undefined>
+  for (const [name, value] of Object.entries(q))
+    if (Array.isArray(value)) throw new BadQuery(`${name.slice(0, 64)} may be given only once`)
+  return q as Query
+}
+
 function intParam(q: Query, name: string, min: number, max: number): number | undefined {
   const v = q[name]
   if (v === undefined || v === '') return undefined
@@ -85,7 +96,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/api/attempts', { preHandler: admin }, async (req, reply) => {
     let query: AttemptQuery
     try {
-      query = attemptQuery(req.query as Query)
+      query = attemptQuery(queryOf(req))
     } catch (e) {
       return sendAnswer(reply, bad(req.id, e))
     }
@@ -118,7 +129,12 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
 
   // Two attempts side by side (a good and a bad one): ?a=<id>&b=<id>.
   app.get('/api/compare', { preHandler: admin }, async (req, reply) => {
-    const q = req.query as Query
+    let q: Query
+    try {
+      q = queryOf(req)
+    } catch (e) {
+      return sendAnswer(reply, bad(req.id, e))
+    }
     if (!q.a || !q.b || !ATTEMPT_ID.test(q.a) || !ATTEMPT_ID.test(q.b))
       return sendAnswer(
         reply,
@@ -224,7 +240,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     let since: number
     let bucketMs: number
     try {
-      const q = req.query as Query
+      const q = queryOf(req)
       since = intParam(q, 'since', 0, 8.64e15) ?? ctx.clock() - 24 * 3600_000
       bucketMs = intParam(q, 'bucket', 1000, 31 * 86_400_000) ?? 3600_000
       if ((ctx.clock() - since) / bucketMs > 10_000)

@@ -199,10 +199,15 @@ describe('attempts API', () => {
       'limit=5000',
       'reason=%3Cscript%3E',
       'before=x',
+      // Repeated: once taken for an SQL row value, and its error for the store being down.
+      'endpoint=a&endpoint=b',
+      'limit=1&limit=2',
     ]) {
       const r = await api(`/api/attempts?${q}`)
       expect(r.status, q).toBe(400)
     }
+    expect((await api('/api/stats?since=1&since=2')).status).toBe(400)
+    expect((await api('/api/compare?a=x&a=y&b=z')).status).toBe(400)
   })
 
   it('shows one attempt: redacted request, checks, diagnosis, forward result, body', async () => {
