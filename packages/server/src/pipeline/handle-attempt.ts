@@ -161,7 +161,9 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
       timings,
     )
   }
-  if (limit.limited && (input.misrouted || kind !== 'endpoint')) return rateLimited()
+  // A misrouted call has nothing to verify; any other (the contract check at /health/auth
+  // too) is verified first, and only a failure is limited.
+  if (limit.limited && input.misrouted) return rateLimited()
   // The operator sees the sender's URL mistake in the attempts, under the endpoint it meant;
   // it counts against the source's rejected attempts like any refusal.
   if (input.misrouted) {

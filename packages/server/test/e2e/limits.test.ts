@@ -271,6 +271,19 @@ describe('rate limit on rejected attempts', () => {
       })
       expect(again.statusCode).toBe(429)
       await again.body.dump()
+      // The contract check too: the operator's way to confirm the credentials answers them,
+      // and still limits the failures.
+      const health = async (auth: string) => {
+        const res = await request(`${gw.url}/health/auth/small`, {
+          method: 'POST',
+          headers: { authorization: auth },
+          body: 'x',
+        })
+        await res.body.dump()
+        return res.statusCode
+      }
+      expect(await health(`Bearer ${TOKEN}`)).toBe(200)
+      expect(await health('Bearer nope')).toBe(429)
     } finally {
       await gw.close()
     }
