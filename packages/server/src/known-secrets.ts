@@ -19,6 +19,7 @@ interface Scanner {
 }
 
 const owners = new Map<object, string[]>()
+const labelOwners = new Map<object, string[]>()
 let scanner: Scanner = { values: [], bytes: [], shortest: Number.POSITIVE_INFINITY }
 
 /** The credential strings of one endpoint's auth block, in every form a sender may send them. */
@@ -65,10 +66,25 @@ export function registerKnownSecrets(
   const values = endpoints.flatMap(endpointSecrets)
   if (adminToken && adminToken.length >= MIN_LENGTH) values.push(adminToken)
   owners.set(owner, values)
+  labelOwners.set(
+    owner,
+    endpoints.flatMap((e) =>
+      [e.name, e.environment, e.tenant, e.path].filter((v): v is string => !!v),
+    ),
+  )
   rebuild()
 }
 
+/**
+ * The config's public names (endpoint names, environments, tenants, paths): shown as they
+ * are even where they share characters with a secret (scrubText's `keep`).
+ */
+export function knownLabels(): string[] {
+  return [...new Set([...labelOwners.values()].flat())]
+}
+
 export function unregisterKnownSecrets(owner: object): void {
+  labelOwners.delete(owner)
   if (owners.delete(owner)) rebuild()
 }
 

@@ -58,6 +58,20 @@ describe('scrub', () => {
     )
   })
 
+  it("keeps the config's public names whole, and still fingerprints the whole secret", () => {
+    const token = 'acme-staging-0c1d2e3f4a5b'
+    const text =
+      'The token belongs to the staging environment (endpoint acme-staging), not acme-prod.'
+    expect(scrubText(text, [token], ['acme-staging', 'staging', 'acme-prod'])).toBe(text)
+    // Without them, the names read as pieces of the token.
+    expect(scrubText(text, [token])).toContain('part of')
+    expect(scrubText(`sent ${token}`, [token], ['acme-staging'])).toMatch(/^sent len=25 fp:/)
+    // A piece beyond the name is still a piece.
+    expect(scrubText('acme-staging-0c1d2e', [token], ['acme-staging'])).toBe(
+      `acme-staging${scrubText('-0c1d2e', [token])}`,
+    )
+  })
+
   it('diagnose --response never repeats the token a receiver echoed, even cut short', async () => {
     const request = parseRequest(
       `POST /hooks/bearer HTTP/1.1\r\nHost: x\r\nAuthorization: ${TOKEN}\r\nContent-Length: 2\r\n\r\n{}`,

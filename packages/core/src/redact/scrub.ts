@@ -50,16 +50,26 @@ const PIECE = 6
  * inside one secret, replaced by that secret's fingerprint. Values holding a space (a header
  * value with its scheme word) are left to the whole-value pass: their pieces are words.
  */
-function scrubPieces(text: string, secrets: readonly string[]): string {
+function scrubPieces(text: string, secrets: readonly string[], keep: readonly string[]): string {
   const pieces = new Map<string, string>()
   for (const secret of secrets) {
     if (/\s/.test(secret) || secret.length < PIECE) continue
     for (let i = 0; i + PIECE <= secret.length; i++) pieces.set(secret.slice(i, i + PIECE), secret)
   }
   if (pieces.size === 0 || text.length < PIECE) return text
+  // Names the config gives (an endpoint, an environment) are public and are how a diagnosis
+  // says which endpoint it means: a token that begins with its endpoint's name must not turn
+  // every mention of that name into "part of" a secret.
+  const labels = keep.filter((k) => k.length > 0).sort((a, b) => b.length - a.length)
   let out = ''
   let i = 0
-  while (i < text.length) {
+  next: while (i < text.length) {
+    for (const label of labels)
+      if (text.startsWith(label, i)) {
+        out += label
+        i += label.length
+        continue next
+      }
     const secret = pieces.get(text.slice(i, i + PIECE))
     if (secret === undefined) {
       out += text[i]
@@ -76,13 +86,18 @@ function scrubPieces(text: string, secrets: readonly string[]): string {
 
 /**
  * One text as it may be shown: `secrets` (whole or any piece of them), user-info passwords and
- * credential query values fingerprinted.
+ * credential query values fingerprinted. `keep`: public names (endpoint names, environments)
+ * never taken for a piece of a secret; a whole secret is fingerprinted all the same.
  */
-export function scrubText(text: string, secrets: readonly string[]): string {
+export function scrubText(
+  text: string,
+  secrets: readonly string[],
+  keep: readonly string[] = [],
+): string {
   let s = text
   for (const secret of secrets)
     if (s.includes(secret)) s = s.split(secret).join(fingerprint(secret))
-  s = scrubPieces(s, secrets)
+  s = scrubPieces(s, secrets, keep)
   s = s.replace(
     /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>:]*):([^\s/?#@'"<>]+)@/gi,
     (_, scheme: string, user: string, password: string) =>
@@ -96,9 +111,9 @@ export function scrubText(text: string, secrets: readonly string[]): string {
 }
 
 /** Every string in `value`, deeply, through scrubText. */
-export function scrubShown<T>(value: T, secrets: readonly string[]): T {
+export function scrubShown<T>(value: T, secrets: readonly string[], keep?: readonly string[]): T {
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return scrubText(v, secrets)
+    if (typeof v === 'string') return scrubText(v, secrets, keep)
     if (Array.isArray(v)) return v.map(walk)
     if (v && typeof v === 'object')
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))

@@ -15,7 +15,7 @@ import {
   scrubShown,
   type Verdict,
 } from '@hookwarden/core'
-import { knownSecretValues } from '../known-secrets.js'
+import { knownLabels, knownSecretValues } from '../known-secrets.js'
 
 export type { Diagnosis }
 
@@ -44,7 +44,7 @@ export async function runDiagnosis(input: DiagnoseInput): Promise<Diagnosis> {
   if (input.verdict && input.endpoint) options.verdict = input.verdict
   // Core fingerprints what it quotes; a credential it quotes as ordinary text (a header it does
   // not know as one) is fingerprinted here, as in the record's headers.
-  return scrubShown(await diagnose(input.request, options), knownSecretValues())
+  return scrubShown(await diagnose(input.request, options), knownSecretValues(), knownLabels())
 }
 
 /**

@@ -206,6 +206,16 @@ describe('endpoint route', () => {
     })
     expect(safe.json.reason).toBe('invalid_credentials')
     expect((await gw.store.get(safe.json.attempt))!.reason).toBe('credential_wrong_environment')
+    // The tokens hold the environments' names ("tok_env_staging_…"): the diagnosis still names
+    // them plainly, not as "part of" a secret, and still never shows a token.
+    const diagnosis = await eventually(
+      async () => (await gw.store.get(full.json.attempt))!.diagnosis,
+    )
+    const text = JSON.stringify(diagnosis)
+    expect(text).toMatch(/\bstaging\b/)
+    expect(text).toContain('env-staging')
+    expect(text).not.toContain('part of')
+    expect(text).not.toContain('tok_env_staging_00000001')
   })
 
   it('explain: full names everything', async () => {
