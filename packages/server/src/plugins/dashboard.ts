@@ -121,6 +121,13 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
           .header('Location', url.pathname + url.search)
           .send()
       }
+      // A file that is not there (a stale /assets/…js, a typo) is a 404 for anyone: the login
+      // page's 401 would be one more unexplained 401, and a script tag cannot sign in.
+      if (extname(url.pathname) && !fileFor(url.pathname))
+        return secure(reply)
+          .code(404)
+          .header('Content-Type', 'text/plain; charset=utf-8')
+          .send('not found')
       if (!adminAuth(req, ctx.adminToken) && ctx.config.public_diagnose !== true) {
         return secure(reply)
           .code(401)

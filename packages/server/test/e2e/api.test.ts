@@ -629,6 +629,10 @@ describe('dashboard', () => {
     const asset = await api('/assets/app.js', { headers: { cookie } })
     expect(asset.status).toBe(200)
     expect(asset.headers['content-type']).toMatch(/javascript/)
+    // A file that is not there is a 404, signed in or not; never the login page's 401.
+    expect((await api('/assets/gone-1a2b.js', { headers: {} })).status).toBe(404)
+    expect((await api('/assets/gone-1a2b.js', { headers: { cookie } })).status).toBe(404)
+    expect((await api('/assets/app.js', { headers: {} })).status).toBe(401)
     const spa = await api('/attempts/123', { headers: { cookie, accept: 'text/html' } })
     expect(spa.text).toContain('hookwarden dashboard')
     expect((await api('/api/endpoints', { headers: { cookie } })).status).toBe(200)
