@@ -117,6 +117,29 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
         if (!(declaredLength(req.rawHeaders) > ctx.limits.bodyLimit)) res.writeContinue()
         onRequest(req, res)
       })
+      // Any other expectation is one this server cannot meet (RFC 9110 §10.1.1): 417, as Node
+      // answers, but with the request id and a problem body like every other refusal.
+      server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+        const requestId = requestIdFromRaw(req.rawHeaders)
+        const body = JSON.stringify({
+          ...gatewayProblem('bad_request', {
+            request_id: requestId,
+            detail:
+              'The Expect header asks for something this server does not do: only "100-continue" is understood.',
+          }),
+          status: 417,
+        })
+        req.resume()
+        res.writeHead(417, {
+          'X-Request-Id': requestId,
+          'Content-Type': 'application/problem+json',
+          'Content-Length': Buffer.byteLength(body),
+        })
+        res.end(body)
+      })
+      // Header count is bounded by their size (maxHeaderSize, 16 KiB): Node's default of 1000
+      // or so dropped the rest silently, an Authorization sent after them included.
+      server.maxHeadersCount = 0
       // Fastify's default, kept: longer than the usual 60 s idle timeout of client pools.
       server.keepAliveTimeout = 72_000
       // A sender that shuts its side down after the request (HTTP/1.0-style clients, `nc -N`)

@@ -137,6 +137,31 @@ describe('body limit', () => {
     expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
   })
 
+  it('an Expect other than 100-continue is 417 problem+json with a request id', async () => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(
+      'POST /small HTTP/1.1\r\nHost: x\r\nExpect: x-later\r\nContent-Length: 2\r\n\r\n{}',
+    )
+    const [chunk] = (await once(socket, 'data')) as [Buffer]
+    socket.destroy()
+    const text = chunk.toString('latin1')
+    expect(text).toMatch(/^HTTP\/1\.1 417 /)
+    expect(text).toMatch(/\r\nX-Request-Id: \S+/i)
+    expect(text).toMatch(/\r\nContent-Type: application\/problem\+json/i)
+  })
+
+  it('reads every header up to the size limit: an Authorization after 1100 others still counts', async () => {
+    const many = Array.from({ length: 1100 }, (_, i) => [`x-h${i}`, 'a']).flat()
+    const res = await request(`${gw.url}/small`, {
+      method: 'POST',
+      headers: [...many, 'authorization', `Bearer ${TOKEN}`],
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+  })
+
   it('stops a chunked body over the limit', async () => {
     async function* chunks() {
       for (let i = 0; i < 64; i++) yield Buffer.alloc(512, 0x62)
