@@ -63,10 +63,22 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   // it (endpoint-server.ts) with this status; the answer carries its request id and reason.
   const req = pending?.req
   if (req && !req.complete) {
-    clientErrorAnswers.set(req, status)
+    // HPE_INVALID_EOF_STATE: the sender half-closed mid-body. Any other parser error mid-body
+    // is broken framing (a bad chunk size): said so, not "send the whole body".
+    const framing =
+      err.code?.startsWith('HPE_') && err.code !== 'HPE_INVALID_EOF_STATE'
+        ? frameError(err)
+        : undefined
+    clientErrorAnswers.set(req, { status, ...(framing ? { framing } : {}) })
     const requestId = requestIdFromRaw(req.rawHeaders)
     const problem = JSON.stringify({
       ...buildProblem('request_incomplete', 'full', { request_id: requestId }),
+      ...(framing
+        ? {
+            detail: `The body's framing is broken (${framing}): the body could not be read.`,
+            hint: "Send a well-formed body: a correct Content-Length, or valid Transfer-Encoding: chunked framing (hex chunk sizes, CRLF after each). The sender's HTTP client or a proxy on the way wrote it wrong.",
+          }
+        : {}),
       status,
     })
     socket.end(
@@ -77,6 +89,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
   )
+}
+
+/** Node's parser error as a phrase: "Parse Error: Invalid character in chunk size" → "invalid character in chunk size". */
+function frameError(err: NodeJS.ErrnoException): string {
+  const text = (err.message ?? '').replace(/^Parse Error:\s*/i, '').trim()
+  return text ? text[0]!.toLowerCase() + text.slice(1) : (err.code ?? 'parse error')
 }
 
 export function buildApp(ctx: GatewayContext): FastifyInstance {

@@ -22,8 +22,14 @@ import { requestIdFromRaw } from './request-id.js'
 
 const EMPTY = new Uint8Array(0)
 
-/** Requests cut off mid-body that app.ts answered itself (408 at the timeout, else 400). */
-export const clientErrorAnswers = new WeakMap<IncomingMessage, number>()
+/**
+ * Requests cut off mid-body that app.ts answered itself (408 at the timeout, else 400), and
+ * the parser's words when their framing broke (a bad chunk size), as opposed to a short body.
+ */
+export const clientErrorAnswers = new WeakMap<
+  IncomingMessage,
+  { status: number; framing?: string }
+>()
 
 /** Returns a handler that takes endpoint requests (true) and leaves the rest to Fastify (false). */
 export function endpointHandler(
@@ -132,10 +138,12 @@ export function endpointHandler(
     req.on('close', () => {
       if (settled || req.complete) return
       // The bytes that did arrive: their size and SHA-256 go in the record (never the body).
+      const answered = clientErrorAnswers.get(req)
       attempt(Buffer.concat(chunks, size), undefined, {
         received: size,
         declared: Number.isFinite(declared) ? declared : null,
-        answered: clientErrorAnswers.get(req) ?? null,
+        answered: answered?.status ?? null,
+        ...(answered?.framing ? { framing: answered.framing } : {}),
       })
     })
     return true
@@ -147,7 +155,6 @@ export function endpointHandler(
  * build Node's whole header object on first use, for this one value (measured ~1 µs). Node's
  * parser has already refused a request with two different lengths.
  */
-/** The Content-Length header's value as a number (NaN when absent or not a number). */
 export function declaredLength(raw: readonly string[]): number {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!

@@ -81,7 +81,13 @@ export interface AttemptInput {
    * verified or forwarded. `answered`: the status the gateway answered it (408 at the request
    * timeout, 400 for a half-close or broken framing); null: the sender was gone.
    */
-  incomplete?: { received: number; declared: number | null; answered: number | null }
+  incomplete?: {
+    received: number
+    declared: number | null
+    answered: number | null
+    /** The parser's words when the body's framing broke (not a short body). */
+    framing?: string
+  }
   /** Unix ms when the request arrived, when it is not now (an incomplete one ends later). */
   receivedAt?: number
 }
@@ -107,12 +113,13 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
 
   // 1. Limits, decided before any verification work.
   if (input.incomplete) {
-    const { received, declared, answered } = input.incomplete
+    const { received, declared, answered, framing } = input.incomplete
     const status = answered ?? 400
     const record = refusedEarly(input, id, receivedAt, status, 'request_incomplete')
     const of = declared === null ? '' : ` of the ${declared} declared`
-    const detail =
-      answered === 408
+    const detail = framing
+      ? `the body's framing broke after ${received} bytes (${framing}): the sender's HTTP client or a proxy wrote malformed chunked framing; the gateway answered ${status}`
+      : answered === 408
         ? `${received} bytes${of} arrived before the request timeout; the gateway answered 408`
         : answered !== null
           ? `the request ended after ${received} bytes${of} (the sender half-closed, or its framing broke); the gateway answered ${answered}`

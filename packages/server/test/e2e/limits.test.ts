@@ -20,6 +20,7 @@ import { MemoryAttemptStore } from '../../src/storage/memory.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import {
   adminHeaders,
+  eventually,
   type Running,
   startGateway,
   startUpstream,
@@ -254,6 +255,35 @@ describe('slow senders', () => {
       expect(byStatus[400]!.checks[0]!.detail).toMatch(/closed after 25 bytes/)
       // Nothing of either was forwarded.
       expect(up.received.filter((r) => r.url === '/small')).toEqual([])
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('broken chunked framing is named as such, in the answer and the record, not as a short body', async () => {
+    const gw = await startGateway(yaml(up.url))
+    try {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      const chunks: Buffer[] = []
+      socket.on('data', (c) => chunks.push(c))
+      socket.on('error', () => {})
+      socket.write(
+        `POST /small HTTP/1.1\r\nHost: x\r\nX-Request-Id: bad-chunks-1\r\nAuthorization: Bearer ${TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n`,
+      )
+      await once(socket, 'close')
+      const answer = Buffer.concat(chunks).toString()
+      expect(answer).toMatch(/^HTTP\/1\.1 400/)
+      const problem = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))
+      expect(problem).toMatchObject({ reason: 'request_incomplete', request_id: 'bad-chunks-1' })
+      expect(problem.detail).toMatch(/framing is broken \(invalid character in chunk size\)/)
+      expect(problem.hint).toMatch(/chunked framing/)
+      const [row] = await eventually(async () => {
+        const rows = await gw.store.list({ endpoint: 'small' })
+        return rows.length ? rows : null
+      })
+      expect(row).toMatchObject({ reason: 'request_incomplete', status: 400, body_size: 5 })
+      expect(row!.checks[0]!.detail).toMatch(/framing broke after 5 bytes \(invalid character/)
     } finally {
       await gw.close()
     }
