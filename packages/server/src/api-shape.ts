@@ -38,7 +38,9 @@ export interface ApiCause {
  * An attempt as the API shows it: the record without its body bytes, plus `has_body`, the
  * diagnosis's first cause (`cause`, for list views) and, for one attempt, `body_base64`.
  */
-export type ApiAttempt = Omit<AttemptRecord, 'body'> & {
+export type ApiAttempt = Omit<AttemptRecord, 'body' | 'body_sha256'> & {
+  /** null when the body was not read (413). */
+  body_sha256: string | null
   has_body: boolean
   cause: ApiCause | null
   body_base64?: string | null
@@ -60,6 +62,7 @@ export function apiAttempt(r: AttemptRecord, full: boolean): ApiAttempt {
   const { body, ...rest } = r
   const out: ApiAttempt = {
     ...rest,
+    body_sha256: r.body_sha256 || null,
     has_body: body !== null && body !== undefined,
     cause: topCause(r.diagnosis),
   }

@@ -20,7 +20,7 @@ export interface AttemptRecord {
   /** Redacted headers, in order: credentials replaced by fingerprints. */
   headers: [string, string][]
   body_size: number
-  /** Hex SHA-256 of the raw body. */
+  /** Hex SHA-256 of the raw body; '' when the body was not read (413). */
   body_sha256: string
   /** The raw body, only when the endpoint says store_body: true (never for /health/auth). */
   body: Uint8Array | null

@@ -88,8 +88,12 @@ describe('body limit', () => {
       status: 413,
       reason: 'payload_too_large',
       body_size: 1025,
+      // Not read: no hash of bytes nobody saw.
+      body_sha256: '',
       body: null,
     })
+    const api = await request(`${gw.url}/api/attempts/${json.attempt}`, { headers: adminHeaders })
+    expect(((await api.body.json()) as { body_sha256: unknown }).body_sha256).toBeNull()
     expect(up.received).toHaveLength(0)
   })
 
