@@ -246,9 +246,15 @@ export function writeAnswer(
   const flat: string[] = ['X-Request-Id', requestId]
   let contentType: string | undefined
   let connection: string | undefined
+  // An upstream's answer to HEAD has no body but says how long the GET's would be: kept.
+  let headLength: string | undefined
   for (const [n, v] of answer.headers) {
     const lower = n.toLowerCase()
-    if (lower === 'content-length' || lower === 'x-request-id') continue
+    if (lower === 'content-length') {
+      if (res.req?.method === 'HEAD' && /^\d+$/.test(v)) headLength = v
+      continue
+    }
+    if (lower === 'x-request-id') continue
     // One Content-Type and one Connection (the last set wins, as on a Fastify reply); any
     // other header keeps every value, in order (Set-Cookie from an upstream).
     if (lower === 'content-type') contentType = v
@@ -258,10 +264,8 @@ export function writeAnswer(
   if (contentType !== undefined) flat.push('Content-Type', contentType)
   if (closing) connection = 'close'
   if (connection !== undefined) flat.push('Connection', connection)
-  flat.push(
-    'Content-Length',
-    String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
-  )
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+  flat.push('Content-Length', size === 0 && headLength !== undefined ? headLength : String(size))
   res.writeHead(answer.status, flat)
   // Head and body in one write(2): write() corks the socket and buffers them as one chunk;
   // uncorking at once sends it. end(body) would queue an empty chunk (its finish callback)

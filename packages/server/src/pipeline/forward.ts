@@ -229,10 +229,14 @@ export class Forwarder {
           chunks.push(chunk)
         },
         onResponseEnd() {
+          const relayed = endToEndHeaders(headers)
+          // The answer to HEAD has no body; its length is the GET's, for the sender to see.
+          if (options.method === 'HEAD')
+            for (const h of headers) if (h[0].toLowerCase() === 'content-length') relayed.push(h)
           settle({
             ok: true,
             status,
-            headers: endToEndHeaders(headers),
+            headers: relayed,
             body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
             latencyMs: elapsed(),
           })

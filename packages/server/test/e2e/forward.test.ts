@@ -25,6 +25,7 @@ let slow: Upstream
 let redirect: Upstream
 let refusing: Upstream
 let flaky: Upstream
+let sized: Upstream
 const SW_SECRET = `whsec_${Buffer.from('forward-test-standard-webhooks!!').toString('base64')}`
 let gw: Running
 let deadPort: number
@@ -36,6 +37,11 @@ beforeAll(async () => {
       res.writeHead(200)
       res.end('late')
     }, 2000)
+  })
+  // Says how long its GET body is, for HEAD too (as static file servers do).
+  sized = await startUpstream((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '12345' })
+    res.end()
   })
   let calls = 0
   flaky = await startUpstream((_req, res) => {
@@ -62,6 +68,10 @@ endpoints:
     path: /in
     forward: ${up.url}/orders
     store_body: true
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+  - name: fwd-head
+    path: /in-head
+    forward: ${sized.url}/file
     auth: { scheme: bearer, tokens: ["${TOKEN}"] }
   - name: fwd-strip
     path: /in-strip
@@ -113,7 +123,14 @@ endpoints:
 })
 afterAll(async () => {
   await gw.close()
-  await Promise.all([up.close(), slow.close(), redirect.close(), refusing.close(), flaky.close()])
+  await Promise.all([
+    up.close(),
+    slow.close(),
+    redirect.close(),
+    refusing.close(),
+    flaky.close(),
+    sized.close(),
+  ])
 })
 
 describe('forwarding', () => {
@@ -372,6 +389,16 @@ describe('forwarding', () => {
     expect(flaky.received).toHaveLength(2)
     expect(await send()).toBe(401)
     expect(flaky.received).toHaveLength(2)
+  })
+
+  it("relays an upstream's answer to HEAD with the length the GET's body would have", async () => {
+    const res = await request(`${gw.url}/in-head`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-length']).toBe('12345')
+    await res.body.dump()
   })
 
   it('relays a redirect without following it', async () => {
