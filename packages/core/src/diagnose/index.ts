@@ -16,7 +16,7 @@ import { refineVerdict } from '../verdict/refine.js'
 import type { Verdict } from '../verdict/types.js'
 import { verify } from '../verdict/verify.js'
 import { nearMissSearch } from './near-miss.js'
-import { detectOrigin } from './origin.js'
+import { detectOrigin, inflatedBody } from './origin.js'
 import { requestAloneFindings } from './request-alone.js'
 import { responseFindings } from './response-causes.js'
 import { classifyResponse } from './response-class.js'
@@ -199,14 +199,33 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   return diagnosis
 }
 
-/** The response with the request's credentials, wherever it repeats them, fingerprinted. */
+/**
+ * The response with the request's credentials, wherever it repeats them (whole or cut
+ * short), fingerprinted. A compressed body is looked at inflated: an echo inside gzip is still
+ * an echo, and what is read from the body later would print it. Such a body, once scrubbed,
+ * stays inflated (its Content-Encoding dropped).
+ */
 function scrubResponse(response: HttpResponse, secrets: readonly string[]): HttpResponse {
-  const body = Buffer.from(response.body).toString('utf8')
-  const echoed = secrets.some((s) => body.includes(s))
+  const headers = response.headers.map(([n, v]): [string, string] => [n, scrubText(v, secrets)])
+  const inflated = inflatedBody(response)
+  const body = Buffer.from(inflated).toString('utf8')
+  // Only a body that repeats one (or 12 characters of one) is rewritten: shorter runs are
+  // words ("secret", "Bearer") that the origin and cause readers must still see.
+  const echoed = secrets.some((secret) => {
+    if (secret.length <= 12) return body.includes(secret)
+    for (let i = 0; i + 12 <= secret.length; i++)
+      if (body.includes(secret.slice(i, i + 12))) return true
+    return false
+  })
+  const scrubbed = echoed ? scrubText(body, secrets) : body
+  if (scrubbed === body) return { ...response, headers }
   return {
     ...response,
-    headers: response.headers.map(([n, v]) => [n, scrubText(v, secrets)]),
-    body: echoed ? Buffer.from(scrubText(body, secrets)) : response.body,
+    headers:
+      inflated === response.body
+        ? headers
+        : headers.filter(([n]) => n.toLowerCase() !== 'content-encoding'),
+    body: Buffer.from(scrubbed),
   }
 }
 

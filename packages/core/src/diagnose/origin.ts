@@ -30,19 +30,28 @@ const LAYER_DEPTH: Record<OriginLayer, number> = {
   unknown: 0,
 }
 
-/** Body bytes as text for matching; a compressed capture is inflated, capped both ways. */
-function bodyText(res: HttpResponse): string {
-  let bytes: Uint8Array = res.body
+/**
+ * The body's bytes, inflated when the capture is compressed (gzip, br, deflate), capped at
+ * 256 KiB of output; the bytes as they are when they do not inflate (or are a bomb). The same
+ * object as `res.body` when nothing was inflated.
+ */
+export function inflatedBody(res: HttpResponse): Uint8Array {
+  const bytes: Uint8Array = res.body
   const enc = (getHeader(res.headers, 'content-encoding') ?? '').trim().toLowerCase()
   try {
     const opts = { maxOutputLength: MAX_TEXT * 4 }
-    if (enc === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = gunzipSync(bytes, opts)
-    else if (enc === 'br') bytes = brotliDecompressSync(bytes, opts)
-    else if (enc === 'deflate') bytes = inflateSync(bytes, opts)
+    if (enc === 'gzip' || (bytes[0] === 0x1f && bytes[1] === 0x8b)) return gunzipSync(bytes, opts)
+    if (enc === 'br') return brotliDecompressSync(bytes, opts)
+    if (enc === 'deflate') return inflateSync(bytes, opts)
   } catch {
     // Not really compressed, or a bomb past the cap: match on the bytes as they are.
   }
-  const slice = bytes.subarray(0, MAX_TEXT)
+  return bytes
+}
+
+/** Body bytes as text for matching; a compressed capture is inflated, capped both ways. */
+function bodyText(res: HttpResponse): string {
+  const slice = inflatedBody(res).subarray(0, MAX_TEXT)
   return Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('utf8')
 }
 

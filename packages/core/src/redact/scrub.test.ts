@@ -3,6 +3,7 @@
  * echoes in an error_description, a password in a Location, a `?token=` in any URL.
  * @module
  */
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { diagnose } from '../diagnose/index.js'
 import { parseRequest, parseResponse } from '../message/parse.js'
@@ -84,5 +85,28 @@ describe('scrub', () => {
     expect(text).not.toContain(TOKEN)
     expect(text).not.toContain(TOKEN.slice(0, 16))
     expect(d.response?.class).toBe('authentication')
+  })
+
+  it('…nor one echoed inside a compressed body (gzip, br, deflate), whole or cut short', async () => {
+    const request = parseRequest(
+      `POST /hooks/bearer HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 2\r\n\r\n{}`,
+    )
+    // API Gateway's IncompleteSignatureException ends with the caller's Authorization value.
+    const json = `{"message":"Authorization header requires 'Credential' parameter. Authorization=Bearer ${TOKEN}"}`
+    const cut = `{"message":"rejected: ${TOKEN.slice(0, 14)}…"}`
+    for (const [encoding, pack] of [
+      ['gzip', gzipSync],
+      ['br', brotliCompressSync],
+      ['deflate', deflateSync],
+    ] as const) {
+      for (const body of [json, cut]) {
+        const head = `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Encoding: ${encoding}\r\nx-amzn-ErrorType: IncompleteSignatureException\r\n\r\n`
+        const response = parseResponse(
+          Buffer.concat([Buffer.from(head, 'latin1'), pack(Buffer.from(body))]),
+        )
+        const text = JSON.stringify(await diagnose(request, { now: 1767225600, response }))
+        expect(text, `${encoding}: ${body}`).not.toContain(TOKEN.slice(0, 12))
+      }
+    }
   })
 })
