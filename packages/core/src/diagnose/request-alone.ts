@@ -12,6 +12,7 @@ import type { TimestampPolicy } from '../config/types.js'
 import { decodeStrict } from '../crypto/encoding.js'
 import { getAllHeaders, requestQuery } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
+import { rawSeparator } from '../schemes/basic.js'
 import { credentialShapeDefect } from '../schemes/credential.js'
 import { credentialHeaders } from './stripping.js'
 import {
@@ -19,6 +20,9 @@ import {
   invisibleHeaderStep,
   joinedAuthorization,
   joinedStep,
+  nameSpaceStep,
+  quotedAuthorization,
+  quotedValueStep,
   schemeOnly,
   schemeOnlyStep,
   shapeStep,
@@ -26,9 +30,10 @@ import {
   templatePlaceholderStep,
   withoutInvisible,
 } from './transforms/credential.js'
+import { lengthMismatchStep } from './transforms/framing.js'
 import { findJwt, inspectJwt, jwtFragment, truncatedJwtStep } from './transforms/jwt.js'
 import { timestampStep } from './transforms/time.js'
-import { type Finding, findings, step } from './transforms/types.js'
+import { type Finding, findings, type Step, step } from './transforms/types.js'
 import { headerFix, plainFix } from './wording.js'
 
 const QUERY_CREDENTIAL =
@@ -60,6 +65,21 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
   if (joined.length > 1) out.push(...findings([joinedStep(joined)], 0.8))
   const values = joined.length > 1 ? joined : auths
   for (const value of values.slice(0, 2)) out.push(...authorizationFindings(value, now))
+
+  // Header names a receiver cannot look up: `Authorization ` (a trailing space, as n8n's
+  // Header Auth keeps it), or the scheme word as the name (`Bearer: tok_…`).
+  let misnamed = false
+  for (const [name, value] of req.headers) {
+    if (name !== name.trim() && name.trim() !== '') {
+      misnamed ||= /^authorization$/i.test(name.trim()) || value.trim() !== ''
+      out.push(...findings([nameSpaceStep(name)], 0.85))
+      if (/^authorization$/i.test(name.trim()) && value.trim() !== '')
+        out.push(...authorizationFindings(value, now).map(lower))
+    } else if (SCHEME_NAME.test(name) && value.trim() !== '') {
+      misnamed = true
+      out.push(...findings([schemeNameStep(name, value)], 0.85))
+    }
+  }
 
   for (const [name, value] of req.headers) {
     if (/^authorization$/i.test(name)) continue
@@ -128,8 +148,13 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
       }
     }
   }
+  // The body ends before its Content-Length: the receiver waits for the rest.
+  const m = req.lengthMismatch
+  if (m && m.held < m.declared)
+    out.push(...findings([lengthMismatchStep(m, 'request_incomplete')], 0.5))
   if (
     auths.length === 0 &&
+    !misnamed &&
     credentialHeaders(req).length === 0 &&
     !out.some((f) => f.code === 'credential_in_query')
   ) {
@@ -154,11 +179,63 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
   return out
 }
 
+/** A header named after an authentication scheme: the scheme word went into the name. */
+const SCHEME_NAME = /^(bearer|basic|token|jwt)$/i
+
+function schemeNameStep(name: string, value: string): Step {
+  const word = name[0]!.toUpperCase() + name.slice(1).toLowerCase()
+  const already = new RegExp(`^[ \\t]*${word}[ \\t]`, 'i').test(value)
+  return step(
+    'header_name_wrong',
+    `The credential was sent in a header named "${name}": "${word}" is the scheme word, it belongs in the value of the Authorization header, and no receiver reads a header called ${name}.`,
+    headerFix(
+      'Authorization',
+      `${word} <${word === 'Basic' ? 'credentials' : 'token'}>`,
+      `Rename the header ${name} to Authorization${already ? '' : ` and write "${word} " before the value`}:`,
+    ),
+    [`header ${name} carries a value; no Authorization header`],
+  )
+}
+
+/** A finding about a header the receiver never sees: below the finding that says so. */
+const lower = (f: Finding): Finding => ({ ...f, confidence: Math.min(f.confidence, 0.7) })
+
 function authorizationFindings(value: string, now: number): Finding[] {
   const out: Finding[] = []
+  // `Authorization:` with nothing after it: the variable meant to fill it was empty.
+  if (withoutInvisible(value).trim() === '') {
+    out.push(
+      ...findings(
+        [
+          step(
+            'credentials_missing',
+            'The Authorization header is empty: the variable or field meant to fill it was empty when the request was sent.',
+            {
+              ...headerFix(
+                'Authorization',
+                'Bearer <token>',
+                'Fill the Authorization header, e.g.',
+              ),
+              make: 'In the HTTP module, the Authorization header item has no value: map the token from the module that produces it (and check that module ran).',
+            },
+            ['the Authorization header is sent with an empty value'],
+          ),
+        ],
+        0.85,
+      ),
+    )
+    return out
+  }
   // Named where they sit (a BOM before the scheme too); the rest reads the value without them.
   if (hasInvisible(value)) out.push(...findings([invisibleHeaderStep('Authorization', value)], 0.8))
   const v = withoutInvisible(value).replace(/^[ \t]+/, '')
+  // `"Bearer eyJ…"`: the whole value quoted; what is inside is read as it was meant.
+  const inner = quotedAuthorization(v)
+  if (inner !== null) {
+    out.push(...findings([quotedValueStep('Authorization', v)], 0.9))
+    out.push(...authorizationFindings(inner, now).map(lower))
+    return out
+  }
   const only = schemeOnly(v)
   if (only) {
     out.push(...findings([schemeOnlyStep(only)], 0.85))
@@ -296,17 +373,30 @@ function authorizationFindings(value: string, now: number): Finding[] {
   const clean = d?.cleaned ?? cred
   if (scheme === 'basic') {
     if (!decodeStrict(clean, 'base64')) {
-      if (clean.includes(':'))
+      const sep = rawSeparator(clean)
+      if (sep)
         out.push(
           ...findings(
             [
               step(
                 'basic_raw_credentials',
-                'The Basic credentials are sent as plain "username:password", not base64.',
-                plainFix(
-                  'Send "Basic " + base64("username:password") (or let the tool build it from a Basic auth setting).',
-                ),
-                ['the value holds a colon and is not base64'],
+                sep === '|'
+                  ? 'The Basic credentials are sent as plain "username|password" (the syntax of Zapier\'s Basic Auth field), not base64("username:password").'
+                  : 'The Basic credentials are sent as plain "username:password", not base64.',
+                sep === '|'
+                  ? {
+                      code: 'Send "Basic " + base64("username:password"): a colon between them, then base64.',
+                      zapier:
+                        'In the Webhooks by Zapier action, put `username|password` in the Basic Auth field (Zapier encodes it) and remove the Authorization header you wrote yourself.',
+                    }
+                  : plainFix(
+                      'Send "Basic " + base64("username:password") (or let the tool build it from a Basic auth setting).',
+                    ),
+                [
+                  sep === '|'
+                    ? 'the value holds "|" between username and password and is not base64'
+                    : 'the value holds a colon and is not base64',
+                ],
               ),
             ],
             0.85,

@@ -4,26 +4,71 @@
  * gained a newline after the body; the signature covers neither.
  * @module
  */
-import type { Header } from './types.js'
+import type { Header, LengthMismatch } from './types.js'
 
 /**
  * `body` de-chunked when the headers say `Transfer-Encoding: chunked` and the bytes hold that
  * framing (a tool that de-chunked the body but kept the header is left alone); else cut at
- * `Content-Length` when only line ends or spaces follow it; else as it is.
+ * `Content-Length`, as a receiver reads it; else as it is.
  */
 export function messageBody(headers: readonly Header[], body: Uint8Array): Uint8Array {
+  return framedBody(headers, body).body
+}
+
+/**
+ * messageBody, and the disagreement between Content-Length and the bytes held. A receiver reads
+ * Content-Length bytes: more bytes are cut there (the rest would be read as the next request),
+ * unless only line ends or spaces follow (what an editor adds on save: no mismatch). Fewer
+ * bytes are kept as they are (the receiver would wait for the rest).
+ */
+export function framedBody(
+  headers: readonly Header[],
+  body: Uint8Array,
+): { body: Uint8Array; mismatch?: LengthMismatch } {
   const te = headers.find(([n]) => n.toLowerCase() === 'transfer-encoding')?.[1]
-  if (te && /(?:^|,)\s*chunked\s*$/i.test(te)) return dechunk(body) ?? body
+  if (te && /(?:^|,)\s*chunked\s*$/i.test(te)) return { body: dechunk(body) ?? body }
   const cl = headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1]?.trim()
-  if (cl && /^\d{1,12}$/.test(cl)) {
-    const n = Number(cl)
-    if (
-      body.length > n &&
-      body.subarray(n).every((b) => b === 0x0a || b === 0x0d || b === 0x20 || b === 0x09)
-    )
-      return body.slice(0, n)
+  if (!cl || !/^\d{1,12}$/.test(cl)) return { body }
+  const n = Number(cl)
+  if (body.length === n || body.length === 0) return { body }
+  const rest = body.subarray(Math.min(n, body.length))
+  // Only line ends or spaces after the declared length: an editor's, not the sender's.
+  if (body.length > n && rest.every((b) => b === 0x0a || b === 0x0d || b === 0x20 || b === 0x09))
+    return { body: body.slice(0, n) }
+  const held = body.length > n ? trimEnd(body).length : body.length
+  const chars = textLength(body.subarray(0, held))
+  const mismatch: LengthMismatch = { declared: n, held }
+  if (chars !== undefined && chars !== held) mismatch.chars = chars
+  if (held > n) mismatch.whole = body.slice(0, held)
+  return { body: body.length > n ? body.slice(0, n) : body, mismatch }
+}
+
+/** The bytes without the line ends and spaces at their end. */
+function trimEnd(body: Uint8Array): Uint8Array {
+  let end = body.length
+  while (end > 0 && [0x0a, 0x0d, 0x20, 0x09].includes(body[end - 1]!)) end--
+  return body.subarray(0, end)
+}
+
+/** `string.length` of the bytes read as UTF-8, or undefined when they are not UTF-8. */
+function textLength(bytes: Uint8Array): number | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).length
+  } catch {
+    return undefined
   }
-  return body
+}
+
+/** The sentence that names a Content-Length disagreement (evidence and check details). */
+export function lengthMismatchText(m: LengthMismatch): string {
+  if (m.held > m.declared) {
+    const counted =
+      m.chars === m.declared
+        ? `: Content-Length counts the ${m.chars} characters, not the bytes (UTF-8 takes 2 to 4 bytes for a character outside ASCII); count bytes, not characters (Buffer.byteLength, not string.length)`
+        : '; send the length of the body in bytes, or let the HTTP client set Content-Length'
+    return `Content-Length says ${m.declared}, the body holds ${m.held} bytes: a receiver reads ${m.declared} and leaves the rest out${counted}`
+  }
+  return `Content-Length says ${m.declared}, the capture holds ${m.held} bytes: a receiver waits for the rest until it times out (or the capture was cut short)`
 }
 
 /** RFC 9112 §7.1 chunked framing (bare `\n` line ends tolerated), or null when it is not. */

@@ -26,7 +26,8 @@ export interface HarParseOptions {
  * Parses entry `entry` (default 0) of a HAR file. HTTP/2 pseudo-headers are dropped; a
  * response with status 0 (blocked or never answered) counts as no response; base64 content is
  * decoded; a form posted as `postData.params` without `text` is re-encoded as
- * `application/x-www-form-urlencoded`.
+ * `application/x-www-form-urlencoded` (as URLSearchParams and browsers serialize it); a first
+ * entry that is a CORS preflight gives way to the request it cleared (without `entry`).
  *
  * @example
  * const { request, response } = parseHar(readFileSync('session.har'), { entry: 3 })
@@ -56,7 +57,8 @@ export function captureFromHar(doc: JsonDoc, entry?: number): Capture {
     throw fieldError(doc, entries ?? log, 'log.entries', 'must be a list of entries')
   if (entries.items.length === 0)
     throw fieldError(doc, entries, 'log.entries', 'is empty: the HAR file holds no request')
-  const index = entry ?? 0
+  const preflight = entry === undefined ? afterPreflight(doc, entries.items) : null
+  const index = entry ?? preflight?.index ?? 0
   const item = entries.items[index]
   const path = `log.entries[${index}]`
   if (item === undefined)
@@ -70,13 +72,52 @@ export function captureFromHar(doc: JsonDoc, entry?: number): Capture {
   const request = member(item, 'request')
   if (request?.type !== 'object')
     throw fieldError(doc, request ?? item, childPath(path, 'request'), 'must be an object')
-  const out: Capture = { request: readRequest(doc, request, childPath(path, 'request')) }
+  const read = readRequest(doc, request, childPath(path, 'request'))
+  if (preflight) read.captureNotes = [...(read.captureNotes ?? []), preflight.note]
+  const out: Capture = { request: read }
   const response = member(item, 'response')
   if (response?.type === 'object') {
     const res = readResponse(doc, response, childPath(path, 'response'))
     if (res) out.response = res
   }
   return out
+}
+
+/**
+ * A first entry that is a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`, as
+ * Chrome records before a cross-origin POST): it carries no credentials, so the entry after it
+ * for the same URL is the request meant. Null when entry 0 is no preflight.
+ */
+function afterPreflight(
+  doc: JsonDoc,
+  items: readonly JsonNode[],
+): { index: number | undefined; note: string } | null {
+  const first = items[0]
+  const req = first?.type === 'object' ? member(first, 'request') : undefined
+  if (req?.type !== 'object' || stringOf(member(req, 'method'))?.toUpperCase() !== 'OPTIONS')
+    return null
+  const headers = readHeaders(doc, member(req, 'headers'), 'log.entries[0].request.headers')
+  const wanted = headers.find(([n]) => /^access-control-request-method$/i.test(n))?.[1]?.trim()
+  if (!wanted) return null
+  const url = stringOf(member(req, 'url'))
+  for (let i = 1; i < items.length; i++) {
+    const r = items[i]?.type === 'object' ? member(items[i]!, 'request') : undefined
+    if (r?.type !== 'object' || stringOf(member(r, 'url')) !== url) continue
+    const method = stringOf(member(r, 'method'))?.toUpperCase()
+    if (method === 'OPTIONS') continue
+    return {
+      index: i,
+      note: `entry 0 is a CORS preflight (OPTIONS, Access-Control-Request-Method: ${wanted}); read entry ${i}, the ${method} it cleared (--entry 0 reads the preflight)`,
+    }
+  }
+  return {
+    index: undefined,
+    note: `entry 0 is a CORS preflight (OPTIONS, Access-Control-Request-Method: ${wanted}), which carries no credentials, and no later entry is for the same URL: pass --entry N for the request itself`,
+  }
+}
+
+function stringOf(node: JsonNode | undefined): string | undefined {
+  return node?.type === 'string' ? node.value : undefined
 }
 
 function httpVersion(text: string | undefined): string | undefined {
@@ -105,8 +146,13 @@ function readRequest(doc: JsonDoc, node: JsonNode, path: string): HttpRequest {
     const params = member(postData, 'params')
     if (text === undefined && params?.type === 'array' && params.items.length > 0) {
       const pairs = readHeaders(doc, params, childPath(postPath, 'params'))
+      // As a browser serializes a form (application/x-www-form-urlencoded): `!'()~` are
+      // percent-encoded too, which encodeURIComponent leaves as they are.
       req.body = new Uint8Array(
-        Buffer.from(pairs.map(([n, v]) => `${formEncode(n)}=${formEncode(v)}`).join('&'), 'utf8'),
+        Buffer.from(
+          new URLSearchParams(pairs.map(([n, v]): [string, string] => [n, v])).toString(),
+          'utf8',
+        ),
       )
     } else {
       req.body = readBody(
@@ -124,10 +170,6 @@ function readRequest(doc: JsonDoc, node: JsonNode, path: string): HttpRequest {
   if (req.body.length === 0 && size?.type === 'number' && size.value > 0)
     req.bodyNotCaptured = size.value
   return req
-}
-
-function formEncode(text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, '+')
 }
 
 function readResponse(doc: JsonDoc, node: JsonNode, path: string): HttpResponse | undefined {

@@ -6,7 +6,7 @@
  */
 import { CaptureParseError } from '../errors.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { messageBody } from './framing.js'
+import { framedBody, messageBody } from './framing.js'
 import { utf8OrUndefined } from './text.js'
 import type { EarlierResponse, Header, HttpRequest, HttpResponse } from './types.js'
 
@@ -73,7 +73,10 @@ function splitHead(bytes: Uint8Array, file?: string, lineBase = 0): Head {
     }
     const colon = line.indexOf(':', pseudo && line.startsWith(':') ? 1 : 0)
     const name = line.slice(0, colon)
-    if (colon <= 0 || !TOKEN.test(pseudo ? name.replace(/^:/, '') : name)) {
+    // `Authorization : …`: whitespace before the colon is kept in the name, as a receiver that
+    // reads it at all does (RFC 9112 §5.1 has a server refuse it), so the diagnosis names it.
+    const bare = pseudo ? name.replace(/^:/, '') : name.replace(/[ \t]+$/, '')
+    if (colon <= 0 || !TOKEN.test(bare)) {
       throw new CaptureParseError(`header line ${shownLine(line)} is not "Name: value"`, {
         ...(file ? { file } : {}),
         line: lineOffset + idx + (pseudo ? 1 : 2),
@@ -121,12 +124,14 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
     )
   // The head was read as latin-1; a target typed in UTF-8 is read back as UTF-8.
   const url = utf8OrUndefined(Buffer.from(m[2]!, 'latin1')) ?? m[2]!
+  const framed = framedBody(headers, body)
   const req: HttpRequest = {
     method: m[1]!.toUpperCase(),
     url,
     headers,
-    body: messageBody(headers, body),
+    body: framed.body,
   }
+  if (framed.mismatch) req.lengthMismatch = framed.mismatch
   if (m[3]) req.httpVersion = m[3]
   // A head copied without its body (a log line, a proxy's dump).
   const declared = headers.find(([n]) => /^content-length$/i.test(n))?.[1]?.trim()

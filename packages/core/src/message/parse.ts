@@ -54,7 +54,9 @@ export function parseCapture(
   if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) {
     throw new CaptureParseError('the capture is empty', where(options))
   }
-  switch (sniffFormat(bytes)) {
+  const sniffed = sniffFormat(bytes)
+  if (sniffed === 'curl' || sniffed === undefined) refusePowerShell(bytes, options)
+  switch (sniffed) {
     case 'http-request':
       return { format: 'http-request', request: parseRawHttpRequest(bytes, options.file) }
     case 'http-response':
@@ -77,6 +79,26 @@ export function parseCapture(
         column: 1,
       })
   }
+}
+
+/**
+ * `Invoke-WebRequest` / `Invoke-RestMethod` (Chrome's "Copy as PowerShell"), or `curl` as
+ * PowerShell's alias for it (`curl -Uri … -Headers @{…}`): a language of its own, refused with
+ * what to paste instead. `curl.exe` with curl's own options is curl.
+ */
+const POWERSHELL =
+  /\b(?:Invoke-WebRequest|Invoke-RestMethod)\b|(?:^|[\s;|(])(?:curl|iwr|irm|wget)(?=\s)[^\n]*?\s-(?:Uri\b|Headers\s*@\{|UseBasicParsing\b|WebSession\b)/im
+
+function refusePowerShell(bytes: Uint8Array, options: ParseOptions): void {
+  const text = binaryString(bytes.subarray(0, 1 << 16))
+  const m = POWERSHELL.exec(text)
+  if (!m) return
+  const at = m.index + (m[0].length - m[0].trimStart().length)
+  const line = text.slice(0, at).split('\n').length
+  throw new CaptureParseError(
+    'PowerShell Invoke-WebRequest/Invoke-RestMethod is not supported: use Copy as cURL (bash), or a HAR',
+    { ...where(options), line, column: 1 },
+  )
 }
 
 /** The response of a `curl -v` transcript pasted below its command, when it parses. */

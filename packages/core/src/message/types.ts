@@ -5,6 +5,18 @@
  * @module
  */
 
+/** What `Content-Length` declares against what the capture holds, when they disagree. */
+export interface LengthMismatch {
+  /** The Content-Length header's value. */
+  declared: number
+  /** The bytes after the head. */
+  held: number
+  /** The body's length in UTF-16 code units (JavaScript's `string.length`), when it is text. */
+  chars?: number
+  /** The bytes held, when more than declared (the body the sender most likely signed). */
+  whole?: Uint8Array
+}
+
 /** One header line as received: `[name, value]`, name in its original casing. */
 export type Header = readonly [name: string, value: string]
 
@@ -27,6 +39,16 @@ export interface HttpRequest {
    * cannot be checked from the capture.
    */
   bodyNotCaptured?: number
+  /**
+   * A raw capture whose Content-Length disagrees with the bytes after its head (framing.ts):
+   * `body` is what a receiver reads (cut at Content-Length when more bytes follow).
+   */
+  lengthMismatch?: LengthMismatch
+  /**
+   * What reading the capture chose for the user, to be shown with the diagnosis (e.g. a HAR
+   * whose first entry is a CORS preflight: the request after it was read instead).
+   */
+  captureNotes?: string[]
 }
 
 export interface HttpResponse {

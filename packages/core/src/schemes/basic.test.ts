@@ -137,6 +137,42 @@ describe('basic', () => {
     expect(JSON.stringify(v)).not.toContain('hunter2')
   })
 
+  it('an unknown username is fingerprinted, never shown: it may be a password or a token', async () => {
+    for (const pair of ['pa:ss:word:nobody', 'tok_live_8f3b2c9d4e5a:', 'overlap-pass:x']) {
+      const v = await auth(`Basic ${b64(pair)}`)
+      expect(v.reason).toBe('basic_wrong_credentials')
+      expect(v.checks[0]!.detail).not.toContain(pair.slice(0, pair.indexOf(':')))
+      expect(v.checks[0]!.detail).toMatch(/len=\d+ fp:[0-9a-f]{8}/)
+    }
+  })
+
+  it('username and password swapped → basic_wrong_credentials naming the swap', async () => {
+    // The password holds colons: the username is what follows the last one.
+    const v = await auth(`Basic ${b64('pa:ss:word:make')}`)
+    expect(v.reason).toBe('basic_wrong_credentials')
+    expect(v.checks[0]!.detail).toMatch(/username and password are swapped/)
+    expect(v.checks[0]!.detail).toContain('user "make"')
+    expect(JSON.stringify(v)).not.toContain('pa:ss:word')
+  })
+
+  it.each([
+    ["Zapier's user|pass typed raw", 'Basic make|Zx9-pass-4471', /Zapier/],
+    ['user:pass typed raw, "-" in the password', 'Basic make:Zx9-pass-4471', /"user:password"/],
+  ])('%s → basic_raw_credentials, not base64url', async (_what, value, words) => {
+    const v = await auth(value)
+    expect(v.reason).toBe('basic_raw_credentials')
+    expect(v.checks[0]!.detail).toMatch(words)
+    expect(v.checks[0]!.detail).not.toContain('base64url')
+    expect(v.checks[0]!.detail).not.toContain('Zx9-pass-4471')
+  })
+
+  it('"base64url" is said only of a value made of base64url characters alone', async () => {
+    expect((await auth('Basic ab-c_d')).checks[0]!.detail).toContain('base64url')
+    const mixed = await auth('Basic ab-c!d')
+    expect(mixed.reason).toBe('basic_not_base64')
+    expect(mixed.checks[0]!.detail).not.toContain('base64url')
+  })
+
   it('ISO-8859-1 bytes (pre-RFC 7617 clients) are still read', async () => {
     const latin1 = Buffer.from('zoë:café-crème', 'latin1').toString('base64')
     expect((await auth(`Basic ${latin1}`)).ok).toBe(true)

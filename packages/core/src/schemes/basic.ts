@@ -40,28 +40,44 @@ export const basic: Scheme<BasicPolicy> = {
     const { username, password } = decoded
 
     // Every configured user is compared, username and password both, with no early exit: a
-    // known user with a wrong password takes as long as an unknown user (T-TIM-1).
+    // known user with a wrong password takes as long as an unknown user (T-TIM-1). The pair
+    // read the other way round too: username and password swapped in the sender's fields.
     let found: { user: BasicUser; retired: boolean } | null = null
     let userKnown = false
+    let swapped: BasicUser | null = null
+    // Swapped, the username (no colon) is what follows the last colon.
+    const text = `${username}:${password}`
+    const last = text.lastIndexOf(':')
+    const [swappedName, swappedPass] = [text.slice(last + 1), text.slice(0, last)]
     for (const [list, retired] of [
       [policy.users, false],
       [policy.retired, true],
     ] as const) {
       for (const user of list) {
-        const nameOk = safeEqual(username, user.username.normalize('NFC'))
-        const passOk = safeEqual(password, user.password.normalize('NFC'))
+        const name = user.username.normalize('NFC')
+        const pass = user.password.normalize('NFC')
+        const nameOk = safeEqual(username, name)
+        const passOk = safeEqual(password, pass)
+        const swappedNameOk = safeEqual(swappedName, name)
+        const swappedPassOk = safeEqual(swappedPass, pass)
+        const swappedOk = swappedNameOk && swappedPassOk
         if (nameOk) userKnown = true
         if (nameOk && passOk && !found) found = { user, retired }
+        if (swappedOk && !retired && !swapped) swapped = user
       }
     }
-    const who = `user ${JSON.stringify(username.slice(0, 64))}`
+    // A username is named only when it is a configured one: what else stands there may be a
+    // password or another endpoint's token put in the wrong field (contract §3).
+    const who = userKnown ? `user ${JSON.stringify(username.slice(0, 64))}` : ''
     if (!found) {
       return [
         fail(
           'basic_wrong_credentials',
-          userKnown
-            ? `${who} is known; the password ${fingerprint(password)} is wrong`
-            : `${who} is not configured`,
+          swapped
+            ? `the username and password are swapped: user ${JSON.stringify(swapped.username.slice(0, 64))}'s password was sent as the username`
+            : userKnown
+              ? `${who} is known; the password ${fingerprint(password)} is wrong`
+              : `user ${fingerprint(username)} is not configured`,
         ),
       ]
     }
@@ -121,10 +137,14 @@ export function decodeUserPass(credential: string): Decoded {
     ) {
       return { reason: shape.reason, detail: `Basic credentials ${fingerprint(credential)}` }
     }
-    if (credential.includes(':')) {
+    const raw = rawSeparator(credential)
+    if (raw) {
       return {
         reason: 'basic_raw_credentials',
-        detail: `"user:password" was sent as is (${fingerprint(credential)}); it must be base64-encoded`,
+        detail:
+          raw === '|'
+            ? `"user|password" (Zapier's Basic Auth field syntax) was sent as is (${fingerprint(credential)}); the header needs base64("user:password")`
+            : `"user:password" was sent as is (${fingerprint(credential)}); it must be base64-encoded`,
       }
     }
     // `Basic a, Basic b`: two header lines merged by a proxy (base64 never holds ", ").
@@ -135,7 +155,7 @@ export function decodeUserPass(credential: string): Decoded {
       }
     const why = /\{\{|\$\{/.test(credential)
       ? 'it is an unrendered template placeholder ({{…}}), not the encoded credentials'
-      : /[-_]/.test(credential)
+      : /[-_]/.test(credential) && /^[A-Za-z0-9_-]+=*$/.test(credential)
         ? 'it uses the base64url alphabet (- _) where standard base64 (+ /) is required'
         : credential.length % 4 !== 0 && /^[A-Za-z0-9+/]+$/.test(credential)
           ? 'its "=" padding is missing'
@@ -172,6 +192,16 @@ export function decodeUserPass(credential: string): Decoded {
       detail: 'the decoded credentials hold a control character (RFC 7617 §2 forbids them)',
     }
   return { username, password }
+}
+
+/**
+ * The separator of credentials typed as is, `user:pass` or Zapier's `user|pass`, or null. A
+ * `|` never occurs in any base64 alphabet, so it alone tells; a `:` counts as it always did.
+ */
+export function rawSeparator(credential: string): ':' | '|' | null {
+  if (credential.includes(':')) return ':'
+  const bar = credential.indexOf('|')
+  return bar > 0 && bar < credential.length - 1 ? '|' : null
 }
 
 function fail(reason: Check['reason'], detail: string, keyId?: string): Check {

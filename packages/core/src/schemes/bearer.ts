@@ -93,7 +93,17 @@ const JOINED = /,[ \t]*bearer[ \t]/i
  * hides an otherwise well-built header: credential_invisible_chars, not scheme_prefix_missing.
  * Only called on the failure path; basic.ts uses it too.
  */
-export function hiddenScheme(value: string, expected: 'Bearer' | 'Basic'): typeof HIDDEN | null {
+export function hiddenScheme(
+  value: string,
+  expected: 'Bearer' | 'Basic',
+): { reason: NonNullable<Check['reason']>; detail: string } | null {
+  // `Authorization: "Bearer eyJ…"`: the whole value quoted (a JSON string pasted as is).
+  const quoted = /^[ \t]*(["'])([\s\S]*)\1[ \t]*$/.exec(value)
+  if (quoted && !parseAuthorization(quoted[2]!, expected).reason)
+    return {
+      reason: 'credential_quoted',
+      detail: `the whole Authorization value is wrapped in quotes (${quoted[1]}${expected} …${quoted[1]})`,
+    }
   const spaced = value.replace(/[\u00A0\u202F\u2007]/g, ' ')
   const shape = credentialShapeDefect(spaced)
   const visible = shape?.reason === 'credential_invisible_chars' ? shape.cleaned : spaced

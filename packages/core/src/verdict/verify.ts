@@ -5,6 +5,7 @@
  */
 import type { Endpoint } from '../config/types.js'
 import { ConfigError } from '../errors.js'
+import { lengthMismatchText } from '../message/framing.js'
 import type { HttpRequest } from '../message/types.js'
 import { getScheme } from '../schemes/index.js'
 import type { Check, Scheme, VerifyContext } from '../schemes/types.js'
@@ -89,8 +90,11 @@ function afterScheme(
   endpoint: Endpoint,
   scheme: Scheme<unknown>,
   context: VerifyContext,
-  checks: Check[],
+  received: Check[],
 ): Verdict | Promise<Verdict> {
+  const checks = request.lengthMismatch
+    ? withLengthNote(received, request, endpoint, scheme, context)
+    : received
   if (context.nonceStore && scheme.replayKey && checks.every((c) => c.ok)) {
     const replay = scheme.replayKey(request, endpoint.auth)
     if (replay) {
@@ -104,6 +108,38 @@ function afterScheme(
     }
   }
   return finish(checks, endpoint, scheme)
+}
+
+/**
+ * A capture whose Content-Length disagrees with its body: the body was read as a receiver
+ * reads it, and the first check over it that failed says so (the cause is the framing, not
+ * the secret), and whether the bytes held, read whole, pass.
+ */
+function withLengthNote(
+  checks: Check[],
+  request: HttpRequest,
+  endpoint: Endpoint,
+  scheme: Scheme<unknown>,
+  context: VerifyContext,
+): Check[] {
+  const mismatch = request.lengthMismatch!
+  const at = checks.findIndex(
+    (c) => !c.ok && (c.reason?.startsWith('signature_') || c.reason === 'request_incomplete'),
+  )
+  if (at === -1) return checks
+  let note = lengthMismatchText(mismatch)
+  if (mismatch.whole) {
+    const whole = scheme.verify(
+      { ...request, body: mismatch.whole, lengthMismatch: undefined },
+      endpoint.auth,
+      context,
+    )
+    if (!isPromiseLike(whole) && whole.length > 0 && whole.every((c) => c.ok))
+      note += `; the signature matches the ${mismatch.held} bytes held, so the sender signed the whole body and only its Content-Length is wrong`
+  }
+  const out = [...checks]
+  out[at] = { ...out[at]!, detail: `${out[at]!.detail}; ${note}` }
+  return out
 }
 
 function prepare(

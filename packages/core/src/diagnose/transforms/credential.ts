@@ -11,6 +11,7 @@ import { decodeStrict } from '../../crypto/encoding.js'
 import { requestQuery } from '../../message/headers.js'
 import type { Header, HttpRequest } from '../../message/types.js'
 import { fingerprint } from '../../redact/fingerprint.js'
+import { rawSeparator } from '../../schemes/basic.js'
 import { credentialShapeDefect } from '../../schemes/credential.js'
 import type { ReasonCode } from '../../verdict/reasons.js'
 import { type Fix, headerFix, plainFix } from '../wording.js'
@@ -183,6 +184,8 @@ function locationSteps(
 }
 
 function nameStep(sent: string, expected: string, target: CredentialTarget): Step {
+  if (sent !== sent.trim() && sent.trim().toLowerCase() === expected.toLowerCase())
+    return nameSpaceStep(sent)
   const underscore = sent.includes('_') && sameHeaderName(sent, expected)
   const evidence = [`header ${sent} carries the credential; ${expected} is absent`]
   let summary = `The credential was sent in the ${sent} header, but this endpoint reads ${expected === 'Authorization' ? targetLabel(target) : `the ${expected} header`}.`
@@ -195,6 +198,33 @@ function nameStep(sent: string, expected: string, target: CredentialTarget): Ste
     summary,
     targetFix(target, `Rename the header ${sent}:`),
     evidence,
+  )
+}
+
+/**
+ * A header name with a space or tab around it (`Authorization ` typed into n8n's Header Auth
+ * or a Make header item): the receiver looks the header up by its exact name and misses it.
+ */
+export function nameSpaceStep(sent: string): Step {
+  const name = sent.trim()
+  const where =
+    sent.trimEnd() !== sent
+      ? sent.trimStart() !== sent
+        ? 'a space before and after it'
+        : 'a trailing space'
+      : 'a leading space'
+  const shown = JSON.stringify(sent)
+  return step(
+    'header_name_wrong',
+    `The header name ${shown} has ${where}: the receiver looks for ${name} and does not find it.`,
+    {
+      code: `Remove the space from the header name: send \`${name}\`, not ${shown}.`,
+      make: `In the HTTP module, Headers → the item Name ${shown}: remove the space so it reads \`${name}\`.`,
+      zapier: `In the Webhooks by Zapier action, Headers → the key ${shown}: remove the space so it reads \`${name}\`.`,
+      n8n: `In the HTTP Request node (or the Header Auth credential), the header Name ${shown}: remove the space so it reads \`${name}\`.`,
+      curl: `Write \`-H '${name}: …'\` with no space before the colon.`,
+    },
+    [`header name ${shown} (${sent.length} characters) instead of ${name}`],
   )
 }
 
@@ -464,6 +494,31 @@ export function invisibleHeaderStep(name: string, value: string): Step {
 
 const KNOWN_SCHEME = /^(bearer|basic|token|jwt|apikey|api-key|key|digest)$/i
 
+/**
+ * What an Authorization value wrapped whole in quotes holds (`"Bearer eyJ…"`: a JSON string
+ * pasted with its quotes, a quoted env var), or null: only when a scheme word starts it.
+ */
+export function quotedAuthorization(value: string): string | null {
+  const m = /^[ \t]*(["'])([\s\S]*)\1[ \t]*$/.exec(value)
+  return m && OTHER_SCHEMES.test(m[2]!) ? m[2]! : null
+}
+
+/** The whole header value in quotes, which are sent as part of it. */
+export function quotedValueStep(name: string, value: string): Step {
+  const inner = quotedAuthorization(value) ?? value
+  const word = /^[ \t]*(\S+)/.exec(inner)?.[1] ?? 'Bearer'
+  return step(
+    'credential_quoted',
+    `The whole ${name} header value is wrapped in quotes ("${word} …"): the quotes are sent as part of it, so the receiver does not find "${word} " where the value starts.`,
+    headerFix(
+      name,
+      `${word} <${/^basic$/i.test(word) ? 'credentials' : 'token'}>`,
+      'Remove the quotation marks around the value:',
+    ),
+    [`${name} value ${fingerprint(value)} starts and ends with a quote`],
+  )
+}
+
 /** The scheme word when a value is that word alone (`Authorization: Bearer`), else null. */
 export function schemeOnly(value: string): string | null {
   const v = withoutInvisible(value).trim()
@@ -617,7 +672,30 @@ function basicReading(credential: string): Reading {
       ],
     }
   }
-  if (credential.includes(':')) {
+  const sep = rawSeparator(credential)
+  if (sep === '|') {
+    const bar = credential.indexOf('|')
+    const pair = `${credential.slice(0, bar)}:${credential.slice(bar + 1)}`
+    return {
+      credential: Buffer.from(pair, 'utf8').toString('base64'),
+      steps: [
+        step(
+          'basic_raw_credentials',
+          'The Basic credentials were sent as plain "username|password" (the syntax of Zapier\'s Basic Auth field) instead of base64("username:password").',
+          {
+            code: 'Send "Basic " + base64("username:password"): a colon between them, then base64.',
+            zapier:
+              'In the Webhooks by Zapier action, put `username|password` in the Basic Auth field (Zapier encodes it) and remove the Authorization header you wrote yourself.',
+            make: 'In the HTTP module, use Authentication type → Basic auth (Make encodes it), or write `Basic {{base64(username + ":" + password)}}`.',
+            n8n: 'In the HTTP Request node, use Generic Credential Type → Basic Auth instead of writing the header yourself.',
+            curl: 'Use `-u username:password` (curl encodes it) instead of writing the header yourself.',
+          },
+          ['the value holds "|" between username and password and is not base64'],
+        ),
+      ],
+    }
+  }
+  if (sep === ':') {
     return {
       credential: Buffer.from(credential, 'utf8').toString('base64'),
       steps: [
@@ -638,6 +716,34 @@ function basicReading(credential: string): Reading {
     }
   }
   return { credential, steps: [] }
+}
+
+/**
+ * Basic credentials (token68) with username and password swapped back, or null: sent as
+ * `password:username`, the username (which holds no colon) is what follows the last colon.
+ */
+function swappedBasic(token68: string): string | null {
+  const text = decodeStrict(token68, 'base64')?.toString('utf8')
+  if (!text) return null
+  const last = text.lastIndexOf(':')
+  if (last <= 0 || last === text.length - 1) return null
+  return Buffer.from(`${text.slice(last + 1)}:${text.slice(0, last)}`, 'utf8').toString('base64')
+}
+
+function swappedStep(): Step {
+  return step(
+    'basic_wrong_credentials',
+    'The username and password are swapped: the password was sent as the username and the username as the password.',
+    {
+      code: 'Swap them back: the Basic credentials are base64("username:password"), the username first.',
+      make: 'In the HTTP module, Authentication type → Basic auth: put the username in User name and the password in Password (they are the other way round).',
+      zapier:
+        'In the Webhooks by Zapier action, fill the Basic Auth field as `username|password`, the username first (they are the other way round).',
+      n8n: 'In the Basic Auth credential, put the username in User and the password in Password (they are the other way round).',
+      curl: 'Use `-u username:password`, the username first (they are the other way round).',
+    },
+    ['read as password:username, the credentials match a configured user'],
+  )
 }
 
 /**
@@ -673,11 +779,19 @@ export function credentialCandidates(
         }
         if (credential === '') continue
         const steps = [...loc, ...variant.steps, ...r.steps, ...clean.steps, ...extra]
-        const request = place(req, src, target, credential)
-        const key = `${steps.map((s) => s.code).join(',')}|${src.kind}:${src.name}|${credential.length}`
-        if (seen.has(key)) continue
-        seen.add(key)
-        out.push({ steps, request, credential, inPlace: loc.length === 0 })
+        const tries: [string, Step[]][] = [[credential, steps]]
+        const swapped =
+          target.kind === 'authorization' && target.scheme === 'Basic'
+            ? swappedBasic(credential)
+            : null
+        if (swapped) tries.push([swapped, [...steps, swappedStep()]])
+        for (const [value, valueSteps] of tries) {
+          const key = `${valueSteps.map((s) => s.code).join(',')}|${src.kind}:${src.name}|${value.length}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          const request = place(req, src, target, value)
+          out.push({ steps: valueSteps, request, credential: value, inPlace: loc.length === 0 })
+        }
       }
     }
   }
@@ -703,6 +817,11 @@ function sourceVariants(src: Source, fromAuthorization: boolean): Reading[] {
     out.push({ credential: value, steps: [invisibleHeaderStep(src.name, src.value)] })
   }
   if (fromAuthorization) {
+    const inner = quotedAuthorization(value)
+    if (inner !== null) {
+      out.push({ credential: inner, steps: [quotedValueStep(src.name, value)] })
+      return out
+    }
     const parts = joinedAuthorization(value)
     parts.forEach((part, i) => {
       out.push({ credential: part, steps: [joinedStep(parts, i + 1)] })
