@@ -86,6 +86,7 @@ const timestamp = z
     header: z.string().min(1).optional(),
     unit: z.enum(['seconds', 'milliseconds']).default('seconds'),
     tolerance: z.number().nonnegative().default(300),
+    one_sided: z.boolean().optional(),
   })
   .strict()
 
@@ -112,6 +113,7 @@ const hmac = z
   .object({
     scheme: z.literal('hmac'),
     header: z.string().min(1, 'must name the signature header'),
+    header_aliases: z.array(z.string().min(1)).optional(),
     algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
     encoding: z.enum(['hex', 'base64', 'base64url']).default('hex'),
     prefix: z.string().optional(),

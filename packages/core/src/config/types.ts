@@ -70,13 +70,23 @@ export interface TimestampPolicy {
   /** Header carrying the timestamp; absent when it comes from the signature header (`pairs`). */
   header?: string
   unit: 'seconds' | 'milliseconds'
-  /** Seconds either side of now. */
+  /** Seconds either side of now (only before now when `one_sided`). */
   tolerance: number
+  /**
+   * true: only a timestamp older than `tolerance` is refused; one ahead of now is accepted, as
+   * the provider's own SDK does (Stripe, Paddle, Slack Bolt, Mux, HubSpot v3 check age only).
+   */
+  one_sided?: boolean
 }
 
 export interface HmacPolicy {
   scheme: 'hmac'
   header: string
+  /**
+   * Other names the provider sends the signature under, read when `header` is absent
+   * (Shopify's Events deliveries: `shopify-hmac-sha256`). `sign` writes `header`.
+   */
+  header_aliases?: string[]
   algorithm: HmacAlgorithm
   encoding: Encoding
   /** Stripped before comparing, e.g. `sha256=`. */

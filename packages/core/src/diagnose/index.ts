@@ -7,11 +7,13 @@
 
 import { type NearRoute, nearRoute } from '../config/near-route.js'
 import { selectEndpoint } from '../config/select.js'
-import type { Config, Endpoint } from '../config/types.js'
+import type { Config, Credential, Endpoint } from '../config/types.js'
 import { requestPath } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { getProvider } from '../providers/registry.js'
+import type { Pitfall } from '../providers/types.js'
 import { credentialValues, scrubText } from '../redact/scrub.js'
+import { type KeyType, publicKeyProblem } from '../schemes/public-key.js'
 import { refineVerdict } from '../verdict/refine.js'
 import type { Verdict } from '../verdict/types.js'
 import { verify } from '../verdict/verify.js'
@@ -20,7 +22,7 @@ import { detectOrigin, inflatedBody } from './origin.js'
 import { requestAloneFindings } from './request-alone.js'
 import { responseFindings } from './response-causes.js'
 import { classifyResponse } from './response-class.js'
-import { type Finding, findings, step } from './transforms/types.js'
+import { type Finding, findings, type StepKind, step } from './transforms/types.js'
 import type { Cause, Diagnosis, Origin, Sender } from './types.js'
 import { guessSender, MAKE_401_NOTE, pickFix, plainFix } from './wording.js'
 
@@ -172,7 +174,7 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
   }
 
   const causes = rankCauses(found, sender)
-  if (endpoint?.provider) addProviderPitfalls(causes, endpoint.provider)
+  if (endpoint?.provider) addProviderPitfalls(causes, found, endpoint)
   if (
     sender === 'make' &&
     causes[0] &&
@@ -239,15 +241,41 @@ function misroutedRequest(config: Config, request: HttpRequest): NearRoute | nul
 
 /**
  * A preset knows its provider's usual mistakes (Stripe: the body parsed by express.json();
- * Shopify: base64, not hex): a cause of the same code gets the provider's own words.
+ * Shopify: base64, not hex): a cause of the same code gets the provider's own words, from the
+ * first pitfall that can hold for it (its `when`: the kind of near miss found, the keys).
  */
-function addProviderPitfalls(causes: Cause[], providerName: string): void {
-  const preset = getProvider(providerName)
+function addProviderPitfalls(causes: Cause[], found: readonly Finding[], endpoint: Endpoint): void {
+  const preset = getProvider(endpoint.provider!)
   if (!preset?.pitfalls) return
   for (const cause of causes) {
-    const pitfall = preset.pitfalls.find((p) => p.code === cause.code)
+    const kind = keptFinding(found, cause.code)?.kind
+    const pitfall = preset.pitfalls.find(
+      (p) => p.code === cause.code && pitfallCanHold(p, kind, endpoint),
+    )
     if (!pitfall) continue
     cause.evidence.push(`${preset.title}: a known pitfall — ${pitfall.title}`)
     cause.fix = `${cause.fix} For ${preset.title}: ${pitfall.fix}`
   }
 }
+
+/** The finding rankCauses kept for `code`: the surest, the first among equals. */
+function keptFinding(found: readonly Finding[], code: string): Finding | undefined {
+  let kept: Finding | undefined
+  for (const f of found) if (f.code === code && (!kept || f.confidence > kept.confidence)) kept = f
+  return kept
+}
+
+function pitfallCanHold(p: Pitfall, kind: StepKind | undefined, endpoint: Endpoint): boolean {
+  const when = p.when
+  if (!when) return true
+  if (when.kind && (kind === undefined || !when.kind.includes(kind))) return false
+  if (when.key_unreadable) {
+    const auth = endpoint.auth as unknown as { scheme: string; public_keys?: Credential[] }
+    const type = auth.scheme as KeyType
+    if (!PUBLIC_KEY_TYPES.has(type) || !Array.isArray(auth.public_keys)) return false
+    if (!auth.public_keys.some((k) => publicKeyProblem(k.value, type) !== null)) return false
+  }
+  return true
+}
+
+const PUBLIC_KEY_TYPES = new Set<string>(['ed25519', 'ecdsa', 'rsa'])

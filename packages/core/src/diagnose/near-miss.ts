@@ -15,6 +15,7 @@ import { standardWebhooksHmacPolicy } from '../schemes/standard-webhooks.js'
 import type { Check } from '../schemes/types.js'
 import { REASONS, type ReasonCode } from '../verdict/reasons.js'
 import type { Verdict } from '../verdict/types.js'
+import { publicKeyFindings } from './public-key-search.js'
 import { signatureSearch } from './signature-search.js'
 import { credentialCandidates, targetOf, unfilledStep } from './transforms/credential.js'
 import { findJwt, inspectJwt } from './transforms/jwt.js'
@@ -44,7 +45,14 @@ export interface NearMissResult {
 
 /** The HMAC policy a signature scheme stands for (reading Svix's header names when they are the ones sent). */
 export function asHmacPolicy(policy: AuthPolicy, request: HttpRequest): HmacPolicy | null {
-  if (policy.scheme === 'hmac') return policy
+  if (policy.scheme === 'hmac') {
+    // The signature under one of the provider's other names (Shopify Events): read it there.
+    if (policy.header_aliases && getHeader(request.headers, policy.header) === undefined) {
+      const alias = policy.header_aliases.find((h) => getHeader(request.headers, h) !== undefined)
+      if (alias !== undefined) return { ...policy, header: alias }
+    }
+    return policy
+  }
   if (policy.scheme === 'standard_webhooks') {
     const svix =
       getHeader(request.headers, 'webhook-signature') === undefined &&
@@ -303,8 +311,10 @@ export async function nearMissSearch(
       ...signatureSearch(request, hp, { now: options.now, endpoint, others, budget }).findings,
     )
   } else {
-    if (verdict.reason === 'signature_mismatch')
-      out.push(...(await urlSignedFindings(request, endpoint, options.now)))
+    if (verdict.reason === 'signature_mismatch') {
+      out.push(...(await urlSignedFindings(request, endpoint, options.now, budget)))
+      out.push(...(await publicKeyFindings(request, endpoint, options.now, budget)))
+    }
     out.push(...(await credentialSearch(request, endpoint, verdict, options, budget)))
     if (
       endpoint.auth.scheme === 'jwt' &&

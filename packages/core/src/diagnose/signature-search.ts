@@ -7,25 +7,27 @@
  * @module
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { Endpoint, HmacPolicy } from '../config/types.js'
+import type { Endpoint, HmacAlgorithm, HmacPolicy } from '../config/types.js'
 import { getAllHeaders, getHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { feedPayload, signedUrl } from '../schemes/payload.js'
+import { compilePayload, feedPayload, signedUrl } from '../schemes/payload.js'
 import { type BodyVariant, bodyHints, bodyVariants } from './transforms/body.js'
 import { sameHeaderName } from './transforms/credential.js'
 import {
   algorithmStep,
   noSignatureFix,
+  type ReadSignatures,
   readSignatures,
   type SignatureTarget,
   signatureHeaderNameStep,
+  signatureShape,
 } from './transforms/encoding.js'
 import { type PayloadVariant, payloadVariants } from './transforms/payload.js'
 import { type KeyVariant, keyVariants } from './transforms/secret.js'
 import { timestampStep } from './transforms/time.js'
 import { type Budget, type Finding, findings, type Step, step } from './transforms/types.js'
-import { plainFix } from './wording.js'
+import { headerFix, plainFix } from './wording.js'
 
 export interface SignatureSearchContext {
   now: number
@@ -137,9 +139,7 @@ export function signatureSearch(
           step(
             'signature_header_malformed',
             `The ${located.header} header holds no readable signature${read.parseError ? `: it ${read.parseError}` : ''}.`,
-            plainFix(
-              `Send the signature in ${policy.header} as ${policy.prefix ?? ''}<${policy.encoding} digest>.`,
-            ),
+            plainFix(`Send the signature in ${policy.header} as ${signatureShape(policy)}.`),
             [`${located.header} ${fingerprint(located.value)}`],
           ),
         ],
@@ -208,14 +208,19 @@ export function signatureSearch(
     const m = evaluate(k, p, b.bytes)
     if (m === 'stop') break
     if (m === null) continue
+    const otherAlgorithm = m.target.algorithm !== policy.algorithm
     const steps: Step[] = [
-      ...located.steps,
+      // Another algorithm's header (X-Hub-Signature: sha1=… for X-Hub-Signature-256): the
+      // algorithm is the cause, the name follows from it.
+      ...(otherAlgorithm && located.steps.length > 0
+        ? [algorithmHeaderStep(located.header, m.target.algorithm, policy)]
+        : located.steps),
       ...k.steps,
       ...p.steps,
       ...(b.step ? [b.step] : []),
       ...m.target.steps,
     ]
-    if (m.target.algorithm !== policy.algorithm)
+    if (otherAlgorithm && located.steps.length === 0)
       steps.push(algorithmStep(m.target.algorithm, policy))
     if (steps.length === 0) signatureOk = true
     else out.push(...findings(steps, 0.95))
@@ -229,6 +234,7 @@ export function signatureSearch(
         'the signature itself verifies with the configured secret: only this is wrong',
       )
   }
+  if (!found && read.timestamps !== undefined) out.push(...joinedHeaders(req, policy, read, keys))
   if (!found) {
     const tried = `tried ${ctx.budget.tried} candidates: ${bodyCache.length} body re-serializations, ${payloads.length} payload templates, ${keys.length} keys (configured, whitespace, encodings, retired${ctx.others.length ? ', other endpoints' : ''}), ${read.targets.length} signature readings${ctx.budget.exhausted ? ' — the search stopped at its budget' : ''}`
     out.push(
@@ -248,4 +254,64 @@ export function signatureSearch(
     )
   }
   return { findings: out, signatureOk }
+}
+
+/** The signature sent only under another algorithm's header (X-Hub-Signature: sha1=…). */
+function algorithmHeaderStep(sent: string, algorithm: HmacAlgorithm, policy: HmacPolicy): Step {
+  const a = algorithm.toUpperCase()
+  const e = policy.algorithm.toUpperCase()
+  return step(
+    'signature_wrong_algorithm',
+    `The signature was sent only in ${sent}, made with HMAC-${a}; this endpoint reads ${policy.header} with HMAC-${e}, which the request lacks.`,
+    headerFix(
+      policy.header,
+      signatureShape(policy),
+      `Sign with HMAC-${e} (createHmac('${policy.algorithm}', secret)) and`,
+    ),
+    [`${sent} holds an HMAC-${a} signature that verifies with the configured secret`],
+  )
+}
+
+/**
+ * Two signature headers a proxy joined with a comma (`t=1,v1=…, t=2,v1=…`): verification reads
+ * the first t= (as stripe-node does). When the t= differ and nothing verified, say so, and
+ * whether a signature verifies with its own t=.
+ */
+function joinedHeaders(
+  req: HttpRequest,
+  policy: HmacPolicy,
+  read: ReadSignatures,
+  keys: readonly KeyVariant[],
+): Finding[] {
+  const all = read.timestamps!
+  const distinct = [...new Set(all)]
+  if (distinct.length < 2) return []
+  const segments = compilePayload(policy.payload)
+  const id = policy.id !== undefined ? getHeader(req.headers, policy.id.header) : undefined
+  let own: string | undefined
+  for (const t of distinct.slice(1, 8)) {
+    for (const k of keys.filter((x) => x.identity)) {
+      const h = createHmac(policy.algorithm, k.key)
+      feedPayload(h, segments, req, { timestamp: t, id })
+      const mac = h.digest()
+      if (read.targets.some((x) => x.bytes.length === mac.length && timingSafeEqual(x.bytes, mac)))
+        own = t
+    }
+    if (own !== undefined) break
+  }
+  const evidence = [`${policy.header} holds ${all.length} timestamps: ${all.join(', ')}`]
+  if (own !== undefined) evidence.push(`a signature verifies with the later timestamp ${own}`)
+  return findings(
+    [
+      step(
+        'signature_header_malformed',
+        `The ${policy.header} header holds ${all.length} signature headers joined into one (a proxy merged two ${policy.header} headers with a comma), with different timestamps: the first one is read${own !== undefined ? ', and the signature that verifies belongs to a later one' : ''}.`,
+        plainFix(
+          `Send one ${policy.header} header per request (${signatureShape(policy)}): find the hop that adds or repeats the header (a retry that appends a new signature to the old one, a proxy that merges duplicates) and make it replace the header instead.`,
+        ),
+        evidence,
+      ),
+    ],
+    own !== undefined ? 0.9 : 0.7,
+  )
 }

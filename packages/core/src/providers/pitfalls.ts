@@ -9,12 +9,14 @@ export const BODY_PARSED: Pitfall = {
   code: 'signature_body_modified',
   title: 'The body was parsed and re-serialized before the signature was checked',
   fix: 'Verify the raw bytes as received: in Express use express.raw({ type: "*/*" }) on this route instead of express.json(); never JSON.stringify(req.body).',
+  when: { kind: ['json', 'form'] },
 }
 
 export const BODY_NEWLINE: Pitfall = {
   code: 'signature_body_modified',
   title: 'A proxy or framework changed the body (a trailing newline, CRLF, re-encoding)',
   fix: 'Forward the body byte for byte; disable body rewriting and charset conversion in the proxy.',
+  when: { kind: ['bytes'] },
 }
 
 export const SECRET_WHITESPACE: Pitfall = {
@@ -63,6 +65,7 @@ export const TIMESTAMP_WINDOW: Pitfall = {
   code: 'timestamp_out_of_window',
   title: 'The timestamp is outside the window: a replay, a queued retry or a wrong clock',
   fix: 'Check the receiver clock (NTP); answer quickly and process asynchronously so retries are re-signed.',
+  when: { kind: ['past'] },
 }
 
 export const TIMESTAMP_MS: Pitfall = {
@@ -83,6 +86,11 @@ export const PAYLOAD_BODY_ONLY: Pitfall = {
   title:
     'The body alone was signed where the timestamp is part of the signed payload (or the reverse)',
   fix: 'Build the signed payload exactly as the preset says (timestamp, separator, raw body).',
+}
+
+/** A token or API key configured where a public-key scheme needs the provider's public key. */
+export function notThePublicKey(title: string, fix: string): Pitfall {
+  return { code: 'signature_mismatch', title, fix, when: { key_unreadable: true } }
 }
 
 export const API_KEY_NOT_SECRET: Pitfall = {

@@ -4,16 +4,36 @@
  * the handshake it answers and the mistakes senders and receivers usually make with it.
  * @module
  */
+import type { StepKind } from '../diagnose/transforms/types.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 
 /**
  * A usual mistake with one provider, as data the diagnosis reads: the reason code a near miss
- * of this kind is reported under, a title, and the fix in the receiver's terms.
+ * of this kind is reported under, a title, the fix in the receiver's terms, and when it can
+ * be the cause at all.
  */
 export interface Pitfall {
   code: ReasonCode
   title: string
   fix: string
+  /** When the pitfall can hold (absent: whenever a cause of its code is found). */
+  when?: PitfallWhen
+}
+
+/** Conditions on a pitfall; every one given must hold. */
+export interface PitfallWhen {
+  /**
+   * The near miss found is of one of these kinds: the body changed as `bytes` (a newline,
+   * CRLF, a BOM, a charset), re-serialized as `json`, or re-encoded as a `form`; the timestamp
+   * lies in the `past` or the `future`.
+   */
+  kind?: readonly StepKind[]
+  /**
+   * A configured key does not read as the scheme's public key (a token or an API key pasted
+   * in its place). The config loader refuses such keys, so this holds only for an endpoint
+   * built in code.
+   */
+  key_unreadable?: true
 }
 
 /** The handshakes a gateway answers in the provider's place (providers/handshakes.ts). */

@@ -26,6 +26,12 @@ import { formatSignatureHeader, parseSignatureHeader } from './signature-header.
 import type { Check, ReplayKey, Scheme, SignOptions, VerifyContext } from './types.js'
 
 const MAC_LENGTH = { sha1: 20, sha256: 32, sha512: 64 } as const
+/**
+ * How far ahead of now a one-sided window still accepts a timestamp (seconds). The providers'
+ * SDKs accept any; a bound keeps replay protection (the key must be remembered that long) and
+ * still refuses a timestamp in milliseconds read as seconds.
+ */
+export const ONE_SIDED_AHEAD = 7 * 24 * 3600
 /** Replay keys of requests without a timestamp are kept this long. */
 const NO_TIMESTAMP_TTL_MS = 24 * 3600 * 1000
 
@@ -59,8 +65,10 @@ export interface CompiledHmac {
   okTimestampDetail: string
   current: KeyEntry[]
   retired: KeyEntry[]
-  /** Tried when the signature header is absent but this one's is present (svix-* names). */
+  /** Tried when the signature header is absent but this one's is present (svix-* names, aliases). */
   fallback?: CompiledHmac
+  /** The detail of a missing signature: `no X header` (naming the aliases too). */
+  missingDetail: string
 }
 
 const compiled = new WeakMap<HmacPolicy, CompiledHmac>()
@@ -90,7 +98,8 @@ function compile(policy: HmacPolicy): CompiledHmac {
       : tsKey !== undefined
         ? 'signature'
         : undefined
-  return {
+  const aliases = policy.header_aliases ?? []
+  const c: CompiledHmac = {
     policy,
     signatureHeader: policy.header.toLowerCase(),
     timestampHeader: policy.timestamp?.header?.toLowerCase(),
@@ -107,10 +116,17 @@ function compile(policy: HmacPolicy): CompiledHmac {
       timestampFrom === 'header'
         ? `${policy.timestamp!.header} header`
         : `${tsKey ?? 'timestamp'}= in the ${policy.header} header`,
-    okTimestampDetail: policy.timestamp ? `inside the ${policy.timestamp.tolerance} s window` : '',
+    okTimestampDetail: policy.timestamp ? windowDetail(policy.timestamp) : '',
     current: keys(policy.secrets, 'secrets'),
     retired: keys(policy.retired, 'retired'),
+    missingDetail: `no ${[policy.header, ...aliases].join(' or ')} header`,
   }
+  // Each alias is the same policy under another header name, tried in turn when absent.
+  if (aliases.length > 0) {
+    const [next, ...rest] = aliases
+    c.fallback = compileHmac({ ...policy, header: next!, header_aliases: rest })
+  }
+  return c
 }
 
 export const hmac: Scheme<HmacPolicy> = {
@@ -189,11 +205,11 @@ export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext
   const id = foundId
   const headerTimestamp = foundTimestamp
   if (signatureValue === undefined) {
-    if (c.fallback !== undefined) {
-      locate(req, c.fallback)
-      if (foundSignature !== undefined) return verifyHmac(req, c.fallback, ctx)
+    for (let f = c.fallback; f !== undefined; f = f.fallback) {
+      locate(req, f)
+      if (foundSignature !== undefined) return verifyHmac(req, f, ctx)
     }
-    return [fail('signature', 'signature_missing', `no ${c.policy.header} header`)]
+    return [fail('signature', 'signature_missing', c.missingDetail)]
   }
   if (signatureCount > 1) {
     return [
@@ -267,9 +283,15 @@ export function checkTimestamp(
       name: 'timestamp',
       ok: true,
       reason: null,
-      detail: `inside the ${tp.tolerance} s window`,
+      detail: windowDetail(tp),
     }
   )
+}
+
+function windowDetail(tp: TimestampPolicy): string {
+  return tp.one_sided === true
+    ? `at most ${tp.tolerance} s old`
+    : `inside the ${tp.tolerance} s window`
 }
 
 /** The failed timestamp check, or null when the timestamp is fine. */
@@ -291,7 +313,8 @@ function timestampProblem(
   const value = Number(raw)
   const seconds = tp.unit === 'seconds' ? value : value / 1000
   const age = now - seconds
-  if (age <= tp.tolerance && age >= -tp.tolerance) return null
+  if (age <= tp.tolerance && age >= (tp.one_sided === true ? -ONE_SIDED_AHEAD : -tp.tolerance))
+    return null
   // A value about 1000× (or 1/1000 of) now is the other unit, not a clock problem.
   const ratio = seconds / now
   if (tp.unit === 'seconds' && ratio > 500 && ratio < 2000) {
@@ -313,7 +336,7 @@ function timestampProblem(
   return fail(
     'timestamp',
     'timestamp_out_of_window',
-    `the timestamp is ${off} s ${direction} (tolerance ${tp.tolerance} s)`,
+    `the timestamp is ${off} s ${direction} (${tp.one_sided === true && age < 0 ? `at most ${ONE_SIDED_AHEAD} s ahead` : `tolerance ${tp.tolerance} s`})`,
   )
 }
 
@@ -455,18 +478,24 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
   const found = { signature: foundSignature, timestamp: foundTimestamp, id: foundId }
   if (found.signature === undefined && c.fallback !== undefined)
     return hmacReplayKey(req, c.fallback)
-  const tolerance = c.policy.timestamp?.tolerance
-  const ttlMs =
-    tolerance !== undefined ? Math.max(2 * tolerance, 1) * 1000 + 60_000 : NO_TIMESTAMP_TTL_MS
+  if (found.signature === undefined && c.idHeader === undefined) return null
+  const parsed =
+    found.signature === undefined
+      ? undefined
+      : parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
+  const timestamp =
+    c.timestampFrom === 'header'
+      ? found.timestamp
+      : parsed !== undefined && !('error' in parsed)
+        ? parsed.timestamp
+        : undefined
+  const ttlMs = replayTtlMs(c.policy.timestamp, timestamp)
   if (c.idHeader !== undefined)
     return found.id !== undefined ? { key: `id:${found.id}`, ttlMs } : null
-  if (found.signature === undefined) return null
   const remembered = replayKeys.get(req)
   replayKeys.delete(req)
   if (remembered !== undefined && remembered.c === c) return { key: remembered.key, ttlMs }
-  const parsed = parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
-  if ('error' in parsed) return null
-  const timestamp = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
+  if (parsed === undefined || 'error' in parsed) return null
   const values: PayloadValues = { timestamp, id: found.id }
   const decoded = parsed.signatures.map((s) => decodeForCompare(s, c.policy.encoding, c.macLength))
   for (const entry of c.current) {
@@ -474,6 +503,21 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
     if (findMatch(decoded, mac) !== -1) return { key: signatureReplayKey(mac, timestamp), ttlMs }
   }
   return null
+}
+
+/**
+ * How long a replay key is kept: past the whole window. A timestamp ahead of now under a
+ * one-sided window stays valid until it is `tolerance` old, so it is kept until then (the
+ * nonce store runs on the wall clock).
+ */
+function replayTtlMs(tp: TimestampPolicy | undefined, timestamp: string | undefined): number {
+  if (tp === undefined) return NO_TIMESTAMP_TTL_MS
+  const base = Math.max(2 * tp.tolerance, 1) * 1000 + 60_000
+  if (tp.one_sided !== true || timestamp === undefined || !isInteger(timestamp)) return base
+  const seconds = tp.unit === 'seconds' ? Number(timestamp) : Number(timestamp) / 1000
+  const ahead = seconds - Date.now() / 1000
+  const longest = (ONE_SIDED_AHEAD + tp.tolerance) * 1000 + 60_000
+  return Math.min(Math.max(base, (ahead + tp.tolerance) * 1000 + 60_000), longest)
 }
 
 /** Signs `req` so that verifyHmac accepts it: sets the timestamp, id and signature headers. */

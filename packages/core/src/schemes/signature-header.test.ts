@@ -66,8 +66,11 @@ describe('parseSignatureHeader', () => {
     expect(parseSignatureHeader('t=123,v0=zz', pairs, undefined)).toEqual({
       error: 'holds no v1= signature',
     })
-    expect(parseSignatureHeader('t=1,t=2,v1=aa', pairs, undefined)).toEqual({
-      error: 'holds t= twice',
+    // Two headers a proxy joined: the first t= and every v1=, as stripe-node reads them.
+    expect(parseSignatureHeader('t=1,v1=aa, t=2,v1=bb', pairs, undefined)).toEqual({
+      signatures: ['aa', 'bb'],
+      timestamp: '1',
+      timestamps: ['1', '2'],
     })
     expect(parseSignatureHeader('t=1,deadbeef', pairs, undefined)).toEqual({
       error: 'has entry 2, which is not key=value',

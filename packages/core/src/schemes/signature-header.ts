@@ -16,6 +16,11 @@ export interface ParsedSignatures {
   signatures: string[]
   /** The timestamp carried inside the header (`pairs` with `timestamp_key`), as sent. */
   timestamp?: string
+  /**
+   * Every timestamp, in order, when the header holds it more than once: two headers a proxy
+   * joined with a comma. The first one is `timestamp`, as stripe-node reads it.
+   */
+  timestamps?: string[]
 }
 
 /** A parse failure: what is wrong, in words (never the signature itself). */
@@ -104,6 +109,7 @@ function parsePairs(
 ): ParsedSignatures | SignatureHeaderError {
   const signatures: string[] = []
   let timestamp: string | undefined
+  let timestamps: string[] | undefined
   let count = 0
   for (const raw of value.split(format.pair_separator)) {
     const pair = raw.trim()
@@ -115,8 +121,13 @@ function parsePairs(
     const key = pair.slice(0, eq).trim()
     const val = pair.slice(eq + 1).trim()
     if (key === format.timestamp_key) {
-      if (timestamp !== undefined) return { error: `holds ${key}= twice` }
-      timestamp = val
+      // Two headers joined by a proxy (`t=1,v1=a, t=2,v1=b`): the first timestamp and every
+      // signature, as stripe-node reads them.
+      if (timestamp === undefined) timestamp = val
+      else {
+        timestamps ??= [timestamp]
+        timestamps.push(val)
+      }
     } else if (key === format.signature_key) {
       if (signatures.length === MAX_SIGNATURES)
         return { error: `holds more than ${MAX_SIGNATURES} signatures` }
@@ -129,7 +140,10 @@ function parsePairs(
     // Other keys (Stripe's v0=) are not ours to check.
   }
   if (signatures.length === 0) return { error: `holds no ${format.signature_key}= signature` }
-  return timestamp === undefined ? { signatures } : { signatures, timestamp }
+  if (timestamp === undefined) return { signatures }
+  return timestamps === undefined
+    ? { signatures, timestamp }
+    : { signatures, timestamp, timestamps }
 }
 
 /** The header value that carries `signature` (already encoded) in `format`. */

@@ -5,15 +5,17 @@
 // svix, stripe, @octokit/webhooks-methods, jose), else node:crypto. Deterministic: keys and
 // timestamps are fixed, so re-running rewrites the same bytes.
 //   node packages/core/test/cases/generate.mjs
-import { createHmac, createPrivateKey, createPublicKey } from 'node:crypto'
+import { createHmac, createPrivateKey, createPublicKey, sign as cryptoSign } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sign as octokitSign } from '@octokit/webhooks-methods'
+import { getHmac as shopifyHmac } from '@shopify/shopify-api/test-helpers'
 import { exportJWK, SignJWT } from 'jose'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { Webhook as SvixWebhook } from 'svix'
+import twilio from 'twilio'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const NOW = 1767225600 // 2026-01-01T00:00:00Z
@@ -1002,6 +1004,169 @@ kase('alone-nothing-wrong', {
 })
 
 await jwtCases()
+
+// ── Provider presets: what their own SDKs accept, and near misses of them ─────────────────
+{
+  const stripeYaml = `auth:\n  provider: stripe\n  secrets:\n    - ${STRIPE_SECRET}\n`
+  const stripeHeader = (secret, timestamp, payload = BODY) =>
+    Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp })
+  const stripePost = (header, body = BODY) =>
+    post(
+      [
+        ['User-Agent', 'Stripe/1.0 (+https://stripe.com/docs/webhooks)'],
+        ['Stripe-Signature', header],
+      ],
+      body,
+    )
+  // stripe-node checks the age only: a timestamp ahead of the receiver's clock is accepted.
+  kase('provider-stripe-future-timestamp-ok', {
+    request: stripePost(stripeHeader(STRIPE_SECRET, NOW + 400)),
+    config: stripeYaml,
+    expect: { ok: true },
+  })
+  kase('provider-stripe-timestamp-milliseconds', {
+    request: stripePost(stripeHeader(STRIPE_SECRET, NOW * 1000)),
+    config: stripeYaml,
+    expect: { codes: ['timestamp_milliseconds'] },
+  })
+  // Two Stripe-Signature headers a proxy joined with ", ": stripe-node takes the first t= and
+  // every v1=, so one valid signature among them verifies.
+  kase('provider-stripe-two-headers-joined-ok', {
+    request: stripePost(
+      `${stripeHeader('whsec_another0endpoint0secret', NOW - 12)}, ${stripeHeader(STRIPE_SECRET, NOW - 12)}`,
+    ),
+    config: stripeYaml,
+    expect: { ok: true },
+  })
+  kase('provider-stripe-two-headers-joined-other-timestamps', {
+    request: stripePost(
+      `${stripeHeader('whsec_another0endpoint0secret', NOW - 40)}, ${stripeHeader(STRIPE_SECRET, NOW - 12)}`,
+    ),
+    config: stripeYaml,
+    expect: { codes: ['signature_header_malformed'] },
+  })
+  kase('provider-stripe-whsec-prefix-stripped', {
+    request: stripePost(stripeHeader(STRIPE_SECRET.slice(6), NOW - 12)),
+    config: stripeYaml,
+    expect: { codes: ['signature_secret_encoding'] },
+  })
+
+  // Svix / Clerk: the whole whsec_ secret base64-decoded, prefix included (lenient decode).
+  const msg = 'msg_2rXo8Q1kJd0'
+  const svixSig = createHmac('sha256', Buffer.from(WHSEC, 'base64'))
+    .update(`${msg}.${NOW - 5}.${BODY}`)
+    .digest('base64')
+  kase('provider-svix-whsec-prefix-included-in-base64-decode', {
+    request: post([
+      ['svix-id', msg],
+      ['svix-timestamp', String(NOW - 5)],
+      ['svix-signature', `v1,${svixSig}`],
+    ]),
+    config: `auth:\n  provider: svix\n  secrets:\n    - ${WHSEC}\n`,
+    expect: { codes: ['signature_secret_encoding'] },
+  })
+
+  // Shopify: Events deliveries sign under the unprefixed header (@shopify/shopify-api checks it first).
+  const SHOPIFY_SECRET = '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'
+  const shopBody =
+    '{"id":820982911946154508,"email":"jon@example.com","note":"Livraison après 18h / porte B","customer":{"first_name":"Jöhn"},"landing_site":"https://shop.example/?ref=x&y=1"}'
+  const shopYaml = `auth:\n  provider: shopify\n  secrets:\n    - ${SHOPIFY_SECRET}\n`
+  kase('provider-shopify-events-unprefixed-header-ok', {
+    request: post(
+      [
+        ['shopify-topic', 'orders/create'],
+        ['shopify-webhook-id', 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043'],
+        ['shopify-hmac-sha256', shopifyHmac(shopBody, SHOPIFY_SECRET)],
+      ],
+      shopBody,
+    ),
+    config: shopYaml,
+    expect: { ok: true },
+  })
+  // Re-encoded by PHP json_encode (\u escapes, \/) with the id above 2^53 kept exactly.
+  const php = shopBody
+    .replace(/\//g, '\\/')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  kase('provider-shopify-php-json-encode-big-id', {
+    request: post([['X-Shopify-Hmac-Sha256', shopifyHmac(shopBody, SHOPIFY_SECRET)]], php),
+    config: shopYaml,
+    expect: { codes: ['signature_body_modified'] },
+  })
+
+  // GitHub: only the legacy SHA-1 header, or a SHA-1 digest in the SHA-256 header.
+  const ghYaml = `auth:\n  provider: github\n  secrets:\n    - ${GITHUB_SECRET}\n`
+  const sha1 = `sha1=${hmacHex('sha1', GITHUB_SECRET, BODY)}`
+  kase('provider-github-sha1-header-only', {
+    request: post([['X-Hub-Signature', sha1]]),
+    config: ghYaml,
+    expect: { codes: ['signature_wrong_algorithm'] },
+  })
+  kase('provider-github-sha1-value-in-sha256-header', {
+    request: post([['X-Hub-Signature-256', sha1]]),
+    config: ghYaml,
+    expect: { codes: ['signature_wrong_algorithm'] },
+  })
+
+  // Discord (Ed25519): a body re-serialized after signing is found by the public-key verifier.
+  const discord = ed(7)
+  const dBody = '{"type":1,"id":"1190000000000000001","token":"aW50ZXJhY3Rpb24"}'
+  const dTs = String(NOW - 3)
+  const dSig = cryptoSign(null, Buffer.from(dTs + dBody), discord.priv).toString('hex')
+  const dHex = discord.pub.export({ format: 'der', type: 'spki' }).subarray(12).toString('hex')
+  kase('provider-discord-body-pretty-printed', {
+    request: post(
+      [
+        ['X-Signature-Ed25519', dSig],
+        ['X-Signature-Timestamp', dTs],
+      ],
+      JSON.stringify(JSON.parse(dBody), null, 2),
+    ),
+    config: `auth:\n  provider: discord\n  public_keys:\n    - "${dHex}"\n`,
+    expect: { codes: ['signature_body_modified'] },
+  })
+
+  // Twilio: the query re-ordered by a proxy (signed over the URL as configured in the console).
+  const twUrl = 'https://receiver.example.org/hooks/voice?foo=1&bar=2'
+  const params = { CallSid: 'CA1234567890ABCDE', From: '+14158675309', To: '+18005551212' }
+  kase('provider-twilio-query-reordered-by-proxy', {
+    request: raw(
+      'POST',
+      '/hooks/voice?bar=2&foo=1',
+      [
+        ['X-Forwarded-Proto', 'https'],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        [
+          'X-Twilio-Signature',
+          twilio.getExpectedTwilioSignature('0123456789abcdef0123456789abcdef', twUrl, params),
+        ],
+      ],
+      new URLSearchParams(params).toString(),
+    ),
+    config: `auth:\n  provider: twilio\n  secrets:\n    - "0123456789abcdef0123456789abcdef"\n`,
+    expect: { codes: ['signature_wrong_payload'] },
+  })
+
+  // Slack: milliseconds in the signed basestring, seconds in the header.
+  const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'
+  const slBody = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&command=%2Fweather&text=94070'
+  kase('provider-slack-basestring-milliseconds', {
+    request: raw(
+      'POST',
+      '/hooks/slack',
+      [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['X-Slack-Request-Timestamp', String(NOW - 10)],
+        [
+          'X-Slack-Signature',
+          `v0=${hmacHex('sha256', SLACK_SECRET, `v0:${(NOW - 10) * 1000}:${slBody}`)}`,
+        ],
+      ],
+      slBody,
+    ),
+    config: `auth:\n  provider: slack\n  secrets:\n    - ${SLACK_SECRET}\n`,
+    expect: { codes: ['timestamp_milliseconds'] },
+  })
+}
 
 // ── Write ─────────────────────────────────────────────────────────────────────────────────
 for (const name of readdirSync(here)) {

@@ -8,7 +8,7 @@
  * @module
  */
 import { utf8SequenceAt } from '../../message/text.js'
-import { type Step, step } from './types.js'
+import { type Step, type StepKind, step } from './types.js'
 
 export interface BodyVariant {
   bytes: Uint8Array
@@ -37,6 +37,45 @@ function sortKeys(v: unknown, depth = 0): unknown {
   return v
 }
 
+/** A kept number literal as JSON.stringify writes its placeholder: `"\u0000<index>"`. */
+const NUMBER_PLACEHOLDER = /"\\u0000(\d+)"/g
+const NUMBER_LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+
+/**
+ * JSON.parse with every number literal kept as written: outside strings, each becomes a
+ * placeholder string (NUL + its index) that re-serializes as `"\u0000<index>"`, for the caller
+ * to put the literal back. JSON.parse alone rounds integers above 2^53 (Shopify's and X's
+ * ids), so a re-serialization of such a body would never match. Null when the text already
+ * holds `\u0000` (the placeholders would be ambiguous). Throws what JSON.parse throws.
+ */
+export function parseKeepingNumbers(text: string): { value: unknown; literals: string[] } | null {
+  if (text.includes('\\u0000')) return null
+  const literals: string[] = []
+  let out = ''
+  let last = 0
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      // A string: skip to its closing quote, escapes included.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 92) i++
+        else if (d === 34) break
+      }
+      i++
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      NUMBER_LITERAL.lastIndex = i
+      const m = NUMBER_LITERAL.exec(text)
+      if (!m) return null
+      out += `${text.slice(last, i)}"\\u0000${literals.length}"`
+      literals.push(m[0])
+      i += m[0].length
+      last = i
+    } else i++
+  }
+  return { value: JSON.parse(out + text.slice(last)), literals }
+}
+
 /** Python's json.dumps default: `, ` and `: ` separators, ASCII only. */
 function pythonStyle(v: unknown): string {
   // Indented output already writes `": "`; a raw newline only ever appears between tokens.
@@ -59,8 +98,8 @@ function latin1BytesAsUtf8(raw: Buffer): Buffer {
   return Buffer.from(out)
 }
 
-function modified(what: string, detail: string, fix = ''): Step {
-  return step(
+function modified(what: string, detail: string, fix = '', kind: StepKind = 'json'): Step {
+  const s = step(
     'signature_body_modified',
     `The signature was made over the body ${what}, not over the bytes that arrived: something between signing and verifying re-serialized it.`,
     {
@@ -75,6 +114,8 @@ function modified(what: string, detail: string, fix = ''): Step {
     },
     [detail],
   )
+  s.kind = kind
+  return s
 }
 
 /** Lazily yields the body variants, likeliest first, each distinct from the received body. */
@@ -100,15 +141,28 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
 
   let parsed: unknown
   let isJson = false
+  // Number literals are kept as written (an id above 2^53 would be rounded by JSON.parse).
+  let restore = (s: string) => s
+  let literals: string[] = []
   if (text !== null && /^\s*[[{]/.test(text)) {
     try {
-      parsed = JSON.parse(text)
+      const kept = parseKeepingNumbers(text)
+      parsed = kept ? kept.value : JSON.parse(text)
+      if (kept && kept.literals.length > 0) {
+        literals = kept.literals
+        restore = (s) => s.replace(NUMBER_PLACEHOLDER, (_, k: string) => literals[Number(k)]!)
+      }
       isJson = true
     } catch {
       isJson = false
     }
   }
   const pretty = isJson && /\n\s/.test(text!)
+  /** A JSON field's value as form text: a kept number literal as written. */
+  const fieldText = (v: unknown): string =>
+    typeof v === 'string' && v.charCodeAt(0) === 0 && literals.length > 0
+      ? (literals[Number(v.slice(1))] ?? v)
+      : String(v ?? '')
 
   // Serializing can throw for absurd depth (JSON.stringify overflows the stack): stop quietly.
   function* safe(make: () => [string, Step] | null): Generator<BodyVariant> {
@@ -119,7 +173,7 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       return
     }
     if (!r) return
-    const b = enc(r[0])
+    const b = enc(restore(r[0]))
     if (fresh(b)) yield { bytes: b, step: r[1] }
   }
 
@@ -135,6 +189,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
           step: modified(
             'without its final newline',
             'the body without the trailing newline verifies: a newline was added after signing (or an editor added it)',
+            '',
+            'bytes',
           ),
         }
     } else {
@@ -145,6 +201,20 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
           step: modified(
             'with a final newline',
             'the body plus a trailing newline verifies: the newline was removed after signing (curl -d strips newlines; use --data-binary)',
+            '',
+            'bytes',
+          ),
+        }
+      // SendGrid's event batches end with CRLF: a framework that trims or re-serializes drops it.
+      const crlf = Buffer.concat([raw, Buffer.from('\r\n')])
+      if (fresh(crlf))
+        yield {
+          bytes: crlf,
+          step: modified(
+            'with a final CRLF',
+            'the body plus a trailing CRLF verifies: the line end was removed after signing (trimmed, or the body re-serialized)',
+            '',
+            'bytes',
           ),
         }
     }
@@ -158,6 +228,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
           step: modified(
             hasCr ? 'with LF line ends' : 'with CRLF line ends',
             `the body with ${hasCr ? 'LF' : 'CRLF'} line ends verifies: line ends were converted in transit`,
+            '',
+            'bytes',
           ),
         }
     }
@@ -202,6 +274,18 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
         'the minified JSON plus a final newline verifies',
       ),
     ])
+    // Numbers as JavaScript writes them (1.0 → 1, 1e3 → 1000, ids above 2^53 rounded).
+    yield* safe(() =>
+      literals.length > 0
+        ? [
+            JSON.stringify(JSON.parse(text!)),
+            modified(
+              'minified, its numbers as JavaScript writes them',
+              'the minified JSON with its numbers re-written by JSON.parse/JSON.stringify verifies',
+            ),
+          ]
+        : null,
+    )
   }
   if (pretty) yield* byteLevel()
   if (isJson) {
@@ -276,11 +360,13 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       if (!entries.every(([, v]) => v === null || typeof v !== 'object')) return null
       return [
         new URLSearchParams(
-          entries.map(([k, v]): [string, string] => [k, String(v ?? '')]),
+          entries.map(([k, v]): [string, string] => [k, fieldText(v)]),
         ).toString(),
         modified(
           'form-encoded (key=value&…), the JSON being a conversion of it',
           'the form encoding of the JSON fields verifies: a forwarder turned the form post into JSON',
+          '',
+          'form',
         ),
       ]
     })
@@ -292,6 +378,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       modified(
         'as JSON, the form fields being a conversion of it',
         'the form fields written as JSON verify',
+        '',
+        'form',
       ),
     ])
     yield* safe(() => {
@@ -303,6 +391,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
         modified(
           'with its form fields in another order',
           'the form fields in sorted order verify: the fields were re-ordered',
+          '',
+          'form',
         ),
       ]
     })
@@ -313,6 +403,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       modified(
         'form-encoded with "+" for spaces (the received body was decoded and re-encoded)',
         'the same fields encoded the way an HTML form encodes them verify: the form body was parsed and re-encoded on the way',
+        '',
+        'form',
       ),
     ])
     yield* safe(() => [
@@ -320,6 +412,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       modified(
         'form-encoded with "%20" for spaces (the received body was decoded and re-encoded)',
         'the same fields encoded with encodeURIComponent verify: the form body was parsed and re-encoded on the way',
+        '',
+        'form',
       ),
     ])
     yield* safe(() => [
@@ -327,6 +421,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       modified(
         'with its form fields not percent-encoded',
         'the same fields written without percent-encoding verify: something decoded the form body',
+        '',
+        'form',
       ),
     ])
   }
@@ -340,6 +436,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
           step: modified(
             'encoded as latin-1, not UTF-8',
             'the body re-encoded from UTF-8 to latin-1 verifies: one side used latin-1',
+            '',
+            'bytes',
           ),
         }
     }
@@ -350,6 +448,8 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
         step: modified(
           'with its bytes read as latin-1 and written as UTF-8 (double-encoded)',
           'the double-encoded body verifies',
+          '',
+          'bytes',
         ),
       }
   } else if (text === null) {
@@ -363,6 +463,7 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
           'with its non-ASCII characters in UTF-8',
           "the body's Latin-1 bytes written as UTF-8 verify: the capture holds a character such as é as one Latin-1 byte (Firefox's Copy as cURL writes it as \\xe9), while the sender signed UTF-8",
           "Capture the request another way (Chrome's Copy as cURL, a HAR, or the raw request): this capture changed the body's encoding, and the request as sent is most likely fine.",
+          'bytes',
         ),
       }
   }
@@ -371,7 +472,12 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
     if (fresh(b))
       yield {
         bytes: b,
-        step: modified('without its byte-order mark', 'the body without the leading BOM verifies'),
+        step: modified(
+          'without its byte-order mark',
+          'the body without the leading BOM verifies',
+          '',
+          'bytes',
+        ),
       }
   }
 }

@@ -29,11 +29,15 @@ export interface ReadSignatures {
   targets: SignatureTarget[]
   /** The timestamp from inside the header (`t=` pairs), as sent. */
   timestamp?: string
+  /** Every `t=` in order when the header holds several (headers joined by a proxy). */
+  timestamps?: string[]
   /** Why the header does not parse as configured (then targets come from a looser reading). */
   parseError?: string
 }
 
 const ENCODINGS: Encoding[] = ['hex', 'base64', 'base64url']
+/** A digest labelled with its algorithm, as GitHub and Meta write it: `sha1=`, `sha256=`. */
+const ALGORITHM_LABEL = /^sha(?:1|256|512)=/
 
 function lenientDecode(text: string, encoding: Encoding): Buffer | null {
   switch (encoding) {
@@ -74,16 +78,36 @@ export function algorithmStep(sent: HmacAlgorithm, policy: HmacPolicy): Step {
   )
 }
 
+/**
+ * The signature header's value as a sender writes it, placeholders for what varies:
+ * `sha256=<hex>`, `v1,<base64>`, `t=<timestamp>,v1=<hex>`.
+ */
+export function signatureShape(policy: HmacPolicy): string {
+  const sig = `${policy.prefix ?? ''}<${policy.encoding}>`
+  const f = policy.format
+  switch (f.kind) {
+    case 'single':
+      return sig
+    case 'list':
+      return f.version !== undefined ? `${f.version},${sig}` : sig
+    case 'pairs': {
+      const v = `${f.signature_key}=${sig}`
+      return f.timestamp_key !== undefined
+        ? `${f.timestamp_key}=<timestamp>${f.pair_separator}${v}`
+        : v
+    }
+  }
+}
+
 function formatStep(policy: HmacPolicy, why: string): Step {
-  const example = policy.prefix
-    ? `${policy.prefix}<signature>`
-    : policy.format.kind === 'list' && policy.format.version
-      ? `${policy.format.version},<signature>`
-      : '<signature>'
   return step(
     'signature_header_malformed',
     `The ${policy.header} header is not in the expected format: it ${why}.`,
-    headerFix(policy.header, example, 'Write the header as'),
+    headerFix(
+      policy.header,
+      signatureShape(policy),
+      'Write the header in the format this endpoint reads:',
+    ),
     [`${policy.header} ${why}`],
   )
 }
@@ -94,17 +118,25 @@ export function readSignatures(value: string, policy: HmacPolicy): ReadSignature
   let texts: string[]
   let headerSteps: Step[] = []
   let timestamp: string | undefined
+  let timestamps: string[] | undefined
   let parseError: string | undefined
   if (!('error' in parsed)) {
     texts = parsed.signatures
     timestamp = parsed.timestamp
+    timestamps = parsed.timestamps
   } else {
     parseError = parsed.error
     const loose = parseSignatureHeader(value, policy.format, undefined)
     if (!('error' in loose) && policy.prefix) {
       texts = loose.signatures
       timestamp = loose.timestamp
-      headerSteps = [formatStep(policy, `lacks the "${policy.prefix}" prefix`)]
+      // `sha1=<hex>` where `sha256=` is expected: another algorithm, labelled as such. The
+      // algorithm step says so; relabelling it would not make it verify.
+      const other = ALGORITHM_LABEL.test(policy.prefix)
+        ? texts.every((t) => ALGORITHM_LABEL.test(t) && !t.startsWith(policy.prefix!))
+        : false
+      if (other) texts = texts.map((t) => t.replace(ALGORITHM_LABEL, ''))
+      else headerSteps = [formatStep(policy, `lacks the "${policy.prefix}" prefix`)]
     } else {
       // Anything that looks like a signature: tokens with any short `x=` / `v1,` label removed.
       texts = value
@@ -139,6 +171,7 @@ export function readSignatures(value: string, policy: HmacPolicy): ReadSignature
   }
   const out: ReadSignatures = { targets }
   if (timestamp !== undefined) out.timestamp = timestamp
+  if (timestamps !== undefined) out.timestamps = timestamps
   if (parseError !== undefined) out.parseError = parseError
   return out
 }
@@ -149,7 +182,7 @@ export function signatureHeaderNameStep(sent: string, policy: HmacPolicy): Step 
   return step(
     'header_name_wrong',
     `The signature was sent in the ${sent} header, but this endpoint reads ${policy.header}.${underscore ? ' Header names with "_" are dropped by nginx (unless underscores_in_headers on) and Apache.' : ''}`,
-    headerFix(policy.header, '<signature>', `Rename the header ${sent}:`),
+    headerFix(policy.header, signatureShape(policy), `Rename the header ${sent}:`),
     [`header ${sent} holds a signature that verifies`],
   )
 }

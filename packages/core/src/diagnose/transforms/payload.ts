@@ -116,6 +116,31 @@ export function payloadVariants(
       ],
     })
   }
+  // The timestamp signed in the other unit than the header sends (Date.now() in the
+  // basestring, seconds in the header): the configured template over the other number.
+  const ts = located.timestamp?.trim()
+  if (policy.payload.includes('{timestamp}') && ts !== undefined && /^\d{1,16}$/.test(ts)) {
+    const unit = policy.timestamp?.unit ?? 'seconds'
+    const other = unit === 'seconds' ? `${ts}000` : ts.length > 3 ? ts.slice(0, -3) : undefined
+    if (other !== undefined) {
+      const signedUnit = unit === 'seconds' ? 'milliseconds' : 'seconds'
+      out.push({
+        template: policy.payload,
+        segments: compilePayload(policy.payload),
+        values: { ...located, timestamp: other },
+        steps: [
+          step(
+            'timestamp_milliseconds',
+            `The signature was computed with the timestamp in ${signedUnit}, while the timestamp sent is in ${unit}: the signed string and the header disagree.`,
+            plainFix(
+              `Put the same timestamp, in ${unit}, in the signed string and in the header (${unit === 'seconds' ? 'Math.floor(Date.now() / 1000)' : 'Date.now()'} for both).`,
+            ),
+            [`signing the timestamp as ${signedUnit} reproduces the received signature`],
+          ),
+        ],
+      })
+    }
+  }
   for (const t of TEMPLATES) {
     if (t === policy.payload) continue
     if (t.includes('{timestamp}') && values.timestamp === undefined) continue

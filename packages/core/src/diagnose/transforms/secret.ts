@@ -210,7 +210,7 @@ export function keyVariants(
     const v = c.value
     const ev = [`configured ${label(c, i)} is ${fingerprint(v)}, used ${ENC_WORDS[enc]}`]
     // The secret's encoding: whsec_ used undecoded, or decoded where it is taken as is.
-    const alt: [Buffer | null, string][] = []
+    const alt: [Buffer | null, string, string?][] = []
     if (enc === 'whsec') {
       alt.push([
         Buffer.from(v, 'utf8'),
@@ -221,13 +221,24 @@ export function keyVariants(
           Buffer.from(v.slice(6), 'utf8'),
           'The sender used the text after whsec_ as the HMAC key, without base64-decoding it.',
         ])
+      // Buffer.from('whsec_…', 'base64') decodes leniently: "whsec_" turns into key bytes too.
+      alt.push([
+        lenientBase64(v.startsWith('whsec_') ? v : `whsec_${v}`),
+        'The sender base64-decoded the whole secret, whsec_ prefix included, instead of what follows whsec_.',
+      ])
     } else if (enc === 'utf8') {
       // Senders decode leniently (Buffer.from(…, 'base64') skips what is not base64), so do we here.
-      if (v.startsWith('whsec_'))
+      if (v.startsWith('whsec_')) {
         alt.push([
           lenientBase64(v.slice(6)),
           'The sender base64-decoded the whsec_ secret, but this endpoint uses the whole string as the key (as Stripe does).',
         ])
+        alt.push([
+          Buffer.from(v.slice(6), 'utf8'),
+          'The sender used the secret without its whsec_ prefix, but this endpoint uses the whole string, whsec_ included, as the key (as Stripe does).',
+          'Use the whole secret, whsec_ prefix included, as the HMAC key (its text as UTF-8 bytes).',
+        ])
+      }
       alt.push([
         decodeStrict(v, 'base64') ?? lenientBase64(v),
         'The sender base64-decoded the secret, but this endpoint uses its text as the key.',
@@ -242,7 +253,7 @@ export function keyVariants(
         `The sender used the secret's text as the key, but this endpoint ${ENC_WORDS[enc]} it first.`,
       ])
     }
-    for (const [key, summary] of alt) {
+    for (const [key, summary, fix] of alt) {
       push(
         key,
         [
@@ -250,9 +261,10 @@ export function keyVariants(
             'signature_secret_encoding',
             summary,
             plainFix(
-              enc === 'whsec'
-                ? 'Base64-decode what follows whsec_ and use those bytes as the HMAC key (the standardwebhooks/svix libraries do this for you).'
-                : 'Use the secret exactly as configured as the HMAC key; do not decode it.',
+              fix ??
+                (enc === 'whsec'
+                  ? 'Base64-decode what follows whsec_ and use those bytes as the HMAC key (the standardwebhooks/svix libraries do this for you).'
+                  : 'Use the secret exactly as configured as the HMAC key; do not decode it.'),
             ),
             ev,
           ),

@@ -5,6 +5,7 @@
  * @module
  */
 import type { TimestampPolicy } from '../../config/types.js'
+import { ONE_SIDED_AHEAD } from '../../schemes/hmac.js'
 import { durationWords, headerFix, isoTime, plainFix } from '../wording.js'
 import { type Step, step } from './types.js'
 
@@ -13,11 +14,11 @@ export function skewKind(ageSeconds: number): string {
   const a = Math.abs(ageSeconds)
   const hours = Math.round(a / 3600)
   if (ageSeconds < 0 && a < 3600)
-    return "it lies in the future: the sender's clock runs fast (clock skew)"
+    return "it lies in the future: the sender's clock runs ahead of the receiver's (clock skew on one side or the other)"
   if (hours >= 1 && hours <= 14 && Math.abs(a - hours * 3600) <= 120)
     return `it is off by almost exactly ${hours} h: a time-zone error (local time sent as if it were UTC)`
   if (ageSeconds < 0)
-    return "it lies far in the future: the sender's clock or its timestamp source is wrong"
+    return "it lies far in the future: the sender's clock or its timestamp source is wrong (or the receiver's clock is far behind)"
   if (a < 3600) return 'that is a few minutes late: clock skew or a slow queue/retry'
   if (a < 86400 * 2)
     return 'that is hours late: a delayed retry, or a captured request replayed later'
@@ -65,7 +66,8 @@ export function timestampStep(
   const value = Number(trimmed)
   const seconds = tp.unit === 'seconds' ? value : value / 1000
   const age = now - seconds
-  if (Math.abs(age) <= tp.tolerance) return null
+  if (age <= tp.tolerance && age >= (tp.one_sided === true ? -ONE_SIDED_AHEAD : -tp.tolerance))
+    return null
   // The value read in the other unit, as seconds (as `now` is).
   const asOther = tp.unit === 'seconds' ? value / 1000 : value
   if (Math.abs(now - asOther) <= Math.max(tp.tolerance, 86400)) {
@@ -93,18 +95,22 @@ export function timestampStep(
     )
   }
   const direction = age > 0 ? 'in the past' : 'in the future'
-  return step(
+  const s = step(
     'timestamp_out_of_window',
-    `The timestamp is ${durationWords(age)} ${direction}, outside the ${durationWords(tp.tolerance)} window; ${skewKind(age)}.`,
+    `The timestamp is ${durationWords(age)} ${direction}, outside ${tp.one_sided === true && age < 0 ? `the ${durationWords(ONE_SIDED_AHEAD)} a one-sided window allows ahead of now` : `the ${durationWords(tp.tolerance)} window`}; ${skewKind(age)}.`,
     {
       code:
         age > 0 && Math.abs(age) > 3600
           ? 'Sign each delivery with the current time when it is sent (re-sign retries and replays), and check the sender clock (NTP).'
-          : "Sync the sender's clock (NTP) and sign with the current time.",
+          : age > 0
+            ? "Sync the sender's clock (NTP) and sign with the current time."
+            : "Sync both clocks with NTP (the sender signs with a time ahead of the receiver's) and sign with the current time.",
       make: 'Compute the timestamp in the same scenario run that sends the request ({{formatDate(now; "X")}}), not once when the scenario was built.',
     },
     [
-      `timestamp ${trimmed} = ${isoTime(seconds)}; now ${isoTime(now)}; tolerance ±${tp.tolerance} s`,
+      `timestamp ${trimmed} = ${isoTime(seconds)}; now ${isoTime(now)}; tolerance ${tp.one_sided === true ? '' : '±'}${tp.tolerance} s`,
     ],
   )
+  s.kind = age > 0 ? 'past' : 'future'
+  return s
 }

@@ -13,7 +13,14 @@ export interface Step {
   summary: string
   fix: Fix
   evidence: string[]
+  /**
+   * Which kind of near miss of its code this is, for a provider's pitfall that applies to one
+   * kind only (a body changed `bytes` / `json` / `form`; a timestamp in the `past` / `future`).
+   */
+  kind?: StepKind
 }
+
+export type StepKind = 'bytes' | 'json' | 'form' | 'past' | 'future'
 
 /** A finding of the search: the steps, and how sure we are. */
 export interface Finding extends Step {

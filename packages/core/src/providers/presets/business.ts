@@ -85,7 +85,13 @@ export const BUSINESS_PRESETS: ProviderPreset[] = [
       payload: '{method}{url}{body}{timestamp}',
       format: { kind: 'single' },
       secret_encoding: 'utf8',
-      timestamp: { header: 'X-HubSpot-Request-Timestamp', unit: 'milliseconds', tolerance: 300 },
+      // @hubspot/api-client Signature.isValid refuses a timestamp too old only.
+      timestamp: {
+        header: 'X-HubSpot-Request-Timestamp',
+        unit: 'milliseconds',
+        tolerance: 300,
+        one_sided: true,
+      },
     },
     signs: 'method + URL + body + timestamp, HMAC-SHA256, base64; timestamp in milliseconds',
     headers: ['X-HubSpot-Signature-v3', 'X-HubSpot-Request-Timestamp'],

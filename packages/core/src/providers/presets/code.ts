@@ -40,8 +40,9 @@ export const CODE_PRESETS: ProviderPreset[] = [
       ...HUB_PITFALLS,
       {
         code: 'signature_wrong_algorithm',
-        title: 'The legacy X-Hub-Signature (SHA-1) was checked instead of X-Hub-Signature-256',
-        fix: 'Read X-Hub-Signature-256 and compute HMAC-SHA256.',
+        title:
+          'SHA-1 (the legacy X-Hub-Signature) was used instead of SHA-256 (X-Hub-Signature-256)',
+        fix: 'GitHub sends both headers: verify X-Hub-Signature-256 with HMAC-SHA256, and have a sender that imitates GitHub send it too.',
       },
       {
         code: 'signature_missing',
@@ -201,7 +202,8 @@ export const CODE_PRESETS: ProviderPreset[] = [
       payload: '{timestamp}.{body}',
       format: { kind: 'pairs', pair_separator: ',', signature_key: 'v1', timestamp_key: 't' },
       secret_encoding: 'utf8',
-      timestamp: { unit: 'seconds', tolerance: 300 },
+      // @mux/mux-node verifySignature refuses a timestamp too old only.
+      timestamp: { unit: 'seconds', tolerance: 300, one_sided: true },
     },
     signs: '{t}.{body}, HMAC-SHA256, hex; header t=<ts>,v1=<sig>',
     headers: ['Mux-Signature'],

@@ -8,6 +8,7 @@ import { noWhitespace, twilioToken } from '../checks.js'
 import {
   BODY_NEWLINE,
   BODY_PARSED,
+  notThePublicKey,
   PAYLOAD_BODY_ONLY,
   PREVIOUS_SECRET,
   SHA256_PREFIX_B64,
@@ -23,6 +24,7 @@ const META_UNICODE: Pitfall = {
   title:
     'The payload was re-serialized: Meta signs the body with non-ASCII characters escaped as \\uXXXX',
   fix: 'Verify the raw bytes as received; JSON.stringify(JSON.parse(body)) turns \\u00e9 into é and changes the signature.',
+  when: { kind: ['json'] },
 }
 
 function meta(name: string, title: string, extra: Partial<ProviderPreset> = {}): ProviderPreset {
@@ -67,7 +69,13 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
       payload: 'v0:{timestamp}:{body}',
       format: { kind: 'single' },
       secret_encoding: 'utf8',
-      timestamp: { header: 'X-Slack-Request-Timestamp', unit: 'seconds', tolerance: 300 },
+      // Bolt's verifySlackRequest refuses a stale timestamp only, never one ahead.
+      timestamp: {
+        header: 'X-Slack-Request-Timestamp',
+        unit: 'seconds',
+        tolerance: 300,
+        one_sided: true,
+      },
     },
     signs: 'v0:{timestamp}:{body}, HMAC-SHA256, hex, prefix v0=',
     headers: ['X-Slack-Signature', 'X-Slack-Request-Timestamp'],
@@ -119,11 +127,10 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
     handshake: 'discord_ping',
     pitfalls: [
       BODY_PARSED,
-      {
-        code: 'signature_mismatch',
-        title: 'The bot token or client secret was configured instead of the Public Key',
-        fix: 'Copy General Information → Public Key.',
-      },
+      notThePublicKey(
+        'The bot token or client secret was configured instead of the Public Key',
+        'Copy General Information → Public Key.',
+      ),
       {
         code: 'signature_wrong_payload',
         title: 'The timestamp was not prepended to the body',
@@ -151,7 +158,7 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
         ...URL_REWRITTEN,
         title:
           'The URL differs from the one Twilio called: http vs https behind a proxy, a port, a missing query string',
-        fix: 'Set url: to the webhook URL exactly as configured in the Twilio console (the query string is taken from the request).',
+        fix: 'Set url: to the webhook URL exactly as configured in the Twilio console (without a query in url:, the query string is taken from the request; with one, it is used as written).',
       },
       {
         code: 'signature_wrong_payload',
@@ -199,11 +206,10 @@ export const MESSAGING_PRESETS: ProviderPreset[] = [
         title: 'The CRLF line ends of the event batch were normalized (the body ends with \\r\\n)',
       },
       BODY_PARSED,
-      {
-        code: 'signature_mismatch',
-        title: 'The API key was configured instead of the verification public key',
-        fix: 'Copy the public key shown under Mail Settings → Event Webhook → Signature Verification.',
-      },
+      notThePublicKey(
+        'The API key was configured instead of the verification public key',
+        'Copy the public key shown under Mail Settings → Event Webhook → Signature Verification.',
+      ),
     ],
     needs: { public_keys: ['env:SENDGRID_VERIFICATION_KEY'] },
     note: 'SendGrid documents no time window, so the timestamp is only required.',

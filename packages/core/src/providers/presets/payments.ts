@@ -54,7 +54,8 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
       payload: '{timestamp}.{body}',
       format: { kind: 'pairs', pair_separator: ',', signature_key: 'v1', timestamp_key: 't' },
       secret_encoding: 'utf8',
-      timestamp: { unit: 'seconds', tolerance: 300 },
+      // stripe-node refuses a timestamp too old only (Webhooks.js validateComputedSignature).
+      timestamp: { unit: 'seconds', tolerance: 300, one_sided: true },
     },
     signs: '{t}.{body}, HMAC-SHA256, hex; header t=<ts>,v1=<sig>[,v1=<sig>] (v0 ignored)',
     headers: ['Stripe-Signature'],
@@ -95,7 +96,8 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
       payload: '{timestamp}:{body}',
       format: { kind: 'pairs', pair_separator: ';', signature_key: 'h1', timestamp_key: 'ts' },
       secret_encoding: 'utf8',
-      timestamp: { unit: 'seconds', tolerance: 5 },
+      // The SDK refuses a timestamp more than 5 s old, never one ahead (WebhooksValidator).
+      timestamp: { unit: 'seconds', tolerance: 5, one_sided: true },
     },
     signs: '{ts}:{body}, HMAC-SHA256, hex; header ts=<ts>;h1=<sig>',
     headers: ['Paddle-Signature'],
@@ -276,7 +278,8 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
   {
     name: 'shopify',
     title: 'Shopify',
-    auth: base64Body('X-Shopify-Hmac-Sha256'),
+    // Events deliveries sign under the unprefixed name (@shopify/shopify-api webhooks/validate.js).
+    auth: { ...base64Body('X-Shopify-Hmac-Sha256'), header_aliases: ['shopify-hmac-sha256'] },
     signs: 'body, HMAC-SHA256, base64',
     headers: ['X-Shopify-Hmac-Sha256', 'X-Shopify-Topic', 'X-Shopify-Webhook-Id'],
     secret_format:
