@@ -127,9 +127,11 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     const answer = scrubResponse(options.response, credentialValues(request))
     origin = detectOrigin(answer, request)
     response = classifyResponse(answer, { origin })
-    found.push(...responseFindings(request, answer, response, origin, verdict))
-    // The request alone looked fine and the answer is a success: nothing is wrong.
-    if (!verdict && response.class === 'success') found.length = 0
+    const fromAnswer = responseFindings(request, answer, response, origin, verdict)
+    found.push(...fromAnswer)
+    // The request alone looked fine and the answer is a success: nothing is wrong, unless the
+    // success is a refusal in disguise (a WAF's block page or a GraphQL auth error with 200).
+    if (!verdict && response.class === 'success' && fromAnswer.length === 0) found.length = 0
     // A refusal that nothing in the request explains is still a cause: the credential's value.
     if (
       !verdict &&
@@ -175,12 +177,13 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
 
   const causes = rankCauses(found, sender)
   if (endpoint?.provider) addProviderPitfalls(causes, found, endpoint)
+  // The note is about a 401 (Make's HTTP module and 4xx answers): not a 403's, nor a 5xx's.
   if (
     sender === 'make' &&
     causes[0] &&
-    (response?.class === 'authentication' ||
-      response?.class === 'authorization' ||
-      (verdict && !verdict.ok))
+    (response
+      ? response.class === 'authentication'
+      : verdict?.ok === false && verdict.status === 401)
   ) {
     causes[0].fix = `${causes[0].fix} ${MAKE_401_NOTE}`
   }

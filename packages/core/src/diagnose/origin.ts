@@ -9,16 +9,27 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import { getHeader, requestUrl } from '../message/headers.js'
 import type { EarlierResponse, HttpRequest, HttpResponse } from '../message/types.js'
 import { APPS } from './products/apps.js'
+import { DATA_APIS } from './products/data-apis.js'
 import { EDGE } from './products/edge.js'
 import { GATEWAYS } from './products/gateways.js'
+import { PLATFORMS } from './products/platforms.js'
 import { PROXIES } from './products/proxies.js'
 import type { Answered, Fingerprint, Signals } from './products/types.js'
+import { WAFS } from './products/waf.js'
 import type { Origin, OriginLayer } from './types.js'
 
 const MAX_TEXT = 64 * 1024
 
 /** Every fingerprint, most specific first (the order breaks no ties: strength and layer do). */
-export const FINGERPRINTS: readonly Fingerprint[] = [...GATEWAYS, ...EDGE, ...PROXIES, ...APPS]
+export const FINGERPRINTS: readonly Fingerprint[] = [
+  ...GATEWAYS,
+  ...PLATFORMS,
+  ...EDGE,
+  ...WAFS,
+  ...PROXIES,
+  ...DATA_APIS,
+  ...APPS,
+]
 
 /** The product names detectOrigin can return. */
 export const ORIGIN_PRODUCTS: readonly string[] = [...new Set(FINGERPRINTS.map((f) => f.product))]
@@ -188,18 +199,25 @@ function earlierEvidence(response: HttpResponse, request?: HttpRequest): string[
   return out
 }
 
-function passedThrough(s: Signals, winner: string | null): { product: string; marks: string[] }[] {
-  const out: { product: string; marks: string[] }[] = []
+interface Passed {
+  product: string
+  marks: string[]
+  gatekeeper: boolean
+}
+
+function passedThrough(s: Signals, winner: string | null): Passed[] {
+  const out: Passed[] = []
   for (const fp of FINGERPRINTS) {
     if (fp.product === winner || !fp.onPath) continue
     const marks = fp.onPath(s)
-    if (marks?.length) out.push({ product: fp.product, marks: marks.slice(0, 3) })
+    if (marks?.length)
+      out.push({ product: fp.product, marks: marks.slice(0, 3), gatekeeper: !!fp.gatekeeper })
   }
   return out
 }
 
 /** Nothing claimed the answer: say what the shape of it still tells. */
-function fallback(s: Signals, passed: { product: string; marks: string[] }[]): Origin {
+function fallback(s: Signals, passed: Passed[]): Origin {
   const evidence: string[] = []
   for (const p of passed)
     evidence.push(
@@ -214,6 +232,15 @@ function fallback(s: Signals, passed: { product: string; marks: string[] }[]): O
     if (s.headers.get('proxy-authenticate'))
       evidence.push(`Proxy-Authenticate: ${s.headers.get('proxy-authenticate')![0]}`)
     return { layer: 'proxy', product, evidence }
+  }
+  // A hop that checks credentials itself is on the path: an answer no fingerprint claims may
+  // be its (a message of a plugin or policy not known here) as much as the application's.
+  const gate = passed.find((p) => p.gatekeeper)
+  if (gate && (s.json !== undefined || s.headers.has('www-authenticate'))) {
+    evidence.push(
+      `${gate.product} checks credentials itself and is on the path: this answer may be its or the application's`,
+    )
+    return { layer: 'unknown', product: null, evidence }
   }
   const www = s.headers.get('www-authenticate')?.[0]
   if (www && /^bearer\b.*\berror\s*=/i.test(www)) {

@@ -338,14 +338,24 @@ describe('a 5xx that a proxy or gateway wrote: the application behind it is down
     expect(JSON.stringify(d.origin)).not.toMatch(/fastly/)
   })
 
-  it("an application's own 503 or 500 is not a hop's: no cause", async () => {
+  it("an application's own 503 or 500 is not a hop's: server_error, never nothing wrong", async () => {
     const d = await causes(
       post([bearer]),
       res(503, [['Content-Type', 'application/json']], '{"error":"maintenance"}'),
     )
     expect(d.causes.map((c) => c.code)).not.toContain('upstream_unavailable')
+    expect(d.causes[0]).toMatchObject({ code: 'server_error' })
+    expect(d.causes[0]!.summary).toMatch(/maintenance, overload/)
     const e = await causes(post([bearer]), res(500, [['Server', 'nginx']], ''))
     expect(e.causes.map((c) => c.code)).not.toContain('upstream_unavailable')
+    expect(e.causes[0]).toMatchObject({ code: 'server_error', confidence: 0.6 })
+    expect(e.causes[0]!.fix).toMatch(/logs/)
+  })
+
+  it('a 503 that nothing traces to a hop is still a cause: upstream_unavailable, less sure', async () => {
+    const d = await causes(post([bearer]), res(503, [['Retry-After', '30']], 'Service Unavailable'))
+    expect(d.causes[0]).toMatchObject({ code: 'upstream_unavailable', confidence: 0.5 })
+    expect(d.causes[0]!.fix).toMatch(/Retry-After: 30/)
   })
 })
 

@@ -10,14 +10,19 @@ import { getAllHeaders, getHeader } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import type { Verdict } from '../verdict/types.js'
 import { followedRedirects, readSignals } from './origin.js'
+import { platformFindings } from './platform-causes.js'
 import { problemDetail } from './problem-detail.js'
 import {
   apiGatewayNoSuchResource,
   cloudfrontMethodRefused,
   edgeBlock,
   gatewaySaysMissing,
+  type NoSuchResource,
   productName,
 } from './products/blocks.js'
+import { graphqlAuthError } from './products/data-apis.js'
+import type { Signals } from './products/types.js'
+import { statedReasonFindings } from './stated-reason.js'
 import { credentialHeaders, credentialStrippingHints } from './stripping.js'
 import { type Finding, findings, step } from './transforms/types.js'
 import type { Origin, ResponseSummary } from './types.js'
@@ -42,7 +47,16 @@ export function responseFindings(
   const meaning = summary.meaning ?? `${summary.status} from the receiver.`
   const by = origin.product ? `${origin.product} (${origin.layer})` : 'the receiver'
   const ev = [`${summary.status} from ${by}`, ...origin.evidence.slice(0, 3)]
+  const signals = readSignals(res, req)
+  // What the hop or framework that answered means by it, and the reason it states itself.
+  out.push(...platformFindings(req, signals, origin, ev))
+  if (summary.class === 'authentication' || summary.class === 'authorization')
+    out.push(...statedReasonFindings(signals, by, ev))
+  const explained = out.length > 0
   switch (summary.class) {
+    case 'success':
+      out.push(...disguisedRefusal(signals, origin, by, ev))
+      break
     case 'not_found': {
       // The receiver's own words, when it gave them (hookwarden's 404 names the endpoint meant).
       const said = problemDetail(res)
@@ -140,12 +154,11 @@ export function responseFindings(
       )
       break
     case 'server_error':
-      out.push(...upstreamFindings(res, origin, ev))
+      out.push(...serverErrorFindings(res, origin, ev))
       break
     case 'authorization': {
       const text = bodyText(res)
       const www = getHeader(res.headers, 'www-authenticate') ?? ''
-      const signals = readSignals(res, req)
       const noResource = apiGatewayNoSuchResource(signals, origin.product)
       const methodRefused = cloudfrontMethodRefused(signals, origin.product)
       const block = edgeBlock(signals, origin.product)
@@ -169,6 +182,8 @@ export function responseFindings(
         )
       } else if (block) {
         out.push(...edgeBlockFindings(block, summary.status, ev))
+      } else if (explained) {
+        // The platform's own meaning, or the receiver's stated reason, says it already.
       } else if (
         /\bIP\b|ip address|not (in the )?allow|allow ?list|whitelist|forbidden for your (ip|address)|1020/i.test(
           text,
@@ -317,7 +332,9 @@ function edgeBlockFindings(
         'ip_not_allowed',
         `${block.by[0]!.toUpperCase()}${block.by.slice(1)} refused the request (${status}) with its own block page before it reached the receiver: ${block.rules} matched who or where the request comes from (IP address, country, bot or reputation score) or how it looks, not the credential, which was never checked.`,
         plainFix(
-          `Ask the receiver's owner to allow-list the sender's IP addresses in ${block.by} (Make, Zapier and n8n Cloud publish theirs) or to relax the rule that matched; sending it again unchanged will not help.${ref}`,
+          block.fix
+            ? `${block.fix}${ref}`
+            : `Ask the receiver's owner to allow-list the sender's IP addresses in ${block.by} (Make, Zapier and n8n Cloud publish theirs) or to relax the rule that matched; sending it again unchanged will not help.${ref}`,
         ),
         unique([...block.evidence, ...(block.reference ? [block.reference] : []), ...ev]),
       ),
@@ -345,13 +362,21 @@ function unique(list: string[]): string[] {
   return [...new Set(list)]
 }
 
-/** API Gateway's "Missing Authentication Token": no resource or method at this URL. */
+/**
+ * API Gateway's "Missing Authentication Token" (or, to a request with an Authorization header
+ * it cannot parse as SigV4, IncompleteSignatureException): no resource or method at this URL,
+ * or an AWS_IAM method.
+ */
 function noSuchResourceFindings(
   req: HttpRequest,
   res: HttpResponse,
-  said: string,
+  answer: NoSuchResource,
   ev: string[],
 ): Finding[] {
+  const said = answer.said
+  const words = answer.sigv4
+    ? `IncompleteSignatureException (it read the Authorization header as an AWS SigV4 signature and found it incomplete), which it sends where "Missing Authentication Token" would come to a request without one`
+    : '"Missing Authentication Token"'
   const path = new URL(req.url, 'https://h.invalid').pathname
   // The invoke URL of a REST API starts with the stage; a custom domain's base path hides it.
   const stage =
@@ -366,7 +391,7 @@ function noSuchResourceFindings(
   const method = turnedToGet ? 'GET (a redirect turned the POST into it)' : req.method
   const routeStep = step(
     'route_not_found',
-    `AWS API Gateway answered 403 "Missing Authentication Token": despite the words, that is its answer for a path or method no resource of the deployed stage defines (${method} ${path}); no authorizer ran and the credential was not looked at.`,
+    `AWS API Gateway answered 403 ${words}: despite the words, that is its answer for a path or method no resource of the deployed stage defines (${method} ${path}); no authorizer ran and the credential was not looked at.`,
     plainFix(
       `Check the invoke URL against the API: the stage prefix (${stage ? `${stage} here: is the API deployed to that stage?` : 'e.g. /prod, missing here?'}), the resource path after it (spelling, a trailing slash, a path parameter), and that ${req.method} is defined on that resource; after a change, deploy the API to the stage again.`,
     ),
@@ -374,24 +399,42 @@ function noSuchResourceFindings(
   )
   const methodStep = step(
     'method_not_allowed',
-    `AWS API Gateway answered 403 "Missing Authentication Token" to a ${method}: its answer when the resource exists but not for this method.`,
+    `AWS API Gateway answered 403 ${answer.sigv4 ? 'IncompleteSignatureException' : '"Missing Authentication Token"'} to a ${method}: its answer when the resource exists but not for this method.`,
     plainFix(
       `Send POST to the final URL${turnedToGet ? ' directly, so that no redirect is followed' : ''}, or define the method on the resource and deploy the stage.`,
     ),
     unique([said, ...ev]),
   )
   const out = findings(methodWrong ? [methodStep, routeStep] : [routeStep], 0.85)
+  const sigv4Fix = plainFix(
+    'Sign the request with AWS Signature Version 4 (an Authorization: AWS4-HMAC-SHA256 … header), or have the method use an authorizer the sender can satisfy (a Lambda or Cognito authorizer, an API key) instead of AWS_IAM.',
+  )
+  if (answer.sigv4)
+    out.push(
+      ...findings(
+        [
+          step(
+            'scheme_mismatch',
+            'If the resource exists and its method uses AWS_IAM authorization, API Gateway wants an AWS SigV4 signature in Authorization, not the credential sent.',
+            sigv4Fix,
+            [
+              said,
+              'on a method with AWS_IAM authorization this answer means the Authorization header is not SigV4',
+            ],
+          ),
+        ],
+        0.5,
+      ),
+    )
   // On a method with AWS_IAM authorization the same answer means the SigV4 signature is missing.
-  if (getAllHeaders(req.headers, 'authorization').length === 0)
+  else if (getAllHeaders(req.headers, 'authorization').length === 0)
     out.push(
       ...findings(
         [
           step(
             'credentials_missing',
             'If this method uses AWS_IAM authorization, "Missing Authentication Token" also means the request carries no SigV4 signature.',
-            plainFix(
-              'Sign the request with AWS Signature Version 4 (an Authorization: AWS4-HMAC-SHA256 … header), or use an authorizer type the sender can satisfy.',
-            ),
+            sigv4Fix,
             [
               said,
               'on a method with AWS_IAM authorization this answer means no SigV4 signature came',
@@ -512,14 +555,55 @@ const UPSTREAM_WORDS: Record<number, string> = {
 const TIMEOUT = /time(d)?[ -]?out/i
 
 /**
+ * Every 5xx is a cause: a hop's 502/503/504 (or Cloudflare's 52x) says the application behind
+ * it is down or slow (upstream_unavailable); any other 5xx, and the application's own, says the
+ * receiver failed while handling the request (server_error). Neither is authentication.
+ */
+function serverErrorFindings(res: HttpResponse, origin: Origin, ev: string[]): Finding[] {
+  const hopWords = !!UPSTREAM_WORDS[res.status]
+  if (hopWords && origin.layer !== 'application') return upstreamFindings(res, origin, ev)
+  return receiverFailed(res, origin, ev)
+}
+
+/** What an application (or a hop, for a 500 of its own) says with each status. */
+const FAILED_WORDS: Record<number, string> = {
+  500: 'it failed while handling the request (an unhandled error in the webhook handler, or a database or downstream call that failed)',
+  501: 'it does not implement this method',
+  502: 'a call it made to a service behind it failed',
+  503: 'it says it cannot take the request now (maintenance, overload, or a dependency it needs is down)',
+  504: 'a call it made to a service behind it timed out',
+}
+
+function receiverFailed(res: HttpResponse, origin: Origin, ev: string[]): Finding[] {
+  const by = origin.product
+    ? productName(origin.product)
+    : origin.layer === 'unknown'
+      ? 'the receiver'
+      : `the ${origin.layer}`
+  const words = FAILED_WORDS[res.status] ?? 'it failed while handling the request'
+  const retry = getHeader(res.headers, 'retry-after')
+  return findings(
+    [
+      step(
+        'server_error',
+        `${by[0]!.toUpperCase()}${by.slice(1)} answered ${res.status}: ${words}. The request reached it; the answer is not about the credential (a refused credential is a 401 or 403).`,
+        plainFix(
+          `Ask the receiver to look this request up in its logs (the time, a request id) and fix the error; check that the body is what the handler expects (Content-Type, field names), since a handler that trips over an unexpected payload answers ${res.status === 500 ? '500' : 'this way'}. Then send again${retry ? ` (Retry-After: ${retry})` : ''}: the sender's retries succeed once it is fixed.`,
+        ),
+        ev,
+      ),
+    ],
+    origin.layer === 'application' ? 0.75 : 0.6,
+  )
+}
+
+/**
  * A 502/503/504 (or Cloudflare's 52x) that a proxy or gateway wrote: the hop in front is fine,
  * the application behind it was down, slow or refused the connection. Not authentication.
+ * Nothing named the hop: a 503 is then the receiver's own as often as a hop's (less sure).
  */
 function upstreamFindings(res: HttpResponse, origin: Origin, ev: string[]): Finding[] {
-  if (!UPSTREAM_WORDS[res.status]) return []
   const hop = origin.layer === 'gateway' || origin.layer === 'proxy'
-  // 503 is also what an application answers for itself (maintenance); 502 and 504 are a hop's.
-  if (!hop && (res.status === 503 || origin.layer === 'application')) return []
   // "first byte timeout", "upstream request timeout", "Endpoint request timed out": a timeout
   // whatever the status.
   const said = `${res.statusText ?? ''} ${res.body.byteLength < 300 ? bodyText(res) : ''}`
@@ -543,6 +627,32 @@ function upstreamFindings(res: HttpResponse, origin: Origin, ev: string[]): Find
         ev,
       ),
     ],
-    origin.product && hop ? 0.8 : 0.6,
+    origin.product && hop ? 0.8 : hop || res.status !== 503 ? 0.6 : 0.5,
+  )
+}
+
+/**
+ * A 2xx that is a refusal in disguise: a WAF block page sent with status 200 (F5 ASM's
+ * default), or a GraphQL server's authentication error (Hasura answers them 200).
+ */
+function disguisedRefusal(s: Signals, origin: Origin, by: string, ev: string[]): Finding[] {
+  const block = edgeBlock(s, origin.product)
+  if (block) return edgeBlockFindings(block, s.status, ev)
+  const gql = graphqlAuthError(s)
+  if (!gql) return []
+  const stated = statedReasonFindings(s, by, ev)
+  if (stated.length) return stated
+  return findings(
+    [
+      step(
+        'credential_unknown',
+        `${by[0]!.toUpperCase()}${by.slice(1)} answered ${s.status}, but the body is a GraphQL error that refuses the credential ("${gql.message.slice(0, 90)}"${gql.code ? `, code ${gql.code}` : ''}): GraphQL servers answer errors with 200, so the webhook was not processed.`,
+        plainFix(
+          'Check the credential against the GraphQL server\'s auth settings (its JWT secret or JWKS, the claims it requires); treat a 200 with an "errors" array and no "data" as a failure.',
+        ),
+        ev,
+      ),
+    ],
+    0.7,
   )
 }

@@ -6,8 +6,10 @@
  */
 import { getHeader } from '../message/headers.js'
 import type { HttpResponse } from '../message/types.js'
-import { detectOrigin } from './origin.js'
+import { detectOrigin, readSignals } from './origin.js'
 import { problemDetail } from './problem-detail.js'
+import { edgeBlock } from './products/blocks.js'
+import { graphqlAuthError } from './products/data-apis.js'
 import type { Origin, ResponseClass, ResponseSummary } from './types.js'
 
 export interface ClassifyContext {
@@ -89,8 +91,17 @@ function meaningOf(
   const www = getHeader(res.headers, 'www-authenticate')
   const by = who(origin)
   switch (cls) {
-    case 'success':
+    case 'success': {
+      // A refusal in disguise: a WAF's block page or a GraphQL auth error sent with 2xx.
+      const s = readSignals(res)
+      const block = edgeBlock(s, origin.product)
+      if (block)
+        return `${status} from ${by}, but the body is its block page: the request was refused and not delivered, whatever the status says.`
+      const gql = graphqlAuthError(s)
+      if (gql)
+        return `${status} from ${by}, but the body is a GraphQL error refusing the credential ("${gql.message.slice(0, 80)}"): GraphQL servers answer errors with 200, so the webhook was not processed.`
       return `Accepted by ${by}: authentication is not the problem.`
+    }
     case 'authentication': {
       let m = `401 Unauthorized from ${by}: it did not accept the credentials, or did not see any. `
       const scheme = www ? (/^\s*([A-Za-z][\w.~+-]*)/.exec(www)?.[1] ?? '') : ''

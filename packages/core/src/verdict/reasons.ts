@@ -445,6 +445,14 @@ export const REASONS = {
     'Check that the receiving application is running and reachable from the hop in front of it (its port, its timeouts), then retry.',
     true,
   ),
+  server_error: r(
+    500,
+    null,
+    'safe',
+    'The receiver failed while handling the request',
+    "Look the request up in the receiver's logs and fix the error there; it is not about the credential. Retries succeed once it is fixed.",
+    true,
+  ),
 } as const satisfies Record<string, ReasonSpec>
 
 export type ReasonCode = keyof typeof REASONS

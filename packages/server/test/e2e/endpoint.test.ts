@@ -396,7 +396,7 @@ describe('pipelined requests in one write', () => {
           // An answer's body runs straight into the next status line: no ^ anchors.
           const heads = text.match(/HTTP\/1\.1 \d{3} /g) ?? []
           if (heads.length < n) return null
-          return [...text.matchAll(/HTTP\/1\.1 (\d{3}) [^]*?X-Request-Id: (\S+)/gi)].map(
+          return [...text.matchAll(/HTTP\/1\.1 (\d{3}) [\s\S]*?X-Request-Id: (\S+)/gi)].map(
             (m) => `${m[1]} ${m[2]}`,
           )
         })

@@ -218,7 +218,7 @@ export const aspnet: Fingerprint = {
       return answered(90, ev('server', server), www ? ev('WWW-Authenticate', www) : null)
     if (
       www &&
-      /error_description="The (signature key was not found|token expired at|audience '.*' is invalid|signature is invalid)/i.test(
+      /error_description="The (signature key was not found|token expired at|audience '.*' is invalid|issuer '.*' is invalid|signature is invalid|token is not valid before|token has no expiration|token lifetime is invalid|algorithm '.*' is not allowed)/i.test(
         www,
       )
     )
@@ -272,6 +272,54 @@ export const express: Fingerprint = {
   },
 }
 
+const FASTAPI_DETAILS =
+  /^(Not authenticated|Invalid authentication credentials|Could not validate credentials|Not Found|Method Not Allowed|Incorrect username or password|Inactive user)$/
+
+export const fastapi: Fingerprint = {
+  product: 'fastapi',
+  layer: 'application',
+  answered(s) {
+    const server = h(s, 'server') ?? ''
+    const asgi = /^(uvicorn|hypercorn|granian)\b/i.test(server) ? ev('server', server) : null
+    const detail = jsonField(s, 'detail')
+    if (typeof detail === 'string' && jsonKeys(s)?.length === 1 && FASTAPI_DETAILS.test(detail))
+      return answered(
+        asgi ? 100 : 85,
+        `body: {"detail": "${detail}"}`,
+        asgi,
+        /^(Not authenticated|Invalid authentication credentials)$/.test(detail)
+          ? "the words of FastAPI's security classes (HTTPBearer, APIKeyHeader, OAuth2PasswordBearer)"
+          : null,
+      )
+    // Request validation (422): {"detail": [{"loc", "msg", "type"}]}.
+    if (
+      Array.isArray(detail) &&
+      detail.some((d) => d && typeof d === 'object' && 'loc' in d && 'msg' in d)
+    )
+      return answered(90, 'body: {"detail": [{"loc", "msg", "type"}]} (FastAPI validation)', asgi)
+    return null
+  },
+}
+
+export const flask: Fingerprint = {
+  product: 'flask',
+  layer: 'application',
+  answered(s) {
+    const server = h(s, 'server') ?? ''
+    const werkzeug = /^werkzeug\//i.test(server) ? ev('server', server) : null
+    const b =
+      bodyEv(
+        s,
+        /The server could not verify that you are authorized to access the URL requested\./,
+      ) ??
+      bodyEv(s, /You don&#39;t have the permission to access the requested resource\./) ??
+      bodyEv(s, /The requested URL was not found on the server\./)
+    if (b) return answered(100, b, werkzeug, "Werkzeug's default error page (Flask)")
+    if (werkzeug && s.status >= 400) return answered(70, werkzeug)
+    return null
+  },
+}
+
 export const APPS: Fingerprint[] = [
   make,
   n8n,
@@ -282,4 +330,6 @@ export const APPS: Fingerprint[] = [
   aspnet,
   fastify,
   express,
+  fastapi,
+  flask,
 ]

@@ -14,30 +14,47 @@ const NAMES: Record<string, string> = {
   apigee: 'Apigee',
   'aws-alb': 'the AWS load balancer (ALB)',
   'aws-api-gateway': 'AWS API Gateway',
+  'aws-lambda-url': 'the Lambda function URL',
   'azure-apim': 'Azure API Management',
+  'azure-application-gateway': 'Azure Application Gateway',
+  'azure-app-service-auth': 'App Service Authentication (Easy Auth)',
+  'azure-functions': 'the Azure Functions host',
   'azure-front-door': 'Azure Front Door',
   caddy: 'Caddy',
   cloudflare: 'Cloudflare',
   'cloudflare-access': 'Cloudflare Access',
   cloudfront: 'CloudFront',
   envoy: 'Envoy',
+  'f5-big-ip': 'F5 BIG-IP ASM',
+  fastapi: 'FastAPI',
   fastly: 'Fastly',
+  flask: 'Flask',
+  fly: 'the Fly.io proxy',
   'gcp-api-gateway': 'Google API Gateway',
   'gcp-cloud-run': 'Google Cloud Run',
   'gcp-iap': 'Google IAP',
+  gravitee: 'Gravitee',
   haproxy: 'HAProxy',
+  hasura: 'Hasura',
   heroku: 'the Heroku router',
   hookwarden: 'the hookwarden gateway',
   iis: 'IIS',
+  imperva: 'Imperva',
   istio: 'Istio',
   kong: 'Kong',
   netlify: 'Netlify',
   nginx: 'nginx',
   ngrok: 'ngrok',
+  postgrest: 'PostgREST',
+  railway: 'the Railway edge',
+  render: "Render's router",
+  sucuri: 'the Sucuri firewall',
+  supabase: "Supabase's Edge Functions gateway",
   traefik: 'Traefik',
   tyk: 'Tyk',
   varnish: 'Varnish',
   vercel: 'Vercel',
+  wso2: 'WSO2 API Manager',
 }
 
 /** `aws-alb` → `the AWS load balancer (ALB)`; an id without a name is said as it is. */
@@ -55,7 +72,12 @@ export interface EdgeBlock {
   evidence: string[]
   /** What the product's support or logs look the block up by (ray id, reference #), or null. */
   reference: string | null
+  /** The fix, when the rule is not about who sends (a browser check, a policy violation). */
+  fix?: string
 }
+
+/** WAFs whose block page may come with another status than 403 (F5 ASM's is a 200). */
+const PAGE_AT_ANY_STATUS = new Set(['imperva', 'sucuri', 'f5-big-ip'])
 
 /** Akamai writes its reference with HTML entities: `Reference&#32;&#35;18&#46;4fef…`. */
 function decodeEntities(s: string): string {
@@ -64,7 +86,7 @@ function decodeEntities(s: string): string {
 
 /** The edge block page in a 403 that `product` answered, or null. */
 export function edgeBlock(s: Signals, product: string | null): EdgeBlock | null {
-  if (s.status !== 403 || !product) return null
+  if (!product || (s.status !== 403 && !PAGE_AT_ANY_STATUS.has(product))) return null
   switch (product) {
     case 'cloudflare': {
       // 1006–1009: IP or country banned; 1010: browser signature; 1012: access denied;
@@ -76,6 +98,24 @@ export function edgeBlock(s: Signals, product: string | null): EdgeBlock | null 
       const mitigated = h(s, 'cf-mitigated')
       if (!b && !mitigated) return null
       const ray = h(s, 'cf-ray') ?? null
+      // 1010 is Browser Integrity Check: the request's signature (User-Agent, headers) looked
+      // like a bot's; no IP allow-list lifts it.
+      if (
+        /error code: 1010\b|Error 1010\b|<span>1010<\/span>|based on your browser's signature/i.test(
+          s.body,
+        )
+      )
+        return {
+          by: 'Cloudflare',
+          rules:
+            "Browser Integrity Check (error 1010: the request's browser signature, its User-Agent and headers, looked like a bot's)",
+          evidence: [
+            b ?? ev('cf-mitigated', mitigated),
+            bodyEv(s, /banned your access based on your browser's signature[^<]*/i),
+          ].filter((e): e is string => !!e),
+          reference: ray ? `Ray ID ${ray}` : null,
+          fix: "Ask the receiver's owner to turn off Browser Integrity Check for the webhook path (a Configuration Rule, or Security › Settings), or to add a WAF custom rule that skips it for that path; allow-listing the sender's IP addresses does not lift a 1010. Meanwhile a sender that can set headers may send a usual User-Agent.",
+        }
       return {
         by: 'Cloudflare',
         rules: 'a WAF custom rule, an IP access rule or its bot protection',
@@ -139,6 +179,65 @@ export function edgeBlock(s: Signals, product: string | null): EdgeBlock | null 
         reference: null,
       }
     }
+    case 'imperva': {
+      const id = /incident(?:_id=| ID: )([\d-]+)/i.exec(s.body)?.[1]
+      return {
+        by: 'Imperva',
+        rules:
+          'a security rule of its WAF (bot protection, IP reputation, a country or custom rule)',
+        evidence: [
+          bodyEv(s, /Request unsuccessful\. Incapsula incident ID: [\d-]+/i) ??
+            'Imperva block page',
+        ],
+        reference: id ? `Incapsula incident ID ${id}` : null,
+      }
+    }
+    case 'sucuri': {
+      const id = h(s, 'x-sucuri-block') ?? /Block ID:<\/td><td>([\w]+)/i.exec(s.body)?.[1] ?? null
+      const reason = /Block reason:<\/td><td>([^<]+)/i.exec(s.body)?.[1]
+      return {
+        by: 'the Sucuri firewall',
+        rules:
+          'a firewall rule (the Block ID names it: a blocked IP or country, a bad-bot or attack rule)',
+        evidence: [
+          bodyEv(s, /Access Denied - Sucuri Website Firewall/i) ?? 'Sucuri block page',
+          reason ? `Block reason: ${reason.trim()}` : null,
+        ].filter((e): e is string => !!e),
+        reference: id ? `Sucuri Block ID ${id}` : null,
+      }
+    }
+    case 'f5-big-ip': {
+      const b = bodyEv(
+        s,
+        /The requested URL was rejected\. Please consult with your administrator\./i,
+      )
+      if (!b) return null
+      const id = /support ID is:?\s*(\d+)/i.exec(s.body)?.[1]
+      return {
+        by: 'F5 BIG-IP ASM',
+        rules:
+          'a violation of its security policy (an attack signature, an illegal content type, length, URL, method or header)',
+        evidence: [
+          b,
+          ...(s.status === 200
+            ? ['status 200 with a block page: ASM answers its blocks with 200 by default']
+            : []),
+        ],
+        reference: id ? `support ID ${id}` : null,
+        fix: `Ask the receiver's owner to look the support ID up in BIG-IP ASM (Security › Event Logs › Application › Requests), and to relax the violation that matched for the webhook URL or exempt that URL from the policy; sending it again unchanged will not help. Note that the answer's 200 is no success: the webhook was not delivered.`,
+      }
+    }
+    case 'azure-application-gateway':
+      return {
+        by: 'Azure Application Gateway',
+        rules:
+          'a rule of its WAF policy (the OWASP core rule set, or a custom rule on IP, country or headers)',
+        evidence: [
+          bodyEv(s, /<center>Microsoft-Azure-Application-Gateway\/v\d<\/center>/i) ??
+            '403 from the Application Gateway itself',
+        ],
+        reference: null,
+      }
     case 'envoy':
     case 'istio': {
       // Envoy's RBAC filter (an Istio AuthorizationPolicy) answers this itself, before the app.
@@ -169,14 +268,42 @@ export function cloudfrontMethodRefused(s: Signals, product: string | null): str
  * resource defines, before any authorizer runs (and, on an AWS_IAM method, for a request
  * without a SigV4 signature).
  */
-export function apiGatewayNoSuchResource(s: Signals, product: string | null): string | null {
+export function apiGatewayNoSuchResource(
+  s: Signals,
+  product: string | null,
+): NoSuchResource | null {
   if (product !== 'aws-api-gateway') return null
   const type = h(s, 'x-amzn-errortype') ?? ''
   const msg = jsonField(s, 'message') ?? jsonField(s, 'Message')
   if (/^MissingAuthenticationTokenException/i.test(type))
-    return ev('x-amzn-ErrorType', type.split(':')[0])
-  if (msg === 'Missing Authentication Token') return 'body: "Missing Authentication Token"'
+    return { said: ev('x-amzn-ErrorType', type.split(':')[0]), sigv4: false }
+  if (msg === 'Missing Authentication Token')
+    return { said: 'body: "Missing Authentication Token"', sigv4: false }
+  // The same answer to a request with an Authorization header: API Gateway parses it as a
+  // SigV4 signature and says what that lacks.
+  const incomplete =
+    typeof msg === 'string' &&
+    /not a valid key=value pair|Invalid key=value pair|Authorization header requires '(Credential|Signature|SignedHeaders)' parameter/i.test(
+      msg,
+    )
+  if (/^IncompleteSignatureException/i.test(type) || incomplete)
+    return {
+      said: [
+        type ? ev('x-amzn-ErrorType', type.split(':')[0]) : null,
+        incomplete ? `body: "${(msg as string).replace(/\s+/g, ' ').slice(0, 90)}"` : null,
+      ]
+        .filter(Boolean)
+        .join('; '),
+      sigv4: true,
+    }
   return null
+}
+
+/** API Gateway's "no such resource" answer, and whether it came as a SigV4 parse error. */
+export interface NoSuchResource {
+  said: string
+  /** IncompleteSignatureException: the Authorization header was read as a SigV4 signature. */
+  sigv4: boolean
 }
 
 /** The gateway says no credential reached it, and names (or defaults to) where it reads one. */
@@ -264,6 +391,30 @@ export function gatewaySaysMissing(s: Signals, product: string | null): MissingA
             why: "Tyk reads the key from the API's auth header name, Authorization by default",
           }
         : null
+    }
+    case 'supabase': {
+      const missing = said(/Missing authorization header/i)
+      return missing
+        ? {
+            by: "Supabase's Edge Functions gateway",
+            said: missing,
+            header: 'Authorization',
+            value: 'Bearer <anon key or user JWT>',
+            why: 'the gateway verifies a JWT in Authorization before the function runs (verify_jwt, on by default; a function deployed with --no-verify-jwt checks its own header instead)',
+          }
+        : null
+    }
+    case 'wso2': {
+      const missing = said(/Missing Credentials/i)
+      if (!missing) return null
+      const auth = s.request?.headers.some(([n]) => /^authorization$/i.test(n))
+      return {
+        by: 'WSO2 API Manager',
+        said: missing,
+        header: auth ? 'Authorization' : 'apikey',
+        value: auth ? 'Bearer <access token>' : '<API key>',
+        why: 'WSO2 API Manager reads an OAuth2 access token from Authorization: Bearer, or an API key from the apikey header',
+      }
     }
     case 'gcp-iap': {
       const empty = said(/Invalid IAP credentials: empty token/i)

@@ -39,7 +39,7 @@ export const cloudflare: Fingerprint = {
       bodyEv(s, /^error code: (1\d{3}|52[0-7]|530)\s*$/m) ??
       bodyEv(
         s,
-        /Attention Required! \| Cloudflare|Sorry, you have been blocked|Just a moment\.\.\./i,
+        /Attention Required! \| Cloudflare|Sorry, you have been blocked|used Cloudflare to restrict access|Just a moment\.\.\./i,
       )
     if (b) return answered(100, b, ray ? ev('cf-ray', ray) : null)
     const mitigated = h(s, 'cf-mitigated')

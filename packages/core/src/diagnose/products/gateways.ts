@@ -14,6 +14,8 @@ export const awsApiGateway: Fingerprint = {
   product: 'aws-api-gateway',
   layer: 'gateway',
   answered(s) {
+    // A Lambda function URL sends the same x-amzn-ErrorType (platforms.ts: aws-lambda-url).
+    if (s.host && /\.lambda-url\.[\w-]+\.on\.aws$/.test(s.host)) return null
     const errType = h(s, 'x-amzn-errortype')
     const reqId = h(s, 'x-amzn-requestid') ?? h(s, 'x-amz-apigw-id') ?? h(s, 'apigw-requestid')
     const reqIdName = h(s, 'x-amzn-requestid')
@@ -325,6 +327,61 @@ export const hookwarden: Fingerprint = {
   },
 }
 
+/** WSO2 API Manager's fault codes: 9009xx for authentication and throttling. */
+export const wso2: Fingerprint = {
+  product: 'wso2',
+  layer: 'gateway',
+  answered(s) {
+    const r = realm(s)
+    const wso2Realm = r && /WSO2/i.test(r) ? ev('WWW-Authenticate', h(s, 'www-authenticate')) : null
+    const code = jsonField(s, 'code')
+    const msg = jsonField(s, 'message')
+    const jsonFault =
+      (typeof code === 'string' || typeof code === 'number') &&
+      /^9009\d\d$/.test(String(code)) &&
+      typeof msg === 'string'
+    const xmlFault = bodyEv(s, /<ams:code>9009\d\d<\/ams:code>/)
+    if (jsonFault || xmlFault)
+      return answered(
+        100,
+        jsonFault
+          ? `body: {"code": "${code}", "message": "${String(msg).slice(0, 60)}"}`
+          : xmlFault,
+        wso2Realm,
+      )
+    if (wso2Realm) return answered(95, wso2Realm)
+    return null
+  },
+}
+
+/** Gravitee's own error body: {"message", "http_status_code"}. */
+export const gravitee: Fingerprint = {
+  product: 'gravitee',
+  layer: 'gateway',
+  gatekeeper: true,
+  answered(s) {
+    const keys = jsonKeys(s)
+    const own =
+      typeof jsonField(s, 'message') === 'string' &&
+      typeof jsonField(s, 'http_status_code') === 'number' &&
+      !!keys &&
+      keys.length <= 4
+    if (!own) return null
+    const id = h(s, 'x-gravitee-transaction-id') ?? h(s, 'x-gravitee-request-id')
+    return answered(
+      id ? 100 : 85,
+      `body: {"message": "${String(jsonField(s, 'message')).slice(0, 60)}", "http_status_code": ${jsonField(s, 'http_status_code')}}`,
+      id ? ev('x-gravitee-transaction-id', id) : null,
+    )
+  },
+  onPath(s) {
+    const out: string[] = []
+    for (const k of ['x-gravitee-transaction-id', 'x-gravitee-request-id'])
+      if (h(s, k)) out.push(ev(k, h(s, k)))
+    return out.length ? out : null
+  },
+}
+
 export const GATEWAYS: Fingerprint[] = [
   hookwarden,
   ngrok,
@@ -339,4 +396,6 @@ export const GATEWAYS: Fingerprint[] = [
   tyk,
   istio,
   envoy,
+  wso2,
+  gravitee,
 ]

@@ -5,6 +5,7 @@
  * @module
  */
 import { VARNISH_PAGE } from './edge.js'
+import { isEasyAuth } from './platforms.js'
 import { answered, bodyEv, ev, type Fingerprint, h, realm } from './types.js'
 
 export const nginx: Fingerprint = {
@@ -104,6 +105,9 @@ export const iis: Fingerprint = {
   product: 'iis',
   layer: 'proxy',
   answered(s) {
+    // App Service Authentication (Easy Auth) answers with IIS's words too, in front of any
+    // stack (platforms.ts: azure-app-service-auth).
+    if (isEasyAuth(s)) return null
     const server = h(s, 'server') ?? ''
     const b =
       bodyEv(s, /HTTP Error 40\d\.\d+ - [^<\n]*/i) ??

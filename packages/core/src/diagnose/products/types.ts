@@ -35,6 +35,11 @@ export interface Fingerprint {
   answered(s: Signals): Answered | null
   /** Marks that the response passed through this product (it did not necessarily answer). */
   onPath?(s: Signals): string[] | null
+  /**
+   * This hop checks credentials itself and answers refusals in JSON of its own: with its marks
+   * on an answer no fingerprint claims, the JSON may be its or the application's.
+   */
+  gatekeeper?: true
 }
 
 /** First value of a header (lower-case name). */

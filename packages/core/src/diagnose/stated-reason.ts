@@ -1,0 +1,128 @@
+/**
+ * The receiver's own stated reason: an RFC 6750 `error_description`, or the words of a known
+ * token verifier in the body (ASP.NET Core JwtBearer, express-oauth2-jwt-bearer / jose,
+ * PostgREST, Hasura), mapped to the reason code it amounts to. A receiver that says why it
+ * refused is surer than anything read from the request alone.
+ * @module
+ */
+import type { ReasonCode } from '../verdict/reasons.js'
+import { graphqlError } from './products/data-apis.js'
+import { jsonField, type Signals } from './products/types.js'
+import { type Finding, findings, step } from './transforms/types.js'
+import { plainFix } from './wording.js'
+
+interface Meaning {
+  code: ReasonCode
+  re: RegExp
+  means: string
+  fix: string
+}
+
+/** Most specific first: "The signature key was not found" before "signature … invalid". */
+const MEANINGS: readonly Meaning[] = [
+  {
+    code: 'jwt_unknown_kid',
+    re: /signature key was not found|IDX10501|IDX10503.*kid|no applicable key found in the JSON Web Key Set|JWKSNoMatchingKey|NoUsableKeys|KeyMismatch|unable to find a signing key|no (matching|suitable) key|kid .{0,40}(not found|unknown)|unknown kid/i,
+    means: 'the token names a signing key (kid) the receiver does not have',
+    fix: "Sign with a key the receiver knows (one in its JWKS), or have the receiver refresh its keys after the issuer's rotation; the token's kid must name a key it holds.",
+  },
+  {
+    code: 'jwt_wrong_audience',
+    re: /audience '.*' is invalid|IDX10214|Unexpected 'aud' value|JWTNotInAudience|not in audience|invalid audience|"aud" claim|audiences? .{0,20}(not allowed|mismatch|invalid)/i,
+    means: "the token's audience (aud) is not the receiver's",
+    fix: "Request the token for the receiver's audience (its API identifier or Application ID URI), not another API's; or have the receiver accept this audience.",
+  },
+  {
+    code: 'jwt_wrong_issuer',
+    re: /issuer '.*' is invalid|IDX10205|Unexpected 'iss' value|JWTNotInIssuer|invalid issuer|"iss" claim|Issuer '.*' is not allowed/i,
+    means: "the token's issuer (iss) is not one the receiver trusts",
+    fix: 'Get the token from the issuer the receiver trusts: its iss must match the configured authority exactly (a trailing slash, v1 vs v2 endpoints and tenant ids count).',
+  },
+  {
+    code: 'jwt_expired',
+    re: /token expired at|IDX10223|JWTExpired|\bJWT (has )?expired|token (has )?expired|"exp" claim timestamp check failed|token is expired/i,
+    means: 'the token has expired',
+    fix: "Get a fresh token before each delivery (or let the sender refresh it when it expires), and check the sender's clock.",
+  },
+  {
+    code: 'jwt_not_yet_valid',
+    re: /token is not valid before|IDX10222|JWTNotYetValid|JWTIssuedAtFuture|issued at future|"nbf" claim timestamp check failed|not yet valid/i,
+    means: 'the token is not valid yet (its nbf or iat lies ahead of the receiver’s clock)',
+    fix: 'Check the clocks of the token issuer and the receiver (NTP), or give the receiver a little clock-skew leeway.',
+  },
+  {
+    code: 'jwt_alg_not_allowed',
+    re: /algorithm '.*' is not (allowed|supported)|IDX10696|Unexpected 'alg' value|Unsupported JWT algorithm|alg(orithm)? not allowed/i,
+    means: 'the token is signed with an algorithm the receiver does not allow',
+    fix: 'Sign with an algorithm the receiver accepts (e.g. RS256 where it expects RS256, not HS256).',
+  },
+  {
+    code: 'jwt_signature_invalid',
+    re: /signature is invalid|IDX10511|IDX10504|JWSInvalidSignature|signature verification failed|invalid signature|Bad token; invalid signature|Jwt verification fails/i,
+    means: "the token's signature does not verify with the receiver's key",
+    fix: "Sign the token with the key the receiver verifies with: the same JWT secret (HS*), or a private key whose public half is in the receiver's JWKS; a token of another environment or project fails this way.",
+  },
+  {
+    code: 'jwt_malformed',
+    re: /Invalid Compact JWS|Expected 3 parts in JWT|IDX12741|IDX12709|IDX14100|IDX14101|JWSError JSONDecodeError|CompactDecodeError|malformed (jwt|token)|jwt malformed|Invalid Token or Protected Header formatting/i,
+    means: 'the token is not a well-formed JWT',
+    fix: 'Send the whole JWT (header.payload.signature, base64url) after "Bearer ", with nothing added or cut.',
+  },
+  {
+    code: 'credentials_missing',
+    re: /Anonymous access is disabled|PGRST302|Missing 'Authorization' or 'Cookie' header/i,
+    means: 'no token reached it',
+    fix: 'Send the token as "Authorization: Bearer <JWT>".',
+  },
+]
+
+/** The texts in which a receiver states its reason, each with where it came from. */
+function statements(s: Signals): { where: string; text: string }[] {
+  const out: { where: string; text: string }[] = []
+  for (const v of s.headers.get('www-authenticate') ?? []) {
+    const m = /error_description\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(v)
+    if (m?.[1]) out.push({ where: 'error_description', text: m[1].replace(/\\(.)/g, '$1') })
+  }
+  const gql = graphqlError(s)
+  if (gql) out.push({ where: 'errors[0].message', text: gql.message })
+  for (const key of ['error_description', 'message', 'detail', 'error', 'hint', 'details']) {
+    const v = jsonField(s, key)
+    if (typeof v === 'string' && v.length > 0) out.push({ where: key, text: v })
+  }
+  if (out.length === 0 && s.json === undefined && s.body.length < 400 && s.body.trim())
+    out.push({ where: 'body', text: s.body.trim() })
+  return out
+}
+
+/** A JWT in the request's Authorization (or any header): three base64url parts, `eyJ…`. */
+function carriesJwt(s: Signals): boolean {
+  return !!s.request?.headers.some(([, v]) => /\beyJ[\w-]+\.[\w-]+\.[\w-]*/.test(v))
+}
+
+/**
+ * What the receiver said, as findings at 0.85 (the first statement that means something).
+ * Words such as "invalid signature" mean a JWT's only when the request carried a JWT or the
+ * words come from a Bearer challenge or say JWT themselves: a webhook receiver says them of
+ * an HMAC signature too.
+ */
+export function statedReasonFindings(s: Signals, by: string, ev: string[]): Finding[] {
+  const jwt = carriesJwt(s)
+  for (const { where, text } of statements(s)) {
+    if (!jwt && where !== 'error_description' && !/\bJWT|JWS|IDX\d{5}|PGRST/i.test(text)) continue
+    const hit = MEANINGS.find((m) => m.re.test(text))
+    if (!hit) continue
+    const quote = text.length > 100 ? `${text.slice(0, 97)}…` : text
+    return findings(
+      [
+        step(
+          hit.code,
+          `${by[0]!.toUpperCase()}${by.slice(1)} says why it refused (${where}: "${quote}"): ${hit.means}.`,
+          plainFix(hit.fix),
+          [`${where}: "${quote}"`, ...ev],
+        ),
+      ],
+      0.85,
+    )
+  }
+  return []
+}
