@@ -1,6 +1,7 @@
 /**
  * A diagnosis as contract §3 JSON, and as human text: the verdict, the top cause in one
- * sentence, the fix, then the evidence and the other candidates, the response and its origin.
+ * sentence, the fix, then the evidence and the other candidates, the response and its origin;
+ * notes on how the capture was read come before the causes (JSON: `notes`).
  * @module
  */
 import { type Diagnosis, REASONS } from '@hookwarden/core'
@@ -19,6 +20,7 @@ export function diagnosisJson(d: Diagnosis) {
     })),
     origin: { layer: d.origin.layer, product: d.origin.product, evidence: d.origin.evidence },
     response: d.response ? { status: d.response.status, class: d.response.class } : null,
+    notes: d.notes ?? [],
   }
 }
 
@@ -39,6 +41,8 @@ export function diagnosisHuman(d: Diagnosis): string {
   } else {
     lines.push(dim('no config: reading the request and the response alone'))
   }
+  // What reading the capture chose (a HAR's preflight skipped): said before what it found.
+  for (const n of d.notes ?? []) lines.push(`${bold('Note:')}  ${n}`)
   const [top, ...rest] = d.causes
   if (!top) {
     lines.push(`${OK()} nothing wrong found`)

@@ -22,6 +22,7 @@ import { detectOrigin, inflatedBody } from './origin.js'
 import { requestAloneFindings } from './request-alone.js'
 import { responseFindings } from './response-causes.js'
 import { classifyResponse } from './response-class.js'
+import { lengthMismatchStep } from './transforms/framing.js'
 import { type Finding, findings, type StepKind, step } from './transforms/types.js'
 import type { Cause, Diagnosis, Origin, Sender } from './types.js'
 import { guessSender, MAKE_401_NOTE, pickFix, plainFix } from './wording.js'
@@ -96,6 +97,11 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     found.push(...near.findings)
     tried = near.tried
     exhausted = near.exhausted
+    // A Content-Length below the bytes sent: the receiver checked a body cut short, so the
+    // signature's failure is the framing's (named above signature_mismatch and its near misses).
+    const lm = request.lengthMismatch
+    if (lm && lm.held > lm.declared && verdict.reason?.startsWith('signature_'))
+      found.push(...findings([lengthMismatchStep(lm, 'content_length_mismatch')], 0.96))
     // What the search says about a signature is moot when the capture lacks the body signed.
     if (request.bodyNotCaptured !== undefined && verdict.reason?.startsWith('signature_')) {
       found.length = 0
@@ -201,6 +207,10 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     candidates_tried: tried,
   }
   if (exhausted) diagnosis.budget_exhausted = true
+  if (request.captureNotes?.length) {
+    const secrets = credentialValues(request)
+    diagnosis.notes = request.captureNotes.map((n) => scrubText(n, secrets))
+  }
   return diagnosis
 }
 

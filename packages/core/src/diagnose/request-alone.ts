@@ -148,10 +148,13 @@ export function requestAloneFindings(req: HttpRequest, now: number): Finding[] {
       }
     }
   }
-  // The body ends before its Content-Length: the receiver waits for the rest.
+  // The body ends before its Content-Length: the receiver waits for the rest. It runs past
+  // it: the receiver reads a body cut short (and the rest as the start of another request).
   const m = req.lengthMismatch
   if (m && m.held < m.declared)
     out.push(...findings([lengthMismatchStep(m, 'request_incomplete')], 0.5))
+  else if (m && m.held > m.declared)
+    out.push(...findings([lengthMismatchStep(m, 'content_length_mismatch')], 0.7))
   if (
     auths.length === 0 &&
     !misnamed &&

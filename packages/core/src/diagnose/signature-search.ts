@@ -51,7 +51,13 @@ interface Located {
 
 function locateSignature(req: HttpRequest, policy: HmacPolicy): Located | null {
   const values = getAllHeaders(req.headers, policy.header)
-  if (values.length > 0) return { header: policy.header, value: values[0]!, steps: [] }
+  // Repeated `t=…,v1=…` headers are read joined with ", ", as Node hands them over (hmac.ts).
+  if (values.length > 0)
+    return {
+      header: policy.header,
+      value: policy.format.kind === 'pairs' ? values.join(', ') : values[0]!,
+      steps: [],
+    }
   for (const [name, value] of req.headers) {
     if (sameHeaderName(name, policy.header) || /sig/i.test(name)) {
       if (readSignatures(value, policy).targets.length > 0)
@@ -87,7 +93,7 @@ export function signatureSearch(
     }
   }
   const count = getAllHeaders(req.headers, policy.header).length
-  if (count > 1) {
+  if (count > 1 && policy.format.kind !== 'pairs') {
     out.push(
       ...findings(
         [
@@ -153,7 +159,7 @@ export function signatureSearch(
   const payloads = payloadVariants(policy, req.headers, { timestamp: raw, id }, signedUrl(req))
   const algorithms = [...new Set(read.targets.map((t) => t.algorithm))]
   const bodyCache: BodyVariant[] = []
-  const bodyGen = bodyVariants(req.body)
+  const bodyGen = bodyVariants(req.body, { curlDataUrlencode: req.curlDataUrlencode === true })
   let bodiesDone = false
   function* bodies(): Generator<BodyVariant> {
     yield* bodyCache
@@ -234,7 +240,8 @@ export function signatureSearch(
         'the signature itself verifies with the configured secret: only this is wrong',
       )
   }
-  if (!found && read.timestamps !== undefined) out.push(...joinedHeaders(req, policy, read, keys))
+  if (!found && read.timestamps !== undefined)
+    out.push(...joinedHeaders(req, policy, read, keys, count))
   if (!found) {
     const tried = `tried ${ctx.budget.tried} candidates: ${bodyCache.length} body re-serializations, ${payloads.length} payload templates, ${keys.length} keys (configured, whitespace, encodings, retired${ctx.others.length ? ', other endpoints' : ''}), ${read.targets.length} signature readings${ctx.budget.exhausted ? ' — the search stopped at its budget' : ''}`
     out.push(
@@ -282,6 +289,7 @@ function joinedHeaders(
   policy: HmacPolicy,
   read: ReadSignatures,
   keys: readonly KeyVariant[],
+  sent: number,
 ): Finding[] {
   const all = read.timestamps!
   const distinct = [...new Set(all)]
@@ -305,7 +313,7 @@ function joinedHeaders(
     [
       step(
         'signature_header_malformed',
-        `The ${policy.header} header holds ${all.length} signature headers joined into one (a proxy merged two ${policy.header} headers with a comma), with different timestamps: the first one is read${own !== undefined ? ', and the signature that verifies belongs to a later one' : ''}.`,
+        `${sent > 1 ? `${policy.header} was sent ${sent} times, which a receiver reads as one header joined with a comma (as Node does), ` : `The ${policy.header} header holds ${all.length} signature headers joined into one (a proxy merged two ${policy.header} headers with a comma), `}with different timestamps: the first one is read${own !== undefined ? ', and the signature that verifies belongs to a later one' : ''}.`,
         plainFix(
           `Send one ${policy.header} header per request (${signatureShape(policy)}): find the hop that adds or repeats the header (a retry that appends a new signature to the old one, a proxy that merges duplicates) and make it replace the header instead.`,
         ),

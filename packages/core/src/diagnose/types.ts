@@ -60,4 +60,9 @@ export interface Diagnosis {
   candidates_tried?: number
   /** Set when the search stopped at its budget. */
   budget_exhausted?: boolean
+  /**
+   * What reading the capture chose for the user (HttpRequest.captureNotes: a HAR's CORS
+   * preflight skipped…), credentials fingerprinted. Absent when there is none.
+   */
+  notes?: string[]
 }

@@ -16,13 +16,20 @@ export function pickFix(fix: Fix, sender: Sender): string {
 
 export const SENDERS: readonly Sender[] = ['make', 'zapier', 'n8n', 'curl', 'code']
 
-/** The sender from the User-Agent: `Make/production`, `Zapier`, `n8n`, `curl/8.5.0`; else code. */
+/**
+ * The sender from the User-Agent: `Make/production`, `Zapier`, `n8n`, `curl/8.5.0`. Else from
+ * the capture: a curl command (it holds no User-Agent), or a HAR that Postman or Insomnia
+ * saved, is sent again with curl (or its like), so its fixes are worded for curl. Else code.
+ */
 export function guessSender(request: HttpRequest): Sender {
   const ua = getHeader(request.headers, 'user-agent') ?? ''
   if (/^make\/|integromat/i.test(ua)) return 'make'
   if (/zapier/i.test(ua)) return 'zapier'
   if (/\bn8n\b/i.test(ua)) return 'n8n'
   if (/^curl\//i.test(ua)) return 'curl'
+  const source = request.source
+  if (source?.format === 'curl') return 'curl'
+  if (source?.format === 'har' && /postman|insomnia/i.test(source.creator ?? '')) return 'curl'
   return 'code'
 }
 

@@ -32,6 +32,8 @@ const HAS_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 interface DataPart {
   bytes: string
   json: boolean
+  /** From --data-urlencode: curl URL-encoded what the command shows. */
+  urlencoded?: true
 }
 
 /**
@@ -237,7 +239,7 @@ function applyOption(
       said.data.push({ bytes: v, json: false })
       break
     case 'data-urlencode':
-      said.data.push({ bytes: urlencodeData(v, file(name)), json: false })
+      said.data.push({ bytes: urlencodeData(v, file(name)), json: false, urlencoded: true })
       break
     case 'json':
       said.json = true
@@ -336,12 +338,15 @@ function toRequest(said: Said, ctx: Context): HttpRequest {
   const method =
     said.method ??
     (said.head ? 'HEAD' : said.upload !== undefined ? 'PUT' : hasData ? 'POST' : 'GET')
-  return {
+  const request: HttpRequest = {
     method,
     url: headerTextFromBinary(target),
     headers: [...said.typed, ...impliedHeaders(said, hasData, urlUser)],
     body: binaryBytes(said.upload ?? (hasData ? body : '')),
   }
+  if (hasData && said.upload === undefined && data.some((d) => d.urlencoded))
+    request.curlDataUrlencode = true
+  return request
 }
 
 /** Headers the options imply, unless typed with -H or removed with `-H 'Name:'`. */

@@ -74,6 +74,9 @@ export function captureFromHar(doc: JsonDoc, entry?: number): Capture {
     throw fieldError(doc, request ?? item, childPath(path, 'request'), 'must be an object')
   const read = readRequest(doc, request, childPath(path, 'request'))
   if (preflight) read.captureNotes = [...(read.captureNotes ?? []), preflight.note]
+  const creator = member(log, 'creator')
+  const tool = creator?.type === 'object' ? stringOf(member(creator, 'name')) : undefined
+  read.source = tool ? { format: 'har', creator: tool } : { format: 'har' }
   const out: Capture = { request: read }
   const response = member(item, 'response')
   if (response?.type === 'object') {

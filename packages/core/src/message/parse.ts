@@ -56,6 +56,22 @@ export function parseCapture(
   }
   const sniffed = sniffFormat(bytes)
   if (sniffed === 'curl' || sniffed === undefined) refusePowerShell(bytes, options)
+  return withSource(parseSniffed(bytes, sniffed, options))
+}
+
+/** The request of a capture, stamped with the format it was read from (HttpRequest.source). */
+function withSource(capture: ParsedCapture): ParsedCapture {
+  const request = capture.request
+  if (!request || capture.format === 'http-response') return capture
+  request.source = { ...request.source, format: capture.format }
+  return capture
+}
+
+function parseSniffed(
+  bytes: Uint8Array,
+  sniffed: ReturnType<typeof sniffFormat>,
+  options: ParseOptions,
+): ParsedCapture {
   switch (sniffed) {
     case 'http-request':
       return { format: 'http-request', request: parseRawHttpRequest(bytes, options.file) }

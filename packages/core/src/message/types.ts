@@ -49,6 +49,23 @@ export interface HttpRequest {
    * whose first entry is a CORS preflight: the request after it was read instead).
    */
   captureNotes?: string[]
+  /**
+   * Where the request was read from: the capture's format, and the tool a HAR names as its
+   * creator (`Postman`, `Insomnia`, `WebInspector`…). Absent for a request received live.
+   */
+  source?: CaptureSource
+  /**
+   * A curl command whose body came from `--data-urlencode`: curl URL-encoded it, so the bytes
+   * sent are not the text written after the flag (a signature over that text fails).
+   */
+  curlDataUrlencode?: true
+}
+
+/** What a request was parsed from (see HttpRequest.source). */
+export interface CaptureSource {
+  format: 'http-request' | 'curl' | 'curl-verbose' | 'har' | 'json'
+  /** A HAR's `log.creator.name`. */
+  creator?: string
 }
 
 export interface HttpResponse {

@@ -185,6 +185,9 @@ function locate(req: HttpRequest, c: CompiledHmac): void {
               : raw.toLowerCase()
     if (name === c.signatureHeader) {
       if (signatureCount++ === 0) signature = h[1]
+      // Node joins repeated headers with ", " before a framework sees them: for `t=…,v1=…`
+      // pairs that is one header stripe-node reads (the first t=, every v1=).
+      else if (c.policy.format.kind === 'pairs') signature += `, ${h[1]}`
     } else if (name === c.timestampHeader) {
       timestamp ??= h[1]
     } else if (name === c.idHeader) {
@@ -211,7 +214,7 @@ export function verifyHmac(req: HttpRequest, c: CompiledHmac, ctx: VerifyContext
     }
     return [fail('signature', 'signature_missing', c.missingDetail)]
   }
-  if (signatureCount > 1) {
+  if (signatureCount > 1 && c.policy.format.kind !== 'pairs') {
     return [
       fail(
         'signature',

@@ -437,6 +437,14 @@ export const REASONS = {
     "Send the whole body (its Content-Length) within the receiver's request timeout; a client or proxy timeout, or a connection cut mid-upload, leaves it short.",
     true,
   ),
+  content_length_mismatch: r(
+    400,
+    'invalid_request',
+    'safe',
+    'Content-Length does not match the body',
+    "Send Content-Length as the body's length in bytes (not characters), or let the HTTP client set it.",
+    true,
+  ),
   upstream_unavailable: r(
     502,
     null,

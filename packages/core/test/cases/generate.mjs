@@ -533,6 +533,36 @@ kase('signature-body-modified-github-newline', {
     config: hmacYaml(),
     expect: { codes: ['signature_body_modified'] },
   })
+  // The JSON signed, sent URL-encoded in a form field (curl --data-urlencode 'payload=…').
+  kase('signature-body-modified-json-in-form-field', {
+    request: raw(
+      'POST',
+      '/hooks/invoices',
+      [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['X-Signature', hmacHex('sha256', HMAC_SECRET, BODY)],
+      ],
+      `payload=${encodeURIComponent(BODY)}`,
+    ),
+    config: hmacYaml(),
+    expect: { codes: ['signature_body_modified'] },
+  })
+  // The flat JSON signed, its fields sent as a form (Zapier's Payload Type "form").
+  const flat = '{"event":"invoice.paid","invoice":"inv_77","amount":4200,"paid":true}'
+  kase('signature-body-modified-json-sent-as-form', {
+    request: raw(
+      'POST',
+      '/hooks/invoices',
+      [
+        ['User-Agent', 'Zapier'],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['X-Signature', hmacHex('sha256', HMAC_SECRET, flat)],
+      ],
+      'event=invoice.paid&invoice=inv_77&amount=4200&paid=true',
+    ),
+    config: hmacYaml(),
+    expect: { codes: ['signature_body_modified'] },
+  })
   const latin = '{"name":"Café Crème"}'
   kase('signature-body-modified-latin1', {
     request: post(
@@ -546,6 +576,29 @@ kase('signature-body-modified-github-newline', {
     ),
     config: hmacYaml(),
     expect: { codes: ['signature_body_modified'] },
+  })
+}
+// Content-Length counted in characters (JavaScript's body.length) on a UTF-8 body.
+{
+  const body = '{"event":"invoice.paid","customer":"Zoë"}'
+  const head = [
+    'POST /hooks/invoices HTTP/1.1',
+    'Host: receiver.example.org',
+    'Content-Type: application/json',
+    `X-Signature: ${hmacHex('sha256', HMAC_SECRET, body)}`,
+    `Content-Length: ${body.length}`,
+  ]
+  kase('content-length-mismatch-characters', {
+    request: Buffer.concat([Buffer.from(`${head.join('\n')}\n\n`), Buffer.from(body, 'utf8')]),
+    config: hmacYaml(),
+    expect: { codes: ['content_length_mismatch'], status: 401 },
+  })
+  kase('alone-content-length-mismatch-characters', {
+    request: Buffer.concat([
+      Buffer.from(`${head.slice(0, 3).join('\n')}\nAuthorization: Bearer ${TOKEN}\n${head[4]}\n\n`),
+      Buffer.from(body, 'utf8'),
+    ]),
+    expect: { codes: ['content_length_mismatch'] },
   })
 }
 kase('signature-wrong-encoding', {

@@ -1,7 +1,8 @@
 /**
  * What the providers' own SDKs accept and refuse, held against the presets: a timestamp ahead
  * of the receiver's clock (the SDKs that check the age only accept it; Standard Webhooks
- * refuses it), two Stripe-Signature headers joined by a proxy, Shopify's Events header, and
+ * refuses it), two Stripe-Signature headers joined by a proxy or sent separately (Node joins
+ * them), Shopify's Events header, and
  * the public-key body search with a request the SendGrid SDK verifies. The SDKs are the
  * oracles; hookwarden must agree with them.
  * @module
@@ -172,6 +173,55 @@ describe('two Stripe-Signature headers joined by a proxy', () => {
     const d = await diagnose(req, { endpoint: endpoint('stripe'), now: now() })
     expect(d.causes[0]!.code).toBe('signature_header_malformed')
     expect(d.causes[0]!.summary).toMatch(/joined/)
+  })
+})
+
+describe('two separate Stripe-Signature headers (Node joins them with ", ")', () => {
+  const secret = 'whsec_test_secret'
+  const two = (a: string, b: string) =>
+    request(BODY, [
+      ['Stripe-Signature', a],
+      ['Stripe-Signature', b],
+    ])
+  it('stripe-node accepts the joined value, so the preset accepts the two headers', async () => {
+    const t = now() - 10
+    const valid = Stripe.webhooks.generateTestHeaderString({ payload: BODY, secret, timestamp: t })
+    const other = Stripe.webhooks.generateTestHeaderString({
+      payload: BODY,
+      secret: 'whsec_other',
+      timestamp: t,
+    })
+    for (const [a, b] of [
+      [other, valid],
+      [valid, other],
+      [valid, valid],
+    ] as const) {
+      // What Node hands to stripe-node for the two headers.
+      expect(Stripe.webhooks.constructEvent(BODY, `${a}, ${b}`, secret).id).toBe('evt_sdk')
+      const v = await verify(two(a, b), endpoint('stripe'), { now: now() })
+      expect(v.ok).toBe(true)
+    }
+  })
+
+  it('other timestamps: both refuse, and the diagnosis says the header was sent twice', async () => {
+    const valid = Stripe.webhooks.generateTestHeaderString({
+      payload: BODY,
+      secret,
+      timestamp: now() - 10,
+    })
+    const other = Stripe.webhooks.generateTestHeaderString({
+      payload: BODY,
+      secret: 'whsec_other',
+      timestamp: now() - 50,
+    })
+    expect(() => Stripe.webhooks.constructEvent(BODY, `${other}, ${valid}`, secret)).toThrow()
+    const req = two(other, valid)
+    const v = await verify(req, endpoint('stripe'), { now: now() })
+    expect(v.ok).toBe(false)
+    expect(v.checks.map((c) => c.detail).join(' ')).not.toMatch(/sent 2 times/)
+    const d = await diagnose(req, { endpoint: endpoint('stripe'), now: now() })
+    expect(d.causes[0]!.code).toBe('signature_header_malformed')
+    expect(d.causes[0]!.summary).toMatch(/sent 2 times.*joined/)
   })
 })
 

@@ -18,6 +18,8 @@ export interface Diagnosis {
   causes: Cause[]
   origin: { layer: string; product: string | null; evidence: string[] }
   response: { status: number; class: string; meaning?: string } | null
+  /** How the capture was read (a HAR's CORS preflight skipped…); absent when nothing to say. */
+  notes?: string[]
 }
 export interface Problem {
   title?: string

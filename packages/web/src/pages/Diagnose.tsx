@@ -361,6 +361,11 @@ function Result({ d }: { d: Diagnosis }) {
           <strong>no verdict (no expected scheme given)</strong>
         )}
       </p>
+      {d.notes?.map((n) => (
+        <p key={n} data-testid="note">
+          <strong>Note:</strong> <Visible text={n} />
+        </p>
+      ))}
       {top ? (
         <>
           <p data-testid="cause">

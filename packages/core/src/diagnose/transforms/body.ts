@@ -1,13 +1,14 @@
 /**
  * The body the sender may have signed, given the body that arrived: the same JSON minified,
  * pretty-printed (2 or 4 spaces, tabs), with keys sorted, unicode or `/` escaped or not, a
- * trailing newline added or removed, CRLF for LF, form fields turned into JSON or re-ordered,
- * UTF-8 read as latin-1. Each variant is bytes; the HMAC is computed over them directly.
+ * trailing newline added or removed, CRLF for LF, form fields turned into JSON or re-ordered
+ * (JSON sent URL-encoded or as form fields: form-body.ts), UTF-8 read as latin-1. Each variant is bytes; the HMAC is computed over them directly.
  * Variants are produced lazily, the likeliest first, so a search that finds the minified body
  * never builds the others.
  * @module
  */
 import { utf8SequenceAt } from '../../message/text.js'
+import { FORM_BODY, type FormContext, formBodyVariants } from './form-body.js'
 import { type Step, type StepKind, step } from './types.js'
 
 export interface BodyVariant {
@@ -119,7 +120,10 @@ function modified(what: string, detail: string, fix = '', kind: StepKind = 'json
 }
 
 /** Lazily yields the body variants, likeliest first, each distinct from the received body. */
-export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
+export function* bodyVariants(
+  received: Uint8Array,
+  context: FormContext = {},
+): Generator<BodyVariant> {
   const seen: Uint8Array[] = [received]
   const fresh = (b: Uint8Array) => {
     for (const s of seen)
@@ -371,17 +375,15 @@ export function* bodyVariants(received: Uint8Array): Generator<BodyVariant> {
       ]
     })
   }
-  if (text !== null && !isJson && /^[^\s=&]+=[^&]*(&[^\s=&]+=[^&]*)*\s*$/.test(text)) {
+  // The JSON signed, sent URL-encoded or as form fields (curl --data-urlencode, Zapier's form).
+  if (text !== null && !isJson) {
+    for (const [s, st] of formBodyVariants(text, context)) {
+      const b = enc(s)
+      if (fresh(b)) yield { bytes: b, step: st }
+    }
+  }
+  if (text !== null && !isJson && FORM_BODY.test(text)) {
     const params = new URLSearchParams(text.trim())
-    yield* safe(() => [
-      JSON.stringify(Object.fromEntries(params)),
-      modified(
-        'as JSON, the form fields being a conversion of it',
-        'the form fields written as JSON verify',
-        '',
-        'form',
-      ),
-    ])
     yield* safe(() => {
       const sorted = new URLSearchParams(
         [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),

@@ -12,8 +12,7 @@ import { type Step, step } from './types.js'
 
 /**
  * The step that names the disagreement, under `code`: `request_incomplete` when the body holds
- * fewer bytes than declared; a code of its own (content_length_mismatch, once the reason table
- * has it) when it holds more.
+ * fewer bytes than declared; `content_length_mismatch` when it holds more.
  */
 export function lengthMismatchStep(m: LengthMismatch, code: ReasonCode): Step {
   const chars = m.held > m.declared && m.chars === m.declared
