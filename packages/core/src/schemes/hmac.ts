@@ -482,10 +482,14 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
   if (found.signature === undefined && c.fallback !== undefined)
     return hmacReplayKey(req, c.fallback)
   if (found.signature === undefined && c.idHeader === undefined) return null
-  const parsed =
+  // The header is parsed only when needed (the hot path has the key remembered): for a
+  // timestamp inside it that sets a one-sided window's TTL, or for the signature key.
+  const parse = () =>
     found.signature === undefined
       ? undefined
       : parseSignatureHeader(found.signature, c.policy.format, c.policy.prefix)
+  let parsed =
+    c.timestampFrom !== 'header' && c.policy.timestamp?.one_sided === true ? parse() : undefined
   const timestamp =
     c.timestampFrom === 'header'
       ? found.timestamp
@@ -498,12 +502,14 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
   const remembered = replayKeys.get(req)
   replayKeys.delete(req)
   if (remembered !== undefined && remembered.c === c) return { key: remembered.key, ttlMs }
+  parsed ??= parse()
   if (parsed === undefined || 'error' in parsed) return null
-  const values: PayloadValues = { timestamp, id: found.id }
+  const signedAt = c.timestampFrom === 'header' ? found.timestamp : parsed.timestamp
+  const values: PayloadValues = { timestamp: signedAt, id: found.id }
   const decoded = parsed.signatures.map((s) => decodeForCompare(s, c.policy.encoding, c.macLength))
   for (const entry of c.current) {
     const mac = computeMac(req, c, entry.key, values)
-    if (findMatch(decoded, mac) !== -1) return { key: signatureReplayKey(mac, timestamp), ttlMs }
+    if (findMatch(decoded, mac) !== -1) return { key: signatureReplayKey(mac, signedAt), ttlMs }
   }
   return null
 }
