@@ -281,7 +281,12 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
     // Events deliveries sign under the unprefixed name (@shopify/shopify-api webhooks/validate.js).
     auth: { ...base64Body('X-Shopify-Hmac-Sha256'), header_aliases: ['shopify-hmac-sha256'] },
     signs: 'body, HMAC-SHA256, base64',
-    headers: ['X-Shopify-Hmac-Sha256', 'X-Shopify-Topic', 'X-Shopify-Webhook-Id'],
+    headers: [
+      'X-Shopify-Hmac-Sha256',
+      'shopify-hmac-sha256',
+      'X-Shopify-Topic',
+      'X-Shopify-Webhook-Id',
+    ],
     secret_format:
       "app client secret (or the store's notification key for admin-created webhooks), used as is",
     source: 'https://shopify.dev/docs/apps/build/webhooks/verify-deliveries (@shopify/shopify-api)',
