@@ -255,7 +255,7 @@ let matchedMac: Buffer | undefined
 const replayKeys = new WeakMap<HttpRequest, { c: CompiledHmac; key: string }>()
 
 function rememberMatch(req: HttpRequest, c: CompiledHmac, timestamp: string | undefined): void {
-  if (c.idHeader === undefined && matchedMac !== undefined) {
+  if (matchedMac !== undefined) {
     replayKeys.set(req, { c, key: signatureReplayKey(matchedMac, timestamp) })
   }
 }
@@ -475,13 +475,19 @@ function matchSignatures(
   )
 }
 
-/** The replay key of an accepted request: its id, else the matched signature's bytes + timestamp. */
+/**
+ * The replay key of an accepted request: the bytes of the MAC that matched, and the timestamp.
+ * Not the message id alone: a sender's retry keeps the id but is signed anew with a new
+ * timestamp (Standard Webhooks, Svix, Twitch), and must reach the upstream, which dedupes by id;
+ * an exact copy of a signed message is what an attacker can replay, and that is refused. An id
+ * the signature does not cover would let a replay through with another id.
+ */
 export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | null {
   locate(req, c)
   const found = { signature: foundSignature, timestamp: foundTimestamp, id: foundId }
   if (found.signature === undefined && c.fallback !== undefined)
     return hmacReplayKey(req, c.fallback)
-  if (found.signature === undefined && c.idHeader === undefined) return null
+  if (found.signature === undefined) return null
   // The header is parsed only when needed (the hot path has the key remembered): for a
   // timestamp inside it that sets a one-sided window's TTL, or for the signature key.
   const parse = () =>
@@ -497,8 +503,6 @@ export function hmacReplayKey(req: HttpRequest, c: CompiledHmac): ReplayKey | nu
         ? parsed.timestamp
         : undefined
   const ttlMs = replayTtlMs(c.policy.timestamp, timestamp)
-  if (c.idHeader !== undefined)
-    return found.id !== undefined ? { key: `id:${found.id}`, ttlMs } : null
   const remembered = replayKeys.get(req)
   replayKeys.delete(req)
   if (remembered !== undefined && remembered.c === c) return { key: remembered.key, ttlMs }

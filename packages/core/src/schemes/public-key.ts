@@ -376,26 +376,21 @@ function signPublicKey(
   return signed
 }
 
+// The key is the signed message, never the id alone: a sender's retry keeps its id but is signed
+// anew with a new timestamp, and must reach the upstream (see hmacReplayKey). ECDSA signatures
+// are randomized, so the message, not the signature, is what an exact replay repeats.
 function replayKey(req: HttpRequest, policy: PublicKeyPolicy): ReplayKey | null {
   const tolerance = policy.timestamp?.tolerance || 0
   const ttlMs = tolerance > 0 ? 2 * tolerance * 1000 + 60_000 : 24 * 3600 * 1000
-  if (policy.id) {
-    const id = getHeader(req.headers, policy.id.header)
-    return id === undefined ? null : { key: `id:${id}`, ttlMs }
-  }
   const raw = getHeader(req.headers, policy.header)
   const sig =
     raw === undefined
       ? null
       : decodeStrict(raw.trim().slice(policy.prefix?.length ?? 0), policy.encoding)
-  // ECDSA signatures are randomized, so the key is the message, not the signature.
   if (sig === null) return null
   const timestamp = policy.timestamp ? getHeader(req.headers, policy.timestamp.header) : undefined
-  const message = renderMessage(
-    policy.payload,
-    req,
-    messageValues(req, policy, timestamp, undefined),
-  )
+  const id = policy.id ? getHeader(req.headers, policy.id.header) : undefined
+  const message = renderMessage(policy.payload, req, messageValues(req, policy, timestamp, id))
   return { key: `msg:${createHash('sha256').update(message).digest('hex')}`, ttlMs }
 }
 

@@ -155,13 +155,29 @@ describe('standard_webhooks', () => {
     })
   }
 
-  it('replay_detected: the same webhook-id twice; the replay key is the id', async () => {
+  it('replay_detected: the same signed message twice; the key is the signature, not the id', async () => {
     const nonceStore = new MemoryNonceStore()
     expect((await verify(signed, sw, { now: NOW, nonceStore })).ok).toBe(true)
     expect((await verify(signed, sw, { now: NOW, nonceStore })).reason).toBe('replay_detected')
     const key = standardWebhooks.replayKey!(signed, sw.auth as StandardWebhooksPolicy)!
-    expect(key.key).toBe('id:msg_2Lx')
+    expect(key.key).toMatch(/^sig:[0-9a-f]{64}:1800000000$/)
     expect(key.ttlMs).toBeGreaterThanOrEqual(600_000)
+  })
+
+  it("a sender's retry (same id, signed again with a new timestamp) is a new delivery", async () => {
+    const nonceStore = new MemoryNonceStore()
+    const retry = await sign(base, sw, { now: NOW + 30, messageId: 'msg_2Lx' })
+    expect((await verify(signed, sw, { now: NOW + 30, nonceStore })).ok).toBe(true)
+    expect((await verify(retry, sw, { now: NOW + 30, nonceStore })).ok).toBe(true)
+    expect((await verify(retry, sw, { now: NOW + 30, nonceStore })).reason).toBe('replay_detected')
+  })
+
+  it('an exact replay with its signature list reordered or padded is still a replay', async () => {
+    const nonceStore = new MemoryNonceStore()
+    const sig = getHeader(signed.headers, 'webhook-signature')!
+    const padded = set('webhook-signature', `v1,AAAA ${sig}`)(signed)
+    expect((await verify(signed, sw, { now: NOW, nonceStore })).ok).toBe(true)
+    expect((await verify(padded, sw, { now: NOW, nonceStore })).reason).toBe('replay_detected')
   })
 })
 

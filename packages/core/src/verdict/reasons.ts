@@ -366,7 +366,7 @@ export const REASONS = {
     'invalid_token',
     'safe',
     'This message was already received',
-    'Send each message once, with a new id.',
+    'Send each signed message once; to retry, sign it again (a retry keeps its id and gets a new timestamp and signature).',
   ),
   message_id_missing: r(
     400,

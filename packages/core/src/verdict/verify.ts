@@ -160,12 +160,13 @@ function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
 
 function replayCheck(fresh: boolean): Check {
   return fresh
-    ? { name: 'replay', ok: true, reason: null, detail: 'first delivery of this message id' }
+    ? { name: 'replay', ok: true, reason: null, detail: 'first delivery of this signed message' }
     : {
         name: 'replay',
         ok: false,
         reason: 'replay_detected',
-        detail: 'this message id was already accepted inside the tolerance window',
+        detail:
+          'this signed message (the same signature over the same id, timestamp and body) was already accepted inside the tolerance window',
       }
 }
 

@@ -9,6 +9,7 @@ import {
   getHeader,
   type HttpRequest,
   loadConfig,
+  MemoryNonceStore,
   sign,
   verify,
   withHeader,
@@ -107,6 +108,17 @@ describe.each(signers)('signed by $lib', (s) => {
   it('older than the tolerance: timestamp_out_of_window', async () => {
     const old = request(s.prefix, 'msg_x', now - 301, s.sign('msg_x', now - 301, body))
     expect((await verify(old, endpoint, { now })).reason).toBe('timestamp_out_of_window')
+  })
+
+  it('a retry the sender signed again (same id, new timestamp) is accepted; the exact copy is a replay', async () => {
+    const nonceStore = new MemoryNonceStore()
+    const id = 'msg_retry_2KWPBgLlAfxdpx2AI5'
+    const first = request(s.prefix, id, now - 20, s.sign(id, now - 20, body))
+    const retry = request(s.prefix, id, now, s.sign(id, now, body))
+    expect((await verify(first, endpoint, { now, nonceStore })).ok).toBe(true)
+    expect((await verify(retry, endpoint, { now, nonceStore })).ok).toBe(true)
+    expect((await verify(first, endpoint, { now, nonceStore })).reason).toBe('replay_detected')
+    expect((await verify(retry, endpoint, { now, nonceStore })).reason).toBe('replay_detected')
   })
 })
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryNonceStore } from '@hookwarden/core'
 import { Redis } from 'ioredis'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisNonceStore } from '../../src/nonce/redis.js'
@@ -603,6 +604,49 @@ describe('replay protection', () => {
       expect(rec).toBeTruthy()
       // The signature header is redacted in the record.
       expect(JSON.stringify(rec!.headers)).not.toContain(sig)
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it("a sender's retry of a delivered message (same id, signed again) reaches the upstream; its exact copy does not", async () => {
+    // What Svix and Standard Webhooks senders do when the 2xx was lost on the way back: the
+    // same webhook-id, a new timestamp, a new signature. The upstream dedupes by id.
+    const secret = `whsec_${SECRET_B64}`
+    const gw = await startGateway(`
+endpoints:
+  - name: swf
+    path: /swf
+    forward: ${up.url}/swf
+    auth: { scheme: standard_webhooks, secrets: ["${secret}"] }
+`)
+    try {
+      const id = `msg_${randomUUID()}`
+      const body = '{"type":"invoice.paid"}'
+      const signedAt = (ts: number) => ({
+        method: 'POST' as const,
+        headers: {
+          'webhook-id': id,
+          'webhook-timestamp': String(ts),
+          'webhook-signature': new StandardWebhook(secret).sign(id, new Date(ts * 1000), body),
+          'content-type': 'application/json',
+        },
+        body,
+      })
+      const now = Math.floor(Date.now() / 1000)
+      const first = signedAt(now - 30)
+      const before = up.received.length
+      const delivered = await request(`${gw.url}/swf`, first)
+      expect(delivered.statusCode).toBe(201)
+      await delivered.body.dump()
+      const retry = await request(`${gw.url}/swf`, signedAt(now))
+      expect(retry.statusCode).toBe(201)
+      await retry.body.dump()
+      expect(up.received.length - before).toBe(2)
+      const copy = await request(`${gw.url}/swf`, first)
+      expect(copy.statusCode).toBe(401)
+      expect(((await copy.body.json()) as { reason: string }).reason).toBe('replay_detected')
+      expect(up.received.length - before).toBe(2)
     } finally {
       await gw.close()
     }
