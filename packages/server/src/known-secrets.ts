@@ -14,13 +14,22 @@ const MIN_LENGTH = 6
 interface Scanner {
   /** Longest first, so a secret that contains another is replaced whole. */
   values: string[]
-  bytes: Buffer[]
+  /** The same, as their UTF-8 bytes read as latin1 (how a body is searched). */
+  latin1: string[]
+  /** Windows of the long credentials, to find pieces of them (scrubPieces). */
+  pieces: { secret: string; at: number; window: string }[]
+  /** A shorter text can hold neither a credential nor a piece of one. */
   shortest: number
 }
 
 const owners = new Map<object, string[]>()
 const labelOwners = new Map<object, string[]>()
-let scanner: Scanner = { values: [], bytes: [], shortest: Number.POSITIVE_INFINITY }
+let scanner: Scanner = {
+  values: [],
+  latin1: [],
+  pieces: [],
+  shortest: Number.POSITIVE_INFINITY,
+}
 
 /** The credential strings of one endpoint's auth block, in every form a sender may send them. */
 export function endpointSecrets(endpoint: Endpoint): string[] {
@@ -97,10 +106,20 @@ function rebuild(): void {
     if (encoded !== v) all.add(encoded)
   }
   const values = [...all].sort((a, b) => b.length - a.length)
+  const pieces: Scanner['pieces'] = []
+  for (const secret of values) {
+    if (secret.length < PIECE_MIN || /[^\x21-\x7e]/.test(secret)) continue
+    for (let at = 0; at + PIECE_WINDOW <= secret.length; at += PIECE_WINDOW)
+      pieces.push({ secret, at, window: secret.slice(at, at + PIECE_WINDOW) })
+  }
   scanner = {
     values,
-    bytes: values.map((v) => Buffer.from(v, 'utf8')),
-    shortest: values.length ? values[values.length - 1]!.length : Number.POSITIVE_INFINITY,
+    latin1: values.map(toLatin1),
+    pieces,
+    shortest: Math.min(
+      values.length ? values[values.length - 1]!.length : Number.POSITIVE_INFINITY,
+      pieces.length ? PIECE_MIN : Number.POSITIVE_INFINITY,
+    ),
   }
   cache.clear()
 }
@@ -114,41 +133,131 @@ const CACHE_SIZE = 4096
 /** Header values repeat across deliveries (User-Agent, Host): one scan per distinct value. */
 const cache = new Map<string, string>()
 
-/** `text` with every known credential in it replaced by its fingerprint. */
-export function scrubKnown(text: string): string {
-  if (text.length < scanner.shortest) return text
-  const hit = cache.get(text)
-  if (hit !== undefined) return hit
+/**
+ * What looks like a JWT (JWS or JWE compact: a JSON header, then two to four more parts): a
+ * bearer credential wherever it travels (Cf-Access-Jwt-Assertion, X-JWT-Assertion, a body's
+ * "token"), whoever issued it. Each part is a run of base64url characters after a dot, so the
+ * pattern cannot backtrack.
+ */
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){2,4}/g
+
+/** A run of a known credential this long is a piece of it (a near miss: one character cut, a typo). */
+const PIECE_MIN = 20
+/** Pieces are found from windows of the secret this long, one every WINDOW characters. */
+const PIECE_WINDOW = 10
+
+/**
+ * `text` with every known credential in it, every run of PIECE_MIN or more characters of one,
+ * every JWT, and each of `own` (the request's own credentials, which may recur under another
+ * header or in the body) replaced by a fingerprint. Strings are latin1 views of bytes where
+ * they stand for a body.
+ */
+function scrubCredentials(
+  text: string,
+  values: readonly string[],
+  own: readonly string[],
+  ownShown: readonly string[] = own,
+): string {
   let out = text
-  for (const v of scanner.values) if (out.includes(v)) out = out.split(v).join(fingerprint(v))
-  if (cache.size >= CACHE_SIZE) cache.clear()
-  cache.set(text, out)
-  return out
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    // Fingerprinted as the credential's own text, whether searched as text or as body bytes.
+    if (out.includes(v)) out = out.split(v).join(fingerprint(scanner.values[i]!))
+  }
+  for (let i = 0; i < own.length; i++) {
+    const v = own[i]!
+    if (out.includes(v)) out = out.split(v).join(fingerprint(ownShown[i]!))
+  }
+  if (out.includes('eyJ')) out = out.replace(JWT_SHAPE, (jwt) => fingerprint(jwt))
+  return out.length >= PIECE_MIN && scanner.pieces.length > 0 ? scrubPieces(out) : out
 }
 
 /**
- * A body to store with every known credential in it replaced by its fingerprint, and whether
- * anything was replaced (the record's SHA-256 stays that of the bytes received).
+ * Runs of PIECE_MIN or more characters of a known credential, each replaced by "⟨part of …⟩":
+ * a credential minus its last character, or with one changed, is still most of the secret. Any
+ * such run holds one of the secret's windows, so only those are searched for.
  */
-export function scrubKnownBytes(body: Uint8Array): { body: Uint8Array; scrubbed: boolean } {
-  if (body.length < scanner.shortest) return { body, scrubbed: false }
-  let buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  let scrubbed = false
-  for (let i = 0; i < scanner.bytes.length; i++) {
-    const needle = scanner.bytes[i]!
-    let at = buf.indexOf(needle)
-    if (at === -1) continue
-    const replacement = Buffer.from(fingerprint(scanner.values[i]!), 'utf8')
-    const parts: Buffer[] = []
-    let from = 0
+function scrubPieces(text: string): string {
+  let ranges: { from: number; to: number; secret: string }[] | undefined
+  for (const p of scanner.pieces) {
+    let at = text.indexOf(p.window)
     while (at !== -1) {
-      parts.push(buf.subarray(from, at), replacement)
-      from = at + needle.length
-      at = buf.indexOf(needle, from)
+      let from = at
+      let to = at + PIECE_WINDOW
+      let k = p.at
+      let j = p.at + PIECE_WINDOW
+      while (from > 0 && k > 0 && text.charCodeAt(from - 1) === p.secret.charCodeAt(k - 1)) {
+        from--
+        k--
+      }
+      while (
+        to < text.length &&
+        j < p.secret.length &&
+        text.charCodeAt(to) === p.secret.charCodeAt(j)
+      ) {
+        to++
+        j++
+      }
+      if (to - from >= PIECE_MIN) (ranges ??= []).push({ from, to, secret: p.secret })
+      at = text.indexOf(p.window, to)
     }
-    parts.push(buf.subarray(from))
-    buf = Buffer.concat(parts)
-    scrubbed = true
   }
-  return { body: scrubbed ? new Uint8Array(buf) : body, scrubbed }
+  if (ranges === undefined) return text
+  ranges.sort((a, b) => a.from - b.from)
+  let out = ''
+  let i = 0
+  for (const r of ranges) {
+    if (r.from < i) continue // inside a run already replaced
+    out += `${text.slice(i, r.from)}⟨part of ${fingerprint(r.secret)}⟩`
+    i = r.to
+  }
+  return out + text.slice(i)
+}
+
+/**
+ * `text` with every known credential in it (whole, or a long piece), every JWT, and each of
+ * `own` (the request's own credentials) replaced by a fingerprint.
+ */
+export function scrubKnown(text: string, own: readonly string[] = []): string {
+  let out: string | undefined
+  if (text.length < scanner.shortest && !text.includes('eyJ')) out = text
+  else {
+    out = cache.get(text)
+    if (out === undefined) {
+      out = scrubCredentials(text, scanner.values, [])
+      if (cache.size >= CACHE_SIZE) cache.clear()
+      cache.set(text, out)
+    }
+  }
+  // Not cached: the same values recur on every delivery; the request's own credentials do not.
+  for (const v of own) if (out.includes(v)) out = out.split(v).join(fingerprint(v))
+  return out
+}
+
+/** Whether `text` holds a known credential (whole, or a long piece) or a JWT. Not cached. */
+export function holdsCredential(text: string): boolean {
+  if (text.length < scanner.shortest && !text.includes('eyJ')) return false
+  return scrubCredentials(text, scanner.values, []) !== text
+}
+
+/**
+ * A body to store with every known credential in it (whole, or a long piece), every JWT and
+ * each of `own` replaced by a fingerprint, and whether anything was replaced (the record's
+ * SHA-256 stays that of the bytes received). Bytes are searched as latin1, which maps each
+ * byte to one character and back, so nothing else of the body changes.
+ */
+export function scrubKnownBytes(
+  body: Uint8Array,
+  own: readonly string[] = [],
+): { body: Uint8Array; scrubbed: boolean } {
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  const text = buf.toString('latin1')
+  const out = scrubCredentials(text, scanner.latin1, own.map(toLatin1), own)
+  if (out === text) return { body, scrubbed: false }
+  return { body: new Uint8Array(Buffer.from(out, 'latin1')), scrubbed: true }
+}
+
+/** The latin1 view of a string's UTF-8 bytes (how it appears inside a body read as latin1). */
+function toLatin1(v: string): string {
+  return Buffer.from(v, 'utf8').toString('latin1')
 }

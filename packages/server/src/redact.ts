@@ -94,24 +94,66 @@ export function clearRedactionCache(): void {
 export function redactHeaders(
   headers: readonly Header[],
   endpoint?: EndpointScope,
+  own: readonly string[] = requestCredentials(headers, endpoint),
 ): [string, string][] {
   const extra = configuredCredentialHeaders(endpoint)
-  // Any other header is shown as sent, but for a known credential in it (known-secrets.ts).
+  // Any other header is shown as sent, but for a known credential, a JWT, or this request's
+  // own credential copied into it (X-Debug-Sig: the signature again) (known-secrets.ts).
   return headers.map(([n, v]) =>
     sensitiveName(n) || extra.has(n.toLowerCase())
       ? [n, redactValue(v, !PER_DELIVERY.test(n))]
-      : [n, scrubKnown(v)],
+      : [n, scrubKnown(v, own.length > 0 && v.length >= OWN_MIN ? own : NONE)],
   )
 }
 
+const NONE: readonly string[] = []
+/** Shorter pieces of a credential header (`v1`, `t=…`'s number) are not secret on their own. */
+const OWN_MIN = 16
+
+/**
+ * The credentials this request carries under credential header names, as they may recur
+ * elsewhere in it: each value without its scheme word, and each long piece of a signature
+ * list (`v1,<sig> v1,<sig>`, `t=…,v1=<sig>`). Only pieces of OWN_MIN or more characters: a
+ * timestamp or a version label is not a secret.
+ */
+export function requestCredentials(
+  headers: readonly Header[],
+  endpoint?: EndpointScope,
+): readonly string[] {
+  let out: string[] | undefined
+  let extra: ReadonlySet<string> | undefined
+  for (const [n, v] of headers) {
+    if (v.length < OWN_MIN) continue
+    if (
+      !sensitiveName(n) &&
+      !(extra ??= configuredCredentialHeaders(endpoint)).has(n.toLowerCase())
+    )
+      continue
+    const m = SCHEME_WORD.exec(v)
+    const value = (m ? m[3]! : v).trim()
+    if (value.length >= OWN_MIN) (out ??= []).push(value)
+    if (/[\s,;]/.test(value))
+      for (const part of value.split(/[\s,;]+/)) {
+        const piece = part.replace(/^[A-Za-z0-9_.-]{1,16}=(?=.)/, '')
+        if (piece.length >= OWN_MIN && piece !== value) (out ??= []).push(piece)
+      }
+  }
+  // Longest first, so a whole value is replaced before a piece of it.
+  return out === undefined ? NONE : out.sort((a, b) => b.length - a.length)
+}
+
 /** The request target with credential-like query parameter values fingerprinted. */
-export function redactTarget(target: string, endpoint?: EndpointScope): string {
+export function redactTarget(
+  target: string,
+  endpoint?: EndpointScope,
+  own: readonly string[] = NONE,
+): string {
   const q = target.indexOf('?')
   if (q === -1) return scrubKnown(target)
   const shown = mapCredentialQuery(target, endpoint, (name, value) =>
     value === '' ? `${name}=` : `${name}=${encodeURIComponent(fingerprint(value))}`,
   )
-  return scrubKnown(shown)
+  return scrubKnown(shown, own)
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Header } from '@hookwarden/core'
+import { holdsCredential } from './known-secrets.js'
 
 // Visible ASCII without quote or backslash: safe in a header, a log line and a JSON string.
 const SAFE_ID = /^[!#-[\]-~]{1,200}$/
@@ -37,8 +38,12 @@ export function traceIdOf(headers: readonly Header[]): string | null {
 
 export function requestIdFor(headers: readonly Header[]): string {
   const own = firstValue(headers, 'x-request-id')
-  if (own && SAFE_ID.test(own.value.trim())) return own.value.trim()
-  return traceIdOf(headers) ?? randomUUID()
+  // The id is logged, stored and echoed as is: one that holds a credential (a token pasted
+  // into the wrong field) is replaced, like any other unsafe value.
+  if (own && SAFE_ID.test(own.value.trim()) && !holdsCredential(own.value.trim()))
+    return own.value.trim()
+  const trace = traceIdOf(headers)
+  return trace !== null && !holdsCredential(trace) ? trace : randomUUID()
 }
 
 /** The same from Node's flat rawHeaders, without building the whole header list. */

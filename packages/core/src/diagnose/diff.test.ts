@@ -204,3 +204,45 @@ describe('reason codes that depend on the request', () => {
     expect(bodyCode([['Authorization', 'Bearer tok_0123456789abcdef']])).toBeNull()
   })
 })
+
+describe('diff of two recorded requests (credentials already fingerprinted)', () => {
+  const recorded = (auth: string) => ({
+    method: 'POST',
+    url: '/hooks/a',
+    headers: [['Authorization', auth] as [string, string]],
+    body: new Uint8Array(0),
+  })
+
+  it('tells lengths apart from the fingerprints, never fingerprints a fingerprint', () => {
+    const d = diffRequests(
+      recorded('Bearer len=25 fp:c0e22f44'),
+      recorded('Bearer len=24 fp:a8603d02'),
+    ).differences.find((x) => x.field.toLowerCase() === 'authorization')!
+    expect(d).toMatchObject({
+      kind: 'length',
+      good: 'len=25 fp:c0e22f44',
+      bad: 'len=24 fp:a8603d02',
+    })
+    expect(d.note).toContain('(25 vs 24)')
+  })
+
+  it('same length, other digest: another value, without claiming an encoding', () => {
+    const d = diffRequests(
+      recorded('Bearer len=25 fp:c0e22f44'),
+      recorded('Bearer len=25 fp:0badf00d'),
+    ).differences.find((x) => x.field.toLowerCase() === 'authorization')!
+    expect(d).toMatchObject({
+      kind: 'value',
+      good: 'len=25 fp:c0e22f44',
+      bad: 'len=25 fp:0badf00d',
+    })
+    expect(d.note).not.toContain('encoding')
+  })
+
+  it('equal fingerprints are no difference', () => {
+    expect(
+      diffRequests(recorded('Bearer len=25 fp:c0e22f44'), recorded('Bearer len=25 fp:c0e22f44'))
+        .same,
+    ).toBe(true)
+  })
+})

@@ -22,7 +22,14 @@ export function setFingerprintKey(key: Uint8Array): void {
   installationKey = createSecretKey(key)
 }
 
+/** What fingerprint() makes. */
+export const FINGERPRINT_SHAPE = /^len=(\d+) fp:([0-9a-f]{8})$/
+
 export function fingerprint(secret: string | Uint8Array): Fingerprint {
+  // Idempotent: what was fingerprinted already (a record's header, shown again by Compare)
+  // keeps its own length and digest instead of becoming "len=18" of the fingerprint.
+  if (typeof secret === 'string' && secret.startsWith('len=') && FINGERPRINT_SHAPE.test(secret))
+    return secret as Fingerprint
   const len = typeof secret === 'string' ? codePoints(secret) : secret.length
   const fp = createHmac('sha256', installationKey).update(secret).digest('hex').slice(0, 8)
   return `len=${len} fp:${fp}` as Fingerprint

@@ -110,3 +110,47 @@ describe('scrub', () => {
     }
   })
 })
+
+describe('scrub keeps the text around what it fingerprints', () => {
+  const fp = /len=\d+ fp:[0-9a-f]{8}/
+
+  it('a URL at the end of a sentence: the punctuation is not part of the value', () => {
+    const shown = scrubText(
+      'sent in the URL as ?api_key=abc123def456. Then ?token=zz9988776655), done',
+      [],
+    )
+    expect(shown).toMatch(
+      /\?api_key=len=12 fp:[0-9a-f]{8}\. Then \?token=len=12 fp:[0-9a-f]{8}\), done/,
+    )
+  })
+
+  it('an empty or quoted-away value is left alone, never "len=1"', () => {
+    for (const text of ['as `?X-API-Key=`, but', 'reads ?api_key=.', '?token=&page=2'])
+      expect(scrubText(text, [])).toBe(text)
+  })
+
+  it('a whole secret in a query is fingerprinted once; a cut piece of it once, as a part', () => {
+    const secret = 'q7W9e2R4t6Y8u0I1o3P5'
+    const whole = scrubText(`Location: https://x.example/cb?token=${secret}&x=1`, [secret])
+    expect(whole).toMatch(/\?token=len=20 fp:[0-9a-f]{8}&x=1$/)
+    const cut = scrubText(`Location: https://x.example/cb?token=${secret.slice(0, 15)}`, [secret])
+    expect(cut).not.toContain(secret.slice(0, 6))
+    expect(cut.match(/fp:/g)).toHaveLength(1)
+  })
+
+  it("names a public prefix (whsec_) as it is: it is every Standard Webhooks secret's", () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+    const text = 'Base64-decode what follows whsec_ (the prefix is not part of the key).'
+    expect(scrubText(text, [secret])).toBe(text)
+    expect(scrubText(`got ${secret.slice(0, 20)}`, [secret])).toMatch(/⟨part of len=38/)
+  })
+
+  it("keeps the text's own words that a secret happens to contain", () => {
+    const secret = 'demo-secret-password-2026'
+    const text = 'does not match the configured secret; the username or password is wrong'
+    expect(scrubText(text, [secret])).toBe(text)
+    // A longer run of it is still a piece of the secret.
+    expect(scrubText('sent secret-password-20 instead', [secret])).toMatch(/⟨part of/)
+    expect(scrubText(`sent ${secret}`, [secret])).toMatch(fp)
+  })
+})

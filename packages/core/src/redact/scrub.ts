@@ -43,6 +43,15 @@ export function credentialValues(request: { url: string; headers: readonly Heade
 
 /** A run this long that is part of a credential is a piece of it, however the text was cut. */
 const PIECE = 6
+/** …unless it is a word of the text under this many letters (see scrubPieces). */
+const WORD_MAX = 10
+/** Prefixes that name a kind of secret, not one secret: Standard Webhooks', Stripe's, GitHub's, Slack's. */
+const PUBLIC_PREFIX =
+  /^(?:whsec_|(?:sk|rk|pk)_(?:live|test)_|gh[opsu]_|github_pat_|xox[abpr]-|shp(?:ss|at|ca)_|key-)/
+
+function wordChar(text: string, at: number): boolean {
+  return at >= 0 && at < text.length && /[A-Za-z0-9_]/.test(text[at]!)
+}
 
 /**
  * Pieces of `secrets` cut short by whoever shortened the text before it got here (an excerpt
@@ -54,7 +63,11 @@ function scrubPieces(text: string, secrets: readonly string[], keep: readonly st
   const pieces = new Map<string, string>()
   for (const secret of secrets) {
     if (/\s/.test(secret) || secret.length < PIECE) continue
-    for (let i = 0; i + PIECE <= secret.length; i++) pieces.set(secret.slice(i, i + PIECE), secret)
+    // A public prefix (whsec_, sk_live_) is the same in every such secret: text that names it
+    // ("what follows whsec_") is not quoting this one.
+    const prefix = PUBLIC_PREFIX.exec(secret)?.[0].length ?? 0
+    for (let i = 0; i + PIECE <= secret.length; i++)
+      if (i + PIECE > prefix) pieces.set(secret.slice(i, i + PIECE), secret)
   }
   if (pieces.size === 0 || text.length < PIECE) return text
   // Names the config gives (an endpoint, an environment) are public and are how a diagnosis
@@ -78,6 +91,19 @@ function scrubPieces(text: string, secrets: readonly string[], keep: readonly st
     }
     let end = i + PIECE
     while (end < text.length && secret.includes(text.slice(i, end + 1))) end++
+    // A short run of letters that stands as a word ("secret", "password" inside a configured
+    // "my-secret-password-1") is the text's own word, not a quote of the secret.
+    const run = text.slice(i, end)
+    if (
+      end - i < WORD_MAX &&
+      /^[A-Za-z]+$/.test(run) &&
+      !wordChar(text, i - 1) &&
+      !wordChar(text, end)
+    ) {
+      out += run
+      i = end
+      continue
+    }
     out += `⟨part of ${fingerprint(secret)}⟩`
     i = end
   }
@@ -104,9 +130,15 @@ export function scrubText(
       `${scheme}${user}:${fingerprint(password)}@`,
   )
   return s.replace(
-    /([?&])([^=&\s#'"<>?]+)=([^&\s#'"<>]+)/g,
-    (m, sep: string, name: string, v: string) =>
-      CREDENTIAL_QUERY.test(name) && !v.startsWith('len=') ? `${sep}${name}=${fingerprint(v)}` : m,
+    /([?&])([^=&\s#'"<>?`]+)=([^&\s#'"<>`]+)/g,
+    (m, sep: string, name: string, raw: string) => {
+      // Punctuation that ends the sentence around a URL (`?token=abc.` `?key=abc),`) is not
+      // part of the value.
+      const v = raw.replace(/[.,;:!?)\]}]+$/, '')
+      if (v === '' || !CREDENTIAL_QUERY.test(name) || v.startsWith('len=') || v.startsWith('⟨'))
+        return m
+      return `${sep}${name}=${fingerprint(v)}${raw.slice(v.length)}`
+    },
   )
 }
 

@@ -28,7 +28,6 @@ import type { AttemptEvents } from '../events.js'
 import { newAttemptId } from '../ids.js'
 import { type AttemptTimings, logAttempt } from '../logging.js'
 import type { GatewayMetrics } from '../metrics.js'
-import { redactHeaders, redactTarget } from '../redact.js'
 import type { AttemptRecord, AttemptStore } from '../storage/types.js'
 import {
   type Answer,
@@ -646,9 +645,10 @@ export async function handleInspection(input: InspectInput, deps: PipelineDeps):
       attempt: id,
       request_id: input.requestId,
       method: input.request.method,
-      url: redactTarget(input.request.url, scope),
+      // As recorded: the same redaction, once.
+      url: record.path,
       http_version: input.request.httpVersion,
-      headers: redactHeaders(input.request.headers, scope),
+      headers: record.headers,
       body_size: record.body_size,
       body_sha256: record.body_sha256,
       body_encoding: isUtf8 ? 'utf8' : 'base64',

@@ -12,6 +12,7 @@ import {
   type EndpointScope,
   redactHeaders,
   redactTarget,
+  requestCredentials,
 } from '../redact.js'
 import type { AttemptRecord, AttemptStore, Outcome } from '../storage/types.js'
 
@@ -44,6 +45,20 @@ const sha256Hex = oneShot
 export function buildRecord(input: RecordInput): AttemptRecord {
   const scope = input.redactFor ?? input.endpoint
   const body = input.request.body
+  const own = requestCredentials(input.request.headers, scope)
+  const keep =
+    input.storeBody &&
+    input.kind !== 'health' &&
+    body.length > 0 &&
+    !bodyCarriesCredential(input.endpoint)
+  // Where the body carries a credential (a body_secret or Mailgun token, the inspector's
+  // whatever-was-sent), a plain SHA-256 of it would let a reader of the record confirm a
+  // guessed secret: that hash is taken over the body with its credentials fingerprinted.
+  const credentialInBody =
+    input.bodySize === undefined &&
+    body.length > 0 &&
+    (input.kind === 'inspect' || bodyCarriesCredential(input.endpoint))
+  const scrubbed = keep || credentialInBody ? scrubKnownBytes(body, own).body : body
   return {
     id: input.id,
     received_at: input.receivedAt,
@@ -51,18 +66,12 @@ export function buildRecord(input: RecordInput): AttemptRecord {
     tenant: input.endpoint?.tenant ?? null,
     environment: input.endpoint?.environment ?? null,
     method: input.request.method,
-    path: redactTarget(input.request.url, scope),
-    headers: redactHeaders(input.request.headers, scope),
+    path: redactTarget(input.request.url, scope, own),
+    headers: redactHeaders(input.request.headers, scope, own),
     body_size: input.bodySize ?? body.length,
     // Not read (413): no hash stands for bytes nobody saw ('' in the row, null in the API).
-    body_sha256: input.bodySize !== undefined ? '' : sha256Hex(body),
-    body:
-      input.storeBody &&
-      input.kind !== 'health' &&
-      body.length > 0 &&
-      !bodyCarriesCredential(input.endpoint)
-        ? new Uint8Array(scrubKnownBytes(body).body)
-        : null,
+    body_sha256: input.bodySize !== undefined ? '' : sha256Hex(credentialInBody ? scrubbed : body),
+    body: keep ? new Uint8Array(scrubbed) : null,
     outcome: input.outcome,
     status: input.status,
     reason: input.reason,

@@ -5,7 +5,7 @@
  * piece of it — appears in the SQLite files (main, -wal, -shm), the log lines, /metrics, any
  * API answer, the events stream or the banner.
  */
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -239,6 +239,35 @@ endpoints:
       ),
     ).toBe(200)
 
+    // Credentials where no name says so (red team 5): a JWT under Cloudflare Access's and
+    // WSO2's headers and inside a stored body, the request's own signature copied under
+    // another header, a known token with its last character cut, a token as the request id.
+    const foreign = jwtHs256('not-a-configured-secret-0123456789', { sub: 'someone' })
+    extra.push(foreign)
+    expect(
+      await send('/jwt', {
+        authorization: `Bearer ${token}`,
+        'cf-access-jwt-assertion': token,
+        'x-jwt-assertion': foreign,
+      }),
+    ).toBe(200)
+    const body2 = `{"note":"${C.stray}","again":true}`
+    const hmacSig2 = createHmac('sha256', C.hmac).update(body2).digest('hex')
+    extra.push(hmacSig2)
+    expect(
+      await send('/h', { 'x-signature': hmacSig2, 'x-debug-sig': `sig=${hmacSig2}` }, body2),
+    ).toBe(200)
+    expect(
+      await send(
+        '/stored',
+        { authorization: `Bearer ${C.stored}` },
+        JSON.stringify({ token: foreign, near: C.stored.slice(0, -1) }),
+      ),
+    ).toBe(200)
+    expect(
+      await send('/b', { authorization: `Bearer ${C.bearer}`, 'x-request-id': C.bearer }),
+    ).toBe(200)
+
     // Wait for every diagnosis, then read everything an operator can read.
     await eventually(async () => {
       const list = (await (
@@ -273,6 +302,23 @@ endpoints:
     expect(list.attempts.length).toBeGreaterThanOrEqual(20)
     for (const a of list.attempts)
       answers.push(await (await fetch(`${gw.url}/api/attempts/${a.id}`, { headers: admin })).text())
+    // The inspector's body held a known key: its hash is not the raw body's, which would
+    // confirm a guess of the key.
+    const inspected = (
+      await Promise.all(
+        list.attempts.map(
+          async (a) =>
+            (await (await fetch(`${gw.url}/api/attempts/${a.id}`, { headers: admin })).json()) as {
+              path: string
+              body_sha256: string | null
+            },
+        ),
+      )
+    ).find((a) => a.path === '/inspect/bin2')!
+    expect(inspected.body_sha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(inspected.body_sha256).not.toBe(
+      createHash('sha256').update(`token is ${C.apiKey}`).digest('hex'),
+    )
     await gw.close()
 
     const files = ['attempts.db', 'attempts.db-wal', 'attempts.db-shm']
