@@ -198,7 +198,10 @@ function scrubPieces(text: string): string {
         to++
         j++
       }
-      if (to - from >= PIECE_MIN) (ranges ??= []).push({ from, to, secret: p.secret })
+      if (to - from >= PIECE_MIN) {
+        ranges ??= []
+        ranges.push({ from, to, secret: p.secret })
+      }
       at = text.indexOf(p.window, to)
     }
   }

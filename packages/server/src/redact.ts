@@ -120,26 +120,25 @@ export function requestCredentials(
   headers: readonly Header[],
   endpoint?: EndpointScope,
 ): readonly string[] {
-  let out: string[] | undefined
+  const out: string[] = []
   let extra: ReadonlySet<string> | undefined
   for (const [n, v] of headers) {
     if (v.length < OWN_MIN) continue
-    if (
-      !sensitiveName(n) &&
-      !(extra ??= configuredCredentialHeaders(endpoint)).has(n.toLowerCase())
-    )
-      continue
+    if (!sensitiveName(n)) {
+      extra ??= configuredCredentialHeaders(endpoint)
+      if (!extra.has(n.toLowerCase())) continue
+    }
     const m = SCHEME_WORD.exec(v)
     const value = (m ? m[3]! : v).trim()
-    if (value.length >= OWN_MIN) (out ??= []).push(value)
+    if (value.length >= OWN_MIN) out.push(value)
     if (/[\s,;]/.test(value))
       for (const part of value.split(/[\s,;]+/)) {
         const piece = part.replace(/^[A-Za-z0-9_.-]{1,16}=(?=.)/, '')
-        if (piece.length >= OWN_MIN && piece !== value) (out ??= []).push(piece)
+        if (piece.length >= OWN_MIN && piece !== value) out.push(piece)
       }
   }
   // Longest first, so a whole value is replaced before a piece of it.
-  return out === undefined ? NONE : out.sort((a, b) => b.length - a.length)
+  return out.length === 0 ? NONE : out.sort((a, b) => b.length - a.length)
 }
 
 /** The request target with credential-like query parameter values fingerprinted. */
