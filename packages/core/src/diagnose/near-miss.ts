@@ -15,6 +15,7 @@ import { standardWebhooksHmacPolicy } from '../schemes/standard-webhooks.js'
 import type { Check } from '../schemes/types.js'
 import { REASONS, type ReasonCode } from '../verdict/reasons.js'
 import type { Verdict } from '../verdict/types.js'
+import { issuerSlashStep, jwtSearchSteps } from './jwt-search.js'
 import { publicKeyFindings } from './public-key-search.js'
 import { signatureSearch } from './signature-search.js'
 import { credentialCandidates, targetOf, unfilledStep } from './transforms/credential.js'
@@ -258,8 +259,15 @@ async function jwtFindings(
     .find((t) => t !== null)
   if (!token) return []
   const report = inspectJwt(token, now, endpoint.auth)
-  const top = report.problems.filter((p) => p.code === verdict.reason)
-  const rest = report.problems.filter((p) => p.code !== verdict.reason)
+  // What the key or secret being right yet refused comes down to (jwt-search.ts) leads; an
+  // issuer off by a trailing slash is said as such.
+  const policy = endpoint.auth
+  const own = jwtSearchSteps(token, policy, verdict)
+  const problems = report.problems.map((p) =>
+    p.code === 'jwt_wrong_issuer' ? (issuerSlashStep(report.claims, policy) ?? p) : p,
+  )
+  const top = problems.filter((p) => p.code === verdict.reason)
+  const rest = problems.filter((p) => p.code !== verdict.reason)
   // A token refused for who signed it (signature, key, algorithm): what its claims lack comes
   // after that (the rights of a token nobody vouches for are moot), and below the verdict's
   // own finding.
@@ -273,6 +281,7 @@ async function jwtFindings(
     p.code === 'jwt_wrong_audience'
   const moot = refusedForSigner ? rest.filter(claimLevel) : []
   const out = [
+    ...findings(own, 0.96),
     ...findings(top, 0.95),
     ...findings(
       rest.filter((p) => !moot.includes(p)),

@@ -44,10 +44,34 @@ const SIG_BYTES: Record<string, number> = {
   EdDSA: 64,
   Ed25519: 64,
 }
+/** The year 9999 in milliseconds: a JWT time beyond it is no date in any unit. */
+const MAX_MILLISECONDS = 253402300799999
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
 
-type KeySet = (header: JWSHeaderParameters) => Promise<CryptoKey>
+/** jose's local and remote key sets: a resolver, with the set it holds (remote: once fetched). */
+type KeySet = ((header: JWSHeaderParameters) => Promise<CryptoKey>) & {
+  jwks?: () => JSONWebKeySet | undefined
+}
+
+/** What the `jwks_url` answered last (jose's errors do not say): status, type, redirect target. */
+interface JwksAnswer {
+  status: number
+  statusText: string
+  contentType: string | null
+  location: string | null
+}
+
+/** Why the keys behind `jwks_url` could not be had, as verify found it (for diagnose's fix). */
+export interface JwksFailure {
+  kind: 'redirect' | 'status' | 'not_json' | 'not_jwks' | 'timeout' | 'unreachable' | 'other'
+  /** One sentence: what the URL answered. */
+  detail: string
+  status?: number
+  contentType?: string
+  /** The redirect's target, origin and path only. */
+  location?: string
+}
 
 /** What a policy needs at verify time, made once per policy object. */
 interface Prepared {
@@ -55,6 +79,8 @@ interface Prepared {
   keySet: KeySet | null
   issuers: string[] | null
   audiences: string[] | null
+  /** jwks_url only: its last answer, and the failure verify last reported. */
+  remote: { answer: JwksAnswer | null; failure: JwksFailure | null } | null
 }
 
 const preparedByPolicy = new WeakMap<JwtPolicy, Prepared>()
@@ -70,19 +96,32 @@ function prepare(policy: JwtPolicy, ctx: VerifyContext): Prepared {
     .filter((e): e is typeof e & { bytes: Buffer } => e.bytes !== null && e.bytes.length > 0)
     .map(({ bytes, ...e }) => ({ ...e, key: createSecretKey(bytes) }))
   let keySet: KeySet | null = null
+  let remote: Prepared['remote'] = null
   if (policy.jwks) {
     keySet = createLocalJWKSet({ keys: policy.jwks.keys.map(publicPart) } as JSONWebKeySet)
   } else if (policy.jwks_url) {
     // jose caches the set (10 min), refetches on an unknown kid at most every 30 s, and never
     // follows redirects. The URL comes from the config only, never from a token (RFC 8725 §3.10).
-    keySet = createRemoteJWKSet(
-      new URL(policy.jwks_url),
-      ctx.fetch ? { [customFetch]: ctx.fetch } : {},
-    )
+    // Its errors do not carry the HTTP answer, so the fetch notes it for the refusal's detail.
+    const state: NonNullable<Prepared['remote']> = { answer: null, failure: null }
+    remote = state
+    const base = ctx.fetch ?? fetch
+    const noting = async (url: string, init: RequestInit): Promise<Response> => {
+      state.answer = null
+      const res = await base(url, init)
+      state.answer = {
+        status: res.status,
+        statusText: res.statusText,
+        contentType: res.headers.get('content-type'),
+        location: res.headers.get('location'),
+      }
+      return res
+    }
+    keySet = createRemoteJWKSet(new URL(policy.jwks_url), { [customFetch]: noting })
   }
   const list = (v: string | string[] | undefined) =>
     v === undefined ? null : ([] as string[]).concat(v)
-  p = { hs, keySet, issuers: list(policy.issuer), audiences: list(policy.audience) }
+  p = { hs, keySet, issuers: list(policy.issuer), audiences: list(policy.audience), remote }
   preparedByPolicy.set(policy, p)
   return p
 }
@@ -395,43 +434,48 @@ async function verifyPublic(d: Decoded, prepared: Prepared, policy: JwtPolicy): 
   let candidates: CryptoKey[]
   try {
     candidates = [await prepared.keySet(header)]
+    if (prepared.remote) prepared.remote.failure = null
   } catch (e) {
     const code = (e as { code?: string }).code
     if (code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
       candidates = []
       for await (const k of e as AsyncIterable<CryptoKey>) candidates.push(k)
     } else if (code === 'ERR_JWKS_NO_MATCHING_KEY') {
-      return fail(
-        name,
-        'jwt_unknown_kid',
-        d.kid !== undefined
-          ? `no key in the JWKS has kid ${JSON.stringify(d.kid.slice(0, 64))} for ${d.alg}`
-          : `the token names no kid and no key in the JWKS fits ${d.alg}`,
-      )
+      const unfit = unmatchedKey(d.alg, d.kid, keysOf(prepared) ?? [])
+      return fail(name, unfit.reason, unfit.detail)
     } else if (code === 'ERR_JOSE_NOT_SUPPORTED') {
       return fail(name, 'jwt_alg_not_allowed', `alg ${d.alg} cannot be used with a JWKS`)
     } else {
+      const failure = prepared.remote
+        ? jwksFailure(e, prepared.remote.answer, policy.jwks_url ?? '')
+        : null
+      if (prepared.remote) prepared.remote.failure = failure
       return fail(
         name,
         'jwt_jwks_unavailable',
-        `the JWKS could not be loaded (${code ?? (e as Error).name})`,
+        failure?.detail ?? `the JWKS could not be loaded (${code ?? (e as Error).name})`,
       )
     }
+  }
+  const kid = typeof d.kid === 'string' ? d.kid : undefined
+  const verified = (detail: string): Check =>
+    withKeyId({ name, ok: true, reason: null, detail }, kid)
+  const sigText = d.token.slice(d.token.lastIndexOf('.') + 1)
+  // RSA signatures are as long as the key's modulus: shorter than every candidate's is a cut.
+  const rsaChars = candidates.map(rsaSignatureChars)
+  if (rsaChars.length > 0 && rsaChars.every((n) => n !== null && sigText.length < n)) {
+    const want = Math.min(...(rsaChars as number[]))
+    return fail(
+      name,
+      'credential_truncated',
+      `the signature has ${sigText.length} characters where ${d.alg} with the ${modulusBits(candidates[0]!)}-bit key${kid ? ` ${JSON.stringify(kid.slice(0, 64))}` : ''} makes ${want}: the token was cut short`,
+    )
   }
   let last = 'no key'
   for (const key of candidates) {
     try {
       await compactVerify(d.token, key, { algorithms: policy.algorithms })
-      const kid = typeof d.kid === 'string' ? d.kid : undefined
-      return withKeyId(
-        {
-          name,
-          ok: true,
-          reason: null,
-          detail: `${d.alg} signature verifies${kid ? ` with kid ${JSON.stringify(kid)}` : ''}`,
-        },
-        kid,
-      )
+      return verified(`${d.alg} signature verifies${kid ? ` with kid ${JSON.stringify(kid)}` : ''}`)
     } catch (e) {
       last = (e as { code?: string }).code ?? (e as Error).name
     }
@@ -439,11 +483,264 @@ async function verifyPublic(d: Decoded, prepared: Prepared, policy: JwtPolicy): 
   if (last === 'ERR_JWS_INVALID') return fail(name, 'jwt_malformed', 'the token is not a valid JWS')
   if (last === 'ERR_JOSE_ALG_NOT_ALLOWED')
     return fail(name, 'jwt_alg_not_allowed', `alg ${d.alg} is not allowed`)
+  // An ECDSA signature in ASN.1 DER (what OpenSSL, Java and node:crypto's default make) where
+  // JWS takes r || s (RFC 7518 §3.4): converted, does it verify? Then the key is right.
+  const sig = Buffer.from(sigText, 'base64url')
+  const p1363 = derToP1363(sig, d.alg)
+  if (p1363) {
+    const converted = `${d.token.slice(0, d.token.lastIndexOf('.'))}.${p1363.toString('base64url')}`
+    const der = `the ${d.alg} signature is ASN.1 DER (${sig.length} bytes), where JWS takes the ${p1363.length}-byte r||s form (IEEE P1363, RFC 7518 §3.4)`
+    for (const key of candidates) {
+      try {
+        await compactVerify(converted, key, { algorithms: policy.algorithms })
+        return withKeyId(
+          fail(
+            name,
+            'signature_wrong_encoding',
+            `${der}; converted, it verifies${kid ? ` with kid ${JSON.stringify(kid)}` : ''}`,
+          ),
+          kid,
+        )
+      } catch {
+        // Not this key: the plain refusal below says so.
+      }
+    }
+    return fail(name, 'jwt_signature_invalid', `${der}, and even converted it does not verify`)
+  }
+  const lengths = rsaChars.filter((n): n is number => n !== null)
+  const longer =
+    lengths.length > 0 && lengths.every((n) => sigText.length > n)
+      ? `; the signature has ${sigText.length} characters where the key makes ${Math.min(...lengths)}`
+      : ''
   return fail(
     name,
     'jwt_signature_invalid',
-    `the ${d.alg} signature does not verify with the JWKS key (${last})`,
+    `the ${d.alg} signature does not verify with the JWKS key (${last})${longer}`,
   )
+}
+
+/** Base64url characters of an RSA signature made with `key`, or null for other key types. */
+function rsaSignatureChars(key: CryptoKey): number | null {
+  const bits = modulusBits(key)
+  return bits === null ? null : Math.ceil((Math.ceil(bits / 8) * 4) / 3)
+}
+
+function modulusBits(key: CryptoKey): number | null {
+  const bits = (key.algorithm as { modulusLength?: unknown }).modulusLength
+  return typeof bits === 'number' && bits > 0 ? bits : null
+}
+
+/** Bytes of r and of s in a JWS ECDSA signature (RFC 7518 §3.4). */
+const EC_HALF: Record<string, number> = { ES256: 32, ES384: 48, ES512: 66 }
+
+/**
+ * An ECDSA signature in ASN.1 DER (`SEQUENCE { INTEGER r, INTEGER s }`, 0x30 first) as JWS's
+ * fixed-length r || s, or null when `sig` is not one for `alg`.
+ */
+export function derToP1363(sig: Uint8Array, alg: string): Buffer | null {
+  const half = EC_HALF[alg]
+  if (half === undefined || sig.length === 2 * half || sig[0] !== 0x30) return null
+  let i = 1
+  let len = sig[i++]
+  if (len === 0x81) len = sig[i++] // a long form length: ES512's DER runs past 127 bytes
+  if (len === undefined || len !== sig.length - i) return null
+  const out = Buffer.alloc(2 * half)
+  for (const at of [0, half]) {
+    const n = sig[i + 1]
+    if (sig[i] !== 0x02 || n === undefined || n === 0 || i + 2 + n > sig.length) return null
+    let int = sig.subarray(i + 2, i + 2 + n)
+    i += 2 + n
+    while (int.length > half && int[0] === 0) int = int.subarray(1)
+    if (int.length > half) return null
+    out.set(int, at + half - int.length)
+  }
+  return i === sig.length ? out : null
+}
+
+/** The keys of the JWKS (inline, or the set jwks_url last answered), or null before any. */
+function keysOf(prepared: Prepared): Record<string, unknown>[] | null {
+  const set = prepared.keySet?.jwks?.()
+  return set && Array.isArray(set.keys) ? (set.keys as Record<string, unknown>[]) : null
+}
+
+/** Why a JWKS key cannot verify the token, for diagnose's fix. */
+export interface UnmatchedKey {
+  reason: ReasonCode
+  detail: string
+  /** `kid`: no key has the token's kid; `use`/`key_ops`: the key is not for signatures; `alg`/`kty`/`crv`: not for this algorithm; `none`: no kid and no key fits. */
+  kind: 'kid' | 'use' | 'key_ops' | 'alg' | 'kty' | 'crv' | 'none'
+  /** The kids of the JWKS (public, as the JWKS is). */
+  kids: string[]
+  /** The key's own "alg" when kind is `alg`. */
+  keyAlg?: string
+}
+
+const KTY_FOR: [RegExp, string][] = [
+  [/^(RS|PS)\d+$/, 'RSA'],
+  [/^ES\d+K?$/, 'EC'],
+  [/^(EdDSA|Ed25519|Ed448)$/, 'OKP'],
+]
+const CRV_FOR: Record<string, string> = {
+  ES256: 'P-256',
+  ES384: 'P-384',
+  ES512: 'P-521',
+  ES256K: 'secp256k1',
+  Ed25519: 'Ed25519',
+  Ed448: 'Ed448',
+}
+
+/**
+ * Why jose found no key for the token in `keys` (ERR_JWKS_NO_MATCHING_KEY): a key with the
+ * token's kid that is for encryption (`use`, `key_ops`) or for another algorithm (`alg`, key
+ * type, curve), or no key with that kid at all. The kids are listed: a JWKS is public.
+ */
+export function unmatchedKey(
+  alg: string,
+  kid: string | undefined,
+  keys: readonly Record<string, unknown>[],
+): UnmatchedKey {
+  const kids = keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')
+  const listed =
+    kids.length > 0
+      ? `the JWKS has kid${kids.length === 1 ? '' : 's'} ${kids
+          .slice(0, 10)
+          .map((k) => JSON.stringify(k.slice(0, 64)))
+          .join(', ')}${kids.length > 10 ? ', …' : ''}`
+      : `the JWKS has ${keys.length} key${keys.length === 1 ? '' : 's'}, none with a kid`
+  const q = (v: unknown) => short(v)
+  const named = kid === undefined ? null : JSON.stringify(kid.slice(0, 64))
+  // Without a kid, one key can be blamed only when it is the only one.
+  const same =
+    kid === undefined ? (keys.length === 1 ? keys : []) : keys.filter((k) => k.kid === kid)
+  if (kid !== undefined && same.length === 0)
+    return {
+      reason: 'jwt_unknown_kid',
+      kind: 'kid',
+      kids,
+      detail: `no key in the JWKS has kid ${named}; ${listed}`,
+    }
+  const kty = KTY_FOR.find(([re]) => re.test(alg))?.[1]
+  const what = (k: Record<string, unknown>) =>
+    named ? `the JWKS key with kid ${named}` : `the JWKS key${k.kid ? ` ${q(k.kid)}` : ''}`
+  for (const k of same) {
+    if (k.use !== undefined && k.use !== 'sig')
+      return {
+        reason: 'jwt_unknown_kid',
+        kind: 'use',
+        kids,
+        detail: `${what(k)} has "use": ${q(k.use)}${k.use === 'enc' ? ' (for encryption)' : ''}, so it cannot verify a signature ("use": "sig" or no "use" can); ${listed}`,
+      }
+    if (k.key_ops !== undefined && !(Array.isArray(k.key_ops) && k.key_ops.includes('verify')))
+      return {
+        reason: 'jwt_unknown_kid',
+        kind: 'key_ops',
+        kids,
+        detail: `${what(k)} has "key_ops": ${q(k.key_ops)} without "verify", so it cannot verify a signature; ${listed}`,
+      }
+    if (typeof k.alg === 'string' && k.alg !== alg)
+      return {
+        reason: 'jwt_alg_not_allowed',
+        kind: 'alg',
+        kids,
+        keyAlg: k.alg,
+        detail: `${what(k)} is for "alg": ${q(k.alg)}, but the token is signed with ${alg}; ${listed}`,
+      }
+    if (kty && k.kty !== kty)
+      return {
+        reason: 'jwt_alg_not_allowed',
+        kind: 'kty',
+        kids,
+        detail: `${what(k)} is a ${q(k.kty)} key, which cannot verify ${alg} (a ${kty} key can); ${listed}`,
+      }
+    const crv = CRV_FOR[alg]
+    if (crv && k.crv !== crv)
+      return {
+        reason: 'jwt_alg_not_allowed',
+        kind: 'crv',
+        kids,
+        detail: `${what(k)} is on curve ${q(k.crv)}, but ${alg} needs ${crv}; ${listed}`,
+      }
+    if (named) break
+  }
+  return {
+    reason: 'jwt_unknown_kid',
+    kind: named ? 'kid' : 'none',
+    kids,
+    detail: named
+      ? `no usable key in the JWKS has kid ${named} for ${alg}; ${listed}`
+      : `the token names no kid and no key in the JWKS fits ${alg}; ${listed}`,
+  }
+}
+
+/** One sentence on what `jwks_url` answered, from jose's error and the answer the fetch noted. */
+function jwksFailure(e: unknown, answer: JwksAnswer | null, url: string): JwksFailure {
+  const code = (e as { code?: string }).code
+  if (code === 'ERR_JWKS_TIMEOUT')
+    return { kind: 'timeout', detail: 'jwks_url did not answer within 5 s' }
+  if (!answer) {
+    const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause
+    const why =
+      typeof cause?.code === 'string'
+        ? cause.code
+        : typeof cause?.message === 'string'
+          ? cause.message.slice(0, 80)
+          : (e as Error).name
+    return { kind: 'unreachable', detail: `jwks_url could not be reached (${why})` }
+  }
+  const type = answer.contentType?.split(';')[0]?.trim() || null
+  const status = `${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`
+  const base = { status: answer.status, ...(type ? { contentType: type } : {}) }
+  if (answer.status >= 300 && answer.status < 400) {
+    const location = answer.location ? redirectTarget(answer.location, url) : null
+    return {
+      kind: 'redirect',
+      ...base,
+      ...(location ? { location } : {}),
+      detail: `jwks_url answered ${status}, a redirect${location ? ` to ${location}` : ''}, which is not followed (keys are fetched from the configured address only)`,
+    }
+  }
+  if (answer.status !== 200)
+    return {
+      kind: 'status',
+      ...base,
+      detail: `jwks_url answered ${status}${type ? ` (${type})` : ''}, not 200 with a JWKS`,
+    }
+  if (code === 'ERR_JWKS_INVALID')
+    return {
+      kind: 'not_jwks',
+      ...base,
+      detail: `jwks_url answered 200 with JSON that is not a JWKS (an object with a "keys" list of public keys)`,
+    }
+  if (code === 'ERR_JOSE_GENERIC')
+    return {
+      kind: 'not_json',
+      ...base,
+      detail: `jwks_url answered 200 with ${type ?? 'no Content-Type'}, not a JSON JWKS`,
+    }
+  return { kind: 'other', ...base, detail: `the JWKS could not be loaded (${code ?? 'error'})` }
+}
+
+/** A redirect's target, origin and path only (a query may hold anything). */
+function redirectTarget(location: string, base: string): string | null {
+  try {
+    const u = new URL(location, base)
+    const s = `${u.origin}${u.pathname}`
+    return s.length > 120 ? `${s.slice(0, 117)}...` : s
+  } catch {
+    return null
+  }
+}
+
+/** What verify last found wrong with the policy's jwks_url, or null. */
+export function lastJwksFailure(policy: JwtPolicy): JwksFailure | null {
+  return preparedByPolicy.get(policy)?.remote?.failure ?? null
+}
+
+/** The keys of the policy's JWKS: inline, or what its jwks_url last answered (null before). */
+export function jwksKeys(policy: JwtPolicy): Record<string, unknown>[] | null {
+  if (policy.jwks) return policy.jwks.keys as Record<string, unknown>[]
+  const p = preparedByPolicy.get(policy)
+  return p ? keysOf(p) : null
 }
 
 /**
@@ -458,6 +755,8 @@ function truncated(d: Decoded): Check | null {
   if (bytes === undefined) return null
   const want = Math.ceil((bytes * 4) / 3)
   if (chars >= want) return null
+  // A short DER ECDSA signature (small r and s) is named by verifyPublic, not called a cut.
+  if (derToP1363(Buffer.from(d.token.slice(-chars), 'base64url'), d.alg)) return null
   return fail(
     'jwt_signature',
     'credential_truncated',
@@ -478,13 +777,24 @@ function checkClaims(
   const time = 'jwt_time'
   const isTime = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v))
   // Above 1e11 (the year 5138 in seconds) a time is milliseconds: an exp written so would
-  // never expire, an nbf never begin.
-  const inMs = (['exp', 'nbf', 'iat'] as const).find(
-    (k) => typeof payload[k] === 'number' && (payload[k] as number) > 1e11,
+  // never expire, an nbf never begin. Beyond the year 9999 in milliseconds it is no date at
+  // all (`1e300`), and calling it milliseconds would mislead.
+  const times = ['exp', 'nbf', 'iat'] as const
+  const absurd = times.find(
+    (k) => typeof payload[k] === 'number' && Math.abs(payload[k] as number) > MAX_MILLISECONDS,
   )
+  const inMs = times.find((k) => typeof payload[k] === 'number' && (payload[k] as number) > 1e11)
   if (!isTime(exp) || !isTime(nbf) || !isTime(iat)) {
     checks.push(
       fail(time, 'jwt_malformed', 'exp, nbf and iat must be numbers (seconds since the epoch)'),
+    )
+  } else if (absurd) {
+    checks.push(
+      fail(
+        time,
+        'jwt_malformed',
+        `${absurd} ${payload[absurd]} is no date, neither in seconds nor in milliseconds since the epoch`,
+      ),
     )
   } else if (inMs) {
     checks.push(
@@ -538,13 +848,14 @@ function checkClaims(
   if (prepared.issuers) {
     const want = prepared.issuers
     const iss = payload.iss
+    const slash = typeof iss === 'string' ? slashTwin(iss, want) : null
     checks.push(
       typeof iss === 'string' && want.includes(iss)
         ? { name: 'jwt_issuer', ok: true, reason: null, detail: `iss ${iss}` }
         : fail(
             'jwt_issuer',
             'jwt_wrong_issuer',
-            `iss ${iss === undefined ? 'is missing' : `${short(iss)} is not`} ${want.map((w) => JSON.stringify(w)).join(' or ')}`,
+            `iss ${iss === undefined ? 'is missing' : `${short(iss)} is not`} ${want.map((w) => JSON.stringify(w)).join(' or ')}${slash === null ? '' : ` (they differ only by a trailing slash: issuers are compared character for character)`}`,
           ),
     )
   }
@@ -586,6 +897,15 @@ function checkClaims(
           ),
     )
   }
+}
+
+/**
+ * The configured issuer that `iss` matches but for a trailing slash (`https://x/` against
+ * `https://x`), or null. Auth0, for one, ends its iss with a slash; others do not.
+ */
+export function slashTwin(iss: string, issuers: readonly string[]): string | null {
+  const bare = iss.replace(/\/+$/, '')
+  return issuers.find((w) => w !== iss && w.replace(/\/+$/, '') === bare && bare !== '') ?? null
 }
 
 /**

@@ -5,7 +5,14 @@
 // svix, stripe, @octokit/webhooks-methods, jose), else node:crypto. Deterministic: keys and
 // timestamps are fixed, so re-running rewrites the same bytes.
 //   node packages/core/test/cases/generate.mjs
-import { createHmac, createPrivateKey, createPublicKey, sign as cryptoSign } from 'node:crypto'
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+} from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -1057,6 +1064,177 @@ kase('alone-nothing-wrong', {
 })
 
 await jwtCases()
+
+// JWT near misses whose key or secret is right (red team 5). The public-key ones use the
+// published example keys of RFC 7515 (A.2: RSA, A.3: P-256), so keys and tokens are fixed.
+const RFC7515_RSA = {
+  kty: 'RSA',
+  n: 'ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ',
+  e: 'AQAB',
+  d: 'Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ',
+  p: '4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc',
+  q: 'uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc',
+  dp: 'BwKfV3Akq5_MFZDFZCnW-wzl-CCo83WoZvnLQwCTeDv8uzluRSnm71I3QCLdhrqE2e9YkxvuxdBfpT_PI7Yz-FOKnu1R6HsJeDCjn12Sk3vmAktV2zb34MCdy7cpdTh_YVr7tss2u6vneTwrA86rZtu5Mbr1C1XsmvkxHQAdYo0',
+  dq: 'h_96-mK1R_7glhsum81dZxjTnYynPbZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NKJnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0tIiTHU',
+  qi: 'IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U',
+}
+const RFC7515_P256 = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+  d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI',
+}
+const publicJwk = ({ d, p, q, dp, dq, qi, ...pub }) => pub
+
+// ECDSA P-256 with a nonce derived from the key and the message (node:crypto draws a random
+// one), so that the DER case is the same bytes every run; node:crypto checks each signature.
+const P256 = {
+  p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
+  n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  G: [
+    0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+    0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+  ],
+}
+const mod = (a, m) => ((a % m) + m) % m
+function inv(a, m) {
+  let [r0, r1, s0, s1] = [mod(a, m), m, 1n, 0n]
+  while (r1) {
+    const q = r0 / r1
+    ;[r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1]
+  }
+  return mod(s0, m)
+}
+function pointAdd(P, Q) {
+  const { p } = P256
+  if (!P) return Q
+  if (!Q) return P
+  if (P[0] === Q[0] && mod(P[1] + Q[1], p) === 0n) return null
+  const l =
+    P[0] === Q[0]
+      ? mod((3n * P[0] * P[0] - 3n) * inv(2n * P[1], p), p)
+      : mod((Q[1] - P[1]) * inv(Q[0] - P[0], p), p)
+  const x = mod(l * l - P[0] - Q[0], p)
+  return [x, mod(l * (P[0] - x) - P[1], p)]
+}
+function pointMul(k, P) {
+  let R = null
+  for (let b = k; b > 0n; b >>= 1n) {
+    if (b & 1n) R = pointAdd(R, P)
+    P = pointAdd(P, P)
+  }
+  return R
+}
+const big = (buf) => BigInt(`0x${Buffer.from(buf).toString('hex')}`)
+/** ECDSA P-256 SHA-256 in DER, as node:crypto.sign and OpenSSL write it by default. */
+function es256Der(jwk, data) {
+  const { n, G } = P256
+  const d = big(Buffer.from(jwk.d, 'base64url'))
+  const e = big(createHash('sha256').update(data).digest())
+  const k =
+    mod(big(createHmac('sha256', Buffer.from(jwk.d, 'base64url')).update(data).digest()), n - 1n) +
+    1n
+  const r = mod(pointMul(k, G)[0], n)
+  const s = mod(inv(k, n) * (e + r * d), n)
+  const int = (v) => {
+    let h = v.toString(16)
+    if (h.length % 2) h = `0${h}`
+    const b = Buffer.from(h, 'hex')
+    const body = b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b
+    return Buffer.concat([Buffer.from([0x02, body.length]), body])
+  }
+  const seq = Buffer.concat([int(r), int(s)])
+  const der = Buffer.concat([Buffer.from([0x30, seq.length]), seq])
+  const key = createPublicKey({ key: publicJwk(jwk), format: 'jwk' })
+  if (!cryptoVerify('sha256', Buffer.from(data), key, der))
+    throw new Error('es256Der: bad signature')
+  return der
+}
+
+async function jwtNearMissCases() {
+  // An HS256 secret that is itself base64 text, as issuers that hand out base64 keys write it.
+  const B64_SECRET = Buffer.from('hs256-key-material-for-webhooks-0042').toString('base64')
+  const hsYaml = (extra = '') =>
+    `auth:\n  scheme: jwt\n  issuer: https://issuer.example\n  audience: webhooks\n  algorithms: [HS256]\n  secret: "${B64_SECRET}"\n${extra}`
+  kase('jwt-hs256-signed-with-base64-decoded-secret', {
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${await jwt(goodClaims, { key: Buffer.from(B64_SECRET, 'base64') })}`,
+      ],
+    ]),
+    config: hsYaml(),
+    expect: { codes: ['signature_secret_encoding'], status: 401 },
+  })
+  // n8n's JWT credential (Key Type: Passphrase) signs with the text; the endpoint decodes it.
+  kase('jwt-hs256-n8n-passphrase-text-where-secret-is-base64', {
+    request: post([
+      ['User-Agent', 'n8n'],
+      ['Authorization', `Bearer ${await jwt(goodClaims, { key: Buffer.from(B64_SECRET) })}`],
+    ]),
+    config: hsYaml('  secret_encoding: base64\n'),
+    expect: { codes: ['signature_secret_encoding'], status: 401 },
+  })
+  kase('jwt-hs256-secret-with-trailing-newline', {
+    request: post([
+      ['Authorization', `Bearer ${await jwt(goodClaims, { key: Buffer.from(`${B64_SECRET}\n`) })}`],
+    ]),
+    config: hsYaml(),
+    expect: { codes: ['signature_secret_whitespace'], status: 401 },
+  })
+
+  const rsaKey = createPrivateKey({ key: RFC7515_RSA, format: 'jwk' })
+  const rsaJwks = (extra) =>
+    `auth:\n  scheme: jwt\n  issuer: https://issuer.example\n  audience: webhooks\n  algorithms: [RS256, RS512]\n  jwks:\n    keys:\n      - ${JSON.stringify({ ...publicJwk(RFC7515_RSA), kid: 'rsa-2026', ...extra })}\n`
+  const rs256 = await jwt(goodClaims, { alg: 'RS256', key: rsaKey, kid: 'rsa-2026' })
+  kase('jwt-rs256-signature-cut-short', {
+    request: post([['Authorization', `Bearer ${rs256.slice(0, -10)}`]]),
+    config: rsaJwks({ use: 'sig' }),
+    expect: { codes: ['credential_truncated'], status: 401 },
+  })
+  kase('jwt-jwks-key-marked-use-enc', {
+    request: post([['Authorization', `Bearer ${rs256}`]]),
+    config: rsaJwks({ use: 'enc' }),
+    expect: { codes: ['jwt_unknown_kid'], status: 401 },
+  })
+  kase('jwt-jwks-key-declares-another-alg', {
+    request: post([['Authorization', `Bearer ${rs256}`]]),
+    config: rsaJwks({ alg: 'RS512' }),
+    expect: { codes: ['jwt_alg_not_allowed'], status: 401 },
+  })
+
+  // ES256 signed with node:crypto's default DER encoding instead of JWS's r || s.
+  const esHeader = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'ec-2026' })).toString(
+    'base64url',
+  )
+  const esInput = `${esHeader}.${Buffer.from(JSON.stringify(goodClaims)).toString('base64url')}`
+  kase('jwt-es256-der-signature', {
+    request: post([
+      [
+        'Authorization',
+        `Bearer ${esInput}.${es256Der(RFC7515_P256, esInput).toString('base64url')}`,
+      ],
+    ]),
+    config: `auth:\n  scheme: jwt\n  issuer: https://issuer.example\n  audience: webhooks\n  algorithms: [ES256]\n  jwks:\n    keys:\n      - ${JSON.stringify({ ...publicJwk(RFC7515_P256), kid: 'ec-2026', alg: 'ES256', use: 'sig' })}\n`,
+    expect: { codes: ['signature_wrong_encoding'], status: 401 },
+  })
+
+  kase('jwt-issuer-trailing-slash', {
+    request: post([
+      ['Authorization', `Bearer ${await jwt({ ...goodClaims, iss: 'https://issuer.example/' })}`],
+    ]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_wrong_issuer'], status: 401 },
+  })
+  kase('jwt-exp-absurd', {
+    request: post([['Authorization', `Bearer ${await jwt({ ...goodClaims, exp: 1e300 })}`]]),
+    config: jwtYaml(),
+    expect: { codes: ['jwt_malformed'], status: 401 },
+  })
+}
+
+await jwtNearMissCases()
 
 // ── Provider presets: what their own SDKs accept, and near misses of them ─────────────────
 {
