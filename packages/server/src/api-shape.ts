@@ -3,8 +3,8 @@
  * app mirrors it). Records are already redacted; endpoints are shown without a secret.
  *
  * The API, same origin as the dashboard. Auth: `Authorization: Bearer <admin token>` or the
- * `hookwarden_admin` cookie (HttpOnly, SameSite=Strict) set by `POST /api/session {token}`,
- * `POST /login` (form) or `GET /?token=…`; without it every route answers 401 problem+json.
+ * `hookwarden_admin` cookie (HttpOnly, SameSite=Strict) set by `POST /api/session {token}` or
+ * `POST /login` (form); without it every route answers 401 problem+json.
  * - `GET /api/attempts?endpoint&outcome=accepted|rejected&reason&limit(1..1000)&before=<id>&since&until`
  *   → `{attempts: ApiAttempt[] (no diagnosis, no body), next_before: id | null}`, newest first
  * - `GET /api/attempts/:id` → ApiAttempt with `diagnosis` and `body_base64`

@@ -5,7 +5,20 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError } from '@hookwarden/core'
 
@@ -25,28 +38,96 @@ export function loadFingerprintKey(dataDir: string): {
       { file: dataDir },
     )
   }
-  let created = false
-  try {
-    // 'wx': two gateways starting together never overwrite each other's key.
-    writeFileSync(path, randomBytes(32), { flag: 'wx', mode: 0o600 })
-    created = true
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new ConfigError(
-        `cannot create ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-        { file: path },
-      )
+  // An empty file is what an older version left when its first start failed on a full disk
+  // (it created the file, then could not write it): no key was ever used, so none is lost.
+  const size = sizeOf(path)
+  if (size === 0)
+    try {
+      unlinkSync(path)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error'
+      if (code !== 'ENOENT')
+        throw new ConfigError(
+          `${path} is empty (left by a start that failed) and cannot be removed (${code}): delete it`,
+          { file: path },
+        )
     }
-  }
+  const created = size ? false : createKeyFile(path)
   const key = readFileSync(path)
   if (key.length < 16)
     throw new ConfigError(
-      `${path} holds ${key.length} bytes; a fingerprint key needs at least 16`,
+      `${path} holds ${key.length} bytes; a fingerprint key needs at least 16. Delete it to make a new one only if no recorded fingerprint needs comparing with new ones (they would no longer match), or set HOOKWARDEN_FINGERPRINT_KEY`,
       { file: path },
     )
   // A key left readable by others is tightened, not refused.
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
   return { key: new Uint8Array(key), path, created }
+}
+
+function sizeOf(path: string): number | null {
+  try {
+    return statSync(path).size
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Makes the key file whole or not at all: the key goes to a temporary file, synced, then is
+ * linked to its name — which fails when another gateway starting at the same time got there
+ * first, and then both read that one. A full disk leaves no file behind. true when created.
+ */
+function createKeyFile(path: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const fail = (e: unknown): never => {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    throw new ConfigError(
+      `cannot create ${path}: ${code}${code === 'ENOSPC' ? ' (the disk is full)' : ''}`,
+      { file: path },
+    )
+  }
+  try {
+    const fd = openSync(temp, 'wx', 0o600)
+    try {
+      writeSync(fd, randomBytes(32))
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (e) {
+    try {
+      unlinkSync(temp)
+    } catch {
+      // Never created.
+    }
+    // A data directory we may not write: the key there, made by someone else, will do.
+    if (sizeOf(path)) return false
+    return fail(e)
+  }
+  try {
+    linkSync(temp, path)
+    return true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
+    // A file system without hard links: an exclusive copy of the whole, synced key.
+    try {
+      copyFileSync(temp, path, constants.COPYFILE_EXCL)
+      return true
+    } catch (copyError) {
+      if ((copyError as NodeJS.ErrnoException).code === 'EEXIST') return false
+      return fail(copyError)
+    }
+  } finally {
+    unlinkSync(temp)
+    // The key's name survives a power loss with the directory synced.
+    try {
+      const dir = openSync(join(path, '..'), 'r')
+      fsyncSync(dir)
+      closeSync(dir)
+    } catch {
+      // Best effort: the key is already whole on disk.
+    }
+  }
 }
 
 /**

@@ -23,7 +23,7 @@ import { createLogger } from './logging.js'
 import { createMetrics, type GatewayMetrics } from './metrics.js'
 import { DiagnosisQueue } from './pipeline/diagnosis-queue.js'
 import { Forwarder, type ForwardOptions } from './pipeline/forward.js'
-import { AttemptsInFlight } from './pipeline/in-flight.js'
+import { AttemptsInFlight, PendingUpdates } from './pipeline/in-flight.js'
 import {
   MemoryRateLimiter,
   type RateLimiter,
@@ -91,11 +91,16 @@ export function checkServable(config: Config): void {
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   checkServable(options.config)
-  const store = options.store ?? new MemoryAttemptStore()
+  const store: AttemptStore = options.store ?? new MemoryAttemptStore()
   await store.migrate()
   const metrics = options.metrics ?? createMetrics()
   const diagnosis = new DiagnosisQueue(options.diagnosisQueueSize ?? 256)
   diagnosis.onDepth = (d) => metrics.diagnosisQueue.set(d)
+  const logger =
+    options.logger ??
+    createLogger(options.logDestination ? { destination: options.logDestination } : {})
+  // What the store notices by itself (its file deleted under it, a late commit undone).
+  store.onNotice = (level, message) => logger[level]({ store: 'attempts' }, message)
   const context: GatewayContext = {
     config: options.config,
     store,
@@ -104,9 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     forwarder: new Forwarder(options.forward),
     diagnosis,
     metrics,
-    logger:
-      options.logger ??
-      createLogger(options.logDestination ? { destination: options.logDestination } : {}),
+    logger,
     events: new AttemptEvents(),
     clock: options.clock ?? Date.now,
     adminToken: options.adminToken,
@@ -114,6 +117,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     closing: false,
     inFlight: new AttemptsInFlight(),
+    updates: new PendingUpdates(store, { logger, metrics }),
     trustProxy: options.trustProxy ?? false,
   }
   const app = buildApp(context)
@@ -156,6 +160,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           context.limits.requestTimeoutMs + context.forwarder.options.timeoutMs,
         )
         await diagnosis.drain(5000)
+        // Updates the store refused while it was down: written now if it takes them.
+        await context.updates?.flush(5000)
         await context.forwarder.close()
         await context.rateLimiter.close?.()
         await options.nonceStore?.close?.()

@@ -4,6 +4,7 @@
  * belt for anything a plugin might pass by mistake.
  * @module
  */
+import { ConfigError } from '@hookwarden/core'
 import { type DestinationStream, type Logger, pino, symbols } from 'pino'
 import { BatchedDestination } from './log-destination.js'
 import type { AttemptRecord } from './storage/types.js'
@@ -22,12 +23,37 @@ export const REDACT_PATHS = [
   'password',
 ]
 
+/** pino's levels, most to least verbose, and `silent`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+
+/**
+ * A log level as pino takes it (lower-cased, so `INFO` works), or undefined when unset or
+ * blank. Anything else is a one-line ConfigError naming `name`: pino would throw "default
+ * level:loud must be included in custom levels" from deep inside start().
+ */
+export function logLevelFrom(value: string | undefined, name: string): string | undefined {
+  const level = value?.trim().toLowerCase()
+  if (!level) return undefined
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    const shown = value!.length > 40 ? `${value!.slice(0, 40)}…` : value!
+    throw new ConfigError(
+      `${name} must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(shown)}`,
+      { field: name },
+    )
+  }
+  return level
+}
+
 export function createLogger(
   options: { level?: string; destination?: DestinationStream } = {},
 ): Logger {
+  const level =
+    options.level !== undefined
+      ? logLevelFrom(options.level, 'level')
+      : logLevelFrom(process.env.HOOKWARDEN_LOG_LEVEL, 'HOOKWARDEN_LOG_LEVEL')
   const logger = pino(
     {
-      level: options.level ?? process.env.HOOKWARDEN_LOG_LEVEL ?? 'info',
+      level: level ?? 'info',
       base: { service: 'hookwarden' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       // Errors are logged by code and message only: undici and parser errors may quote input.

@@ -19,6 +19,10 @@ export interface GatewayMetrics {
   recordSeconds: HotHistogram<never>
   forwardSeconds: HotHistogram<'endpoint' | 'result'>
   storeErrors: HotCounter<never>
+  refusedUnavailable: HotCounter<'endpoint' | 'reason'>
+  recordUpdatesHeld: HotCounter<never>
+  recordUpdatesDropped: HotCounter<never>
+  recordUpdatesPending: Gauge<never>
   rateLimited: HotCounter<'endpoint'>
   diagnosisShed: HotCounter<'endpoint'>
   diagnosisQueue: Gauge<never>
@@ -61,6 +65,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     storeErrors: new HotCounter({
       name: 'hookwarden_store_errors_total',
       help: 'Attempts answered 503 because the store could not record them',
+      registers,
+    }),
+    refusedUnavailable: new HotCounter({
+      name: 'hookwarden_refused_unavailable_total',
+      help: 'Attempts answered 503 and not recorded because a store was unavailable, by endpoint and reason (store_unavailable: the attempt store; nonce_store_unavailable: the replay check)',
+      labelNames: ['endpoint', 'reason'],
+      registers,
+    }),
+    recordUpdatesHeld: new HotCounter({
+      name: 'hookwarden_record_updates_held_total',
+      help: 'Record updates (forward results, diagnoses) the store refused at first, held in memory to be written again',
+      registers,
+    }),
+    recordUpdatesDropped: new HotCounter({
+      name: 'hookwarden_record_updates_dropped_total',
+      help: 'Record updates given up: too many held at once, or still refused when the gateway stopped',
+      registers,
+    }),
+    recordUpdatesPending: new Gauge({
+      name: 'hookwarden_record_updates_pending',
+      help: 'Record updates held in memory until the store takes them',
       registers,
     }),
     rateLimited: new HotCounter({

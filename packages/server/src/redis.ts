@@ -15,7 +15,17 @@ export interface RedisOptions {
   store?: StoreName
   /** Called with connection errors (already redacted); default: ignored. */
   onError?: (message: string) => void
+  /** A command not answered within this many ms fails (default 1000). */
+  commandTimeoutMs?: number
 }
+
+/**
+ * A Redis that is connected but does not answer (CLIENT PAUSE, a stalled host, a full
+ * network buffer) fails a command after this long: the replay check then answers 503 (fail
+ * closed) and the rate limit lets the request through (fail open), instead of every request
+ * waiting as long as the stall lasts. Redis answers in well under a millisecond when healthy.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000
 
 /** Connects and waits until Redis is ready; throws StoreUnavailableError when it is not. */
 export async function connectRedis(options: RedisOptions): Promise<Redis> {
@@ -26,6 +36,7 @@ export async function connectRedis(options: RedisOptions): Promise<Redis> {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    commandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
   })
   redis.on('error', (error: Error) => options.onError?.(redactUrls(error.message)))

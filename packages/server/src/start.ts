@@ -30,6 +30,7 @@ import {
 } from './pipeline/rate-limit.js'
 import { clearRedactionCache } from './redact.js'
 import { connectRedis } from './redis.js'
+import { readSettings, wholeNumberFrom } from './settings.js'
 import { openStore } from './storage/open-store.js'
 import { startRetention } from './storage/retention.js'
 
@@ -71,13 +72,6 @@ export interface RunningGateway {
   closed: Promise<void>
 }
 
-function intFrom(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined
-  if (!/^\d+$/.test(value))
-    throw new ConfigError(`${name} must be a whole number, not "${value}"`, { field: name })
-  return Number(value)
-}
-
 function adminTokenOf(
   config: Config,
   env: Record<string, string | undefined>,
@@ -96,11 +90,23 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   const env = options.env ?? process.env
   const configFile = resolve(options.configFile)
   const config = loadConfigFile(configFile, { env })
-  const port = options.port ?? intFrom(env.PORT, 'PORT') ?? 8787
+  // Every environment setting checked before anything opens (settings.ts).
+  const settings = readSettings(env, { port: options.port })
+  // An attempt not recorded within this is answered 503 + Retry-After (storage/store.ts).
+  const recordTimeoutMs = wholeNumberFrom(env, 'HOOKWARDEN_RECORD_TIMEOUT_MS', {
+    min: 100,
+    max: 600_000,
+    what: 'a number of milliseconds',
+    note: 'the default is 5000',
+  })
+  const port = options.port ?? settings.port ?? 8787
   if (port > 65535) throw new ConfigError(`port ${port} is out of range`, { field: 'port' })
-  const host = options.host ?? env.HOST ?? '127.0.0.1'
-  const dataDir = resolve(options.dataDir ?? env.HOOKWARDEN_DATA_DIR ?? './data')
-  const logger = createLogger(options.logDestination ? { destination: options.logDestination } : {})
+  const host = options.host ?? settings.host ?? '127.0.0.1'
+  const dataDir = resolve(options.dataDir ?? settings.dataDir ?? './data')
+  const logger = createLogger({
+    level: settings.logLevel,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  })
 
   const key =
     fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY) ?? loadFingerprintKey(dataDir).key
@@ -110,14 +116,16 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   const redisUrl = env.HOOKWARDEN_REDIS_URL?.trim() || undefined
   const onError = (store: string) => (message: string) => logger.warn({ store }, message)
 
-  const store = await openStore({ databaseUrl: env.HOOKWARDEN_DATABASE_URL, dataDir }).catch(
-    (e) => {
-      throw unreachable(
-        e,
-        env.HOOKWARDEN_DATABASE_URL ? 'HOOKWARDEN_DATABASE_URL' : 'HOOKWARDEN_DATA_DIR',
-      )
-    },
-  )
+  const store = await openStore({
+    databaseUrl: env.HOOKWARDEN_DATABASE_URL,
+    dataDir,
+    ...(recordTimeoutMs ? { recordTimeoutMs } : {}),
+  }).catch((e) => {
+    throw unreachable(
+      e,
+      env.HOOKWARDEN_DATABASE_URL ? 'HOOKWARDEN_DATABASE_URL' : 'HOOKWARDEN_DATA_DIR',
+    )
+  })
   let nonceStore: Awaited<ReturnType<typeof openNonceStore>> | undefined
   let rateLimiter: RateLimiter
   try {
@@ -138,17 +146,7 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     await store.close()
     throw unreachable(e, 'HOOKWARDEN_REDIS_URL')
   }
-  const trust = env.HOOKWARDEN_TRUST_PROXY?.trim()
-  const trustProxy =
-    !trust || trust === 'false'
-      ? false
-      : trust === 'true'
-        ? true
-        : /^\d+$/.test(trust)
-          ? Number(trust)
-          : trust
-  const bodyLimit = intFrom(env.HOOKWARDEN_BODY_LIMIT, 'HOOKWARDEN_BODY_LIMIT')
-  const timeoutMs = intFrom(env.HOOKWARDEN_FORWARD_TIMEOUT_MS, 'HOOKWARDEN_FORWARD_TIMEOUT_MS')
+  const { trustProxy, bodyLimit, forwardTimeoutMs: timeoutMs } = settings
   const gateway = await createGateway({
     config,
     adminToken: admin.token,
@@ -242,11 +240,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
         'admin.token was removed from the config: the token in force stays until a restart; to revoke it, set a new admin.token and reload',
       )
     gateway.reload(next, changed ? wanted.token : undefined)
-    // A new retention policy takes over at once (and prunes once, as at start).
+    // A new retention policy takes over at once; either way a reload prunes once, as at start
+    // (README: "pruned at start, every 10 minutes, and at a reload").
     if (JSON.stringify(next.retention) !== JSON.stringify(current.retention)) {
       retention.stop()
       retention = retentionFor(next.retention)
-    }
+    } else void retention.runOnce()
     current = next
     logger.info(
       { endpoints: next.endpoints.length, admin_token_changed: changed },
@@ -269,12 +268,36 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     }
     process.on('SIGHUP', onHangup)
     void closed.then(() => process.off('SIGHUP', onHangup))
+    // A second signal (a supervisor that repeats SIGTERM, an impatient ^C) must not cut the
+    // in-flight forwards and their records short: the drain goes on, and says so. A third
+    // signal, or SIGINT twice (a terminal's ^C ^C), stops at once, logged.
+    const received: NodeJS.Signals[] = []
     const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down: finishing in-flight attempts')
-      void close()
+      received.push(signal)
+      const interrupts = received.filter((s) => s === 'SIGINT').length
+      if (received.length === 1) {
+        logger.info({ signal }, 'shutting down: finishing in-flight attempts')
+        void close().then(() => {
+          // Closed: a connection still open elsewhere (a store statement stuck on a lock)
+          // must not keep the process alive.
+          setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref()
+        })
+      } else if (received.length >= 3 || interrupts >= 2) {
+        logger.error(
+          { signal, in_flight: gateway.context.inFlight.count },
+          'stopping at once on a repeated signal: attempts still in flight are cut off (their records may say "forward not finished")',
+        )
+        logger.flush?.()
+        process.exit(130)
+      } else {
+        logger.warn(
+          { signal, in_flight: gateway.context.inFlight.count },
+          `shutdown in progress: still finishing in-flight attempts (${signal === 'SIGINT' ? 'SIGINT again' : 'a third signal'} stops at once)`,
+        )
+      }
     }
-    process.once('SIGTERM', onSignal)
-    process.once('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
     void closed.then(() => {
       process.off('SIGTERM', onSignal)
       process.off('SIGINT', onSignal)

@@ -125,9 +125,13 @@ endpoints:
     const top = page.locator('[data-testid=top-reasons] li').first()
     expect(await top.textContent()).toContain(prefixTitle)
     expect(await top.textContent()).toContain('3 (75 %')
-    // orders: 0 % refused before this hour, 50 % in it.
-    expect(await page.locator('[data-testid=rising]').textContent()).toMatch(/orders.*50 %/)
-    expect(await page.locator('[data-testid=rising]').textContent()).not.toContain('events')
+    // orders: no attempts before this hour, 50 % refused in it: new traffic, not a rise from
+    // "0 % before".
+    await page.locator('[data-testid=rising-none]').waitFor()
+    const fresh = (await page.locator('[data-testid=new-traffic]').textContent()) ?? ''
+    expect(fresh).toMatch(/orders: new traffic, no attempts in the 23 hours before; 50 % refused/)
+    expect(fresh).not.toContain('events')
+    expect(fresh).not.toContain('refused before')
     await page.screenshot({ path: join(shots, 'overview.png') })
 
     // Split by endpoint, then by reason: the same attempts, other series.

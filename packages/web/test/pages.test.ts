@@ -373,6 +373,22 @@ endpoints:
       expect(first.toLowerCase()).toContain('no credentials')
     })
 
+    it('an /inspect/ attempt reads "inspected", never "verified"', async () => {
+      const res = await fetch(`${gw.url}/inspect/pages-bin?a=1`, { method: 'POST', body: '{}' })
+      expect(res.status).toBe(200)
+      const id = res.headers.get('x-hookwarden-attempt')!
+      await page.goto(`${gw.url}/attempts`)
+      const row = page.locator('[data-testid=attempts] li', { hasText: '/inspect/pages-bin' })
+      await row.waitFor()
+      const text = (await row.textContent()) ?? ''
+      expect(text).toContain('200 inspected (nothing verified)')
+      expect(text).not.toContain('200 verified')
+      await page.goto(`${gw.url}/attempts/${id}`)
+      await page.locator('[data-testid=attempt]').waitFor()
+      const head = (await page.locator('[data-testid=attempt] > p').first().textContent()) ?? ''
+      expect(head).toContain('200 inspected (nothing verified)')
+    })
+
     it('the time filter narrows the list', async () => {
       await page.goto(`${gw.url}/attempts`)
       const rows = page.locator('[data-testid=attempts] li')
@@ -401,8 +417,8 @@ endpoints:
       await page.locator('[data-testid=attempt]').waitFor()
       await page.getByRole('button', { name: 'Copy as curl' }).click()
       const shown = await page.locator('[data-testid=curl]').inputValue()
-      expect(shown).toContain('-H "Authorization: Bearer $TOKEN"')
-      expect(shown).toContain(`curl -X 'POST' "${gw.url}/hooks/orders"`)
+      expect(shown).toContain(`-H 'Authorization: Bearer '"\${TOKEN}"`)
+      expect(shown).toContain(`curl -X 'POST' '${gw.url}/hooks/orders'`)
       expect(shown).toContain('--data-binary $')
       expect(shown).not.toContain(TOKEN)
       expect(shown).not.toMatch(/fp:[0-9a-f]{8}/)
@@ -433,6 +449,9 @@ endpoints:
       // Nothing is sent before the confirmation.
       expect(up.received.length).toBe(before)
       await page.getByText('Send this attempt to the upstream again?').waitFor()
+      expect(await page.locator('[data-testid=replay-confirm-note]').textContent()).toBe(
+        'The upstream already received it once (it answered 201): it will receive it a second time.',
+      )
       await page.screenshot({ path: join(shots, 'pages-attempt-replay-confirm.png') })
       await page.getByRole('button', { name: 'Cancel' }).click()
       expect(up.received.length).toBe(before)
@@ -464,8 +483,29 @@ endpoints:
       await why.waitFor()
       expect(await why.textContent()).toContain('The body was not stored')
       expect(await page.getByRole('button', { name: 'Replay to upstream…' }).count()).toBe(0)
+      // Refused (a wrong token): the gateway never sends it upstream, and the page says so.
+      const before = up.received.length
+      await page.goto(`${gw.url}/attempts/${refusedId}`)
+      await why.waitFor()
+      expect(await why.textContent()).toContain(
+        'The gateway refused it, and a refused attempt is never sent to the upstream.',
+      )
+      expect(await page.getByRole('button', { name: 'Replay to upstream…' }).count()).toBe(0)
+      // Report-only: forwarded once although its checks failed; not replayed either.
       const report = rows.find((r) => r.endpoint === 'report')!
       await page.goto(`${gw.url}/attempts/${report.id}`)
+      await why.waitFor()
+      expect(await why.textContent()).toContain('the endpoint is report-only')
+      expect(await page.getByRole('button', { name: 'Replay to upstream…' }).count()).toBe(0)
+      // And the API behind the button refuses both, whatever the page shows.
+      for (const id of [refusedId, report.id]) {
+        const r = await fetch(`${gw.url}/api/attempts/${id}/replay`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${ADMIN}` },
+        })
+        expect(r.status).toBe(409)
+      }
+      expect(up.received.length).toBe(before)
       const marker = page.locator('[data-testid=would-have-refused]')
       await marker.waitFor()
       const text = (await marker.textContent()) ?? ''

@@ -4,7 +4,7 @@
  * @module
  */
 import { describe, expect, it } from 'vitest'
-import { risingEndpoints, type StatsRow } from '../src/api/stats.js'
+import { newTrafficRefused, risingEndpoints, type StatsRow } from '../src/api/stats.js'
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0)
 const SLOT = 5 * 60_000
@@ -65,6 +65,7 @@ describe('risingEndpoints', () => {
         row('a', 62, 'accepted', 3), // the 5-minute slot from 65 to 60 minutes ago: before
         row('a', 58, 'rejected', 3), // inside the hour
         row('a', 58, 'accepted', 3),
+        row('b', 600, 'accepted', 10),
         row('b', 30, 'rejected', 9),
         row('b', 30, 'accepted', 1),
       ]),
@@ -72,5 +73,17 @@ describe('risingEndpoints', () => {
     )
     expect(r.map((e) => e.endpoint)).toEqual(['b', 'a'])
     expect(r.find((e) => e.endpoint === 'a')).toMatchObject({ before: [3, 0], now: [6, 3] })
+  })
+
+  it('an endpoint with no attempts before the last hour is new traffic, not a rise', () => {
+    const s = stats([
+      row('new', 30, 'rejected', 8),
+      row('new', 30, 'accepted', 1),
+      row('quiet', 30, 'accepted', 5), // new, but nothing refused
+      row('old', 600, 'accepted', 10),
+      row('old', 30, 'rejected', 8),
+    ])
+    expect(risingEndpoints(s, NOW).map((e) => e.endpoint)).toEqual(['old'])
+    expect(newTrafficRefused(s, NOW)).toEqual([{ endpoint: 'new', before: [0, 0], now: [9, 8] }])
   })
 })

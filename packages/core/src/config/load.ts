@@ -8,7 +8,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { decodeStrict } from '../crypto/encoding.js'
 import { secretProblem } from '../crypto/hmac-key.js'
 import { ConfigError } from '../errors.js'
@@ -101,6 +101,7 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
     throw at([], 'the config must be a mapping with endpoints: or auth:')
   const env = options.env ?? process.env
   const baseDir = options.baseDir ?? process.cwd()
+  const sources: Sources = new Map()
 
   const top = parseOr(topLevel, raw, [], at)
   checkTopLevelKeys(raw, top.endpoints !== undefined, at)
@@ -119,11 +120,11 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
     if (names.has(name)) throw at([...path, 'name'], `"${name}" is used by two endpoints`)
     names.add(name)
     const authPath = [...path, 'auth']
-    const resolved = resolveSecrets(fields.auth, authPath, env, baseDir, at) as Record<
+    const resolved = resolveSecrets(fields.auth, authPath, env, baseDir, at, sources) as Record<
       string,
       unknown
     >
-    const { auth, provider } = expandProvider(resolved, authPath, at)
+    const { auth, provider } = expandProvider(resolved, authPath, at, sources)
     const endpoint: Endpoint = { ...fields, name, auth }
     if (provider) endpoint.provider = provider
     return endpoint
@@ -133,8 +134,14 @@ export function loadConfig(text: string, options: LoadOptions & { file?: string 
   if (top.admin) {
     const token =
       top.admin.token !== undefined
-        ? (resolveSecrets(top.admin.token, ['admin', 'token'], env, baseDir, at) as string)
+        ? (resolveSecrets(top.admin.token, ['admin', 'token'], env, baseDir, at, sources) as string)
         : undefined
+    if (token !== undefined) {
+      // The schema saw `env:NAME`, not what it names.
+      if (token.length < 16) throw at(['admin', 'token'], 'must be at least 16 characters')
+      const problem = credentialTextProblem(token, 'admin', sources.get('admin.token'))
+      if (problem) throw at(['admin', 'token'], problem)
+    }
     config.admin = token !== undefined ? { token } : {}
   }
   if (top.public_diagnose !== undefined) config.public_diagnose = top.public_diagnose
@@ -146,21 +153,34 @@ function expandProvider(
   auth: Record<string, unknown>,
   path: Path,
   at: (p: Path, m: string, linePath?: Path) => ConfigError,
+  sources: Sources,
 ): { auth: AuthPolicy; provider?: string } {
   let merged = auth
   let provider: string | undefined
+  let preset: ReturnType<typeof getProvider>
   if (auth.provider !== undefined) {
     if (typeof auth.provider !== 'string')
       throw at([...path, 'provider'], 'must be a provider name')
-    const preset = getProvider(auth.provider)
+    preset = getProvider(auth.provider)
     if (!preset)
       throw at(
         [...path, 'provider'],
         `"${auth.provider}" is not a known provider (hookwarden providers lists them)`,
       )
+    // A written scheme would replace the preset's while the preset's secret checks still ran:
+    // a bearer token "must start with whsec_" under provider: stripe.
+    if (auth.scheme !== undefined)
+      throw at(
+        path,
+        `gives both scheme: and provider:; give scheme or provider, not both (provider: ${preset.name} sets scheme: ${String(preset.auth.scheme)} itself)`,
+        [...path, 'scheme'],
+      )
     provider = preset.name
     const { provider: _omit, ...own } = auth
     merged = { ...preset.auth, ...own }
+  }
+  if (typeof merged.scheme === 'string') checkCredentialTexts(merged, path, at, sources)
+  if (preset) {
     for (const list of ['secrets', 'tokens', 'keys'] as const) {
       const items = merged[list]
       if (!preset.checkSecret || !Array.isArray(items)) continue
@@ -340,7 +360,107 @@ function checkPolicy(
   }
 }
 
+/**
+ * Schemes whose credential travels as text in an HTTP header or the query: HTTP trims a header
+ * value, so a configured credential with whitespace around it (or a line break in it) could
+ * never match what arrives (every request `credential_unknown`).
+ */
+const SENT_AS_TEXT: Record<string, string> = {
+  bearer: 'a token in an Authorization header',
+  api_key: 'an API key in a header or query',
+  basic: 'a Basic user name or password',
+  admin: 'the admin token (an Authorization header or the login form)',
+}
+/**
+ * Schemes whose secret is key material that never travels. Its bytes are the key, but
+ * whitespace around it (or a second line in its file) is almost always a paste or editor slip
+ * that breaks every signature: refused, with the way to give such bytes on purpose.
+ */
+const SIGNING_SECRETS = new Set([
+  'hmac',
+  'standard_webhooks',
+  'jwt',
+  'twilio',
+  'secret_hash',
+  'mailgun',
+  'adyen',
+  'body_secret',
+  'contentful',
+])
+
+/**
+ * What is wrong with a credential's text, in words for a config error (never the value), or
+ * null. `scheme`: the auth scheme, or 'admin' for admin.token; `source`: where it came from.
+ */
+function credentialTextProblem(
+  value: string,
+  scheme: string,
+  source: { kind: 'env' | 'file'; name: string } | undefined,
+  secretEncoding?: string,
+): string | null {
+  const from =
+    source === undefined
+      ? ''
+      : source.kind === 'file'
+        ? `refers to file ${source.name}, whose content `
+        : `refers to environment variable ${source.name}, whose value `
+  const sent = SENT_AS_TEXT[scheme]
+  const lines = value.split(/\r?\n/).filter((l) => l.trim() !== '').length
+  if (source?.kind === 'file' && lines > 1)
+    return `refers to file ${source.name}, which holds ${lines} lines: a credential file holds one credential alone on one line (for several, give each its own file: entry)`
+  if (sent !== undefined && /[\r\n]/.test(value.trim()))
+    return `${from}contains a line break, which ${sent} cannot carry: keep the credential on one line`
+  if (value === value.trim()) return null
+  const what = `${from}begins or ends with whitespace (a space, tab, line break or byte-order mark)`
+  if (sent !== undefined)
+    return `${what}: ${sent} never carries it (senders and HTTP trim it), so it could never match; remove it${source?.kind === 'file' ? ' from the file' : ''}`
+  if (!SIGNING_SECRETS.has(scheme)) return null
+  const onPurpose =
+    (scheme === 'hmac' || scheme === 'jwt') && (secretEncoding ?? 'utf8') === 'utf8'
+      ? '; if it truly belongs to the secret, give the bytes with secret_encoding: base64'
+      : ''
+  return `${what}: almost always a copy-paste or editor slip, and every signature made with the secret the sender holds would fail; remove it${source?.kind === 'file' ? ' from the file' : ''}${onPurpose}`
+}
+
+/**
+ * Runs credentialTextProblem over an auth block's credentials as written (before the schema,
+ * so that the message is about the whitespace, not a decoding error it causes): tokens, keys,
+ * secrets, secret, retired, and users' username and password.
+ */
+function checkCredentialTexts(
+  auth: Record<string, unknown>,
+  path: Path,
+  at: (p: Path, m: string, linePath?: Path) => ConfigError,
+  sources: Sources,
+): void {
+  const scheme = String(auth.scheme)
+  if (SENT_AS_TEXT[scheme] === undefined && !SIGNING_SECRETS.has(scheme)) return
+  const encoding = typeof auth.secret_encoding === 'string' ? auth.secret_encoding : undefined
+  const check = (value: unknown, where: Path) => {
+    if (typeof value !== 'string') return
+    // A public key given as a JWT secret has its own, more useful error (checkPolicy).
+    if (scheme === 'jwt' && looksLikeKeyMaterial(value)) return
+    const problem = credentialTextProblem(value, scheme, sources.get(formatPath(where)), encoding)
+    if (problem) throw at(where, problem)
+  }
+  const entry = (item: unknown, where: Path): void => {
+    if (typeof item === 'string') check(item, where)
+    else if (item !== null && typeof item === 'object')
+      for (const field of ['value', 'username', 'password'])
+        check((item as Record<string, unknown>)[field], [...where, field])
+  }
+  for (const list of ['tokens', 'keys', 'secrets', 'retired', 'users']) {
+    const items = auth[list]
+    if (Array.isArray(items))
+      for (const [i, item] of items.entries()) entry(item, [...path, list, i])
+  }
+  if (scheme === 'jwt') entry(auth.secret, [...path, 'secret'])
+}
+
 const SECRET_REF = /^(env|file):(.+)$/
+
+/** Where a resolved value came from, by field (`endpoints[0].auth.tokens[0]`). */
+type Sources = Map<string, { kind: 'env' | 'file'; name: string }>
 
 function resolveSecrets(
   value: unknown,
@@ -348,6 +468,7 @@ function resolveSecrets(
   env: Record<string, string | undefined>,
   baseDir: string,
   at: (p: Path, m: string, linePath?: Path) => ConfigError,
+  sources: Sources,
 ): unknown {
   if (typeof value === 'string') {
     const m = SECRET_REF.exec(value)
@@ -358,12 +479,15 @@ function resolveSecrets(
         throw at(path, `refers to environment variable ${m[2]}, which is not set`)
       // An empty secret would let an empty credential through (Basic "make:").
       if (v === '') throw at(path, `refers to environment variable ${m[2]}, which is empty`)
+      sources.set(formatPath(path), { kind: 'env', name: m[2]! })
       return v
     }
     let content: string
     try {
-      // A trailing newline from `echo secret > file` is not part of the secret.
-      content = readFileSync(resolve(baseDir, m[2]!), 'utf8').replace(/\r?\n$/, '')
+      // The line ends after the secret (`echo secret > file`, an editor's final newline, a
+      // Windows CRLF) are not part of it.
+      content = readFileSync(resolve(baseDir, m[2]!), 'utf8').replace(/(?:\r?\n)+$/, '')
+      sources.set(formatPath(path), { kind: 'file', name: m[2]! })
     } catch (e) {
       throw at(
         path,
@@ -374,13 +498,13 @@ function resolveSecrets(
     return content
   }
   if (Array.isArray(value))
-    return value.map((v, i) => resolveSecrets(v, [...path, i], env, baseDir, at))
+    return value.map((v, i) => resolveSecrets(v, [...path, i], env, baseDir, at, sources))
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     // JWKS documents are public keys, not secret references.
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         k,
-        k === 'jwks' ? v : resolveSecrets(v, [...path, k], env, baseDir, at),
+        k === 'jwks' ? v : resolveSecrets(v, [...path, k], env, baseDir, at, sources),
       ]),
     )
   }
@@ -432,20 +556,72 @@ function closeTo(a: string, b: string): boolean {
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1)
 }
 
+/** Whether zod wrote the message itself ("Invalid url", "Number must be greater than 0"). */
+function isStockMessage(issue: z.ZodIssue): boolean {
+  return (
+    issue.message ===
+    z.defaultErrorMap(issue, { defaultError: issue.message, data: undefined }).message
+  )
+}
+
+/**
+ * An issue in plain words after the field's name: the schema's own message when it has one,
+ * else what zod's stock message ("Invalid url", "Expected integer, received float", "Number
+ * must be greater than 0") means, said as this config's other errors say it.
+ */
 function describeIssue(issue: z.ZodIssue): string {
   const list = (xs: readonly unknown[]) => {
     const s = xs.map(String)
     return s.length > 1 ? `${s.slice(0, -1).join(', ')} or ${s.at(-1)}` : (s[0] ?? '')
   }
+  const stock = isStockMessage(issue)
+  // A type mismatch is worded from what was expected and found, as everywhere else.
+  if (!stock && issue.code !== 'invalid_union' && issue.code !== 'invalid_type')
+    return issue.message
   switch (issue.code) {
+    case 'too_small':
+    case 'too_big': {
+      const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum)
+      const small = issue.code === 'too_small'
+      if (issue.type === 'string') {
+        if (small && bound === 1) return 'is empty'
+        return `must be ${small ? 'at least' : 'at most'} ${bound} characters long`
+      }
+      if (issue.type === 'array' || issue.type === 'set')
+        return small
+          ? `needs at least ${bound} ${bound === 1 ? 'entry' : 'entries'}`
+          : `may hold at most ${bound} ${bound === 1 ? 'entry' : 'entries'}`
+      if (issue.exact) return `must be exactly ${bound}`
+      if (small)
+        return issue.inclusive ? `must be ${bound} or more` : `must be greater than ${bound}`
+      return issue.inclusive ? `must be ${bound} or less` : `must be less than ${bound}`
+    }
+    case 'invalid_string':
+      if (issue.validation === 'url') return 'must be a URL such as https://example.com/path'
+      if (issue.validation === 'email') return 'must be an email address'
+      if (typeof issue.validation === 'object' && 'startsWith' in issue.validation)
+        return `must start with ${issue.validation.startsWith}`
+      if (typeof issue.validation === 'object' && 'endsWith' in issue.validation)
+        return `must end with ${issue.validation.endsWith}`
+      if (issue.validation === 'datetime')
+        return 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z'
+      return 'is not in the expected form'
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.multipleOf)}`
+    case 'not_finite':
+      return 'must be a finite number'
+    case 'invalid_date':
+      return 'must be a date'
+    case 'custom':
+      return 'is not valid'
     case 'invalid_enum_value':
       return `must be ${list(issue.options)}`
     case 'invalid_literal':
       return `must be ${JSON.stringify(issue.expected)}`
     case 'invalid_type':
-      return issue.received === 'undefined'
-        ? 'is required'
-        : `must be ${yamlKind(issue.expected)}, not ${yamlKind(issue.received, false)}`
+      if (issue.received === 'undefined') return 'is required'
+      if (issue.expected === 'integer') return 'must be a whole number'
+      return `must be ${yamlKind(issue.expected)}, not ${yamlKind(issue.received, false)}`
     case 'unrecognized_keys':
       return `has unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
     case 'invalid_union_discriminator':
@@ -461,7 +637,7 @@ function describeIssue(issue: z.ZodIssue): string {
       return last ? describeIssue(last) : 'is not valid'
     }
     default:
-      return issue.message
+      return stock ? 'is not valid' : issue.message
   }
 }
 

@@ -17,6 +17,46 @@ const notAfter = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) 
   return Math.floor(ms / 1000)
 })
 
+/** The longest retention.days: 100 years. Beyond it a day count means "forever": leave it out. */
+export const MAX_RETENTION_DAYS = 36_500
+
+/**
+ * What is wrong with an http(s) URL the gateway will call (`forward`, `jwks_url`), in words
+ * for a config error, or null. Never quotes the URL: its query may hold a credential.
+ */
+export function httpUrlProblem(
+  url: string,
+  about: { what: string; example: string },
+): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]
+  if (scheme === undefined)
+    return `must be an absolute http:// or https:// URL such as ${about.example} (${about.what}), not a path or a bare host`
+  if (!/^https?$/i.test(scheme)) return `must be an http:// or https:// URL (${about.what})`
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1]
+  if (authority === undefined)
+    return `must be written ${scheme.toLowerCase()}://HOST[:PORT]/PATH, such as ${about.example}`
+  // The client would drop it silently, and the URL is shown in diagnoses.
+  if (authority.includes('@'))
+    return "must not carry user:password (it would not be sent); have the upstream trust the gateway, or keep the sender's credential (strip_credentials: false)"
+  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority)
+  const host = hostPort?.[1] ?? ''
+  const port = hostPort?.[2]
+  if (host === '' || host === '[]')
+    return `names no host: write ${scheme.toLowerCase()}://HOST[:PORT]/PATH, such as ${about.example}`
+  if (port !== undefined && port !== '') {
+    if (!/^\d+$/.test(port))
+      return 'has a port that is not a number: write HOST:PORT with PORT from 1 to 65535'
+    if (Number(port) < 1 || Number(port) > 65535)
+      return `has port ${Number(port)}, which is out of range: a port is from 1 to 65535`
+  }
+  try {
+    new URL(url)
+  } catch {
+    return 'is not a valid URL: check the host name (letters, digits, dots and hyphens, or an IP address) and that spaces are percent-encoded (%20)'
+  }
+  return null
+}
+
 const secretString = z
   .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
   // An empty secret would let an empty credential through (Basic "make:", an empty key).
@@ -152,7 +192,16 @@ const jwt = z
       .object({ keys: z.array(z.record(z.unknown())) })
       .passthrough()
       .optional(),
-    jwks_url: z.string().url().optional(),
+    jwks_url: z
+      .string()
+      .superRefine((u, ctx) => {
+        const problem = httpUrlProblem(u, {
+          what: 'where the gateway fetches the JWKS',
+          example: 'https://issuer.example/.well-known/jwks.json',
+        })
+        if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem })
+      })
+      .optional(),
     secret: credential.optional(),
     secrets: credentials.default([]),
     retired: credentials.default([]),
@@ -189,14 +238,12 @@ export const endpointFields = z
     tenant: z.string().optional(),
     forward: z
       .string()
-      .url()
-      .refine((u) => /^https?:\/\//i.test(u), {
-        message: 'must be an http:// or https:// URL (the upstream the gateway forwards to)',
-      })
-      // The forwarding client would drop it silently, and the URL is shown in diagnoses.
-      .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), {
-        message:
-          "must not carry user:password (it would not be sent); have the upstream trust the gateway, or keep the sender's credential (strip_credentials: false)",
+      .superRefine((u, ctx) => {
+        const problem = httpUrlProblem(u, {
+          what: 'the upstream the gateway forwards to',
+          example: 'http://127.0.0.1:3000/orders',
+        })
+        if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem })
       })
       .optional(),
     explain: z.enum(['safe', 'full', 'none']).default('safe'),
@@ -216,16 +263,27 @@ export const topLevel = z
     auth: z.unknown().optional(),
     admin: z
       .object({
-        // It opens every record and the replay button: no guessable word.
-        token: z.string().min(16, 'must be at least 16 characters').optional(),
+        // It opens every record and the replay button: no guessable word. Its length (16 or
+        // more) is checked by the loader once `env:NAME` or `file:PATH` is resolved.
+        token: z.string().optional(),
       })
       .strict()
       .optional(),
     public_diagnose: z.boolean().optional(),
     retention: z
       .object({
-        days: z.number().positive().optional(),
-        max_rows: z.number().int().positive().optional(),
+        days: z
+          .number()
+          .refine((d) => d > 0 && d <= MAX_RETENTION_DAYS, {
+            message: `must be a number of days greater than 0 and at most ${MAX_RETENTION_DAYS} (100 years); to keep attempts of any age, leave days out`,
+          })
+          .optional(),
+        max_rows: z
+          .number()
+          .refine((n) => Number.isInteger(n) && n >= 1 && n <= Number.MAX_SAFE_INTEGER, {
+            message: `must be a whole number of rows from 1 to ${Number.MAX_SAFE_INTEGER} (the largest whole number the stores hold exactly); to keep any number, leave max_rows out`,
+          })
+          .optional(),
       })
       .strict()
       .optional(),

@@ -352,7 +352,7 @@ export const REASONS = {
     'invalid_token',
     'safe',
     'The timestamp is in the wrong unit',
-    'Send seconds since the epoch, not milliseconds (or the reverse).',
+    'Send the timestamp in the unit this endpoint expects (seconds or milliseconds since the epoch): the one sent is off by a factor of 1000.',
   ),
   timestamp_out_of_window: r(
     401,

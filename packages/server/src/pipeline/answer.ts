@@ -76,6 +76,11 @@ const GATEWAY_PROBLEMS = {
     'The upstream did not answer in time',
     'The attempt was verified and recorded, but the upstream was too slow.',
   ],
+  upstream_answer_unusable: [
+    502,
+    "The upstream's answer could not be relayed",
+    'The attempt was verified, recorded and forwarded; the upstream began an answer that could not be relayed.',
+  ],
   shutting_down: [
     503,
     'The gateway is shutting down',

@@ -22,7 +22,25 @@ export const DEFAULT_FORWARD: ForwardOptions = { timeoutMs: 10_000, maxResponseB
 
 export type ForwardResult =
   | { ok: true; status: number; headers: Header[]; body: Uint8Array; latencyMs: number }
-  | { ok: false; status: 502 | 504; error: string; latencyMs: number }
+  | {
+      ok: false
+      status: 502 | 504
+      error: string
+      latencyMs: number
+      /**
+       * Set when the upstream began an answer (this status) that could not be relayed: a body
+       * too large, cut off, or not ended in time. The upstream had the request.
+       */
+      upstreamStatus?: number
+    }
+
+/**
+ * How long an idle connection to an upstream is kept when the upstream's answers give no
+ * `Keep-Alive: timeout` hint: under the idle timeouts servers commonly use without one (2 s and
+ * up), so that the gateway, not the upstream, closes an idle connection — a request written just
+ * as the upstream closes it is lost with the connection.
+ */
+export const KEEP_ALIVE_MS = 1500
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -104,12 +122,17 @@ export interface ForwardInput {
 export class Forwarder {
   readonly #agent: Agent
   readonly options: ForwardOptions
+  /** Connections opened so far: an exchange that saw none opened went on a reused one. */
+  #connects = 0
 
   constructor(options: Partial<ForwardOptions> = {}) {
     this.options = { ...DEFAULT_FORWARD, ...options }
     this.#agent = new Agent({
       connect: { timeout: this.options.timeoutMs },
-      keepAliveTimeout: 10_000,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+    })
+    this.#agent.on('connect', () => {
+      this.#connects++
     })
   }
 
@@ -188,16 +211,28 @@ export class Forwarder {
       let headers: Header[] = []
       const chunks: Buffer[] = []
       let size = 0
+      let retried = false
+      let connectsAtDispatch = 0
       const settle = (result: ForwardResult) => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         resolve(result)
       }
-      const fail = (status: 502 | 504, error: string) =>
-        settle({ ok: false, status, error, latencyMs: elapsed() })
+      const fail = (failed: 502 | 504, error: string) =>
+        settle({ ok: false, status: failed, error, latencyMs: elapsed() })
+      // The upstream began its answer: it had the request. Its status is kept for the record.
+      const unusable = (what: string) =>
+        settle({
+          ok: false,
+          status: 502,
+          error: `upstream answered ${status}${what}`,
+          latencyMs: elapsed(),
+          upstreamStatus: status,
+        })
       const timer = setTimeout(() => {
-        fail(504, `upstream did not answer within ${timeoutMs} ms`)
+        if (status !== 0) unusable(`, but its body did not end within ${timeoutMs} ms`)
+        else fail(504, `upstream did not answer within ${timeoutMs} ms`)
         controller?.abort(new Error('deadline'))
       }, timeoutMs)
       const handler: Dispatcher.DispatchHandler = {
@@ -222,7 +257,9 @@ export class Forwarder {
           if (settled) return
           size += chunk.length
           if (size > maxResponseBytes) {
-            fail(502, `upstream answer larger than ${maxResponseBytes} bytes`)
+            unusable(
+              ` with a body larger than ${maxResponseBytes} bytes (the most the gateway relays)`,
+            )
             c.abort(new Error('answer too large'))
             return
           }
@@ -241,7 +278,27 @@ export class Forwarder {
             latencyMs: elapsed(),
           })
         },
-        onResponseError(_c, error) {
+        onResponseError: (_c, error) => {
+          if (settled) return
+          if (status !== 0) {
+            const c = classify(error)
+            unusable(
+              c.timeout
+                ? `, but its body did not end within ${timeoutMs} ms`
+                : `, but its body was cut off (${c.error})`,
+            )
+            return
+          }
+          // A reused connection the upstream closed as the request went out (it closes idle
+          // ones on its own clock): nothing of an answer came, and no new connection was opened
+          // meanwhile, so this exchange ran on the old one — the upstream never read it. Sent
+          // again once, on a new connection. Never after any answer byte, never twice.
+          if (!retried && isClosedConnection(error) && this.#connects === connectsAtDispatch) {
+            retried = true
+            controller = null
+            dispatch()
+            return
+          }
           const c = classify(error)
           fail(
             c.status,
@@ -251,12 +308,16 @@ export class Forwarder {
           )
         },
       }
-      try {
-        this.#agent.dispatch(options, handler)
-      } catch (error) {
-        const c = classify(error)
-        fail(c.status, c.error)
+      const dispatch = () => {
+        connectsAtDispatch = this.#connects
+        try {
+          this.#agent.dispatch(options, handler)
+        } catch (error) {
+          const c = classify(error)
+          fail(c.status, c.error)
+        }
       }
+      dispatch()
     })
   }
 
@@ -277,6 +338,12 @@ export class Forwarder {
   }
 
   readonly #parsed = new Map<string, URL>()
+}
+
+/** The connection closed or reset under the request (no timeout, no refusal, no DNS). */
+function isClosedConnection(e: unknown): boolean {
+  const code = (e as { code?: string })?.code ?? (e as { cause?: { code?: string } })?.cause?.code
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET'
 }
 
 /** A short, input-free description of a transport error (never the URL: it may hold userinfo). */

@@ -40,7 +40,7 @@ import {
 import { explainUpstreamRefusal, runDiagnosis } from './diagnose.js'
 import type { DiagnosisQueue } from './diagnosis-queue.js'
 import { type Forwarder, type ForwardResult, publicLocation } from './forward.js'
-import type { AttemptsInFlight } from './in-flight.js'
+import type { AttemptsInFlight, PendingUpdates } from './in-flight.js'
 import type { RateLimiter } from './rate-limit.js'
 import { buildRecord, recordAttempt } from './record.js'
 
@@ -58,6 +58,11 @@ export interface PipelineDeps {
   clock: () => number
   /** Attempts still being handled (shutdown waits for them); absent in unit tests. */
   inFlight?: AttemptsInFlight
+  /**
+   * Writes a record's later updates (forward result, diagnosis), holding those the store
+   * refuses to write them again; absent in unit tests (then a refusal is only logged).
+   */
+  updates?: PendingUpdates
 }
 
 export interface AttemptInput {
@@ -90,6 +95,9 @@ export interface AttemptInput {
   /** Unix ms when the request arrived, when it is not now (an incomplete one ends later). */
   receivedAt?: number
 }
+
+/** What a limiter that has not answered yet (or failed) says: not limited. */
+const NOT_LIMITED = { limited: false, retryAfter: 0 }
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
 
@@ -141,18 +149,21 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
   // another integration behind the same egress address.
   const limitKey = `${input.source}|${endpoint.name}`
   // Awaited only when the limiter is remote (Redis): each await costs a turn of the microtask
-  // queue per request, measured on the hot path.
+  // queue per request, measured on the hot path. And only where it decides something (a
+  // refusal, a misrouted call): a valid request never waits for the limiter, so a stalled
+  // Redis delays no accepted webhook (the limit fails open).
   const checked = deps.rateLimiter.check(limitKey)
-  const limit =
+  const pendingLimit =
     checked instanceof Promise
-      ? await checked.catch((e) => {
+      ? checked.catch((e) => {
           deps.logger.warn(
             { err: e, request_id: requestId },
             'rate limiter unavailable; not limiting',
           )
           return { limited: false, retryAfter: 0 }
         })
-      : checked
+      : null
+  let limit = pendingLimit === null ? (checked as Awaited<typeof checked>) : NOT_LIMITED
   // The limit is on rejected attempts: a source over it still gets a valid request through
   // (Make and Zapier send many customers' calls from shared addresses, and one customer's
   // broken scenario must not block another's), but nothing more is recorded or diagnosed
@@ -169,6 +180,7 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
   }
   // A misrouted call has nothing to verify; any other (the contract check at /health/auth
   // too) is verified first, and only a failure is limited.
+  if (input.misrouted && pendingLimit) limit = await pendingLimit
   if (limit.limited && input.misrouted) return rateLimited()
   // The operator sees the sender's URL mistake in the attempts, under the endpoint it meant;
   // it counts against the source's rejected attempts like any refusal.
@@ -178,7 +190,7 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
     record.checks = [{ name: 'route', ok: false, reason: 'route_not_found', detail }]
     const down = await commitRecord(record, deps, timings)
     if (down) return down
-    await hitRateLimit(limitKey, deps)
+    hitRateLimit(limitKey, deps)
     return done(record, reasonAnswer('route_not_found', { ...ids, detail }), deps, timings)
   }
 
@@ -207,6 +219,10 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
         { err: e, request_id: requestId, endpoint: endpoint.name },
         'nonce store unavailable',
       )
+      deps.metrics.refusedUnavailable.inc({
+        endpoint: endpoint.name,
+        reason: 'nonce_store_unavailable',
+      })
       // Not recorded, so no attempt id is given.
       return problemAnswer(gatewayProblem('nonce_store_unavailable', { request_id: requestId }), [
         ['Retry-After', String(retryAfterOf(e))],
@@ -228,6 +244,7 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
       deps.config.endpoints,
       receivedAt / 1000,
     )
+  if (!verdict.ok && pendingLimit) limit = await pendingLimit
   if (limit.limited && !verdict.ok) return rateLimited()
 
   const failed = !verdict.ok
@@ -259,12 +276,19 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
     record.status = 502
     record.forward_error = FORWARD_NOT_FINISHED
   }
-  // A forwarded attempt is announced once its forward result is in (below).
-  const down = await commitRecord(record, deps, timings, !forwarding)
+  // A forwarded attempt is announced once its forward result is in (below). Not recorded: the
+  // replay claim this attempt took is given back, or the sender's retry would be refused.
+  const down = await commitRecord(
+    record,
+    deps,
+    timings,
+    !forwarding,
+    verdict.ok && kind === 'endpoint' ? input : null,
+  )
   if (down) return down
   // Only failures that could be guesses count: a replay carries a valid signature (a sender's
   // retry), and throttling it would hide the real answer from the sender.
-  if (failed && verdict.reason !== 'replay_detected') await hitRateLimit(limitKey, deps)
+  if (failed && verdict.reason !== 'replay_detected') hitRateLimit(limitKey, deps)
   if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps, refused)
 
   // 4. Answer or forward.
@@ -283,28 +307,28 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
       result.latencyMs / 1000,
     )
     const answer = relay(result, ids, endpoint, request.url)
+    // An answer the upstream began but that could not be relayed keeps the upstream's status.
+    const upstreamStatus = result.ok ? result.status : (result.upstreamStatus ?? null)
     // Never delivered (the upstream down, slow, or failing): the sender retries with the same
     // message id, and that retry must reach the upstream, not be refused as a replay.
     if (!result.ok || result.status >= 500 || result.status === 429)
       await releaseClaim(request, endpoint, deps, requestId)
     // The record says what the sender got: the upstream's status, or 502/504.
     record.status = answer.status
-    record.forward_status = result.ok ? result.status : null
+    record.forward_status = upstreamStatus
     record.forward_latency_ms = result.latencyMs
     record.forward_error = result.ok ? null : result.error
-    await deps.store
-      .update(id, {
+    await updateRecord(
+      deps,
+      id,
+      {
         status: record.status,
         forward_status: record.forward_status,
         forward_latency_ms: record.forward_latency_ms,
         forward_error: record.forward_error,
-      })
-      .catch((e) =>
-        deps.logger.warn(
-          { err: e, request_id: requestId, attempt: id },
-          'could not record the forward result',
-        ),
-      )
+      },
+      'forward result',
+    )
     // The upstream refused what this gateway accepted: say which hop answered and why, off the
     // answer's path like every diagnosis.
     if (result.ok && (result.status === 401 || result.status === 403) && verdict.ok)
@@ -384,7 +408,13 @@ async function answerHandshake(
     detail: `${hs.kind} answered by the gateway (${hs.status})`,
   }
   record.checks = [...(verdict?.checks ?? []), check]
-  const down = await commitRecord(record, deps, timings)
+  const down = await commitRecord(
+    record,
+    deps,
+    timings,
+    true,
+    verdict?.ok && kind === 'endpoint' ? input : null,
+  )
   if (down) return down
   if (hs.followUrl) {
     const url = hs.followUrl
@@ -435,7 +465,12 @@ function relay(
   target: string,
 ): Answer {
   if (!result.ok) {
-    const name = result.status === 504 ? 'upstream_timeout' : 'upstream_unavailable'
+    const name =
+      result.upstreamStatus !== undefined
+        ? 'upstream_answer_unusable'
+        : result.status === 504
+          ? 'upstream_timeout'
+          : 'upstream_unavailable'
     return problemAnswer(gatewayProblem(name, { ...ids, detail: result.error }))
   }
   const headers: Header[] = []
@@ -493,16 +528,28 @@ function queueDiagnosis(
       )
       patch = { diagnosis_skipped: 'error' }
     }
-    await deps.store
-      .update(record.id, patch)
-      .catch((e) =>
-        deps.logger.warn({ err: e, attempt: record.id }, 'could not record the diagnosis'),
-      )
+    await updateRecord(deps, record.id, patch, 'diagnosis')
   }, request.body.length)
   if (!pushed) {
     deps.metrics.diagnosisShed.inc({ endpoint: endpoint.name })
-    void deps.store.update(record.id, { diagnosis_skipped: 'load' }).catch(() => {})
+    void updateRecord(deps, record.id, { diagnosis_skipped: 'load' }, 'diagnosis')
   }
+}
+
+/**
+ * Writes a record's update after its answer; one the store refuses is held and written again
+ * (PendingUpdates), so the record ends complete once the store is back.
+ */
+function updateRecord(
+  deps: PipelineDeps,
+  id: string,
+  patch: Parameters<AttemptStore['update']>[1],
+  what: string,
+): Promise<void> {
+  if (deps.updates) return deps.updates.write(id, patch)
+  return deps.store
+    .update(id, patch)
+    .catch((e) => deps.logger.warn({ err: e, attempt: id }, `could not record the ${what}`))
 }
 
 async function releaseClaim(
@@ -521,10 +568,12 @@ async function releaseClaim(
   }
 }
 
-async function hitRateLimit(key: string, deps: PipelineDeps): Promise<void> {
-  await deps.rateLimiter
-    .hit(key)
-    .catch((e) => deps.logger.warn({ err: e }, 'rate limiter unavailable'))
+/**
+ * Counts a refusal against its source. Not awaited: the answer never waits for the count (a
+ * stalled Redis would hold every refusal for its command timeout); failing, it is only logged.
+ */
+function hitRateLimit(key: string, deps: PipelineDeps): void {
+  deps.rateLimiter.hit(key).catch((e) => deps.logger.warn({ err: e }, 'rate limiter unavailable'))
 }
 
 /** Records an attempt the gateway refused before verifying (413, 429), then answers. */
@@ -548,11 +597,14 @@ async function commitRecord(
   deps: PipelineDeps,
   timings: AttemptTimings,
   announce = true,
+  /** The attempt whose replay claim to give back when it is not recorded. */
+  claimed: AttemptInput | null = null,
 ): Promise<Answer | null> {
   const started = performance.now()
   try {
     await recordAttempt(deps.store, record, deps.metrics)
   } catch (e) {
+    if (claimed) await releaseClaim(claimed.request, claimed.endpoint, deps, record.request_id)
     return storeDown(e, record, deps, timings)
   }
   timings.record_ms = ms(started)
@@ -575,6 +627,10 @@ function storeDown(
     { err: e, request_id: record.request_id, endpoint: record.endpoint },
     'store unavailable: attempt not recorded, answered 503',
   )
+  deps.metrics.refusedUnavailable.inc({
+    endpoint: record.endpoint ?? '',
+    reason: 'store_unavailable',
+  })
   logAttempt(deps.logger, record, answer.status, timings, false)
   return answer
 }

@@ -2,9 +2,12 @@
  * The admin token guards `/api/*` and the dashboard: `Authorization: Bearer <token>` or the
  * `hookwarden_admin` session cookie (HttpOnly, SameSite=Strict) set by the login page. The
  * cookie never holds the token: it is an expiry, a nonce and an HMAC of both under the token,
- * so every gateway sharing the token accepts it, a logout revokes it, and a new token ends
- * every session. Compared in constant time. A cookie-authenticated write from another origin
- * is refused (CSRF).
+ * so every gateway sharing the token accepts it, and a new token ends every session. A logout
+ * is recorded in the attempt store (table `revoked_sessions`), which every cookie is checked
+ * against: it ends the session on every gateway sharing the store, and after a restart. A store
+ * that cannot answer lets no cookie in (503). Compared in constant time. A cookie-authenticated
+ * write from another origin is refused (CSRF). Wrong tokens, wherever one is tried, count
+ * against the source's limit.
  * @module
  */
 import { createHmac, randomBytes } from 'node:crypto'
@@ -14,6 +17,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { headersFromRaw } from '../capture.js'
 import { type GatewayContext, sendAnswer } from '../context.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from '../pipeline/answer.js'
+import type { RateLimitState } from '../pipeline/rate-limit.js'
+import type { AttemptStore } from '../storage/types.js'
 
 export const ADMIN_COOKIE = 'hookwarden_admin'
 
@@ -29,23 +34,14 @@ function cookieValue(req: FastifyRequest, name: string): string | null {
   return null
 }
 
-/** How the request proved it holds the admin token, or null. */
-export function adminAuth(req: FastifyRequest, token: string): AdminAuth {
-  const auth = getAllHeaders(headersFromRaw(req.raw.rawHeaders), 'authorization')
-  if (auth.length === 1) {
-    const m = /^Bearer +(\S+)\s*$/i.exec(auth[0]!)
-    if (m && safeEqual(m[1]!, token)) return 'bearer'
-  }
-  const cookie = cookieValue(req, ADMIN_COOKIE)
-  if (cookie !== null && sessionValid(cookie, token)) return 'cookie'
-  return null
-}
-
 /** How long a dashboard session lasts. */
 export const SESSION_SECONDS = 12 * 3600
 
-/** Sessions logged out before their expiry (nonce -> expiry, unix seconds), in this process. */
-const revoked = new Map<string, number>()
+interface Session {
+  /** Unix seconds. */
+  expires: number
+  nonce: string
+}
 
 function sessionMac(token: string, expires: number, nonce: string): string {
   return createHmac('sha256', token)
@@ -53,30 +49,107 @@ function sessionMac(token: string, expires: number, nonce: string): string {
     .digest('base64url')
 }
 
-function parseSession(value: string): { expires: number; nonce: string; mac: string } | null {
+/** The request's session cookie when this token signed it and it has not expired, else null. */
+function signedSession(req: FastifyRequest, token: string): Session | null {
+  const value = cookieValue(req, ADMIN_COOKIE)
+  if (value === null) return null
   const m = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/.exec(value)
-  return m ? { expires: Number(m[1]), nonce: m[2]!, mac: m[3]! } : null
+  if (!m) return null
+  const s = { expires: Number(m[1]), nonce: m[2]! }
+  if (s.expires <= Math.floor(Date.now() / 1000)) return null
+  return safeEqual(m[3]!, sessionMac(token, s.expires, s.nonce)) ? s : null
 }
 
-function sessionValid(value: string, token: string): boolean {
-  const s = parseSession(value)
-  if (!s) return false
-  const now = Math.floor(Date.now() / 1000)
-  if (s.expires <= now || revoked.has(s.nonce)) return false
-  return safeEqual(s.mac, sessionMac(token, s.expires, s.nonce))
+/**
+ * Sessions this process knows to be logged out, per store (nonce -> expiry, unix seconds).
+ * Only ever "revoked": a cached "not revoked" would let a cookie logged out on another
+ * gateway in until the entry aged, so every other cookie is looked up in the store.
+ */
+const knownRevoked = new WeakMap<AttemptStore, Map<string, number>>()
+const KNOWN_REVOKED_MAX = 10_000
+
+function rememberRevoked(store: AttemptStore, s: Session): void {
+  let known = knownRevoked.get(store)
+  if (!known) {
+    known = new Map()
+    knownRevoked.set(store, known)
+  }
+  if (known.size >= KNOWN_REVOKED_MAX) {
+    const now = Math.floor(Date.now() / 1000)
+    for (const [nonce, expires] of known) if (expires <= now) known.delete(nonce)
+  }
+  // Beyond the bound the store alone answers; it holds every logout anyway.
+  if (known.size < KNOWN_REVOKED_MAX) known.set(s.nonce, s.expires)
 }
 
-/** Ends the session the request's cookie holds, if any. */
-export function revokeSession(req: FastifyRequest): void {
-  const s = parseSession(cookieValue(req, ADMIN_COOKIE) ?? '')
+/** One answer per request: a route and its preHandler ask once between them. */
+const authOf = new WeakMap<FastifyRequest, Promise<AdminAuth>>()
+
+/**
+ * How the request proved it holds the admin token, or null. A cookie is looked up among the
+ * logged-out sessions: when the store cannot answer, this rejects with its
+ * StoreUnavailableError (the admin routes answer it 503 + Retry-After), never "signed in".
+ */
+export function adminAuth(req: FastifyRequest, ctx: GatewayContext): Promise<AdminAuth> {
+  let auth = authOf.get(req)
+  if (!auth) {
+    auth = checkAdmin(req, ctx)
+    authOf.set(req, auth)
+  }
+  return auth
+}
+
+async function checkAdmin(req: FastifyRequest, ctx: GatewayContext): Promise<AdminAuth> {
+  const auth = getAllHeaders(headersFromRaw(req.raw.rawHeaders), 'authorization')
+  if (auth.length === 1) {
+    const m = /^Bearer +(\S+)\s*$/i.exec(auth[0]!)
+    if (m && safeEqual(m[1]!, ctx.adminToken)) return 'bearer'
+  }
+  const s = signedSession(req, ctx.adminToken)
+  if (s === null) return null
+  const store = ctx.store
+  if (knownRevoked.get(store)?.has(s.nonce)) return null
+  if (await store.sessionRevoked(s.nonce, Date.now())) {
+    rememberRevoked(store, s)
+    return null
+  }
+  return 'cookie'
+}
+
+/** The Retry-After seconds of a store's error (5 when it names none). */
+export function retryAfterOf(error: unknown): number {
+  const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds
+  return typeof seconds === 'number' ? Math.max(1, Math.ceil(seconds)) : 5
+}
+
+/** true for the admin; false for anyone else, and when the store cannot say (fail closed). */
+export async function isAdmin(req: FastifyRequest, ctx: GatewayContext): Promise<boolean> {
+  return (await adminAuth(req, ctx).catch(() => null)) !== null
+}
+
+/** Did the request present an admin credential at all (right or wrong)? */
+export function presentsAdminCredential(req: FastifyRequest): boolean {
+  return req.headers.authorization !== undefined || cookieValue(req, ADMIN_COOKIE) !== null
+}
+
+/**
+ * Ends the session the request's cookie holds, on every gateway sharing the store. Only a
+ * cookie this gateway could have issued is recorded (a forged one opens nothing anyway, and
+ * must not fill the table). Rejects with the store's error when it could not be recorded;
+ * this gateway refuses the cookie from now on all the same.
+ */
+export async function revokeSession(req: FastifyRequest, ctx: GatewayContext): Promise<void> {
+  const s = signedSession(req, ctx.adminToken)
   if (!s) return
-  const now = Math.floor(Date.now() / 1000)
-  for (const [nonce, expires] of revoked) if (expires <= now) revoked.delete(nonce)
-  if (revoked.size < 100_000) revoked.set(s.nonce, s.expires)
+  rememberRevoked(ctx.store, s)
+  await ctx.store.revokeSession(s.nonce, s.expires * 1000, Date.now())
 }
 
-/** A write carried by the cookie alone must come from this origin. */
-function crossOrigin(req: FastifyRequest): boolean {
+/**
+ * A write carried by the cookie alone must come from this origin: Origin when the browser
+ * sends it, else Sec-Fetch-Site. Neither (curl, a script) is not a browser being abused.
+ */
+export function crossOrigin(req: FastifyRequest): boolean {
   const origin = req.headers.origin
   if (typeof origin !== 'string') return req.headers['sec-fetch-site'] === 'cross-site'
   try {
@@ -96,19 +169,31 @@ export function unauthorized(reply: FastifyReply, requestId: string): FastifyRep
 }
 
 /**
- * Wrong admin tokens count against the source like rejected webhooks (their own key), so
- * that guessing meets 429 + Retry-After; the right token still opens while limited.
+ * Counts one wrong admin token against the source, like rejected webhooks (their own key),
+ * unless the source is already over its limit: then the answer says so and for how long.
+ * Call it only once the token was found wrong, so that the right one still opens while limited.
  */
-async function refuseAdmin(
+export async function countWrongAdminToken(
   ctx: GatewayContext,
   req: FastifyRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply> {
+): Promise<RateLimitState> {
   const key = `${req.ip}|admin`
   const state = await Promise.resolve(ctx.rateLimiter.check(key)).catch(() => ({
     limited: false,
     retryAfter: 0,
   }))
+  if (state.limited) return state
+  await ctx.rateLimiter.hit(key).catch(() => {})
+  return state
+}
+
+/** A wrong or missing admin token on the API: 401, or 429 + Retry-After once over the limit. */
+export async function refuseAdmin(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const state = await countWrongAdminToken(ctx, req)
   if (state.limited)
     return sendAnswer(
       reply,
@@ -118,25 +203,28 @@ async function refuseAdmin(
         [['Retry-After', String(state.retryAfter)]],
       ),
     )
-  await ctx.rateLimiter.hit(key).catch(() => {})
   return unauthorized(reply, req.id)
+}
+
+/** 403 for a cookie-carried write from another origin. */
+export function refuseCrossOrigin(reply: FastifyReply, requestId: string): FastifyReply {
+  return sendAnswer(
+    reply,
+    problemAnswer({
+      ...gatewayProblem('unauthorized', { request_id: requestId }),
+      status: 403,
+      title: 'Cross-origin request refused',
+    }),
+  )
 }
 
 /** preHandler for admin routes. */
 export function requireAdmin(ctx: GatewayContext) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    const how = adminAuth(req, ctx.adminToken)
+    const how = await adminAuth(req, ctx)
     if (how === null) return refuseAdmin(ctx, req, reply)
-    if (how === 'cookie' && req.method !== 'GET' && req.method !== 'HEAD' && crossOrigin(req)) {
-      return sendAnswer(
-        reply,
-        problemAnswer({
-          ...gatewayProblem('unauthorized', { request_id: req.id }),
-          status: 403,
-          title: 'Cross-origin request refused',
-        }),
-      )
-    }
+    if (how === 'cookie' && req.method !== 'GET' && req.method !== 'HEAD' && crossOrigin(req))
+      return refuseCrossOrigin(reply, req.id)
   }
 }
 

@@ -17,7 +17,12 @@ import {
   adminAuth,
   adminCookie,
   clearedAdminCookie,
+  crossOrigin,
+  presentsAdminCredential,
+  refuseAdmin,
+  refuseCrossOrigin,
   requireAdmin,
+  retryAfterOf,
   revokeSession,
   unauthorized,
 } from './admin-auth.js'
@@ -177,6 +182,9 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
       const refusal = replayRefusal(record, endpoint)
       if (refusal) {
         const detail = {
+          not_accepted: record.would_have_refused
+            ? 'the attempt failed its checks (the endpoint is report-only, so it was forwarded anyway); only accepted attempts are replayed'
+            : `the gateway refused this attempt (${record.status}); a refused attempt is never sent to the upstream`,
           no_endpoint: 'the attempt was not made to a configured endpoint',
           no_upstream: 'the endpoint has no forward: upstream',
           no_body: 'the body was not stored (store_body: false), so the attempt cannot be re-sent',
@@ -253,11 +261,11 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
   })
 
   // The browser's session: the token once, then an HttpOnly SameSite=Strict cookie.
-  app.get('/api/session', async (req, reply) =>
-    adminAuth(req, ctx.adminToken)
-      ? sendAnswer(reply, jsonAnswer(200, { admin: true }))
-      : unauthorized(reply, req.id),
-  )
+  app.get('/api/session', async (req, reply) => {
+    if (await adminAuth(req, ctx)) return sendAnswer(reply, jsonAnswer(200, { admin: true }))
+    // Asking whether one is signed in is no guess; a token or cookie that does not open is.
+    return presentsAdminCredential(req) ? refuseAdmin(ctx, req, reply) : unauthorized(reply, req.id)
+  })
   app.post('/api/session', async (req, reply) => {
     let token: unknown
     try {
@@ -266,17 +274,34 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
       return sendAnswer(reply, bad(req.id, e))
     }
     if (typeof token !== 'string' || !safeEqual(token, ctx.adminToken))
-      return unauthorized(reply, req.id)
+      return refuseAdmin(ctx, req, reply)
     return sendAnswer(
       reply,
       jsonAnswer(200, { admin: true }, [['Set-Cookie', adminCookie(ctx.adminToken, req)]]),
     )
   })
   app.delete('/api/session', async (req, reply) => {
-    revokeSession(req)
-    return sendAnswer(
-      reply,
-      jsonAnswer(200, { admin: false }, [['Set-Cookie', clearedAdminCookie()]]),
-    )
+    // Another origin may not end the session (the browser would also drop the cookie).
+    if (crossOrigin(req)) return refuseCrossOrigin(reply, req.id)
+    const cleared: [string, string] = ['Set-Cookie', clearedAdminCookie()]
+    try {
+      await revokeSession(req, ctx)
+    } catch (error) {
+      // Not recorded, so other gateways would still take the cookie: say so (503), and have
+      // this browser forget it all the same.
+      ctx.logger.warn({ err: error, request_id: req.id }, 'logout not recorded: store unavailable')
+      return sendAnswer(
+        reply,
+        problemAnswer(
+          gatewayProblem('store_unavailable', {
+            request_id: req.id,
+            detail:
+              'The logout could not be recorded: this browser forgot the session, but a copy of its cookie stays valid until it expires.',
+          }),
+          [['Retry-After', String(retryAfterOf(error))], cleared],
+        ),
+      )
+    }
+    return sendAnswer(reply, jsonAnswer(200, { admin: false }, [cleared]))
   })
 }

@@ -1,7 +1,8 @@
 /**
  * `/`: the built dashboard (packages/web/dist) or a placeholder page, behind the admin token
- * (a login form sets the cookie). With `public_diagnose: true` the pages load without it (the
- * diagnose page works; the API still answers 401 for the rest).
+ * (a login form sets the cookie, then returns to the page asked for). With `public_diagnose:
+ * true` the pages load without it (the diagnose page works; the API still answers 401 for the
+ * rest, and the app's own login form keeps the address).
  * @module
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
@@ -9,7 +10,15 @@ import { extname, join, normalize, sep } from 'node:path'
 import { safeEqual } from '@hookwarden/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayContext } from '../context.js'
-import { adminAuth, adminCookie, clearedAdminCookie, revokeSession } from './admin-auth.js'
+import {
+  adminAuth,
+  adminCookie,
+  clearedAdminCookie,
+  countWrongAdminToken,
+  crossOrigin,
+  retryAfterOf,
+  revokeSession,
+} from './admin-auth.js'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,12 +47,67 @@ function secure(reply: FastifyReply): FastifyReply {
 }
 
 const page = (title: string, body: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}input{font:inherit;padding:.4rem;width:20rem}button{font:inherit;padding:.4rem 1rem}code{background:#f3f3f3;padding:0 .3rem}</style></head><body>${body}</body></html>`
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}input{font:inherit;padding:.4rem;width:20rem;max-width:100%}button{font:inherit;padding:.4rem 1rem}code{background:#f3f3f3;padding:0 .3rem}label{display:block;margin-bottom:.3rem}</style></head><body>${body}</body></html>`
 
-function loginPage(message = ''): string {
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  )
+
+/** `next` is resolved against this and must stay on it: the gateway's own origin, whatever it is. */
+const SAME_ORIGIN = 'http://gateway.invalid'
+const LOCAL_PATH = /^\/(?![/\\])/
+
+/**
+ * Where a login may send the browser: a path on this gateway (a single `/` first; no `//`,
+ * `/\`, scheme, control character or space, which browsers would read as another host), as
+ * the URL parser normalises it, without a `token` parameter; `/` for anything else.
+ */
+export function loginTarget(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 2048) return '/'
+  if (!LOCAL_PATH.test(next) || /[\u0000-\u0020\u007f\\]/.test(next)) return '/'
+  let url: URL
+  try {
+    url = new URL(next, SAME_ORIGIN)
+  } catch {
+    return '/'
+  }
+  if (url.origin !== SAME_ORIGIN) return '/'
+  url.searchParams.delete('token')
+  // `/.//host` normalises to `//host`: checked again after the parser.
+  const target = url.pathname + url.search
+  return LOCAL_PATH.test(target) ? target : '/'
+}
+
+function loginPage(options: { message?: string; next?: string } = {}): string {
+  const next = loginTarget(options.next)
   return page(
     'hookwarden — sign in',
-    `<h1>hookwarden</h1><p>Enter the admin token (printed by <code>hookwarden serve</code> at start, or set with <code>HOOKWARDEN_ADMIN_TOKEN</code>).</p>${message ? `<p><strong>${message}</strong></p>` : ''}<form method="post" action="/login"><input type="password" name="token" autocomplete="current-password" autofocus required> <button type="submit">Sign in</button></form>`,
+    `<h1>hookwarden</h1><p>Enter the admin token (printed by <code>hookwarden serve</code> at start, or set with <code>HOOKWARDEN_ADMIN_TOKEN</code>).</p>${options.message ? `<p role="alert"><strong>${escapeHtml(options.message)}</strong></p>` : ''}<form method="post" action="/login"><label for="admin-token">Admin token</label><input id="admin-token" type="password" name="token" autocomplete="current-password" autofocus required>${next === '/' ? '' : `<input type="hidden" name="next" value="${escapeHtml(next)}">`} <button type="submit">Sign in</button></form>`,
+  )
+}
+
+/** A page that only says what happened, with a way back. */
+const notice = (title: string, text: string) =>
+  page(
+    `hookwarden — ${escapeHtml(title)}`,
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p><p><a href="/">Back to the dashboard</a></p>`,
+  )
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return secure(reply).code(status).header('Content-Type', 'text/html; charset=utf-8').send(body)
+}
+
+/** The store could not say whether the session was logged out: no page (fail closed). */
+function storeDown(reply: FastifyReply, error: unknown): FastifyReply {
+  return html(
+    reply.header('Retry-After', String(retryAfterOf(error))),
+    503,
+    notice(
+      'Try again shortly',
+      'The gateway cannot reach its store, so it cannot check your session right now. Reload this page in a few seconds.',
+    ),
   )
 }
 
@@ -60,31 +124,60 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
   const root =
     ctx.webDist && existsSync(join(ctx.webDist, 'index.html')) ? normalize(ctx.webDist) : null
 
+  // The form of the login page: to the page that was asked for (`next`), with the cookie.
   app.post('/login', async (req, reply) => {
     const body = req.body instanceof Uint8Array ? Buffer.from(req.body).toString('utf8') : ''
-    const token = new URLSearchParams(body).get('token') ?? ''
-    if (token === '' || !safeEqual(token, ctx.adminToken)) {
+    const form = new URLSearchParams(body)
+    const token = form.get('token') ?? ''
+    const next = loginTarget(form.get('next'))
+    if (token !== '' && safeEqual(token, ctx.adminToken))
       return secure(reply)
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer realm="hookwarden admin"')
-        .header('Content-Type', 'text/html; charset=utf-8')
-        .send(loginPage('That token is not the admin token.'))
-    }
-    return secure(reply)
-      .code(303)
-      .header('Set-Cookie', adminCookie(ctx.adminToken, req))
-      .header('Location', '/')
-      .send()
+        .code(303)
+        .header('Set-Cookie', adminCookie(ctx.adminToken, req))
+        .header('Location', next)
+        .send()
+    // Counted like a wrong token on the API; the right one still opens while limited.
+    const limit = await countWrongAdminToken(ctx, req)
+    if (limit.limited)
+      return html(
+        reply.header('Retry-After', String(limit.retryAfter)),
+        429,
+        loginPage({
+          message: `Too many wrong tokens from this address: try again in ${limit.retryAfter} s.`,
+          next,
+        }),
+      )
+    return html(
+      reply.header('WWW-Authenticate', 'Bearer realm="hookwarden admin"'),
+      401,
+      loginPage({ message: 'That token is not the admin token.', next }),
+    )
   })
 
-  // A plain form post ends the session (the app's Log out uses DELETE /api/session).
+  // A plain form post ends the session (the app's Log out uses DELETE /api/session); from
+  // this origin only, or any page could sign the admin out (CSRF).
   app.post('/logout', async (req, reply) => {
-    revokeSession(req)
-    return secure(reply)
-      .code(303)
-      .header('Set-Cookie', clearedAdminCookie())
-      .header('Location', '/')
-      .send()
+    if (crossOrigin(req))
+      return html(
+        reply,
+        403,
+        notice('Not logged out', 'A page of another site asked to end your session: refused.'),
+      )
+    const cleared = clearedAdminCookie()
+    try {
+      await revokeSession(req, ctx)
+    } catch (error) {
+      ctx.logger.warn({ err: error, request_id: req.id }, 'logout not recorded: store unavailable')
+      return html(
+        reply.header('Set-Cookie', cleared).header('Retry-After', String(retryAfterOf(error))),
+        503,
+        notice(
+          'Logout not recorded',
+          'The gateway cannot reach its store: this browser forgot the session, but a copy of its cookie stays valid until it expires.',
+        ),
+      )
+    }
+    return secure(reply).code(303).header('Set-Cookie', cleared).header('Location', '/').send()
   })
 
   function fileFor(path: string): string | null {
@@ -111,16 +204,6 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
       // Browsers ask for it on every page, signed in or not: no icon, and no error in the console.
       if (url.pathname === '/favicon.ico')
         return secure(reply).code(204).header('Cache-Control', 'max-age=86400').send()
-      const token = url.searchParams.get('token')
-      // The printed dashboard URL carries the token once: trade it for the cookie and drop it from the address bar.
-      if (token !== null && safeEqual(token, ctx.adminToken)) {
-        url.searchParams.delete('token')
-        return secure(reply)
-          .code(303)
-          .header('Set-Cookie', adminCookie(ctx.adminToken, req))
-          .header('Location', url.pathname + url.search)
-          .send()
-      }
       // A file that is not there (a stale /assets/…js, a typo) is a 404 for anyone: the login
       // page's 401 would be one more unexplained 401, and a script tag cannot sign in.
       if (extname(url.pathname) && !fileFor(url.pathname))
@@ -128,12 +211,29 @@ export function dashboardPlugin(app: FastifyInstance, ctx: GatewayContext): Dash
           .code(404)
           .header('Content-Type', 'text/plain; charset=utf-8')
           .send('not found')
-      if (!adminAuth(req, ctx.adminToken) && ctx.config.public_diagnose !== true) {
-        return secure(reply)
-          .code(401)
-          .header('WWW-Authenticate', 'Bearer realm="hookwarden admin"')
-          .header('Content-Type', 'text/html; charset=utf-8')
-          .send(loginPage())
+      if (ctx.config.public_diagnose !== true) {
+        let signedIn: boolean
+        try {
+          signedIn = (await adminAuth(req, ctx)) !== null
+        } catch (error) {
+          return storeDown(reply, error)
+        }
+        // The login returns to the page asked for. A token in the address is not taken: it
+        // would stay in the browser's history and in proxy logs.
+        if (!signedIn)
+          return html(
+            reply.header('WWW-Authenticate', 'Bearer realm="hookwarden admin"'),
+            401,
+            loginPage({
+              next: url.pathname + url.search,
+              ...(url.searchParams.has('token')
+                ? {
+                    message:
+                      'A token in the address is not accepted (it would stay in the browser history): enter it here.',
+                  }
+                : {}),
+            }),
+          )
       }
       if (!root)
         return secure(reply)

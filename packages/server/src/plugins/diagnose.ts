@@ -22,7 +22,7 @@ import { type GatewayContext, sendAnswer } from '../context.js'
 import { gatewayProblem, jsonAnswer, problemAnswer, reasonAnswer } from '../pipeline/answer.js'
 import { runDiagnosis } from '../pipeline/diagnose.js'
 import { MemoryRateLimiter } from '../pipeline/rate-limit.js'
-import { adminAuth, requireAdmin } from './admin-auth.js'
+import { isAdmin, requireAdmin } from './admin-auth.js'
 import { jsonBody } from './api.js'
 
 const MAX_TEXT = 512 * 1024
@@ -70,7 +70,7 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
         ctx.config.public_diagnose === true ? undefined : requireToken(req, reply),
     },
     async (req, reply) => {
-      const admin = adminAuth(req, ctx.adminToken) !== null
+      const admin = await isAdmin(req, ctx)
       const limit = await limiter.check(req.ip)
       if (limit.limited) {
         return sendAnswer(

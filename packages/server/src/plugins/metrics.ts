@@ -9,7 +9,7 @@
 import { type Config, publicReason, REASONS, type ReasonCode } from '@hookwarden/core'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.js'
-import { adminAuth } from './admin-auth.js'
+import { isAdmin } from './admin-auth.js'
 
 const ATTEMPTS = 'hookwarden_attempts_total{'
 
@@ -17,7 +17,7 @@ export function metricsPlugin(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/metrics', async (req, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType)
     const text = await ctx.metrics.registry.metrics()
-    return reply.send(adminAuth(req, ctx.adminToken) ? text : publicMetrics(text, ctx.config))
+    return reply.send((await isAdmin(req, ctx)) ? text : publicMetrics(text, ctx.config))
   })
 }
 

@@ -41,6 +41,10 @@ const SQLITE_DOWN = /^SQLITE_(IOERR|CANTOPEN|READONLY|BUSY|LOCKED|CORRUPT|NOTADB
 // PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources (53100 disk
 // full), 57P0x operator intervention (shutdown), 58 system error; node errors for sockets.
 const PG_DOWN_CLASSES = ['08', '57P', '58']
+// 55P03 lock_not_available (lock_timeout), 57014 query_canceled (statement_timeout): the
+// database is held up, not the record bad — splitting the batch to find a bad one would only
+// wait out the same timeout once per record.
+const PG_TIMED_OUT = new Set(['55P03', '57014'])
 const NET_DOWN = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -60,9 +64,10 @@ export function toStoreError(store: StoreName, error: unknown): StoreUnavailable
   let failure: StoreFailure = 'error'
   if (SQLITE_FULL.has(code) || code === '53100' || code === 'ENOSPC') failure = 'full'
   else if (SQLITE_DOWN.test(code) || NET_DOWN.has(code) || code.startsWith('53')) failure = 'down'
-  else if (PG_DOWN_CLASSES.some((c) => code.startsWith(c))) failure = 'down'
+  else if (PG_DOWN_CLASSES.some((c) => code.startsWith(c)) || PG_TIMED_OUT.has(code))
+    failure = 'down'
   else if (
-    /Connection terminated|timeout exceeded when trying to connect|is not open|Connection is closed|not connected/i.test(
+    /Connection terminated|timeout exceeded when trying to connect|is not open|Connection is closed|not connected|Command timed out/i.test(
       message,
     )
   )
@@ -80,4 +85,14 @@ export function toStoreError(store: StoreName, error: unknown): StoreUnavailable
 /** Driver messages can carry a connection string with a password: never pass it on. */
 export function redactUrls(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, '$1***@')
+}
+
+/**
+ * A write lock held by another connection (another process on the same SQLite file): worth
+ * trying the same commit again a little later, without blocking the event loop meanwhile.
+ */
+export function isLockBusy(error: unknown): boolean {
+  const cause = StoreUnavailableError.is(error) ? (error as Error).cause : error
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
 }

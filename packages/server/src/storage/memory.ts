@@ -14,6 +14,8 @@ import type {
 
 export class MemoryAttemptStore implements AttemptStore {
   readonly #rows = new Map<string, AttemptRecord>()
+  /** Logged-out sessions: session -> when it would have expired (unix ms). */
+  readonly #revoked = new Map<string, number>()
   /** When set, every call throws it (a store that is down or full). */
   fail: Error | null = null
   closed = false
@@ -95,6 +97,21 @@ export class MemoryAttemptStore implements AttemptStore {
       counts.set(key, row)
     }
     return [...counts.values()].sort((a, b) => a.bucket - b.bucket)
+  }
+
+  async revokeSession(session: string, expiresAt: number, now: number): Promise<void> {
+    if (this.fail) throw this.fail
+    if (this.closed) throw new StoreUnavailableError('attempts', 'down', 'the store is closed')
+    for (const [s, expires] of this.#revoked) if (expires <= now) this.#revoked.delete(s)
+    if (!this.#revoked.has(session)) this.#revoked.set(session, expiresAt)
+  }
+
+  async sessionRevoked(session: string, now: number): Promise<boolean> {
+    if (this.fail) throw this.fail
+    // Never "not logged out" from a store that cannot know, as the SQL stores answer.
+    if (this.closed) throw new StoreUnavailableError('attempts', 'down', 'the store is closed')
+    const expires = this.#revoked.get(session)
+    return expires !== undefined && expires > now
   }
 
   async prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number> {

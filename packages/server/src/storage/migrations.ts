@@ -94,6 +94,26 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute()
       },
     },
+    // Logouts, shared by every gateway on the store and kept across restarts (admin-auth.ts).
+    '0003_revoked_sessions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('revoked_sessions')
+          .ifNotExists()
+          .addColumn('session', 'text', (c) => c.primaryKey())
+          .addColumn('expires_at', pg ? 'bigint' : 'integer', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('revoked_sessions_expires_at')
+          .ifNotExists()
+          .on('revoked_sessions')
+          .column('expires_at')
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('revoked_sessions').ifExists().execute()
+      },
+    },
   }
 }
 

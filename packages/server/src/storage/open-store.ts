@@ -16,6 +16,8 @@ export interface OpenStoreOptions {
   sqliteDurability?: SqliteDurability
   /** PostgreSQL only: the schema holding the tables. */
   schema?: string
+  /** An attempt not recorded within this many ms is answered 503 (default 5000). */
+  recordTimeoutMs?: number
 }
 
 /**
@@ -32,10 +34,12 @@ export async function openStore(options: OpenStoreOptions): Promise<AttemptStore
     return openPostgresStore({
       databaseUrl: url,
       ...(options.schema ? { schema: options.schema } : {}),
+      ...(options.recordTimeoutMs ? { recordTimeoutMs: options.recordTimeoutMs } : {}),
     })
   }
   return openSqliteStore({
     dataDir: options.dataDir,
     ...(options.sqliteDurability ? { durability: options.sqliteDurability } : {}),
+    ...(options.recordTimeoutMs ? { recordTimeoutMs: options.recordTimeoutMs } : {}),
   })
 }

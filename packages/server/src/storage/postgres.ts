@@ -7,9 +7,9 @@ import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { redactUrls, toStoreError } from './errors.js'
 import { type CommitResult, GroupCommit } from './group-commit.js'
-import { insertSql, updateAttempt } from './queries.js'
+import { insertSql, revokeSessionQueries, updateAttempt } from './queries.js'
 import { type Database, toParams } from './schema.js'
-import { KyselyAttemptStore, type WriteOp } from './store.js'
+import { DEFAULT_RECORD_TIMEOUT_MS, KyselyAttemptStore, type WriteOp } from './store.js'
 import type { AttemptRecord } from './types.js'
 
 export interface PostgresStoreOptions {
@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   /** Pool size; default 10. */
   poolSize?: number
   maxBatch?: number
+  /** A write not committed within this many ms is refused (answered 503); default 5000. */
+  recordTimeoutMs?: number
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
@@ -31,10 +33,16 @@ export async function openPostgresStore(
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new RangeError(`schema must match ${SCHEMA_NAME}`)
   }
+  const recordTimeoutMs = options.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
+    // A table locked elsewhere (LOCK TABLE, a long migration) fails the statement at the
+    // record's deadline instead of holding a connection for as long as the lock lasts; a slow
+    // statement ends too, later, so that a stuck one gives its connection back.
+    lock_timeout: recordTimeoutMs,
+    statement_timeout: Math.max(30_000, recordTimeoutMs),
     // Unqualified table names resolve to our schema on every pooled connection.
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
@@ -53,6 +61,7 @@ export async function openPostgresStore(
     // not wait for the previous round trip. An update of a record is only queued after its
     // insert resolved, so no batch can overtake the insert it depends on.
     maxInFlight: 4,
+    deadlineMs: recordTimeoutMs,
     commit: (ops) => commitPostgres(db, ops),
   })
   // The schema the tables land in: the option, or the search_path's first (the URL may set it
@@ -88,10 +97,10 @@ export async function openPostgresStore(
   return store
 }
 
-/** Inserts as one multi-row statement, updates after them, all in one transaction. */
+/** Inserts as one multi-row statement, updates (and logouts) after them, all in one transaction. */
 async function commitBatch(db: Kysely<Database>, ops: WriteOp[]): Promise<void> {
   const records: AttemptRecord[] = []
-  const updates: Extract<WriteOp, { kind: 'update' }>[] = []
+  const updates: Exclude<WriteOp, { kind: 'insert' }>[] = []
   for (const op of ops) {
     if (op.kind === 'insert') records.push(op.record)
     else updates.push(op)
@@ -107,7 +116,11 @@ async function commitBatch(db: Kysely<Database>, ops: WriteOp[]): Promise<void> 
   }
   await db.transaction().execute(async (trx) => {
     if (insert) await trx.executeQuery(insert)
-    for (const u of updates) await updateAttempt(trx, u.id, u.row).execute()
+    for (const u of updates) {
+      if (u.kind === 'update') await updateAttempt(trx, u.id, u.row).execute()
+      else
+        for (const q of revokeSessionQueries(trx, u.session, u.expiresAt, u.now)) await q.execute()
+    }
   })
 }
 

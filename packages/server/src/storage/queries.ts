@@ -194,3 +194,38 @@ export async function pruneAttempts(
   }
   return removed
 }
+
+/**
+ * A logout, as the statements that record it: the session's row (a second logout of the same
+ * session keeps the first row), then every row whose session has expired, so the table holds
+ * only sessions that could still be presented.
+ */
+export function revokeSessionQueries(
+  db: Kysely<Database>,
+  session: string,
+  expiresAt: number,
+  now: number,
+) {
+  return [
+    db
+      .insertInto('revoked_sessions')
+      .values({ session, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('session').doNothing()),
+    db.deleteFrom('revoked_sessions').where('expires_at', '<=', now),
+  ] as const
+}
+
+/** true when the session was logged out and has not expired yet. */
+export async function sessionRevoked(
+  db: Kysely<Database>,
+  session: string,
+  now: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('revoked_sessions')
+    .select('session')
+    .where('session', '=', session)
+    .where('expires_at', '>', now)
+    .executeTakeFirst()
+  return row !== undefined
+}

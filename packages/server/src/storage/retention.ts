@@ -28,6 +28,18 @@ export interface RetentionHandle {
   stop(): void
 }
 
+/**
+ * The policy as the stores can apply it. `days` becomes a whole number of 1/1024 days (84.375
+ * s): days × 86 400 000 ms is then a whole number of milliseconds (86 400 000 = 1024 × 84 375),
+ * which PostgreSQL needs to compare with its bigint column; 1/7 day would be 12342857.142857142
+ * ms, refused as "invalid input syntax for type bigint" at every run. At least 1/1024 day, so
+ * that a tiny fraction never rounds to "delete everything".
+ */
+export function storablePolicy(policy: RetentionPolicy): RetentionPolicy {
+  if (policy.days === undefined) return policy
+  return { ...policy, days: Math.max(1, Math.round(policy.days * 1024)) / 1024 }
+}
+
 /** Starts the scheduler; a run never overlaps the previous one. No policy → nothing runs. */
 export function startRetention(
   store: AttemptStore,
@@ -37,11 +49,12 @@ export function startRetention(
   const now = options.now ?? Date.now
   const active =
     policy !== undefined && (policy.days !== undefined || policy.max_rows !== undefined)
+  const storable = active ? storablePolicy(policy) : {}
   let running: Promise<number> | null = null
   const runOnce = (): Promise<number> => {
     if (!active) return Promise.resolve(0)
     running ??= store
-      .prune(policy, now())
+      .prune(storable, now())
       .then(
         (removed) => {
           options.onRun?.({ removed })

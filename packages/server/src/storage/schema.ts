@@ -36,8 +36,20 @@ export interface AttemptsTable {
   kind: string
 }
 
+/**
+ * Dashboard sessions ended by a logout before their expiry: every gateway sharing the store
+ * refuses their cookie, after a restart too. A row is pruned once its session has expired.
+ */
+export interface RevokedSessionsTable {
+  /** The session cookie's nonce (not a credential: the cookie's MAC needs the admin token). */
+  session: string
+  /** Unix milliseconds when the session would have expired anyway. */
+  expires_at: number
+}
+
 export interface Database {
   attempts: AttemptsTable
+  revoked_sessions: RevokedSessionsTable
 }
 
 /** Column order of the insert statement (and of `toParams`). */

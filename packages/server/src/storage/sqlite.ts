@@ -5,13 +5,25 @@
 import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
-import { toStoreError } from './errors.js'
+import type BetterSqlite3 from 'better-sqlite3'
+import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely'
+import { isLockBusy, StoreUnavailableError, toStoreError } from './errors.js'
 import { type CommitResult, GroupCommit } from './group-commit.js'
-import { insertSql, updateAttempt } from './queries.js'
+import { insertSql, revokeSessionQueries, updateAttempt } from './queries.js'
 import { type Database, toParams } from './schema.js'
-import { KyselyAttemptStore, type WriteOp } from './store.js'
+import {
+  carryAttempts,
+  checkpointTruncate,
+  FileIdentity,
+  openConnection,
+  recentAttempts,
+} from './sqlite-file.js'
+import {
+  DEFAULT_RECORD_TIMEOUT_MS,
+  KyselyAttemptStore,
+  type KyselyStoreParts,
+  type WriteOp,
+} from './store.js'
 
 const fdatasyncAsync = promisify(fdatasync)
 
@@ -37,6 +49,10 @@ export interface SqliteStoreOptions {
   maxBatch?: number
   /** For tests: PRAGMA max_page_count, to make the disk "full". */
   maxPageCount?: number
+  /** A write not committed within this many ms is refused (answered 503); default 5000. */
+  recordTimeoutMs?: number
+  /** How often, at most, a commit checks that the path still names the open file (ms). */
+  fileCheckMs?: number
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<KyselyAttemptStore> {
@@ -46,45 +62,134 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
   let sqlite: BetterSqlite3.Database | undefined
   try {
     mkdirSync(dir, { recursive: true })
-    sqlite = new BetterSqlite3(path)
-    // Checked, not assumed: some file systems refuse WAL, and the fdatasync discipline below
-    // is only sound for a WAL database (T-DUR-4).
-    const mode = sqlite.pragma('journal_mode = WAL', { simple: true })
-    if (mode !== 'wal')
-      throw new Error(`SQLite refused WAL mode (journal_mode=${String(mode)}) for ${path}`)
-    sqlite.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
-    const sync = sqlite.pragma('synchronous', { simple: true })
-    if (sync !== (durability === 'full' ? 2 : 1))
-      throw new Error(`SQLite synchronous is ${String(sync)}`)
-    // Short: the busy handler sleeps on the event loop. A lock held longer (another process on
-    // the same file) is StoreUnavailableError, answered 503 + Retry-After.
-    sqlite.pragma('busy_timeout = 1000')
-    if (options.maxPageCount !== undefined)
-      sqlite.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`)
+    sqlite = openConnection(path, durability, options.maxPageCount)
   } catch (error) {
-    sqlite?.close()
     throw toStoreError('attempts', error)
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  let db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
   let walFd: number | null = null
+  const openWal = () => {
+    // The migration wrote to the WAL, so the file exists; it stays while we hold the
+    // connection. Sync the directory once so the WAL's name itself survives power loss.
+    walFd = openSync(`${path}-wal`, 'a')
+    const dirFd = openSync(dir, 'r')
+    fsyncSync(dirFd)
+    closeSync(dirFd)
+  }
+  // A commit checks the file at most once per interval: the timer only raises a flag.
+  const file = new FileIdentity(path)
+  let fileCheckDue = false
+  const fileTimer = setInterval(() => {
+    fileCheckDue = true
+  }, options.fileCheckMs ?? 1000)
+  fileTimer.unref()
+  /** Why the path holds no usable database, while a new one could not be opened there. */
+  let fileLost: string | null = null
+  let intactAt = Date.now()
+  /** The old file's recent attempts, until a new database has taken them. */
+  let carry: Record<string, unknown>[] = []
+  let reopening: Promise<void> | null = null
+  const lostError = (why: string, error: unknown) =>
+    new StoreUnavailableError(
+      'attempts',
+      'down',
+      `attempts store down: ${path}: ${why}, and no new database could be opened there (${toStoreError('attempts', error).message})`,
+    )
+  /** Closes the connection to the old file and opens a new database at the path. */
+  const reopen = async (why: string): Promise<void> => {
+    if (fileLost === null)
+      store.notice(
+        'error',
+        `${path}: ${why} while the gateway ran; opening a new database there (attempts acknowledged meanwhile are carried over)`,
+      )
+    fileLost = why
+    // Read before the old connection closes; it still reads the file it opened. An attempt
+    // is recorded at most a request timeout (30 s) after it arrived. Kept across failed tries.
+    if (carry.length === 0 && sqlite!.open) carry = recentAttempts(sqlite!, intactAt - 35_000)
+    let next: BetterSqlite3.Database
+    try {
+      mkdirSync(dir, { recursive: true })
+      // Closing first checkpoints the old WAL into the old file and removes the WAL at the
+      // path: the new database never reads frames that belong to another file.
+      if (sqlite!.open) await db.destroy()
+      next = openConnection(path, durability, options.maxPageCount)
+    } catch (error) {
+      throw lostError(why, error)
+    }
+    const previousWal = walFd
+    walFd = null
+    sqlite = next
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: next }) })
+    parts.db = db
+    try {
+      await store.migrate()
+      const n = carryAttempts(next, carry)
+      carry = []
+      if (durability === 'fdatasync') openWal()
+      file.record()
+      fileLost = null
+      intactAt = Date.now()
+      store.notice('warn', `${path}: new database opened; ${n} recent attempt(s) carried over`)
+    } catch (error) {
+      throw lostError(why, error)
+    } finally {
+      // An fdatasync of a batch committed before may still be running on it.
+      if (previousWal !== null) setTimeout(() => closeSync(previousWal), 5000).unref()
+    }
+  }
+  const checkFile = (): Promise<void> => {
+    if (reopening) return reopening
+    if (fileLost !== null && !fileCheckDue)
+      return Promise.reject(lostError(fileLost, new Error('tried again at the next check')))
+    fileCheckDue = false
+    const why = fileLost ?? file.changed()
+    if (why === null) {
+      intactAt = Date.now()
+      return Promise.resolve()
+    }
+    reopening = reopen(why).finally(() => {
+      reopening = null
+    })
+    return reopening
+  }
+  /** The disk was full: the WAL gives its space back before it takes any more. */
+  let checkpointFirst = false
+  const commitNow = (ops: WriteOp[]): CommitResult => {
+    if (checkpointFirst) checkpointFirst = !checkpointTruncate(sqlite!)
+    try {
+      return commitSqlite(sqlite!, db, ops)
+    } catch (error) {
+      if (!(StoreUnavailableError.is(error) && error.failure === 'full')) throw error
+      checkpointFirst = !checkpointTruncate(sqlite!)
+      if (checkpointFirst) throw error
+      return commitSqlite(sqlite!, db, ops)
+    }
+  }
+  const commitDurably = (ops: WriteOp[]) => {
+    const result = commitNow(ops)
+    if (durability === 'full' || walFd === null) return result
+    return fdatasyncAsync(walFd).then(
+      () => result,
+      (error: unknown) => {
+        throw toStoreError('attempts', error)
+      },
+    )
+  }
   const writer = new GroupCommit<WriteOp>({
     maxBatch: options.maxBatch ?? 1000,
     // The transaction runs synchronously inside commit(); only its fdatasync is awaited. A
     // later batch may commit while an earlier one syncs: each fdatasync covers the frames
     // written before it was called, so every batch is durable before its writes resolve.
     maxInFlight: durability === 'fdatasync' ? 4 : 1,
-    commit: (ops) => {
-      const result = commitSqlite(sqlite, db, ops)
-      if (durability === 'full' || walFd === null) return result
-      return fdatasyncAsync(walFd).then(
-        () => result,
-        (error: unknown) => {
-          throw toStoreError('attempts', error)
-        },
-      )
-    },
+    deadlineMs: options.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS,
+    // Another process holding the write lock: tried again off the event loop.
+    retryable: isLockBusy,
+    commit: (ops) =>
+      !fileCheckDue && fileLost === null
+        ? commitDurably(ops)
+        : checkFile().then(() => commitDurably(ops)),
   })
-  const store = new KyselyAttemptStore({
+  const parts: KyselyStoreParts = {
     db,
     dialect: 'sqlite',
     writer,
@@ -97,23 +202,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
           : 'WAL, synchronous=NORMAL, group commit + fdatasync(WAL) before each ack',
     },
     release: async () => {
+      clearInterval(fileTimer)
       if (walFd !== null) closeSync(walFd)
       walFd = null
     },
-  })
+  }
+  const store = new KyselyAttemptStore(parts)
   await store.migrate()
-  if (durability === 'fdatasync') {
-    try {
-      // The migration wrote to the WAL, so the file exists; it stays while we hold the
-      // connection. Sync the directory once so the WAL's name itself survives power loss.
-      walFd = openSync(`${path}-wal`, 'a')
-      const dirFd = openSync(dir, 'r')
-      fsyncSync(dirFd)
-      closeSync(dirFd)
-    } catch (error) {
-      await store.close()
-      throw toStoreError('attempts', error)
-    }
+  try {
+    if (durability === 'fdatasync') openWal()
+    file.record()
+  } catch (error) {
+    await store.close()
+    throw toStoreError('attempts', error)
   }
   return store
 }
@@ -123,7 +224,8 @@ const compiled = new WeakMap<BetterSqlite3.Database, Compiled>()
 
 interface Compiled {
   insert: BetterSqlite3.Statement
-  updates: Map<string, BetterSqlite3.Statement>
+  /** Prepared statements of the other writes, by their SQL. */
+  statements: Map<string, BetterSqlite3.Statement>
   batch: (ops: WriteOp[]) => void
 }
 
@@ -131,23 +233,26 @@ function prepare(sqlite: BetterSqlite3.Database, db: Kysely<Database>): Compiled
   let c = compiled.get(sqlite)
   if (c) return c
   const insert = sqlite.prepare(insertSql(db, 1))
-  const updates = new Map<string, BetterSqlite3.Statement>()
+  const statements = new Map<string, BetterSqlite3.Statement>()
+  const runQuery = (q: CompiledQuery) => {
+    let stmt = statements.get(q.sql)
+    if (!stmt) {
+      stmt = sqlite.prepare(q.sql)
+      statements.set(q.sql, stmt)
+    }
+    stmt.run(q.parameters as unknown[])
+  }
   const run = (op: WriteOp) => {
     if (op.kind === 'insert') insert.run(toParams(op.record))
-    else {
-      const q = updateAttempt(db, op.id, op.row).compile()
-      let stmt = updates.get(q.sql)
-      if (!stmt) {
-        stmt = sqlite.prepare(q.sql)
-        updates.set(q.sql, stmt)
-      }
-      stmt.run(q.parameters as unknown[])
-    }
+    else if (op.kind === 'update') runQuery(updateAttempt(db, op.id, op.row).compile())
+    else
+      for (const q of revokeSessionQueries(db, op.session, op.expiresAt, op.now))
+        runQuery(q.compile())
   }
   const batch = sqlite.transaction((ops: WriteOp[]) => {
     for (const op of ops) run(op)
   })
-  c = { insert, updates, batch }
+  c = { insert, statements, batch }
   compiled.set(sqlite, c)
   return c
 }

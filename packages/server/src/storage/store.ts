@@ -4,7 +4,7 @@
  * batch is committed.
  * @module
  */
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { StoreUnavailableError, toStoreError } from './errors.js'
 import type { GroupCommit } from './group-commit.js'
 import { type DialectName, migrateToLatest } from './migrations.js'
@@ -15,14 +15,19 @@ import {
   listAttempts,
   patchToRow,
   pruneAttempts,
+  sessionRevoked,
 } from './queries.js'
 import type { AttemptsTable, Database } from './schema.js'
 import type { AttemptQuery, AttemptRecord, AttemptStore, StoreDescription } from './types.js'
 
-/** One queued write. Inserts carry their record; updates their already-serialised columns. */
+/**
+ * One queued write. Inserts carry their record; updates their already-serialised columns; a
+ * logout its session (committed like an attempt, so it is as durable before it resolves).
+ */
 export type WriteOp =
   | { kind: 'insert'; record: AttemptRecord }
   | { kind: 'update'; id: string; row: Partial<AttemptsTable> }
+  | { kind: 'revoke'; session: string; expiresAt: number; now: number }
 
 export interface KyselyStoreParts {
   db: Kysely<Database>
@@ -35,12 +40,30 @@ export interface KyselyStoreParts {
   release?: () => Promise<void>
 }
 
+/**
+ * An attempt not recorded within this many ms is answered 503 + Retry-After, its replay claim
+ * given back (HOOKWARDEN_RECORD_TIMEOUT_MS): a store held up by a lock, a slow disk or a slow
+ * database never holds a sender longer.
+ */
+export const DEFAULT_RECORD_TIMEOUT_MS = 5000
+
+/** How long close() waits for the connections to end once the writer is drained. */
+const CLOSE_CONNECTIONS_MS = 2000
+
 export class KyselyAttemptStore implements AttemptStore {
   readonly #parts: KyselyStoreParts
   #closed: Promise<void> | null = null
+  /** What the store has to say that no caller asked for (the gateway logs it). */
+  onNotice: ((level: 'warn' | 'error', message: string) => void) | undefined
 
   constructor(parts: KyselyStoreParts) {
     this.#parts = parts
+    parts.writer.onLate = (ops) => this.#undoLate(ops)
+  }
+
+  /** Says something to the operator (through onNotice, when the gateway listens). */
+  notice(level: 'warn' | 'error', message: string): void {
+    this.onNotice?.(level, message)
   }
 
   /** The Kysely instance, for tests and tools (never needed by the gateway). */
@@ -53,12 +76,22 @@ export class KyselyAttemptStore implements AttemptStore {
   }
 
   async migrate(): Promise<void> {
+    const { dialect, schema } = this.#parts
     try {
-      await migrateToLatest(
-        this.#parts.db as Kysely<unknown>,
-        this.#parts.dialect,
-        this.#parts.schema,
-      )
+      if (dialect === 'postgres')
+        // The pool's lock_timeout and statement_timeout bound an attempt's recording; a
+        // migration that builds an index over a big table must not be cut off by them.
+        await this.#parts.db.connection().execute(async (conn) => {
+          await sql`set statement_timeout = 0`.execute(conn)
+          await sql`set lock_timeout = 0`.execute(conn)
+          try {
+            await migrateToLatest(conn as Kysely<unknown>, dialect, schema)
+          } finally {
+            await sql`reset statement_timeout`.execute(conn)
+            await sql`reset lock_timeout`.execute(conn)
+          }
+        })
+      else await migrateToLatest(this.#parts.db as Kysely<unknown>, dialect, schema)
     } catch (error) {
       throw toStoreError('attempts', error)
     }
@@ -88,19 +121,69 @@ export class KyselyAttemptStore implements AttemptStore {
     return this.#read(() => attemptStats(this.#parts.db, query))
   }
 
+  revokeSession(session: string, expiresAt: number, now: number): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError())
+    return this.#parts.writer.write({ kind: 'revoke', session, expiresAt, now })
+  }
+
+  sessionRevoked(session: string, now: number): Promise<boolean> {
+    return this.#read(() => sessionRevoked(this.#parts.db, session, now))
+  }
+
   async prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number> {
     // Committed writes first, so a prune never races rows still in the queue.
     await this.#parts.writer.drain()
     return this.#read(() => pruneAttempts(this.#parts.db, policy, now))
   }
 
+  /**
+   * Drains the writer (bounded by its deadline) and ends the connections (bounded too: a
+   * connection stuck on a lock held elsewhere never holds a shutdown).
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#parts.writer.close()
-      await this.#parts.db.destroy()
+      let timer: NodeJS.Timeout | undefined
+      const ended = await Promise.race([
+        this.#parts.db.destroy().then(() => true),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), CLOSE_CONNECTIONS_MS)
+        }),
+      ])
+      clearTimeout(timer)
+      if (!ended)
+        this.notice(
+          'warn',
+          `store connections did not close within ${CLOSE_CONNECTIONS_MS} ms (a statement still running); left to end on their own`,
+        )
       await this.#parts.release?.()
     })()
     return this.#closed
+  }
+
+  /**
+   * Inserts committed after their deadline had them refused: each attempt was answered 503
+   * (the sender retries it, under a new attempt id), so its row goes — a 503 leaves no record.
+   */
+  #undoLate(ops: WriteOp[]): void {
+    const ids: string[] = []
+    for (const op of ops) if (op.kind === 'insert') ids.push(op.record.id)
+    if (ids.length === 0) return
+    const remove = async (tries: number): Promise<void> => {
+      try {
+        await this.#parts.db.deleteFrom('attempts').where('id', 'in', ids).execute()
+      } catch (error) {
+        if (tries < 30 && !this.#closed) {
+          setTimeout(() => void remove(tries + 1), 1000).unref()
+          return
+        }
+        this.notice(
+          'error',
+          `${ids.length} attempt(s) answered 503 but committed late stay recorded (could not remove them: ${toStoreError('attempts', error).message}): ${ids.join(', ')}`,
+        )
+      }
+    }
+    void remove(0)
   }
 
   async #read<T>(run: () => Promise<T>): Promise<T> {

@@ -94,12 +94,22 @@ export interface AttemptStore {
       count: number
     }[]
   >
+  /**
+   * Records that the dashboard session `session` was logged out, until `expiresAt` (unix ms,
+   * when it would have expired anyway); rows already expired at `now` are pruned. Resolves once
+   * committed, so every gateway sharing the store refuses the session from then on.
+   */
+  revokeSession(session: string, expiresAt: number, now: number): Promise<void>
+  /** true when `session` was logged out and would not have expired by `now`. */
+  sessionRevoked(session: string, now: number): Promise<boolean>
   /** Deletes by age and by count; returns how many rows were removed. */
   prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number>
   /** Flushes pending writes and closes. */
   close(): Promise<void>
   /** Which adapter, where, and how durable (the startup log names it). Optional. */
   describe?(): StoreDescription
+  /** Set by the gateway: where the store says what no caller asked (its file replaced…). */
+  onNotice?: ((level: 'warn' | 'error', message: string) => void) | undefined
 }
 
 /** What a store says about itself at start, e.g. `sqlite ./data/attempts.db (WAL, FULL)`. */

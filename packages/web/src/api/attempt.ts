@@ -56,9 +56,17 @@ export const reasonWords = (code: string, titles: ReasonWords = {}) =>
 
 /**
  * What went wrong, in words: the diagnosis's cause when the list has it, else the reason's
- * title (live rows carry the code only).
+ * title (live rows carry the code only). The inspector checks nothing, so its attempts are
+ * "inspected", never "verified".
  */
 export const words = (a: Attempt, titles: ReasonWords = {}) =>
   a.cause?.summary ||
-  (a.reason ? reasonWords(a.reason, titles) : a.outcome === 'accepted' ? 'verified' : '')
+  (a.reason
+    ? reasonWords(a.reason, titles)
+    : a.kind === 'inspect'
+      ? INSPECTED
+      : a.outcome === 'accepted'
+        ? 'verified'
+        : '')
+export const INSPECTED = 'inspected (nothing verified)'
 export const when = (ms: number) => new Date(ms).toLocaleString()

@@ -27,8 +27,12 @@ export interface Rise {
 
 export const refusedShare = ([n, refused]: [number, number]) => (n === 0 ? 0 : refused / n)
 
-/** Endpoints whose refused share in the hour before `now` rose, highest share first. */
-export function risingEndpoints(stats: Stats, now: number): Rise[] {
+/**
+ * Each endpoint's [attempts, refused] in the hour before `now` and before it, for those whose
+ * last hour meets the bar: RISE_MIN_REFUSED refusals and a refused share RISE_POINTS above
+ * the hours before (counted as 0 % when there were none). Highest share first.
+ */
+function refusalChanges(stats: Stats, now: number): Rise[] {
   const cut = now - 3_600_000
   const acc = new Map<string, Rise>()
   for (const r of stats.rows) {
@@ -46,4 +50,18 @@ export function risingEndpoints(stats: Stats, now: number): Rise[] {
         e.now[1] >= RISE_MIN_REFUSED && refusedShare(e.now) - refusedShare(e.before) >= RISE_POINTS,
     )
     .sort((x, y) => refusedShare(y.now) - refusedShare(x.now))
+}
+
+/**
+ * Endpoints whose refused share in the hour before `now` rose above the hours before. An
+ * endpoint with no attempts before the last hour has no share to rise from: it is not here
+ * but in newTrafficRefused.
+ */
+export function risingEndpoints(stats: Stats, now: number): Rise[] {
+  return refusalChanges(stats, now).filter((e) => e.before[0] > 0)
+}
+
+/** Endpoints seen only in the last hour (no attempts before it) whose attempts were refused. */
+export function newTrafficRefused(stats: Stats, now: number): Rise[] {
+  return refusalChanges(stats, now).filter((e) => e.before[0] === 0)
 }

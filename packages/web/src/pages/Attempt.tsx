@@ -295,8 +295,15 @@ interface ReplayResult {
   error: string | null
 }
 
-/** Why this attempt cannot be re-sent, in words, or null when it can. */
+/**
+ * Why this attempt cannot be re-sent, in words, or null when it can. As the gateway decides
+ * (packages/server/src/pipeline/replay.ts): only an accepted attempt is ever sent upstream.
+ */
 function replayImpossible(a: Attempt, endpoint: EndpointInfo | null | undefined): string | null {
+  if (a.would_have_refused)
+    return 'It failed its checks: the endpoint is report-only, so it was forwarded anyway, but only accepted attempts are replayed.'
+  if (a.outcome !== 'accepted')
+    return 'The gateway refused it, and a refused attempt is never sent to the upstream.'
   if (!a.endpoint || (a.kind && a.kind !== 'endpoint'))
     return 'It was not made to a configured endpoint.'
   if (!endpoint) return `The endpoint ${a.endpoint} is no longer in the config.`
@@ -304,6 +311,15 @@ function replayImpossible(a: Attempt, endpoint: EndpointInfo | null | undefined)
   if (!a.has_body && (a.body_size ?? 0) > 0)
     return 'The body was not stored (store_body: false), so the same bytes cannot be sent again.'
   return null
+}
+
+/** What the upstream has seen of this attempt, from the record's forward result. */
+function replayConsequence(a: Attempt): string {
+  if (a.forward_status != null)
+    return `The upstream already received it once (it answered ${a.forward_status}): it will receive it a second time.`
+  if (a.forward_error)
+    return `The earlier forward failed (${a.forward_error}), so the upstream may not have received it; if it did, it will receive it a second time.`
+  return 'The gateway did not forward it when it arrived: the upstream has not received it from the gateway before.'
 }
 
 function Replay({ a, endpoint }: { a: Attempt; endpoint: EndpointInfo | null | undefined }) {
@@ -358,8 +374,12 @@ function Replay({ a, endpoint }: { a: Attempt; endpoint: EndpointInfo | null | u
             </button>
           ) : (
             <fieldset className="confirm">
-              <legend>Send this attempt to the upstream again?</legend>
-              <p>The receiver will see it a second time.</p>
+              <legend>
+                {a.forward_status != null
+                  ? 'Send this attempt to the upstream again?'
+                  : 'Send this attempt to the upstream?'}
+              </legend>
+              <p data-testid="replay-confirm-note">{replayConsequence(a)}</p>
               <button type="button" ref={confirmButton} onClick={replay} disabled={busy}>
                 {busy ? 'Replaying…' : 'Yes, replay now'}
               </button>{' '}

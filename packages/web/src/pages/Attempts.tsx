@@ -244,7 +244,14 @@ export function Attempts() {
             <a href={`/attempts/${encodeURIComponent(a.id)}`}>
               <span>{when(a.received_at)}</span>{' '}
               <strong>{a.endpoint ?? <Visible text={a.path} max={PATH_MAX} />}</strong>{' '}
-              <span className={a.outcome === 'accepted' ? 'ok' : 'bad'}>{senderGot(a)}</span>{' '}
+              {/* The inspector verifies nothing: its 200 is neither good nor bad news. */}
+              <span
+                className={
+                  a.kind === 'inspect' ? undefined : a.outcome === 'accepted' ? 'ok' : 'bad'
+                }
+              >
+                {senderGot(a)}
+              </span>{' '}
               <Visible text={words(a, titles)} />
               {a.would_have_refused && (
                 <>

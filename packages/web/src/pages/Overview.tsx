@@ -10,6 +10,7 @@ import { reasonWords } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
 import {
+  newTrafficRefused,
   RISE_MIN_REFUSED,
   RISE_POINTS,
   refusedShare,
@@ -352,16 +353,23 @@ function TopReasons({ day, titles }: { day: Stats; titles: Record<string, string
   )
 }
 
-/** Endpoints whose refusal share in the last hour is well above the 23 hours before. */
+/**
+ * Endpoints whose refusal share in the last hour is well above the 23 hours before; and, apart,
+ * endpoints with no attempts in those 23 hours whose new traffic is refused (no share to rise
+ * from: "0 % before" would read as a change).
+ */
 function Rising({ day }: { day: Stats }) {
-  const rising = risingEndpoints(day, Date.now())
+  const now = Date.now()
+  const rising = risingEndpoints(day, now)
+  const fresh = newTrafficRefused(day, now)
   const pct = (x: number) => `${Math.round(100 * x)} %`
   return (
     <>
       <h2>Endpoints whose refusals rose</h2>
       <p className="help">
         Refused share of the last hour at least {RISE_POINTS * 100} points above the 23 hours
-        before, with {RISE_MIN_REFUSED} refusals or more.
+        before, with {RISE_MIN_REFUSED} refusals or more. An endpoint with no attempts in those 23
+        hours is listed apart, as new traffic.
       </p>
       {rising.length === 0 ? (
         <p data-testid="rising-none">None.</p>
@@ -374,6 +382,19 @@ function Rising({ day }: { day: Stats }) {
             </li>
           ))}
         </ul>
+      )}
+      {fresh.length > 0 && (
+        <>
+          <h3>New traffic, refused</h3>
+          <ul data-testid="new-traffic">
+            {fresh.map((e) => (
+              <li key={e.endpoint}>
+                <strong>{e.endpoint}</strong>: new traffic, no attempts in the 23 hours before;{' '}
+                {pct(refusedShare(e.now))} refused in the last hour ({e.now[1]} of {e.now[0]})
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </>
   )
