@@ -309,9 +309,10 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
     const answer = relay(result, ids, endpoint, request.url)
     // An answer the upstream began but that could not be relayed keeps the upstream's status.
     const upstreamStatus = result.ok ? result.status : (result.upstreamStatus ?? null)
-    // Never delivered (the upstream down, slow, or failing): the sender retries with the same
-    // message id, and that retry must reach the upstream, not be refused as a replay.
-    if (!result.ok || result.status >= 500 || result.status === 429)
+    // Not taken by the upstream (down, slow, failing, or refusing with any other non-2xx): the
+    // same message sent again — a sender's retry, GitHub's Redeliver after the upstream was
+    // fixed — must reach the upstream, not be refused as a replay of something it never took.
+    if (!result.ok || result.status < 200 || result.status >= 300)
       await releaseClaim(request, endpoint, deps, requestId)
     // The record says what the sender got: the upstream's status, or 502/504.
     record.status = answer.status

@@ -10,6 +10,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryNonceStore } from '@hookwarden/core'
+import { sign as signGithub } from '@octokit/webhooks-methods'
 import { Redis } from 'ioredis'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { request } from 'undici'
@@ -649,6 +650,55 @@ endpoints:
       expect(up.received.length - before).toBe(2)
     } finally {
       await gw.close()
+    }
+  })
+})
+
+describe('a delivery the upstream refused', () => {
+  it("GitHub's Redeliver (the same bytes) reaches the upstream once it is fixed, after any non-2xx", async () => {
+    const secret = 'limits-github-secret-0a1b2c'
+    let refuse = 401
+    const github = await startUpstream((_req, res) => {
+      res.writeHead(refuse === 0 ? 200 : refuse, { 'Content-Type': 'text/plain' })
+      res.end(refuse === 0 ? 'ok' : 'no')
+    })
+    const gw = await startGateway(`
+endpoints:
+  - name: gh
+    path: /gh
+    forward: ${github.url}/gh
+    auth: { provider: github, secrets: ["${secret}"] }
+`)
+    try {
+      const body = JSON.stringify({ action: 'opened', number: 1 })
+      const delivery = {
+        method: 'POST' as const,
+        headers: {
+          'x-github-delivery': randomUUID(),
+          'x-github-event': 'pull_request',
+          'x-hub-signature-256': await signGithub(secret, body),
+          'content-type': 'application/json',
+        },
+        body,
+      }
+      for (const status of [401, 404, 422]) {
+        refuse = status
+        const refused = await request(`${gw.url}/gh`, delivery)
+        expect(refused.statusCode).toBe(status)
+        await refused.body.dump()
+      }
+      refuse = 0
+      const redelivered = await request(`${gw.url}/gh`, delivery)
+      expect(redelivered.statusCode).toBe(200)
+      await redelivered.body.dump()
+      expect(github.received).toHaveLength(4)
+      // Taken now: the same bytes again are a replay.
+      const again = await request(`${gw.url}/gh`, delivery)
+      expect(again.statusCode).toBe(401)
+      expect(((await again.body.json()) as { reason: string }).reason).toBe('replay_detected')
+    } finally {
+      await gw.close()
+      await github.close()
     }
   })
 })
