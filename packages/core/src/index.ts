@@ -104,7 +104,7 @@ export type {
   HttpRequest,
   HttpResponse,
 } from './message/types.js'
-export { MemoryNonceStore, NonceStoreFullError } from './nonce/memory.js'
+export { MemoryNonceStore, type NonceSnapshot, NonceStoreFullError } from './nonce/memory.js'
 export type { NonceStore } from './nonce/types.js'
 export {
   detectHandshake,

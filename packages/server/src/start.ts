@@ -6,7 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import {
   type Config,
   ConfigError,
@@ -129,7 +129,11 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   let nonceStore: Awaited<ReturnType<typeof openNonceStore>> | undefined
   let rateLimiter: RateLimiter
   try {
-    nonceStore = await openNonceStore({ redisUrl, onError: onError('nonce') })
+    nonceStore = await openNonceStore({
+      redisUrl,
+      onError: onError('nonce'),
+      snapshotFile: join(dataDir, 'replay-claims.json'),
+    })
     rateLimiter = redisUrl
       ? redisRateLimiter(
           await connectRedis({

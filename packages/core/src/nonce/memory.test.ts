@@ -24,6 +24,32 @@ describe('MemoryNonceStore', () => {
     expect(store.claim('b', 500)).toBe(true)
   })
 
+  it('a snapshot carries the live claims to the next store (a restart); expired ones stay behind', () => {
+    let now = 1_000
+    const first = new MemoryNonceStore({ clock: () => now })
+    for (let i = 0; i < 3000; i++)
+      expect(first.claim(`id-${i}`, i < 1000 ? 100 : 60_000)).toBe(true)
+    now += 500
+    const snapshot = first.snapshot()
+    expect(snapshot.expires).toHaveLength(2000)
+    const next = new MemoryNonceStore({ clock: () => now, snapshot })
+    for (let i = 0; i < 3000; i++) expect(next.claim(`id-${i}`, 60_000)).toBe(i < 1000)
+    // Another store's seeds hash the same ids elsewhere: only the snapshot's seeds restore them.
+    expect(new MemoryNonceStore({ clock: () => now }).claim('id-2500', 60_000)).toBe(true)
+  })
+
+  it('a snapshot larger than the limit keeps what fits, never throws', () => {
+    const now = 0
+    const big = new MemoryNonceStore({ clock: () => now })
+    for (let i = 0; i < 50; i++) big.claim(`k${i}`, 60_000)
+    const small = new MemoryNonceStore({
+      clock: () => now,
+      maxEntries: 10,
+      snapshot: big.snapshot(),
+    })
+    expect(small.size).toBeLessThanOrEqual(10)
+  })
+
   it('stays bounded without evicting a live claim: full of live ids, it refuses (T-RPL-4)', () => {
     let now = 0
     const store = new MemoryNonceStore({ maxEntries: 3, clock: () => now })

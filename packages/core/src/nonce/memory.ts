@@ -34,8 +34,8 @@ export class NonceStoreFullError extends HookwardenError {
 export class MemoryNonceStore implements NonceStore {
   readonly #maxEntries: number
   readonly #clock: () => number
-  readonly #seedA = (Math.random() * 0x1_0000_0000) >>> 0
-  readonly #seedB = (Math.random() * 0x1_0000_0000) >>> 0
+  readonly #seedA: number
+  readonly #seedB: number
   #hashA = new Uint32Array(1024)
   #hashB = new Uint32Array(1024)
   /** Expiry in ms; 0 = an empty slot. */
@@ -54,17 +54,60 @@ export class MemoryNonceStore implements NonceStore {
    */
   #old: OldTable | null = null
 
-  constructor(options: { maxEntries?: number; clock?: () => number } = {}) {
+  constructor(
+    options: { maxEntries?: number; clock?: () => number; snapshot?: NonceSnapshot } = {},
+  ) {
     // 1 M ids ≈ 32 MB: five minutes of 3 000 webhooks/s, all inside their window.
     this.#maxEntries = Math.max(1, options.maxEntries ?? 1_000_000)
     this.#clock = options.clock ?? Date.now
+    const snap = options.snapshot
+    this.#seedA = snap ? snap.seeds[0] >>> 0 : (Math.random() * 0x1_0000_0000) >>> 0
+    this.#seedB = snap ? snap.seeds[1] >>> 0 : (Math.random() * 0x1_0000_0000) >>> 0
+    if (snap) {
+      const now = this.#clock()
+      const n = Math.min(snap.a.length, snap.b.length, snap.expires.length)
+      try {
+        for (let i = 0; i < n; i++)
+          if (snap.expires[i]! > now)
+            this.#claimHashed(snap.a[i]!, snap.b[i]!, snap.expires[i]!, now)
+      } catch (e) {
+        // A snapshot from a store with a higher limit: what fits is kept.
+        if (!(e instanceof NonceStoreFullError)) throw e
+      }
+    }
+  }
+
+  /**
+   * The live claims with the seeds that hashed them, to be restored by a store of the next
+   * process (`new MemoryNonceStore({ snapshot })`): a restart must not make a replay of a
+   * message accepted just before it pass. Only hashes and expiry times: no id.
+   */
+  snapshot(): NonceSnapshot {
+    const now = this.#clock()
+    const a: number[] = []
+    const b: number[] = []
+    const expires: number[] = []
+    const take = (h: Uint32Array, g: Uint32Array, e: Float64Array) => {
+      for (let i = 0; i < e.length; i++)
+        if (e[i]! > now) {
+          a.push(h[i]!)
+          b.push(g[i]!)
+          expires.push(e[i]!)
+        }
+    }
+    if (this.#old) take(this.#old.a, this.#old.b, this.#old.e)
+    take(this.#hashA, this.#hashB, this.#expires)
+    return { seeds: [this.#seedA, this.#seedB], a, b, expires }
   }
 
   claim(key: string, ttlMs: number): boolean {
     const now = this.#clock()
     if (this.#old) this.#migrate(now, MIGRATE_STEP)
     const [a, b] = this.#hash(key)
-    const expires = now + Math.max(1, ttlMs)
+    return this.#claimHashed(a, b, now + Math.max(1, ttlMs), now)
+  }
+
+  #claimHashed(a: number, b: number, expires: number, now: number): boolean {
     let i = a & this.#mask
     let reuse = -1
     let found = false
@@ -88,7 +131,7 @@ export class MemoryNonceStore implements NonceStore {
       const held = this.#count + (this.#old?.pending ?? 0)
       if (held >= this.#maxEntries || (held + 1) * 2 > this.#mask + 1) {
         this.#rebuild(now)
-        return this.claim(key, ttlMs)
+        return this.#claimHashed(a, b, expires, now)
       }
       this.#count++
     } else i = reuse
@@ -203,6 +246,15 @@ export class MemoryNonceStore implements NonceStore {
   get size(): number {
     return this.#count + (this.#old?.pending ?? 0)
   }
+}
+
+/** What a store's live claims are saved as across a restart (see MemoryNonceStore.snapshot). */
+export interface NonceSnapshot {
+  seeds: [number, number]
+  a: ArrayLike<number>
+  b: ArrayLike<number>
+  /** Expiry times, ms since the epoch. */
+  expires: ArrayLike<number>
 }
 
 /** Slots moved from the old table per claim: the old table is empty long before the new one fills. */

@@ -2,7 +2,8 @@
  * Picks the nonce store: Redis when a URL is given (HOOKWARDEN_REDIS_URL), else memory.
  * @module
  */
-import { MemoryNonceStore, type NonceStore } from '@hookwarden/core'
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { MemoryNonceStore, type NonceSnapshot, type NonceStore } from '@hookwarden/core'
 import { connectRedis } from '../redis.js'
 import { RedisNonceStore } from './redis.js'
 
@@ -13,6 +14,12 @@ export interface OpenNonceStoreOptions {
   /** Memory store bound; default 100,000 live nonces. */
   maxEntries?: number
   onError?: (message: string) => void
+  /**
+   * The memory store's live claims are saved here at close and read back at open, so that a
+   * restart does not let a replay of a message accepted just before it through (a kill -9
+   * still forgets them: Redis keeps them across any restart).
+   */
+  snapshotFile?: string
 }
 
 export interface OpenedNonceStore extends NonceStore {
@@ -26,14 +33,19 @@ export async function openNonceStore(
 ): Promise<OpenedNonceStore> {
   const url = options.redisUrl?.trim()
   if (!url) {
-    const memory = new MemoryNonceStore(
-      options.maxEntries ? { maxEntries: options.maxEntries } : {},
-    )
+    const file = options.snapshotFile
+    const snapshot = file ? readSnapshot(file, options.onError) : undefined
+    const memory = new MemoryNonceStore({
+      ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}),
+      ...(snapshot ? { snapshot } : {}),
+    })
     return {
       kind: 'memory',
       claim: (key, ttlMs) => memory.claim(key, ttlMs),
       release: (key) => memory.release(key),
-      close: async () => {},
+      close: async () => {
+        if (file) writeSnapshot(file, memory.snapshot(), options.onError)
+      },
     }
   }
   const redis = await connectRedis({
@@ -48,5 +60,73 @@ export async function openNonceStore(
     claim: (key, ttlMs) => store.claim(key, ttlMs),
     release: (key) => store.release(key),
     close: () => store.close(),
+  }
+}
+
+/** The file's claims, or undefined when there is none or it cannot be read (said once). */
+function readSnapshot(
+  file: string,
+  onError: ((message: string) => void) | undefined,
+): NonceSnapshot | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      onError?.(`replay claims not restored: ${(e as Error).message}`)
+    return undefined
+  }
+  try {
+    const o = JSON.parse(text) as {
+      v: number
+      seeds: [number, number]
+      a: string
+      b: string
+      e: string
+    }
+    if (o.v !== 1 || !Array.isArray(o.seeds) || o.seeds.length !== 2)
+      throw new Error('unknown format')
+    const u32 = (s: string) => {
+      const buf = Buffer.from(s, 'base64')
+      return new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
+    }
+    const f64 = (s: string) => {
+      const buf = Buffer.from(s, 'base64')
+      return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength))
+    }
+    return { seeds: o.seeds, a: u32(o.a), b: u32(o.b), expires: f64(o.e) }
+  } catch (e) {
+    onError?.(`replay claims not restored from ${file}: ${(e as Error).message}`)
+    return undefined
+  }
+}
+
+/** Written whole to a temporary file, synced, then renamed over the old one. */
+function writeSnapshot(
+  file: string,
+  snap: NonceSnapshot,
+  onError: ((message: string) => void) | undefined,
+): void {
+  const b64 = (a: Uint32Array | Float64Array) =>
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')
+  const text = JSON.stringify({
+    v: 1,
+    seeds: snap.seeds,
+    a: b64(Uint32Array.from(snap.a)),
+    b: b64(Uint32Array.from(snap.b)),
+    e: b64(Float64Array.from(snap.expires)),
+  })
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    const fd = openSync(tmp, 'w', 0o600)
+    try {
+      writeSync(fd, text)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, file)
+  } catch (e) {
+    onError?.(`replay claims not saved: ${(e as Error).message}`)
   }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
 import { fingerprint } from '@hookwarden/core'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RunningGateway, start } from '../../src/start.js'
 
@@ -202,5 +203,51 @@ describe('start() with the demo config', () => {
     await expect(
       start({ ...base, env: { HOOKWARDEN_REDIS_URL: 'redis://127.0.0.1:1' } }),
     ).rejects.toThrow(/cannot open the store \(HOOKWARDEN_REDIS_URL\)/)
+  })
+})
+
+describe('replay claims across a restart (memory nonce store)', () => {
+  it('a message accepted before a graceful restart is still a replay after it; a re-signed retry is not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hw-claims-'))
+    const secret = `whsec_${Buffer.from('restart-claims-secret-0123456789').toString('base64')}`
+    const configFile = join(dir, 'hookwarden.yaml')
+    writeFileSync(
+      configFile,
+      `endpoints:\n  - name: sw\n    path: /sw\n    auth: { scheme: standard_webhooks, secrets: ["${secret}"] }\n`,
+    )
+    const body = '{"type":"invoice.paid"}'
+    const signed = (id: string, at: number) => ({
+      method: 'POST',
+      headers: {
+        'webhook-id': id,
+        'webhook-timestamp': String(at),
+        'webhook-signature': new StandardWebhook(secret).sign(id, new Date(at * 1000), body),
+      },
+      body,
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const message = signed('msg_restart_1', now - 5)
+    try {
+      const first = await quietStart({ configFile, dir })
+      try {
+        expect((await fetch(`${first.url}/sw`, message)).status).toBe(200)
+      } finally {
+        await first.close()
+      }
+      // Hashes and expiry times only: no id, no signature.
+      const saved = readFileSync(join(dir, 'replay-claims.json'), 'utf8')
+      expect(saved).not.toContain('msg_restart_1')
+      const second = await quietStart({ configFile, dir })
+      try {
+        const replay = await fetch(`${second.url}/sw`, message)
+        expect(replay.status).toBe(401)
+        expect(((await replay.json()) as { reason: string }).reason).toBe('replay_detected')
+        expect((await fetch(`${second.url}/sw`, signed('msg_restart_1', now))).status).toBe(200)
+      } finally {
+        await second.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
