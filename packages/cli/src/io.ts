@@ -11,6 +11,7 @@ import {
   type HttpResponse,
   InputError,
   loadConfigFile,
+  parseCapture,
   parseRequest,
   parseResponse,
 } from '@hookwarden/core'
@@ -44,7 +45,30 @@ export function captureOptions(
 }
 
 export function readRequest(file: string, entry?: number): HttpRequest {
-  return parseRequest(readInput(file, 'request'), captureOptions(file, entry))
+  return parseRequestAt(readInput(file, 'request'), file, entry)
+}
+
+/**
+ * The request of a capture's bytes, at `--entry`. A capture that holds one request (raw HTTP,
+ * a JSON object) has no entry beyond 0: asked for one, it says so rather than answer with
+ * its one request as if it were the entry asked for.
+ */
+export function parseRequestAt(bytes: Uint8Array, file: string, entry?: number): HttpRequest {
+  const { format, request } = parseCapture(bytes, captureOptions(file, entry))
+  if (entry !== undefined && entry > 0) {
+    const single =
+      format === 'http-request' ||
+      format === 'http-response' ||
+      (format === 'json' && /^\s*\{/.test(Buffer.from(bytes.subarray(0, 4096)).toString('latin1')))
+    if (single)
+      throw new InputError(
+        'ERR_NO_ENTRY',
+        `--entry ${entry}: the capture holds one request (${format === 'json' ? 'a JSON object, not a list' : 'raw HTTP'}); --entry picks one of a HAR, a JSON list, several curl commands or a curl -v -L transcript`,
+        { file, field: '--entry' },
+      )
+  }
+  // parseRequest's own words for a capture that holds no request.
+  return request ?? parseRequest(bytes, captureOptions(file, entry))
 }
 
 export function readResponse(file: string, entry?: number): HttpResponse {
@@ -58,10 +82,12 @@ export function readConfig(file: string): Config {
 /** `--now UNIX` → seconds; unusable → exit 2 naming the flag. */
 export function parseNow(value: string | undefined): number {
   if (value === undefined) return Math.floor(Date.now() / 1000)
-  if (!/^\d+(\.\d+)?$/.test(value))
-    throw new ConfigError(`--now must be seconds since the epoch, got ${JSON.stringify(value)}`, {
-      field: '--now',
-    })
+  // Whole seconds: every time check compares integers (a JWT's exp, a signed timestamp).
+  if (!/^\d+$/.test(value))
+    throw new ConfigError(
+      `--now must be whole seconds since the epoch, got ${JSON.stringify(value)}`,
+      { field: '--now' },
+    )
   const now = Number(value)
   // 1e11 s is the year 5138: such a value is milliseconds (Date.now()), or a typo.
   if (now >= 1e11)

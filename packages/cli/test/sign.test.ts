@@ -65,7 +65,7 @@ async function signThenVerify(args: string[], now: number) {
 }
 
 describe('hookwarden sign', () => {
-  it('signs with the first credential valid at --now, and verify accepts it', async () => {
+  it('signs with the newest credential valid at --now, and verify accepts it', async () => {
     const { signed, verdict } = await signThenVerify(['--now', String(BEFORE)], BEFORE)
     expect(signed.status).toBe(0)
     expect(verdict?.ok).toBe(true)

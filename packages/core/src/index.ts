@@ -69,6 +69,7 @@ export {
   InputError,
 } from './errors.js'
 export { type CaptureFormat, detectFormat } from './message/detect.js'
+export { missingBody } from './message/framing.js'
 export {
   getAllHeaders,
   getHeader,

@@ -8,10 +8,10 @@
  * command: 1 is "causes found").
  * @module
  */
-import { type HttpRequest, parseRequest } from '@hookwarden/core'
+import type { HttpRequest } from '@hookwarden/core'
 import type { ProbeFinding, ProbeResult } from '@hookwarden/server'
 import type { Command } from 'commander'
-import { captureOptions, parseEntry, readInput } from '../io.js'
+import { parseEntry, parseRequestAt, readInput } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 import { parseTimeout, refuseBodyless, resolveFix } from './replay.js'
 
@@ -85,9 +85,7 @@ export function registerProbe(program: Command): void {
       const entry = parseEntry(o.entry)
       const capture = o.request !== undefined ? readInput(o.request, 'request') : undefined
       const request: HttpRequest | undefined =
-        o.request !== undefined && capture
-          ? parseRequest(capture, captureOptions(o.request, entry))
-          : undefined
+        o.request !== undefined && capture ? parseRequestAt(capture, o.request, entry) : undefined
       if (request && o.request !== undefined) refuseBodyless(request, o.request)
       const { probe } = await import('@hookwarden/server')
       const r = await probe(url, {

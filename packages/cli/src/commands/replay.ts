@@ -6,11 +6,11 @@
  * @module
  */
 import * as core from '@hookwarden/core'
-import { ConfigError, type HttpRequest, InputError, parseRequest } from '@hookwarden/core'
+import { ConfigError, type HttpRequest, InputError } from '@hookwarden/core'
 import type { ReplayResult } from '@hookwarden/server'
 import { headerConstructionFix } from '@hookwarden/server/light'
 import type { Command } from 'commander'
-import { captureOptions, parseEntry, parseNow, readConfig, readInput } from '../io.js'
+import { parseEntry, parseNow, parseRequestAt, readConfig, readInput } from '../io.js'
 import { bold, dim, FAIL, OK, yellow } from '../output/style.js'
 
 interface Options {
@@ -26,7 +26,7 @@ interface Options {
   now?: string
 }
 
-type FixResult = HttpRequest | { request: HttpRequest; fixes: string[] }
+type FixResult = HttpRequest | { request: HttpRequest; fixes: string[]; note?: string }
 
 /** `--timeout`: seconds (`10`, `2.5`, `10s`) or milliseconds (`500ms`). */
 export function parseTimeout(value: string | undefined): number {
@@ -67,10 +67,35 @@ export function resolveFix(): (req: HttpRequest) => Promise<FixResult> {
   }
 }
 
+/** The headers an endpoint's scheme reads its credential from (lower case), when known. */
+function headersRead(auth: core.AuthPolicy): string[] {
+  const a = auth as core.AuthPolicy & Partial<core.HmacPolicy> & { header?: string }
+  switch (auth.scheme) {
+    case 'bearer':
+    case 'jwt':
+    case 'basic':
+      return ['authorization']
+    case 'api_key':
+      return a.header ? [a.header.toLowerCase()] : []
+    case 'hmac':
+      return [a.header, ...(a.header_aliases ?? []), a.timestamp?.header, a.id?.header]
+        .filter((n): n is string => typeof n === 'string')
+        .map((n) => n.toLowerCase())
+    case 'standard_webhooks':
+      return ['webhook', 'svix'].flatMap((p) =>
+        ['id', 'timestamp', 'signature'].map((h) => `${p}-${h}`),
+      )
+    default:
+      return []
+  }
+}
+
 /**
- * `--fix --config`: the header construction is mended first; when the endpoint still refuses
- * (a signature over a re-serialized body, a stale timestamp, a wrong secret), the request is
- * re-signed over its raw body with the endpoint's current credential, as `sign` does.
+ * `--fix --config`: what the endpoint accepts is sent as captured (the output says so); else
+ * the construction of the headers its scheme reads is mended, and when the endpoint still
+ * refuses (a signature over a re-serialized body, a stale timestamp, a wrong secret), the
+ * request is re-signed over its raw body with the endpoint's current credential, as `sign`
+ * does. Headers the endpoint does not read are never touched.
  */
 export function configFix(
   config: core.Config,
@@ -78,32 +103,67 @@ export function configFix(
   now: number,
 ): (req: HttpRequest) => Promise<FixResult> {
   return async (req) => {
-    const quick = headerConstructionFix(req)
-    const endpoint = core.selectEndpoint(config, quick.request, endpointName)
-    const verdict = await core.verify(quick.request, endpoint, { now })
-    if (verdict.ok) return quick
+    const endpoint = core.selectEndpoint(config, req, endpointName)
+    const captured = await core.verify(req, endpoint, { now })
+    if (captured.ok)
+      return {
+        request: req,
+        fixes: [],
+        note: `endpoint ${endpoint.name} accepts the request as captured, so --fix changed nothing: sent as captured`,
+      }
+    const quick = headerConstructionFix(req, headersRead(endpoint.auth))
+    if (quick.fixes.length > 0 && (await core.verify(quick.request, endpoint, { now })).ok)
+      return quick
     const signed = await core.sign(quick.request, endpoint, { now })
     return {
       request: signed,
       fixes: [
         ...quick.fixes,
-        `re-signed over the raw body for endpoint ${endpoint.name} (it refused with ${verdict.reason})`,
+        `re-signed over the raw body for endpoint ${endpoint.name} (it refused with ${captured.reason})`,
       ],
     }
   }
 }
 
 /**
- * A capture that declares a body it does not hold (a raw head with Content-Length, a HAR entry
- * without postData) cannot be sent as captured: an empty body in its place would get an answer
- * about another request, a signature over 0 bytes refused as if the secret were wrong. Exit 2
- * with one line, before anything is sent; the gateway's replay() refuses it the same way.
+ * `--config`, `--endpoint` and `--now` say how `--fix` re-signs: without `--fix` (or, for the
+ * last two, without `--config`) nothing would use them, and the request would go out otherwise
+ * than the user expects. Unusable input, said before anything is sent.
+ */
+export function refuseUnusedFixOptions(o: Options): void {
+  const given = (keys: readonly ('config' | 'endpoint' | 'now')[]) =>
+    keys.filter((k) => o[k] !== undefined)
+  const unused = !o.fix
+    ? given(['config', 'endpoint', 'now'])
+    : !o.config
+      ? given(['endpoint', 'now'])
+      : []
+  if (unused.length === 0) return
+  const flags = unused.map((k) => `--${k}`).join(', ')
+  const one = unused.length === 1
+  throw new ConfigError(
+    !o.fix
+      ? `${flags} only ${one ? 'applies' : 'apply'} with --fix (to re-sign the request for the endpoint); add --fix, or leave ${one ? 'it' : 'them'} out to send the request as captured`
+      : `${flags} only ${one ? 'applies' : 'apply'} with --config (the endpoint to re-sign for); add --config FILE, or leave ${one ? 'it' : 'them'} out`,
+    { field: `--${unused[0]}` },
+  )
+}
+
+/**
+ * A capture that declares a body it does not hold (a raw head with Content-Length, a HAR or
+ * JSON entry with Content-Length and no body, a raw capture cut short of its Content-Length)
+ * cannot be sent as captured: what it holds in its place would get an answer about another
+ * request, a signature over those bytes refused as if the secret were wrong. Exit 2 with one
+ * line, before anything is sent; the gateway's replay() refuses it the same way.
  */
 export function refuseBodyless(request: HttpRequest, file: string): void {
-  if (request.bodyNotCaptured === undefined) return
+  const missing = core.missingBody(request)
+  if (!missing) return
   throw new InputError(
     'ERR_BODY_NOT_CAPTURED',
-    `the capture declares a ${request.bodyNotCaptured}-byte body but holds none, so it cannot be sent as captured: capture the request with its body, or delete its Content-Length line to send it without one`,
+    missing.held === 0
+      ? `the capture declares a ${missing.declared}-byte body but holds none, so it cannot be sent as captured: capture the request with its body, or delete its Content-Length line to send it without one`
+      : `the capture declares a ${missing.declared}-byte body but holds ${missing.held} bytes of it, so it cannot be sent as captured: capture the whole body, or correct its Content-Length`,
     { file, field: '--request' },
   )
 }
@@ -113,6 +173,7 @@ export function replayJson(r: ReplayResult) {
     target: r.target,
     fixed: r.fixed,
     fixes: r.fixes,
+    ...(r.fix_note ? { fix_note: r.fix_note } : {}),
     sent: r.sent,
     response: r.response
       ? {
@@ -148,7 +209,9 @@ export function replayHuman(r: ReplayResult): string {
     lines.push(
       r.fixes.length
         ? `  fixed: ${r.fixes.join('; ')}`
-        : yellow('  --fix: nothing to fix in the header construction; sent as captured'),
+        : r.fix_note
+          ? `  --fix: ${r.fix_note}`
+          : yellow('  --fix: nothing to fix in the header construction; sent as captured'),
     )
   if (r.error) {
     lines.push(
@@ -200,10 +263,11 @@ export function registerReplay(program: Command): void {
     .option('--now <unix>', 'with --config: the clock for signing, seconds since the epoch')
     .option('--json', 'print the result as JSON')
     .action(async (o: Options) => {
+      refuseUnusedFixOptions(o)
       const timeoutMs = parseTimeout(o.timeout)
       // The file's bytes too: header values that are not UTF-8 are sent as those bytes.
       const capture = readInput(o.request, 'request')
-      const request = parseRequest(capture, captureOptions(o.request, parseEntry(o.entry)))
+      const request = parseRequestAt(capture, o.request, parseEntry(o.entry))
       refuseBodyless(request, o.request)
       // The gateway package loads only for the commands that send (see server/src/light.ts).
       const { replay } = await import('@hookwarden/server')

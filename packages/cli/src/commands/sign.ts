@@ -45,6 +45,9 @@ export function registerSign(program: Command): void {
     })
 }
 
+/** Methods whose request content has a meaning (RFC 9110 §9.3). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
+
 /**
  * What a curl command or a JSON capture lacks to be sent as raw HTTP (`nc`, a replay): an
  * origin-form target with its Host, and the body's Content-Length. A raw capture has them.
@@ -59,7 +62,10 @@ export function sendable(req: HttpRequest): HttpRequest {
     url = absolute[2] || '/'
     if (!has('host')) headers.unshift(['Host', absolute[1]!])
   }
-  if (req.body.length > 0 && !has('content-length') && !has('transfer-encoding'))
+  // RFC 9110 §8.6: a request whose method gives content a meaning says its length, even 0
+  // (without it, a POST is "no body" to some servers and "read until close" to none: 411).
+  const framed = req.body.length > 0 || BODY_METHODS.has(req.method.toUpperCase())
+  if (framed && !has('content-length') && !has('transfer-encoding'))
     headers.push(['Content-Length', String(req.body.length)])
   return { ...req, url, headers }
 }

@@ -4,7 +4,7 @@
  * gained a newline after the body; the signature covers neither.
  * @module
  */
-import type { Header, LengthMismatch } from './types.js'
+import type { Header, HttpRequest, LengthMismatch } from './types.js'
 
 /**
  * `body` de-chunked when the headers say `Transfer-Encoding: chunked` and the bytes hold that
@@ -107,4 +107,27 @@ export function dechunk(body: Uint8Array): Uint8Array | null {
     if (body[at] !== 0x0a) return null
     at++
   }
+}
+
+/**
+ * Sets `bodyNotCaptured` on a request that holds no body while its Content-Length declares one
+ * (a raw head copied without its body, a HAR or JSON capture that kept the headers only): a
+ * signature over that body cannot be checked, nor the request sent as it was.
+ */
+export function markBodyNotCaptured(req: HttpRequest): void {
+  if (req.body.length > 0 || req.bodyNotCaptured !== undefined) return
+  const declared = req.headers.find(([n]) => /^content-length$/i.test(n))?.[1]?.trim()
+  if (declared && /^\d{1,12}$/.test(declared) && Number(declared) > 0)
+    req.bodyNotCaptured = Number(declared)
+}
+
+/**
+ * The bytes a capture declares but does not hold, or null when it holds its whole body: none at
+ * all (`bodyNotCaptured`), or fewer than its Content-Length (a raw capture cut short). Such a
+ * request cannot be sent as it was sent.
+ */
+export function missingBody(req: HttpRequest): { declared: number; held: number } | null {
+  if (req.bodyNotCaptured !== undefined) return { declared: req.bodyNotCaptured, held: 0 }
+  const m = req.lengthMismatch
+  return m && m.held < m.declared ? { declared: m.declared, held: m.held } : null
 }

@@ -3,6 +3,8 @@
  * the response of one entry.
  * @module
  */
+
+import { markBodyNotCaptured } from './framing.js'
 import {
   childPath,
   fieldError,
@@ -168,10 +170,12 @@ function readRequest(doc: JsonDoc, node: JsonNode, path: string): HttpRequest {
   } else if (postData !== undefined && postData.type !== 'null') {
     throw fieldError(doc, postData, postPath, 'must be an object')
   }
-  // DevTools drops postData for large or binary bodies but keeps their size.
+  // DevTools drops postData for large or binary bodies but keeps their size; a HAR written by
+  // another tool may keep only the Content-Length header.
   const size = member(node, 'bodySize')
   if (req.body.length === 0 && size?.type === 'number' && size.value > 0)
     req.bodyNotCaptured = size.value
+  else markBodyNotCaptured(req)
   return req
 }
 

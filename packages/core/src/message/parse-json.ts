@@ -4,6 +4,7 @@
  * @module
  */
 import { CaptureParseError } from '../errors.js'
+import { markBodyNotCaptured } from './framing.js'
 import {
   childPath,
   fieldError,
@@ -128,6 +129,7 @@ function readRequest(doc: JsonDoc, node: JsonNode, path: string): HttpRequest {
   const version = stringField(doc, node, path, 'httpVersion')
   if (version !== undefined && /^HTTP\/\d(?:\.\d)?$/i.test(version))
     req.httpVersion = version.toUpperCase()
+  markBodyNotCaptured(req)
   return req
 }
 

@@ -6,7 +6,7 @@
  */
 import { CaptureParseError } from '../errors.js'
 import { fingerprint } from '../redact/fingerprint.js'
-import { framedBody, messageBody } from './framing.js'
+import { framedBody, markBodyNotCaptured, messageBody } from './framing.js'
 import { utf8OrUndefined } from './text.js'
 import type { EarlierResponse, Header, HttpRequest, HttpResponse } from './types.js'
 
@@ -134,9 +134,7 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
   if (framed.mismatch) req.lengthMismatch = framed.mismatch
   if (m[3]) req.httpVersion = m[3]
   // A head copied without its body (a log line, a proxy's dump).
-  const declared = headers.find(([n]) => /^content-length$/i.test(n))?.[1]?.trim()
-  if (req.body.length === 0 && declared && /^\d{1,12}$/.test(declared) && Number(declared) > 0)
-    req.bodyNotCaptured = Number(declared)
+  markBodyNotCaptured(req)
   return req
 }
 

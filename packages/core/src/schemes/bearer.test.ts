@@ -160,14 +160,14 @@ describe('bearer rotation', () => {
     ).toThrow(/no entry with id "nope" in tokens/)
   })
 
-  it('sign uses the first current token, then the next once it expires', async () => {
+  it('sign uses the newest token during the overlap, not the one about to expire, and after it', async () => {
     const e = loadConfig(
       JSON.stringify({
         auth: { scheme: 'bearer', tokens: [{ value: OVERLAP, not_after: NOT_AFTER }, TOKEN] },
       }),
     ).endpoints[0]!
     const before = bearer.sign(request([]), e.auth as never, { now: notAfter - 1 })
-    expect(before.headers).toEqual([['Authorization', `Bearer ${OVERLAP}`]])
+    expect(before.headers).toEqual([['Authorization', `Bearer ${TOKEN}`]])
     const after = bearer.sign(request([['authorization', 'x']]), e.auth as never, { now: notAfter })
     expect(after.headers).toEqual([['authorization', `Bearer ${TOKEN}`]])
     expect((await verify(after, e, { now: notAfter })).ok).toBe(true)

@@ -70,13 +70,29 @@ describe('rotation helpers', () => {
     expect(isExpired({}, Number.MAX_SAFE_INTEGER)).toBe(false)
   })
 
-  it('currentCredential: the first valid one, a named one, else the first', () => {
+  it('currentCredential: the newest valid one (valid longest), a named one, else the first', () => {
     const list = [
       { value: 'a', id: 'a', not_after: 10 },
       { value: 'b', id: 'b' },
     ]
-    expect(currentCredential(list, 9)?.id).toBe('a')
+    // A rotation's overlap: the new credential signs, not the one about to expire.
+    expect(currentCredential(list, 9)?.id).toBe('b')
     expect(currentCredential(list, 10)?.id).toBe('b')
+    const dated = [
+      { value: 'c', id: 'c', not_after: 20 },
+      { value: 'd', id: 'd', not_after: 30 },
+    ]
+    expect(currentCredential(dated, 5)?.id).toBe('d')
+    // Among equals (no not_after on either), the first in the list, as before.
+    expect(
+      currentCredential(
+        [
+          { value: 'e', id: 'e' },
+          { value: 'f', id: 'f' },
+        ],
+        5,
+      )?.id,
+    ).toBe('e')
     expect(currentCredential(list, 10, 'a')?.id).toBe('a')
     expect(currentCredential(list, 10, 'zzz')).toBeUndefined()
     expect(currentCredential([{ value: 'x', not_after: 1 }], 5)?.value).toBe('x')

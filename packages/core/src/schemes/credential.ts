@@ -39,14 +39,23 @@ export function matchCredential(
   return result
 }
 
-/** The first credential that is valid at `now` (for signing). */
+/**
+ * The credential to sign with at `now`: of those valid, the newest, the one valid longest
+ * (no `not_after` outlasts any date; the first in the list among equals). During a rotation's
+ * overlap that is the new credential, not the old one about to expire.
+ */
 export function currentCredential<C extends { id?: string; not_after?: number }>(
   list: readonly C[],
   now: number,
   keyId?: string,
 ): C | undefined {
   if (keyId !== undefined) return list.find((c) => c.id === keyId)
-  return list.find((c) => !isExpired(c, now)) ?? list[0]
+  let best: C | undefined
+  for (const c of list) {
+    if (isExpired(c, now)) continue
+    if (!best || (c.not_after ?? Infinity) > (best.not_after ?? Infinity)) best = c
+  }
+  return best ?? list[0]
 }
 
 /**

@@ -76,8 +76,17 @@ function fixValue(name: string, value: string, fixes: string[]): string {
   return v
 }
 
-export function headerConstructionFix(request: HttpRequest): QuickFix {
-  const names = new Set(credentialHeaders(request).map((c) => c.name.toLowerCase()))
+/**
+ * The request with its credential headers' construction mended. `only`: the header names
+ * (lower case) a receiver reads, when known (an endpoint's config): other headers are left as
+ * captured, whatever they hold.
+ */
+export function headerConstructionFix(request: HttpRequest, only?: readonly string[]): QuickFix {
+  const names = new Set(
+    credentialHeaders(request)
+      .map((c) => c.name.toLowerCase())
+      .filter((n) => only === undefined || only.includes(n)),
+  )
   const fixes: string[] = []
   // An unchanged header stays the same tuple: it may remember the bytes it was captured as
   // (capture.ts valueAsSent), which replay sends again.

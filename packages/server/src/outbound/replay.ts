@@ -13,6 +13,7 @@ import {
   type HttpRequest,
   type HttpResponse,
   InputError,
+  missingBody,
   type Origin,
   type ResponseSummary,
   requestPath,
@@ -38,8 +39,11 @@ export interface ReplayOptions extends SendOptions {
   capture?: Uint8Array
 }
 
-/** A fixed request, and (when known) what was changed. */
-export type FixOutcome = HttpRequest | { request: HttpRequest; fixes: string[] }
+/**
+ * A fixed request, and (when known) what was changed; `note`: why nothing was, when the fixer
+ * knows (the endpoint's config accepts the request as captured).
+ */
+export type FixOutcome = HttpRequest | { request: HttpRequest; fixes: string[]; note?: string }
 
 export interface RedirectFinding {
   status: number
@@ -52,6 +56,8 @@ export interface ReplayResult {
   target: string
   fixed: boolean
   fixes: string[]
+  /** Why `--fix` changed nothing, when the fixer said (null otherwise). */
+  fix_note: string | null
   sent: SentSummary
   response:
     | (ResponseSummary & {
@@ -121,15 +127,19 @@ function sameOrigin(location: string | undefined, from: URL): boolean {
 }
 
 /**
- * A capture that declares a body it does not hold cannot be sent as captured: an empty body
- * in its place would earn an answer about another request (a signature refused over 0 bytes
- * reads as a wrong secret). Unusable input, said in one line.
+ * A capture that declares a body it does not hold (none of it, or fewer bytes than its
+ * Content-Length) cannot be sent as captured: what it holds in its place would earn an answer
+ * about another request (a signature refused over 0 bytes reads as a wrong secret). Unusable
+ * input, said in one line.
  */
 export function refuseMissingBody(request: HttpRequest, file?: string): void {
-  if (request.bodyNotCaptured === undefined) return
+  const missing = missingBody(request)
+  if (!missing) return
   throw new InputError(
     'ERR_BODY_NOT_CAPTURED',
-    `the capture declares a ${request.bodyNotCaptured}-byte body (Content-Length) but holds none, so it cannot be sent as captured: capture it with its body, or delete the Content-Length line to send it without one`,
+    missing.held === 0
+      ? `the capture declares a ${missing.declared}-byte body (Content-Length) but holds none, so it cannot be sent as captured: capture it with its body, or delete the Content-Length line to send it without one`
+      : `the capture declares a ${missing.declared}-byte body (Content-Length) but holds ${missing.held} bytes of it, so it cannot be sent as captured: capture the whole body, or correct its Content-Length`,
     { ...(file ? { file } : {}), field: '--request' },
   )
 }
@@ -146,11 +156,13 @@ export async function replay(request: HttpRequest, options: ReplayOptions): Prom
   const target = replayTarget(request, options.to)
   let outgoing = options.capture ? withCapturedHeaderBytes(request, options.capture) : request
   let fixes: string[] = []
+  let fixNote: string | null = null
   if (options.fix) {
     const r = await options.fix(outgoing)
     if ('request' in r && 'fixes' in r) {
       outgoing = r.request
       fixes = r.fixes
+      fixNote = r.note ?? null
     } else outgoing = r as HttpRequest
   }
   const result = await send(outgoing, target, options)
@@ -163,6 +175,7 @@ export async function replay(request: HttpRequest, options: ReplayOptions): Prom
       target: target.href,
       fixed: options.fix !== undefined,
       fixes,
+      fix_note: fixNote,
       sent: result.sent,
       response:
         res && summary

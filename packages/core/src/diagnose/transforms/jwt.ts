@@ -23,6 +23,11 @@ export interface JwtReport {
   claims: Record<string, unknown> | null
   times: JwtTime[]
   problems: Step[]
+  /**
+   * What is worth knowing but is no refusal of the verifier this report follows (an iat in the
+   * future where no max_age is set: verify, like jose, does not check iat then).
+   */
+  notes: string[]
   /** Fingerprint of the signature part (the signature itself is never shown). */
   signature: string
 }
@@ -48,7 +53,9 @@ function part(text: string, which: string): { value: Record<string, unknown> } |
  */
 export function findJwt(text: string): string | null {
   const m =
-    /\beyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2}(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![.\w-]))?/.exec(
+    // From where a run of base64url starts only (not `\b`, which also stands inside one at a
+    // `-`): else each `eyJ` of `eyJa-eyJa-…` rescans the run, quadratic in a long header.
+    /(?<![\w-])eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2}(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?![.\w-]))?/.exec(
       text,
     )
   return m ? m[0] : null
@@ -117,6 +124,7 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
     claims: null,
     times: [],
     problems: [],
+    notes: [],
     signature: fingerprint(parts[2] ?? ''),
   }
   if (parts.length === 5) {
@@ -214,24 +222,43 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
   const iat = dated(claims.iat)
   if (parts[2] === '' && alg !== undefined && alg.toLowerCase() !== 'none')
     report.problems.push(truncatedJwtStep(2, token))
-  if (exp !== undefined && exp > MILLISECONDS_FROM) {
+  // The boundaries are verify's (schemes/jwt.ts checkClaims, jose's): a time above 1e11 is
+  // milliseconds; expired once now >= exp - leeway (RFC 7519 §4.1.4: "on or after");
+  // not yet valid while now < nbf - leeway; iat is checked only with max_age.
+  const inMs = (['exp', 'nbf', 'iat'] as const).filter((k) => {
+    const v = dated(claims[k])
+    return v !== undefined && v > MILLISECONDS_FROM
+  })
+  for (const claim of inMs) {
+    const v = claims[claim] as number
+    const asSeconds =
+      claim === 'exp'
+        ? 'the token would never expire'
+        : claim === 'nbf'
+          ? 'the token would never become valid'
+          : 'it would be issued millennia from now'
     report.problems.push(
       step(
         'timestamp_milliseconds',
-        `exp is ${exp}: milliseconds, where JWT times are seconds since the epoch (read as seconds, the token would never expire).`,
+        `${claim} is ${v}: milliseconds, where JWT times are seconds since the epoch (read as seconds, ${asSeconds}).`,
         plainFix(
           'Write exp, nbf and iat in seconds (Math.floor(Date.now() / 1000)), not milliseconds.',
         ),
-        [`exp ${exp}`],
+        [`${claim} ${v}`],
       ),
     )
-  } else if (exp !== undefined && now > exp + leeway) {
+  }
+  if (exp !== undefined && !inMs.includes('exp') && now >= exp + leeway) {
     const life =
       iat !== undefined ? `; it was valid for ${durationWords(exp - iat)} after issue` : ''
+    const when =
+      now === exp + leeway
+        ? `The token expires at this very second (exp ${isoTime(exp)}${leewayWords}): a JWT is not accepted on or after its exp`
+        : `The token expired ${durationWords(now - exp)} ago, at ${isoTime(exp)}${leewayWords}`
     report.problems.push(
       step(
         'jwt_expired',
-        `The token expired ${durationWords(now - exp)} ago, at ${isoTime(exp)}${leewayWords}${life}.`,
+        `${when}${life}.`,
         plainFix(
           'Fetch a new token before each call (or refresh it when it expires); do not store one token in the scenario.',
         ),
@@ -239,7 +266,7 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
       ),
     )
   }
-  if (nbf !== undefined && now < nbf - leeway) {
+  if (nbf !== undefined && !inMs.includes('nbf') && now < nbf - leeway) {
     report.problems.push(
       step(
         'jwt_not_yet_valid',
@@ -248,15 +275,22 @@ export function inspectJwt(token: string, now: number, policy?: JwtPolicy): JwtR
         [`nbf ${nbf} = ${isoTime(nbf)}; now ${isoTime(now)}`],
       ),
     )
-  } else if (iat !== undefined && iat < MILLISECONDS_FROM && now < iat - Math.max(leeway, 60)) {
-    report.problems.push(
-      step(
-        'jwt_not_yet_valid',
-        `The token was issued ${durationWords(iat - now)} in the future (iat ${isoTime(iat)}): the issuer's clock runs ahead.`,
-        plainFix("Sync the issuer's clock (NTP)."),
-        [`iat ${iat} = ${isoTime(iat)}; now ${isoTime(now)}`],
-      ),
-    )
+  } else if (iat !== undefined && !inMs.includes('iat') && now < iat - leeway) {
+    const ahead = `The token was issued ${durationWords(iat - now)} in the future (iat ${isoTime(iat)}): the issuer's clock runs ahead`
+    if (policy?.max_age !== undefined)
+      report.problems.push(
+        step(
+          'jwt_not_yet_valid',
+          `${ahead}${leewayWords}.`,
+          plainFix("Sync the issuer's clock (NTP)."),
+          [`iat ${iat} = ${isoTime(iat)}; now ${isoTime(now)}`],
+        ),
+      )
+    // A few seconds of skew is every clock's; a minute or more is worth a word.
+    else if (now < iat - 60)
+      report.notes.push(
+        `${ahead}. Not a refusal here: without max_age, iat is not checked (hookwarden verify, jose, jsonwebtoken), though some verifiers (PyJWT) refuse an iat in the future.`,
+      )
   }
   if (policy?.issuer !== undefined) {
     const expected = list(policy.issuer)
