@@ -132,8 +132,8 @@ export async function diagnose(request: HttpRequest, options: DiagnoseOptions): 
     // have echoed the credential it refused (error_description="token … unknown").
     const answer = scrubResponse(options.response, credentialValues(request))
     origin = detectOrigin(answer, request)
-    response = classifyResponse(answer, { origin })
-    const fromAnswer = responseFindings(request, answer, response, origin, verdict)
+    response = classifyResponse(answer, { origin, request })
+    const fromAnswer = responseFindings(request, answer, response, origin, verdict, now)
     found.push(...fromAnswer)
     // The request alone looked fine and the answer is a success: nothing is wrong, unless the
     // success is a refusal in disguise (a WAF's block page or a GraphQL auth error with 200).

@@ -14,7 +14,7 @@ import { EDGE } from './products/edge.js'
 import { GATEWAYS } from './products/gateways.js'
 import { PLATFORMS } from './products/platforms.js'
 import { PROXIES } from './products/proxies.js'
-import type { Answered, Fingerprint, Signals } from './products/types.js'
+import { type Answered, challenges, type Fingerprint, type Signals } from './products/types.js'
 import { WAFS } from './products/waf.js'
 import type { Origin, OriginLayer } from './types.js'
 
@@ -242,10 +242,11 @@ function fallback(s: Signals, passed: Passed[]): Origin {
     )
     return { layer: 'unknown', product: null, evidence }
   }
-  const www = s.headers.get('www-authenticate')?.[0]
-  if (www && /^bearer\b.*\berror\s*=/i.test(www)) {
+  // Any of its challenges (RFC 9110 §11.6.1: one field may hold several, or several fields).
+  const erring = challenges(s).find((c) => /^bearer$/i.test(c.scheme) && c.params.error)
+  if (erring) {
     evidence.push(
-      `WWW-Authenticate: ${www.slice(0, 100)} (an RFC 6750 error from the token verifier)`,
+      `WWW-Authenticate: ${erring.text.slice(0, 100)} (an RFC 6750 error from the token verifier)`,
     )
     return { layer: 'application', product: null, evidence }
   }

@@ -42,6 +42,8 @@ export function responseFindings(
   summary: ResponseSummary,
   origin: Origin,
   verdict: Verdict | null,
+  /** The diagnosis's clock (unix seconds): a receiver's "expired" is weighed against it. */
+  now?: number,
 ): Finding[] {
   const out: Finding[] = []
   const meaning = summary.meaning ?? `${summary.status} from the receiver.`
@@ -51,11 +53,11 @@ export function responseFindings(
   // What the hop or framework that answered means by it, and the reason it states itself.
   out.push(...platformFindings(req, signals, origin, ev))
   if (summary.class === 'authentication' || summary.class === 'authorization')
-    out.push(...statedReasonFindings(signals, by, ev))
+    out.push(...statedReasonFindings(signals, by, ev, now))
   const explained = out.length > 0
   switch (summary.class) {
     case 'success':
-      out.push(...disguisedRefusal(signals, origin, by, ev))
+      out.push(...disguisedRefusal(signals, origin, by, ev, now))
       break
     case 'not_found': {
       // The receiver's own words, when it gave them (hookwarden's 404 names the endpoint meant).
@@ -635,12 +637,18 @@ function upstreamFindings(res: HttpResponse, origin: Origin, ev: string[]): Find
  * A 2xx that is a refusal in disguise: a WAF block page sent with status 200 (F5 ASM's
  * default), or a GraphQL server's authentication error (Hasura answers them 200).
  */
-function disguisedRefusal(s: Signals, origin: Origin, by: string, ev: string[]): Finding[] {
+function disguisedRefusal(
+  s: Signals,
+  origin: Origin,
+  by: string,
+  ev: string[],
+  now?: number,
+): Finding[] {
   const block = edgeBlock(s, origin.product)
   if (block) return edgeBlockFindings(block, s.status, ev)
   const gql = graphqlAuthError(s)
   if (!gql) return []
-  const stated = statedReasonFindings(s, by, ev)
+  const stated = statedReasonFindings(s, by, ev, now)
   if (stated.length) return stated
   return findings(
     [

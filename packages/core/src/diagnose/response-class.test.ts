@@ -3,8 +3,13 @@
  * @module
  */
 import { describe, expect, it } from 'vitest'
-import type { Header, HttpResponse } from '../message/types.js'
-import { challengeGist, classifyResponse, responseClass } from './response-class.js'
+import type { Header, HttpRequest, HttpResponse } from '../message/types.js'
+import {
+  challengeGist,
+  classifyResponse,
+  parseChallenges,
+  responseClass,
+} from './response-class.js'
 
 const res = (status: number, headers: Header[] = [], body = ''): HttpResponse => ({
   status,
@@ -138,5 +143,88 @@ describe('the challenge quoted in a meaning', () => {
       'Bearer error="insufficient_scope", realm="api", scope="read:orders"',
     )
     expect(challengeGist('Basic realm="bWFrZTpwd19TRUNSRVRfMTIzNDU2"')).toBe('Basic')
+  })
+})
+
+describe('several challenges (RFC 9110 §11.6.1)', () => {
+  const bearer = (token: string): HttpRequest => ({
+    method: 'POST',
+    url: 'https://hooks.example/in',
+    headers: [['Authorization', `Bearer ${token}`]],
+    body: new Uint8Array(),
+  })
+
+  it('reads every challenge, in one field or several', () => {
+    const one = parseChallenges([
+      'Basic realm="a, b", Bearer realm="b", error="insufficient_scope", scope="x y", Digest realm="c", nonce="n", qop="auth"',
+    ])
+    expect(one.map((c) => c.scheme)).toEqual(['Basic', 'Bearer', 'Digest'])
+    expect(one[0]!.params).toEqual({ realm: 'a, b' })
+    expect(one[1]!.params).toEqual({ realm: 'b', error: 'insufficient_scope', scope: 'x y' })
+    expect(one[1]!.text).toBe('Bearer realm="b", error="insufficient_scope", scope="x y"')
+    expect(one[2]!.params).toEqual({ realm: 'c', nonce: 'n', qop: 'auth' })
+    const several = parseChallenges(['Basic realm="a"', 'Bearer', 'Negotiate YIIabc==, NTLM'])
+    expect(several.map((c) => c.scheme)).toEqual(['Basic', 'Bearer', 'Negotiate', 'NTLM'])
+    expect(several[2]!.text).toBe('Negotiate YIIabc==')
+    expect(
+      parseChallenges(['Bearer error = invalid_token , error_description="a \\"b\\", c"']),
+    ).toEqual([
+      {
+        scheme: 'Bearer',
+        params: { error: 'invalid_token', error_description: 'a "b", c' },
+        text: 'Bearer error = invalid_token , error_description="a \\"b\\", c"',
+      },
+    ])
+    expect(parseChallenges(['', ' , ', '"unclosed'])).toEqual([])
+  })
+
+  it('takes a Bearer challenge with an error over the Basic one before it', () => {
+    const answer = res(401, [
+      ['WWW-Authenticate', 'Basic realm="a"'],
+      ['WWW-Authenticate', 'Bearer realm="b", error="insufficient_scope", scope="x"'],
+      ['WWW-Authenticate', 'Digest realm="c", nonce="n"'],
+    ])
+    const m = classifyResponse(answer, { request: bearer('t0k3n') }).meaning!
+    expect(m).toMatch(/offers Basic, Bearer and Digest/)
+    expect(m).toMatch(/the request's Bearer among them/)
+    expect(m).toMatch(/Bearer challenge names an error \(Bearer error="insufficient_scope"/)
+    expect(m).toMatch(/lacks the scope/)
+    expect(m).not.toMatch(/another scheme does not satisfy/)
+    // The same answer without the request: still the error, never "asks for Basic".
+    expect(classifyResponse(answer).meaning).not.toMatch(/asks for Basic/)
+  })
+
+  it("says the scheme is not the problem when the request's is offered", () => {
+    const answer = res(401, [['WWW-Authenticate', 'Basic realm="a", Bearer realm="b"']])
+    const m = classifyResponse(answer, { request: bearer('t0k3n') }).meaning!
+    expect(m).toMatch(/offers Basic and Bearer/)
+    expect(m).toMatch(/scheme is not what it refused/)
+    const basicOnly = classifyResponse(res(401, [['WWW-Authenticate', 'Basic realm="a"']]), {
+      request: bearer('t0k3n'),
+    }).meaning!
+    expect(basicOnly).toMatch(
+      /asks for Basic credentials \(Basic realm="a"\): a credential of another scheme/,
+    )
+    const none = classifyResponse(
+      res(401, [['WWW-Authenticate', 'Basic realm="a", Digest realm="c"']]),
+      {
+        request: bearer('t0k3n'),
+      },
+    ).meaning!
+    expect(none).toMatch(/The request sent Bearer, none of them/)
+  })
+})
+
+describe('parseChallenges on odd input', () => {
+  it('keeps parameters named like Object members as parameters', () => {
+    const [c] = parseChallenges(['Bearer constructor="x", __proto__="y", toString=z'])
+    expect(c!.params.constructor).toBe('x')
+    expect(Object.entries(c!.params)).toContainEqual(['__proto__', 'y'])
+    expect(c!.params.tostring).toBe('z')
+  })
+
+  it('keeps at most 16 challenges and scans the rest in linear time', () => {
+    const many = parseChallenges([Array.from({ length: 50_000 }, (_, i) => `S${i}`).join(', ')])
+    expect(many.length).toBe(16)
   })
 })

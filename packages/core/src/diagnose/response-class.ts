@@ -4,19 +4,25 @@
  * 410 "gone for good", nor 429 "slow down".
  * @module
  */
-import { getHeader } from '../message/headers.js'
-import type { HttpResponse } from '../message/types.js'
+import { getAllHeaders, getHeader } from '../message/headers.js'
+import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { detectOrigin, readSignals } from './origin.js'
 import { problemDetail } from './problem-detail.js'
 import { edgeBlock } from './products/blocks.js'
 import { graphqlAuthError } from './products/data-apis.js'
+import { parseChallenges } from './products/types.js'
+import { echoedCredential } from './stripping.js'
 import type { Origin, ResponseClass, ResponseSummary } from './types.js'
+
+export { type Challenge, parseChallenges } from './products/types.js'
 
 export interface ClassifyContext {
   /** Who answered, when already known (else worked out from the response). */
   origin?: Origin
   /** Statuses of the earlier attempts of the same delivery, oldest first (retry history). */
   previousStatuses?: readonly number[]
+  /** The request answered, when known: its scheme is weighed against the challenges. */
+  request?: HttpRequest
 }
 
 export function responseClass(status: number): ResponseClass {
@@ -52,7 +58,7 @@ export function classifyResponse(
   return {
     status,
     class: cls,
-    meaning: meaningOf(response, cls, origin, context.previousStatuses ?? []),
+    meaning: meaningOf(response, cls, origin, context.previousStatuses ?? [], context.request),
   }
 }
 
@@ -81,14 +87,74 @@ export function challengeGist(www: string): string {
   return [scheme, params.join(', ')].filter(Boolean).join(' ')
 }
 
+/** The scheme word of the request's Authorization, as sent, or null. */
+function sentScheme(request: HttpRequest | undefined): string | null {
+  if (!request) return null
+  for (const v of getAllHeaders(request.headers, 'authorization')) {
+    const m = /^\s*([A-Za-z][\w.~+-]*)(?:[ \t]|$)/.exec(v)
+    if (m) return m[1]!
+  }
+  return null
+}
+
+/** `Basic`, `Basic and Bearer`, `Basic, Bearer and Digest`. */
+function andList(words: readonly string[]): string {
+  return words.length <= 1
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`
+}
+
+/**
+ * What the challenges of a 401 say. The most specific first: a challenge that names an error
+ * (RFC 6750 §3: a token came and was refused); then, when several schemes are offered, whether
+ * the request's is among them (then the scheme is not what was refused); then a bare Bearer
+ * challenge (no credential reached it) or the one scheme asked for.
+ */
+function challengeWords(res: HttpResponse, request: HttpRequest | undefined): string {
+  const challenges = parseChallenges(getAllHeaders(res.headers, 'www-authenticate'))
+  if (challenges.length === 0)
+    return 'It sent no WWW-Authenticate challenge (RFC 9110 requires one), so it does not say which scheme it wants. '
+  const schemes: string[] = []
+  for (const c of challenges)
+    if (!schemes.some((x) => x.toLowerCase() === c.scheme.toLowerCase())) schemes.push(c.scheme)
+  const sent = sentScheme(request)
+  const sentOffered = sent !== null && schemes.some((x) => x.toLowerCase() === sent.toLowerCase())
+  const others =
+    schemes.length > 1
+      ? `It offers ${andList(schemes)} (${challenges.length} challenges, RFC 9110 §11.6.1)${sentOffered ? `, the request's ${sent} among them` : ''}. `
+      : ''
+  const erring = challenges.find((c) => c.params.error !== undefined)
+  if (erring) {
+    const gist = challengeGist(erring.text)
+    if (erring.params.error!.toLowerCase() === 'insufficient_scope')
+      return `${others}Its ${erring.scheme} challenge names an error (${gist}): a token arrived and was read, but it lacks the scope this resource requires; a token granted that scope is the fix, not another scheme. `
+    return `${others}Its ${erring.scheme} challenge names an error (${gist}): a credential arrived and was refused. `
+  }
+  if (schemes.length > 1) {
+    if (sentOffered)
+      return `${others}The scheme is not what it refused: the ${sent} credential itself was refused, or did not arrive. `
+    return `${others}${sent ? `The request sent ${sent}, none of them: ` : ''}a credential of another scheme does not satisfy it. `
+  }
+  const only = challenges[0]!
+  if (/^bearer$/i.test(only.scheme)) {
+    const echo = request ? echoedCredential(request, res) : null
+    return echo
+      ? `Its Bearer challenge carries no error code, which RFC 6750 reserves for a request without a credential; yet ${echo}, and was refused without a code. `
+      : 'Its Bearer challenge carries no error code, which is what a receiver answers when no credential reached it at all. '
+  }
+  if (sentOffered)
+    return `It asks for ${only.scheme} credentials (${challengeGist(only.text)}), the scheme the request used: the credentials themselves were refused, or did not arrive. `
+  return `It asks for ${only.scheme} credentials (${challengeGist(only.text)}): a credential of another scheme does not satisfy it. `
+}
+
 function meaningOf(
   res: HttpResponse,
   cls: ResponseClass,
   origin: Origin,
   previous: readonly number[],
+  request: HttpRequest | undefined,
 ): string {
   const status = res.status
-  const www = getHeader(res.headers, 'www-authenticate')
   const by = who(origin)
   switch (cls) {
     case 'success': {
@@ -104,17 +170,7 @@ function meaningOf(
     }
     case 'authentication': {
       let m = `401 Unauthorized from ${by}: it did not accept the credentials, or did not see any. `
-      const scheme = www ? (/^\s*([A-Za-z][\w.~+-]*)/.exec(www)?.[1] ?? '') : ''
-      if (www && /\berror\s*=/i.test(www))
-        m += `Its challenge names an error (${challengeGist(www)}): a credential arrived and was refused. `
-      else if (/^bearer$/i.test(scheme))
-        m +=
-          'Its Bearer challenge carries no error code, which is what a receiver answers when no credential reached it at all. '
-      else if (www)
-        m += `It asks for ${scheme} credentials (${challengeGist(www)}): a credential of another scheme does not satisfy it. `
-      else
-        m +=
-          'It sent no WWW-Authenticate challenge (RFC 9110 requires one), so it does not say which scheme it wants. '
+      m += challengeWords(res, request)
       m += 'Retrying the same request cannot succeed: fix the credential first.'
       if (origin.product === 'n8n')
         m += ' (n8n answers 403, not 401, when credentials are present but wrong.)'

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Header, HttpRequest, HttpResponse } from '../message/types.js'
+import { fingerprint } from '../redact/fingerprint.js'
 import { detectOrigin } from './origin.js'
-import { credentialStrippingHints } from './stripping.js'
+import { credentialStrippingHints, echoedCredential } from './stripping.js'
 
 const TOKEN = 'hw_live_8fJ2kQ9xT4mZ7vB1nC6dL3sR'
 const req = (headers: Header[], url = '/hooks/orders'): HttpRequest => ({
@@ -123,5 +124,40 @@ describe('credentialStrippingHints', () => {
     expect(all.length).toBeGreaterThan(1)
     expect(JSON.stringify(all)).not.toContain(TOKEN)
     expect(JSON.stringify(all)).toMatch(/fp:[0-9a-f]{8}/)
+  })
+})
+
+describe('a bare Bearer challenge from a server nothing names', () => {
+  const sent = req([['Authorization', `Bearer ${TOKEN}`]])
+  const bare = (body = '', headers: Header[] = [['WWW-Authenticate', 'Bearer']]) =>
+    res(401, [...headers, ['Content-Type', 'application/json']], body)
+
+  it('gives the Apache/PHP hint as the guess it is, with its confidence', () => {
+    const h = hints(sent, bare())
+    expect(h[0]).toMatchObject({ code: 'credentials_missing', confidence: 0.35 })
+    expect(h[0]!.summary).toMatch(/this is a guess \(confidence 35%\)/)
+  })
+
+  it('drops it when the body quotes back the Authorization the application received', () => {
+    const echo = JSON.stringify({ received: { authorization: `Bearer ${TOKEN}` } })
+    expect(hints(sent, bare(echo))).toEqual([])
+    // The token alone, or its fingerprint (the diagnosis reads a scrubbed answer), as much.
+    expect(hints(sent, bare(JSON.stringify({ token: TOKEN })))).toEqual([])
+    expect(echoedCredential(sent, bare(`{"got":"${fingerprint(TOKEN)}"}`))).toMatch(
+      /body quotes back the Authorization sent \(Bearer len=32 fp:[0-9a-f]{8}\): it arrived/,
+    )
+    // A few letters of it are no echo.
+    expect(hints(sent, bare('{"got":"Bearer hw_live"}'))[0]?.code).toBe('credentials_missing')
+  })
+
+  it('reads every challenge: a Bearer with an error among them says one came', () => {
+    const several = bare('', [
+      ['WWW-Authenticate', 'Bearer realm="a"'],
+      ['WWW-Authenticate', 'Bearer error="invalid_token"'],
+    ])
+    expect(hints(sent, several)).toEqual([])
+    expect(hints(sent, bare('', [['WWW-Authenticate', 'Basic realm="x", Bearer']]))[0]?.code).toBe(
+      'credentials_missing',
+    )
   })
 })

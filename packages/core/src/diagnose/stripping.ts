@@ -4,11 +4,12 @@
  * and Authorization, nginx and header names with underscores, CloudFront, redirects).
  * @module
  */
-import { getHeader, requestUrl } from '../message/headers.js'
+import { getAllHeaders, getHeader, requestUrl } from '../message/headers.js'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { CREDENTIAL_HEADER, NOT_CREDENTIAL } from '../redact/scrub.js'
 import { readSignals } from './origin.js'
+import { parseChallenges } from './products/types.js'
 import type { Origin } from './types.js'
 
 export interface StrippingHint {
@@ -69,9 +70,44 @@ function noneArrived(response: HttpResponse): string | null {
     const m = re.exec(s.body)
     if (m) return `the answer says none arrived: "${m[0]}"`
   }
-  const www = getHeader(response.headers, 'www-authenticate')
-  if (response.status === 401 && www && /^\s*bearer\b/i.test(www) && !/\berror\s*=/i.test(www))
-    return `WWW-Authenticate: ${www.slice(0, 80)} carries no error code, which RFC 6750 §3 reserves for a request with no credential at all`
+  // Every challenge, in one field or several: a bare Bearer among them says "none came" only
+  // when no challenge names an error.
+  const challenges = parseChallenges(getAllHeaders(response.headers, 'www-authenticate'))
+  const bare = challenges.find((c) => /^bearer$/i.test(c.scheme))
+  if (response.status === 401 && bare && !challenges.some((c) => c.params.error !== undefined))
+    return `WWW-Authenticate: ${bare.text.slice(0, 80)} carries no error code, which RFC 6750 §3 reserves for a request with no credential at all`
+  return null
+}
+
+/** Shortest credential (or part after the scheme) taken as echoed when the answer holds it. */
+const ECHO_MIN = 8
+
+/**
+ * Where the answer quotes back the Authorization (or another credential header) the request
+ * sent, or null: then that header reached whatever wrote the answer, and nothing on the way
+ * dropped it. The diagnosis reads an answer whose echoes are already fingerprinted (index.ts:
+ * scrubResponse), so a value's fingerprint counts as much as the value.
+ */
+export function echoedCredential(request: HttpRequest, response: HttpResponse): string | null {
+  const s = readSignals(response)
+  const texts: [string, string][] = [
+    ['body', s.body],
+    ...getAllHeaders(response.headers, 'www-authenticate').map((v): [string, string] => [
+      'WWW-Authenticate',
+      v,
+    ]),
+  ]
+  for (const [name, value] of request.headers) {
+    if (!CREDENTIAL_HEADER.test(name) || NOT_CREDENTIAL.test(name)) continue
+    const whole = value.trim()
+    const afterScheme = /^[A-Za-z][\w.~+-]*[ \t]+(\S[\s\S]*)$/.exec(whole)?.[1]?.trim()
+    const forms = [whole, afterScheme]
+      .filter((v): v is string => !!v && v.length >= ECHO_MIN)
+      .flatMap((v) => [v, fingerprint(v)])
+    for (const [where, text] of texts)
+      if (forms.some((f) => text.includes(f)))
+        return `the answer's ${where} quotes back the ${name} sent (${redactValue(name, value)}): it arrived`
+  }
   return null
 }
 
@@ -153,7 +189,9 @@ export function credentialStrippingHints(
   }
 
   const none = noneArrived(response)
-  if (!none) return hints
+  // The answer quotes the credential back: it was not dropped on the way, whatever else the
+  // answer says (a bare Bearer challenge is then a receiver that refuses without a code).
+  if (!none || echoedCredential(request, response)) return hints.sort(byConfidence)
   const auth = creds.find((c) => /^authorization$/i.test(c.name))
 
   if (auth) {
@@ -165,11 +203,15 @@ export function credentialStrippingHints(
       const ev = [none, `sent ${auth.name}: ${auth.redacted}`]
       if (apache) ev.push(`Apache on the path${server ? ` (server: ${server})` : ''}`)
       if (php) ev.push(`PHP behind it${powered ? ` (x-powered-by: ${powered})` : ''}`)
+      const seen = apache || php
+      const confidence = seen ? 0.8 : GUESS
       hints.push({
         code: 'credentials_missing',
-        confidence: apache || php ? 0.8 : 0.35,
-        summary:
-          'The Authorization header was sent but the application did not get it: Apache with PHP-FPM or CGI drops Authorization before PHP sees it unless told to pass it on.',
+        confidence,
+        // Printed on its own by replay, without the number: a guess says it is one.
+        summary: seen
+          ? 'The Authorization header was sent but the application did not get it: Apache with PHP-FPM or CGI drops Authorization before PHP sees it unless told to pass it on.'
+          : `The Authorization header was sent, yet the answer reads as if none arrived. Nothing in it names the server, so this is a guess (confidence ${Math.round(confidence * 100)}%): Apache with PHP-FPM or CGI drops Authorization before PHP sees it unless told to pass it on.`,
         fix: "On the receiver's Apache: 'CGIPassAuth On' (Apache 2.4.13+), or 'RewriteEngine On' + 'RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]' (in .htaccess), or with proxy_fcgi 'SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1'.",
         evidence: ev,
       })
@@ -206,5 +248,12 @@ export function credentialStrippingHints(
       })
     }
   }
-  return hints.sort((a, b) => b.confidence - a.confidence)
+  return hints.sort(byConfidence)
+}
+
+/** The Apache/PHP hint when nothing in the answer names Apache or PHP. */
+const GUESS = 0.35
+
+function byConfidence(a: StrippingHint, b: StrippingHint): number {
+  return b.confidence - a.confidence
 }

@@ -266,7 +266,8 @@ export async function probe(rawUrl: string, options: ProbeOptions = {}): Promise
   for (const p of planned) {
     const r = await send(p.request, p.url, options)
     const origin = r.response ? detectOrigin(r.response, { ...p.request, url: p.url.href }) : null
-    const cls = r.response && origin ? classifyResponse(r.response, { origin }) : null
+    const cls =
+      r.response && origin ? classifyResponse(r.response, { origin, request: p.request }) : null
     const v: ProbeVariant = {
       name: p.name,
       purpose: p.purpose,
@@ -367,6 +368,11 @@ async function analyse(
       summary: `${name(answeredBy)} answers ${main.response.status} (${main.response.class}); evidence: ${answeredBy?.evidence.slice(0, 2).join('; ')}`,
     })
 
+  const fromAnswer = await answerFindings(main, ex, real, by('unknown-path'))
+  // A WAF, firewall or IP rule refused the request (its block page, an IP rule's words): no
+  // credential was looked at, so nothing here may say what the receiver does with one.
+  const blocked = fromAnswer.some((f) => f.code === 'ip_not_allowed')
+
   let credentialRead: boolean | null = null
   const n = none.response
   const c = withCred?.response
@@ -398,7 +404,14 @@ async function analyse(
     } else if (sameAnswer(none, withCred, ex)) {
       const scheme = /^\s*([A-Za-z][\w.~+-]*)/.exec(n.www_authenticate ?? '')?.[1]
       const gist = scheme ? `, a ${scheme} challenge` : ''
-      if (real) {
+      if (blocked) {
+        credentialRead = false
+        findings.push({
+          code: 'credential_not_read',
+          level: real ? 'fail' : 'info',
+          summary: `The answer is the same with and without the ${real ? 'credential' : 'made-up token'} (${n.status}, same body): ${name(withCred.origin)} refuses the request before any credential is looked at (its block, below).`,
+        })
+      } else if (real) {
         credentialRead = false
         findings.push({
           code: 'credential_not_read',
@@ -438,7 +451,7 @@ async function analyse(
     }
   }
 
-  findings.push(...(await answerFindings(main, ex, real, by('unknown-path'))))
+  findings.push(...fromAnswer)
 
   if (fixed?.response) {
     if (fixed.response.class === 'success')
@@ -457,7 +470,18 @@ async function analyse(
   // Where authentication sits only means something when a request without credentials is refused.
   const refused = n !== null && n !== undefined && (n.status === 401 || n.status === 403)
   const unknown = by('unknown-path')
-  if (unknown?.response && refused) {
+  if (unknown?.response && refused && blocked) {
+    const alike =
+      sameAnswer(none, unknown, ex) ||
+      (unknown.response.status === n.status && unknown.origin?.product === none.origin?.product)
+    findings.push({
+      code: alike ? 'block_in_front' : 'block_per_route',
+      level: 'info',
+      summary: alike
+        ? `A path that cannot exist is refused the same way (${unknown.response.status}): the rule that blocks applies to every path, in front of the receiver.`
+        : `A path that cannot exist gets ${unknown.response.status} from ${name(unknown.origin)} while this one gets ${n.status} from ${name(none.origin)}: the rule that blocks applies to this route (or to this request), in front of the receiver. Whether the receiver checks credentials on the route shows only once the block is lifted.`,
+    })
+  } else if (unknown?.response && refused) {
     if (
       sameAnswer(none, unknown, ex) ||
       (unknown.response.status === n.status && unknown.origin?.product === none.origin?.product)
@@ -475,7 +499,8 @@ async function analyse(
       })
   }
   const other = by('other-method')
-  if (other?.response && refused) {
+  // Behind a block, the method and the credential are both unread: nothing to tell apart.
+  if (other?.response && refused && !blocked) {
     if (other.response.status === 405)
       findings.push({
         code: 'method_routed_first',

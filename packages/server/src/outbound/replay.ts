@@ -168,7 +168,7 @@ export async function replay(request: HttpRequest, options: ReplayOptions): Prom
   const result = await send(outgoing, target, options)
   const res = result.response
   const origin = res ? detectOrigin(res, { ...outgoing, url: target.href }) : null
-  const summary = res && origin ? classifyResponse(res, { origin }) : null
+  const summary = res && origin ? classifyResponse(res, { origin, request: outgoing }) : null
   // The server outside may echo the credential sent (an error_description, a Location).
   return scrubShown<ReplayResult>(
     {

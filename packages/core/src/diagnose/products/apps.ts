@@ -218,7 +218,7 @@ export const aspnet: Fingerprint = {
       return answered(90, ev('server', server), www ? ev('WWW-Authenticate', www) : null)
     if (
       www &&
-      /error_description="The (signature key was not found|token expired at|audience '.*' is invalid|issuer '.*' is invalid|signature is invalid|token is not valid before|token has no expiration|token lifetime is invalid|algorithm '.*' is not allowed)/i.test(
+      /error_description="The (signature key was not found|token expired at|audience '[^'"]{0,300}' is invalid|issuer '[^'"]{0,300}' is invalid|signature is invalid|token is not valid before|token has no expiration|token lifetime is invalid|algorithm '[^'"]{0,100}' is not allowed)/i.test(
         www,
       )
     )

@@ -5,7 +5,15 @@
  * edge-generated header says "answered".
  * @module
  */
-import { answered, bodyEv, ev, type Fingerprint, h, type Signals } from './types.js'
+import {
+  answered,
+  bodyEv,
+  realm as challengeRealm,
+  ev,
+  type Fingerprint,
+  h,
+  type Signals,
+} from './types.js'
 
 export const cloudflareAccess: Fingerprint = {
   product: 'cloudflare-access',
@@ -18,7 +26,10 @@ export const cloudflareAccess: Fingerprint = {
         ev('location', loc),
         'Cloudflare Access sends unauthenticated requests to its login page',
       )
-    const b = bodyEv(s, /[\w-]+\.cloudflareaccess\.com|Cloudflare Access/i)
+    // The team name is matched only from where a name starts (the lookbehind) and at most a
+    // DNS label long: an unanchored `[\w-]+` before the literal rescans every run of word
+    // characters from each of its positions, quadratic in a body of 64 KiB of letters.
+    const b = bodyEv(s, /(?<![\w-])[\w-]{1,63}\.cloudflareaccess\.com|Cloudflare Access/i)
     if (b && (s.status === 401 || s.status === 403))
       return answered(98, b, ev('cf-ray', h(s, 'cf-ray')))
     const accessHeader = [...s.headers.keys()].find((k) => k.startsWith('cf-access-'))
@@ -125,6 +136,16 @@ function fastlyMarks(s: Signals): string[] {
   return out
 }
 
+/**
+ * `then` comes after `first` in `text`: two look-ups of literals. The pattern
+ * `first[\s\S]*then` rescans the rest of the text from every `first`, quadratic in a body
+ * that repeats it.
+ */
+function inOrder(text: string, first: string, then: string): boolean {
+  const at = text.indexOf(first)
+  return at >= 0 && text.includes(then, at + first.length)
+}
+
 export const fastly: Fingerprint = {
   product: 'fastly',
   layer: 'gateway',
@@ -133,7 +154,7 @@ export const fastly: Fingerprint = {
     // a plain Varnish's says "Guru Meditation" with an XID (products/proxies.ts: varnish).
     const own =
       bodyEv(s, /Fastly error: [^\n<]*/i) ??
-      (/Guru Mediation[\s\S]*Details: cache-/.test(s.body)
+      (inOrder(s.body, 'Guru Mediation', 'Details: cache-')
         ? (bodyEv(s, /Error \d{3} [^<\n]*/) ?? bodyEv(s, /Guru Mediation/))
         : null)
     if (own) return answered(100, own, ...fastlyMarks(s).slice(0, 1))
@@ -222,12 +243,15 @@ export const netlify: Fingerprint = {
       s,
       /Looks like you've followed a broken link|Page not found|Not Found - Request ID: [\w-]+|netlify/i,
     )
-    const realm = (h(s, 'www-authenticate') ?? '').match(/realm="?[^",]*netlify[^",]*"?/i)
-    if (b || realm)
+    // The realm as the challenge parser reads it: `realm="?[^",]*netlify` rescanned the rest
+    // of the header from every `realm=` in it.
+    const named = challengeRealm(s)
+    const netlifyRealm = named && /netlify/i.test(named) ? named : null
+    if (b || netlifyRealm)
       return answered(
         90,
         b,
-        realm ? ev('www-authenticate', realm[0]) : null,
+        netlifyRealm ? ev('www-authenticate', `realm="${netlifyRealm}"`) : null,
         ev('server', server || undefined),
       )
     return null

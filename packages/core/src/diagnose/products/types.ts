@@ -78,11 +78,125 @@ export function answered(strength: number, ...evidence: (string | null | undefin
   return { strength, evidence: evidence.filter((e): e is string => !!e) }
 }
 
-/** The challenge's realm, if any. */
+/** The realm of the first challenge that names one, if any. */
 export function realm(s: Signals): string | null {
-  for (const v of s.headers.get('www-authenticate') ?? []) {
-    const m = /realm\s*=\s*"([^"]*)"|realm\s*=\s*([^\s,]+)/i.exec(v)
-    if (m) return (m[1] ?? m[2] ?? '').trim()
-  }
+  for (const c of challenges(s)) if (c.params.realm !== undefined) return c.params.realm.trim()
   return null
+}
+
+/** One challenge of a WWW-Authenticate field (RFC 9110 §11.6.1). */
+export interface Challenge {
+  /** The auth-scheme as sent (`Bearer`). */
+  scheme: string
+  /** Its auth-params by lower-case name, unquoted (the first of a repeated name). */
+  params: Record<string, string>
+  /** The challenge's own text, scheme and parameters (for challengeGist). */
+  text: string
+}
+
+const TOKEN = /[!#$%&'*+.^_`|~0-9A-Za-z-]+/y
+const TOKEN68 = /[0-9A-Za-z._~+/-]+=*/y
+const SPACES = /[ \t]*/y
+
+/** Challenges read from one answer, at most: real servers offer a handful. */
+const MAX_CHALLENGES = 16
+/** Parameters kept per challenge, at most (the rest are scanned over, not kept). */
+const MAX_PARAMS = 32
+
+/**
+ * Every challenge of every WWW-Authenticate value, in order. A 401 may offer several, in one
+ * field (`Basic realm="a", Bearer error="invalid_token"`) or in several (RFC 9110 §11.6.1):
+ * after a comma, a token followed by `=` is a parameter of the challenge before it, any other
+ * token starts the next challenge. Scanned by hand, once, in time linear in the value, and
+ * with what it keeps bounded: the value is the answer's, of any length and shape.
+ */
+export function parseChallenges(values: readonly string[]): Challenge[] {
+  const out: Challenge[] = []
+  for (const value of values) {
+    let i = 0
+    const take = (re: RegExp): string | null => {
+      re.lastIndex = i
+      const m = re.exec(value)
+      if (!m || m[0] === '') return null
+      i = re.lastIndex
+      return m[0]
+    }
+    const spaces = () => take(SPACES)
+    const quoted = (): string => {
+      let text = ''
+      let from = ++i
+      for (; i < value.length && value[i] !== '"'; i++)
+        if (value[i] === '\\') {
+          text += value.slice(from, i)
+          from = ++i
+        }
+      text += value.slice(from, i)
+      i++
+      return text
+    }
+    let current: { challenge: Challenge; start: number; end: number; params: number } | null = null
+    const close = () => {
+      if (current) current.challenge.text = value.slice(current.start, current.end).trim()
+    }
+    while (i < value.length) {
+      spaces()
+      if (value[i] === ',') {
+        i++
+        continue
+      }
+      const start = i
+      const name = take(TOKEN)
+      if (name === null) {
+        // Neither a scheme nor a parameter: step over it (a quoted string whole).
+        if (value[i] === '"') quoted()
+        else i++
+        continue
+      }
+      const afterName = i
+      spaces()
+      if (current && value[i] === '=') {
+        i++
+        spaces()
+        const v = value[i] === '"' ? quoted() : (take(TOKEN) ?? '')
+        const key = name.toLowerCase()
+        if (current.params++ < MAX_PARAMS && !(key in current.challenge.params))
+          current.challenge.params[key] = v
+        current.end = i
+        continue
+      }
+      // Any other token starts a challenge.
+      close()
+      if (out.length === MAX_CHALLENGES) return out
+      // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any.
+      const challenge: Challenge = { scheme: name, params: Object.create(null), text: name }
+      out.push(challenge)
+      current = { challenge, start, end: afterName, params: 0 }
+      i = afterName
+      if (spaces() !== null) {
+        // A token68 alone after the scheme (`Negotiate YII…==`); else the first parameter.
+        const paramsAt = i
+        if (take(TOKEN68) !== null) {
+          const t68End = i
+          spaces()
+          if (i < value.length && value[i] !== ',') i = paramsAt
+          else current.end = t68End
+        }
+      }
+    }
+    close()
+    current = null
+  }
+  return out
+}
+
+/** The challenges of the answer `s` reads, parsed once per Signals. */
+const parsed = new WeakMap<Signals, Challenge[]>()
+
+export function challenges(s: Signals): Challenge[] {
+  let list = parsed.get(s)
+  if (!list) {
+    list = parseChallenges(s.headers.get('www-authenticate') ?? [])
+    parsed.set(s, list)
+  }
+  return list
 }
