@@ -27,6 +27,7 @@ export interface GatewayMetrics {
   diagnosisShed: HotCounter<'endpoint'>
   diagnosisQueue: Gauge<never>
   retiredCredentialUsed: HotCounter<'endpoint'>
+  wouldHaveRefused: HotCounter<'endpoint'>
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -97,6 +98,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     diagnosisShed: new HotCounter({
       name: 'hookwarden_diagnosis_shed_total',
       help: 'Rejected attempts left undiagnosed because the diagnosis queue was full',
+      labelNames: ['endpoint'],
+      registers,
+    }),
+    wouldHaveRefused: new HotCounter({
+      name: 'hookwarden_would_have_refused_total',
+      help: 'Attempts a report-only endpoint (enforce: false) would have refused but forwarded; they count as rejected in hookwarden_attempts_total, with their reason',
       labelNames: ['endpoint'],
       registers,
     }),

@@ -658,6 +658,9 @@ function done(
   if (record.reason && RETIRED.has(record.reason) && record.endpoint) {
     deps.metrics.retiredCredentialUsed.inc({ endpoint: record.endpoint })
   }
+  // The sender got the upstream's answer: the operator reads a shadow run's refusals here.
+  if (record.would_have_refused && record.endpoint)
+    deps.metrics.wouldHaveRefused.inc({ endpoint: record.endpoint })
   logAttempt(deps.logger, record, answer.status, timings, true)
   answer.headers.push(['X-Hookwarden-Attempt', record.id])
   return answer

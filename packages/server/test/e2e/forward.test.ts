@@ -435,5 +435,11 @@ describe('forwarding', () => {
     const local = await request(`${gw.url}/in-report-local`, { method: 'POST', body: 'x' })
     expect(local.statusCode).toBe(200)
     expect(await local.body.json()).toMatchObject({ ok: true, would_have_refused: true })
+    // A shadow run's refusals have their own series: the senders got answers, not refusals.
+    const metrics = await (await request(`${gw.url}/metrics`)).body.text()
+    expect(metrics).toMatch(/^hookwarden_would_have_refused_total\{endpoint="report-only"\} 1$/m)
+    expect(metrics).toMatch(
+      /^hookwarden_would_have_refused_total\{endpoint="report-only-no-upstream"\} 1$/m,
+    )
   })
 })
