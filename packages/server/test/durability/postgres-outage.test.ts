@@ -7,15 +7,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { Writable } from 'node:stream'
-import { loadConfig } from '@hookwarden/core'
 import pg from 'pg'
-import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createGateway } from '../../src/gateway.js'
 import { openPostgresStore } from '../../src/storage/postgres.js'
 import type { KyselyAttemptStore } from '../../src/storage/store.js'
 import { eventually, startUpstream } from '../e2e/helpers.js'
+import { gatewayWithLogs, signedDelivery } from './outage-helpers.js'
 
 const DATABASE_URL =
   process.env.HOOKWARDEN_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -60,37 +57,10 @@ endpoints:
     auth: { scheme: standard_webhooks, secrets: ["${SW_SECRET}"], tolerance: 300 }
 ${forward ? `  - name: fwd\n    path: /fwd\n    forward: ${forward}\n    auth: { scheme: bearer, tokens: ["${TOKEN}"] }\n` : ''}`
 
-async function gatewayOn(store: KyselyAttemptStore, forward?: string) {
-  const logs: string[] = []
-  const gateway = await createGateway({
-    config: loadConfig(yaml(forward)),
-    adminToken: ADMIN,
-    store,
-    webDist: null,
-    logDestination: new Writable({
-      write(chunk, _enc, cb) {
-        for (const line of String(chunk).split('\n')) if (line) logs.push(line)
-        cb()
-      },
-    }),
-  })
-  return { gateway, url: await gateway.listen(0), logs }
-}
+const gatewayOn = (store: KyselyAttemptStore, forward?: string) =>
+  gatewayWithLogs(yaml(forward), store, ADMIN)
 
-function signed() {
-  const id = `msg_${randomBytes(8).toString('hex')}`
-  const body = JSON.stringify({ id })
-  const ts = new Date()
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)),
-      'webhook-signature': new Webhook(SW_SECRET).sign(id, ts, body),
-    },
-  }
-}
+const signed = () => signedDelivery(SW_SECRET)
 
 async function post(url: string, headers: Record<string, string>, body: string) {
   const started = performance.now()

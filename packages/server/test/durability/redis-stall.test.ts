@@ -6,14 +6,12 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   gatewayProcessUnavailable,
@@ -21,6 +19,7 @@ import {
   spawnGateway,
   writeConfig,
 } from './gateway-process.js'
+import { signedDelivery } from './outage-helpers.js'
 
 const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
 const skip = gatewayProcessUnavailable() ?? (hasRedis ? null : 'redis-server is not installed')
@@ -34,20 +33,7 @@ async function freePort(): Promise<number> {
   return port
 }
 
-function delivery(secret = SW_SECRET) {
-  const id = `msg_${randomBytes(8).toString('hex')}`
-  const body = JSON.stringify({ id })
-  const ts = new Date()
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(ts.getTime() / 1000)),
-      'webhook-signature': new Webhook(secret).sign(id, ts, body),
-    },
-  }
-}
+const delivery = (secret = SW_SECRET) => signedDelivery(secret)
 
 async function send(base: string, d = delivery()) {
   const started = performance.now()

@@ -22,15 +22,13 @@ import {
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { loadConfig } from '@hookwarden/core'
 import BetterSqlite3 from 'better-sqlite3'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createGateway } from '../../src/gateway.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import type { KyselyAttemptStore } from '../../src/storage/store.js'
 import { eventually, startUpstream } from '../e2e/helpers.js'
+import { gatewayWithLogs } from './outage-helpers.js'
 
 const TOKEN = 'outage-token-5b1e0c77'
 const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -49,21 +47,7 @@ endpoints:
 ${forward ? `  - name: fwd\n    path: /fwd\n    forward: ${forward}\n    auth: { scheme: bearer, tokens: ["${TOKEN}"] }\n` : ''}`
 
 async function gatewayOn(store: KyselyAttemptStore, forward?: string) {
-  const logs: string[] = []
-  const gateway = await createGateway({
-    config: loadConfig(yaml(forward)),
-    adminToken: ADMIN,
-    store,
-    webDist: null,
-    logDestination: new Writable({
-      write(chunk, _enc, cb) {
-        for (const line of String(chunk).split('\n')) if (line) logs.push(line)
-        cb()
-      },
-    }),
-  })
-  const url = await gateway.listen(0)
-  return { gateway, url, logs, store }
+  return { ...(await gatewayWithLogs(yaml(forward), store, ADMIN)), store }
 }
 
 async function post(url: string, headers: Record<string, string> = {}, body = '{"n":1}') {
