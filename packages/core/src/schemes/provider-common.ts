@@ -5,6 +5,8 @@
  */
 
 import type { Credential } from '../config/types.js'
+import { getAllHeaders } from '../message/headers.js'
+import type { HttpRequest } from '../message/types.js'
 import type { ReasonCode } from '../verdict/reasons.js'
 import { isExpired } from './credential.js'
 import { checkTimestamp } from './hmac.js'
@@ -25,6 +27,22 @@ export function pass(name: string, detail: string, credential?: Credential): Che
   const c: Check = { name, ok: true, reason: null, detail }
   if (credential?.id !== undefined) c.key_id = credential.id
   return c
+}
+
+/**
+ * The one signature header a provider sends: its value, or the failed check when it is absent
+ * or was sent more than once (two values cannot be told apart from a joined one).
+ */
+export function oneSignatureHeader(req: HttpRequest, header: string): string | Check {
+  const values = getAllHeaders(req.headers, header)
+  if (values.length === 0) return fail('signature', 'signature_missing', `no ${header} header`)
+  if (values.length > 1)
+    return fail(
+      'signature',
+      'signature_header_malformed',
+      `${header} was sent ${values.length} times`,
+    )
+  return values[0]!
 }
 
 /** `key "2026-11"` or `key #2`: names a credential in details without its value. */

@@ -20,7 +20,7 @@ import { credential } from '../config/schema.js'
 import type { Credential } from '../config/types.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { ConfigError } from '../errors.js'
-import { getAllHeaders, getHeader, withHeader } from '../message/headers.js'
+import { getHeader, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import {
@@ -29,6 +29,7 @@ import {
   expired,
   fail,
   label,
+  oneSignatureHeader,
   type ProviderTimestamp,
   pass,
   timestampText,
@@ -232,19 +233,9 @@ function messageValues(
 
 function verifyPublicKey(req: HttpRequest, policy: PublicKeyPolicy, ctx: VerifyContext): Check[] {
   const c = compile(policy)
-  const all = getAllHeaders(req.headers, policy.header)
-  if (all.length === 0)
-    return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
-  if (all.length > 1) {
-    return [
-      fail(
-        'signature',
-        'signature_header_malformed',
-        `${policy.header} was sent ${all.length} times`,
-      ),
-    ]
-  }
-  let text = all[0]!.trim()
+  const header = oneSignatureHeader(req, policy.header)
+  if (typeof header !== 'string') return [header]
+  let text = header.trim()
   if (policy.prefix) {
     if (!text.startsWith(policy.prefix))
       return [

@@ -10,11 +10,11 @@ import { credential } from '../config/schema.js'
 import type { Credential } from '../config/types.js'
 import { decodeStrict, type Encoding } from '../crypto/encoding.js'
 import { safeEqual } from '../crypto/safe-equal.js'
-import { getAllHeaders, getHeader, withHeader } from '../message/headers.js'
+import { getHeader, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { currentCredential } from './credential.js'
-import { expired, fail, label, pass } from './provider-common.js'
+import { expired, fail, label, oneSignatureHeader, pass } from './provider-common.js'
 import { placeholders, renderMessage, unknownPlaceholders } from './provider-payload.js'
 import type { Check, ReplayKey, Scheme } from './types.js'
 
@@ -77,17 +77,8 @@ export const secretHash: Scheme<SecretHashPolicy> = {
   name: 'secret_hash',
 
   verify(req, policy, ctx): Check[] {
-    const values = getAllHeaders(req.headers, policy.header)
-    if (values.length === 0)
-      return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
-    if (values.length > 1)
-      return [
-        fail(
-          'signature',
-          'signature_header_malformed',
-          `${policy.header} was sent ${values.length} times`,
-        ),
-      ]
+    const header = oneSignatureHeader(req, policy.header)
+    if (typeof header !== 'string') return [header]
     if (policy.version) {
       const v = getHeader(req.headers, policy.version.header)
       if (v !== undefined && v.trim() !== policy.version.value) {
@@ -100,7 +91,7 @@ export const secretHash: Scheme<SecretHashPolicy> = {
         ]
       }
     }
-    const text = values[0]!.trim()
+    const text = header.trim()
     const sig = decodeStrict(text, policy.encoding)
     if (sig === null)
       return [

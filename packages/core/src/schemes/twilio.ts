@@ -14,12 +14,12 @@ import type { Credential } from '../config/types.js'
 import { bodyText } from '../crypto/bytes.js'
 import { decodeStrict } from '../crypto/encoding.js'
 import { safeEqual } from '../crypto/safe-equal.js'
-import { getAllHeaders, getHeader, requestQuery, withHeader } from '../message/headers.js'
+import { getHeader, requestQuery, withHeader } from '../message/headers.js'
 import type { HttpRequest } from '../message/types.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { currentCredential } from './credential.js'
 import { signedUrl } from './payload.js'
-import { expired, fail, label, pass } from './provider-common.js'
+import { expired, fail, label, oneSignatureHeader, pass } from './provider-common.js'
 import type { Check, ReplayKey, Scheme } from './types.js'
 
 export interface TwilioPolicy {
@@ -126,18 +126,9 @@ export const twilio: Scheme<TwilioPolicy> = {
   name: 'twilio',
 
   verify(req, policy, ctx): Check[] {
-    const values = getAllHeaders(req.headers, policy.header)
-    if (values.length === 0)
-      return [fail('signature', 'signature_missing', `no ${policy.header} header`)]
-    if (values.length > 1)
-      return [
-        fail(
-          'signature',
-          'signature_header_malformed',
-          `${policy.header} was sent ${values.length} times`,
-        ),
-      ]
-    const text = values[0]!.trim()
+    const header = oneSignatureHeader(req, policy.header)
+    if (typeof header !== 'string') return [header]
+    const text = header.trim()
     const sig = decodeStrict(text, 'base64')
     if (sig === null)
       return [
