@@ -121,13 +121,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     { preHandler: admin },
     async (req, reply) => {
       const record = ATTEMPT_ID.test(req.params.id) ? await ctx.store.get(req.params.id) : null
-      if (!record)
-        return sendAnswer(
-          reply,
-          problemAnswer(
-            gatewayProblem('not_found', { request_id: req.id, detail: 'no attempt with this id' }),
-          ),
-        )
+      if (!record) return sendAnswer(reply, noSuchAttempt(req.id))
       return sendAnswer(reply, jsonAnswer(200, apiAttempt(record, true)))
     },
   )
@@ -171,13 +165,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     { preHandler: admin },
     async (req, reply) => {
       const record = ATTEMPT_ID.test(req.params.id) ? await ctx.store.get(req.params.id) : null
-      if (!record)
-        return sendAnswer(
-          reply,
-          problemAnswer(
-            gatewayProblem('not_found', { request_id: req.id, detail: 'no attempt with this id' }),
-          ),
-        )
+      if (!record) return sendAnswer(reply, noSuchAttempt(req.id))
       const endpoint = ctx.config.endpoints.find((e) => e.name === record.endpoint)
       const refusal = replayRefusal(record, endpoint)
       if (refusal) {
@@ -304,4 +292,10 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     }
     return sendAnswer(reply, jsonAnswer(200, { admin: false }, [cleared]))
   })
+}
+
+function noSuchAttempt(requestId: string) {
+  return problemAnswer(
+    gatewayProblem('not_found', { request_id: requestId, detail: 'no attempt with this id' }),
+  )
 }
