@@ -11,7 +11,13 @@ import { buildProblem } from '@hookwarden/core'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
 import { type GatewayContext, sendAnswer } from './context.js'
-import { clientErrorAnswers, declaredLength, endpointHandler } from './endpoint-server.js'
+import {
+  clientErrorAnswers,
+  declaredLength,
+  endpointHandler,
+  pathOfUrl,
+} from './endpoint-server.js'
+import { newAttemptId } from './ids.js'
 import { gatewayProblem, problemAnswer, reasonAnswer } from './pipeline/answer.js'
 import { handleAttempt } from './pipeline/handle-attempt.js'
 import { apiPlugin } from './plugins/api.js'
@@ -38,8 +44,14 @@ function hasHost(raw: readonly string[]): boolean {
  * A request Node's parser refuses (no Host on HTTP/1.1, a malformed line, headers too large) is
  * answered as Node would, plus the X-Request-Id every answer carries. Fastify's
  * `clientErrorHandler`: a listener of our own beside Fastify's default would answer twice.
+ * `recorded`: whether the request is one endpoint-server.ts records when it is cut off.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(
+  err: NodeJS.ErrnoException,
+  socket: Duplex,
+  ctx: GatewayContext,
+  recorded: (req: http.IncomingMessage) => boolean,
+): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy()
     return
@@ -47,8 +59,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   // Bytes after a whole request (more than its Content-Length, after `Connection: close`)
   // while that request is still being answered: Node's default would write a 400 ahead
   // of the answer of an attempt already recorded. Its answer goes out; the rest is dropped.
+  // Likewise a request already answered while its body was arriving (413 unread, 503 at
+  // shutdown): its answer goes out, and is the only one.
   const pending = (socket as { _httpMessage?: http.ServerResponse })._httpMessage
-  if (pending && !pending.writableFinished && pending.req?.complete) {
+  if (pending && !pending.writableFinished && (pending.req?.complete || pending.headersSent)) {
     pending.shouldKeepAlive = false
     pending.once('finish', () => socket.end())
     return
@@ -60,7 +74,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         ? [408, 'Request Timeout']
         : [400, 'Bad Request']
   // A request cut off mid-body (timed out, half-closed, broken framing): its endpoint records
-  // it (endpoint-server.ts) with this status; the answer carries its request id and reason.
+  // it (endpoint-server.ts) with this status, this request id and this attempt id, which the
+  // answer carries like every other refusal's (contract §5), though it is written first.
   const req = pending?.req
   if (req && !req.complete) {
     // HPE_INVALID_EOF_STATE: the sender half-closed mid-body. Any other parser error mid-body
@@ -69,10 +84,19 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
       err.code?.startsWith('HPE_') && err.code !== 'HPE_INVALID_EOF_STATE'
         ? frameError(err)
         : undefined
-    clientErrorAnswers.set(req, { status, ...(framing ? { framing } : {}) })
     const requestId = requestIdFromRaw(req.rawHeaders)
+    const attempt = recorded(req) ? newAttemptId(ctx.clock()) : undefined
+    clientErrorAnswers.set(req, {
+      status,
+      requestId,
+      ...(attempt ? { attempt } : {}),
+      ...(framing ? { framing } : {}),
+    })
     const problem = JSON.stringify({
-      ...buildProblem('request_incomplete', 'full', { request_id: requestId }),
+      ...buildProblem('request_incomplete', 'full', {
+        ...(attempt ? { attempt } : {}),
+        request_id: requestId,
+      }),
       ...(framing
         ? {
             detail: `The body's framing is broken (${framing}): the body could not be read.`,
@@ -81,8 +105,9 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         : {}),
       status,
     })
+    const attemptHeader = attempt ? `X-Hookwarden-Attempt: ${attempt}\r\n` : ''
     socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${requestId}\r\nContent-Type: application/problem+json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(problem)}\r\n\r\n${problem}`,
+      `HTTP/1.1 ${status} ${text}\r\nX-Request-Id: ${requestId}\r\n${attemptHeader}Content-Type: application/problem+json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(problem)}\r\n\r\n${problem}`,
     )
     return
   }
@@ -100,6 +125,10 @@ function frameError(err: NodeJS.ErrnoException): string {
 export function buildApp(ctx: GatewayContext): FastifyInstance {
   // Set once the endpoints are known (below): the webhook hot path, before Fastify.
   let endpoints: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | null = null
+  // Asked only of a request cut off mid-body: did endpoint-server.ts take it (and so record it)?
+  let endpointAt: ((path: string) => unknown) | null = null
+  const recordedWhenCutOff = (req: http.IncomingMessage) =>
+    endpointAt?.(pathOfUrl(req.url ?? '/')) !== undefined
   const app = Fastify({
     // One server: endpoint paths are answered by endpoint-server.ts on node:http, the rest by
     // Fastify. The server options are the ones Fastify would set on a server of its own.
@@ -167,7 +196,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
       ;(server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
       return server
     },
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, ctx, recordedWhenCutOff),
     // A URL Fastify's router cannot decode (a malformed %-escape) or a parameter past its
     // length: Fastify's own answer quotes the whole URL, query credentials included, with no
     // request id. Ours is the usual problem+json, and never quotes the URL.
@@ -240,8 +269,9 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
   diagnosePlugin(app, ctx)
   eventsPlugin(app, ctx)
   const dashboard = dashboardPlugin(app, ctx)
-  const endpointAt = endpointsPlugin(app, ctx, dashboard)
-  endpoints = endpointHandler(ctx, endpointAt)
+  const endpointOf = endpointsPlugin(app, ctx, dashboard)
+  endpointAt = endpointOf
+  endpoints = endpointHandler(ctx, endpointOf)
 
   app.setErrorHandler(async (error: FastifyError, req, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -252,7 +282,7 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
         route === '/health/auth/:endpoint'
           ? ctx.config.endpoints.find((e) => e.name === name)
           : route === '/*' || route === '/'
-            ? endpointAt(pathOf(req))
+            ? endpointOf(pathOf(req))
             : undefined
       const declared = Number(req.headers['content-length'])
       if (endpoint) {

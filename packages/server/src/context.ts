@@ -15,12 +15,24 @@ export interface GatewayLimits {
   headersTimeoutMs: number
   /** Whole-request timeout in ms (default 30 s; Fastify's default 0 means none). */
   requestTimeoutMs: number
+  /**
+   * At shutdown, how long a body still arriving may take to finish (default 5 s); then it is
+   * answered 503 with Retry-After and recorded as incomplete.
+   */
+  shutdownBodyGraceMs: number
+  /**
+   * How often an open `/api/events` stream gets a heartbeat, and its admin credential is
+   * checked again (logged out on another gateway, expired, token changed), in ms (default 15 s).
+   */
+  eventsHeartbeatMs: number
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
   bodyLimit: 1024 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  shutdownBodyGraceMs: 5_000,
+  eventsHeartbeatMs: 15_000,
 }
 
 export interface GatewayContext extends PipelineDeps {

@@ -16,6 +16,7 @@ import proxyAddr from '@fastify/proxy-addr'
 import { type Endpoint, requestPath } from '@hookwarden/core'
 import { headersFromRaw } from './capture.js'
 import type { GatewayContext } from './context.js'
+import { newAttemptId } from './ids.js'
 import { type Answer, gatewayProblem, problemAnswer } from './pipeline/answer.js'
 import { type AttemptInput, handleAttempt } from './pipeline/handle-attempt.js'
 import { requestIdFromRaw } from './request-id.js'
@@ -23,12 +24,13 @@ import { requestIdFromRaw } from './request-id.js'
 const EMPTY = new Uint8Array(0)
 
 /**
- * Requests cut off mid-body that app.ts answered itself (408 at the timeout, else 400), and
- * the parser's words when their framing broke (a bad chunk size), as opposed to a short body.
+ * Requests cut off mid-body that app.ts answered itself (408 at the timeout, else 400): the
+ * request id and attempt id that answer gave (the record takes them), and the parser's words
+ * when their framing broke (a bad chunk size), as opposed to a short body.
  */
 export const clientErrorAnswers = new WeakMap<
   IncomingMessage,
-  { status: number; framing?: string }
+  { status: number; requestId: string; attempt?: string; framing?: string }
 >()
 
 /** Returns a handler that takes endpoint requests (true) and leaves the rest to Fastify (false). */
@@ -58,12 +60,16 @@ export function endpointHandler(
     }
     let settled = false
     const arrived = ctx.clock()
-    // Counted from now: a close() while the body is still arriving waits for its record.
-    ctx.inFlight.enter()
+    const limit = ctx.limits.bodyLimit
+    const declared = declaredLength(req.rawHeaders)
+    const chunks: Buffer[] = []
+    let size = 0
     const attempt = (
       body: Uint8Array,
       tooLarge?: { declaredSize: number | null },
       incomplete?: AttemptInput['incomplete'],
+      // An answer written before the record (app.ts) gave its own request id: the record's.
+      answeredAs = requestId,
     ) => {
       settled = true
       const handled = handleAttempt(
@@ -77,7 +83,7 @@ export function endpointHandler(
             body,
             httpVersion: `HTTP/${req.httpVersion}`,
           },
-          requestId,
+          requestId: answeredAs,
           source: sourceOf(req),
           ...(tooLarge ? { tooLarge } : {}),
           // It ended only now; it arrived when its headers did.
@@ -85,9 +91,10 @@ export function endpointHandler(
         },
         ctx,
       )
-      ctx.inFlight.leave()
+      ctx.inFlight.leave(reading)
       handled.then(
-        // An incomplete request's sender got the 408 already, or is gone: only the record stays.
+        // An incomplete request's sender got its answer already (408, 400, 503 at shutdown), or
+        // is gone: only the record stays.
         (answer) => incomplete || answers.add(res, answer, requestId),
         (error: unknown) => {
           ctx.logger.error({ err: error, request_id: requestId }, 'unhandled error')
@@ -99,22 +106,40 @@ export function endpointHandler(
         },
       )
     }
-    const limit = ctx.limits.bodyLimit
-    const declared = declaredLength(req.rawHeaders)
+    // Shutdown, and this body is still arriving once the grace for it is over (gateway.ts):
+    // answered 503 with Retry-After, so that the sender retries against a gateway that stays,
+    // and recorded with the answer it really got (none, when its socket was already gone).
+    const cutOff = () => {
+      if (settled) return
+      const id = newAttemptId(ctx.clock())
+      let sent = false
+      try {
+        sent = writeAnswer(res, shutdownAnswer(requestId, id, size, declared), requestId, true)
+      } catch (error) {
+        ctx.logger.error({ err: error, request_id: requestId }, 'answer not written')
+        res.destroy()
+      }
+      attempt(Buffer.concat(chunks, size), undefined, {
+        received: size,
+        declared: Number.isFinite(declared) ? declared : null,
+        answered: sent ? 503 : null,
+        attempt: id,
+        shutdown: true,
+      })
+    }
+    // Counted from now: a close() while the body is still arriving waits for its record.
+    const reading = ctx.inFlight.enter(cutOff)
     // Declared too large: answered and recorded without reading a byte of it.
     if (Number.isFinite(declared) && declared > limit) {
       attempt(EMPTY, { declaredSize: declared })
       return true
     }
-    const chunks: Buffer[] = []
-    let size = 0
-    let over = false
     req.on('data', (chunk: Buffer) => {
-      if (over) return
+      // Settled: over the limit, or cut off at shutdown. The rest is read, not kept.
+      if (settled) return
       size += chunk.length
       if (size > limit) {
         // Streamed past the limit (chunked, or a lying Content-Length): stop keeping it.
-        over = true
         chunks.length = 0
         // Without a declared length, the bytes read so far (already over the limit) stand for it.
         attempt(EMPTY, { declaredSize: Number.isFinite(declared) ? declared : size })
@@ -123,7 +148,7 @@ export function endpointHandler(
       chunks.push(chunk)
     })
     req.on('end', () => {
-      if (over) return
+      if (settled) return
       attempt(
         chunks.length === 1
           ? chunks[0]!
@@ -139,12 +164,18 @@ export function endpointHandler(
       if (settled || req.complete) return
       // The bytes that did arrive: their size and SHA-256 go in the record (never the body).
       const answered = clientErrorAnswers.get(req)
-      attempt(Buffer.concat(chunks, size), undefined, {
-        received: size,
-        declared: Number.isFinite(declared) ? declared : null,
-        answered: answered?.status ?? null,
-        ...(answered?.framing ? { framing: answered.framing } : {}),
-      })
+      attempt(
+        Buffer.concat(chunks, size),
+        undefined,
+        {
+          received: size,
+          declared: Number.isFinite(declared) ? declared : null,
+          answered: answered?.status ?? null,
+          ...(answered?.attempt ? { attempt: answered.attempt } : {}),
+          ...(answered?.framing ? { framing: answered.framing } : {}),
+        },
+        answered?.requestId,
+      )
     })
     return true
   }
@@ -163,8 +194,33 @@ export function declaredLength(raw: readonly string[]): number {
   return Number.NaN
 }
 
+/**
+ * The 503 for a body still arriving when shutdown could wait no longer: the attempt is
+ * recorded (as request_incomplete), not accepted; the sender is told to come back.
+ */
+function shutdownAnswer(
+  requestId: string,
+  attempt: string,
+  received: number,
+  declared: number,
+): Answer {
+  const of = Number.isFinite(declared) ? ` of the ${declared} declared` : ''
+  return problemAnswer(
+    gatewayProblem('shutting_down', {
+      attempt,
+      request_id: requestId,
+      detail: `The gateway is shutting down and the body was still arriving (${received} bytes${of}): the attempt was recorded as incomplete and not accepted; send it again after the time given.`,
+    }),
+    [
+      ['Retry-After', '5'],
+      ['Connection', 'close'],
+      ['X-Hookwarden-Attempt', attempt],
+    ],
+  )
+}
+
 /** The raw path as sent, exactly as the Fastify catch-all route looks it up. */
-function pathOfUrl(url: string): string {
+export function pathOfUrl(url: string): string {
   return requestPath({ method: 'GET', url, headers: [], body: EMPTY })
 }
 

@@ -145,6 +145,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       closed ??= (async () => {
         context.closing = true
         unregisterKnownSecrets(context)
+        // A body still arriving gets a short grace to finish (then it is verified, recorded and
+        // answered like any other); after it, each is answered 503 with Retry-After and
+        // recorded, rather than holding the close until its request timeout.
+        const cutOff = setTimeout(() => {
+          try {
+            const cut = context.inFlight.cutOffReading()
+            if (cut > 0)
+              logger.info({ cut_off: cut }, 'shutting down: bodies still arriving answered 503')
+          } catch (error) {
+            logger.error({ err: error }, 'could not cut off the bodies still arriving')
+          }
+        }, context.limits.shutdownBodyGraceMs)
         // In-flight attempts get this long to finish; then the remaining sockets are cut.
         const force = setTimeout(
           () => app.server.closeAllConnections(),
@@ -152,6 +164,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         )
         force.unref()
         await app.close()
+        clearTimeout(cutOff)
         clearTimeout(force)
         // A connection can end before its attempt does (the sender hung up mid-forward, or was
         // cut off mid-body by that force): the forwarder and the store stay open until every

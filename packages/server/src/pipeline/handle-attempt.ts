@@ -83,14 +83,19 @@ export interface AttemptInput {
   /**
    * Set when the connection ended (or timed out) before the whole body arrived: recorded, never
    * verified or forwarded. `answered`: the status the gateway answered it (408 at the request
-   * timeout, 400 for a half-close or broken framing); null: the sender was gone.
+   * timeout, 400 for a half-close or broken framing, 503 when shutdown cut it off); null: the
+   * sender was gone.
    */
   incomplete?: {
     received: number
     declared: number | null
     answered: number | null
+    /** The attempt id the answer already gave (it is written before the record). */
+    attempt?: string
     /** The parser's words when the body's framing broke (not a short body). */
     framing?: string
+    /** Cut off by a shutdown, the body still arriving after the grace given to it. */
+    shutdown?: boolean
   }
   /** Unix ms when the request arrived, when it is not now (an incomplete one ends later). */
   receivedAt?: number
@@ -114,23 +119,25 @@ export function handleAttempt(input: AttemptInput, deps: PipelineDeps): Promise<
 async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answer> {
   const { endpoint, request, requestId, kind } = input
   const receivedAt = input.receivedAt ?? deps.clock()
-  const id = newAttemptId(receivedAt)
+  const id = input.incomplete?.attempt ?? newAttemptId(receivedAt)
   const ids = { attempt: id, request_id: requestId }
   const timings: AttemptTimings = {}
 
   // 1. Limits, decided before any verification work.
   if (input.incomplete) {
-    const { received, declared, answered, framing } = input.incomplete
+    const { received, declared, answered, framing, shutdown } = input.incomplete
     const status = answered ?? 400
     const record = refusedEarly(input, id, receivedAt, status, 'request_incomplete')
     const of = declared === null ? '' : ` of the ${declared} declared`
     const detail = framing
       ? `the body's framing broke after ${received} bytes (${framing}): the sender's HTTP client or a proxy wrote malformed chunked framing; the gateway answered ${status}`
-      : answered === 408
-        ? `${received} bytes${of} arrived before the request timeout; the gateway answered 408`
-        : answered !== null
-          ? `the request ended after ${received} bytes${of} (the sender half-closed, or its framing broke); the gateway answered ${answered}`
-          : `the connection closed after ${received} bytes${of}; no answer could be sent`
+      : shutdown
+        ? `${received} bytes${of} had arrived when the gateway shut down (bodies still arriving get a short grace); ${answered === null ? 'no answer could be sent' : `the gateway answered ${answered} with Retry-After`}`
+        : answered === 408
+          ? `${received} bytes${of} arrived before the request timeout; the gateway answered 408`
+          : answered !== null
+            ? `the request ended after ${received} bytes${of} (the sender half-closed, or its framing broke); the gateway answered ${answered}`
+            : `the connection closed after ${received} bytes${of}; no answer could be sent`
     record.checks = [{ name: 'body', ok: false, reason: 'request_incomplete', detail }]
     const answer = reasonAnswer('request_incomplete', { ...ids, detail })
     return finish(record, { ...answer, status }, deps, timings)

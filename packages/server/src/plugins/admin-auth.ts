@@ -116,6 +116,46 @@ async function checkAdmin(req: FastifyRequest, ctx: GatewayContext): Promise<Adm
   return 'cookie'
 }
 
+/** An admin credential, asked again for as long as an answer to it stays open. */
+export interface AdminGrant {
+  /** What this process knows: the token in force, the cookie's expiry, logouts made here. */
+  holds(): boolean
+  /** The same, and the store's logouts (made on any gateway); false when it cannot say. */
+  recheck(): Promise<boolean>
+}
+
+/**
+ * The credential a request was let in with, for a long-lived answer (the events stream): a
+ * session logged out elsewhere, expired, or signed with a token since replaced must not keep
+ * it open. Call after requireAdmin() let the request in.
+ */
+export async function adminGrant(req: FastifyRequest, ctx: GatewayContext): Promise<AdminGrant> {
+  const how = await adminAuth(req, ctx).catch(() => null)
+  const token = ctx.adminToken
+  const session = how === 'cookie' ? signedSession(req, token) : null
+  const holds = () => {
+    if (how === null || ctx.adminToken !== token) return false
+    if (session === null) return how === 'bearer'
+    if (session.expires <= Math.floor(Date.now() / 1000)) return false
+    return !knownRevoked.get(ctx.store)?.has(session.nonce)
+  }
+  return {
+    holds,
+    async recheck() {
+      if (!holds()) return false
+      if (session === null) return true
+      try {
+        if (!(await ctx.store.sessionRevoked(session.nonce, Date.now()))) return true
+        rememberRevoked(ctx.store, session)
+        return false
+      } catch {
+        // As at the door: a store that cannot answer lets no cookie in.
+        return false
+      }
+    },
+  }
+}
+
 /** The Retry-After seconds of a store's error (5 when it names none). */
 export function retryAfterOf(error: unknown): number {
   const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds

@@ -15,6 +15,7 @@ import { Redis } from 'ioredis'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ATTEMPT_ID } from '../../src/ids.js'
 import { RedisNonceStore } from '../../src/nonce/redis.js'
 import { RedisRateLimiter } from '../../src/pipeline/rate-limit.js'
 import { connectRedis } from '../../src/redis.js'
@@ -261,6 +262,63 @@ describe('slow senders', () => {
       expect(byStatus[400]!.checks[0]!.detail).toMatch(/closed after 25 bytes/)
       // Nothing of either was forwarded.
       expect(up.received.filter((r) => r.url === '/small')).toEqual([])
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it("a cut-off body's answer carries the attempt id of its record, listed by /api/attempts: 408 at the timeout, 400 on a half-close", async () => {
+    const gw = await startGateway(yaml(up.url), {
+      limits: { headersTimeoutMs: 1000, requestTimeoutMs: 1500 },
+    })
+    /** 40 of 100 bytes, then nothing (the request timeout), or a half-close (FIN) at once. */
+    const cutOff = async (ownRequestId: string | null, halfClose: boolean) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+      await once(socket, 'connect')
+      const chunks: Buffer[] = []
+      socket.on('data', (c) => chunks.push(c))
+      socket.on('error', () => {})
+      const id = ownRequestId === null ? '' : `X-Request-Id: ${ownRequestId}\r\n`
+      socket.write(
+        `POST /small HTTP/1.1\r\nHost: x\r\n${id}Authorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n${'a'.repeat(40)}`,
+      )
+      if (halfClose) socket.end()
+      await once(socket, 'close')
+      const text = Buffer.concat(chunks).toString()
+      const head = text.slice(0, text.indexOf('\r\n\r\n'))
+      return {
+        status: Number(head.split(' ')[1]),
+        header: (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1],
+        problem: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)),
+      }
+    }
+    try {
+      // One sender names its request, the other does not: the answer's id is the record's.
+      const answers = [await cutOff('slow-upload-1', false), await cutOff(null, true)]
+      expect(answers.map((a) => a.status)).toEqual([408, 400])
+      const listed = await eventually(async () => {
+        const res = await request(`${gw.url}/api/attempts?endpoint=small`, {
+          headers: adminHeaders,
+        })
+        const { attempts } = (await res.body.json()) as {
+          attempts: { id: string; request_id: string; status: number; reason: string }[]
+        }
+        return attempts.length === 2 ? attempts : null
+      })
+      for (const answer of answers) {
+        expect(answer.problem).toMatchObject({
+          reason: 'request_incomplete',
+          attempt: expect.stringMatching(ATTEMPT_ID),
+        })
+        expect(answer.header('X-Hookwarden-Attempt')).toBe(answer.problem.attempt)
+        expect(answer.header('X-Request-Id')).toBe(answer.problem.request_id)
+        expect(listed.find((r) => r.id === answer.problem.attempt)).toMatchObject({
+          status: answer.status,
+          reason: 'request_incomplete',
+          request_id: answer.problem.request_id,
+        })
+      }
+      expect(answers[0]!.problem.request_id).toBe('slow-upload-1')
     } finally {
       await gw.close()
     }
