@@ -7,6 +7,8 @@ import { dirname, resolve } from 'node:path'
 import {
   type Config,
   ConfigError,
+  configFieldPosition,
+  type Endpoint,
   type HttpRequest,
   type HttpResponse,
   InputError,
@@ -75,8 +77,35 @@ export function readResponse(file: string, entry?: number): HttpResponse {
   return parseResponse(readInput(file, 'response'), captureOptions(file, entry))
 }
 
+/** Loads `--config`; a config the gateway would refuse for its paths is named on stderr. */
 export function readConfig(file: string): Config {
-  return loadConfigFile(file)
+  const config = loadConfigFile(file)
+  for (const warning of sharedPathWarnings(config, file))
+    process.stderr.write(`hookwarden: warning: ${warning}\n`)
+  return config
+}
+
+/**
+ * One line for each endpoint whose path an earlier endpoint already has. The CLI takes the
+ * first match (contract §2), so the config still works here; `serve` refuses it (one path,
+ * one endpoint), which the user should hear before deploying it.
+ */
+export function sharedPathWarnings(config: Config, file: string): string[] {
+  const firstOn = new Map<string, Endpoint>()
+  const warnings: string[] = []
+  config.endpoints.forEach((endpoint, i) => {
+    if (endpoint.path === undefined) return
+    const first = firstOn.get(endpoint.path)
+    if (!first) {
+      firstOn.set(endpoint.path, endpoint)
+      return
+    }
+    const at = configFieldPosition(file, ['endpoints', i, 'path'])
+    warnings.push(
+      `${at.line ? `${file}:${at.line}` : file}: ${at.field}: endpoints "${first.name}" and "${endpoint.name}" share the path ${endpoint.path}; a request to it is checked against "${first.name}" (the first), unless --endpoint names another, and hookwarden serve refuses this config (it routes one path to one endpoint)`,
+    )
+  })
+  return warnings
 }
 
 /** `--now UNIX` → seconds; unusable → exit 2 naming the flag. */

@@ -98,6 +98,7 @@ export {
   printRawHttpRequestBytes,
   printRawHttpResponseBytes,
 } from './message/print-raw-http.js'
+export { posixShellWord, type ShellWordOptions } from './message/shell-word.js'
 export type {
   Capture,
   EarlierResponse,

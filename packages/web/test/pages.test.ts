@@ -419,7 +419,8 @@ endpoints:
       const shown = await page.locator('[data-testid=curl]').inputValue()
       expect(shown).toContain(`-H 'Authorization: Bearer '"\${TOKEN}"`)
       expect(shown).toContain(`curl -X 'POST' '${gw.url}/hooks/orders'`)
-      expect(shown).toContain('--data-binary $')
+      // The body holds line ends: written "$(printf '…')", which sh, bash and zsh all read.
+      expect(shown).toContain(`--data-binary "$(printf '`)
       expect(shown).not.toContain(TOKEN)
       expect(shown).not.toMatch(/fp:[0-9a-f]{8}/)
       // The status line follows the clipboard's answer (copied, or the fallback's instructions).

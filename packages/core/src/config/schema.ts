@@ -145,6 +145,8 @@ const format = z.discriminatedUnion('kind', [
       pair_separator: z.string().default(','),
       signature_key: z.string(),
       timestamp_key: z.string().optional(),
+      exact_keys: z.boolean().optional(),
+      last_timestamp: z.boolean().optional(),
     })
     .strict(),
 ])

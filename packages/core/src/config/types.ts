@@ -57,7 +57,20 @@ export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512'
 export type SignatureFormat =
   | { kind: 'single' }
   | { kind: 'list'; separator: string; version?: string }
-  | { kind: 'pairs'; pair_separator: string; signature_key: string; timestamp_key?: string }
+  | {
+      kind: 'pairs'
+      pair_separator: string
+      signature_key: string
+      timestamp_key?: string
+      /**
+       * Keys are read as sent, spaces included, as stripe-node reads them: in `t=1, v1=…` the
+       * key after the comma and space is ` v1`, which is no signature key. Default false: a
+       * space around a pair is trimmed (WorkOS sends `t=…, v1=…`).
+       */
+      exact_keys?: boolean
+      /** Several timestamp keys: the last one is read (stripe-node), not the first (default). */
+      last_timestamp?: boolean
+    }
 
 /**
  * How a configured secret string becomes HMAC key bytes:

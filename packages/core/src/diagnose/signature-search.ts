@@ -281,8 +281,9 @@ function algorithmHeaderStep(sent: string, algorithm: HmacAlgorithm, policy: Hma
 
 /**
  * Two signature headers a proxy joined with a comma (`t=1,v1=…, t=2,v1=…`): verification reads
- * the first t= (as stripe-node does). When the t= differ and nothing verified, say so, and
- * whether a signature verifies with its own t=.
+ * one t= (the first, or the last as stripe-node does; with exact_keys never one after a space).
+ * When the t= differ and nothing verified, say so, which one was read, and whether a signature
+ * verifies with another one.
  */
 function joinedHeaders(
   req: HttpRequest,
@@ -297,7 +298,7 @@ function joinedHeaders(
   const segments = compilePayload(policy.payload)
   const id = policy.id !== undefined ? getHeader(req.headers, policy.id.header) : undefined
   let own: string | undefined
-  for (const t of distinct.slice(1, 8)) {
+  for (const t of distinct.filter((x) => x !== read.timestamp).slice(0, 7)) {
     for (const k of keys.filter((x) => x.identity)) {
       const h = createHmac(policy.algorithm, k.key)
       feedPayload(h, segments, req, { timestamp: t, id })
@@ -307,13 +308,24 @@ function joinedHeaders(
     }
     if (own !== undefined) break
   }
-  const evidence = [`${policy.header} holds ${all.length} timestamps: ${all.join(', ')}`]
-  if (own !== undefined) evidence.push(`a signature verifies with the later timestamp ${own}`)
+  const format = policy.format as Extract<HmacPolicy['format'], { kind: 'pairs' }>
+  const key = format.timestamp_key ?? 't'
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const spaced =
+    format.exact_keys === true &&
+    new RegExp(`${literal(format.pair_separator)}\\s+${literal(key)}=`).test(
+      getHeader(req.headers, policy.header) ?? '',
+    )
+  const rule = `${format.last_timestamp === true ? 'the last' : 'the first'}${spaced ? ' one not written after a space' : ''}${format.exact_keys === true || format.last_timestamp === true ? ', as stripe-node reads it' : ''}`
+  const evidence = [
+    `${policy.header} holds ${all.length} timestamps: ${all.join(', ')}; ${key}=${read.timestamp} is read (${rule})`,
+  ]
+  if (own !== undefined) evidence.push(`a signature verifies with the other timestamp ${own}`)
   return findings(
     [
       step(
         'signature_header_malformed',
-        `${sent > 1 ? `${policy.header} was sent ${sent} times, which a receiver reads as one header joined with a comma (as Node does), ` : `The ${policy.header} header holds ${all.length} signature headers joined into one (a proxy merged two ${policy.header} headers with a comma), `}with different timestamps: the first one is read${own !== undefined ? ', and the signature that verifies belongs to a later one' : ''}.`,
+        `${sent > 1 ? `${policy.header} was sent ${sent} times, which a receiver reads as one header joined with a comma (as Node does), ` : `The ${policy.header} header holds ${all.length} signature headers joined into one (a proxy merged two ${policy.header} headers with a comma), `}with different timestamps, so which one the receiver reads is a matter of its parser: ${key}=${read.timestamp} is read here (${rule})${own !== undefined ? `, and the signature that verifies belongs to ${key}=${own}` : ''}.`,
         plainFix(
           `Send one ${policy.header} header per request (${signatureShape(policy)}): find the hop that adds or repeats the header (a retry that appends a new signature to the old one, a proxy that merges duplicates) and make it replace the header instead.`,
         ),

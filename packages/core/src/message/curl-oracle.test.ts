@@ -1,7 +1,8 @@
 /**
  * Real bash + real curl as the oracle: a command is run against a node:http server on
  * 127.0.0.1, and what the server received must be what parseCurl says the command sends;
- * printCurl's output, run the same way, must send the request it was printed from.
+ * printCurl's output, run the same way by bash and by a POSIX sh (dash), must send the
+ * request it was printed from.
  * @module
  */
 import { execFile } from 'node:child_process'
@@ -53,10 +54,10 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-/** Runs `script` with bash (curl talking to the local server) and returns what arrived. */
-async function send(script: string): Promise<Received> {
+/** Runs `script` with bash or sh (curl talking to the local server) and returns what arrived. */
+async function send(script: string, shell: 'bash' | 'sh' = 'bash'): Promise<Received> {
   inbox.length = 0
-  await run('bash', ['-c', script], { cwd: fixtures, timeout: 20_000 })
+  await run(shell, ['-c', script], { cwd: fixtures, timeout: 20_000 })
   expect(inbox).toHaveLength(1)
   return inbox[0]!
 }
@@ -133,6 +134,10 @@ describe('parseCurl agrees with bash + curl', () => {
     ['heredoc on @-', `curl -d @- URL/x <<'EOF'\n{"a": 1}\nEOF`],
     ['here-string on @-', `curl --data-binary @- URL/x <<< 'payload'`],
     ['ANSI-C escapes', `curl --data-binary $'\\x41\\101\\u00e9\\U0001F600\\t\\'\\\\\\e\\cA' URL/x`],
+    [
+      '"$(printf …)" words, as printCurl writes them',
+      `curl -H "$(printf 'X-Q: \\047a\\041\\tb')" --data-binary "$(printf '\\055%%\\001\\n\\\\x\\377')"'\n\n' URL/x`,
+    ],
     ['double-quote escapes', `curl -H "X-Q: a\\"b\\\\c\\$d\\e" -d "x=\\\`y\\\`" URL/x`],
     ['continuations and comments', `curl \\\n  -H 'X-A: 1' \\\n  URL/x # trailing comment\n`],
     ['pipes and redirects after the command', `curl -s URL/x -d a=b 2>&1 > /dev/null | cat`],
@@ -155,7 +160,7 @@ describe('parseCurl agrees with bash + curl', () => {
   }
 })
 
-describe('printCurl output sent by bash + curl', () => {
+describe('printCurl output sent by bash or a POSIX sh (dash) + curl', () => {
   const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/)
   const headerName = token.filter(
     (n) =>
@@ -188,13 +193,14 @@ describe('printCurl output sent by bash + curl', () => {
     body: fc.uint8Array({ maxLength: 200 }).map((b) => b.map((x) => (x === 0 ? 1 : x))),
   })
 
-  it('sends the same method, URL, headers and body bytes', async () => {
-    await fc.assert(
-      fc.asyncProperty(request, async ({ method, path, headers, body }) => {
-        const req: HttpRequest = { method, url: `${origin}${path}`, headers, body }
-        expectSame(await send(printCurl(req)), req)
-      }),
-      { numRuns: 40 },
-    )
-  })
+  for (const shell of ['bash', 'sh'] as const)
+    it(`${shell} sends the same method, URL, headers and body bytes`, async () => {
+      await fc.assert(
+        fc.asyncProperty(request, async ({ method, path, headers, body }) => {
+          const req: HttpRequest = { method, url: `${origin}${path}`, headers, body }
+          expectSame(await send(printCurl(req), shell), req)
+        }),
+        { numRuns: 40 },
+      )
+    })
 })

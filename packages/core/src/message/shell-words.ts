@@ -4,6 +4,7 @@
  * @module
  */
 import { CaptureParseError } from '../errors.js'
+import { printfOutput } from './shell-word.js'
 import { positionAt } from './text.js'
 
 /** A piece of a word: literal bytes (binary string) or a `$NAME` left for the caller. */
@@ -23,6 +24,7 @@ export interface ShellCommand {
 
 const WORD_END = new Set([' ', '\t', '\r', '\n', ';', '&', '|', '(', ')', '<', '>'])
 const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/y
+const PRINTF_SUBSTITUTION = /\$\(printf '([^']*)'\)/y
 const SIMPLE_ESCAPES: Record<string, string> = {
   a: '\x07',
   b: '\b',
@@ -131,6 +133,20 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
     return out.toString('latin1', 0, n)
   }
 
+  /**
+   * `"$(printf 'FORMAT')"`, the form printCurl writes bytes that do not print in (a POSIX sh
+   * has no `$'…'`): what printf writes, trailing newlines stripped as the shell strips them.
+   * Null for any other substitution, which is kept literally.
+   */
+  const readPrintf = (): string | null => {
+    PRINTF_SUBSTITUTION.lastIndex = i
+    const m = PRINTF_SUBSTITUTION.exec(s)
+    const out = m ? printfOutput(m[1]!) : null
+    if (m === null || out === null) return null
+    i += m[0].length
+    return out.replace(/\n+$/, '')
+  }
+
   /** `$(…)` or `` `…` `` kept literally: nothing is run. */
   const readSubstitution = (): string => {
     const start = i
@@ -193,7 +209,7 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
         if (c === '$') {
           if (readVariable()) continue
           if (s[i + 1] === '(') {
-            buf += readSubstitution()
+            buf += readPrintf() ?? readSubstitution()
             continue
           }
         }

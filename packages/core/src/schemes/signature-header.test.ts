@@ -66,7 +66,8 @@ describe('parseSignatureHeader', () => {
     expect(parseSignatureHeader('t=123,v0=zz', pairs, undefined)).toEqual({
       error: 'holds no v1= signature',
     })
-    // Two headers a proxy joined: the first t= and every v1=, as stripe-node reads them.
+    // Two headers a proxy joined: the first t= and every v1= (stripe-node's reading is the
+    // Stripe preset's: exact_keys and last_timestamp, below).
     expect(parseSignatureHeader('t=1,v1=aa, t=2,v1=bb', pairs, undefined)).toEqual({
       signatures: ['aa', 'bb'],
       timestamp: '1',
@@ -76,6 +77,34 @@ describe('parseSignatureHeader', () => {
       error: 'has entry 2, which is not key=value',
     })
     expect(parseSignatureHeader('v1=aa', pairs, undefined)).toEqual({ signatures: ['aa'] })
+  })
+
+  it("pairs with exact_keys and last_timestamp: stripe-node's reading", () => {
+    const stripe = { ...pairs, exact_keys: true, last_timestamp: true }
+    // Bare commas: the last t=, every v1=.
+    expect(parseSignatureHeader('t=1,v1=aa,t=2,v1=bb', stripe, undefined)).toEqual({
+      signatures: ['aa', 'bb'],
+      timestamp: '2',
+      timestamps: ['1', '2'],
+    })
+    // After ", " a key is " t" or " v1": not read, as stripe-node does not read it.
+    expect(parseSignatureHeader('t=1,v1=aa, t=2,v1=bb, v1=cc', stripe, undefined)).toEqual({
+      signatures: ['aa', 'bb'],
+      timestamp: '1',
+      timestamps: ['1', '2'],
+    })
+    expect(parseSignatureHeader('t=1, v1=aa', stripe, undefined)).toEqual({
+      error:
+        'has a space in its v1= key (", v1="): keys are read as sent, as stripe-node reads them, so " v1" is another key and the header holds no v1= value; write "t=…,v1=…" with no space after the ","',
+    })
+    expect(parseSignatureHeader('v1=aa, t=1', stripe, undefined)).toMatchObject({
+      error: expect.stringMatching(/^has a space in its t= key \(", t="\)/),
+    })
+    // Without exact_keys (WorkOS sends "t=…, v1=…") the space is trimmed.
+    expect(parseSignatureHeader('t=1, v1=aa', pairs, undefined)).toEqual({
+      signatures: ['aa'],
+      timestamp: '1',
+    })
   })
 
   it('never repeats a signature in an error', () => {

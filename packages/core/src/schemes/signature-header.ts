@@ -18,7 +18,8 @@ export interface ParsedSignatures {
   timestamp?: string
   /**
    * Every timestamp, in order, when the header holds it more than once: two headers a proxy
-   * joined with a comma. The first one is `timestamp`, as stripe-node reads it.
+   * joined with a comma. `timestamp` is the first one read, or with `last_timestamp` the last
+   * (stripe-node); with `exact_keys` one written after a space is listed but not read.
    */
   timestamps?: string[]
 }
@@ -109,7 +110,10 @@ function parsePairs(
 ): ParsedSignatures | SignatureHeaderError {
   const signatures: string[] = []
   let timestamp: string | undefined
-  let timestamps: string[] | undefined
+  // Every timestamp value, spaced ones included, for the diagnosis of joined headers.
+  const timestamps: string[] = []
+  // exact_keys: the first pair whose key is ours only once its spaces are trimmed (`, v1=`).
+  let spaced: { key: string; written: string } | undefined
   let count = 0
   for (const raw of value.split(format.pair_separator)) {
     const pair = raw.trim()
@@ -120,30 +124,52 @@ function parsePairs(
     if (eq <= 0) return { error: `has entry ${count}, which is not key=value` }
     const key = pair.slice(0, eq).trim()
     const val = pair.slice(eq + 1).trim()
-    if (key === format.timestamp_key) {
-      // Two headers joined by a proxy (`t=1,v1=a, t=2,v1=b`): the first timestamp and every
-      // signature, as stripe-node reads them.
-      if (timestamp === undefined) timestamp = val
-      else {
-        timestamps ??= [timestamp]
-        timestamps.push(val)
-      }
-    } else if (key === format.signature_key) {
-      if (signatures.length === MAX_SIGNATURES)
-        return { error: `holds more than ${MAX_SIGNATURES} signatures` }
-      const stripped = stripPrefix(val, prefix)
-      if (stripped === null)
-        return { error: `has a ${key}= value that does not start with "${prefix}"` }
-      if (stripped === '') return { error: `has an empty ${key}= value` }
-      signatures.push(stripped)
-    }
     // Other keys (Stripe's v0=) are not ours to check.
+    if (key !== format.timestamp_key && key !== format.signature_key) continue
+    // stripe-node splits on the separator and compares each key as it stands.
+    const written = raw.slice(0, raw.indexOf('=') + 1)
+    if (format.exact_keys === true && written !== `${key}=`) {
+      spaced ??= { key, written }
+      if (key === format.timestamp_key) timestamps.push(val)
+      continue
+    }
+    if (key === format.timestamp_key) {
+      // Two headers joined by a proxy (`t=1,v1=a,t=2,v1=b`): one timestamp is read, the first
+      // or (last_timestamp) the last, and every signature.
+      timestamps.push(val)
+      if (timestamp === undefined || format.last_timestamp === true) timestamp = val
+      continue
+    }
+    if (signatures.length === MAX_SIGNATURES)
+      return { error: `holds more than ${MAX_SIGNATURES} signatures` }
+    const stripped = stripPrefix(val, prefix)
+    if (stripped === null)
+      return { error: `has a ${key}= value that does not start with "${prefix}"` }
+    if (stripped === '') return { error: `has an empty ${key}= value` }
+    signatures.push(stripped)
   }
+  // No signature, or no timestamp but one written after a space: the space is the cause.
+  const lacking = signatures.length === 0 || (timestamp === undefined && timestamps.length > 0)
+  if (lacking && spaced !== undefined) return { error: spaceError(spaced, format) }
   if (signatures.length === 0) return { error: `holds no ${format.signature_key}= signature` }
   if (timestamp === undefined) return { signatures }
-  return timestamps === undefined
-    ? { signatures, timestamp }
-    : { signatures, timestamp, timestamps }
+  return timestamps.length > 1 ? { signatures, timestamp, timestamps } : { signatures, timestamp }
+}
+
+/**
+ * A key of ours written with a space (exact_keys), which left the header without it: what the
+ * receiver makes of it, and the header to write instead.
+ */
+function spaceError(
+  spaced: { key: string; written: string },
+  format: Extract<SignatureFormat, { kind: 'pairs' }>,
+): string {
+  const sep = format.pair_separator
+  const shape = [format.timestamp_key, format.signature_key]
+    .filter((k) => k !== undefined)
+    .map((k) => `${k}=…`)
+    .join(sep)
+  return `has a space in its ${spaced.key}= key (${JSON.stringify(`${sep}${spaced.written}`)}): keys are read as sent, as stripe-node reads them, so ${JSON.stringify(spaced.written.slice(0, -1))} is another key and the header holds no ${spaced.key}= value; write "${shape}" with no space after the ${JSON.stringify(sep)}`
 }
 
 /** The header value that carries `signature` (already encoded) in `format`. */

@@ -1260,8 +1260,8 @@ await jwtNearMissCases()
     config: stripeYaml,
     expect: { codes: ['timestamp_milliseconds'] },
   })
-  // Two Stripe-Signature headers a proxy joined with ", ": stripe-node takes the first t= and
-  // every v1=, so one valid signature among them verifies.
+  // Two Stripe-Signature headers a proxy joined with ", ": stripe-node takes the first t= (it
+  // does not read the " t" after the space) and every v1=, so one valid signature verifies.
   kase('provider-stripe-two-headers-joined-ok', {
     request: stripePost(
       `${stripeHeader('whsec_another0endpoint0secret', NOW - 12)}, ${stripeHeader(STRIPE_SECRET, NOW - 12)}`,
@@ -1273,6 +1273,28 @@ await jwtNearMissCases()
     request: stripePost(
       `${stripeHeader('whsec_another0endpoint0secret', NOW - 40)}, ${stripeHeader(STRIPE_SECRET, NOW - 12)}`,
     ),
+    config: stripeYaml,
+    expect: { codes: ['signature_header_malformed'] },
+  })
+  // Joined with bare commas, stripe-node reads the last t=: the valid signature of the first
+  // header no longer verifies, and the diagnosis names the two timestamps.
+  kase('provider-stripe-two-timestamps-bare-commas', {
+    request: stripePost(
+      `${stripeHeader(STRIPE_SECRET, NOW - 40)},${stripeHeader('whsec_another0endpoint0secret', NOW - 12)}`,
+    ),
+    config: stripeYaml,
+    expect: { codes: ['signature_header_malformed'] },
+  })
+  kase('provider-stripe-two-timestamps-bare-commas-ok', {
+    request: stripePost(
+      `${stripeHeader('whsec_another0endpoint0secret', NOW - 40)},${stripeHeader(STRIPE_SECRET, NOW - 12)}`,
+    ),
+    config: stripeYaml,
+    expect: { ok: true },
+  })
+  // stripe-node reads " v1" after ", " as another key and finds no signature.
+  kase('provider-stripe-space-after-comma', {
+    request: stripePost(stripeHeader(STRIPE_SECRET, NOW - 12).replace(',v1=', ', v1=')),
     config: stripeYaml,
     expect: { codes: ['signature_header_malformed'] },
   })

@@ -2,14 +2,15 @@
  * What the providers' own SDKs accept and refuse, held against the presets: a timestamp ahead
  * of the receiver's clock (the SDKs that check the age only accept it; Standard Webhooks
  * refuses it), two Stripe-Signature headers joined by a proxy or sent separately (Node joins
- * them), Shopify's Events header, and
+ * them), two t= joined by bare commas (stripe-node reads the last), a space after a comma
+ * (stripe-node refuses it, WorkOS sends it), Shopify's Events header, and
  * the public-key body search with a request the SendGrid SDK verifies. The SDKs are the
  * oracles; hookwarden must agree with them.
  * @module
  */
 import { createHmac, sign as cryptoSign, generateKeyPairSync } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { diagnose, getHeader, sign, verify } from '@hookwarden/core'
+import { diagnose, getHeader, loadConfig, sign, verify } from '@hookwarden/core'
 import { Signature as HubSpotSignature } from '@hubspot/api-client'
 import Mux from '@mux/mux-node'
 import { Environment, Paddle } from '@paddle/paddle-node-sdk'
@@ -173,6 +174,113 @@ describe('two Stripe-Signature headers joined by a proxy', () => {
     const d = await diagnose(req, { endpoint: endpoint('stripe'), now: now() })
     expect(d.causes[0]!.code).toBe('signature_header_malformed')
     expect(d.causes[0]!.summary).toMatch(/joined/)
+  })
+})
+
+describe('two t= in one Stripe-Signature joined by bare commas: stripe-node reads the last', () => {
+  const secret = 'whsec_test_secret'
+  const signed = (timestamp: number, key = secret) =>
+    Stripe.webhooks.generateTestHeaderString({ payload: BODY, secret: key, timestamp })
+  /** stripe-node's verdict on `header`: the oracle. */
+  const oracle = (header: string) => {
+    try {
+      Stripe.webhooks.constructEvent(BODY, header, secret)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  it('both orders: the preset gives stripe-node’s verdict, and a refusal names the two timestamps', async () => {
+    const valid = signed(now() - 10)
+    const other = signed(now() - 50, 'whsec_other')
+    for (const [header, accepted] of [
+      [`${other},${valid}`, true],
+      [`${valid},${other}`, false],
+    ] as const) {
+      expect(oracle(header), header).toBe(accepted)
+      const req = request(BODY, [['Stripe-Signature', header]])
+      const v = await verify(req, endpoint('stripe'), { now: now() })
+      expect(v.ok, header).toBe(accepted)
+      if (accepted) continue
+      // The valid signature belongs to the first t=, which stripe-node does not read.
+      const d = await diagnose(req, { endpoint: endpoint('stripe'), now: now() })
+      const cause = d.causes[0]!
+      expect(cause.code).toBe('signature_header_malformed')
+      expect(cause.summary).toMatch(/different timestamps/)
+      expect(cause.summary).toContain(`t=${now() - 50} is read here (the last, as stripe-node`)
+      expect(cause.summary).toContain(`the signature that verifies belongs to t=${now() - 10}`)
+    }
+  })
+
+  it('a generic pairs scheme still reads the first t= (nothing says which one its receiver reads)', async () => {
+    const valid = signed(now() - 10)
+    const other = signed(now() - 50, 'whsec_other')
+    const generic = loadConfig(
+      JSON.stringify({
+        auth: {
+          scheme: 'hmac',
+          header: 'Stripe-Signature',
+          payload: '{timestamp}.{body}',
+          format: { kind: 'pairs', signature_key: 'v1', timestamp_key: 't' },
+          timestamp: { tolerance: 300 },
+          secrets: [secret],
+        },
+      }),
+    ).endpoints[0]!
+    const req = request(BODY, [['Stripe-Signature', `${valid},${other}`]])
+    expect((await verify(req, generic, { now: now() })).ok).toBe(true)
+  })
+})
+
+describe('Stripe-Signature with a space after a comma', () => {
+  const secret = 'whsec_test_secret'
+  it('stripe-node refuses `t=…, v1=…`, so does the preset, and the diagnosis names the space', async () => {
+    const header = Stripe.webhooks
+      .generateTestHeaderString({ payload: BODY, secret, timestamp: now() - 10 })
+      .replace(',v1=', ', v1=')
+    expect(() => Stripe.webhooks.constructEvent(BODY, header, secret)).toThrow(
+      /No signatures found with expected scheme/,
+    )
+    const req = request(BODY, [['Stripe-Signature', header]])
+    const v = await verify(req, endpoint('stripe'), { now: now() })
+    expect(v.ok).toBe(false)
+    expect(v.reason).toBe('signature_header_malformed')
+    expect(v.checks.at(-1)!.detail).toMatch(
+      /^Stripe-Signature has a space in its v1= key \(", v1="\)/,
+    )
+    const d = await diagnose(req, { endpoint: endpoint('stripe'), now: now() })
+    expect(d.causes[0]!.code).toBe('signature_header_malformed')
+    expect(d.causes[0]!.summary).toMatch(/a space in its v1= key/)
+    expect(d.causes[0]!.summary).toMatch(/write "t=…,v1=…" with no space after the ","/)
+  })
+
+  it('a t= after a space is no timestamp for stripe-node either', async () => {
+    const t = now() - 10
+    const sig = Stripe.webhooks
+      .generateTestHeaderString({ payload: BODY, secret, timestamp: t })
+      .split(',v1=')[1]!
+    const header = `v1=${sig}, t=${t}`
+    expect(() => Stripe.webhooks.constructEvent(BODY, header, secret)).toThrow(
+      /Unable to extract timestamp/,
+    )
+    const v = await verify(request(BODY, [['Stripe-Signature', header]]), endpoint('stripe'), {
+      now: now(),
+    })
+    expect(v.reason).toBe('signature_header_malformed')
+    expect(v.checks.at(-1)!.detail).toMatch(/a space in its t= key \(", t="\)/)
+  })
+
+  it('WorkOS sends `t=…, v1=…`: its preset keeps accepting the space', async () => {
+    const secret = 'workos_webhook_secret'
+    const t = Date.now() - 5000
+    const sig = createHmac('sha256', secret).update(`${t}.${BODY}`).digest('hex')
+    const v = await verify(
+      request(BODY, [['WorkOS-Signature', `t=${t}, v1=${sig}`]]),
+      endpoint('workos', { secrets: [secret] }),
+      { now: now() },
+    )
+    expect(v.ok).toBe(true)
   })
 })
 

@@ -66,6 +66,17 @@ describe('a 100 Continue sent unasked', () => {
     expect(r.origin?.evidence.filter((e) => e.startsWith('100 Continue came first')).length).toBe(2)
   })
 
+  it('reads past a 100 that comes after a 103 Early Hints', async () => {
+    const to = await rawServer([
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n',
+      `HTTP/1.1 100 Continue\r\n\r\n${FINAL_401}`,
+    ])
+    const r = await replay(capture, { ...local, to })
+    expect(r.error).toBeNull()
+    expect(r.response?.status).toBe(401)
+    expect(r.origin?.evidence.filter((e) => e.startsWith('100 Continue came first')).length).toBe(2)
+  })
+
   it('says what happened when no final answer follows the 100', async () => {
     const to = await rawServer(['HTTP/1.1 100 Continue\r\n\r\n'], false)
     const r = await replay(capture, { ...local, to })

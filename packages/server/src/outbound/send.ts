@@ -19,6 +19,7 @@ import {
 } from '@hookwarden/core'
 import { Agent, buildConnector, request as undiciRequest } from 'undici'
 import { BlockedTargetError, checkLiteralHost, guardedLookup, type Resolver } from './guard.js'
+import { dropUnaskedContinue } from './interim-heads.js'
 import { wireValueOf } from './raw-head.js'
 
 export interface SendOptions {
@@ -257,67 +258,6 @@ export async function send(
   } finally {
     agent.destroy().catch(() => {})
   }
-}
-
-/** Longest interim head held back while its end has not come. */
-const MAX_INTERIM_HEAD = 16 * 1024
-const CONTINUE_LINE = /^HTTP\/1\.[01] 100(?=[ \r\n])/
-const CONTINUE_PREFIXES = ['HTTP/1.1 100', 'HTTP/1.0 100']
-
-/**
- * Takes the `100 Continue` heads off the front of what `socket` reads, before undici's parser
- * sees them, and lists them in `seen`. A server may send 100 Continue unasked (the request
- * never carries Expect: it is hop-by-hop here), and RFC 9110 §15.2 has a client read any
- * number of 1xx answers before the final one; undici instead destroys the connection on a 100
- * it did not ask for ("bad response"), which read as "closed without an answer". undici reads
- * the socket with read() (client-h1: readMore), so that is the one place to filter.
- */
-export function dropUnaskedContinue(socket: Socket, seen: EarlierResponse[]): void {
-  const read = socket.read.bind(socket)
-  // Bytes of a head not yet ended; null once the final answer began (all passes through).
-  let held: Buffer | null = Buffer.alloc(0)
-  socket.read = ((size?: number) => {
-    const chunk: Buffer | null = read(size)
-    if (held === null || chunk === null) return chunk
-    let data = held.length ? Buffer.concat([held, chunk]) : chunk
-    held = Buffer.alloc(0)
-    for (;;) {
-      const head = data.subarray(0, MAX_INTERIM_HEAD).toString('latin1')
-      if (!CONTINUE_LINE.test(head)) {
-        // Too short yet to tell: hold it until the status code has come.
-        if (
-          head.length < 13 &&
-          CONTINUE_PREFIXES.some((p) => p.startsWith(head) || head.startsWith(p))
-        ) {
-          held = data
-          return Buffer.alloc(0)
-        }
-        held = null
-        return data
-      }
-      const crlf = head.indexOf('\r\n\r\n')
-      const lf = head.indexOf('\n\n')
-      const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1
-      if (end < 0) {
-        if (data.length >= MAX_INTERIM_HEAD) {
-          held = null
-          return data
-        }
-        held = data
-        return Buffer.alloc(0)
-      }
-      const [statusLine = '', ...lines] = head.slice(0, end).split(/\r?\n/)
-      const headers: Header[] = []
-      for (const line of lines) {
-        const colon = line.indexOf(':')
-        if (colon > 0) headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()])
-      }
-      const statusText = statusLine.slice(13).trim()
-      seen.push({ status: 100, headers, ...(statusText ? { statusText } : {}) })
-      data = data.subarray(end)
-      if (data.length === 0) return data
-    }
-  }) as typeof socket.read
 }
 
 function describeError(

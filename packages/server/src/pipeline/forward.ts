@@ -5,9 +5,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import { subscribe } from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
 import type { Endpoint, Header, HttpRequest } from '@hookwarden/core'
-import { Agent, type Dispatcher } from 'undici'
+import { Agent, buildConnector, type Dispatcher } from 'undici'
 import { valueAsSent } from '../capture.js'
+import { dropUnaskedContinue } from '../outbound/interim-heads.js'
 import { isCredentialHeader, stripCredentialQuery } from '../redact.js'
 import { traceIdOf } from '../request-id.js'
 
@@ -108,6 +111,23 @@ export function publicLocation(location: string, forward: string, endpointPath: 
   return rest
 }
 
+/**
+ * Each upstream connection's re-arm of its interim-head filter (interim-heads.ts). An upstream
+ * may answer `100 Continue` unasked before each final answer on a kept-alive connection, so the
+ * filter looks at the front of every answer: undici announces each request just before writing
+ * it (diagnostics channel `undici:client:sendHeaders`, with its socket), and with one request
+ * at a time on a connection, what the socket reads after that is the answer to it.
+ */
+const rearmOf = new WeakMap<object, () => void>()
+let watchingRequests = false
+function watchRequests(): void {
+  if (watchingRequests) return
+  watchingRequests = true
+  subscribe('undici:client:sendHeaders', (message) => {
+    rearmOf.get((message as { socket: object }).socket)?.()
+  })
+}
+
 export interface ForwardInput {
   request: HttpRequest
   endpoint: Endpoint
@@ -127,8 +147,14 @@ export class Forwarder {
 
   constructor(options: Partial<ForwardOptions> = {}) {
     this.options = { ...DEFAULT_FORWARD, ...options }
+    watchRequests()
+    const connector = buildConnector({ timeout: this.options.timeoutMs })
     this.#agent = new Agent({
-      connect: { timeout: this.options.timeoutMs },
+      connect: (opts, callback) =>
+        connector(opts, (error, socket) => {
+          if (socket) rearmOf.set(socket, dropUnaskedContinue(socket as Socket))
+          ;(callback as (e: Error | null, s: Socket | null) => void)(error, socket as Socket)
+        }),
       keepAliveTimeout: KEEP_ALIVE_MS,
     })
     this.#agent.on('connect', () => {

@@ -194,3 +194,60 @@ describe('connections the upstream closes on its own', () => {
     expect(statuses).toEqual(statuses.map(() => 200))
   })
 })
+
+describe('interim (1xx) answers before the upstream’s final one', () => {
+  const final = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\nupstream'
+  /** Writes `pieces` one after another, a few ms apart, as a slow upstream would. */
+  const answer = (pieces: string[]) => (s: Socket) => {
+    let i = 0
+    const next = () => {
+      if (i < pieces.length) s.write(pieces[i++]!, () => setTimeout(next, 10))
+    }
+    next()
+  }
+
+  it('a 100 Continue sent unasked before each answer, on a kept-alive connection: every final answer relayed, each webhook delivered once', async () => {
+    // RFC 9110 §15.2: a client reads one or more 1xx answers before the final one, even unasked.
+    const seen: number[] = []
+    const up = await rawUpstream((s, _n, onSocket) => {
+      seen.push(onSocket)
+      answer(['HTTP/1.1 100 Continue\r\n\r\n', final])(s)
+    })
+    closeUpstream = up.close
+    gw = await startGateway(yaml(up.url))
+    const answers = []
+    for (let i = 0; i < 4; i++) answers.push(await forward(gw.url))
+    expect(answers.map((a) => [a.status, a.text])).toEqual(answers.map(() => [200, 'upstream']))
+    for (const a of answers)
+      expect(await gw.store.get(a.attempt)).toMatchObject({
+        status: 200,
+        forward_status: 200,
+        forward_error: null,
+      })
+    // Never sent twice (a connection dropped on the 100 would have been retried), and the
+    // later ones went on a connection already used: the 100 is read past on each answer.
+    expect(up.requests).toBe(4)
+    expect(Math.max(...seen)).toBeGreaterThan(1)
+  })
+
+  it('103 Early Hints before a 200, and 100, 103, 100 before a 201 cut across the reads', async () => {
+    const mixed =
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 7\r\n\r\ncreated'
+    const cuts = [4, 11, 30, 61, 100, 112, 140]
+    const pieces = [...cuts, mixed.length].map((c, i) => mixed.slice(i ? cuts[i - 1] : 0, c))
+    const up = await rawUpstream((s, n) =>
+      answer(n === 1 ? ['HTTP/1.1 103 Early Hints\r\nLink: </a.js>\r\n\r\n', final] : pieces)(s),
+    )
+    closeUpstream = up.close
+    gw = await startGateway(yaml(up.url))
+    const hints = await forward(gw.url)
+    expect([hints.status, hints.text]).toEqual([200, 'upstream'])
+    const mixedAnswer = await forward(gw.url)
+    expect([mixedAnswer.status, mixedAnswer.text]).toEqual([201, 'created'])
+    expect(await gw.store.get(mixedAnswer.attempt)).toMatchObject({
+      status: 201,
+      forward_status: 201,
+    })
+    expect(up.requests).toBe(2)
+  })
+})

@@ -7,10 +7,16 @@
  * Everything captured is hostile text that an operator pastes into an interactive shell, so
  * every piece of it is single-quoted (inert in bash, zsh and sh, `!` included: double quotes
  * would let bash's and zsh's history expansion rewrite the line), and a piece holding a
- * character that does not print is written as bash/zsh `$'…'` with that character escaped:
- * the command's only control characters are the newlines between its own lines.
+ * character that does not print is written `"$(printf '…')"` with that character as an octal
+ * escape, which a POSIX sh (dash) reads as bash and zsh do. The command's only control
+ * characters are the newlines between its own lines, and those that end a value (a command
+ * substitution cannot keep them): `'` and a newline, which hold nothing captured.
+ * The quoting is printCurl's own (packages/core/src/message/shell-word.ts, which uses no Node
+ * API): one function, imported from its source file, since the dashboard bundles none of the
+ * Node package.
  * @module
  */
+import { posixShellWord } from '../../../core/src/message/shell-word.js'
 import { type Attempt, bodyBytes } from './attempt.js'
 
 /** The gateway's own list (packages/server/src/redact.ts), kept in step by hand. */
@@ -34,57 +40,21 @@ const DROPPED = new Set([
 ])
 const SCHEME_WORD = /^(Bearer|Basic|Token|Digest|ApiKey|Key|HMAC|Signature|JWT)( +)/i
 
-/**
- * Characters that do not print, or print as something else: controls (C0, DEL, C1), format
- * characters (bidi overrides, zero-width), line and paragraph separators, surrogates, private
- * use and unassigned code points. None of them goes into the command as it is.
- */
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u
-
-const hexByte = (b: number) => `\\x${b.toString(16).padStart(2, '0')}`
 const utf8 = new TextEncoder()
 
-/** Single quotes for the shell: nothing inside is interpreted, by any shell. */
-export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-
-/** One ASCII byte inside `$'…'`: printable ones as they are, but never `'`, `\` or `!`. */
-function ansiCAscii(b: number): string {
-  if (b === 0x5c) return '\\\\'
-  if (b === 0x0a) return '\\n'
-  if (b === 0x0d) return '\\r'
-  if (b === 0x09) return '\\t'
-  if (b < 0x20 || b >= 0x7f || b === 0x27 || b === 0x21) return hexByte(b)
-  return String.fromCharCode(b)
-}
-
 /**
- * `text` as one shell word that reads back exactly, or null when it holds NUL (no argument
- * can). Single quotes when every character prints; else `$'…'` (bash and zsh; a POSIX sh
- * without it reads a wrong but still inert word), in which printable non-ASCII characters stay
- * as they are and every other character is its UTF-8 bytes as `\xHH`.
+ * `text` as one shell word that reads back exactly in any POSIX shell, or null when it holds
+ * NUL (no argument can): single quotes when every character prints, else printf (see above).
  */
 export function shellWord(text: string): string | null {
   if (text.includes('\0')) return null
-  if (!UNPRINTABLE.test(text)) return shellQuote(text)
-  let out = ''
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0
-    if (c < 0x80) out += ansiCAscii(c)
-    else if (UNPRINTABLE.test(ch)) for (const b of utf8.encode(ch)) out += hexByte(b)
-    else out += ch
-  }
-  return `$'${out}'`
+  return posixShellWord(utf8.encode(text), { newlines: false })
 }
 
 /** Bytes (a body) as one shell word, byte for byte; null when they hold NUL. */
 function bytesWord(bytes: Uint8Array): string | null {
   if (bytes.includes(0)) return null
-  try {
-    return shellWord(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes))
-  } catch {
-    // Not UTF-8: every byte that is not printable ASCII escaped.
-    return `$'${[...bytes].map(ansiCAscii).join('')}'`
-  }
+  return posixShellWord(bytes, { newlines: false })
 }
 
 /** A shell variable's value, in double quotes (no word splitting), outside any single quotes. */
@@ -113,7 +83,7 @@ export function isSecretHeader(name: string, value: string): boolean {
 }
 
 export interface CurlCommand {
-  /** The command, ready to paste into bash, zsh or sh. */
+  /** The command, ready to paste into bash, zsh or a POSIX sh (dash). */
   text: string
   /** The shell variables to set first (credentials the record does not hold). */
   variables: string[]

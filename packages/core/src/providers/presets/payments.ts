@@ -52,7 +52,16 @@ export const PAYMENT_PRESETS: ProviderPreset[] = [
       algorithm: 'sha256',
       encoding: 'hex',
       payload: '{timestamp}.{body}',
-      format: { kind: 'pairs', pair_separator: ',', signature_key: 'v1', timestamp_key: 't' },
+      // As stripe-node's parseHeader reads it: split on commas, keys as they stand (`, v1=` is
+      // no v1), and of several t= the last.
+      format: {
+        kind: 'pairs',
+        pair_separator: ',',
+        signature_key: 'v1',
+        timestamp_key: 't',
+        exact_keys: true,
+        last_timestamp: true,
+      },
       secret_encoding: 'utf8',
       // stripe-node refuses a timestamp too old only (Webhooks.js validateComputedSignature).
       timestamp: { unit: 'seconds', tolerance: 300, one_sided: true },
