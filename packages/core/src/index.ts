@@ -189,6 +189,7 @@ export {
   reasonSpec,
 } from './verdict/reasons.js'
 export { refinable, refineVerdict } from './verdict/refine.js'
+export { legacyClaimKey, REPLAY_KEY_FORMAT } from './verdict/replay-claim-key.js'
 export { sign, signerNotice } from './verdict/sign.js'
 export type { Verdict } from './verdict/types.js'
 export {

@@ -12,6 +12,7 @@ import type { Check, Scheme, VerifyContext } from '../schemes/types.js'
 import { buildChallenge } from './challenge.js'
 import { buildProblem } from './problem.js'
 import { REASONS } from './reasons.js'
+import { claimKey, legacyClaimKey } from './replay-claim-key.js'
 import type { Verdict } from './types.js'
 
 /**
@@ -73,8 +74,6 @@ export function verifySync(
   return verdict
 }
 
-const claimKey = (endpoint: Endpoint, key: string) => `${endpoint.name}\u0000${key}`
-
 /**
  * The nonce-store key `verify` claims for this request at this endpoint, or null when its
  * scheme has no replay protection (or the request carries no id): what `release` takes.
@@ -98,7 +97,14 @@ function afterScheme(
   if (context.nonceStore && scheme.replayKey && checks.every((c) => c.ok)) {
     const replay = scheme.replayKey(request, endpoint.auth)
     if (replay) {
-      const claimed = context.nonceStore.claim(claimKey(endpoint, replay.key), replay.ttlMs)
+      const store = context.nonceStore
+      const key = claimKey(endpoint, replay.key)
+      // Only a store shared with older releases (Redis) asks for the legacy key: none in memory.
+      const legacy = store.claimWithLegacyKey ? legacyClaimKey(request, endpoint, replay.key) : null
+      const claimed =
+        legacy !== null
+          ? store.claimWithLegacyKey!(key, legacy, replay.ttlMs)
+          : store.claim(key, replay.ttlMs)
       if (isPromiseLike(claimed)) {
         return Promise.resolve(claimed).then((fresh) =>
           finish([...checks, replayCheck(fresh)], endpoint, scheme),
