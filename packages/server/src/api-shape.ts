@@ -5,8 +5,9 @@
  * The API, same origin as the dashboard. Auth: `Authorization: Bearer <admin token>` or the
  * `hookwarden_admin` cookie (HttpOnly, SameSite=Strict) set by `POST /api/session {token}` or
  * `POST /login` (form); without it every route answers 401 problem+json.
- * - `GET /api/attempts?endpoint&outcome=accepted|rejected&reason&limit(1..1000)&before=<id>&since&until`
- *   → `{attempts: ApiAttempt[] (no diagnosis, no body), next_before: id | null}`, newest first
+ * - `GET /api/attempts?endpoint&outcome=accepted|rejected&reason&tenant&environment&limit(1..1000)&before=<id>&since&until`
+ *   → `{attempts: ApiAttempt[] (no diagnosis, no body), next_before: id | null}`, newest first;
+ *   any other parameter is a 400 naming it
  * - `GET /api/attempts/:id` → ApiAttempt with `diagnosis` and `body_base64`
  * - `POST /api/attempts/:id/replay` → `{attempt, endpoint, ok, status, latency_ms, error}`;
  *   409 when the body was not stored or the endpoint has no upstream

@@ -1,7 +1,9 @@
 /**
  * The installation's fingerprint key: 32 random bytes made at first start and kept beside the
  * data (`<dataDir>/fingerprint.key`, mode 600), so fingerprints compare across restarts but
- * nobody who reads a log can confirm a guessed secret (contract §3).
+ * nobody who reads a log can confirm a guessed secret (contract §3). With PostgreSQL the data
+ * is the database, shared by every gateway: the key kept there wins and is copied to the file
+ * (start.ts), so that the CLI on each host fingerprints alike.
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -15,6 +17,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -62,6 +65,32 @@ export function loadFingerprintKey(dataDir: string): {
   // A key left readable by others is tightened, not refused.
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600)
   return { key: new Uint8Array(key), path, created }
+}
+
+/**
+ * Replaces the key file with `key` (the installation's key kept in a shared store, so that the
+ * CLI on this host fingerprints alike): written whole to a temporary file, synced, renamed over
+ * the old one. Throws the file system's error.
+ */
+export function saveFingerprintKey(path: string, key: Uint8Array): void {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    const fd = openSync(temp, 'wx', 0o600)
+    try {
+      writeSync(fd, key)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temp, path)
+  } catch (e) {
+    try {
+      unlinkSync(temp)
+    } catch {
+      // Never created, or already renamed.
+    }
+    throw e
+  }
 }
 
 function sizeOf(path: string): number | null {
@@ -131,9 +160,8 @@ function createKeyFile(path: string): boolean {
 }
 
 /**
- * Several gateways sharing one database must share the key too, or their fingerprints would
- * not compare: HOOKWARDEN_FINGERPRINT_KEY (hex or base64, at least 16 bytes) then wins over
- * the file.
+ * HOOKWARDEN_FINGERPRINT_KEY (hex or base64, at least 16 bytes): when set, it wins over the
+ * key file and over the key a PostgreSQL store keeps for the gateways sharing it.
  */
 export function fingerprintKeyFromEnv(value: string | undefined): Uint8Array | null {
   const v = value?.trim()

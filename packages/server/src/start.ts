@@ -5,7 +5,8 @@
  * URL, the admin token and two curl commands to try. SIGTERM closes it gracefully.
  * @module
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   type Config,
@@ -17,7 +18,7 @@ import {
 } from '@hookwarden/core'
 import type { DestinationStream } from 'pino'
 import type { GatewayLimits } from './context.js'
-import { fingerprintKeyFromEnv, loadFingerprintKey } from './fingerprint-key.js'
+import { fingerprintKeyFromEnv, loadFingerprintKey, saveFingerprintKey } from './fingerprint-key.js'
 import { createGateway, type Gateway } from './gateway.js'
 import { createLogger } from './logging.js'
 import { openNonceStore } from './nonce/open-nonce-store.js'
@@ -31,8 +32,10 @@ import {
 import { clearRedactionCache } from './redact.js'
 import { connectRedis } from './redis.js'
 import { readSettings, wholeNumberFrom } from './settings.js'
+import { refusalBeside } from './storage/instances.js'
 import { openStore } from './storage/open-store.js'
 import { startRetention } from './storage/retention.js'
+import type { AttemptStore } from './storage/types.js'
 
 export interface StartOptions {
   /** The config file (the CLI defaults it to examples/demo.yaml). */
@@ -108,24 +111,38 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   })
 
-  const key =
-    fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY) ?? loadFingerprintKey(dataDir).key
-  setFingerprintKey(key)
-  clearRedactionCache()
+  const envKey = fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY)
+  const keyFile = envKey ? null : loadFingerprintKey(dataDir)
   let admin = adminTokenOf(config, env)
   const redisUrl = env.HOOKWARDEN_REDIS_URL?.trim() || undefined
   const onError = (store: string) => (message: string) => logger.warn({ store }, message)
 
+  const storeField = env.HOOKWARDEN_DATABASE_URL?.trim()
+    ? 'HOOKWARDEN_DATABASE_URL'
+    : 'HOOKWARDEN_DATA_DIR'
   const store = await openStore({
     databaseUrl: env.HOOKWARDEN_DATABASE_URL,
     dataDir,
     ...(recordTimeoutMs ? { recordTimeoutMs } : {}),
   }).catch((e) => {
-    throw unreachable(
-      e,
-      env.HOOKWARDEN_DATABASE_URL ? 'HOOKWARDEN_DATABASE_URL' : 'HOOKWARDEN_DATA_DIR',
-    )
+    throw unreachable(e, storeField)
   })
+  const newer = store.migrations?.newer ?? []
+  if (newer.length > 0)
+    logger.warn(
+      { newer_migrations: newer },
+      `this database was also migrated by a newer hookwarden: ${newer.join(', ')}; this build uses the ${store.migrations?.known} migrations it knows`,
+    )
+  try {
+    await joinInstances(store, redisUrl)
+    const key =
+      envKey ?? (await installationKey(store, keyFile!, (m) => logger.warn(m))) ?? keyFile!.key
+    setFingerprintKey(key)
+    clearRedactionCache()
+  } catch (e) {
+    await store.close()
+    throw unreachable(e, storeField)
+  }
   let nonceStore: Awaited<ReturnType<typeof openNonceStore>> | undefined
   let rateLimiter: RateLimiter
   try {
@@ -331,11 +348,58 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
 }
 
 /**
+ * Enters this gateway in the store's instance registry. Without Redis, replay claims live in
+ * one process: beside another live gateway on the same store, a copy of a message one accepted
+ * would be accepted by the other, so the start is refused, naming that gateway.
+ */
+async function joinInstances(store: AttemptStore, redisUrl: string | undefined): Promise<void> {
+  if (!store.registerInstance) return
+  const self = {
+    id: randomUUID(),
+    host: hostname(),
+    pid: process.pid,
+    started_at: Date.now(),
+    replay_claims: redisUrl ? ('redis' as const) : ('memory' as const),
+  }
+  const refusal = refusalBeside(await store.registerInstance(self), self, Date.now())
+  if (refusal) throw new ConfigError(refusal, { field: 'HOOKWARDEN_REDIS_URL' })
+}
+
+/**
+ * The key kept in a shared store (PostgreSQL) for every gateway on it, this gateway's file
+ * key offered as that key when none is kept yet; null when the store keeps none (SQLite). The
+ * file is brought in line, so that the CLI on this host fingerprints alike.
+ */
+async function installationKey(
+  store: AttemptStore,
+  file: ReturnType<typeof loadFingerprintKey>,
+  warn: (message: string) => void,
+): Promise<Uint8Array | null> {
+  const shared = (await store.sharedFingerprintKey?.(file.key)) ?? null
+  if (!shared || Buffer.from(shared).equals(Buffer.from(file.key))) return shared
+  if (!file.created)
+    warn(
+      `${file.path} differs from the fingerprint key the database keeps for every gateway sharing it: the database's key is used and written to ${file.path} (fingerprints made with the file's old key no longer compare with new ones)`,
+    )
+  try {
+    saveFingerprintKey(file.path, shared)
+  } catch (e) {
+    warn(
+      `cannot write the database's fingerprint key to ${file.path} (${(e as NodeJS.ErrnoException).code ?? String(e)}): the CLI on this host will not fingerprint like the gateway`,
+    )
+  }
+  return shared
+}
+
+/**
  * A store that cannot be opened at start is the operator's setting to fix, not our bug: one
- * line naming the variable (the messages are already free of passwords), exit 2.
+ * line naming the variable (the messages are already free of passwords), exit 2. A store
+ * reached whose migration failed says so, without blaming the variable.
  */
 function unreachable(e: unknown, field: string): unknown {
   const err = e as { code?: unknown; message?: unknown; name?: unknown }
+  if (err?.code === 'ERR_STORE_MIGRATION')
+    return new ConfigError(String(err.message).split('\n')[0] as string, { field })
   if (err?.code === 'ERR_STORE_UNAVAILABLE' || err?.name === 'RangeError') {
     return new ConfigError(
       `cannot open the store (${field}): ${String(err.message).split('\n')[0]}`,

@@ -51,9 +51,31 @@ function intParam(q: Query, name: string, min: number, max: number): number | un
   return n
 }
 
+/** Every parameter GET /api/attempts takes; any other name is refused, never ignored. */
+export const ATTEMPT_QUERY_PARAMS = [
+  'endpoint',
+  'outcome',
+  'reason',
+  'tenant',
+  'environment',
+  'since',
+  'until',
+  'limit',
+  'before',
+] as const
+
 export function attemptQuery(q: Query): AttemptQuery {
+  // A filter the list does not know (a typo, another case, one it lacks) answered as if applied
+  // would hand back attempts the caller asked to leave out.
+  for (const name of Object.keys(q))
+    if (!(ATTEMPT_QUERY_PARAMS as readonly string[]).includes(name))
+      throw new BadQuery(
+        `unknown parameter ${name.slice(0, 64)}; /api/attempts takes ${ATTEMPT_QUERY_PARAMS.join(', ')}`,
+      )
   const out: AttemptQuery = {}
   if (q.endpoint) out.endpoint = q.endpoint
+  if (q.tenant) out.tenant = q.tenant
+  if (q.environment) out.environment = q.environment
   if (q.outcome) {
     if (q.outcome !== 'accepted' && q.outcome !== 'rejected')
       throw new BadQuery('outcome must be accepted or rejected')

@@ -35,6 +35,19 @@ export class StoreUnavailableError extends HookwardenError {
   }
 }
 
+/**
+ * The store was reached but its migrations failed (a permission, a table in the way): the
+ * operator's database to look at, not its URL. The message starts `migrating the store failed:`.
+ */
+export class StoreMigrationError extends HookwardenError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_STORE_MIGRATION', `migrating the store failed: ${message}`, options)
+  }
+  static is(value: unknown): value is StoreMigrationError {
+    return value instanceof HookwardenError && value.code === 'ERR_STORE_MIGRATION'
+  }
+}
+
 const SQLITE_FULL = new Set(['SQLITE_FULL'])
 const SQLITE_DOWN = /^SQLITE_(IOERR|CANTOPEN|READONLY|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL|MISUSE)/
 

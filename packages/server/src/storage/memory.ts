@@ -61,6 +61,8 @@ export class MemoryAttemptStore implements AttemptStore {
       const r = this.#rows.get(id)!
       if (query.before !== undefined && !(id < query.before)) continue
       if (query.endpoint !== undefined && r.endpoint !== query.endpoint) continue
+      if (query.tenant !== undefined && r.tenant !== query.tenant) continue
+      if (query.environment !== undefined && r.environment !== query.environment) continue
       if (query.outcome !== undefined && r.outcome !== query.outcome) continue
       if (query.reason !== undefined && r.reason !== query.reason) continue
       if (query.since !== undefined && r.received_at < query.since) continue

@@ -6,8 +6,20 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 
 export type DialectName = 'sqlite' | 'postgres'
 
+/** Where Kysely's Migrator keeps one row per migration that ran on the store. */
+export const MIGRATION_TABLE = 'hookwarden_migration'
+
+/**
+ * Every migration this build knows, run in name order. Migrations are ADDITIVE ONLY: a new
+ * table, index, or nullable (or defaulted) column; never dropping or renaming a table or column,
+ * nor a new constraint that an older build's writes could break (an index may be replaced).
+ * During a rolling upgrade, and after a rollback, an older build runs on a store that a newer
+ * one has migrated: it skips the migrations it does not know (migrateToLatest) and relies on
+ * this rule to keep working.
+ */
 function migrations(dialect: DialectName): Record<string, Migration> {
   const pg = dialect === 'postgres'
+  const millis = pg ? 'bigint' : 'integer'
   return {
     '0001_attempts': {
       async up(db: Kysely<unknown>) {
@@ -114,23 +126,94 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.dropTable('revoked_sessions').ifExists().execute()
       },
     },
+    // The gateways running on this store, each refreshing its row (instances.ts): a gateway
+    // without Redis refuses to start beside another live one, whose replay claims it cannot see.
+    '0004_gateway_instances': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('gateway_instances')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('started_at', millis, (c) => c.notNull())
+          .addColumn('seen_at', millis, (c) => c.notNull())
+          // `redis` or `memory`: where its replay claims are, which decides who may run beside it.
+          .addColumn('replay_claims', 'text', (c) => c.notNull())
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('gateway_instances').ifExists().execute()
+      },
+    },
+    // PostgreSQL: the installation's fingerprint key, one row, so that every gateway sharing
+    // the database fingerprints a credential alike (SQLite keeps its key file beside it).
+    '0005_fingerprint_key': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('fingerprint_key')
+          .ifNotExists()
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('created_at', millis, (c) => c.notNull())
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('fingerprint_key').ifExists().execute()
+      },
+    },
   }
 }
 
-/** Runs every pending migration; throws the migrator's error when one fails. */
+/** What migrateToLatest found on the store. */
+export interface MigrationOutcome {
+  /** Migrations a newer hookwarden ran on this store that this build does not know. */
+  newer: string[]
+  /** How many migrations this build knows (all of them have run once it returns). */
+  known: number
+}
+
+/** Stands in for a newer build's migration: it has run already, so it never runs here. */
+const RAN_ELSEWHERE: Migration = { async up() {} }
+
+/**
+ * Runs every pending migration this build knows; throws the migrator's error when one fails.
+ * Migrations a newer build ran are tolerated (nothing to run, see `migrations()`), and one of
+ * ours that has not run yet still runs even when a newer one has.
+ */
 export async function migrateToLatest(
   db: Kysely<unknown>,
   dialect: DialectName,
   schema?: string,
-): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) }
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: 'hookwarden_migration',
-    migrationLockTableName: 'hookwarden_migration_lock',
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  })
-  const { error } = await migrator.migrateToLatest()
-  if (error) throw error
+): Promise<MigrationOutcome> {
+  const known = migrations(dialect)
+  for (let look = 1; ; look++) {
+    const newer = (await executedMigrations(db, schema)).filter((name) => !(name in known))
+    const all = { ...known }
+    for (const name of newer) all[name] = RAN_ELSEWHERE
+    const provider: MigrationProvider = { getMigrations: async () => all }
+    const migrator = new Migrator({
+      db,
+      provider,
+      migrationTableName: MIGRATION_TABLE,
+      migrationLockTableName: 'hookwarden_migration_lock',
+      // Ours may sort before a newer build's that ran first.
+      allowUnorderedMigrations: true,
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    })
+    const { error } = await migrator.migrateToLatest()
+    if (!error) return { newer, known: Object.keys(known).length }
+    // A newer build migrated between our look and the migrator's (under its lock): look again.
+    if (look < 3 && /previously executed migration .* is missing/.test(String(error))) continue
+    throw error
+  }
+}
+
+/** The names in the migration table; none before the first migration made it. */
+async function executedMigrations(db: Kysely<unknown>, schema?: string): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true })
+  if (!tables.some((t) => t.name === MIGRATION_TABLE && (!schema || t.schema === schema))) return []
+  const table = sql.table(schema ? `${schema}.${MIGRATION_TABLE}` : MIGRATION_TABLE)
+  const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db)
+  return rows.map((r) => r.name)
 }

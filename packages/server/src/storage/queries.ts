@@ -3,6 +3,7 @@
  * @module
  */
 import { type Kysely, sql } from 'kysely'
+import type { GatewayInstance } from './instances.js'
 import { ATTEMPT_COLUMNS, type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
 import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
 
@@ -112,6 +113,8 @@ export async function listAttempts(
 export function listQuery(db: Kysely<Database>, q: AttemptQuery) {
   let query = db.selectFrom('attempts').selectAll()
   if (q.endpoint !== undefined) query = query.where('endpoint', '=', q.endpoint)
+  if (q.tenant !== undefined) query = query.where('tenant', '=', q.tenant)
+  if (q.environment !== undefined) query = query.where('environment', '=', q.environment)
   // A literal, so that both planners see the partial index `attempts_rejected_id` applies
   // (a bound parameter cannot prove `outcome = 'rejected'`); only the two known values are.
   if (q.outcome !== undefined)
@@ -228,4 +231,51 @@ export async function sessionRevoked(
     .where('expires_at', '>', now)
     .executeTakeFirst()
   return row !== undefined
+}
+
+/** Enters a gateway in the instance registry, or refreshes its row (its heartbeat). */
+export function upsertInstance(db: Kysely<Database>, instance: GatewayInstance) {
+  return db
+    .insertInto('gateway_instances')
+    .values(instance)
+    .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: instance.seen_at }))
+}
+
+export function deleteInstance(db: Kysely<Database>, id: string) {
+  return db.deleteFrom('gateway_instances').where('id', '=', id)
+}
+
+/** Rows of gateways that stopped without a close, not seen since `seenBefore`. */
+export function forgetInstances(db: Kysely<Database>, seenBefore: number) {
+  return db.deleteFrom('gateway_instances').where('seen_at', '<', seenBefore)
+}
+
+export async function listInstances(db: Kysely<Database>): Promise<GatewayInstance[]> {
+  const rows = await db.selectFrom('gateway_instances').selectAll().orderBy('started_at').execute()
+  return rows.map((r) => ({
+    id: r.id,
+    host: r.host,
+    pid: Number(r.pid),
+    started_at: Number(r.started_at),
+    seen_at: Number(r.seen_at),
+    replay_claims: r.replay_claims === 'redis' ? 'redis' : 'memory',
+  }))
+}
+
+/** Stores `key` as the installation's fingerprint key unless one is stored already. */
+export function insertFingerprintKey(db: Kysely<Database>, key: Uint8Array, now: number) {
+  return db
+    .insertInto('fingerprint_key')
+    .values({ id: 1, key: Buffer.from(key).toString('base64'), created_at: now })
+    .onConflict((oc) => oc.column('id').doNothing())
+}
+
+/** The stored fingerprint key's bytes, or null when none is stored. */
+export async function readFingerprintKey(db: Kysely<Database>): Promise<Uint8Array | null> {
+  const row = await db
+    .selectFrom('fingerprint_key')
+    .select('key')
+    .where('id', '=', 1)
+    .executeTakeFirst()
+  return row ? new Uint8Array(Buffer.from(row.key, 'base64')) : null
 }

@@ -47,9 +47,32 @@ export interface RevokedSessionsTable {
   expires_at: number
 }
 
+/** One row per gateway running on the store, refreshed by its heartbeat (instances.ts). */
+export interface GatewayInstancesTable {
+  id: string
+  /** The host name the gateway runs on. */
+  host: string
+  pid: number
+  /** Unix milliseconds (PostgreSQL returns them as strings: int8). */
+  started_at: number | string
+  seen_at: number | string
+  /** `redis` or `memory`. */
+  replay_claims: string
+}
+
+/** The installation's fingerprint key (PostgreSQL; one row, id 1). */
+export interface FingerprintKeyTable {
+  id: number
+  /** The key's bytes, base64. */
+  key: string
+  created_at: number | string
+}
+
 export interface Database {
   attempts: AttemptsTable
   revoked_sessions: RevokedSessionsTable
+  gateway_instances: GatewayInstancesTable
+  fingerprint_key: FingerprintKeyTable
 }
 
 /** Column order of the insert statement (and of `toParams`). */

@@ -5,17 +5,24 @@
  * @module
  */
 import { type Kysely, sql } from 'kysely'
-import { StoreUnavailableError, toStoreError } from './errors.js'
+import { isLockBusy, StoreMigrationError, StoreUnavailableError, toStoreError } from './errors.js'
 import type { GroupCommit } from './group-commit.js'
-import { type DialectName, migrateToLatest } from './migrations.js'
+import { FORGET_AFTER_MS, type GatewayInstance, HEARTBEAT_MS, LIVE_WITHIN_MS } from './instances.js'
+import { type DialectName, type MigrationOutcome, migrateToLatest } from './migrations.js'
 import {
   type AttemptPatch,
   attemptStats,
+  deleteInstance,
+  forgetInstances,
   getAttempt,
+  insertFingerprintKey,
   listAttempts,
+  listInstances,
   patchToRow,
   pruneAttempts,
+  readFingerprintKey,
   sessionRevoked,
+  upsertInstance,
 } from './queries.js'
 import type { AttemptsTable, Database } from './schema.js'
 import type { AttemptQuery, AttemptRecord, AttemptStore, StoreDescription } from './types.js'
@@ -55,6 +62,14 @@ export class KyselyAttemptStore implements AttemptStore {
   #closed: Promise<void> | null = null
   /** What the store has to say that no caller asked for (the gateway logs it). */
   onNotice: ((level: 'warn' | 'error', message: string) => void) | undefined
+  /** What the last migrate() found: migrations a newer build ran, and how many we know. */
+  migrations: MigrationOutcome | undefined
+  /** This gateway's row in the instance registry, once registered. */
+  #instance: GatewayInstance | null = null
+  #heartbeat: NodeJS.Timeout | undefined
+  #beating: Promise<void> | null = null
+  #beatOkAt = 0
+  #beatWarned = false
 
   constructor(parts: KyselyStoreParts) {
     this.#parts = parts
@@ -75,25 +90,116 @@ export class KyselyAttemptStore implements AttemptStore {
     return this.#parts.description
   }
 
+  /**
+   * Runs the pending migrations. A store that cannot be reached is StoreUnavailableError; one
+   * reached whose migration failed is StoreMigrationError ("migrating the store failed: …").
+   */
   async migrate(): Promise<void> {
     const { dialect, schema } = this.#parts
     try {
       if (dialect === 'postgres')
         // The pool's lock_timeout and statement_timeout bound an attempt's recording; a
         // migration that builds an index over a big table must not be cut off by them.
-        await this.#parts.db.connection().execute(async (conn) => {
+        this.migrations = await this.#parts.db.connection().execute(async (conn) => {
           await sql`set statement_timeout = 0`.execute(conn)
           await sql`set lock_timeout = 0`.execute(conn)
           try {
-            await migrateToLatest(conn as Kysely<unknown>, dialect, schema)
+            return await migrateToLatest(conn as Kysely<unknown>, dialect, schema)
           } finally {
             await sql`reset statement_timeout`.execute(conn)
             await sql`reset lock_timeout`.execute(conn)
           }
         })
-      else await migrateToLatest(this.#parts.db as Kysely<unknown>, dialect, schema)
+      else
+        this.migrations = await migrateToLatest(this.#parts.db as Kysely<unknown>, dialect, schema)
     } catch (error) {
-      throw toStoreError('attempts', error)
+      const mapped = toStoreError('attempts', error)
+      if (mapped.failure !== 'error') throw mapped
+      throw new StoreMigrationError(mapped.message.replace(/^attempts store error: /, ''), {
+        cause: error,
+      })
+    }
+  }
+
+  /**
+   * Enters this gateway in the store's instance registry and resolves to the other gateways
+   * registered there (instances.ts says which of them are live). The row is refreshed every
+   * HEARTBEAT_MS until close(), which removes it. The entry and the read are one transaction
+   * that no other gateway's registration can interleave with (PostgreSQL: a table lock;
+   * SQLite: its one writer), so of two gateways starting at once the second sees the first.
+   * Runs at start, before any attempt is written.
+   */
+  async registerInstance(self: Omit<GatewayInstance, 'seen_at'>): Promise<GatewayInstance[]> {
+    const now = Date.now()
+    const instance: GatewayInstance = { ...self, seen_at: now }
+    const others = await this.#whileBusy(() =>
+      this.#parts.db.transaction().execute(async (trx) => {
+        if (this.#parts.dialect === 'postgres')
+          await sql`lock table gateway_instances in share row exclusive mode`.execute(trx)
+        await upsertInstance(trx, instance).execute()
+        await forgetInstances(trx, now - FORGET_AFTER_MS).execute()
+        return (await listInstances(trx)).filter((o) => o.id !== self.id)
+      }),
+    )
+    this.#instance = instance
+    this.#beatOkAt = now
+    clearInterval(this.#heartbeat)
+    this.#heartbeat = setInterval(() => {
+      this.#beating ??= this.#beat().finally(() => {
+        this.#beating = null
+      })
+    }, HEARTBEAT_MS)
+    this.#heartbeat.unref()
+    return others
+  }
+
+  /**
+   * PostgreSQL: the installation's fingerprint key, kept in the store so that every gateway
+   * sharing it fingerprints alike; `candidate` becomes that key unless one is stored already.
+   * SQLite: null (the key file beside the database is the installation's).
+   */
+  async sharedFingerprintKey(candidate: Uint8Array): Promise<Uint8Array | null> {
+    if (this.#parts.dialect !== 'postgres') return null
+    const key = await this.#read(async () => {
+      await insertFingerprintKey(this.#parts.db, candidate, Date.now()).execute()
+      return readFingerprintKey(this.#parts.db)
+    })
+    if (!key || key.length < 16)
+      throw new StoreUnavailableError(
+        'attempts',
+        'error',
+        `the fingerprint key in the database (table fingerprint_key) holds ${key?.length ?? 0} bytes; it needs at least 16: delete that row to make a new one, or set HOOKWARDEN_FINGERPRINT_KEY`,
+      )
+    return key
+  }
+
+  /** One heartbeat: this gateway's row says it is still running. Said once when they fail. */
+  async #beat(): Promise<void> {
+    if (!this.#instance || this.#closed) return
+    const now = Date.now()
+    try {
+      await upsertInstance(this.#parts.db, { ...this.#instance, seen_at: now }).execute()
+      this.#beatOkAt = now
+      this.#beatWarned = false
+    } catch (error) {
+      if (this.#beatWarned || now - this.#beatOkAt <= LIVE_WITHIN_MS) return
+      this.#beatWarned = true
+      this.notice(
+        'warn',
+        `this gateway's heartbeat in the store has failed for ${Math.round((now - this.#beatOkAt) / 1000)} s (${toStoreError('attempts', error).message}): another gateway starting now without Redis would take this one for stopped`,
+      )
+    }
+  }
+
+  /** Runs `work` again while another process holds SQLite's write lock (up to 5 s). */
+  async #whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    for (let waited = 0; ; waited += 50) {
+      try {
+        return await work()
+      } catch (error) {
+        if (!isLockBusy(error) || waited >= 5000) throw toStoreError('attempts', error)
+      }
+      await new Promise((r) => setTimeout(r, 50))
     }
   }
 
@@ -143,6 +249,7 @@ export class KyselyAttemptStore implements AttemptStore {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#parts.writer.close()
+      await this.#leaveRegistry()
       let timer: NodeJS.Timeout | undefined
       const ended = await Promise.race([
         this.#parts.db.destroy().then(() => true),
@@ -159,6 +266,32 @@ export class KyselyAttemptStore implements AttemptStore {
       await this.#parts.release?.()
     })()
     return this.#closed
+  }
+
+  /**
+   * Removes this gateway's row, once its last writes are in (the gateway closes its nonce
+   * store, saving its replay claims, before the attempt store): a gateway started after this
+   * finds the claims saved. Bounded, like the rest of close(); a row left (store down) is taken
+   * as stopped once its heartbeat is old.
+   */
+  async #leaveRegistry(): Promise<void> {
+    clearInterval(this.#heartbeat)
+    const instance = this.#instance
+    if (!instance) return
+    this.#instance = null
+    // After a heartbeat still running, which would otherwise put the row back.
+    const leave = (async () => {
+      await this.#beating
+      await deleteInstance(this.#parts.db, instance.id).execute()
+    })()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      leave.catch(() => {}),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, CLOSE_CONNECTIONS_MS)
+      }),
+    ])
+    clearTimeout(timer)
   }
 
   /**

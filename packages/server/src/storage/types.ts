@@ -3,6 +3,7 @@
  * HOOKWARDEN_DATABASE_URL is set), one Kysely query path.
  * @module
  */
+import type { GatewayInstance } from './instances.js'
 
 export type Outcome = 'accepted' | 'rejected'
 
@@ -48,6 +49,9 @@ export interface AttemptRecord {
 
 export interface AttemptQuery {
   endpoint?: string
+  /** The endpoint's tenant and environment when the attempt was recorded. */
+  tenant?: string
+  environment?: string
   outcome?: Outcome
   reason?: string
   /** Unix ms bounds. */
@@ -110,6 +114,21 @@ export interface AttemptStore {
   describe?(): StoreDescription
   /** Set by the gateway: where the store says what no caller asked (its file replaced…). */
   onNotice?: ((level: 'warn' | 'error', message: string) => void) | undefined
+  /**
+   * Set by migrate(): the migrations a newer hookwarden ran on this store that this build does
+   * not know (tolerated: migrations are additive), and how many this build knows.
+   */
+  readonly migrations?: { newer: readonly string[]; known: number } | undefined
+  /**
+   * Enters this gateway in the store's instance registry, kept fresh until close() removes it;
+   * resolves to the other gateways registered (instances.ts: which of them are live).
+   */
+  registerInstance?(self: Omit<GatewayInstance, 'seen_at'>): Promise<GatewayInstance[]>
+  /**
+   * The installation's fingerprint key when the store keeps one (PostgreSQL): `candidate`
+   * unless another was stored first. null when the key lives in the data directory (SQLite).
+   */
+  sharedFingerprintKey?(candidate: Uint8Array): Promise<Uint8Array | null>
 }
 
 /** What a store says about itself at start, e.g. `sqlite ./data/attempts.db (WAL, FULL)`. */

@@ -21,6 +21,7 @@ import {
 
 const DATABASE_URL =
   process.env.HOOKWARDEN_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const REDIS_URL = process.env.HOOKWARDEN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const skip = gatewayProcessUnavailable()
 
 /** Signs in with the login form; the cookie as a Cookie header value. */
@@ -85,7 +86,9 @@ describe.skipIf(skip !== null)(
       await admin.query(`create schema "${schema}"`)
       try {
         const url = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
-        const env = { HOOKWARDEN_DATABASE_URL: url }
+        // Two gateways on one store share replay claims through Redis (without it the second
+        // refuses to start).
+        const env = { HOOKWARDEN_DATABASE_URL: url, HOOKWARDEN_REDIS_URL: REDIS_URL }
         const a = await start(join(dir, 'pg-a'), env)
         const b = await start(join(dir, 'pg-b'), env)
         expect(a.output()).toMatch(/postgres/)

@@ -176,6 +176,35 @@ export function describeAttemptStore(name: string, makeHarness: () => StoreHarne
       expect(ids(await store.list({ limit: 0 }))).toEqual([5])
     })
 
+    it('filters by tenant and environment, alone and with the other filters', async () => {
+      const { store } = await fresh()
+      const base = 1_764_000_000_000
+      const rows = [
+        makeRecord({ received_at: base + 1, tenant: 'acme', environment: 'production' }),
+        makeRecord({ received_at: base + 2, tenant: 'globex', environment: 'staging' }),
+        makeRecord({
+          received_at: base + 3,
+          tenant: 'globex',
+          environment: 'production',
+          outcome: 'rejected',
+          status: 401,
+          reason: 'signature_mismatch',
+        }),
+        makeRecord({ received_at: base + 4, tenant: null, environment: null, endpoint: null }),
+      ]
+      for (const r of rows) await store.insert(r)
+      const ids = (list: AttemptRecord[]) => list.map((r) => r.received_at - base)
+      expect(ids(await store.list({ tenant: 'globex' }))).toEqual([3, 2])
+      expect(ids(await store.list({ tenant: 'acme' }))).toEqual([1])
+      expect(ids(await store.list({ environment: 'production' }))).toEqual([3, 1])
+      expect(ids(await store.list({ tenant: 'globex', environment: 'staging' }))).toEqual([2])
+      expect(ids(await store.list({ tenant: 'globex', outcome: 'rejected' }))).toEqual([3])
+      expect(ids(await store.list({ tenant: 'globex', before: rows[2]?.id }))).toEqual([2])
+      // Case matters, as for endpoint names; a tenant nobody has matches nothing.
+      expect(ids(await store.list({ tenant: 'Globex' }))).toEqual([])
+      expect(ids(await store.list({ environment: 'nowhere' }))).toEqual([])
+    })
+
     it('caps list at 1000 and defaults to 50', async () => {
       const { store } = await fresh()
       await Promise.all(

@@ -29,6 +29,14 @@ export interface Problem {
 
 /** JSON in, JSON out; a problem+json answer becomes a thrown Error with its words. */
 export async function api<T>(path: string, body?: unknown): Promise<T> {
+  return (await apiAt<T>(path, body)).data
+}
+
+/**
+ * As api(), with the gateway's clock when it answered: its Date header in Unix ms (whole
+ * seconds, so never later than the answer), NaN without one.
+ */
+export async function apiAt<T>(path: string, body?: unknown): Promise<{ data: T; at: number }> {
   const res = await fetch(path, {
     method: body === undefined ? 'GET' : 'POST',
     credentials: 'same-origin',
@@ -40,5 +48,5 @@ export async function api<T>(path: string, body?: unknown): Promise<T> {
     const p = (data ?? {}) as Problem
     throw new Error(p.detail ?? p.title ?? `HTTP ${res.status}`)
   }
-  return data as T
+  return { data: data as T, at: Date.parse(res.headers.get('date') ?? '') }
 }

@@ -1,7 +1,22 @@
-/** The attempts list: filters, older pages, and new attempts live via /api/events. @module */
-import { useEffect, useState } from 'react'
+/**
+ * The attempts list: filters, older pages, and new attempts live via /api/events (this
+ * gateway's) and a check of the store every few seconds (every gateway's that shares it).
+ * @module
+ */
+import { useEffect, useRef, useState } from 'react'
 import { type Attempt, senderGot, when, words } from '../api/attempt.js'
-import { api } from '../api/client.js'
+import {
+  type AttemptList,
+  CHECK_MS,
+  CHECK_OVERLAP_MS,
+  checkCap,
+  fetchSince,
+  type ListPage,
+  withChecked,
+  withLive,
+  withOlder,
+} from '../api/attempt-list.js'
+import { api, apiAt } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
 import { ErrorLine } from '../components/Form.js'
 import { Visible } from '../components/Visible.js'
@@ -27,6 +42,8 @@ interface Filters {
   endpoint: string
   outcome: string
   reason: string
+  tenant: string
+  environment: string
   /** One of RANGES' values; `all` is left out of the address. */
   time: string
   from: string
@@ -41,6 +58,8 @@ function filtersOf(search: string): Filters {
     endpoint: q.get('endpoint') ?? '',
     outcome: q.get('outcome') ?? '',
     reason: q.get('reason') ?? '',
+    tenant: q.get('tenant') ?? '',
+    environment: q.get('environment') ?? '',
     time: RANGES.some((r) => r.value === time) ? time : 'all',
     from: q.get('from') ?? '',
     to: q.get('to') ?? '',
@@ -53,6 +72,8 @@ function addressOf(f: Filters): string {
   if (f.outcome) q.set('outcome', f.outcome)
   if (f.endpoint) q.set('endpoint', f.endpoint)
   if (f.reason) q.set('reason', f.reason)
+  if (f.tenant) q.set('tenant', f.tenant)
+  if (f.environment) q.set('environment', f.environment)
   if (f.time !== 'all') q.set('time', f.time)
   if (f.time === 'custom' && f.from) q.set('from', f.from)
   if (f.time === 'custom' && f.to) q.set('to', f.to)
@@ -60,12 +81,35 @@ function addressOf(f: Filters): string {
   return s ? `/attempts?${s}` : '/attempts'
 }
 
+/**
+ * What the list shows as it goes: the live stream brings this gateway's attempts at once, the
+ * store checks bring every gateway's (and this one's while the stream is down).
+ */
+function liveWords(live: boolean, checked: boolean | null): string {
+  const head = live ? 'Live: new attempts appear at the top.' : 'Not connected to live updates.'
+  const seconds = CHECK_MS / 1000
+  if (checked === false)
+    return `${head} Reading the store failed: attempts recorded by other gateways may be missing until it answers again.`
+  return live
+    ? `${head} This gateway's at once, other gateways' (read from the store they share) within ${seconds} seconds.`
+    : `${head} New attempts still appear within ${seconds} seconds, read from the store.`
+}
+
+/** A filter's choices: each value once, in order, without the empty ones. */
+const distinct = (values: (string | null)[]) => [
+  ...new Set(values.filter((v): v is string => !!v)),
+]
+
 export function Attempts() {
-  const [rows, setRows] = useState<Attempt[]>([])
+  const [list, setList] = useState<AttemptList>({ rows: [], next: null })
+  const { rows, next } = list
+  // For the store checks, which run outside render.
+  const listNow = useRef(list)
+  listNow.current = list
   // The filters live in the address: a reload or a shared link keeps them, and back/forward
   // step through them.
   const [filters, setFilters] = useState<Filters>(() => filtersOf(location.search))
-  const { endpoint, outcome, reason, time: range, from, to } = filters
+  const { endpoint, outcome, reason, tenant, environment, time: range, from, to } = filters
   /** Changes filters and the address: a new history entry, or in place when `replace`. */
   const setFilter = (patch: Partial<Filters>, replace = false) => {
     const f = { ...filters, ...patch }
@@ -79,6 +123,9 @@ export function Attempts() {
   const setEndpoint = (v: string) => setFilter({ endpoint: v }, endpoint !== '' && v !== '')
   const setOutcome = (v: string) => setFilter({ outcome: v })
   const setReason = (v: string) => setFilter({ reason: v })
+  const setTenant = (v: string) => setFilter({ tenant: v }, tenant !== '' && v !== '')
+  const setEnvironment = (v: string) =>
+    setFilter({ environment: v }, environment !== '' && v !== '')
   const setRange = (v: string) => setFilter({ time: v })
   const setFrom = (v: string) => setFilter({ from: v }, true)
   const setTo = (v: string) => setFilter({ to: v }, true)
@@ -92,14 +139,17 @@ export function Attempts() {
   }, [])
   const [error, setError] = useState('')
   const [live, setLive] = useState(false)
-  const [next, setNext] = useState<string | null>(null)
+  /** Did the last check of the store answer? (null: none yet for these filters) */
+  const [checked, setChecked] = useState<boolean | null>(null)
   const { reasons, titles } = useReasons()
-  const [endpointNames, setEndpointNames] = useState<string[]>([])
+  type ConfiguredEndpoint = { name: string; tenant: string | null; environment: string | null }
+  const [configured, setConfigured] = useState<ConfiguredEndpoint[]>([])
   useEffect(() => {
-    api<{ endpoints: { name: string }[] }>('/api/endpoints')
-      .then((r) => setEndpointNames(r.endpoints.map((e) => e.name)))
-      .catch(() => setEndpointNames([]))
+    api<{ endpoints: ConfiguredEndpoint[] }>('/api/endpoints')
+      .then((r) => setConfigured(r.endpoints))
+      .catch(() => setConfigured([]))
   }, [])
+  const endpointNames = configured.map((e) => e.name)
 
   /** The time bounds the filter means now: [since, until), Unix ms. */
   const bounds = (): { since?: number; until?: number } => {
@@ -107,23 +157,31 @@ export function Attempts() {
     const ms = RANGES.find((r) => r.value === range)?.ms
     return ms ? { since: Date.now() - ms } : {}
   }
-  const query = (before?: string) => {
-    const q = new URLSearchParams({ limit: '100' })
+  /** The filters as query parameters (no limit, no cursor). */
+  const filterParams = () => {
+    const q = new URLSearchParams()
     if (endpoint) q.set('endpoint', endpoint)
     if (outcome) q.set('outcome', outcome)
     if (reason) q.set('reason', reason)
+    if (tenant) q.set('tenant', tenant)
+    if (environment) q.set('environment', environment)
     const { since, until } = bounds()
     if (since !== undefined && Number.isFinite(since)) q.set('since', String(Math.max(0, since)))
     if (until !== undefined && Number.isFinite(until)) q.set('until', String(Math.max(0, until)))
+    return q
+  }
+  const query = (before?: string) => {
+    const q = filterParams()
+    q.set('limit', '100')
     if (before) q.set('before', before)
     return `/api/attempts?${q}`
   }
   async function older() {
     if (!next) return
+    const cursor = next
     try {
-      const r = await api<{ attempts: Attempt[]; next_before: string | null }>(query(next))
-      setRows((old) => [...old, ...r.attempts.filter((a) => !old.some((o) => o.id === a.id))])
-      setNext(r.next_before)
+      const r = await api<ListPage>(query(cursor))
+      setList((l) => withOlder(l, cursor, r))
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e))
     }
@@ -132,22 +190,47 @@ export function Attempts() {
   useEffect(() => {
     // Filters that change quickly (back, forward): only the latest answer is shown.
     let stale = false
-    api<{ attempts: Attempt[]; next_before: string | null }>(query())
-      .then((r) => {
+    /** The gateway's clock when the store last answered; each check starts a little before it. */
+    let checkedAt = Number.NaN
+    let firstPage = false
+    let checking = false
+    let lastCheck = 0
+    setChecked(null)
+    apiAt<ListPage>(query())
+      .then(({ data: r, at }) => {
         if (stale) return
-        setRows(r.attempts)
-        setNext(r.next_before)
+        setList({ rows: r.attempts, next: r.next_before })
+        checkedAt = at
+        firstPage = true
         setError('')
       })
       .catch((e: Error) => {
         if (!stale) setError(e.message)
       })
-    return () => {
-      stale = true
-    }
-  }, [endpoint, outcome, reason, range, from, to])
 
-  useEffect(() => {
+    // The live stream carries this gateway's attempts only: the store has every gateway's.
+    const check = async () => {
+      if (!firstPage || checking) return
+      checking = true
+      lastCheck = Date.now()
+      try {
+        const { since } = bounds()
+        const again = Number.isFinite(checkedAt) ? checkedAt - CHECK_OVERLAP_MS : undefined
+        const start =
+          again === undefined ? since : since === undefined ? again : Math.max(since, again)
+        const got = await fetchSince(filterParams(), start, checkCap(listNow.current))
+        if (stale) return
+        setList((l) => withChecked(l, got.rows, got.complete))
+        if (Number.isFinite(got.at)) checkedAt = got.at
+        setChecked(true)
+      } catch {
+        if (!stale) setChecked(false)
+      } finally {
+        checking = false
+      }
+    }
+    const timer = setInterval(check, CHECK_MS)
+
     setLive(false) // until this subscription (with these filters) is open
     const es = new EventSource('/api/events')
     es.onopen = () => setLive(true)
@@ -159,16 +242,25 @@ export function Attempts() {
       if (reason && a.reason !== reason) return
       const { until } = bounds()
       if (until !== undefined && a.received_at >= until) return
-      setRows((old) => (old.some((o) => o.id === a.id) ? old : [a, ...old].slice(0, 500)))
+      // A live attempt carries no tenant or environment: the store says whether it matches.
+      if (tenant || environment) {
+        if (Date.now() - lastCheck >= 1000) void check()
+        return
+      }
+      setList((l) => withLive(l, a))
     })
-    return () => es.close()
-  }, [endpoint, outcome, reason, range, from, to])
+    return () => {
+      stale = true
+      clearInterval(timer)
+      es.close()
+    }
+  }, [endpoint, outcome, reason, tenant, environment, range, from, to])
 
   return (
     <section>
       <h1>Attempts</h1>
-      <p aria-live="polite">
-        {live ? 'Live: new attempts appear at the top.' : 'Not connected to live updates.'}
+      <p aria-live="polite" data-testid="live-state">
+        {liveWords(live, checked)}
       </p>
       <div className="row">
         <div>
@@ -203,6 +295,34 @@ export function Attempts() {
               </option>
             ))}
           </select>
+        </div>
+        <div>
+          <label htmlFor="flt-tenant">Tenant</label>
+          <input
+            id="flt-tenant"
+            list="flt-tenant-names"
+            value={tenant}
+            onChange={(e) => setTenant(e.target.value)}
+          />
+          <datalist id="flt-tenant-names">
+            {distinct(configured.map((e) => e.tenant)).map((n) => (
+              <option key={n} value={n} />
+            ))}
+          </datalist>
+        </div>
+        <div>
+          <label htmlFor="flt-environment">Environment</label>
+          <input
+            id="flt-environment"
+            list="flt-environment-names"
+            value={environment}
+            onChange={(e) => setEnvironment(e.target.value)}
+          />
+          <datalist id="flt-environment-names">
+            {distinct(configured.map((e) => e.environment)).map((n) => (
+              <option key={n} value={n} />
+            ))}
+          </datalist>
         </div>
         <div>
           <label htmlFor="flt-time">Time</label>
