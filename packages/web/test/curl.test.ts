@@ -5,7 +5,9 @@
  * or a POSIX sh.
  * @module
  */
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
+import { type AddressInfo, createServer } from 'node:http'
+import { promisify } from 'node:util'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -110,20 +112,35 @@ const FINGERPRINT_IN_URL = /len(?:=|%3D)\d+(?:%20|\+| )fp(?::|%3A)[0-9a-f]{8}/gi
 
 /** The arguments curl should get, every variable set to SECRET_VALUE. */
 function intended(a: Attempt, origin: string, body?: Uint8Array): string[] {
-  const url = `${origin}${a.path}`.replaceAll('\0', '%00').replace(FINGERPRINT_IN_URL, SECRET_VALUE)
-  const args = ['-X', a.method.replaceAll('\0', ''), url]
+  const path = a.path.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '')
+  const url = `${origin}${path.startsWith('/') ? '' : '/'}${path}`
+    .replaceAll('\0', '%00')
+    .replace(FINGERPRINT_IN_URL, SECRET_VALUE)
+  // Globs off always; dot segments kept as recorded; a method only when it is an HTTP token.
+  const args = ['--globoff']
+  if (/^[^?#]*\/\.\.?(?:[/?#]|$)/.test(url.replace(/^[a-z]+:\/\/[^/?#]*/, '')))
+    args.push('--path-as-is')
+  if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(a.method)) args.push('-X', a.method)
+  args.push(url)
   for (const [name, value] of a.headers ?? []) {
     if (DROPPED.test(name)) continue
-    // A credential's value is not in the command; a line with NUL in it is left out.
+    // A line curl cannot send as recorded is left out: a name it would read as a file (`@`),
+    // or cut short (`:`), or none; NUL, CR or LF anywhere.
+    if (name === '' || name.startsWith('@') || name.includes(':')) continue
+    // A credential's value is not in the command; an empty value is sent as `Name;`.
     const scheme = SCHEME.exec(value)?.[1]
     const line = isSecretHeader(name, value)
       ? `${name}: ${scheme ? `${scheme} ` : ''}${SECRET_VALUE}`
-      : `${name}: ${value}`
-    if (!line.includes('\0')) args.push('-H', line)
+      : value === ''
+        ? `${name};`
+        : `${name}: ${value}`
+    if (!/[\0\r\n]/.test(line)) args.push('-H', line)
   }
   const expected = args.map(latin1)
-  if (body && body.length > 0)
-    expected.push('--data-binary', body.includes(0) ? '@body.bin' : bytesLatin1(body))
+  if (body && body.length > 0) {
+    if (body.includes(0)) expected.push('--data-binary', '@body.bin')
+    else expected.push(body[0] === 0x40 ? '--data-raw' : '--data-binary', bytesLatin1(body))
+  }
   return expected
 }
 
@@ -174,6 +191,11 @@ const SPECIAL = [
   '😀',
   "'\\''",
   '" ;#',
+  '@',
+  '@/etc/passwd',
+  '[1-3]',
+  '{a,b}',
+  '/../',
   '\\\n',
 ]
 const hostile = (maxParts = 12) =>
@@ -197,6 +219,8 @@ const attemptArb = fc.record({
   method: fc.oneof(fc.constantFrom('POST', 'GET', 'PUT'), hostile(3)),
   path: fc.oneof(
     hostile().map((s) => `/hooks/x?a=${s}`),
+    hostile(4).map((s) => `/hooks/${s}`),
+    hostile(3).map((s) => `http://elsewhere.example/hooks/${s}`),
     hostile(4).map((s) => `/hooks/x?token=len%3D20%20fp%3A0a1b2c3d&b=${s}`),
   ),
   headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 5 }),
@@ -232,6 +256,7 @@ describe('curl command', () => {
     })
     expect(calls).toEqual([
       [
+        '--globoff',
         '-X',
         'POST',
         'http://127.0.0.1:8787/hooks/orders?token=q&x=1',
@@ -289,6 +314,7 @@ describe('curl command', () => {
       expect(existsSync(marker), shell).toBe(false)
       expect(calls, shell).toEqual([
         [
+          '--globoff',
           '-X',
           'POST',
           `http://h/hooks/apikey?a=!#:3;{touch,${marker}};`,
@@ -311,7 +337,9 @@ describe('curl command', () => {
         // substitution cannot keep those: they follow it in single quotes, so such a line is
         // empty or starts with the closing `'`); nothing else that does not print.
         for (const line of text.split('\n')) {
-          expect(line).toMatch(/^(# [\w ,.:=@%-]+|curl -X .*|  -H .*|  --data-binary .*|'.*|)$/u)
+          expect(line).toMatch(
+            /^(# [\w ,.:=@%-]+|curl --globoff .*|  -H .*|  --data-(binary|raw) .*|'.*|)$/u,
+          )
           expect(line).not.toMatch(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u)
         }
       }),
@@ -363,4 +391,71 @@ describe('curl command', () => {
       { numRuns: 300 },
     )
   })
+})
+
+describe('copy as curl run by bash and the real curl', () => {
+  const haveCurl = spawnSync('curl', ['--version']).status === 0
+
+  it.skipIf(!haveCurl)(
+    "a hostile attempt's command sends the recorded request once, and reads no local file",
+    async () => {
+      const received: { url: string; headers: string[]; body: string }[] = []
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = []
+        req.on('data', (c: Buffer) => chunks.push(c))
+        req.on('end', () => {
+          received.push({
+            url: req.url ?? '',
+            headers: req.rawHeaders,
+            body: Buffer.concat(chunks).toString('latin1'),
+          })
+          res.end()
+        })
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        // A file of the operator's, which the sender names.
+        const secret = join(scratch, 'operator-secret.txt')
+        writeFileSync(secret, 'X-Leak: OPERATOR-LOCAL-FILE\n')
+        const body = `@${secret}`
+        const attempt: Attempt = {
+          ...base,
+          method: 'POST',
+          // Globs: six requests without --globoff; dot segments: another path without --path-as-is.
+          path: '/hooks/x/../bearer?page=[1-3]&x={a,b}',
+          headers: [
+            ['Host', 'gw.example'],
+            ['Authorization', 'Bearer len=32 fp:1a2b3c4d'],
+            ['Content-Type', 'text/plain'],
+            // -H @file reads header lines from the file.
+            [`@${secret}`, 'x'],
+            ['X-Empty', ''],
+          ],
+          body_base64: Buffer.from(body).toString('base64'),
+          body_size: body.length,
+        }
+        const { text } = curlCommand(attempt, origin)
+        for (const shell of ['bash', 'sh'] as const) {
+          received.length = 0
+          await promisify(execFile)(shell, ['-c', text], {
+            env: { PATH: process.env.PATH ?? '', HOME: scratch, TOKEN: 't0k' },
+            timeout: 20_000,
+          })
+          expect(received, shell).toHaveLength(1)
+          const [got] = received
+          expect(got!.url).toBe('/hooks/x/../bearer?page=[1-3]&x={a,b}')
+          expect(got!.body).toBe(body)
+          const headers: string[] = []
+          for (let i = 0; i < got!.headers.length; i += 2)
+            headers.push(`${got!.headers[i]!.toLowerCase()}: ${got!.headers[i + 1]}`)
+          expect(headers).toContain('authorization: Bearer t0k')
+          expect(headers).toContain('x-empty: ')
+          expect(headers.join('\n')).not.toContain('OPERATOR-LOCAL-FILE')
+        }
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+      }
+    },
+  )
 })

@@ -418,7 +418,7 @@ endpoints:
       await page.getByRole('button', { name: 'Copy as curl' }).click()
       const shown = await page.locator('[data-testid=curl]').inputValue()
       expect(shown).toContain(`-H 'Authorization: Bearer '"\${TOKEN}"`)
-      expect(shown).toContain(`curl -X 'POST' '${gw.url}/hooks/orders'`)
+      expect(shown).toContain(`curl --globoff -X 'POST' '${gw.url}/hooks/orders'`)
       // The body holds line ends: written "$(printf '…')", which sh, bash and zsh all read.
       expect(shown).toContain(`--data-binary "$(printf '`)
       expect(shown).not.toContain(TOKEN)

@@ -6,7 +6,9 @@
  * @module
  */
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type AddressInfo, createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -203,4 +205,32 @@ describe('printCurl output sent by bash or a POSIX sh (dash) + curl', () => {
         { numRuns: 40 },
       )
     })
+})
+
+describe('printCurl of a hostile capture, sent by bash + curl', () => {
+  it('sends the captured request once, and reads no file the capture names', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'hw-curl-oracle-'))
+    try {
+      const secret = join(scratch, 'operator-secret.txt')
+      writeFileSync(secret, 'X-Leak: OPERATOR-LOCAL-FILE\n')
+      const req: HttpRequest = {
+        method: 'POST',
+        // curl's globs ([1-3], {a,b}) would make this six requests.
+        url: `${origin}/hooks?page=[1-3]&x={a,b}`,
+        headers: [
+          ['Content-Type', 'text/plain'],
+          // -H @file would send the file's lines as headers.
+          [`@${secret}`, 'x'],
+        ],
+        // --data-binary @file would send the file as the body.
+        body: Buffer.from(`@${secret}`),
+      }
+      const got = await send(printCurl(req))
+      expect(got.url).toBe('/hooks?page=[1-3]&x={a,b}')
+      expect(Buffer.from(got.body).toString()).toBe(`@${secret}`)
+      expect(got.headers.map(([n]) => n.toLowerCase())).not.toContain('x-leak')
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  })
 })

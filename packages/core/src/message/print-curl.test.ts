@@ -42,6 +42,26 @@ describe('printCurl', () => {
     )
   })
 
+  it('nothing captured makes curl read a file or send more than one request', () => {
+    const printed = printCurl(
+      {
+        method: 'POST',
+        url: 'https://h/a/../hooks?page=[1-3]&x={a,b}',
+        headers: [
+          ['@/home/me/.aws/credentials', 'x'],
+          ['X-Empty', ''],
+          ['X-Trace', '@/etc/passwd'],
+        ],
+        body: b('@/home/me/.ssh/id_ed25519'),
+      },
+      { multiline: false },
+    )
+    expect(printed).toBe(
+      `# Left out: 1 header line whose name curl cannot send (empty, with a colon, or starting with @).\n` +
+        `curl --globoff --path-as-is 'https://h/a/../hooks?page=[1-3]&x={a,b}' -H 'X-Empty;' -H 'X-Trace: @/etc/passwd' -H 'Content-Type:' --data-raw '@/home/me/.ssh/id_ed25519'`,
+    )
+  })
+
   it(`shellQuote: '…' when exact, "$(printf '…')" with octal escapes for the rest`, () => {
     expect(shellQuote(b(''))).toBe("''")
     expect(shellQuote(b('a b\nc'))).toBe("'a b\nc'")

@@ -3,6 +3,7 @@
  * any POSIX shell (dash, bash, zsh).
  * @module
  */
+import { curlDataOption, curlHeaderArgument, curlUrlOptions } from './curl-arguments.js'
 import { getHeader, hasHeader } from './headers.js'
 import { posixShellWord } from './shell-word.js'
 import type { HttpRequest } from './types.js'
@@ -35,28 +36,32 @@ export function printCurl(req: HttpRequest, options: PrintCurlOptions = {}): str
     args.push(`-X ${shellQuote(utf8Bytes(req.method))}`)
   }
   const url = absoluteUrl(req)
-  // Without it curl would remove `.` and `..` segments and send another path.
-  if (
-    /^[^?#]*?(?:\/)\.\.?(?:[/?#]|$)/.test(url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, ''))
-  ) {
-    args.push('--path-as-is')
-  }
+  // Without them curl would expand `[1-3]` and `{a,b}` into several requests, and remove `.`
+  // and `..` segments and send another path.
+  args.push(...curlUrlOptions(url))
   args.push(
     url.startsWith('-') ? `--url ${shellQuote(utf8Bytes(url))}` : shellQuote(utf8Bytes(url)),
   )
+  // A name starting with `@` would make curl read a file of that name: such a line is left
+  // out, and said so in a comment (the comment holds none of its text).
+  let leftOut = 0
   for (const [name, value] of req.headers) {
-    args.push(`-H ${shellQuote(utf8Bytes(value === '' ? `${name};` : `${name}: ${value}`))}`)
+    const line = curlHeaderArgument(name, value)
+    if (line === null) leftOut++
+    else args.push(`-H ${shellQuote(utf8Bytes(line))}`)
   }
   if (hasBody) {
     // curl adds `Content-Type: application/x-www-form-urlencoded` to any data; `Name:` stops it.
     if (!hasHeader(req.headers, 'content-type')) args.push(`-H 'Content-Type:'`)
     // A body starting with `@` would name a file for --data-binary; --data-raw takes it as is.
-    const flag = req.body[0] === 0x40 ? '--data-raw' : '--data-binary'
-    args.push(`${flag} ${shellQuote(req.body)}`)
+    args.push(`${curlDataOption(req.body)} ${shellQuote(req.body)}`)
   }
   const [first, ...rest] = args
   const separator = options.multiline === false ? ' ' : ' \\\n  '
-  return [`curl ${first}`, ...rest].join(separator)
+  const command = [`curl ${first}`, ...rest].join(separator)
+  return leftOut === 0
+    ? command
+    : `# Left out: ${leftOut} header line${leftOut === 1 ? '' : 's'} whose name curl cannot send (empty, with a colon, or starting with @).\n${command}`
 }
 
 function absoluteUrl(req: HttpRequest): string {

@@ -1,6 +1,7 @@
 /**
  * Forwarding with undici: the raw body bytes and the headers as received (hop-by-hop ones
- * dropped, X-Request-Id set), to the endpoint's configured URL only, with a deadline, never
+ * dropped, X-Request-Id set, the sender's X-Forwarded-*, Forwarded and X-Real-IP replaced with
+ * the gateway's view of where the request came from), to the endpoint's configured URL only, with a deadline, never
  * following a redirect, and reading at most `maxResponseBytes` of the answer.
  * @module
  */
@@ -59,6 +60,31 @@ const HOP_BY_HOP = new Set([
   'content-length',
   'expect',
 ])
+
+/**
+ * Headers in which a client names its own address, scheme or host (RFC 7239 `Forwarded`, and
+ * nginx's `X-Real-IP`), replaced with the gateway's view like X-Forwarded-*: an upstream that
+ * reads them first must not read what the sender made up.
+ */
+const CLIENT_CLAIMS = new Set(['forwarded', 'x-real-ip'])
+
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** A `Forwarded` value (RFC 7239 §4): a token as it is, anything else a quoted-string. */
+function forwardedValue(text: string): string {
+  return HTTP_TOKEN.test(text) ? text : `"${text.replace(/["\\]/g, '\\$&')}"`
+}
+
+/**
+ * The gateway's `Forwarded` element (RFC 7239): `for=<source>;proto=<scheme>;host=<host>`.
+ * An IPv6 source is bracketed and quoted (§6); an unknown one is `unknown`; a Host with a port
+ * is quoted, `:` being no token character.
+ */
+export function forwardedElement(source: string, proto: string, host: string | undefined): string {
+  const node =
+    source === '' ? 'unknown' : source.includes(':') ? `"[${source}]"` : forwardedValue(source)
+  return `for=${node};proto=${forwardedValue(proto)}${host ? `;host=${forwardedValue(host)}` : ''}`
+}
 
 /** Headers for the hop to the next server: hop-by-hop ones (and those Connection names) dropped. */
 export function endToEndHeaders(headers: readonly Header[]): Header[] {
@@ -179,7 +205,9 @@ export class Forwarder {
       // The bytes received, whatever text they were read as (capture.ts: headerText).
       const [n, v] = [header[0], valueAsSent(header)]
       const lower = n.toLowerCase()
-      if (lower === 'x-request-id' || lower.startsWith('x-forwarded-')) continue
+      // Where the request came from is the gateway's to say: the sender's claims are dropped.
+      if (lower === 'x-request-id' || lower.startsWith('x-forwarded-') || CLIENT_CLAIMS.has(lower))
+        continue
       if (input.strip && isCredentialHeader(n, endpoint)) continue
       if (lower === 'traceparent') {
         // Same trace, new parent: this hop is a span of its own (W3C trace-context).
@@ -204,6 +232,7 @@ export class Forwarder {
       'http',
     )
     if (host) flat.push('X-Forwarded-Host', host)
+    flat.push('Forwarded', forwardedElement(input.source, 'http', host), 'X-Real-IP', input.source)
     for (const [n, v] of input.extraHeaders ?? []) flat.push(n, v)
 
     const hasBody = req.body.length > 0 || (req.method !== 'GET' && req.method !== 'HEAD')

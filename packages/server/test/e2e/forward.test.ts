@@ -292,6 +292,69 @@ describe('forwarding', () => {
     expect(header(got.rawHeaders, 'x-forwarded-for')).toEqual(['127.0.0.1'])
   })
 
+  it("replaces the sender's Forwarded and X-Real-IP with the gateway's view, like X-Forwarded-*", async () => {
+    up.received.length = 0
+    const host = new URL(gw.url).host
+    const res = await request(`${gw.url}/in`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        forwarded: 'for=203.0.113.7;proto=https;host=payments.example',
+        'x-forwarded-for': '198.51.100.1',
+        'x-forwarded-proto': 'https',
+        'x-real-ip': '198.51.100.2',
+      },
+      body: 'x',
+    })
+    expect(res.statusCode).toBe(201)
+    await res.body.dump()
+    const got = up.received[0]!.rawHeaders
+    // The Host has a port: quoted, `:` being no token character (RFC 7239 §4).
+    expect(header(got, 'forwarded')).toEqual([`for=127.0.0.1;proto=http;host="${host}"`])
+    expect(header(got, 'x-real-ip')).toEqual(['127.0.0.1'])
+    expect(header(got, 'x-forwarded-for')).toEqual(['127.0.0.1'])
+    expect(header(got, 'x-forwarded-proto')).toEqual(['http'])
+    expect(header(got, 'x-forwarded-host')).toEqual([host])
+  })
+
+  it('behind a trusted proxy, Forwarded and X-Real-IP name the client the proxy named', async () => {
+    const trusting = await startGateway(
+      `
+endpoints:
+  - name: fwd
+    path: /in
+    forward: ${up.url}/orders
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+`,
+      { trustProxy: '127.0.0.1' },
+    )
+    try {
+      up.received.length = 0
+      const res = await request(`${trusting.url}/in`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          host: 'hooks.example',
+          'x-forwarded-for': '2001:db8::7',
+          forwarded: 'for=203.0.113.7',
+          'x-real-ip': '198.51.100.2',
+        },
+        body: 'x',
+      })
+      expect(res.statusCode).toBe(201)
+      await res.body.dump()
+      const got = up.received[0]!.rawHeaders
+      // The same address as X-Forwarded-For; IPv6 bracketed and quoted (RFC 7239 §6).
+      expect(header(got, 'x-forwarded-for')).toEqual(['2001:db8::7'])
+      expect(header(got, 'forwarded')).toEqual([
+        'for="[2001:db8::7]";proto=http;host=hooks.example',
+      ])
+      expect(header(got, 'x-real-ip')).toEqual(['2001:db8::7'])
+    } finally {
+      await trusting.close()
+    }
+  })
+
   it('never forwards a refused attempt', async () => {
     up.received.length = 0
     const res = await request(`${gw.url}/in`, {

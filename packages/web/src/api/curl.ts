@@ -14,8 +14,22 @@
  * The quoting is printCurl's own (packages/core/src/message/shell-word.ts, which uses no Node
  * API): one function, imported from its source file, since the dashboard bundles none of the
  * Node package.
+ *
+ * The command sends the recorded request once and reads nothing of the operator's machine
+ * (curl-arguments.ts, shared with printCurl): `--globoff`, so that `[1-3]` or `{a,b}` in the
+ * URL is not a glob that sends many requests, each with the operator's credential; a body
+ * starting with `@` goes as `--data-raw`, never as `--data-binary @file`; a header line whose
+ * name starts with `@` (`-H @file`), or that holds NUL, CR or LF, is left out; a method that is
+ * no HTTP token is left out too.
  * @module
  */
+import {
+  curlCanSendHeaderName,
+  curlDataOption,
+  curlHeaderArgument,
+  curlUrlOptions,
+  isMethodToken,
+} from '../../../core/src/message/curl-arguments.js'
 import { posixShellWord } from '../../../core/src/message/shell-word.js'
 import { type Attempt, bodyBytes } from './attempt.js'
 
@@ -89,6 +103,16 @@ export interface CurlCommand {
   variables: string[]
 }
 
+/**
+ * The recorded target as a path on the gateway: an absolute-form target
+ * (`POST http://elsewhere/hooks/x`) was routed by its path, and its authority must not follow
+ * the dashboard's origin in the URL, where it would name another host.
+ */
+function targetPath(target: string): string {
+  const path = target.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '')
+  return path.startsWith('/') ? path : `/${path}`
+}
+
 /** `origin` is where the gateway is reached (the dashboard's own origin). */
 export function curlCommand(a: Attempt, origin: string): CurlCommand {
   const variables = new Set<string>()
@@ -97,7 +121,7 @@ export function curlCommand(a: Attempt, origin: string): CurlCommand {
   const comments: string[] = []
   // A fingerprinted query value becomes a variable too; the rest of the URL is quoted. No
   // argument can hold NUL: a NUL in the recorded path is sent as %00.
-  let url = `${origin}${a.path}`
+  let url = `${origin}${targetPath(a.path)}`
   if (url.includes('\0')) {
     url = url.replaceAll('\0', '%00')
     comments.push('# The recorded path holds NUL bytes, written here as %00.')
@@ -107,12 +131,17 @@ export function curlCommand(a: Attempt, origin: string): CurlCommand {
   const urlWord = urlParts
     .map((part) => (part === '' ? '' : shellWord(part)))
     .join(variable('QUERY_SECRET'))
-  const lines = [`curl -X ${shellWord(a.method.replaceAll('\0', '')) ?? "''"} ${urlWord}`]
+  const first = ['curl', '--globoff', ...curlUrlOptions(url).filter((o) => o !== '--globoff')]
+  if (isMethodToken(a.method)) first.push(`-X ${shellWord(a.method)}`)
+  else comments.push('# The recorded method is not an HTTP method: left out.')
+  const lines = [`${first.join(' ')} ${urlWord}`]
   let leftOut = 0
   for (const [name, value] of a.headers ?? []) {
     if (DROPPED.has(name.toLowerCase())) continue
-    let word: string | null
-    if (isSecretHeader(name, value)) {
+    // curl would send CR and LF as they are, starting header lines the sender chose.
+    const sendable = curlCanSendHeaderName(name) && !/[\r\n]/.test(name)
+    let word: string | null = null
+    if (sendable && isSecretHeader(name, value)) {
       const v = variableFor(name, value)
       const scheme = SCHEME_WORD.exec(value)?.[1]
       word = shellWord(`${name}: ${scheme ? `${scheme} ` : ''}`)
@@ -120,14 +149,21 @@ export function curlCommand(a: Attempt, origin: string): CurlCommand {
         variables.add(v)
         word += variable(v)
       }
-    } else word = shellWord(`${name}: ${value}`)
+    } else if (sendable && !/[\r\n]/.test(value)) {
+      const line = curlHeaderArgument(name, value)
+      word = line === null ? null : shellWord(line)
+    }
     if (word === null) leftOut++
     else lines.push(`  -H ${word}`)
   }
-  if (leftOut > 0) comments.push(`# Left out: ${leftOut} recorded header lines holding NUL bytes.`)
+  if (leftOut > 0)
+    comments.push(
+      `# Left out: ${leftOut} recorded header lines that curl cannot send as they are: an empty name, a name starting with @ or holding a colon, or NUL, CR or LF bytes.`,
+    )
   if (a.body_base64) {
-    const quoted = bytesWord(bodyBytes(a.body_base64))
-    if (quoted) lines.push(`  --data-binary ${quoted}`)
+    const bytes = bodyBytes(a.body_base64)
+    const quoted = bytesWord(bytes)
+    if (quoted) lines.push(`  ${curlDataOption(bytes)} ${quoted}`)
     else {
       comments.push('# The stored body holds NUL bytes: save it as body.bin first.')
       lines.push('  --data-binary @body.bin')
