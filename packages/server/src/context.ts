@@ -25,6 +25,24 @@ export interface GatewayLimits {
    * checked again (logged out on another gateway, expired, token changed), in ms (default 15 s).
    */
   eventsHeartbeatMs: number
+  /**
+   * Bytes of endpoint bodies still arriving, held across all requests at once (default from
+   * the body limit: bodyBytesInFlightFor). A request that would pass it is answered 503 with
+   * Retry-After and recorded; what it sent is not kept.
+   */
+  bodyBytesInFlight?: number
+  /** Endpoint requests whose bodies are still arriving, at once, from one source (default 32); past it, 503 with Retry-After. */
+  bodiesPerSource: number
+}
+
+const MIB = 1024 * 1024
+
+/**
+ * The default bound on body bytes held at once: 64 bodies of the limit (64 MiB at the default
+ * 1 MiB), at most 1 GiB, and never fewer than 4 bodies of the limit.
+ */
+export function bodyBytesInFlightFor(bodyLimit: number): number {
+  return Math.max(4 * bodyLimit, Math.min(64 * bodyLimit, 1024 * MIB))
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -33,6 +51,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   requestTimeoutMs: 30_000,
   shutdownBodyGraceMs: 5_000,
   eventsHeartbeatMs: 15_000,
+  bodiesPerSource: 32,
 }
 
 export interface GatewayContext extends PipelineDeps {

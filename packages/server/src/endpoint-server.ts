@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import proxyAddr from '@fastify/proxy-addr'
 import { type Endpoint, requestPath } from '@hookwarden/core'
 import { headersFromRaw } from './capture.js'
-import type { GatewayContext } from './context.js'
+import { bodyBytesInFlightFor, type GatewayContext } from './context.js'
 import { newAttemptId } from './ids.js'
 import { type Answer, gatewayProblem, problemAnswer } from './pipeline/answer.js'
 import { type AttemptInput, handleAttempt } from './pipeline/handle-attempt.js'
@@ -40,6 +40,10 @@ export function endpointHandler(
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const sourceOf = sourceAddress(ctx.trustProxy)
   const answers = answerBatch(ctx)
+  // Bounds on bodies still arriving (F5): each is held whole until its end, so without them
+  // memory grew ~1 MB per held connection. Past either, the request is answered 503 with
+  // Retry-After and recorded (within the source's limit on refusals); what it sent is dropped.
+  const busy = bodiesInFlight(ctx)
   return (req, res) => {
     const url = req.url ?? '/'
     const endpoint = endpointAt(pathOfUrl(url))
@@ -62,16 +66,23 @@ export function endpointHandler(
     const arrived = ctx.clock()
     const limit = ctx.limits.bodyLimit
     const declared = declaredLength(req.rawHeaders)
+    const source = sourceOf(req)
     const chunks: Buffer[] = []
     let size = 0
+    // This request's bytes in busy.bytes, given back when its reading ends.
+    let held = 0
+    busy.enter(source)
     const attempt = (
       body: Uint8Array,
       tooLarge?: { declaredSize: number | null },
       incomplete?: AttemptInput['incomplete'],
       // An answer written before the record (app.ts) gave its own request id: the record's.
       answeredAs = requestId,
+      refusedBusy?: AttemptInput['busy'],
     ) => {
       settled = true
+      busy.leave(source, held)
+      held = 0
       const handled = handleAttempt(
         {
           kind: 'endpoint',
@@ -84,8 +95,9 @@ export function endpointHandler(
             httpVersion: `HTTP/${req.httpVersion}`,
           },
           requestId: answeredAs,
-          source: sourceOf(req),
+          source,
           ...(tooLarge ? { tooLarge } : {}),
+          ...(refusedBusy ? { busy: refusedBusy } : {}),
           // It ended only now; it arrived when its headers did.
           ...(incomplete ? { incomplete, receivedAt: arrived } : {}),
         },
@@ -134,6 +146,14 @@ export function endpointHandler(
       attempt(EMPTY, { declaredSize: declared })
       return true
     }
+    // Too many bodies arriving from this source, or this one's declared length would pass the
+    // bytes held at once: refused before a byte of it is read.
+    const full = busy.refuses(source, Number.isFinite(declared) ? declared : 0)
+    if (full) {
+      req.on('error', () => res.destroy())
+      attempt(EMPTY, undefined, undefined, requestId, full)
+      return true
+    }
     req.on('data', (chunk: Buffer) => {
       // Settled: over the limit, or cut off at shutdown. The rest is read, not kept.
       if (settled) return
@@ -143,6 +163,13 @@ export function endpointHandler(
         chunks.length = 0
         // Without a declared length, the bytes read so far (already over the limit) stand for it.
         attempt(EMPTY, { declaredSize: Number.isFinite(declared) ? declared : size })
+        return
+      }
+      held += chunk.length
+      if (!busy.hold(chunk.length)) {
+        // Bodies still arriving hold as many bytes as allowed: this one stops being kept.
+        chunks.length = 0
+        attempt(EMPTY, undefined, undefined, requestId, busy.bytesFull(size, declared))
         return
       }
       chunks.push(chunk)
@@ -178,6 +205,56 @@ export function endpointHandler(
       )
     })
     return true
+  }
+}
+
+/**
+ * The bytes held for bodies still arriving, across requests, and those requests per source.
+ * Each accepted request costs two counter updates and a Map entry for its source while its
+ * body arrives.
+ */
+function bodiesInFlight(ctx: GatewayContext) {
+  let bytes = 0
+  const perSource = new Map<string, number>()
+  const maxBytes = () => ctx.limits.bodyBytesInFlight ?? bodyBytesInFlightFor(ctx.limits.bodyLimit)
+  const RETRY_AFTER = 5
+  return {
+    enter(source: string): void {
+      perSource.set(source, (perSource.get(source) ?? 0) + 1)
+    },
+    leave(source: string, held: number): void {
+      bytes -= held
+      const n = (perSource.get(source) ?? 1) - 1
+      if (n === 0) perSource.delete(source)
+      else perSource.set(source, n)
+    },
+    /** Why a new request is refused before its body is read (undefined: it is not). */
+    refuses(source: string, declared: number): AttemptInput['busy'] | undefined {
+      const from = perSource.get(source) ?? 0
+      if (from > ctx.limits.bodiesPerSource)
+        return {
+          retryAfter: RETRY_AFTER,
+          detail: `${from - 1} bodies from this source were still arriving (at most ${ctx.limits.bodiesPerSource} at once): the request was refused before its body was read`,
+        }
+      if (declared > 0 && bytes + declared > maxBytes())
+        return {
+          retryAfter: RETRY_AFTER,
+          detail: `bodies still arriving held ${bytes} bytes; this one's ${declared} declared would pass the ${maxBytes()} held at once: the request was refused before its body was read`,
+        }
+      return undefined
+    },
+    /** Counts a chunk held; false when that passes the bound (the caller drops the body). */
+    hold(n: number): boolean {
+      bytes += n
+      return bytes <= maxBytes()
+    },
+    bytesFull(received: number, declared: number): AttemptInput['busy'] {
+      const of = Number.isFinite(declared) ? ` of the ${declared} declared` : ''
+      return {
+        retryAfter: RETRY_AFTER,
+        detail: `bodies still arriving held more than the ${maxBytes()} bytes allowed at once after ${received} bytes${of} of this one: it was dropped, not kept`,
+      }
+    },
   }
 }
 

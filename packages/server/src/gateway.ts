@@ -24,6 +24,7 @@ import { createMetrics, type GatewayMetrics } from './metrics.js'
 import { DiagnosisQueue } from './pipeline/diagnosis-queue.js'
 import { Forwarder, type ForwardOptions } from './pipeline/forward.js'
 import { AttemptsInFlight, PendingUpdates } from './pipeline/in-flight.js'
+import { OverLimitTally } from './pipeline/over-limit.js'
 import {
   MemoryRateLimiter,
   type RateLimiter,
@@ -120,6 +121,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     updates: new PendingUpdates(store, { logger, metrics }),
     trustProxy: options.trustProxy ?? false,
   }
+  const updates = context.updates!
+  context.overLimit = new OverLimitTally({
+    write: (id, patch) => updates.write(id, patch),
+    clock: context.clock,
+  })
   const app = buildApp(context)
   await app.ready()
   registerKnownSecrets(context, options.config.endpoints, options.adminToken)
@@ -173,6 +179,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           context.limits.requestTimeoutMs + context.forwarder.options.timeoutMs,
         )
         await diagnosis.drain(5000)
+        // The counts of refusals past a source's limit, into their windows' records.
+        await context.overLimit?.flush()
         // Updates the store refused while it was down: written now if it takes them.
         await context.updates?.flush(5000)
         await context.forwarder.close()

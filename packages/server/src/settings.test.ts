@@ -87,6 +87,31 @@ describe('readSettings', () => {
       )
   })
 
+  it('HOOKWARDEN_BODY_BYTES_IN_FLIGHT (at least the body limit) and HOOKWARDEN_BODIES_PER_SOURCE', () => {
+    expect(
+      readSettings({
+        HOOKWARDEN_BODY_BYTES_IN_FLIGHT: '67108864',
+        HOOKWARDEN_BODIES_PER_SOURCE: '8',
+      }),
+    ).toMatchObject({ bodyBytesInFlight: 67_108_864, bodiesPerSource: 8 })
+    // Below the body limit, the largest allowed body could never be read.
+    expect(
+      settingsError({
+        HOOKWARDEN_BODY_LIMIT: '2000000',
+        HOOKWARDEN_BODY_BYTES_IN_FLIGHT: '1999999',
+      }).oneLine(),
+    ).toMatch(
+      /^HOOKWARDEN_BODY_BYTES_IN_FLIGHT must be a number of bytes in digits, from 2000000 to 68719476736 \(at least HOOKWARDEN_BODY_LIMIT/,
+    )
+    expect(settingsError({ HOOKWARDEN_BODY_BYTES_IN_FLIGHT: '1000' }).position.field).toBe(
+      'HOOKWARDEN_BODY_BYTES_IN_FLIGHT',
+    )
+    for (const bad of ['0', '1e3', '-1', '100001'])
+      expect(settingsError({ HOOKWARDEN_BODIES_PER_SOURCE: bad }).oneLine()).toMatch(
+        /^HOOKWARDEN_BODIES_PER_SOURCE must be a number of requests in digits, from 1 to 100000 \(the default is 32\)/,
+      )
+  })
+
   it('PORT is not read when the caller gave a port (--port wins)', () => {
     expect(readSettings({ PORT: 'abc' }, { port: 8080 }).port).toBeUndefined()
   })

@@ -20,6 +20,13 @@ export interface GatewaySettings {
   dataDir?: string
   /** HOOKWARDEN_BODY_LIMIT in bytes; undefined: the gateway's default (1 MiB). */
   bodyLimit?: number
+  /**
+   * HOOKWARDEN_BODY_BYTES_IN_FLIGHT: body bytes held at once across requests still arriving;
+   * undefined: derived from the body limit (64 MiB at 1 MiB).
+   */
+  bodyBytesInFlight?: number
+  /** HOOKWARDEN_BODIES_PER_SOURCE: bodies arriving at once from one source; undefined: 32. */
+  bodiesPerSource?: number
   /** HOOKWARDEN_FORWARD_TIMEOUT_MS; undefined: the forwarder's default (10 s). */
   forwardTimeoutMs?: number
   /** HOOKWARDEN_TRUST_PROXY as Fastify's trustProxy takes it. */
@@ -30,6 +37,10 @@ export interface GatewaySettings {
 
 /** The largest body the gateway may be told to take: it holds each body in memory whole. */
 export const MAX_BODY_LIMIT = 100 * 1024 * 1024
+/** HOOKWARDEN_BODY_LIMIT's default (context.ts DEFAULT_LIMITS). */
+const DEFAULT_BODY_LIMIT = 1024 * 1024
+/** More memory than a gateway host would give to bodies still arriving. */
+export const MAX_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024 * 1024
 /**
  * The longest forward timeout: an upstream slower than 10 minutes has lost the sender long
  * ago (providers give up after 5–30 s), and shutdown waits this long for a forward. Beyond
@@ -170,6 +181,21 @@ export function readSettings(env: Env, given: { port?: number } = {}): GatewaySe
     note: 'at most 100 MiB; the default is 1048576, 1 MiB',
   })
   if (bodyLimit !== undefined) settings.bodyLimit = bodyLimit
+  // At least one whole body of the limit must fit, or the largest allowed body never could.
+  const bodyBytesInFlight = wholeNumberFrom(env, 'HOOKWARDEN_BODY_BYTES_IN_FLIGHT', {
+    min: bodyLimit ?? DEFAULT_BODY_LIMIT,
+    max: MAX_BODY_BYTES_IN_FLIGHT,
+    what: 'a number of bytes',
+    note: 'at least HOOKWARDEN_BODY_LIMIT, at most 64 GiB; the default is 64 bodies of the limit, at most 1 GiB',
+  })
+  if (bodyBytesInFlight !== undefined) settings.bodyBytesInFlight = bodyBytesInFlight
+  const bodiesPerSource = wholeNumberFrom(env, 'HOOKWARDEN_BODIES_PER_SOURCE', {
+    min: 1,
+    max: 100_000,
+    what: 'a number of requests',
+    note: 'the default is 32',
+  })
+  if (bodiesPerSource !== undefined) settings.bodiesPerSource = bodiesPerSource
   const timeout = wholeNumberFrom(env, 'HOOKWARDEN_FORWARD_TIMEOUT_MS', {
     min: 1,
     max: MAX_FORWARD_TIMEOUT_MS,

@@ -176,7 +176,12 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
     rateLimiter,
     logger,
     trustProxy,
-    limits: { ...(bodyLimit ? { bodyLimit } : {}), ...options.limits },
+    limits: {
+      ...(bodyLimit ? { bodyLimit } : {}),
+      ...(settings.bodyBytesInFlight ? { bodyBytesInFlight: settings.bodyBytesInFlight } : {}),
+      ...(settings.bodiesPerSource ? { bodiesPerSource: settings.bodiesPerSource } : {}),
+      ...options.limits,
+    },
     forward: { ...(timeoutMs ? { timeoutMs } : {}), ...options.forward },
     ...(options.webDist !== undefined ? { webDist: options.webDist } : {}),
   })

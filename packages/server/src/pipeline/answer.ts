@@ -86,6 +86,11 @@ const GATEWAY_PROBLEMS = {
     'The gateway is shutting down',
     'The attempt was not accepted; retry after the time given.',
   ],
+  gateway_busy: [
+    503,
+    'The gateway is busy',
+    'The attempt was not accepted; retry after the time given.',
+  ],
   internal_error: [
     500,
     'The gateway failed',

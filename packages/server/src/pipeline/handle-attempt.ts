@@ -41,7 +41,8 @@ import { explainUpstreamRefusal, runDiagnosis } from './diagnose.js'
 import type { DiagnosisQueue } from './diagnosis-queue.js'
 import { type Forwarder, type ForwardResult, publicLocation } from './forward.js'
 import type { AttemptsInFlight, PendingUpdates } from './in-flight.js'
-import type { RateLimiter } from './rate-limit.js'
+import type { OverLimitTally } from './over-limit.js'
+import type { RateLimiter, RateLimitState } from './rate-limit.js'
 import { buildRecord, recordAttempt } from './record.js'
 
 export interface PipelineDeps {
@@ -63,6 +64,11 @@ export interface PipelineDeps {
    * refuses to write them again; absent in unit tests (then a refusal is only logged).
    */
   updates?: PendingUpdates
+  /**
+   * Counts a source's refusals past its limit into one record per window instead of one row
+   * each (over-limit.ts); absent in unit tests (then each is recorded).
+   */
+  overLimit?: OverLimitTally
 }
 
 export interface AttemptInput {
@@ -97,12 +103,20 @@ export interface AttemptInput {
     /** Cut off by a shutdown, the body still arriving after the grace given to it. */
     shutdown?: boolean
   }
+  /**
+   * Set when the gateway refused the request for its capacity before reading the body (too
+   * many bytes of bodies in flight, or too many connections from this source): answered 503
+   * with Retry-After, recorded within the source's limit.
+   */
+  busy?: { detail: string; retryAfter: number }
   /** Unix ms when the request arrived, when it is not now (an incomplete one ends later). */
   receivedAt?: number
 }
 
-/** What a limiter that has not answered yet (or failed) says: not limited. */
-const NOT_LIMITED = { limited: false, retryAfter: 0 }
+type AttemptIds = { attempt: string; request_id: string }
+
+/** What a limiter that failed says: not limited. */
+const NOT_LIMITED: RateLimitState = Object.freeze({ limited: false, retryAfter: 0 })
 
 const ms = (from: number) => Math.round((performance.now() - from) * 100) / 100
 
@@ -123,11 +137,21 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
   const ids = { attempt: id, request_id: requestId }
   const timings: AttemptTimings = {}
 
-  // 1. Limits, decided before any verification work.
+  // Per source and endpoint: one sender's broken endpoint never throttles its other ones, nor
+  // another integration behind the same egress address.
+  const limitKey = `${input.source}|${endpoint.name}`
+  let limit: RateLimitState = NOT_LIMITED
+
+  // 1. Limits, decided before any verification work. A cut-off body, a body over the size
+  // limit and a request refused for the gateway's capacity count against the source like
+  // any refusal: past its limit they are answered the same but only counted (F2).
+  if (input.incomplete || input.tooLarge || input.busy) {
+    const counted = countRefusal(limitKey, deps, requestId)
+    limit = counted instanceof Promise ? await counted : counted
+  }
   if (input.incomplete) {
     const { received, declared, answered, framing, shutdown } = input.incomplete
     const status = answered ?? 400
-    const record = refusedEarly(input, id, receivedAt, status, 'request_incomplete')
     const of = declared === null ? '' : ` of the ${declared} declared`
     const detail = framing
       ? `the body's framing broke after ${received} bytes (${framing}): the sender's HTTP client or a proxy wrote malformed chunked framing; the gateway answered ${status}`
@@ -138,66 +162,70 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
           : answered !== null
             ? `the request ended after ${received} bytes${of} (the sender half-closed, or its framing broke); the gateway answered ${answered}`
             : `the connection closed after ${received} bytes${of}; no answer could be sent`
-    record.checks = [{ name: 'body', ok: false, reason: 'request_incomplete', detail }]
-    const answer = reasonAnswer('request_incomplete', { ...ids, detail })
-    return finish(record, { ...answer, status }, deps, timings)
+    const build = () => {
+      const record = refusedEarly(input, id, receivedAt, status, 'request_incomplete')
+      record.checks = [{ name: 'body', ok: false, reason: 'request_incomplete', detail }]
+      return record
+    }
+    const answerFor = (to: AttemptIds): Answer => ({
+      ...reasonAnswer('request_incomplete', { ...to, detail }),
+      status,
+    })
+    if (limit.limited) return pastLimit(limitKey, limit, build, answerFor, input, deps, timings)
+    return finish(build(), answerFor(ids), deps, timings)
   }
   if (input.tooLarge) {
-    const record = refusedEarly(input, id, receivedAt, 413, 'payload_too_large')
+    const build = () => refusedEarly(input, id, receivedAt, 413, 'payload_too_large')
     // Connection: close — the rest of an oversized body is never read.
-    return finish(
-      record,
-      reasonAnswer('payload_too_large', ids, [['Connection', 'close']]),
-      deps,
-      timings,
-    )
+    const answerFor = (to: AttemptIds) =>
+      reasonAnswer('payload_too_large', to, [['Connection', 'close']])
+    if (limit.limited) return pastLimit(limitKey, limit, build, answerFor, input, deps, timings)
+    return finish(build(), answerFor(ids), deps, timings)
   }
-  // Per source and endpoint: one sender's broken endpoint never throttles its other ones, nor
-  // another integration behind the same egress address.
-  const limitKey = `${input.source}|${endpoint.name}`
-  // Awaited only when the limiter is remote (Redis): each await costs a turn of the microtask
-  // queue per request, measured on the hot path. And only where it decides something (a
-  // refusal, a misrouted call): a valid request never waits for the limiter, so a stalled
-  // Redis delays no accepted webhook (the limit fails open).
-  const checked = deps.rateLimiter.check(limitKey)
-  const pendingLimit =
-    checked instanceof Promise
-      ? checked.catch((e) => {
-          deps.logger.warn(
-            { err: e, request_id: requestId },
-            'rate limiter unavailable; not limiting',
-          )
-          return { limited: false, retryAfter: 0 }
-        })
-      : null
-  let limit = pendingLimit === null ? (checked as Awaited<typeof checked>) : NOT_LIMITED
+  if (input.busy) {
+    const { detail, retryAfter } = input.busy
+    const build = () => {
+      const record = refusedEarly(input, id, receivedAt, 503, 'gateway_busy')
+      record.checks = [{ name: 'capacity', ok: false, reason: 'gateway_busy', detail }]
+      return record
+    }
+    const answerFor = (to: AttemptIds) =>
+      problemAnswer(gatewayProblem('gateway_busy', { ...to, detail }), [
+        ['Retry-After', String(retryAfter)],
+        ['Connection', 'close'],
+      ])
+    if (limit.limited) return pastLimit(limitKey, limit, build, answerFor, input, deps, timings)
+    return finish(build(), answerFor(ids), deps, timings)
+  }
   // The limit is on rejected attempts: a source over it still gets a valid request through
   // (Make and Zapier send many customers' calls from shared addresses, and one customer's
   // broken scenario must not block another's), but nothing more is recorded or diagnosed
   // for its failures. Verifying is one HMAC; the record and the diagnosis are what it saves.
+  // A valid request never asks the limiter anything, so a stalled Redis delays no accepted
+  // webhook (and a refusal's count fails open).
   const rateLimited = () => {
     deps.metrics.rateLimited.inc({ endpoint: endpoint.name })
-    const record = refusedEarly(input, id, receivedAt, 429, 'rate_limited')
-    return finish(
-      record,
-      reasonAnswer('rate_limited', ids, [['Retry-After', String(limit.retryAfter)]]),
+    return pastLimit(
+      limitKey,
+      limit,
+      () => refusedEarly(input, id, receivedAt, 429, 'rate_limited'),
+      (to) => reasonAnswer('rate_limited', to, [['Retry-After', String(limit.retryAfter)]]),
+      input,
       deps,
       timings,
     )
   }
-  // A misrouted call has nothing to verify; any other (the contract check at /health/auth
-  // too) is verified first, and only a failure is limited.
-  if (input.misrouted && pendingLimit) limit = await pendingLimit
-  if (limit.limited && input.misrouted) return rateLimited()
   // The operator sees the sender's URL mistake in the attempts, under the endpoint it meant;
   // it counts against the source's rejected attempts like any refusal.
   if (input.misrouted) {
+    const counted = countRefusal(limitKey, deps, requestId)
+    limit = counted instanceof Promise ? await counted : counted
+    if (limit.limited) return rateLimited()
     const { detail } = input.misrouted
     const record = refusedEarly(input, id, receivedAt, 404, 'route_not_found')
     record.checks = [{ name: 'route', ok: false, reason: 'route_not_found', detail }]
     const down = await commitRecord(record, deps, timings)
     if (down) return down
-    hitRateLimit(limitKey, deps)
     return done(record, reasonAnswer('route_not_found', { ...ids, detail }), deps, timings)
   }
 
@@ -251,8 +279,19 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
       deps.config.endpoints,
       receivedAt / 1000,
     )
-  if (!verdict.ok && pendingLimit) limit = await pendingLimit
-  if (limit.limited && !verdict.ok) return rateLimited()
+  if (!verdict.ok) {
+    // Counted now, before the record, not once it commits: every refusal of a burst that
+    // arrives within one group commit would otherwise find the count of before it (F4).
+    // Only failures that could be guesses count: a replay carries a valid signature (a
+    // sender's retry), and throttling it would hide the real answer from the sender; but a
+    // source already over its limit is answered 429 for it too.
+    const counted =
+      verdict.reason === 'replay_detected'
+        ? peekRateLimit(limitKey, deps, requestId)
+        : countRefusal(limitKey, deps, requestId)
+    limit = counted instanceof Promise ? await counted : counted
+    if (limit.limited) return rateLimited()
+  }
 
   const failed = !verdict.ok
   const refused = failed && (kind === 'health' || endpoint.enforce)
@@ -293,9 +332,6 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
     verdict.ok && kind === 'endpoint' ? input : null,
   )
   if (down) return down
-  // Only failures that could be guesses count: a replay carries a valid signature (a sender's
-  // retry), and throttling it would hide the real answer from the sender.
-  if (failed && verdict.reason !== 'replay_detected') hitRateLimit(limitKey, deps)
   if (diagnose) queueDiagnosis(record, request, endpoint, verdict, deps, refused)
 
   // 4. Answer or forward.
@@ -360,13 +396,83 @@ async function runAttempt(input: AttemptInput, deps: PipelineDeps): Promise<Answ
   return done(record, jsonAnswer(200, body), deps, timings)
 }
 
+/**
+ * A refusal from a source past its limit (a 429, or a 413, cut-off body or 503 that came past
+ * it). The window's first is recorded in full, with a check that names the window; every later
+ * one is answered the same way, naming that record, but only counted into it (OverLimitTally):
+ * no record is built or written for it, so a flood costs no row per request (F2). The metrics
+ * count every answer.
+ */
+function pastLimit(
+  key: string,
+  limit: RateLimitState,
+  build: () => AttemptRecord,
+  answerFor: (ids: AttemptIds) => Answer,
+  input: { kind: AttemptRecord['kind']; requestId: string; endpoint: Endpoint | null },
+  deps: PipelineDeps,
+  timings: AttemptTimings,
+): Answer | Promise<Answer> {
+  const status = answerFor({ attempt: '', request_id: input.requestId }).status
+  const into = deps.overLimit?.countInto(key, status) ?? null
+  if (into !== null) {
+    // Every answered request is in the store (kill -9 loses no answered attempt, and an
+    // operator can find each request id), but past its limit a source's refusal is a compact
+    // row: no headers, no body, no diagnosis, naming the window's full record. About 200
+    // bytes, where a full row holds up to 16 KiB of the sender's headers.
+    const record = build()
+    record.headers = []
+    record.body = null
+    record.checks = [
+      {
+        name: 'rate_limit',
+        ok: false,
+        reason: 'rate_limited',
+        detail: `past this source's limit of refused attempts${input.endpoint ? ' to this endpoint' : ''}: recorded without its headers; the window's first refusal, recorded in full, is ${into}`,
+      },
+    ]
+    return commitRecord(record, deps, timings).then(
+      (down) =>
+        down ??
+        done(record, answerFor({ attempt: record.id, request_id: input.requestId }), deps, timings),
+    )
+  }
+  const record = build()
+  const until = new Date(deps.clock() + limit.retryAfter * 1000).toISOString()
+  record.checks = [
+    ...record.checks,
+    {
+      name: 'rate_limit',
+      ok: false,
+      reason: 'rate_limited',
+      detail: `this source is over its limit of refused attempts${input.endpoint ? ' to this endpoint' : ''} until ${until}: its further refusals of that time are answered the same way, recorded without their headers or body, and counted into this record`,
+    },
+  ]
+  deps.overLimit?.open(key, record.id, limit.retryAfter)
+  return commitRecord(record, deps, timings).then((down) => {
+    if (!down)
+      return done(
+        record,
+        answerFor({ attempt: record.id, request_id: input.requestId }),
+        deps,
+        timings,
+      )
+    deps.overLimit?.forget(key, record.id)
+    return down
+  })
+}
+
 /** The record of an attempt refused before any verification (413, 429, 404): no verdict, no body. */
 function refusedEarly(
   input: AttemptInput,
   id: string,
   receivedAt: number,
   status: number,
-  reason: 'payload_too_large' | 'rate_limited' | 'route_not_found' | 'request_incomplete',
+  reason:
+    | 'payload_too_large'
+    | 'rate_limited'
+    | 'route_not_found'
+    | 'request_incomplete'
+    | 'gateway_busy',
 ): AttemptRecord {
   return buildRecord({
     id,
@@ -577,11 +683,42 @@ async function releaseClaim(
 }
 
 /**
- * Counts a refusal against its source. Not awaited: the answer never waits for the count (a
- * stalled Redis would hold every refusal for its command timeout); failing, it is only logged.
+ * Counts a refusal against its source and says whether it is over the limit (one atomic step,
+ * RateLimiter.hit). A limiter that fails is logged and limits nothing: the refusal is answered
+ * and recorded as if under the limit.
  */
-function hitRateLimit(key: string, deps: PipelineDeps): void {
-  deps.rateLimiter.hit(key).catch((e) => deps.logger.warn({ err: e }, 'rate limiter unavailable'))
+function countRefusal(
+  key: string,
+  deps: PipelineDeps,
+  requestId: string,
+): RateLimitState | Promise<RateLimitState> {
+  return failOpen(() => deps.rateLimiter.hit(key), deps, requestId)
+}
+
+/** Whether the source is over its limit, counting nothing (a replay is no guess). */
+function peekRateLimit(
+  key: string,
+  deps: PipelineDeps,
+  requestId: string,
+): RateLimitState | Promise<RateLimitState> {
+  return failOpen(() => deps.rateLimiter.check(key), deps, requestId)
+}
+
+function failOpen(
+  ask: () => RateLimitState | Promise<RateLimitState>,
+  deps: PipelineDeps,
+  requestId: string,
+): RateLimitState | Promise<RateLimitState> {
+  const unavailable = (e: unknown) => {
+    deps.logger.warn({ err: e, request_id: requestId }, 'rate limiter unavailable; not limiting')
+    return NOT_LIMITED
+  }
+  try {
+    const state = ask()
+    return state instanceof Promise ? state.catch(unavailable) : state
+  } catch (e) {
+    return unavailable(e)
+  }
 }
 
 /** Records an attempt the gateway refused before verifying (413, 429), then answers. */
@@ -677,13 +814,50 @@ export interface InspectInput {
   bin: string
   request: HttpRequest
   requestId: string
+  /** The peer address (under trustProxy, the client's), for the per-source limit. */
+  source: string
 }
 
-/** The inspector: record the request as it came (credentials fingerprinted), answer it echoed. */
+/**
+ * The inspector: record the request as it came (credentials fingerprinted), answer it echoed.
+ * It stores whole bodies and needs no token (contract §5), so every request counts against the
+ * source's limit, not only refusals: past it, 429 with Retry-After, counted like other refusals
+ * past the limit (one record per window).
+ */
 export async function handleInspection(input: InspectInput, deps: PipelineDeps): Promise<Answer> {
   const receivedAt = deps.clock()
   const id = newAttemptId(receivedAt)
   const scope = deps.config.endpoints
+  // An endpoint's key begins with the source address, never with this word.
+  const limitKey = `inspect|${input.source}`
+  const counted = countRefusal(limitKey, deps, input.requestId)
+  const limit = counted instanceof Promise ? await counted : counted
+  if (limit.limited) {
+    const who = { kind: 'inspect' as const, requestId: input.requestId, endpoint: null }
+    return pastLimit(
+      limitKey,
+      limit,
+      () =>
+        buildRecord({
+          id,
+          receivedAt,
+          kind: 'inspect',
+          endpoint: null,
+          redactFor: scope,
+          request: input.request,
+          requestId: input.requestId,
+          status: 429,
+          outcome: 'rejected',
+          reason: 'rate_limited',
+          verdict: null,
+          storeBody: false,
+        }),
+      (to) => reasonAnswer('rate_limited', to, [['Retry-After', String(limit.retryAfter)]]),
+      who,
+      deps,
+      {},
+    )
+  }
   const record = buildRecord({
     id,
     receivedAt,

@@ -2,6 +2,10 @@
  * Per-source limit on rejected attempts (T-BRU-1): a source that sent `max` rejected attempts
  * inside a fixed window is answered 429 with Retry-After until the window ends. In memory for
  * one gateway; Redis counters (INCR + PEXPIRE) when several gateways share the traffic.
+ *
+ * A refusal is counted and judged in one step (hit): the count is reserved when the request
+ * is refused, not after its record commits, so a burst that arrives within one commit cannot
+ * pass the limit whole (red team 6, F4).
  * @module
  */
 import type { Redis } from 'ioredis'
@@ -13,10 +17,14 @@ export interface RateLimitState {
 }
 
 export interface RateLimiter {
-  /** Is this source over its limit now? (In memory: answered without a Promise.) */
+  /** Is this source over its limit now? Counts nothing. (In memory: answered without a Promise.) */
   check(source: string): RateLimitState | Promise<RateLimitState>
-  /** Counts one rejected attempt from this source. */
-  hit(source: string): Promise<void>
+  /**
+   * Counts one rejected attempt from this source and says whether that one is over the limit
+   * (the max+1th of a window and every later one are), atomically: two concurrent hits never
+   * both take the last place. In memory: answered without a Promise.
+   */
+  hit(source: string): RateLimitState | Promise<RateLimitState>
   close?(): Promise<void>
 }
 
@@ -63,11 +71,12 @@ export class MemoryRateLimiter implements RateLimiter {
     return { limited: true, retryAfter: Math.max(1, Math.ceil(left / 1000)) }
   }
 
-  async hit(source: string): Promise<void> {
+  hit(source: string): RateLimitState {
     const w = this.#current(source)
     if (w) {
-      w.count++
-      return
+      if (++w.count <= this.#options.max) return NOT_LIMITED
+      const left = this.#options.windowMs - (this.#clock() - w.start)
+      return { limited: true, retryAfter: Math.max(1, Math.ceil(left / 1000)) }
     }
     if (this.#windows.size >= this.#maxSources) {
       // Bounded memory: forget the oldest source first.
@@ -75,6 +84,11 @@ export class MemoryRateLimiter implements RateLimiter {
       if (oldest !== undefined) this.#windows.delete(oldest)
     }
     this.#windows.set(source, { start: this.#clock(), count: 1 })
+    if (this.#options.max >= 1) return NOT_LIMITED
+    return {
+      limited: true,
+      retryAfter: Math.max(1, Math.ceil(this.#options.windowMs / 1000)),
+    }
   }
 }
 
@@ -101,9 +115,24 @@ export class RedisRateLimiter implements RateLimiter {
     }
   }
 
-  async hit(source: string): Promise<void> {
+  async hit(source: string): Promise<RateLimitState> {
     const key = this.#prefix + source
     // PEXPIRE NX: the window starts at the first rejection and is not extended by later ones.
-    await this.#redis.multi().incr(key).pexpire(key, this.#options.windowMs, 'NX').exec()
+    // INCR returns the count with this rejection in it: the decision and the count are one step.
+    const replies = await this.#redis
+      .multi()
+      .incr(key)
+      .pexpire(key, this.#options.windowMs, 'NX')
+      .pttl(key)
+      .exec()
+    const failed = replies?.find(([error]) => error)
+    if (!replies || failed) throw failed?.[0] ?? new Error('rate limit transaction discarded')
+    const count = Number(replies[0]![1])
+    if (count <= this.#options.max) return NOT_LIMITED
+    const ttl = Number(replies[2]![1])
+    return {
+      limited: true,
+      retryAfter: Math.max(1, Math.ceil((ttl > 0 ? ttl : this.#options.windowMs) / 1000)),
+    }
   }
 }

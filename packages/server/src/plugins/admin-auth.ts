@@ -209,22 +209,21 @@ export function unauthorized(reply: FastifyReply, requestId: string): FastifyRep
 }
 
 /**
- * Counts one wrong admin token against the source, like rejected webhooks (their own key),
- * unless the source is already over its limit: then the answer says so and for how long.
- * Call it only once the token was found wrong, so that the right one still opens while limited.
+ * Counts one wrong admin token against the source, like rejected webhooks (their own key);
+ * over the limit, the answer says so and for how long. Counted and judged in one step, so a
+ * burst of guesses cannot pass the limit whole. Call it only once the token was found wrong,
+ * so that the right one still opens while limited.
  */
 export async function countWrongAdminToken(
   ctx: GatewayContext,
   req: FastifyRequest,
 ): Promise<RateLimitState> {
   const key = `${req.ip}|admin`
-  const state = await Promise.resolve(ctx.rateLimiter.check(key)).catch(() => ({
-    limited: false,
-    retryAfter: 0,
-  }))
-  if (state.limited) return state
-  await ctx.rateLimiter.hit(key).catch(() => {})
-  return state
+  try {
+    return await ctx.rateLimiter.hit(key)
+  } catch {
+    return { limited: false, retryAfter: 0 }
+  }
 }
 
 /** A wrong or missing admin token on the API: 401, or 429 + Retry-After once over the limit. */

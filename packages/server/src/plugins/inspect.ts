@@ -1,6 +1,7 @@
 /**
  * `ANY /inspect/{bin}`: the request inspector. Records the request as it came (credentials
- * fingerprinted) and answers it echoed back as JSON.
+ * fingerprinted) and answers it echoed back as JSON; each request counts against the source's
+ * limit (429 past it).
  * @module
  */
 import type { FastifyInstance } from 'fastify'
@@ -27,7 +28,7 @@ export function inspectPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     return sendAnswer(
       reply,
       await handleInspection(
-        { bin: req.params.bin, request: captureRequest(req), requestId: req.id },
+        { bin: req.params.bin, request: captureRequest(req), requestId: req.id, source: req.ip },
         ctx,
       ),
     )

@@ -128,10 +128,20 @@ describe('settings at start()', () => {
       quietStart(CONFIG, 'd1', { env: { HOOKWARDEN_TRUST_PROXY: 'maybe' } }),
     ).rejects.toThrow(/^HOOKWARDEN_TRUST_PROXY must be/)
     const gw = await quietStart(CONFIG, 'd2', {
-      env: { HOOKWARDEN_TRUST_PROXY: '10.0.0.0/8,loopback', HOOKWARDEN_BODY_LIMIT: '16' },
+      env: {
+        HOOKWARDEN_TRUST_PROXY: '10.0.0.0/8,loopback',
+        HOOKWARDEN_BODY_LIMIT: '16',
+        HOOKWARDEN_BODY_BYTES_IN_FLIGHT: '4096',
+        HOOKWARDEN_BODIES_PER_SOURCE: '3',
+      },
     })
     try {
       expect(gw.gateway.context.trustProxy).toBe('10.0.0.0/8,loopback')
+      expect(gw.gateway.context.limits).toMatchObject({
+        bodyLimit: 16,
+        bodyBytesInFlight: 4096,
+        bodiesPerSource: 3,
+      })
       const res = await request(`${gw.url}/a`, {
         method: 'POST',
         headers: { authorization: 'Bearer tok-1234567890' },

@@ -20,6 +20,20 @@ describe('MemoryRateLimiter', () => {
     now = 10_000
     expect((await rl.check('a')).limited).toBe(false)
   })
+
+  it('hit counts and judges in one step: the max+1th hit of a window is the first limited one', () => {
+    let now = 0
+    const rl = new MemoryRateLimiter({ max: 2, windowMs: 10_000 }, () => now)
+    expect([rl.hit('a').limited, rl.hit('a').limited, rl.hit('a').limited]).toEqual([
+      false,
+      false,
+      true,
+    ])
+    now = 4_000
+    expect(rl.hit('a')).toEqual({ limited: true, retryAfter: 6 })
+    now = 10_000
+    expect(rl.hit('a').limited).toBe(false)
+  })
 })
 
 describe('forwarding helpers', () => {
