@@ -38,9 +38,11 @@ export async function publicKeyFindings(
   const scheme = getScheme(policy.scheme)
   if (!scheme) return []
   let tried = 0
-  for (const variant of bodyVariants(req.body, {
-    curlDataUrlencode: req.curlDataUrlencode === true,
-  })) {
+  for (const variant of bodyVariants(
+    req.body,
+    { curlDataUrlencode: req.curlDataUrlencode === true },
+    budget,
+  )) {
     if (tried >= MAX_VARIANTS || !budget.spend()) break
     tried++
     const checks = await scheme.verify({ ...req, body: variant.bytes }, policy, {

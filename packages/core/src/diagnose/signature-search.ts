@@ -159,7 +159,12 @@ export function signatureSearch(
   const payloads = payloadVariants(policy, req.headers, { timestamp: raw, id }, signedUrl(req))
   const algorithms = [...new Set(read.targets.map((t) => t.algorithm))]
   const bodyCache: BodyVariant[] = []
-  const bodyGen = bodyVariants(req.body, { curlDataUrlencode: req.curlDataUrlencode === true })
+  // The budget is also asked before each variant is built, not only before each HMAC.
+  const bodyGen = bodyVariants(
+    req.body,
+    { curlDataUrlencode: req.curlDataUrlencode === true },
+    ctx.budget,
+  )
   let bodiesDone = false
   function* bodies(): Generator<BodyVariant> {
     yield* bodyCache

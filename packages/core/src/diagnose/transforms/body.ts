@@ -4,12 +4,15 @@
  * trailing newline added or removed, CRLF for LF, form fields turned into JSON or re-ordered
  * (JSON sent URL-encoded or as form fields: form-body.ts), UTF-8 read as latin-1. Each variant is bytes; the HMAC is computed over them directly.
  * Variants are produced lazily, the likeliest first, so a search that finds the minified body
- * never builds the others.
+ * never builds the others. Each costs O(n) (a pretty-printed form too large for the body is
+ * not built: json-shape.ts), and none is built once the search's budget is spent, so that a
+ * refused request cannot hold the event loop past its budget by more than one variant.
  * @module
  */
 import { utf8SequenceAt } from '../../message/text.js'
-import { FORM_BODY, type FormContext, formBodyVariants } from './form-body.js'
-import { type Step, type StepKind, step } from './types.js'
+import { type FormContext, formBodyVariants, isFormBody } from './form-body.js'
+import { jsonShape, MAX_JSON_DEPTH, MAX_SORTED_MEMBERS, prettyWorthBuilding } from './json-shape.js'
+import { type Budget, type Step, type StepKind, step } from './types.js'
 
 export interface BodyVariant {
   bytes: Uint8Array
@@ -18,16 +21,54 @@ export interface BodyVariant {
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
 
-/** JSON with every non-ASCII character as \uXXXX (PHP's and Python's default). */
+const HEX = '0123456789abcdef'
+
+/**
+ * JSON with every non-ASCII character as \uXXXX (PHP's and Python's default). One pass into a
+ * buffer sized first: a regex replace with a callback per character cost ~0.15 s per MB.
+ */
 function escapeUnicode(json: string): string {
-  return json.replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
+  let wide = 0
+  for (let i = 0; i < json.length; i++) if (json.charCodeAt(i) >= 0x7f) wide++
+  if (wide === 0) return json
+  const out = Buffer.allocUnsafe(json.length + 5 * wide)
+  let o = 0
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i)
+    if (c < 0x7f) out[o++] = c
+    else {
+      out[o++] = 0x5c
+      out[o++] = 0x75
+      for (let shift = 12; shift >= 0; shift -= 4) out[o++] = HEX.charCodeAt((c >> shift) & 0xf)
+    }
+  }
+  return out.toString('latin1')
+}
+
+/**
+ * Minified JSON written with `, ` and `: ` between tokens, as Python's json.dumps writes it.
+ * One pass over its UTF-8 bytes, strings skipped (a `,` or `:` inside a string stays as it is).
+ */
+function pythonSeparators(json: string): string {
+  const src = Buffer.from(json, 'utf8')
+  // At most one space per byte.
+  const out = Buffer.allocUnsafe(src.length * 2)
+  let o = 0
+  let inString = false
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!
+    out[o++] = c
+    if (inString) {
+      if (c === 0x5c) out[o++] = src[++i]!
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x2c || c === 0x3a) out[o++] = 0x20
+  }
+  return out.toString('utf8', 0, o)
 }
 
 function sortKeys(v: unknown, depth = 0): unknown {
-  if (depth > 500) throw new RangeError('too deep')
+  if (depth > MAX_JSON_DEPTH) throw new RangeError('too deep')
   if (Array.isArray(v)) return v.map((x) => sortKeys(x, depth + 1))
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {}
@@ -43,11 +84,20 @@ const NUMBER_PLACEHOLDER = /"\\u0000(\d+)"/g
 const NUMBER_LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
 
 /**
- * JSON.parse with every number literal kept as written: outside strings, each becomes a
+ * More number literals than this that JavaScript would write otherwise are not kept: each costs
+ * a placeholder string and a replacement in every re-serialization, and 1 MB of `1.0,` made
+ * each variant cost ~0.4 s. A body with that many is re-serialized with JavaScript's numbers.
+ */
+const MAX_KEPT_LITERALS = 10_000
+
+/**
+ * JSON.parse with every number literal kept as written: outside strings, each literal that
+ * JavaScript would write otherwise (`1.0`, `1e3`, `-0`, an integer above 2^53) becomes a
  * placeholder string (NUL + its index) that re-serializes as `"\u0000<index>"`, for the caller
- * to put the literal back. JSON.parse alone rounds integers above 2^53 (Shopify's and X's
- * ids), so a re-serialization of such a body would never match. Null when the text already
- * holds `\u0000` (the placeholders would be ambiguous). Throws what JSON.parse throws.
+ * to put the literal back; one that it writes the same stays a number. JSON.parse alone rounds
+ * integers above 2^53 (Shopify's and X's ids), so a re-serialization of such a body would never
+ * match. Null when the text already holds `\u0000` (the placeholders would be ambiguous) or
+ * holds more than MAX_KEPT_LITERALS such literals. Throws what JSON.parse throws.
  */
 export function parseKeepingNumbers(text: string): { value: unknown; literals: string[] } | null {
   if (text.includes('\\u0000')) return null
@@ -68,9 +118,12 @@ export function parseKeepingNumbers(text: string): { value: unknown; literals: s
       NUMBER_LITERAL.lastIndex = i
       const m = NUMBER_LITERAL.exec(text)
       if (!m) return null
-      out += `${text.slice(last, i)}"\\u0000${literals.length}"`
-      literals.push(m[0])
-      i += m[0].length
+      const literal = m[0]
+      i += literal.length
+      if (String(Number(literal)) === literal) continue
+      if (literals.length === MAX_KEPT_LITERALS) return null
+      out += `${text.slice(last, i - literal.length)}"\\u0000${literals.length}"`
+      literals.push(literal)
       last = i
     } else i++
   }
@@ -79,24 +132,51 @@ export function parseKeepingNumbers(text: string): { value: unknown; literals: s
 
 /** Python's json.dumps default: `, ` and `: ` separators, ASCII only. */
 function pythonStyle(v: unknown): string {
-  // Indented output already writes `": "`; a raw newline only ever appears between tokens.
-  return escapeUnicode(JSON.stringify(v, null, 1).replace(/,\n */g, ', ').replace(/\n */g, ''))
+  return escapeUnicode(pythonSeparators(JSON.stringify(v)))
 }
 
 /** Each byte that is not part of a valid UTF-8 sequence, read as Latin-1 and written as UTF-8. */
-function latin1BytesAsUtf8(raw: Buffer): Buffer {
-  const out: number[] = []
+export function latin1BytesAsUtf8(raw: Buffer): Buffer {
+  // Each byte becomes at most 2.
+  const out = Buffer.allocUnsafe(raw.length * 2)
+  let o = 0
   for (let i = 0; i < raw.length; ) {
     const len = utf8SequenceAt(raw, i)
     if (len > 0) {
-      for (let k = 0; k < len; k++) out.push(raw[i + k]!)
+      raw.copy(out, o, i, i + len)
+      o += len
       i += len
     } else {
       const b = raw[i++]!
-      out.push(0xc0 | (b >> 6), 0x80 | (b & 0x3f))
+      out[o++] = 0xc0 | (b >> 6)
+      out[o++] = 0x80 | (b & 0x3f)
     }
   }
-  return Buffer.from(out)
+  return out.subarray(0, o)
+}
+
+/** Each CRLF written as LF. One pass over the bytes (a regex replace over a latin-1 string of
+ * 1 MB of line ends cost ~0.1 s). */
+function crlfAsLf(raw: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(raw.length)
+  let o = 0
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!
+    if (b !== 0x0d || raw[i + 1] !== 0x0a) out[o++] = b
+  }
+  return out.subarray(0, o)
+}
+
+/** Each LF written as CRLF (for bytes that hold no CRLF). */
+function lfAsCrlf(raw: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(raw.length * 2)
+  let o = 0
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!
+    if (b === 0x0a) out[o++] = 0x0d
+    out[o++] = b
+  }
+  return out.subarray(0, o)
 }
 
 function modified(what: string, detail: string, fix = '', kind: StepKind = 'json'): Step {
@@ -119,11 +199,17 @@ function modified(what: string, detail: string, fix = '', kind: StepKind = 'json
   return s
 }
 
-/** Lazily yields the body variants, likeliest first, each distinct from the received body. */
+/**
+ * Lazily yields the body variants, likeliest first, each distinct from the received body.
+ * With a budget, stops (before building the next variant) once the budget is spent.
+ */
 export function* bodyVariants(
   received: Uint8Array,
   context: FormContext = {},
+  budget?: Budget,
 ): Generator<BodyVariant> {
+  const late = () => budget?.overBudget() === true
+  if (late()) return
   const seen: Uint8Array[] = [received]
   const fresh = (b: Uint8Array) => {
     for (const s of seen)
@@ -148,7 +234,9 @@ export function* bodyVariants(
   // Number literals are kept as written (an id above 2^53 would be rounded by JSON.parse).
   let restore = (s: string) => s
   let literals: string[] = []
-  if (text !== null && /^\s*[[{]/.test(text)) {
+  // Nested past any sender's JSON library: not re-serialized (JSON.stringify would overflow).
+  const shape = text !== null && /^\s*[[{]/.test(text) ? jsonShape(text) : null
+  if (text !== null && shape !== null && shape.depth <= MAX_JSON_DEPTH) {
     try {
       const kept = parseKeepingNumbers(text)
       parsed = kept ? kept.value : JSON.parse(text)
@@ -162,6 +250,9 @@ export function* bodyVariants(
     }
   }
   const pretty = isJson && /\n\s/.test(text!)
+  // Pretty-printing writes each line's indentation again: its output grows with size × depth.
+  // A form many times the body's size was never what the sender signed and sent (json-shape.ts).
+  const worthPretty = (width: number) => shape !== null && prettyWorthBuilding(shape, width, n)
   /** A JSON field's value as form text: a kept number literal as written. */
   const fieldText = (v: unknown): string =>
     typeof v === 'string' && v.charCodeAt(0) === 0 && literals.length > 0
@@ -170,6 +261,7 @@ export function* bodyVariants(
 
   // Serializing can throw for absurd depth (JSON.stringify overflows the stack): stop quietly.
   function* safe(make: () => [string, Step] | null): Generator<BodyVariant> {
+    if (late()) return
     let r: [string, Step] | null = null
     try {
       r = make()
@@ -184,6 +276,7 @@ export function* bodyVariants(
   // Trailing newline and line endings, byte-level. Named before a JSON re-serialization that
   // gives the same bytes (for a body that arrived minified, the byte-level story is the truer one).
   function* byteLevel(): Generator<BodyVariant> {
+    if (late()) return
     if (endsLf) {
       const cut = received[n - 2] === 0x0d ? 2 : 1
       const b = received.subarray(0, n - cut)
@@ -210,6 +303,7 @@ export function* bodyVariants(
           ),
         }
       // SendGrid's event batches end with CRLF: a framework that trims or re-serializes drops it.
+      if (late()) return
       const crlf = Buffer.concat([raw, Buffer.from('\r\n')])
       if (fresh(crlf))
         yield {
@@ -222,10 +316,9 @@ export function* bodyVariants(
           ),
         }
     }
-    if (raw.includes(0x0a)) {
+    if (!late() && raw.includes(0x0a)) {
       const hasCr = raw.includes(Buffer.from('\r\n'))
-      const s = raw.toString('latin1')
-      const b = Buffer.from(hasCr ? s.replace(/\r\n/g, '\n') : s.replace(/\n/g, '\r\n'), 'latin1')
+      const b = hasCr ? crlfAsLf(raw) : lfAsCrlf(raw)
       if (fresh(b))
         yield {
           bytes: b,
@@ -254,6 +347,7 @@ export function* bodyVariants(
       [4, '4 spaces'],
       ['\t', 'tabs'],
     ] as const) {
+      if (!worthPretty(indent === '\t' ? 1 : indent)) continue
       yield* safe(() => [
         JSON.stringify(parsed, null, indent),
         modified(`pretty-printed with ${name}`, `the same JSON indented with ${name} verifies`),
@@ -293,20 +387,26 @@ export function* bodyVariants(
   }
   if (pretty) yield* byteLevel()
   if (isJson) {
-    yield* safe(() => [
-      JSON.stringify(sortKeys(parsed)),
-      modified(
-        'with its keys sorted',
-        'the JSON with keys in sorted order verifies: a serializer re-ordered the keys',
-      ),
-    ])
-    yield* safe(() => [
-      JSON.stringify(sortKeys(parsed), null, 2),
-      modified(
-        'with its keys sorted and pretty-printed',
-        'the JSON with sorted keys, indented, verifies',
-      ),
-    ])
+    // Sorting re-builds every object: past a webhook's size (json-shape.ts) it costs ~0.1 s/MB.
+    if (shape!.members <= MAX_SORTED_MEMBERS)
+      yield* safe(() => [
+        JSON.stringify(sortKeys(parsed)),
+        modified(
+          'with its keys sorted',
+          'the JSON with keys in sorted order verifies: a serializer re-ordered the keys',
+        ),
+      ])
+    yield* safe(() =>
+      worthPretty(2) && shape!.members <= MAX_SORTED_MEMBERS
+        ? [
+            JSON.stringify(sortKeys(parsed), null, 2),
+            modified(
+              'with its keys sorted and pretty-printed',
+              'the JSON with sorted keys, indented, verifies',
+            ),
+          ]
+        : null,
+    )
     yield* safe(() => [
       escapeUnicode(JSON.stringify(parsed)),
       modified(
@@ -378,11 +478,13 @@ export function* bodyVariants(
   // The JSON signed, sent URL-encoded or as form fields (curl --data-urlencode, Zapier's form).
   if (text !== null && !isJson) {
     for (const [s, st] of formBodyVariants(text, context)) {
+      if (late()) return
       const b = enc(s)
       if (fresh(b)) yield { bytes: b, step: st }
     }
   }
-  if (text !== null && !isJson && FORM_BODY.test(text)) {
+  if (late()) return
+  if (text !== null && !isJson && isFormBody(text)) {
     const params = new URLSearchParams(text.trim())
     yield* safe(() => {
       const sorted = new URLSearchParams(
@@ -429,6 +531,7 @@ export function* bodyVariants(
     ])
   }
   // Mojibake: UTF-8 read as latin-1 somewhere (or the reverse).
+  if (late()) return
   if (text !== null && /[^\x00-\x7f]/.test(text)) {
     if (/^[\x00-\xff]*$/.test(text)) {
       const b = Buffer.from(text, 'latin1')
@@ -443,6 +546,7 @@ export function* bodyVariants(
           ),
         }
     }
+    if (late()) return
     const b = latin1BytesAsUtf8(raw)
     if (fresh(b))
       yield {
@@ -469,6 +573,7 @@ export function* bodyVariants(
         ),
       }
   }
+  if (late()) return
   if (n >= 3 && received[0] === 0xef && received[1] === 0xbb && received[2] === 0xbf) {
     const b = received.subarray(3)
     if (fresh(b))

@@ -27,7 +27,12 @@ export interface Finding extends Step {
   confidence: number
 }
 
-/** Bounds the search: candidates tried and wall time. Shared by every family. */
+/**
+ * Bounds the search: candidates tried and wall time. Shared by every family. Building a
+ * candidate (a body variant) asks overBudget() first, so that the deadline also holds between
+ * the HMACs `spend()` counts. The clock is a parameter for tests (the default reads
+ * performance.now()), which count work and never measure time.
+ */
 export class Budget {
   tried = 0
   exhausted = false
@@ -35,18 +40,24 @@ export class Budget {
   constructor(
     readonly maxCandidates: number,
     maxMs: number,
+    private readonly clock: () => number = () => performance.now(),
   ) {
-    this.deadline = performance.now() + maxMs
+    this.deadline = clock() + maxMs
   }
   /** Counts one candidate; false once the budget is spent (the caller stops). */
   spend(n = 1): boolean {
     if (this.exhausted) return false
-    if (this.tried + n > this.maxCandidates || performance.now() > this.deadline) {
+    if (this.tried + n > this.maxCandidates || this.clock() > this.deadline) {
       this.exhausted = true
       return false
     }
     this.tried += n
     return true
+  }
+  /** True once the budget is spent: its candidates counted, or its deadline passed. */
+  overBudget(): boolean {
+    if (!this.exhausted && this.clock() > this.deadline) this.exhausted = true
+    return this.exhausted
   }
 }
 
