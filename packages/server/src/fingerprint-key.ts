@@ -17,13 +17,12 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  renameSync,
   statSync,
   unlinkSync,
-  writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError } from '@hookwarden/core'
+import { replaceFile, writeSyncedTemp } from './synced-file.js'
 
 export function loadFingerprintKey(dataDir: string): {
   key: Uint8Array
@@ -73,24 +72,7 @@ export function loadFingerprintKey(dataDir: string): {
  * the old one. Throws the file system's error.
  */
 export function saveFingerprintKey(path: string, key: Uint8Array): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  try {
-    const fd = openSync(temp, 'wx', 0o600)
-    try {
-      writeSync(fd, key)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temp, path)
-  } catch (e) {
-    try {
-      unlinkSync(temp)
-    } catch {
-      // Never created, or already renamed.
-    }
-    throw e
-  }
+  replaceFile(path, key)
 }
 
 function sizeOf(path: string): number | null {
@@ -107,7 +89,6 @@ function sizeOf(path: string): number | null {
  * first, and then both read that one. A full disk leaves no file behind. true when created.
  */
 function createKeyFile(path: string): boolean {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const fail = (e: unknown): never => {
     const code = (e as NodeJS.ErrnoException).code ?? 'error'
     throw new ConfigError(
@@ -115,20 +96,10 @@ function createKeyFile(path: string): boolean {
       { file: path },
     )
   }
+  let temp: string
   try {
-    const fd = openSync(temp, 'wx', 0o600)
-    try {
-      writeSync(fd, randomBytes(32))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
+    temp = writeSyncedTemp(path, randomBytes(32))
   } catch (e) {
-    try {
-      unlinkSync(temp)
-    } catch {
-      // Never created.
-    }
     // A data directory we may not write: the key there, made by someone else, will do.
     if (sizeOf(path)) return false
     return fail(e)

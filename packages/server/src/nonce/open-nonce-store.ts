@@ -2,7 +2,7 @@
  * Picks the nonce store: Redis when a URL is given (HOOKWARDEN_REDIS_URL), else memory.
  * @module
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import {
   MemoryNonceStore,
   type NonceSnapshot,
@@ -10,6 +10,7 @@ import {
   REPLAY_KEY_FORMAT,
 } from '@hookwarden/core'
 import { connectRedis } from '../redis.js'
+import { replaceFile } from '../synced-file.js'
 import { RedisNonceStore } from './redis.js'
 
 export interface OpenNonceStoreOptions {
@@ -164,16 +165,8 @@ function writeSnapshot(
     b: b64(Uint32Array.from(snap.b)),
     e: b64(Float64Array.from(snap.expires)),
   })
-  const tmp = `${file}.${process.pid}.tmp`
   try {
-    const fd = openSync(tmp, 'w', 0o600)
-    try {
-      writeSync(fd, text)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, file)
+    replaceFile(file, text)
   } catch (e) {
     onError?.(`replay claims not saved: ${(e as Error).message}`)
   }
