@@ -20,6 +20,8 @@
  *   (contract §3); open without the token when `public_diagnose: true`
  * - `GET /api/events` → text/event-stream, `event: attempt` + `data: AttemptSummary` per attempt
  * - `GET|POST|DELETE /api/session` → `{admin: boolean}`
+ * A route that reads a query (attempts, compare, stats) answers any other parameter 400, naming it
+ * and the ones it takes.
  * Errors are problem+json `{type, title, status, reason, detail?, request_id}`.
  * `status` of an attempt is the gateway's own answer (200 when it verified); a forwarded
  * attempt's caller got `forward_status`, or 502/504 when `forward_error` is set.

@@ -107,7 +107,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     nonceStore: options.nonceStore ?? new MemoryNonceStore(),
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(options.rateLimit),
-    forwarder: new Forwarder(options.forward),
+    // Client-address headers such as True-Client-IP are a trusted proxy's to set, else dropped.
+    forwarder: new Forwarder({
+      ...options.forward,
+      behindTrustedProxy: Boolean(options.trustProxy),
+    }),
     diagnosis,
     metrics,
     logger,

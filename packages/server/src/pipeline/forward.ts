@@ -1,7 +1,8 @@
 /**
  * Forwarding with undici: the raw body bytes and the headers as received (hop-by-hop ones
  * dropped, X-Request-Id set, the sender's X-Forwarded-*, Forwarded and X-Real-IP replaced with
- * the gateway's view of where the request came from), to the endpoint's configured URL only, with a deadline, never
+ * the gateway's view of where the request came from, and other client-address headers passed
+ * only from a trusted proxy), to the endpoint's configured URL only, with a deadline, never
  * following a redirect, and reading at most `maxResponseBytes` of the answer.
  * @module
  */
@@ -20,9 +21,18 @@ export interface ForwardOptions {
   timeoutMs: number
   /** Largest upstream answer relayed (default 1 MiB); a larger one is a 502. */
   maxResponseBytes: number
+  /**
+   * A trusted proxy is in front (HOOKWARDEN_TRUST_PROXY): it set the CLIENT_ADDRESS headers,
+   * which are then passed on; without one the sender made them up, and they are dropped.
+   */
+  behindTrustedProxy: boolean
 }
 
-export const DEFAULT_FORWARD: ForwardOptions = { timeoutMs: 10_000, maxResponseBytes: 1024 * 1024 }
+export const DEFAULT_FORWARD: ForwardOptions = {
+  timeoutMs: 10_000,
+  maxResponseBytes: 1024 * 1024,
+  behindTrustedProxy: false,
+}
 
 export type ForwardResult =
   | { ok: true; status: number; headers: Header[]; body: Uint8Array; latencyMs: number }
@@ -67,6 +77,20 @@ const HOP_BY_HOP = new Set([
  * reads them first must not read what the sender made up.
  */
 const CLIENT_CLAIMS = new Set(['forwarded', 'x-real-ip'])
+
+/**
+ * Headers in which a CDN or proxy names the client's address (Akamai's and Cloudflare's
+ * True-Client-IP, Cloudflare's CF-Connecting-IP, Fastly's Fastly-Client-IP, and the generic
+ * X-Client-IP and X-Cluster-Client-IP). The gateway has no view of its own to put there: they
+ * pass only from a trusted proxy in front, and are dropped when the sender itself sent them.
+ */
+const CLIENT_ADDRESS = new Set([
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+])
 
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
@@ -208,6 +232,7 @@ export class Forwarder {
       // Where the request came from is the gateway's to say: the sender's claims are dropped.
       if (lower === 'x-request-id' || lower.startsWith('x-forwarded-') || CLIENT_CLAIMS.has(lower))
         continue
+      if (CLIENT_ADDRESS.has(lower) && !this.options.behindTrustedProxy) continue
       if (input.strip && isCredentialHeader(n, endpoint)) continue
       if (lower === 'traceparent') {
         // Same trace, new parent: this hop is a span of its own (W3C trace-context).

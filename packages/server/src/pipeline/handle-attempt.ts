@@ -28,6 +28,7 @@ import type { AttemptEvents } from '../events.js'
 import { newAttemptId } from '../ids.js'
 import { type AttemptTimings, logAttempt } from '../logging.js'
 import type { GatewayMetrics } from '../metrics.js'
+import { PAST_LIMIT_CHECK } from '../storage/compact-row.js'
 import type { AttemptRecord, AttemptStore } from '../storage/types.js'
 import {
   type Answer,
@@ -422,12 +423,13 @@ function pastLimit(
     const record = build()
     record.headers = []
     record.body = null
+    // Retention by count drops these rows first: compact-row.ts tells them apart by this check.
     record.checks = [
       {
-        name: 'rate_limit',
-        ok: false,
-        reason: 'rate_limited',
-        detail: `past this source's limit of refused attempts${input.endpoint ? ' to this endpoint' : ''}: recorded without its headers; the window's first refusal, recorded in full, is ${into}`,
+        name: PAST_LIMIT_CHECK.name,
+        ok: PAST_LIMIT_CHECK.ok,
+        reason: PAST_LIMIT_CHECK.reason,
+        detail: `${PAST_LIMIT_CHECK.detailStart}${input.endpoint ? ' to this endpoint' : ''}: recorded without its headers; the window's first refusal, recorded in full, is ${into}`,
       },
     ]
     return commitRecord(record, deps, timings).then(

@@ -32,13 +32,21 @@ type Query = Record<string, string | undefined>
 class BadQuery extends Error {}
 
 /**
- * The query string, each parameter once. Fastify gives a repeated key as an array, which the
- * store would take for an SQL row value (and its error for the store being down: 503).
+ * The query string of `route`, each parameter once and only those it takes (`known`). Fastify
+ * gives a repeated key as an array, which the store would take for an SQL row value (and its
+ * error for the store being down: 503). A name the route does not know (a typo, another case,
+ * one it lacks) is refused, never ignored: answered as if applied, a filter would hand back
+ * attempts the caller asked to leave out.
  */
-function queryOf(req: FastifyRequest): Query {
+function queryOf(req: FastifyRequest, route: string, known: readonly string[]): Query {
   const q = (req.query ?? {}) as Record<string, string | string[] | undefined>
-  for (const [name, value] of Object.entries(q))
+  for (const [name, value] of Object.entries(q)) {
+    if (!known.includes(name))
+      throw new BadQuery(
+        `unknown parameter ${name.slice(0, 64)}; ${route} takes ${known.join(', ')}`,
+      )
     if (Array.isArray(value)) throw new BadQuery(`${name.slice(0, 64)} may be given only once`)
+  }
   return q as Query
 }
 
@@ -64,14 +72,13 @@ export const ATTEMPT_QUERY_PARAMS = [
   'before',
 ] as const
 
+/** Parameters GET /api/compare takes: the good attempt's id and the bad one's. */
+const COMPARE_QUERY_PARAMS = ['a', 'b'] as const
+/** Parameters GET /api/stats takes. */
+const STATS_QUERY_PARAMS = ['since', 'bucket'] as const
+
+/** The list's filters from a query queryOf() read with ATTEMPT_QUERY_PARAMS. */
 export function attemptQuery(q: Query): AttemptQuery {
-  // A filter the list does not know (a typo, another case, one it lacks) answered as if applied
-  // would hand back attempts the caller asked to leave out.
-  for (const name of Object.keys(q))
-    if (!(ATTEMPT_QUERY_PARAMS as readonly string[]).includes(name))
-      throw new BadQuery(
-        `unknown parameter ${name.slice(0, 64)}; /api/attempts takes ${ATTEMPT_QUERY_PARAMS.join(', ')}`,
-      )
   const out: AttemptQuery = {}
   if (q.endpoint) out.endpoint = q.endpoint
   if (q.tenant) out.tenant = q.tenant
@@ -123,7 +130,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/api/attempts', { preHandler: admin }, async (req, reply) => {
     let query: AttemptQuery
     try {
-      query = attemptQuery(queryOf(req))
+      query = attemptQuery(queryOf(req, '/api/attempts', ATTEMPT_QUERY_PARAMS))
     } catch (e) {
       return sendAnswer(reply, bad(req.id, e))
     }
@@ -152,7 +159,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
   app.get('/api/compare', { preHandler: admin }, async (req, reply) => {
     let q: Query
     try {
-      q = queryOf(req)
+      q = queryOf(req, '/api/compare', COMPARE_QUERY_PARAMS)
     } catch (e) {
       return sendAnswer(reply, bad(req.id, e))
     }
@@ -258,7 +265,7 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     let since: number
     let bucketMs: number
     try {
-      const q = queryOf(req)
+      const q = queryOf(req, '/api/stats', STATS_QUERY_PARAMS)
       since = intParam(q, 'since', 0, 8.64e15) ?? ctx.clock() - 24 * 3600_000
       bucketMs = intParam(q, 'bucket', 1000, 31 * 86_400_000) ?? 3600_000
       if ((ctx.clock() - since) / bucketMs > 10_000)

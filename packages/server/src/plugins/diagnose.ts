@@ -71,7 +71,9 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
     },
     async (req, reply) => {
       const admin = await isAdmin(req, ctx)
-      const limit = await limiter.check(req.ip)
+      // Counted and judged in one step (hit), as the pipeline does: a check now and a count
+      // after an await would let a burst's requests all see the same count (red team 6, F4).
+      const limit = limiter.hit(req.ip)
       if (limit.limited) {
         return sendAnswer(
           reply,
@@ -80,7 +82,6 @@ export function diagnosePlugin(app: FastifyInstance, ctx: GatewayContext): void 
           ]),
         )
       }
-      await limiter.hit(req.ip)
       try {
         const input = jsonBody(req) as Record<string, unknown> | undefined
         if (!input || typeof input !== 'object' || Array.isArray(input))

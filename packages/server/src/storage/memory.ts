@@ -3,6 +3,7 @@
  * durable: a restart forgets everything. `fail` lets a test make the store "down".
  * @module
  */
+import { isCompactRow } from './compact-row.js'
 import { StoreUnavailableError } from './errors.js'
 import type {
   AttemptQuery,
@@ -124,8 +125,11 @@ export class MemoryAttemptStore implements AttemptStore {
         if (r.received_at < cutoff && this.#rows.delete(id)) removed++
     }
     if (policy.max_rows !== undefined && this.#rows.size > policy.max_rows) {
+      // As the SQL stores: compact rows of refusals past a limit first, then the oldest of the rest.
       const ids = [...this.#rows.keys()].sort()
-      for (const id of ids.slice(0, this.#rows.size - policy.max_rows))
+      const compact = ids.filter((id) => isCompactRow(this.#rows.get(id)!))
+      const rest = ids.filter((id) => !isCompactRow(this.#rows.get(id)!))
+      for (const id of [...compact, ...rest].slice(0, this.#rows.size - policy.max_rows))
         if (this.#rows.delete(id)) removed++
     }
     return removed

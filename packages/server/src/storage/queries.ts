@@ -4,6 +4,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { GatewayInstance } from './instances.js'
+import { COMPACT_CHECKS_LIKE, COMPACT_HEADERS } from './compact-row.js'
 import { ATTEMPT_COLUMNS, type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
 import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
 
@@ -156,21 +157,33 @@ export async function attemptStats(
   }))
 }
 
-/** Deletes in chunks of PRUNE_CHUNK rows: by age, then the oldest beyond `max_rows`. */
+/**
+ * Deletes in chunks of PRUNE_CHUNK rows: by age, then beyond `max_rows`: first the compact
+ * rows of refusals past a source's limit (oldest first), so that a flood of them cannot push
+ * the records of deliveries out; then the oldest of the rest.
+ */
 export async function pruneAttempts(
   db: Kysely<Database>,
   policy: { days?: number; max_rows?: number },
   now: number,
 ): Promise<number> {
   let removed = 0
-  const deleteChunk = async (bound: { receivedBefore?: number; idAtMost?: string }) => {
+  const deleteChunk = async (bound: {
+    receivedBefore?: number
+    idAtMost?: string
+    compact?: number
+  }) => {
     let inner = db.selectFrom('attempts').select('id')
     if (bound.receivedBefore !== undefined)
       inner = inner.where('received_at', '<', bound.receivedBefore)
     if (bound.idAtMost !== undefined) inner = inner.where('id', '<=', bound.idAtMost)
+    if (bound.compact !== undefined)
+      inner = inner
+        .where('headers', '=', COMPACT_HEADERS)
+        .where('checks', 'like', COMPACT_CHECKS_LIKE)
     const result = await db
       .deleteFrom('attempts')
-      .where('id', 'in', inner.orderBy('id').limit(PRUNE_CHUNK))
+      .where('id', 'in', inner.orderBy('id').limit(bound.compact ?? PRUNE_CHUNK))
       .executeTakeFirst()
     // A macrotask between chunks: requests (and their inserts) get the event loop meanwhile.
     await new Promise((r) => setImmediate(r))
@@ -182,12 +195,25 @@ export async function pruneAttempts(
       n = await deleteChunk({ receivedBefore: cutoff })
   }
   if (policy.max_rows !== undefined && policy.max_rows >= 0) {
+    const maxRows = Math.trunc(policy.max_rows)
+    const { rows } = await db
+      .selectFrom('attempts')
+      .select((eb) => eb.fn.countAll<number | string>().as('rows'))
+      .executeTakeFirstOrThrow()
+    // Compact rows first, as many as the excess and no more (a chunk short of its size: none left).
+    for (let excess = Number(rows) - maxRows; excess > 0; ) {
+      const chunk = Math.min(excess, PRUNE_CHUNK)
+      const n = await deleteChunk({ compact: chunk })
+      removed += n
+      excess -= n
+      if (n < chunk) break
+    }
     // The newest row beyond the cap: it and everything older goes.
     const edge = await db
       .selectFrom('attempts')
       .select('id')
       .orderBy('id', 'desc')
-      .offset(Math.trunc(policy.max_rows))
+      .offset(maxRows)
       .limit(1)
       .executeTakeFirst()
     if (edge) {

@@ -210,6 +210,28 @@ describe('attempts API', () => {
     expect((await api('/api/compare?a=x&a=y&b=z')).status).toBe(400)
   })
 
+  it('stats and compare refuse a parameter they do not take (400 naming it and the known ones), as the list does', async () => {
+    for (const [path, detail] of [
+      [
+        '/api/stats?bucket=60000&endpoint=orders',
+        'unknown parameter endpoint; /api/stats takes since, bucket',
+      ],
+      ['/api/stats?Since=0', 'unknown parameter Since; /api/stats takes since, bucket'],
+      [
+        `/api/compare?a=${ids[0]}&b=${ids[1]}&tenant=acme`,
+        'unknown parameter tenant; /api/compare takes a, b',
+      ],
+    ] as const) {
+      const r = await api(path)
+      expect(r.status, path).toBe(400)
+      expect(r.json.detail, path).toBe(detail)
+      expect(r.json.rows, path).toBeUndefined()
+    }
+    // What the dashboard sends is known.
+    expect((await api(`/api/stats?since=${Date.now() - 3600_000}&bucket=60000`)).status).toBe(200)
+    expect((await api(`/api/compare?a=${ids[0]}&b=${ids[1]}`)).status).toBe(200)
+  })
+
   it('shows one attempt: redacted request, checks, diagnosis, forward result, body', async () => {
     const r = await api(`/api/attempts/${ids[0]}`)
     expect(r.status).toBe(200)

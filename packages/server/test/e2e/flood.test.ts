@@ -16,6 +16,7 @@ import pg from 'pg'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisRateLimiter } from '../../src/pipeline/rate-limit.js'
+import { isCompactRow } from '../../src/storage/compact-row.js'
 import { openPostgresStore } from '../../src/storage/postgres.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import type { AttemptRecord, AttemptStore } from '../../src/storage/types.js'
@@ -126,6 +127,65 @@ describe('a burst of refusals meets the per-source limit exactly (F4)', () => {
     }
   })
 })
+
+/** `n` requests written at once on one connection (HTTP/1.1 pipelining); the statuses, counted. */
+async function pipelined(base: string, head: string, body: string, n: number) {
+  const url = new URL(base)
+  const socket = connect(Number(url.port), url.hostname)
+  await once(socket, 'connect')
+  let text = ''
+  socket.on('data', (d: Buffer) => {
+    text += d.toString('latin1')
+  })
+  const one = `${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  socket.write(one.repeat(n))
+  const statuses = () => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))
+  await eventually(() => statuses().length >= n, 3000)
+  socket.destroy()
+  const counts: Record<number, number> = {}
+  for (const s of statuses()) counts[s] = (counts[s] ?? 0) + 1
+  return counts
+}
+
+describe('a burst at the public paste page meets its per-source limit exactly', () => {
+  it('300 at once from one address (150 connections, 150 pipelined on one) → 60 diagnoses, 240 429s', async () => {
+    const gw = await startGateway(`public_diagnose: true\n${yaml}`)
+    try {
+      const body = JSON.stringify({
+        request: 'POST /small HTTP/1.1\r\nHost: h\r\nAuthorization: x\r\n\r\n',
+        auth: { scheme: 'bearer', tokens: [TOKEN] },
+      })
+      const json = { 'content-type': 'application/json' }
+      const [separate, together] = await Promise.all([
+        Promise.all(Array.from({ length: 150 }, () => post(gw.url, '/api/diagnose', json, body))),
+        pipelined(
+          gw.url,
+          'POST /api/diagnose HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n',
+          body,
+          150,
+        ),
+      ])
+      const counts: Record<number, number> = { ...together }
+      for (const a of separate) counts[a.status] = (counts[a.status] ?? 0) + 1
+      expect(counts).toEqual({ 200: 60, 429: 240 })
+      const limited = separate.find((a) => a.status === 429)
+      if (limited) expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
+/** Every row of the store, newest first. */
+async function everyRow(store: AttemptStore): Promise<AttemptRecord[]> {
+  const rows: AttemptRecord[] = []
+  for (let before: string | undefined; ; ) {
+    const page = await store.list({ limit: 1000, ...(before ? { before } : {}) })
+    rows.push(...page)
+    if (page.length < 1000) return rows
+    before = page.at(-1)!.id
+  }
+}
 
 /** A real store, opened again after the gateway closed it (what was written at shutdown). */
 interface StoreKind {
@@ -242,13 +302,7 @@ describe.each([
 
     const reopened = await kind.open()
     try {
-      const rows: AttemptRecord[] = []
-      for (let before: string | undefined; ; ) {
-        const page = await reopened.list({ limit: 1000, ...(before ? { before } : {}) })
-        rows.push(...page)
-        if (page.length < 1000) break
-        before = page.at(-1)!.id
-      }
+      const rows = await everyRow(reopened)
       const endpointRows = rows.filter((r) => r.endpoint === 'small')
       expect(endpointRows.filter((r) => r.status === 401)).toHaveLength(20)
       const over = endpointRows.filter((r) => r.status === 429)
@@ -273,6 +327,21 @@ describe.each([
       expect(inspectRows).toHaveLength(30)
       expect(inspectRows.filter((r) => r.status === 429 && r.headers.length > 0)).toHaveLength(1)
       expect((await reopened.get(delivered))?.outcome).toBe('accepted')
+
+      // Retention by count drops the compact rows first, oldest first: the delivery stays.
+      const compactIds = rows.filter(isCompactRow).map((r) => r.id)
+      const fullIds = rows.filter((r) => !isCompactRow(r)).map((r) => r.id)
+      expect(compactIds.length).toBeGreaterThan(rows.length - 2000)
+      expect(await reopened.prune({ max_rows: 2000 }, Date.now())).toBe(rows.length - 2000)
+      expect((await reopened.get(delivered))?.outcome).toBe('accepted')
+      const kept = (await everyRow(reopened)).map((r) => r.id)
+      expect(kept).toHaveLength(2000)
+      const newestCompact = compactIds.slice(0, 2000 - fullIds.length)
+      expect(new Set(kept)).toEqual(new Set([...fullIds, ...newestCompact]))
+      // With none of them left, the oldest of the rest go.
+      expect(await reopened.prune({ max_rows: 30 }, Date.now())).toBe(2000 - 30)
+      expect((await everyRow(reopened)).map((r) => r.id)).toEqual(fullIds.slice(0, 30))
+      expect(await reopened.get(delivered)).toBeNull()
     } finally {
       await reopened.close()
       await kind.cleanup()

@@ -355,6 +355,49 @@ endpoints:
     }
   })
 
+  it("drops the sender's True-Client-IP, CF-Connecting-IP and the like; passes them from a trusted proxy", async () => {
+    const claims = {
+      'true-client-ip': '203.0.113.1',
+      'cf-connecting-ip': '203.0.113.2',
+      'fastly-client-ip': '203.0.113.3',
+      'x-client-ip': '203.0.113.4',
+      'x-cluster-client-ip': '203.0.113.5',
+    }
+    const trusting = await startGateway(
+      `
+endpoints:
+  - name: fwd
+    path: /in
+    forward: ${up.url}/orders
+    auth: { scheme: bearer, tokens: ["${TOKEN}"] }
+`,
+      { trustProxy: '127.0.0.1' },
+    )
+    try {
+      for (const [base, trusted] of [
+        [gw.url, false],
+        [trusting.url, true],
+      ] as const) {
+        up.received.length = 0
+        const res = await request(`${base}/in`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, ...claims, 'x-other': 'kept' },
+          body: 'x',
+        })
+        expect(res.statusCode).toBe(201)
+        await res.body.dump()
+        const got = up.received[0]!.rawHeaders
+        for (const [name, value] of Object.entries(claims))
+          expect(header(got, name), `${name}, trusted proxy: ${trusted}`).toEqual(
+            trusted ? [value] : [],
+          )
+        expect(header(got, 'x-other')).toEqual(['kept'])
+      }
+    } finally {
+      await trusting.close()
+    }
+  })
+
   it('never forwards a refused attempt', async () => {
     up.received.length = 0
     const res = await request(`${gw.url}/in`, {
