@@ -22,7 +22,10 @@ export function decodeStrict(text: string, encoding: Encoding): Buffer | null {
       return buf.toString('base64') === text ? buf : null
     }
     case 'base64url': {
-      const t = text.replace(/=+$/, '')
+      // A loop, not replace(/=+$/): that runs to the end of every inner run of `=` from each one.
+      let end = text.length
+      while (end > 0 && text[end - 1] === '=') end--
+      const t = text.slice(0, end)
       if (!B64URL.test(t) || t.length % 4 === 1) return null
       const buf = Buffer.from(t, 'base64url')
       return buf.toString('base64url') === t ? buf : null

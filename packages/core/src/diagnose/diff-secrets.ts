@@ -165,13 +165,47 @@ function textSpans(text: string, fields: Set<string>): SecretSpan[] {
     const start = m.index + m[0].length - m[2]!.length
     out.push({ start, end: start + m[2]!.length, name: m[1]! })
   }
-  for (const m of text.matchAll(/<([A-Za-z_][\w.:-]{0,63})(?:\s[^>]*)?>([^<]+)<\/\1>/g)) {
-    const local = m[1]!.split(':').at(-1)!
+  for (const e of elements(text)) {
+    const local = e.name.split(':').at(-1)!
     if (!isSecretName(local, fields)) continue
-    const start = m.index + m[0].indexOf('>') + 1
-    out.push({ start, end: start + m[2]!.length, name: local })
+    out.push({ start: e.start, end: e.end, name: local })
   }
   return out
+}
+
+const OPEN_TAG = /<([A-Za-z_][\w.:-]{0,63})(?=[>\s])/g
+
+/**
+ * The `<name attrs>value</name>` elements of `text` (value without `<`), as
+ * `/<([A-Za-z_][\w.:-]{0,63})(?:\s[^>]*)?>([^<]+)<\/\1>/g` finds them, by a scan: that pattern
+ * runs to the next `>` from every `<name ` before it, quadratic in `<a <a <a…`.
+ */
+function elements(text: string): { name: string; start: number; end: number }[] {
+  const out: { name: string; start: number; end: number }[] = []
+  const nextGt = forwardFinder(text, '>')
+  const nextLt = forwardFinder(text, '<')
+  OPEN_TAG.lastIndex = 0
+  for (let m = OPEN_TAG.exec(text); m !== null; m = OPEN_TAG.exec(text)) {
+    const gt = nextGt(OPEN_TAG.lastIndex)
+    if (gt === -1) break
+    const lt = nextLt(gt + 1)
+    if (lt === -1) break
+    const name = m[1]!
+    if (lt > gt + 1 && text.startsWith(`</${name}>`, lt)) {
+      out.push({ name, start: gt + 1, end: lt })
+      OPEN_TAG.lastIndex = lt + name.length + 3
+    }
+  }
+  return out
+}
+
+/** indexOf(char, from) for calls whose `from` never decreases: each character is read once. */
+function forwardFinder(text: string, char: string): (from: number) => number {
+  let found = -2
+  return (from) => {
+    if (found !== -1 && found < from) found = text.indexOf(char, from)
+    return found
+  }
 }
 
 /** The span that holds `offset`, counting the quote or `=` just before and the byte just after. */

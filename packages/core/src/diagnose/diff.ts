@@ -9,6 +9,7 @@
  * @module
  */
 import { requestPath, requestQuery } from '../message/headers.js'
+import { trimEndOf } from '../message/text.js'
 import type { HttpRequest } from '../message/types.js'
 import { FINGERPRINT_SHAPE, fingerprint } from '../redact/fingerprint.js'
 import { credentialValues, scrubText } from '../redact/scrub.js'
@@ -91,7 +92,8 @@ function shape(name: string, value: string): Shape {
   let v = value
   // Only ASCII whitespace here: NBSP and its kin are counted with the invisible characters.
   const lead = /^[ \t\r\n]*/.exec(v)![0]
-  const trail = /[ \t\r\n]*$/.exec(v)![0]
+  // trimEndOf, not /[ \t\r\n]*$/: that retries an inner run of spaces from each space in it.
+  const trail = v.slice(trimEndOf(v, ' \t\r\n').length)
   v = v.slice(lead.length, v.length - trail.length)
   let scheme: string | null = null
   if (/^(proxy-)?authorization$/i.test(name)) {

@@ -20,6 +20,8 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import type { HttpRequest, HttpResponse } from '../message/types.js'
+import { parseRequest } from '../message/parse.js'
+import { diffRequests } from './diff.js'
 import { diagnose } from './index.js'
 import { detectOrigin, FINGERPRINTS, ORIGIN_PRODUCTS, readSignals } from './origin.js'
 import {
@@ -53,6 +55,14 @@ const ANSWER_SOURCES = [
 const REQUEST_SOURCES = [
   'request-alone.ts',
   ...readdirSync(join(here, 'transforms')).map((f) => join('transforms', f)),
+].filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+
+/** The sources whose patterns read a capture (its format, raw HTTP, curl) or compare two requests. */
+const CAPTURE_SOURCES = [
+  ...readdirSync(join(here, '..', 'message')).map((f) => join('..', 'message', f)),
+  'diff.ts',
+  'diff-signature.ts',
+  'diff-secrets.ts',
 ].filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
 
 /** Every regex literal of a source file, as [source, flags]. */
@@ -503,6 +513,67 @@ describe('reading an answer is linear in its size', () => {
         }
         if (large > CAP_MS || large > Math.max(MAX_RATIO * small, SCREEN_MS * 4))
           slow.push({ input, matcher: 'diagnose', small, large })
+        if (slow.length >= MAX_LISTED) break
+      }
+    expect(show(slow)).toBe('')
+  })
+})
+
+/**
+ * A capture pasted on the dashboard is parsed, and two recorded attempts are compared, with the
+ * sender's text in them: each filler goes where a pattern may run to its end, with a character
+ * after it that the run's own characters do not take (`t=␠␠…␠x`).
+ */
+describe('reading a capture and comparing two requests is linear in their size', () => {
+  const parse = (text: string) => () => {
+    try {
+      parseRequest(text, { file: 'capture' })
+    } catch {
+      // A capture that is not one is refused: the time to say so is what is measured.
+    }
+  }
+  const signed = (name: string, value: string) =>
+    ({ ...request, headers: [[name, value]] }) as HttpRequest
+  const compare = (good: HttpRequest, bad: HttpRequest) => () => diffRequests(good, bad)
+  const places: [string, (f: string) => () => unknown][] = [
+    ['the capture', (f) => parse(f)],
+    ['a raw header value', (f) => parse(`POST / HTTP/1.1\nA: b${f}x\n\n`)],
+    ['a folded header line', (f) => parse(`POST / HTTP/1.1\nA: b\n c${f}x\n\n`)],
+    ['a raw header name', (f) => parse(`POST / HTTP/1.1\nA${f}x: b\n\n`)],
+    ['a curl header', (f) => parse(`curl https://h.example/x -H 'A: ${f}x'`)],
+    ['a curl printf body', (f) => parse(`curl https://h.example/x -d "$(printf 'a${f}x')"`)],
+    [
+      'a Stripe-Signature',
+      (f) =>
+        compare(
+          signed('Stripe-Signature', 't=1,v1=ab'),
+          signed('Stripe-Signature', `t=${f}x,v1=ab`),
+        ),
+    ],
+    [
+      'an X-Signature',
+      (f) => compare(signed('X-Signature', 'sha256=ab'), signed('X-Signature', `sha256=${f}x`)),
+    ],
+    [
+      'an Authorization header',
+      (f) => compare(signed('Authorization', 'Bearer ab'), signed('Authorization', `Bearer ${f}x`)),
+    ],
+    ['a body', (f) => compare(request, { ...request, body: bytes(`${f}x`) })],
+  ]
+
+  it('in a capture and in each request compared', { timeout: 240_000 }, () => {
+    const inputs = fragments(CAPTURE_SOURCES)
+    const slow: Slow[] = []
+    for (const [where, make] of places)
+      for (const f of inputs) {
+        const big = make(fill(f, LARGE))
+        const first = time(big)
+        if (first < SCREEN_MS) continue
+        const input = `${JSON.stringify(f.slice(0, 40))} repeated in ${where}`
+        const found = first > CAP_MS ? { small: time(make(fill(f, SMALL))), large: first } : null
+        const small = make(fill(f, SMALL))
+        const grown = found ?? (grows(big, small) && grows(big, small))
+        if (grown) slow.push({ input, matcher: where, ...grown })
         if (slow.length >= MAX_LISTED) break
       }
     expect(show(slow)).toBe('')

@@ -18,7 +18,12 @@ interface Char {
  * `curl` ends with a caret, or its first argument is caret-quoted (`curl ^"https://…^"`).
  */
 export function looksLikeCmd(text: string): boolean {
-  return /(?:^|\n)[^\n]*\bcurl(?:\.exe)?(?:[ \t]+\^"|[^\n]*\^\r?\n)/i.test(text)
+  if (/\bcurl(?:\.exe)?[ \t]+\^"/i.test(text)) return true
+  // Line by line, not one pattern `[^\n]*\bcurl[^\n]*\^\r?\n`: that reads to the line's end
+  // from every `curl` on it. The last line has no newline after it, so no continuation.
+  const lines = text.split('\n')
+  lines.pop()
+  return lines.some((l) => (l.endsWith('^') || l.endsWith('^\r')) && /\bcurl/i.test(l))
 }
 
 export function splitCmd(text: string, file?: string): ShellCommand[] {

@@ -23,9 +23,21 @@ const H2_PSEUDO_HEADER = /^:(?:authority|method|path|scheme): /
 /** HTTP/0.9-style request line without a version: only the common methods, in upper case. */
 const BARE_REQUEST_LINE =
   /^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT) [^ \t\r\n]+[ \t\r]*$/
-/** `curl` as a command word at the start of a line or after `;` `&&` `|`, after any prompt. */
-const CURL_COMMAND =
-  /(?:^|[\n;&|(])[ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=[^ \t\r\n]*)[ \t]+)*(?:(?:PS\b|[A-Za-z]:\\)[^\n>]*>[ \t]*)?(?:[^ \t\r\n'"]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
+/**
+ * `curl` as the first command word of a line, after any prompt (`$`, `PS C:\>`), history
+ * number, `sudo` or `NAME=value`. Only a line's start begins a try: a try that began at each
+ * `;` too would read on to the line's end from every one of them (quadratic in `;;;…`), as
+ * would a prompt tried after each `PS=…` assignment.
+ */
+const CURL_LINE =
+  /(?:^|\n)[ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=[^ \t\r\n]*)[ \t]+)*(?:(?:PS\b(?!=)|[A-Za-z]:\\)[^\n>]*>[ \t]*)?(?:[^ \t\r\n'"]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
+/**
+ * `curl` after `;` `&&` `|` `(` on a line, after `sudo` and the like: the words before it end at
+ * the next of these characters, where the next try begins, so that each character is read by
+ * one try (a path with a `;` in it is still found, from that `;`).
+ */
+const CURL_AFTER_OPERATOR =
+  /[;&|(][ \t]*(?:(?:\$|%|>|\d+|sudo|time|env|command|exec|noglob|[A-Za-z_]\w*=[^ \t\r\n;&|(]*)[ \t]+)*(?:[^ \t\r\n'";&|(]*[/\\>])?curl(?:\.exe)?(?=[ \t\r\n^`\\]|$)/i
 
 /** A `curl -v` transcript: the request line behind curl's `> `. */
 const VERBOSE_REQUEST_LINE =
@@ -43,7 +55,7 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat | undefined {
   if (STATUS_LINE.test(text)) return 'http-response'
   const firstLine = text.slice(0, (text.indexOf('\n') + 1 || text.length + 1) - 1)
   if (REQUEST_LINE.test(firstLine) || H2_PSEUDO_HEADER.test(firstLine)) return 'http-request'
-  if (CURL_COMMAND.test(text)) return 'curl'
+  if (CURL_LINE.test(text) || CURL_AFTER_OPERATOR.test(text)) return 'curl'
   if (VERBOSE_REQUEST_LINE.test(text)) return 'curl-verbose'
   if (BARE_REQUEST_LINE.test(firstLine)) return 'http-request'
   return undefined

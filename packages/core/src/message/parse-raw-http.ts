@@ -7,7 +7,7 @@
 import { CaptureParseError } from '../errors.js'
 import { fingerprint } from '../redact/fingerprint.js'
 import { framedBody, markBodyNotCaptured, messageBody } from './framing.js'
-import { utf8OrUndefined } from './text.js'
+import { binaryString, trimEndOf, utf8OrUndefined } from './text.js'
 import type { EarlierResponse, Header, HttpRequest, HttpResponse } from './types.js'
 
 // Spaces or tabs between the parts and at the end are tolerated: copied text keeps them.
@@ -60,22 +60,33 @@ function splitHead(bytes: Uint8Array, file?: string, lineBase = 0): Head {
   const lines = head.split(/\r?\n/).filter((l, idx, all) => !(idx === all.length - 1 && l === ''))
   const pseudo = PSEUDO_HEADER.test(lines[0] ?? '')
   const startLine = pseudo ? '' : (lines.shift() ?? '').replace(/\r$/, '')
-  const raw: [string, string][] = []
+  // A value as its pieces, joined once at the end: a value rebuilt whole at each folded line
+  // costs its length again per line (quadratic in a head of folded lines).
+  const raw: [string, string[]][] = []
   const lineOffset = lineBase + countLines(bytes.subarray(0, start))
   lines.forEach((text, idx) => {
     const unindented = indent !== '' && text.startsWith(indent) ? text.slice(indent.length) : text
     const line = unindented.replace(/\r$/, '')
     if (/^[ \t]/.test(line) && raw.length > 0) {
       // obs-fold (RFC 9112 §5.2): continuation of the previous header value.
-      const last = raw[raw.length - 1]!
-      last[1] = `${last[1].replace(/[ \t]+$/, '')} ${line.replace(/^[ \t]+/, '')}`
+      const pieces = raw[raw.length - 1]![1]
+      // The value's trailing blanks go, in as many pieces as they take.
+      for (;;) {
+        const kept = trimEndOf(pieces.at(-1)!, ' \t')
+        if (kept === '' && pieces.length > 1) pieces.pop()
+        else {
+          pieces[pieces.length - 1] = kept
+          break
+        }
+      }
+      pieces.push(' ', line.replace(/^[ \t]+/, ''))
       return
     }
     const colon = line.indexOf(':', pseudo && line.startsWith(':') ? 1 : 0)
     const name = line.slice(0, colon)
     // `Authorization : …`: whitespace before the colon is kept in the name, as a receiver that
     // reads it at all does (RFC 9112 §5.1 has a server refuse it), so the diagnosis names it.
-    const bare = pseudo ? name.replace(/^:/, '') : name.replace(/[ \t]+$/, '')
+    const bare = pseudo ? name.replace(/^:/, '') : trimEndOf(name, ' \t')
     if (colon <= 0 || !TOKEN.test(bare)) {
       throw new CaptureParseError(`header line ${shownLine(line)} is not "Name: value"`, {
         ...(file ? { file } : {}),
@@ -83,10 +94,12 @@ function splitHead(bytes: Uint8Array, file?: string, lineBase = 0): Head {
         column: 1,
       })
     }
-    raw.push([name, line.slice(colon + 1)])
+    raw.push([name, [line.slice(colon + 1)]])
   })
-  const headers = raw.map(([n, v]): Header => [n, decodeHeaderValue(v)])
-  return { startLine, headers, body: bytes.slice(bodyStart), bodyStart }
+  const headers = raw.map(([n, v]): Header => [n, decodeHeaderValue(v.join(''))])
+  // A view, not a copy: a response's blocks are split one after the other, and a copy of the
+  // rest at each would be quadratic in their number. What is kept is copied by the caller.
+  return { startLine, headers, body: bytes.subarray(bodyStart), bodyStart }
 }
 
 /**
@@ -108,12 +121,15 @@ function countLines(bytes: Uint8Array): number {
 
 /** Header values are read as latin-1 bytes; re-read them as UTF-8 where that is valid. */
 function decodeHeaderValue(v: string): string {
-  const trimmed = v.replace(/^[ \t]+|[ \t]+$/g, '')
+  // trimEndOf for the end: /[ \t]+$/ retries an inner run of spaces from each space in it.
+  const trimmed = trimEndOf(v.replace(/^[ \t]+/, ''), ' \t')
   return utf8OrUndefined(Buffer.from(trimmed, 'latin1')) ?? trimmed
 }
 
 export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpRequest {
-  const { startLine, headers, body } = splitHead(bytes, file)
+  const head = splitHead(bytes, file)
+  const { startLine, headers } = head
+  const body = head.body.slice()
   if (startLine === '' && headers[0]?.[0].startsWith(':'))
     return fromPseudoHeaders(headers, body, file)
   const m = REQUEST_LINE.exec(startLine)
@@ -147,8 +163,9 @@ export function parseRawHttpRequest(bytes: Uint8Array, file?: string): HttpReque
 export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResponse {
   const earlier: EarlierResponse[] = []
   let at = 0
+  // Counted block by block: counting from the start for each block is quadratic in their number.
+  let lineBase = 0
   for (;;) {
-    const lineBase = countLines(bytes.subarray(0, at))
     const { startLine, headers, body, bodyStart } = splitHead(bytes.subarray(at), file, lineBase)
     const m = STATUS_LINE.exec(startLine)
     if (!m)
@@ -162,13 +179,15 @@ export function parseRawHttpResponse(bytes: Uint8Array, file?: string): HttpResp
       const head: EarlierResponse = { status, headers }
       if (m[3]) head.statusText = m[3]
       earlier.push(head)
-      at += bodyStart + next
+      const nextAt = at + bodyStart + next
+      lineBase += countLines(bytes.subarray(at, nextAt))
+      at = nextAt
       continue
     }
     const res: HttpResponse = {
       status,
       headers,
-      body: messageBody(headers, body),
+      body: messageBody(headers, body.slice()),
       httpVersion: m[1]!,
     }
     if (m[3]) res.statusText = m[3]
@@ -184,13 +203,23 @@ const HEADER_LINE = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|\r?\n|$)/
  * Where a status block starts at `at` (line ends before it skipped), or -1. Unless `bare`, a
  * status line alone is not enough: the line after it is a header or the blank line.
  */
-function statusBlockAt(text: string, at: number, bare = false): number {
-  let i = at
-  while (text[i] === '\r' || text[i] === '\n') i++
-  const m = NEXT_STATUS_LINE.exec(text.slice(i, i + 200))
+function statusBlockAt(body: Uint8Array, at: number, bare = false): number {
+  const i = afterLineEnds(body, at)
+  const m = NEXT_STATUS_LINE.exec(latin1(body, i, i + 200))
   if (!m) return -1
-  if (!bare && !HEADER_LINE.test(text.slice(i + m[0].length, i + m[0].length + 200))) return -1
+  if (!bare && !HEADER_LINE.test(latin1(body, i + m[0].length, i + m[0].length + 200))) return -1
   return i
+}
+
+function afterLineEnds(body: Uint8Array, at: number): number {
+  let i = at
+  while (body[i] === 0x0d || body[i] === 0x0a) i++
+  return i
+}
+
+/** `body[start, end)` as a binary string; only these bytes are read, not the rest of the body. */
+function latin1(body: Uint8Array, start: number, end: number): string {
+  return binaryString(body.subarray(start, Math.min(end, body.length)))
 }
 
 /**
@@ -201,21 +230,23 @@ function statusBlockAt(text: string, at: number, bare = false): number {
  */
 function nextBlockAt(body: Uint8Array, status: number, text: string, headers: Header[]): number {
   if (body.length === 0) return -1
-  const s = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1')
   // 1xx and a CONNECT tunnel's 200 have no body: the next block follows the blank line.
   const interim = status < 200 || /connection established/i.test(text)
-  const first = statusBlockAt(s, 0, interim)
+  const first = statusBlockAt(body, 0, interim)
   if (first !== -1) return first
   const length = headers.find(([n]) => /^content-length$/i.test(n))?.[1]
-  if (length !== undefined && /^\d+$/.test(length) && Number(length) < s.length) {
-    const at = statusBlockAt(s, Number(length))
+  if (length !== undefined && /^\d+$/.test(length) && Number(length) < body.length) {
+    const at = statusBlockAt(body, Number(length))
     if (at !== -1) return at
   }
   const followed = interim || (status >= 300 && status < 400) || status === 401 || status === 407
   if (!followed) return -1
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) {
-    const at = statusBlockAt(s, i + 1)
+  // From each run of line ends once: every line end in a run leads to the same place.
+  for (let i = body.indexOf(0x0a); i !== -1; ) {
+    const next = afterLineEnds(body, i + 1)
+    const at = statusBlockAt(body, next)
     if (at !== -1) return at
+    i = body.indexOf(0x0a, next)
   }
   return -1
 }

@@ -5,7 +5,7 @@
  */
 import { CaptureParseError } from '../errors.js'
 import { printfOutput } from './shell-word.js'
-import { positionAt } from './text.js'
+import { positionAt, trimEndOf } from './text.js'
 
 /** A piece of a word: literal bytes (binary string) or a `$NAME` left for the caller. */
 export type WordPart = { text: string } | { variable: string; raw: string }
@@ -144,7 +144,7 @@ export function splitShell(text: string, file?: string): ShellCommand[] {
     const out = m ? printfOutput(m[1]!) : null
     if (m === null || out === null) return null
     i += m[0].length
-    return out.replace(/\n+$/, '')
+    return trimEndOf(out, '\n')
   }
 
   /** `$(…)` or `` `…` `` kept literally: nothing is run. */

@@ -7,6 +7,17 @@ import type { ErrorPosition } from '../errors.js'
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
+/**
+ * `text` without the characters of `chars` that end it. A loop, not `replace(/[ \t]+$/, '')`:
+ * unanchored, such a pattern runs to the end of every inner run from each character in it,
+ * quadratic in a run that something other than those characters follows.
+ */
+export function trimEndOf(text: string, chars: string): string {
+  let end = text.length
+  while (end > 0 && chars.includes(text[end - 1]!)) end--
+  return text.slice(0, end)
+}
+
 /** Bytes → a string with one char (U+0000–U+00FF) per byte, so that parsers can index bytes. */
 export function binaryString(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
