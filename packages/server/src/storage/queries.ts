@@ -3,8 +3,8 @@
  * @module
  */
 import { type Kysely, sql } from 'kysely'
-import type { GatewayInstance } from './instances.js'
 import { COMPACT_CHECKS_LIKE, COMPACT_HEADERS } from './compact-row.js'
+import type { GatewayInstance } from './instances.js'
 import { ATTEMPT_COLUMNS, type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
 import type { AttemptQuery, AttemptRecord, AttemptStore, Outcome } from './types.js'
 
