@@ -296,34 +296,20 @@ export function Attempts() {
             ))}
           </select>
         </div>
-        <div>
-          <label htmlFor="flt-tenant">Tenant</label>
-          <input
-            id="flt-tenant"
-            list="flt-tenant-names"
-            value={tenant}
-            onChange={(e) => setTenant(e.target.value)}
-          />
-          <datalist id="flt-tenant-names">
-            {distinct(configured.map((e) => e.tenant)).map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
-        </div>
-        <div>
-          <label htmlFor="flt-environment">Environment</label>
-          <input
-            id="flt-environment"
-            list="flt-environment-names"
-            value={environment}
-            onChange={(e) => setEnvironment(e.target.value)}
-          />
-          <datalist id="flt-environment-names">
-            {distinct(configured.map((e) => e.environment)).map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
-        </div>
+        <SuggestedFilter
+          id="flt-tenant"
+          label="Tenant"
+          value={tenant}
+          onChange={setTenant}
+          suggestions={distinct(configured.map((e) => e.tenant))}
+        />
+        <SuggestedFilter
+          id="flt-environment"
+          label="Environment"
+          value={environment}
+          onChange={setEnvironment}
+          suggestions={distinct(configured.map((e) => e.environment))}
+        />
         <div>
           <label htmlFor="flt-time">Time</label>
           <select id="flt-time" value={range} onChange={(e) => setRange(e.target.value)}>
@@ -392,5 +378,32 @@ export function Attempts() {
         </button>
       )}
     </section>
+  )
+}
+
+/** A free-text filter that suggests the values the configured endpoints use. */
+function SuggestedFilter(props: {
+  id: string
+  label: string
+  value: string
+  onChange: (value: string) => void
+  suggestions: string[]
+}) {
+  const { id, label, value, onChange, suggestions } = props
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        list={`${id}-names`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <datalist id={`${id}-names`}>
+        {suggestions.map((n) => (
+          <option key={n} value={n} />
+        ))}
+      </datalist>
+    </div>
   )
 }
