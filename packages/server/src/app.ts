@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream'
 import { buildProblem } from '@hookwarden/core'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import { captureRequest } from './capture.js'
+import { guardConnections } from './connection-guard.js'
 import { type GatewayContext, sendAnswer } from './context.js'
 import {
   clientErrorAnswers,
@@ -194,6 +195,8 @@ export function buildApp(ctx: GatewayContext): FastifyInstance {
       // answer of an attempt that is being recorded; half-open, the socket ends after it.
       // (A long-standing but untyped field of http.Server; an e2e test holds the behaviour.)
       ;(server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
+      // HOOKWARDEN_MAX_CONNECTIONS and HOOKWARDEN_CONNECTIONS_PER_SOURCE: once per connection.
+      guardConnections(server, ctx)
       return server
     },
     clientErrorHandler: (err, socket) => answerClientError(err, socket, ctx, recordedWhenCutOff),

@@ -33,6 +33,16 @@ export interface GatewayLimits {
   bodyBytesInFlight?: number
   /** Endpoint requests whose bodies are still arriving, at once, from one source (default 32); past it, 503 with Retry-After. */
   bodiesPerSource: number
+  /**
+   * Connections open at once (default from the open-file limit: maxConnectionsFor). At the cap,
+   * the idle ones are closed first, oldest first; a new connection is refused only when none is.
+   */
+  maxConnections?: number
+  /**
+   * Connections open at once from one peer address (default 256: Make, Zapier and the like send
+   * from shared addresses); a trusted proxy's (HOOKWARDEN_TRUST_PROXY) are not counted per source.
+   */
+  connectionsPerSource: number
 }
 
 const MIB = 1024 * 1024
@@ -45,6 +55,17 @@ export function bodyBytesInFlightFor(bodyLimit: number): number {
   return Math.max(4 * bodyLimit, Math.min(64 * bodyLimit, 1024 * MIB))
 }
 
+/**
+ * The default cap on connections, from the process's open-file limit: half of what is left
+ * once 256 descriptors are set aside (the store's files or pool, Redis, logs, the dashboard's
+ * files, refused connections being closed), since each request being forwarded may hold an
+ * upstream connection beside its own. At least 64; at most 16384 (an idle connection costs a
+ * few KiB of memory besides its descriptor). 20000 files: 9872 connections.
+ */
+export function maxConnectionsFor(openFileLimit: number): number {
+  return Math.min(16_384, Math.max(64, Math.floor((openFileLimit - 256) / 2)))
+}
+
 export const DEFAULT_LIMITS: GatewayLimits = {
   bodyLimit: 1024 * 1024,
   headersTimeoutMs: 10_000,
@@ -52,6 +73,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   shutdownBodyGraceMs: 5_000,
   eventsHeartbeatMs: 15_000,
   bodiesPerSource: 32,
+  connectionsPerSource: 256,
 }
 
 export interface GatewayContext extends PipelineDeps {

@@ -28,6 +28,14 @@ export interface GatewayMetrics {
   diagnosisQueue: Gauge<never>
   retiredCredentialUsed: HotCounter<'endpoint'>
   wouldHaveRefused: HotCounter<'endpoint'>
+  /** Connections closed before a request was read (connection-guard.ts), by reason. */
+  connectionsRefused: HotCounter<'reason'>
+  /** Idle connections closed to make room for a new one at the connection cap. */
+  connectionsClosedIdle: HotCounter<never>
+  connectionsOpen: Gauge<never>
+  connectionsMax: Gauge<never>
+  /** Read by hookwarden_connections_open at each scrape; the connection guard sets it. */
+  openConnections: () => number
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -35,7 +43,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   if (options.defaultMetrics !== false)
     collectDefaultMetrics({ register: registry, prefix: 'hookwarden_' })
   const registers = [registry]
-  return {
+  const metrics: GatewayMetrics = {
     registry,
     attempts: new HotCounter({
       name: 'hookwarden_attempts_total',
@@ -118,5 +126,32 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       help: 'Rejected attempts waiting for their diagnosis',
       registers,
     }),
+    connectionsRefused: new HotCounter({
+      name: 'hookwarden_connections_refused_total',
+      help: 'Connections answered 503 and closed before a request was read, by reason (max_connections: HOOKWARDEN_MAX_CONNECTIONS open and none idle; per_source: the peer address holds HOOKWARDEN_CONNECTIONS_PER_SOURCE); never recorded as attempts',
+      labelNames: ['reason'],
+      registers,
+    }),
+    connectionsClosedIdle: new HotCounter({
+      name: 'hookwarden_connections_closed_idle_total',
+      help: 'Idle connections (no request being answered) closed, oldest first, to make room for a new one at HOOKWARDEN_MAX_CONNECTIONS',
+      registers,
+    }),
+    // Read when scraped: counting it on every connection would cost each one a gauge update.
+    connectionsOpen: new Gauge({
+      name: 'hookwarden_connections_open',
+      help: 'Client connections open now (refused ones not counted)',
+      registers,
+      collect() {
+        this.set(metrics.openConnections())
+      },
+    }),
+    connectionsMax: new Gauge({
+      name: 'hookwarden_connections_max',
+      help: 'The cap on open client connections (HOOKWARDEN_MAX_CONNECTIONS, or its default from the open-file limit)',
+      registers,
+    }),
+    openConnections: () => 0,
   }
+  return metrics
 }

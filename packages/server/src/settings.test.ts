@@ -112,6 +112,23 @@ describe('readSettings', () => {
       )
   })
 
+  it('HOOKWARDEN_MAX_CONNECTIONS and HOOKWARDEN_CONNECTIONS_PER_SOURCE: digits, 1 to 1000000', () => {
+    expect(
+      readSettings({
+        HOOKWARDEN_MAX_CONNECTIONS: '5000',
+        HOOKWARDEN_CONNECTIONS_PER_SOURCE: '1000000',
+      }),
+    ).toMatchObject({ maxConnections: 5000, connectionsPerSource: 1_000_000 })
+    for (const bad of ['0', '1e4', '-1', '10k', '1000001', ' 12 34']) {
+      expect(settingsError({ HOOKWARDEN_MAX_CONNECTIONS: bad }).oneLine()).toMatch(
+        /^HOOKWARDEN_MAX_CONNECTIONS must be a number of connections in digits, from 1 to 1000000 \(the default is half of the open-file limit after 256 set aside, from 64 to 16384\), not ".*"$/,
+      )
+      expect(settingsError({ HOOKWARDEN_CONNECTIONS_PER_SOURCE: bad }).oneLine()).toMatch(
+        /^HOOKWARDEN_CONNECTIONS_PER_SOURCE must be a number of connections in digits, from 1 to 1000000 \(the default is 256\), not ".*"$/,
+      )
+    }
+  })
+
   it('PORT is not read when the caller gave a port (--port wins)', () => {
     expect(readSettings({ PORT: 'abc' }, { port: 8080 }).port).toBeUndefined()
   })

@@ -27,6 +27,13 @@ export interface GatewaySettings {
   bodyBytesInFlight?: number
   /** HOOKWARDEN_BODIES_PER_SOURCE: bodies arriving at once from one source; undefined: 32. */
   bodiesPerSource?: number
+  /**
+   * HOOKWARDEN_MAX_CONNECTIONS: client connections open at once; undefined: derived from the
+   * open-file limit (context.ts maxConnectionsFor).
+   */
+  maxConnections?: number
+  /** HOOKWARDEN_CONNECTIONS_PER_SOURCE: connections open at once from one address; undefined: 256. */
+  connectionsPerSource?: number
   /** HOOKWARDEN_FORWARD_TIMEOUT_MS; undefined: the forwarder's default (10 s). */
   forwardTimeoutMs?: number
   /** HOOKWARDEN_TRUST_PROXY as Fastify's trustProxy takes it. */
@@ -47,6 +54,8 @@ export const MAX_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024 * 1024
  * 2^31-1 ms, Node's timers would fire at once.
  */
 export const MAX_FORWARD_TIMEOUT_MS = 600_000
+/** More connections than one process serves; beyond the open-file limit they could not open anyway. */
+export const MAX_CONNECTIONS = 1_000_000
 /** More hops than any real chain of proxies; a bigger count would trust the whole header. */
 export const MAX_TRUST_PROXY_HOPS = 100
 
@@ -196,6 +205,20 @@ export function readSettings(env: Env, given: { port?: number } = {}): GatewaySe
     note: 'the default is 32',
   })
   if (bodiesPerSource !== undefined) settings.bodiesPerSource = bodiesPerSource
+  const maxConnections = wholeNumberFrom(env, 'HOOKWARDEN_MAX_CONNECTIONS', {
+    min: 1,
+    max: MAX_CONNECTIONS,
+    what: 'a number of connections',
+    note: 'the default is half of the open-file limit after 256 set aside, from 64 to 16384',
+  })
+  if (maxConnections !== undefined) settings.maxConnections = maxConnections
+  const connectionsPerSource = wholeNumberFrom(env, 'HOOKWARDEN_CONNECTIONS_PER_SOURCE', {
+    min: 1,
+    max: MAX_CONNECTIONS,
+    what: 'a number of connections',
+    note: 'the default is 256',
+  })
+  if (connectionsPerSource !== undefined) settings.connectionsPerSource = connectionsPerSource
   const timeout = wholeNumberFrom(env, 'HOOKWARDEN_FORWARD_TIMEOUT_MS', {
     min: 1,
     max: MAX_FORWARD_TIMEOUT_MS,

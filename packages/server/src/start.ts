@@ -180,6 +180,10 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
       ...(bodyLimit ? { bodyLimit } : {}),
       ...(settings.bodyBytesInFlight ? { bodyBytesInFlight: settings.bodyBytesInFlight } : {}),
       ...(settings.bodiesPerSource ? { bodiesPerSource: settings.bodiesPerSource } : {}),
+      ...(settings.maxConnections ? { maxConnections: settings.maxConnections } : {}),
+      ...(settings.connectionsPerSource
+        ? { connectionsPerSource: settings.connectionsPerSource }
+        : {}),
       ...options.limits,
     },
     forward: { ...(timeoutMs ? { timeoutMs } : {}), ...options.forward },

@@ -75,6 +75,14 @@ describe('hookwarden serve with a bad setting', () => {
       /^hookwarden: PORT must be a port number in digits, from 0 to 65535 \(0 picks a free port\), not "70000"$/,
     ],
     [
+      { HOOKWARDEN_MAX_CONNECTIONS: '0' },
+      /^hookwarden: HOOKWARDEN_MAX_CONNECTIONS must be a number of connections in digits, from 1 to 1000000 .* not "0"$/,
+    ],
+    [
+      { HOOKWARDEN_CONNECTIONS_PER_SOURCE: '256k' },
+      /^hookwarden: HOOKWARDEN_CONNECTIONS_PER_SOURCE must be a number of connections in digits, from 1 to 1000000 \(the default is 256\), not "256k"$/,
+    ],
+    [
       { HOOKWARDEN_REDIS_URL: 'notaurl' },
       /^hookwarden: HOOKWARDEN_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/,
     ],
@@ -133,6 +141,8 @@ describe('settings at start()', () => {
         HOOKWARDEN_BODY_LIMIT: '16',
         HOOKWARDEN_BODY_BYTES_IN_FLIGHT: '4096',
         HOOKWARDEN_BODIES_PER_SOURCE: '3',
+        HOOKWARDEN_MAX_CONNECTIONS: '900',
+        HOOKWARDEN_CONNECTIONS_PER_SOURCE: '40',
       },
     })
     try {
@@ -141,6 +151,8 @@ describe('settings at start()', () => {
         bodyLimit: 16,
         bodyBytesInFlight: 4096,
         bodiesPerSource: 3,
+        maxConnections: 900,
+        connectionsPerSource: 40,
       })
       const res = await request(`${gw.url}/a`, {
         method: 'POST',
