@@ -8,7 +8,8 @@
  * - `GET /api/attempts?endpoint&outcome=accepted|rejected&reason&tenant&environment&limit(1..1000)&before=<id>&since&until`
  *   → `{attempts: ApiAttempt[] (no diagnosis, no body), next_before: id | null}`, newest first;
  *   any other parameter is a 400 naming it
- * - `GET /api/attempts/:id` → ApiAttempt with `diagnosis` and `body_base64`
+ * - `GET /api/attempts/:id` → ApiAttempt with `diagnosis` and `body_base64`; the count of a
+ *   source's refusals past its limit is on its window's full record (`refusals_past_limit`)
  * - `POST /api/attempts/:id/replay` → `{attempt, endpoint, ok, status, latency_ms, error}`;
  *   409 when the body was not stored or the endpoint has no upstream
  * - `GET /api/compare?a=<id>&b=<id>` → `{a, b: ApiAttempt, same, differences: [{kind, field, good,
@@ -28,6 +29,7 @@
  * @module
  */
 import { type Endpoint, fingerprint } from '@hookwarden/core'
+import { fullRecordOf } from './storage/compact-row.js'
 import type { AttemptRecord } from './storage/types.js'
 
 export interface ApiCause {
@@ -40,13 +42,28 @@ export interface ApiCause {
 /**
  * An attempt as the API shows it: the record without its body bytes, plus `has_body`, the
  * diagnosis's first cause (`cause`, for list views) and, for one attempt, `body_base64`.
+ * Past a source's limit of refusals: the window's full record has `refusals_past_limit` (how
+ * many later refusals of the window were recorded as compact rows), `limit_window_until`
+ * (unix ms) and `refusals_past_limit_by_status` (`{"429": 37}`), null on every other record;
+ * a compact row has `counted_into`, the id of that full record, null on every other record.
  */
-export type ApiAttempt = Omit<AttemptRecord, 'body' | 'body_sha256'> & {
+export type ApiAttempt = Omit<
+  AttemptRecord,
+  | 'body'
+  | 'body_sha256'
+  | 'refusals_past_limit'
+  | 'limit_window_until'
+  | 'refusals_past_limit_by_status'
+> & {
   /** null when the body was not read (413). */
   body_sha256: string | null
   has_body: boolean
   cause: ApiCause | null
   body_base64?: string | null
+  refusals_past_limit: number | null
+  limit_window_until: number | null
+  refusals_past_limit_by_status: Record<string, number> | null
+  counted_into: string | null
 }
 
 function topCause(diagnosis: unknown): ApiCause | null {
@@ -68,6 +85,10 @@ export function apiAttempt(r: AttemptRecord, full: boolean): ApiAttempt {
     body_sha256: r.body_sha256 || null,
     has_body: body !== null && body !== undefined,
     cause: topCause(r.diagnosis),
+    refusals_past_limit: r.refusals_past_limit ?? null,
+    limit_window_until: r.limit_window_until ?? null,
+    refusals_past_limit_by_status: r.refusals_past_limit_by_status ?? null,
+    counted_into: fullRecordOf(r),
   }
   if (full) out.body_base64 = body ? Buffer.from(body).toString('base64') : null
   else delete (out as Partial<ApiAttempt>).diagnosis

@@ -116,6 +116,8 @@ function againstMap(ops: { key: string; ttl: number; step: number; release?: boo
       continue
     }
     const live = (model.get(key) ?? 0) > now
+    // holds() answers as the claim will, and claims nothing.
+    expect(store.holds(key)).toBe(live)
     if (!live) model.set(key, now + ttl)
     expect(store.claim(key, ttl)).toBe(!live)
   }

@@ -142,6 +142,19 @@ export class MemoryNonceStore implements NonceStore {
     return true
   }
 
+  /**
+   * Whether `key` has a live claim, claiming nothing: how a gateway checks the claims another
+   * gateway saved under other seeds (server/src/nonce), which it never adds to.
+   */
+  holds(key: string): boolean {
+    const now = this.#clock()
+    const [a, b] = this.#hash(key)
+    for (let i = a & this.#mask; this.#expires[i] !== 0; i = (i + 1) & this.#mask)
+      // The current table's entry is the newest (see #claimHashed): it answers alone.
+      if (this.#hashA[i] === a && this.#hashB[i] === b) return this.#expires[i]! > now
+    return this.#old !== null && liveIn(this.#old, a, b, now)
+  }
+
   /** Expires the claim of `key` now, in whichever table holds it; its slot is reused later. */
   release(key: string): void {
     const now = this.#clock()
@@ -240,6 +253,11 @@ export class MemoryNonceStore implements NonceStore {
 
   #full(msUntilFree: number): NonceStoreFullError {
     return new NonceStoreFullError(Math.max(1, Math.ceil(msUntilFree / 1000)), this.#maxEntries)
+  }
+
+  /** The most claims it holds at once (its limit). */
+  get maxEntries(): number {
+    return this.#maxEntries
   }
 
   /** Claims held, live or expired but not yet dropped (those still to move from the old table too). */

@@ -429,7 +429,7 @@ function pastLimit(
         name: PAST_LIMIT_CHECK.name,
         ok: PAST_LIMIT_CHECK.ok,
         reason: PAST_LIMIT_CHECK.reason,
-        detail: `${PAST_LIMIT_CHECK.detailStart}${input.endpoint ? ' to this endpoint' : ''}: recorded without its headers; the window's first refusal, recorded in full, is ${into}`,
+        detail: `${PAST_LIMIT_CHECK.detailStart}${input.endpoint ? ' to this endpoint' : ''}: recorded without its headers; ${PAST_LIMIT_CHECK.fullRecordIs}${into}`,
       },
     ]
     return commitRecord(record, deps, timings).then(

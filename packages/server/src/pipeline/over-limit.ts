@@ -1,10 +1,11 @@
 /**
- * The refusals of a source past its limit, kept out of the store (red team 6, F2): the first
- * of a source's window is recorded in full, and every later one of that window is only
- * counted into that record ("and N more refused 429 from this source until …"), written when
- * the window closes, every few seconds while it lasts, and at shutdown. A sender retrying a
- * 401 in a loop then costs one row per window, not one row (and ~12 KB of its headers) per
- * request. Per gateway: with several on one Redis, each keeps one record per window.
+ * The refusals of a source past its limit (red team 6, F2): the first of a source's window is
+ * recorded in full, and every later one of that window as a compact row (no headers, no body,
+ * compact-row.ts) counted into that full record: its `refusals_past_limit` (with
+ * `limit_window_until` and the count by status), written when the window closes, every few
+ * seconds while it lasts, and at shutdown. A sender retrying a 401 in a loop then costs one
+ * full row per window and ~200 bytes per request, not ~12 KB of its headers per request.
+ * Per gateway: with several on one Redis, each keeps one full record per window.
  * @module
  */
 import type { AttemptStore } from '../storage/types.js'
@@ -125,13 +126,11 @@ export class OverLimitTally {
 
   #writeCount(tally: Tally): void {
     tally.written = tally.counted
-    const statuses = [...tally.byStatus]
-    const what =
-      statuses.length === 1
-        ? `refused ${statuses[0]![0]}`
-        : `refused (${statuses.map(([status, n]) => `${status} ×${n}`).join(', ')})`
-    const text = `and ${tally.counted} more ${what} from this source until ${new Date(tally.until).toISOString()}: over its limit, counted into this record, not recorded or diagnosed one by one`
-    const writing = this.#write(tally.id, { diagnosis_skipped: text })
+    const writing = this.#write(tally.id, {
+      refusals_past_limit: tally.counted,
+      limit_window_until: tally.until,
+      refusals_past_limit_by_status: Object.fromEntries(tally.byStatus),
+    })
       .catch(() => {})
       .finally(() => this.#writing.delete(writing))
     this.#writing.add(writing)

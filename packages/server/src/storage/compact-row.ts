@@ -11,12 +11,16 @@
 import { checksJson } from './json-text.js'
 import type { AttemptRecord } from './types.js'
 
-/** The one check of a compact row; its detail starts with `detailStart`. */
+/**
+ * The one check of a compact row; its detail starts with `detailStart` and ends with
+ * `fullRecordIs` and the id of its window's full record.
+ */
 export const PAST_LIMIT_CHECK = {
   name: 'rate_limit',
   ok: false,
   reason: 'rate_limited',
   detailStart: "past this source's limit of refused attempts",
+  fullRecordIs: "the window's first refusal, recorded in full, is ",
 } as const
 
 /** The headers column of a compact row. */
@@ -49,4 +53,14 @@ export function isCompactRow(r: Pick<AttemptRecord, 'headers' | 'checks'>): bool
     typeof only.detail === 'string' &&
     only.detail.startsWith(PAST_LIMIT_CHECK.detailStart)
   )
+}
+
+/** The id of a compact row's full record (its window's first refusal), else null. */
+export function fullRecordOf(r: Pick<AttemptRecord, 'headers' | 'checks'>): string | null {
+  if (!isCompactRow(r)) return null
+  const detail = (r.checks[0] as { detail: string }).detail
+  const at = detail.lastIndexOf(PAST_LIMIT_CHECK.fullRecordIs)
+  if (at < 0) return null
+  const id = detail.slice(at + PAST_LIMIT_CHECK.fullRecordIs.length)
+  return /^[0-9A-Z]{26}$/.test(id) ? id : null
 }

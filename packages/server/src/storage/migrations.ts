@@ -17,7 +17,7 @@ export const MIGRATION_TABLE = 'hookwarden_migration'
  * one has migrated: it skips the migrations it does not know (migrateToLatest) and relies on
  * this rule to keep working.
  */
-function migrations(dialect: DialectName): Record<string, Migration> {
+export function migrations(dialect: DialectName): Record<string, Migration> {
   const pg = dialect === 'postgres'
   const millis = pg ? 'bigint' : 'integer'
   return {
@@ -162,8 +162,31 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.dropTable('fingerprint_key').ifExists().execute()
       },
     },
+    // The count of a source's refusals past its limit, on its window's full record (written
+    // by update() only: the insert of every attempt carries none of these columns). Nullable,
+    // so adding them rewrites no row on either database, and an older build's inserts, which
+    // do not name them, leave them null.
+    '0006_refusals_past_limit': {
+      async up(db: Kysely<unknown>) {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for (const [column, type] of PAST_LIMIT_COLUMNS(millis))
+          await db.schema.alterTable('attempts').addColumn(column, type).execute()
+      },
+      async down(db: Kysely<unknown>) {
+        for (const [column] of PAST_LIMIT_COLUMNS(millis))
+          await db.schema.alterTable('attempts').dropColumn(column).execute()
+      },
+    },
   }
 }
+
+/** The columns of 0006: the count, when the window ends (unix ms), the count by status (JSON). */
+const PAST_LIMIT_COLUMNS = (millis: 'bigint' | 'integer') =>
+  [
+    ['refusals_past_limit', 'integer'],
+    ['limit_window_until', millis],
+    ['refusals_past_limit_by_status', 'text'],
+  ] as const
 
 /** What migrateToLatest found on the store. */
 export interface MigrationOutcome {
@@ -179,14 +202,15 @@ const RAN_ELSEWHERE: Migration = { async up() {} }
 /**
  * Runs every pending migration this build knows; throws the migrator's error when one fails.
  * Migrations a newer build ran are tolerated (nothing to run, see `migrations()`), and one of
- * ours that has not run yet still runs even when a newer one has.
+ * ours that has not run yet still runs even when a newer one has. `known` is this build's
+ * migrations (a test passes an older build's, to open a store as that build would).
  */
 export async function migrateToLatest(
   db: Kysely<unknown>,
   dialect: DialectName,
   schema?: string,
+  known: Record<string, Migration> = migrations(dialect),
 ): Promise<MigrationOutcome> {
-  const known = migrations(dialect)
   for (let look = 1; ; look++) {
     const newer = (await executedMigrations(db, schema)).filter((name) => !(name in known))
     const all = { ...known }

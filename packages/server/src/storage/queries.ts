@@ -84,6 +84,13 @@ export function patchToRow(patch: AttemptPatch): Partial<AttemptsTable> {
   if (patch.forward_status !== undefined) row.forward_status = patch.forward_status
   if (patch.forward_latency_ms !== undefined) row.forward_latency_ms = patch.forward_latency_ms
   if (patch.forward_error !== undefined) row.forward_error = patch.forward_error
+  if (patch.refusals_past_limit !== undefined) row.refusals_past_limit = patch.refusals_past_limit
+  if (patch.limit_window_until !== undefined) row.limit_window_until = patch.limit_window_until
+  if (patch.refusals_past_limit_by_status !== undefined)
+    row.refusals_past_limit_by_status =
+      patch.refusals_past_limit_by_status === null
+        ? null
+        : JSON.stringify(patch.refusals_past_limit_by_status)
   return row
 }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import { checksJson, headersJson } from './json-text.js'
+import { legacyPastLimitCount } from './legacy-past-limit-text.js'
 import type { AttemptRecord, Outcome } from './types.js'
 
 /** One row. Booleans are 0/1 and JSON is text so both dialects store the same values. */
@@ -34,6 +35,15 @@ export interface AttemptsTable {
   forward_error: string | null
   request_id: string
   kind: string
+  /**
+   * Migration 0006, written by update() only (never by the insert: ATTEMPT_COLUMNS leaves
+   * them out, so a store an older build also writes gets null there).
+   */
+  refusals_past_limit: number | null
+  /** Unix milliseconds (PostgreSQL returns them as strings: int8). */
+  limit_window_until: number | string | null
+  /** JSON text of `{status: count}`. */
+  refusals_past_limit_by_status: string | null
 }
 
 /**
@@ -75,7 +85,11 @@ export interface Database {
   fingerprint_key: FingerprintKeyTable
 }
 
-/** Column order of the insert statement (and of `toParams`). */
+/**
+ * Column order of the insert statement (and of `toParams`). The columns of migration 0006 are
+ * not among them: an attempt is inserted without its count of refusals past the limit, which
+ * only update() writes, so every insert binds no more than it did before.
+ */
 export const ATTEMPT_COLUMNS = [
   'id',
   'received_at',
@@ -151,7 +165,7 @@ const json = (v: string | null): unknown => (v === null ? null : JSON.parse(v))
 
 export function fromRow(row: AttemptsTable): AttemptRecord {
   const body = row.body
-  return {
+  const record: AttemptRecord = {
     id: row.id,
     received_at: num(row.received_at),
     endpoint: row.endpoint,
@@ -177,4 +191,20 @@ export function fromRow(row: AttemptsTable): AttemptRecord {
     request_id: row.request_id,
     kind: row.kind as AttemptRecord['kind'],
   }
+  if (row.refusals_past_limit !== null && row.refusals_past_limit !== undefined) {
+    record.refusals_past_limit = num(row.refusals_past_limit)
+    record.limit_window_until = numOrNull(row.limit_window_until)
+    record.refusals_past_limit_by_status = json(row.refusals_past_limit_by_status) as Record<
+      string,
+      number
+    > | null
+  }
+  // A row of a release before 0006 carries its count as text in diagnosis_skipped: read as
+  // the count it is (the stored text stays, for that release to read after a rollback).
+  const legacy = legacyPastLimitCount(row.diagnosis_skipped)
+  if (legacy) {
+    record.diagnosis_skipped = null
+    if (record.refusals_past_limit === undefined) Object.assign(record, legacy)
+  }
+  return record
 }

@@ -45,6 +45,17 @@ export interface AttemptRecord {
   request_id: string
   /** `endpoint`, `health`, `inspect`. */
   kind: 'endpoint' | 'health' | 'inspect'
+  /**
+   * On the full record of a source's window past its limit: how many later refusals of that
+   * window were recorded as compact rows (compact-row.ts) and counted here. Written by
+   * update() only (every 10 s while the window lasts, at its end, at a graceful stop), so
+   * absent or null on every other record: insert() does not write it.
+   */
+  refusals_past_limit?: number | null
+  /** With `refusals_past_limit`: unix ms when the source's window ends. */
+  limit_window_until?: number | null
+  /** With `refusals_past_limit`: that count by the status answered, e.g. `{"429": 37, "413": 2}`. */
+  refusals_past_limit_by_status?: Record<string, number> | null
 }
 
 export interface AttemptQuery {
@@ -83,6 +94,9 @@ export interface AttemptStore {
         | 'forward_status'
         | 'forward_latency_ms'
         | 'forward_error'
+        | 'refusals_past_limit'
+        | 'limit_window_until'
+        | 'refusals_past_limit_by_status'
       >
     >,
   ): Promise<void>

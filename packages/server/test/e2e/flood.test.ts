@@ -20,7 +20,7 @@ import { isCompactRow } from '../../src/storage/compact-row.js'
 import { openPostgresStore } from '../../src/storage/postgres.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import type { AttemptRecord, AttemptStore } from '../../src/storage/types.js'
-import { eventually, startGateway } from './helpers.js'
+import { adminHeaders, eventually, startGateway } from './helpers.js'
 
 const DATABASE_URL =
   process.env.HOOKWARDEN_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -313,9 +313,14 @@ describe.each([
       expect(full[0]!.checks.find((c) => c.name === 'rate_limit')?.detail).toMatch(
         /over its limit of refused attempts to this endpoint until \d{4}-/,
       )
-      expect(full[0]!.diagnosis_skipped).toMatch(
-        /^and 3984 more refused \(429 ×3979, 413 ×5\) from this source until \d{4}-\d\d-\d\dT/,
-      )
+      // The count of its compact rows, written at the graceful stop, in its own fields: not a
+      // reason it was "not diagnosed".
+      expect(full[0]).toMatchObject({
+        refusals_past_limit: 3984,
+        refusals_past_limit_by_status: { '429': 3979, '413': 5 },
+        diagnosis_skipped: null,
+      })
+      expect(full[0]!.limit_window_until).toBeGreaterThan(full[0]!.received_at)
       // The rest hold none of the sender's 12 KB of headers: the flood costs small rows.
       const compact = endpointRows.filter((r) => r.status !== 200 && r.headers.length === 0)
       expect(compact).toHaveLength(3979 + 5)
@@ -344,6 +349,71 @@ describe.each([
       expect(await reopened.get(delivered)).toBeNull()
     } finally {
       await reopened.close()
+      await kind.cleanup()
+    }
+  })
+
+  it('the API shows the count on the full record once its window ends, and each compact row names that record', async () => {
+    const kind = kindOf()
+    const store = await kind.open()
+    // The gateway's clock, moved past the window by the test (the limiter keeps its own).
+    let now = Date.now()
+    const gw = await startGateway(yaml, {
+      store: store as never,
+      rateLimit: { max: 2, windowMs: 60_000 },
+      clock: () => now,
+    })
+    const api = async (path: string) => {
+      const res = await fetch(`${gw.url}${path}`, { headers: adminHeaders })
+      expect(res.status).toBe(200)
+      return (await res.json()) as Record<string, unknown>
+    }
+    try {
+      const refused: { status: number; attempt: string; retryAfter: number }[] = []
+      // One at a time, so that the first over the limit is the window's full record.
+      for (let i = 0; i < 10; i++) {
+        const res = await post(gw.url, '/small', { authorization: 'Bearer wrong-token' }, '{}')
+        refused.push({
+          status: res.status,
+          attempt: String(res.headers['x-hookwarden-attempt']),
+          retryAfter: Number(res.headers['retry-after']),
+        })
+      }
+      expect(refused.map((r) => r.status)).toEqual([401, 401, ...Array(8).fill(429)])
+      const [full, ...compact] = refused.slice(2)
+
+      // The window ends: the source's next refusal closes it, and its count is written.
+      const windowStart = now
+      now += 61_000
+      const after = await post(gw.url, '/small', { authorization: 'Bearer wrong-token' }, '{}')
+      expect(after.status).toBe(429)
+      // (A write every 10 s while the window lasts may have counted fewer already: the final is 7.)
+      const counted = await eventually(async () => {
+        const one = await api(`/api/attempts/${full!.attempt}`)
+        return one.refusals_past_limit === 7 ? one : null
+      })
+      const count = {
+        refusals_past_limit: 7,
+        limit_window_until: windowStart + full!.retryAfter * 1000,
+        refusals_past_limit_by_status: { '429': 7 },
+      }
+      expect(counted).toMatchObject({ ...count, diagnosis_skipped: null, counted_into: null })
+      // The list's items carry it too.
+      const list = (await api('/api/attempts?reason=rate_limited&limit=1000')) as {
+        attempts: Record<string, unknown>[]
+      }
+      expect(list.attempts.find((a) => a.id === full!.attempt)).toMatchObject(count)
+      // Each compact row names the full record, and holds no count of its own.
+      for (const row of compact) {
+        expect(await api(`/api/attempts/${row.attempt}`)).toMatchObject({
+          counted_into: full!.attempt,
+          refusals_past_limit: null,
+          headers: [],
+        })
+      }
+      expect(list.attempts.filter((a) => a.counted_into === full!.attempt)).toHaveLength(7)
+    } finally {
+      await gw.close()
       await kind.cleanup()
     }
   })

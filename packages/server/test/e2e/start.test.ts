@@ -10,11 +10,14 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { promisify } from 'node:util'
 import { fingerprint } from '@hookwarden/core'
+import pg from 'pg'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RunningGateway, start } from '../../src/start.js'
 
 const run = promisify(execFile)
+const DATABASE_URL =
+  process.env.HOOKWARDEN_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DEMO = new URL('../../../../examples/demo.yaml', import.meta.url).pathname
 const dataDir = mkdtempSync(join(tmpdir(), 'hw-start-'))
 const quiet = () => new Writable({ write: (_c, _e, cb) => cb() })
@@ -207,7 +210,11 @@ describe('start() with the demo config', () => {
 })
 
 describe('replay claims across a restart (memory nonce store)', () => {
-  it('a message accepted before a graceful restart is still a replay after it; a re-signed retry is not', async () => {
+  /**
+   * A data directory with a config of one Standard Webhooks endpoint (/sw), and messages
+   * signed for it by the real standardwebhooks signer, `at` in unix seconds.
+   */
+  function standardWebhooksSetup() {
     const dir = mkdtempSync(join(tmpdir(), 'hw-claims-'))
     const secret = `whsec_${Buffer.from('restart-claims-secret-0123456789').toString('base64')}`
     const configFile = join(dir, 'hookwarden.yaml')
@@ -225,6 +232,11 @@ describe('replay claims across a restart (memory nonce store)', () => {
       },
       body,
     })
+    return { dir, configFile, signed }
+  }
+
+  it('a message accepted before a graceful restart is still a replay after it; a re-signed retry is not', async () => {
+    const { dir, configFile, signed } = standardWebhooksSetup()
     const now = Math.floor(Date.now() / 1000)
     const message = signed('msg_restart_1', now - 5)
     try {
@@ -247,6 +259,50 @@ describe('replay claims across a restart (memory nonce store)', () => {
         await second.close()
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("two gateways on one data directory (SQLite and PostgreSQL stores): the one that stops last keeps the other one's claims", async () => {
+    const setup = standardWebhooksSetup()
+    const { dir, configFile } = setup
+    const at = Math.floor(Date.now() / 1000) - 5
+    const signed = (id: string) => setup.signed(id, at)
+    // The PostgreSQL gateway's tables in a schema of their own.
+    const schema = `hw_claims_${process.pid}_${Date.now().toString(36)}`
+    const admin = new pg.Client({ connectionString: DATABASE_URL })
+    await admin.connect()
+    await admin.query(`create schema "${schema}"`)
+    const pgUrl = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
+    try {
+      // Each store's registry holds only its own gateway: both start, each with its own seeds.
+      const onSqlite = await quietStart({ configFile, dir })
+      const onPostgres = await quietStart({
+        configFile,
+        dir,
+        env: { HOOKWARDEN_DATABASE_URL: pgUrl },
+      })
+      try {
+        expect((await fetch(`${onSqlite.url}/sw`, signed('msg_sqlite_gw'))).status).toBe(200)
+        expect((await fetch(`${onPostgres.url}/sw`, signed('msg_postgres_gw'))).status).toBe(200)
+      } finally {
+        await onSqlite.close()
+        await onPostgres.close()
+      }
+      const restarted = await quietStart({ configFile, dir })
+      try {
+        for (const id of ['msg_sqlite_gw', 'msg_postgres_gw']) {
+          const replay = await fetch(`${restarted.url}/sw`, signed(id))
+          expect(replay.status).toBe(401)
+          expect(((await replay.json()) as { reason: string }).reason).toBe('replay_detected')
+        }
+        expect((await fetch(`${restarted.url}/sw`, signed('msg_new_after'))).status).toBe(200)
+      } finally {
+        await restarted.close()
+      }
+    } finally {
+      await admin.query(`drop schema if exists "${schema}" cascade`)
+      await admin.end()
       rmSync(dir, { recursive: true, force: true })
     }
   })

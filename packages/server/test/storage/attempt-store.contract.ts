@@ -240,6 +240,40 @@ export function describeAttemptStore(name: string, makeHarness: () => StoreHarne
       expect((await store.get(r.id))?.diagnosis_skipped).toBe('load')
     })
 
+    it('counts refusals past a limit into a record: update() writes it, get() and list() read it', async () => {
+      const { store } = await fresh()
+      const r = makeRecord({ outcome: 'rejected', status: 429, reason: 'rate_limited' })
+      const other = makeRecord({ outcome: 'rejected', status: 401, reason: 'signature_mismatch' })
+      await store.insert(r)
+      await store.insert(other)
+      // Nothing counted yet: no count (absent or null), as on every other record.
+      expect((await store.get(r.id))?.refusals_past_limit ?? null).toBeNull()
+      const until = 1_764_000_060_000
+      await store.update(r.id, {
+        refusals_past_limit: 3,
+        limit_window_until: until,
+        refusals_past_limit_by_status: { '429': 3 },
+      })
+      // The window's next write: the count grew, a 413 came past the limit too.
+      await store.update(r.id, {
+        refusals_past_limit: 40,
+        limit_window_until: until,
+        refusals_past_limit_by_status: { '429': 38, '413': 2 },
+      })
+      const counted = {
+        refusals_past_limit: 40,
+        limit_window_until: until,
+        refusals_past_limit_by_status: { '429': 38, '413': 2 },
+      }
+      const got = await store.get(r.id)
+      expect(got).toMatchObject({ ...counted, diagnosis_skipped: null, status: 429 })
+      expect(got?.checks).toEqual(r.checks)
+      const listed = await store.list({ reason: 'rate_limited' })
+      expect(listed.map((x) => x.id)).toEqual([r.id])
+      expect(listed[0]).toMatchObject(counted)
+      expect((await store.get(other.id))?.refusals_past_limit ?? null).toBeNull()
+    })
+
     it('an update queued right behind its insert lands', async () => {
       const { store } = await fresh()
       const r = makeRecord()

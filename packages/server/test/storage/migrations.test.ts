@@ -15,7 +15,10 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { start } from '../../src/start.js'
 import { StoreMigrationError } from '../../src/storage/errors.js'
+import { type DialectName, migrateToLatest, migrations } from '../../src/storage/migrations.js'
 import { openStore } from '../../src/storage/open-store.js'
+import { ATTEMPT_COLUMNS } from '../../src/storage/schema.js'
+import type { KyselyAttemptStore } from '../../src/storage/store.js'
 import type { AttemptStore } from '../../src/storage/types.js'
 import { makeRecord } from './attempt-store.contract.js'
 
@@ -31,6 +34,9 @@ interface Backend {
   /** HOOKWARDEN_* settings that point start() at this store. */
   env: Record<string, string>
   dataDir: string
+  kind: DialectName
+  /** The PostgreSQL schema holding the tables (none on SQLite). */
+  schema?: string
   cleanup(): Promise<void>
 }
 
@@ -39,6 +45,7 @@ function sqlite(name: string): Backend {
   return {
     dataDir,
     env: {},
+    kind: 'sqlite',
     open: () => openStore({ dataDir }),
     async sql(text) {
       const db = new BetterSqlite3(join(dataDir, 'attempts.db'))
@@ -65,6 +72,8 @@ async function postgres(): Promise<Backend> {
   return {
     dataDir: join(root, schema),
     env: { HOOKWARDEN_DATABASE_URL: url },
+    kind: 'postgres',
+    schema,
     open: () => openStore({ databaseUrl: DATABASE_URL, dataDir: '/nonexistent', schema }),
     async sql(text) {
       return (await admin.query(text)).rows
@@ -154,6 +163,69 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expect(names.map((r) => r.name)).toContain('0005_fingerprint_key')
         expect(await backend.sql('select * from fingerprint_key')).toEqual([])
         await store.close()
+      } finally {
+        await backend.cleanup()
+      }
+    })
+
+    it('a build that does not know 0006 opens a store this build migrated, and what it wrote reads right here', async () => {
+      const backend = await backendOf('older')
+      try {
+        const store = (await backend.open()) as KyselyAttemptStore
+        const counted = makeRecord({ outcome: 'rejected', status: 429, reason: 'rate_limited' })
+        await store.insert(counted)
+        const until = Date.parse('2026-11-30T12:04:10.000Z')
+        await store.update(counted.id, {
+          refusals_past_limit: 37,
+          limit_window_until: until,
+          refusals_past_limit_by_status: { '429': 37 },
+        })
+
+        // The release before 0006 (a rollback, or a gateway not upgraded yet): its migrations end
+        // at 0005, so it takes 0006 for a newer build's and starts.
+        const previous = Object.fromEntries(
+          Object.entries(migrations(backend.kind)).filter(([name]) => name < '0006'),
+        )
+        expect(
+          await migrateToLatest(store.db as never, backend.kind, backend.schema, previous),
+        ).toEqual({ newer: ['0006_refusals_past_limit'], known: 5 })
+        // Its insert names exactly these columns (0006's are left out of this build's too), and
+        // its count of refusals past the limit was text in diagnosis_skipped.
+        expect(ATTEMPT_COLUMNS).toHaveLength(24)
+        expect(ATTEMPT_COLUMNS).not.toContain('refusals_past_limit')
+        const old = makeRecord({ outcome: 'rejected', status: 429, reason: 'rate_limited' })
+        await store.insert(old)
+        const legacyText =
+          'and 42 more refused (429 ×37, 413 ×5) from this source until 2026-11-30T12:04:10.000Z: over its limit, counted into this record, not recorded or diagnosed one by one'
+        await store.update(old.id, { diagnosis_skipped: legacyText })
+        const [{ n }] = (await backend.sql(
+          `select count(*) as n from attempts where refusals_past_limit is null`,
+        )) as [{ n: number | string }]
+        expect(Number(n)).toBe(1)
+        await store.close()
+
+        // This build again: its own count, and the older release's text read as the same count
+        // (no longer a reason for "not diagnosed"); the stored text stays for that release.
+        const again = await backend.open()
+        expect(again.migrations).toEqual({ newer: [], known: expect.any(Number) })
+        expect(await again.get(counted.id)).toMatchObject({
+          refusals_past_limit: 37,
+          limit_window_until: until,
+          refusals_past_limit_by_status: { '429': 37 },
+          diagnosis_skipped: null,
+        })
+        const legacy = {
+          refusals_past_limit: 42,
+          limit_window_until: until,
+          refusals_past_limit_by_status: { '429': 37, '413': 5 },
+          diagnosis_skipped: null,
+        }
+        expect(await again.get(old.id)).toMatchObject(legacy)
+        expect((await again.list({})).find((r) => r.id === old.id)).toMatchObject(legacy)
+        await again.close()
+        expect(
+          await backend.sql(`select diagnosis_skipped from attempts where id = '${old.id}'`),
+        ).toEqual([{ diagnosis_skipped: legacyText }])
       } finally {
         await backend.cleanup()
       }

@@ -25,6 +25,31 @@ export interface Attempt {
   body_size?: number
   has_body?: boolean
   body_base64?: string | null
+  /** The window's full record past a source's limit: its later refusals, recorded as compact rows. */
+  refusals_past_limit?: number | null
+  /** Unix ms when that source's window ends. */
+  limit_window_until?: number | null
+  refusals_past_limit_by_status?: Record<string, number> | null
+  /** A compact row: the id of its window's full record. */
+  counted_into?: string | null
+}
+
+/**
+ * The count on a window's full record, in words: "37 more from this source until 12:04:10
+ * (429 ×35, 413 ×2), recorded as compact rows". null on any other record.
+ */
+export function refusalsPastLimitWords(a: Attempt): string | null {
+  if (a.refusals_past_limit == null) return null
+  // The most frequent first (an object's numeric keys come in ascending order).
+  const statuses = Object.entries(a.refusals_past_limit_by_status ?? {}).sort(
+    ([, x], [, y]) => y - x,
+  )
+  const by =
+    statuses.length > 1 ? ` (${statuses.map(([status, n]) => `${status} ×${n}`).join(', ')})` : ''
+  const answered = statuses.length === 1 ? `, each answered ${statuses[0]![0]}` : by
+  const until = a.limit_window_until != null ? ` until ${when(a.limit_window_until)}` : ''
+  const rows = a.refusals_past_limit === 1 ? 'a compact row' : 'compact rows'
+  return `${a.refusals_past_limit} more from this source${until}${answered}, recorded as ${rows} (without their headers or body, not diagnosed)`
 }
 
 /** The stored body's bytes. */

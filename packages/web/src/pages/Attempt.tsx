@@ -4,7 +4,15 @@
  * @module
  */
 import { type ReactNode, useEffect, useRef, useState } from 'react'
-import { type Attempt, bodyBytes, reasonWords, senderGot, when, words } from '../api/attempt.js'
+import {
+  type Attempt,
+  bodyBytes,
+  reasonWords,
+  refusalsPastLimitWords,
+  senderGot,
+  when,
+  words,
+} from '../api/attempt.js'
 import { api, type Cause } from '../api/client.js'
 import { curlCommand } from '../api/curl.js'
 import { useReasons } from '../api/reasons.js'
@@ -83,6 +91,7 @@ export function AttemptPage({ id }: { id: string }) {
           report-only (<code>enforce: false</code>), so the request was forwarded anyway.
         </p>
       )}
+      <PastLimit a={a} />
       <Forward a={a} />
       <h2>Checks</h2>
       <Checks checks={a.checks ?? []} />
@@ -226,6 +235,28 @@ function AnsweredBy({ a, got, forward }: { a: Attempt; got: number; forward: str
       </p>
       <Evidence lines={origin?.evidence} />
     </>
+  )
+}
+
+/**
+ * Past a source's limit of refusals: the window's full record counts the later refusals,
+ * recorded as compact rows; a compact row links to that full record.
+ */
+function PastLimit({ a }: { a: Attempt }) {
+  const counted = refusalsPastLimitWords(a)
+  if (counted)
+    return (
+      <p className="note" data-testid="refusals-past-limit">
+        <strong>Refusals past the limit:</strong> {counted}.
+      </p>
+    )
+  if (!a.counted_into) return null
+  return (
+    <p className="note" data-testid="compact-row">
+      <strong>Past this source's limit:</strong> recorded as a compact row, without its headers or
+      body, and not diagnosed. The window's first refusal is recorded in full:{' '}
+      <a href={`/attempts/${encodeURIComponent(a.counted_into)}`}>{a.counted_into}</a>.
+    </p>
   )
 }
 
