@@ -17,12 +17,16 @@
  * - `GET /api/endpoints` → `{endpoints: ApiEndpoint[], public_diagnose}`
  * - `GET /api/reasons` → `{reasons: [{code, title, status}]}`, every reason code in words
  * - `GET /api/stats?since=<unix ms>&bucket=<ms>` → `{since, bucket_ms, rows: [{bucket, endpoint, outcome, reason, count}]}`
+ * - `GET /api/rotations?endpoint` → ApiRotations (rotations/readiness.ts): per endpoint and
+ *   credential (label, id, fingerprint, not_after, retired, expired, accepted_24h, accepted_7d,
+ *   last_matched_at, refused_24h), the endpoint's rotated-out refusals, and `warnings`; the
+ *   counts are read at most every 30 s
  * - `POST /api/diagnose {request, response?, endpoint? | auth?, sender?, now?}` → Diagnosis
  *   (contract §3); open without the token when `public_diagnose: true`
  * - `GET /api/events` → text/event-stream, `event: attempt` + `data: AttemptSummary` per attempt
  * - `GET|POST|DELETE /api/session` → `{admin: boolean}`
- * A route that reads a query (attempts, compare, stats) answers any other parameter 400, naming it
- * and the ones it takes.
+ * A route that reads a query (attempts, compare, stats, rotations) answers any other parameter
+ * 400, naming it and the ones it takes.
  * Errors are problem+json `{type, title, status, reason, detail?, request_id}`.
  * `status` of an attempt is the gateway's own answer (200 when it verified); a forwarded
  * attempt's caller got `forward_status`, or 502/504 when `forward_error` is set.
@@ -129,7 +133,8 @@ function safeUrl(url: string | undefined): string | null {
   }
 }
 
-function credentialsOf(endpoint: Endpoint): ApiCredential[] {
+/** An endpoint's credentials as the API shows them: current ones in config order, then retired. */
+export function credentialsOf(endpoint: Endpoint): ApiCredential[] {
   const auth = endpoint.auth as unknown as Record<string, unknown>
   const out: ApiCredential[] = []
   const add = (items: unknown, retired: boolean) => {

@@ -31,6 +31,7 @@ import {
   type RateLimitOptions,
 } from './pipeline/rate-limit.js'
 import { endpointsByPath } from './plugins/endpoints.js'
+import { setCredentialExpiry } from './rotations/expiry-gauge.js'
 import { MemoryAttemptStore } from './storage/memory.js'
 import type { AttemptStore } from './storage/types.js'
 
@@ -133,6 +134,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = buildApp(context)
   await app.ready()
   registerKnownSecrets(context, options.config.endpoints, options.adminToken)
+  setCredentialExpiry(metrics.credentialNotAfter, options.config)
   let closed: Promise<void> | null = null
   return {
     app,
@@ -150,6 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // A new admin token ends every session signed with the old one (admin-auth.ts).
       if (adminToken) context.adminToken = adminToken
       registerKnownSecrets(context, config.endpoints, context.adminToken)
+      setCredentialExpiry(metrics.credentialNotAfter, config)
     },
     close() {
       closed ??= (async () => {

@@ -99,3 +99,12 @@ export function newAttemptId(now: number = Date.now()): string {
 }
 
 export const ATTEMPT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
+/**
+ * The lowest id an attempt received at `ms` (Unix milliseconds) or later can have: ids begin
+ * with their arrival's millisecond, so `id >= attemptIdFloor(t)` bounds a scan by time on the
+ * primary key (queries.ts credentialUse(): a range of the id index, newest first, in chunks).
+ */
+export function attemptIdFloor(ms: number): string {
+  return `${encodeTime(Math.max(0, Math.trunc(ms)))}0000000000000000`
+}

@@ -27,6 +27,8 @@ export interface GatewayMetrics {
   diagnosisShed: HotCounter<'endpoint'>
   diagnosisQueue: Gauge<never>
   retiredCredentialUsed: HotCounter<'endpoint'>
+  /** Set at start and at each reload (rotations/expiry-gauge.ts). */
+  credentialNotAfter: Gauge<'endpoint' | 'credential'>
   wouldHaveRefused: HotCounter<'endpoint'>
   /** Connections closed before a request was read (connection-guard.ts), by reason. */
   connectionsRefused: HotCounter<'reason'>
@@ -119,6 +121,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       name: 'hookwarden_retired_credential_used_total',
       help: 'Attempts that used a retired or expired credential (a sender missed a rotation)',
       labelNames: ['endpoint'],
+      registers,
+    }),
+    credentialNotAfter: new Gauge({
+      name: 'hookwarden_credential_not_after_timestamp_seconds',
+      help: 'When a current credential stops being accepted (its not_after, Unix seconds), by endpoint and credential (the config id, or its position: #2); for an alert days before',
+      labelNames: ['endpoint', 'credential'],
       registers,
     }),
     diagnosisQueue: new Gauge({

@@ -12,6 +12,8 @@ import { type GatewayContext, sendAnswer } from '../context.js'
 import { ATTEMPT_ID } from '../ids.js'
 import { gatewayProblem, jsonAnswer, problemAnswer } from '../pipeline/answer.js'
 import { replayAttempt, replayRefusal } from '../pipeline/replay.js'
+import { rotationReadiness } from '../rotations/readiness.js'
+import { credentialUseReader } from '../rotations/usage.js'
 import type { AttemptQuery } from '../storage/types.js'
 import {
   adminAuth,
@@ -76,6 +78,8 @@ export const ATTEMPT_QUERY_PARAMS = [
 const COMPARE_QUERY_PARAMS = ['a', 'b'] as const
 /** Parameters GET /api/stats takes. */
 const STATS_QUERY_PARAMS = ['since', 'bucket'] as const
+/** Parameters GET /api/rotations takes: one endpoint's name, to see it alone. */
+const ROTATIONS_QUERY_PARAMS = ['endpoint'] as const
 
 /** The list's filters from a query queryOf() read with ATTEMPT_QUERY_PARAMS. */
 export function attemptQuery(q: Query): AttemptQuery {
@@ -275,6 +279,24 @@ export function apiPlugin(app: FastifyInstance, ctx: GatewayContext): void {
     }
     const rows = await ctx.store.stats({ since, bucketMs })
     return sendAnswer(reply, jsonAnswer(200, { since, bucket_ms: bucketMs, rows }))
+  })
+
+  // Rotation readiness: who still sends which credential, and what to do before an overlap
+  // ends. The counts read a week of attempts; rotations/usage.ts keeps them (30 s, per slice).
+  app.get('/api/rotations', { preHandler: admin }, async (req, reply) => {
+    let only: string | undefined
+    try {
+      only = queryOf(req, '/api/rotations', ROTATIONS_QUERY_PARAMS).endpoint || undefined
+      if (only !== undefined && !ctx.config.endpoints.some((e) => e.name === only))
+        throw new BadQuery(`no endpoint is named ${only.slice(0, 64)}`)
+    } catch (e) {
+      return sendAnswer(reply, bad(req.id, e))
+    }
+    const usage = await credentialUseReader(ctx).read()
+    return sendAnswer(
+      reply,
+      jsonAnswer(200, rotationReadiness(ctx.config, usage, ctx.clock(), only)),
+    )
   })
 
   // The browser's session: the token once, then an HttpOnly SameSite=Strict cookie.

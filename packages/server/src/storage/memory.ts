@@ -9,9 +9,15 @@ import type {
   AttemptQuery,
   AttemptRecord,
   AttemptStore,
+  CredentialUse,
+  CredentialUseQuery,
+  CredentialUseRow,
   Outcome,
   StoreDescription,
 } from './types.js'
+import { ROTATED_OUT_REASONS } from './types.js'
+
+const ROTATED_OUT: ReadonlySet<string> = new Set(ROTATED_OUT_REASONS)
 
 export class MemoryAttemptStore implements AttemptStore {
   readonly #rows = new Map<string, AttemptRecord>()
@@ -100,6 +106,37 @@ export class MemoryAttemptStore implements AttemptStore {
       counts.set(key, row)
     }
     return [...counts.values()].sort((a, b) => a.bucket - b.bucket)
+  }
+
+  async credentialUse(query: CredentialUseQuery): Promise<CredentialUse> {
+    if (this.fail) throw this.fail
+    const totals = new Map<string, CredentialUseRow>()
+    let scanned = 0
+    let oldest: number | null = null
+    for (const r of this.#rows.values()) {
+      if (r.received_at < query.from) continue
+      if (query.until !== undefined && r.received_at >= query.until) continue
+      scanned++
+      if (oldest === null || r.received_at < oldest) oldest = r.received_at
+      const reason = r.outcome === 'accepted' ? null : r.reason
+      if (r.endpoint === null) continue
+      if (r.outcome !== 'accepted' && !(reason !== null && ROTATED_OUT.has(reason))) continue
+      const slice = Math.floor(r.received_at / query.sliceMs) * query.sliceMs
+      const key = JSON.stringify([slice, r.endpoint, r.key_id, r.outcome, reason])
+      const row = totals.get(key) ?? {
+        slice,
+        endpoint: r.endpoint,
+        key_id: r.key_id,
+        outcome: r.outcome,
+        reason,
+        count: 0,
+        last_at: r.received_at,
+      }
+      row.count++
+      if (r.received_at > row.last_at) row.last_at = r.received_at
+      totals.set(key, row)
+    }
+    return { rows: [...totals.values()], scanned, complete: true, oldest }
   }
 
   async revokeSession(session: string, expiresAt: number, now: number): Promise<void> {

@@ -12,6 +12,7 @@ import { type DialectName, type MigrationOutcome, migrateToLatest } from './migr
 import {
   type AttemptPatch,
   attemptStats,
+  credentialUse,
   deleteInstance,
   forgetInstances,
   getAttempt,
@@ -25,7 +26,13 @@ import {
   upsertInstance,
 } from './queries.js'
 import type { AttemptsTable, Database } from './schema.js'
-import type { AttemptQuery, AttemptRecord, AttemptStore, StoreDescription } from './types.js'
+import type {
+  AttemptQuery,
+  AttemptRecord,
+  AttemptStore,
+  CredentialUseQuery,
+  StoreDescription,
+} from './types.js'
 
 /**
  * One queued write. Inserts carry their record; updates their already-serialised columns; a
@@ -225,6 +232,10 @@ export class KyselyAttemptStore implements AttemptStore {
 
   stats(query: { since: number; bucketMs: number }) {
     return this.#read(() => attemptStats(this.#parts.db, query))
+  }
+
+  credentialUse(query: CredentialUseQuery) {
+    return this.#read(() => credentialUse(this.#parts.db, query))
   }
 
   revokeSession(session: string, expiresAt: number, now: number): Promise<void> {

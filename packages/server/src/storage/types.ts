@@ -7,6 +7,12 @@ import type { GatewayInstance } from './instances.js'
 
 export type Outcome = 'accepted' | 'rejected'
 
+/**
+ * Refusal reasons that say a sender still uses a credential a rotation took out: a retired
+ * one, or one past its `not_after` (signature schemes name a retired secret apart).
+ */
+export const ROTATED_OUT_REASONS = ['credential_revoked', 'signature_previous_secret'] as const
+
 /** One attempt as recorded. Secrets never appear: headers are redacted before they get here. */
 export interface AttemptRecord {
   /** Attempt id (ULID-like, sortable by time). */
@@ -74,6 +80,45 @@ export interface AttemptQuery {
   before?: string
 }
 
+/** What credentialUse() reads: the attempts received in [from, until), counted per slice. */
+export interface CredentialUseQuery {
+  /** Unix ms: the first attempt counted was received at or after this. */
+  from: number
+  /** Unix ms: received before this (default: no bound). */
+  until?: number
+  /** Counts are per slice of this many ms (slice start = received_at rounded down). */
+  sliceMs: number
+}
+
+/** Attempts of one slice and endpoint that share a matched credential, outcome and reason. */
+export interface CredentialUseRow {
+  /** Unix ms: start of the slice. */
+  slice: number
+  endpoint: string
+  /** The credential the attempt matched (its config id); null when it has none. */
+  key_id: string | null
+  outcome: Outcome
+  /** A refusal's reason: always one of ROTATED_OUT_REASONS (other refusals are not counted). */
+  reason: string | null
+  count: number
+  /** When the newest of them was received (Unix ms). */
+  last_at: number
+}
+
+/** What credentialUse() found, and how much of the range it read. */
+export interface CredentialUse {
+  rows: CredentialUseRow[]
+  /** Attempts read (every kind and outcome in the range, newest first). */
+  scanned: number
+  /**
+   * false when the range held more attempts than one call reads (CREDENTIAL_USE_MAX_ROWS): the
+   * rows then cover the newest `scanned` attempts, from `oldest` on (its slice only in part).
+   */
+  complete: boolean
+  /** received_at of the oldest attempt read; null when none was. */
+  oldest: number | null
+}
+
 export interface AttemptStore {
   /** Creates tables / runs migrations. */
   migrate(): Promise<void>
@@ -112,6 +157,12 @@ export interface AttemptStore {
       count: number
     }[]
   >
+  /**
+   * Per time slice, endpoint and matched credential: accepted attempts, and refusals that used
+   * a rotated-out credential (the rotations view). Reads the range newest first in bounded
+   * chunks, yielding between them, and at most CREDENTIAL_USE_MAX_ROWS attempts.
+   */
+  credentialUse(query: CredentialUseQuery): Promise<CredentialUse>
   /**
    * Records that the dashboard session `session` was logged out, until `expiresAt` (unix ms,
    * when it would have expired anyway); rows already expired at `now` are pruned. Resolves once

@@ -86,6 +86,7 @@ describe('admin token', () => {
     ['GET', '/api/attempts/01JD0000000000000000000000'],
     ['GET', '/api/endpoints'],
     ['GET', '/api/stats'],
+    ['GET', '/api/rotations'],
     ['GET', '/api/reasons'],
     ['GET', '/api/events'],
     ['POST', '/api/diagnose'],

@@ -291,6 +291,7 @@ endpoints:
       '/api/attempts?limit=1000',
       '/api/endpoints',
       '/api/stats',
+      '/api/rotations',
       '/metrics',
       '/healthz',
     ]) {

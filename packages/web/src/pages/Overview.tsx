@@ -10,6 +10,13 @@ import { reasonWords } from '../api/attempt.js'
 import { api } from '../api/client.js'
 import { useReasons } from '../api/reasons.js'
 import {
+  type RotationEndpoint,
+  type Rotations,
+  rotatingEndpoints,
+  rotationsToShow,
+  validityWords,
+} from '../api/rotations.js'
+import {
   newTrafficRefused,
   RISE_MIN_REFUSED,
   RISE_POINTS,
@@ -58,6 +65,8 @@ export function Overview() {
   const [stats, setStats] = useState<Stats | null>(null)
   const [day, setDay] = useState<Stats | null>(null)
   const [error, setError] = useState('')
+  const [rotations, setRotations] = useState<Rotations | null>(null)
+  const [rotationsError, setRotationsError] = useState('')
   const [tick, setTick] = useState(0)
   const { titles } = useReasons()
   const win = WINDOWS[windowName]
@@ -76,6 +85,20 @@ export function Overview() {
       live = false
     }
   }, [windowName, tick])
+  // Apart from the chart: its own failure says so in its panel, the chart stays.
+  useEffect(() => {
+    let live = true
+    api<Rotations>('/api/rotations')
+      .then((r) => {
+        if (!live) return
+        setRotations(r)
+        setRotationsError('')
+      })
+      .catch((e: Error) => live && setRotationsError(e.message))
+    return () => {
+      live = false
+    }
+  }, [tick])
   // New attempts keep arriving: refresh every 30 s while the page is open.
   useEffect(() => {
     const t = setInterval(() => setTick((n) => n + 1), 30_000)
@@ -197,6 +220,7 @@ export function Overview() {
           </table>
         </details>
       )}
+      <RotationsPanel rotations={rotations} error={rotationsError} />
       {day && <TopReasons day={day} titles={titles} />}
       {day && <Rising day={day} />}
     </section>
@@ -395,6 +419,109 @@ function Rising({ day }: { day: Stats }) {
             ))}
           </ul>
         </>
+      )}
+    </>
+  )
+}
+
+const LEVEL_WORDS = { error: 'act now', warn: 'warning', info: 'note' } as const
+
+/**
+ * Rotation readiness (GET /api/rotations): the warnings to act on before an overlap ends, and a
+ * table per endpoint with more than one credential. Nothing at all when there is nothing to say.
+ */
+function RotationsPanel({ rotations, error }: { rotations: Rotations | null; error: string }) {
+  if (error)
+    return (
+      <section data-testid="rotations">
+        <h2>Rotations</h2>
+        <ErrorLine message={error} />
+      </section>
+    )
+  if (!rotations || !rotationsToShow(rotations)) return null
+  const when = (ms: number) =>
+    new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return (
+    <section data-testid="rotations">
+      <h2>Rotations</h2>
+      {rotations.warnings.length > 0 && (
+        <ul className="rotation-warnings" data-testid="rotation-warnings">
+          {rotations.warnings.map((w) => (
+            <li key={`${w.code} ${w.endpoint} ${w.credential}`} data-level={w.level}>
+              <span className="marker">{LEVEL_WORDS[w.level]}</span> {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {rotatingEndpoints(rotations).map((e) => (
+        <RotationTable key={e.name} endpoint={e} when={when} />
+      ))}
+      <p className="help">
+        Accepted attempts per credential since {when(rotations.day_since)} (24 h) and since{' '}
+        {when(rotations.counted_since)} (7 d), counted at {when(rotations.read_at)}; the counts
+        are read again at most every 30 seconds.
+      </p>
+    </section>
+  )
+}
+
+function RotationTable({
+  endpoint: e,
+  when,
+}: {
+  endpoint: RotationEndpoint
+  when: (ms: number) => string
+}) {
+  const unknown = (
+    <abbr title="hookwarden cannot tell: several credentials have no id in the config">?</abbr>
+  )
+  const count = (n: number | null) => (n === null ? unknown : n)
+  return (
+    <>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard */}
+      <div
+        className="table-scroll"
+        tabIndex={0}
+        role="region"
+        aria-label={`Credentials of ${e.name} (scrolls sideways on narrow screens)`}
+      >
+        <table className="stats-table" data-testid={`rotation-table-${e.name}`}>
+          <caption>
+            {e.name} <span className="help">({e.scheme})</span>
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Credential</th>
+              <th scope="col">Valid</th>
+              <th scope="col">Accepted, 24 h</th>
+              <th scope="col">Accepted, 7 d</th>
+              <th scope="col">Last matched</th>
+              <th scope="col">Sent retired or expired, 24 h</th>
+            </tr>
+          </thead>
+          <tbody>
+            {e.credentials.map((c) => (
+              <tr key={c.label}>
+                <th scope="row">
+                  {c.label} <span className="fingerprint">{c.fingerprint}</span>
+                </th>
+                <td>{validityWords(c)}</td>
+                <td>{count(c.accepted_24h)}</td>
+                <td>{count(c.accepted_7d)}</td>
+                <td>{c.last_matched_at === null ? '—' : when(c.last_matched_at)}</td>
+                <td>{c.retired || c.expired ? count(c.refused_24h) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {(e.revoked_refusals_24h > 0 || e.accepted_unattributed_24h > 0) && (
+        <p className="help">
+          {e.revoked_refusals_24h > 0 &&
+            `${e.revoked_refusals_24h} refused in the last 24 h for a retired or expired credential. `}
+          {e.accepted_unattributed_24h > 0 &&
+            `${e.accepted_unattributed_24h} of ${e.accepted_24h} accepted in the last 24 h matched a credential hookwarden cannot name (no id, or one no longer in the config).`}
+        </p>
       )}
     </>
   )
