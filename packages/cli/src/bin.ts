@@ -5,7 +5,7 @@
  */
 
 import { InputError, setFingerprintKey } from '@hookwarden/core'
-import { cliFingerprintKey } from '@hookwarden/server/light'
+import { resolveCliFingerprintKey } from '@hookwarden/server/light'
 import { CommanderError } from 'commander'
 import { buildProgram } from './program.js'
 
@@ -16,10 +16,14 @@ export async function main(argv: string[]): Promise<void> {
     throw e
   })
   const program = buildProgram()
-  try {
-    // Fingerprints that compare across runs and with the gateway's records (contract §3).
-    const key = cliFingerprintKey(process.env)
+  // Fingerprints that compare across runs and with the gateway's records (contract §3). The
+  // gateway (`serve`) makes and keeps its own key beside its data: no per-user key for it.
+  program.hook('preAction', (_program, command) => {
+    if (command.name() === 'serve') return
+    const { key } = resolveCliFingerprintKey(process.env)
     if (key) setFingerprintKey(key)
+  })
+  try {
     await program.parseAsync(argv)
   } catch (e) {
     process.exitCode = exitCodeFor(e)

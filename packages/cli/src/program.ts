@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { registerDiagnose } from './commands/diagnose.js'
 import { registerDiff } from './commands/diff.js'
+import { registerFingerprint } from './commands/fingerprint.js'
 import { registerJwt } from './commands/jwt.js'
 import { registerProbe } from './commands/probe.js'
 import { registerProviders } from './commands/providers.js'
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     registerProviders,
     registerReplay,
     registerProbe,
+    registerFingerprint,
   ])
     register(program)
   return program

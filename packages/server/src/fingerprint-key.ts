@@ -20,7 +20,7 @@ import {
   statSync,
   unlinkSync,
 } from 'node:fs'
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { ConfigError } from '@hookwarden/core'
 import { replaceFile, writeSyncedTemp } from './synced-file.js'
 
@@ -150,20 +150,74 @@ export function fingerprintKeyFromEnv(value: string | undefined): Uint8Array | n
   return new Uint8Array(bytes)
 }
 
+/** Where the key a CLI run fingerprints with came from (`hookwarden fingerprint` says it). */
+export type CliKeySource = 'env' | 'data_dir' | 'user' | 'run'
+
+export interface CliFingerprintKey {
+  /** null: none could be read or made; the run fingerprints with a key of its own. */
+  key: Uint8Array | null
+  source: CliKeySource
+  /** The key file read or made (data_dir, user); the one that could not be made (run). */
+  path: string | null
+  /** Why no per-user key could be kept (run only). */
+  problem?: string
+}
+
 /**
  * The key a CLI run fingerprints with, so that its fingerprints compare with the gateway's
  * records and with the next run: HOOKWARDEN_FINGERPRINT_KEY, else the gateway's key file in
- * HOOKWARDEN_DATA_DIR (default ./data) when there is one (read, never made), else null (a
- * per-process key).
+ * HOOKWARDEN_DATA_DIR (default ./data) when there is one (read, never made), else this user's
+ * own key (`$XDG_CONFIG_HOME/hookwarden/fingerprint.key`, default `~/.config/…`; made at first
+ * use, mode 600), so that the same secret has the same fingerprint on every run. Only where
+ * none of these can be read or made does a run use a key of its own (source `run`).
  */
-export function cliFingerprintKey(env: NodeJS.ProcessEnv): Uint8Array | null {
+export function resolveCliFingerprintKey(env: NodeJS.ProcessEnv): CliFingerprintKey {
   const fromEnv = fingerprintKeyFromEnv(env.HOOKWARDEN_FINGERPRINT_KEY)
-  if (fromEnv) return fromEnv
-  const path = join(env.HOOKWARDEN_DATA_DIR ?? './data', 'fingerprint.key')
+  if (fromEnv) return { key: fromEnv, source: 'env', path: null }
+  const dataPath = join(env.HOOKWARDEN_DATA_DIR ?? './data', 'fingerprint.key')
+  const data = readKeyFile(dataPath)
+  if (data) return { key: data, source: 'data_dir', path: dataPath }
+  const base = userConfigDir(env)
+  if (!base)
+    return {
+      key: null,
+      source: 'run',
+      path: null,
+      problem: 'neither XDG_CONFIG_HOME nor HOME is set',
+    }
+  const dir = join(base, 'hookwarden')
+  const path = join(dir, 'fingerprint.key')
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    return { key: null, source: 'run', path, problem: `cannot make ${dir} (${code})` }
+  }
+  try {
+    const { key } = loadFingerprintKey(dir)
+    return { key, source: 'user', path }
+  } catch (e) {
+    return { key: null, source: 'run', path, problem: (e as Error).message }
+  }
+}
+
+/** resolveCliFingerprintKey's key alone. */
+export function cliFingerprintKey(env: NodeJS.ProcessEnv): Uint8Array | null {
+  return resolveCliFingerprintKey(env).key
+}
+
+function readKeyFile(path: string): Uint8Array | null {
   try {
     const key = readFileSync(path)
     return key.length >= 16 ? new Uint8Array(key) : null
   } catch {
     return null
   }
+}
+
+/** The per-user configuration directory: XDG_CONFIG_HOME, else ~/.config (APPDATA on Windows). */
+function userConfigDir(env: NodeJS.ProcessEnv): string | null {
+  if (env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME)) return env.XDG_CONFIG_HOME
+  if (process.platform === 'win32' && env.APPDATA) return env.APPDATA
+  return env.HOME ? join(env.HOME, '.config') : null
 }

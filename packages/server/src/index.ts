@@ -6,7 +6,12 @@ export type {
 } from './api-shape.js'
 export { buildApp } from './app.js'
 export type { AttemptSummary } from './events.js'
-export { cliFingerprintKey } from './fingerprint-key.js'
+export {
+  type CliFingerprintKey,
+  type CliKeySource,
+  cliFingerprintKey,
+  resolveCliFingerprintKey,
+} from './fingerprint-key.js'
 export { checkServable, createGateway, type Gateway, type GatewayOptions } from './gateway.js'
 export { createMetrics, type GatewayMetrics } from './metrics.js'
 export {

@@ -4,5 +4,10 @@
  * `diagnose`, `diff`, `sign` and `jwt` never use. Only node builtins and core below.
  * @module
  */
-export { cliFingerprintKey } from './fingerprint-key.js'
+export {
+  type CliFingerprintKey,
+  type CliKeySource,
+  cliFingerprintKey,
+  resolveCliFingerprintKey,
+} from './fingerprint-key.js'
 export { headerConstructionFix, type QuickFix } from './outbound/quick-fix.js'

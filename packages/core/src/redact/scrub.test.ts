@@ -7,6 +7,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { diagnose } from '../diagnose/index.js'
 import { parseRequest, parseResponse } from '../message/parse.js'
+import { REASONS } from '../verdict/reasons.js'
 import { credentialValues, scrubShown, scrubText } from './scrub.js'
 
 const TOKEN = 'SECRET-SHOULD-NOT-LEAK-123'
@@ -152,5 +153,64 @@ describe('scrub keeps the text around what it fingerprints', () => {
     // A longer run of it is still a piece of the secret.
     expect(scrubText('sent secret-password-20 instead', [secret])).toMatch(/⟨part of/)
     expect(scrubText(`sent ${secret}`, [secret])).toMatch(fp)
+  })
+})
+
+describe("a secret made of the product's own words (red team 7 R2 F1)", () => {
+  // Secrets as people configure them: words of ours joined by - or _, the demo config's too.
+  const SECRETS = [
+    'acme-signature-timestamp-2025',
+    'demo-hmac-secret-a41b',
+    'demo-github-secret-9e77',
+    'prod-token-bearer-77aa',
+    'whsec-signing-secret-x1',
+    'my_signature_secret_x9',
+    'bearer_token_timestamp_v2',
+  ]
+
+  it('leaves every reason code, title and hint whole, in a sentence or as a field', () => {
+    for (const secret of SECRETS) {
+      for (const [code, spec] of Object.entries(REASONS)) {
+        const text = `${code}: ${spec.title}. ${spec.hint} (the configured secrets, signatures and timestamps)`
+        expect(scrubText(text, [secret]), `${secret} / ${code}`).toBe(text)
+        const cause = {
+          code,
+          summary: `${spec.title}.`,
+          fix: spec.hint,
+          evidence: [`reason ${code}`],
+          problem: {
+            type: `https://hookwarden.dev/reasons/${code}`,
+            title: spec.title,
+            reason: code,
+            hint: spec.hint,
+          },
+        }
+        expect(scrubShown(cause, [secret]), `${secret} / ${code}`).toEqual(cause)
+      }
+    }
+  })
+
+  it('still fingerprints a quote of such a secret: cut, whole, or with its separators changed', () => {
+    const secret = 'acme-signature-timestamp-2025'
+    const cut = scrubText('X-Foo is "acme-signature-tim…"', [secret])
+    expect(cut).toMatch(/^X-Foo is "⟨part of len=29 fp:[0-9a-f]{8}⟩…"$/)
+    expect(scrubText(`sent ${secret}`, [secret])).toMatch(/^sent len=29 fp:[0-9a-f]{8}$/)
+    const swapped = scrubText('sent acme_signature_timestamp_2025', [secret])
+    expect(swapped).not.toMatch(/signature|timestamp/)
+    expect(scrubText('sent signature-timestamp-2025 instead', [secret])).toMatch(
+      /^sent ⟨part of len=29 fp:[0-9a-f]{8}⟩ instead$/,
+    )
+    // A word of the secret that is no word of ours, or glued to digits, is a piece.
+    expect(scrubText('value acmeWebhookSigningKey', ['x-acmeWebhookSigningKey-1'])).toMatch(
+      /⟨part of/,
+    )
+    expect(scrubText('value signature2025', ['acme-signature2025'])).toMatch(/⟨part of/)
+  })
+
+  it('the marker never stands where a word of ours does, so it does not tell the secret holds it', () => {
+    const secret = 'acme-signature-timestamp-2025'
+    const text =
+      'signature_mismatch: the signature does not match; timestamp_milliseconds: the timestamp is in milliseconds'
+    expect(scrubText(text, [secret])).toBe(text)
   })
 })

@@ -6,6 +6,7 @@
  */
 import type { Header } from '../message/types.js'
 import { fingerprint } from './fingerprint.js'
+import { isOwnWord, isReasonTableText, REASON_CODE_TERMS } from './own-words.js'
 
 /** Header names that carry a credential. */
 export const CREDENTIAL_HEADER =
@@ -43,21 +44,72 @@ export function credentialValues(request: { url: string; headers: readonly Heade
 
 /** A run this long that is part of a credential is a piece of it, however the text was cut. */
 const PIECE = 6
-/** …unless it is a word of the text under this many letters (see scrubPieces). */
+/** …unless it is a word of the text under this many letters that is not ours (see ownWord). */
 const WORD_MAX = 10
 /** Prefixes that name a kind of secret, not one secret: Standard Webhooks', Stripe's, GitHub's, Slack's. */
 const PUBLIC_PREFIX =
   /^(?:whsec_|(?:sk|rk|pk)_(?:live|test)_|gh[opsu]_|github_pat_|xox[abpr]-|shp(?:ss|at|ca)_|key-)/
+/** What a word of a sentence looks like: lower case, or capitalised. */
+const WORD_SHAPE = /^[A-Z]?[a-z]+$/
 
-function wordChar(text: string, at: number): boolean {
-  return at >= 0 && at < text.length && /[A-Za-z0-9_]/.test(text[at]!)
+function alnum(text: string, at: number): boolean {
+  if (at < 0 || at >= text.length) return false
+  const c = text.charCodeAt(at)
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+const TOKEN_CHAR = /[A-Za-z0-9_-]/
+
+/**
+ * Whether the run text[from, to) of `secret` is (part of) one word of the text rather than a
+ * quote of the secret: the run is letters only, the word around it (letters and digits up to
+ * a space, `_`, `-` or other punctuation) is one of the reason table's words or a short
+ * ordinary word, and the `_`/`-`-joined token around it is not made of pieces of the secret
+ * only (`acme_signature_timestamp_2025` for `acme-signature-timestamp-2025` is the secret
+ * with its separators changed, not a sentence). A run that crosses a separator, or a word
+ * that holds digits or looks random (`KqPwZm`), is a piece. `_` and `-` end a word, as in
+ * `signature_secret_whitespace`; where the secret has the same separator there, the run
+ * already spans it and is no single word.
+ */
+function ownWord(text: string, from: number, to: number, secret: string): boolean {
+  if (!/^[A-Za-z]+$/.test(text.slice(from, to))) return false
+  let start = from
+  let end = to
+  while (alnum(text, start - 1)) start--
+  while (alnum(text, end)) end++
+  const word = text.slice(start, end)
+  if (!/^[A-Za-z]+$/.test(word)) return false
+  if (!isOwnWord(word) && !(WORD_SHAPE.test(word) && word.length < WORD_MAX)) return false
+  while (start > 0 && TOKEN_CHAR.test(text[start - 1]!)) start--
+  while (end < text.length && TOKEN_CHAR.test(text[end]!)) end++
+  const parts = text
+    .slice(start, end)
+    .split(/[-_]+/)
+    .filter((p) => p !== '')
+  return parts.length < 2 || !parts.every((p) => secret.includes(p))
+}
+
+/**
+ * Where each kept term begins in `text`: the longest term at that position and its end. Terms
+ * are found before pieces, so that a piece never starts inside one.
+ */
+function keptTerms(text: string, terms: readonly string[]): Map<number, number> {
+  const at = new Map<number, number>()
+  for (const term of terms) {
+    for (let i = text.indexOf(term); i !== -1; i = text.indexOf(term, i + 1)) {
+      const end = i + term.length
+      if ((at.get(i) ?? -1) < end) at.set(i, end)
+    }
+  }
+  return at
 }
 
 /**
  * Pieces of `secrets` cut short by whoever shortened the text before it got here (an excerpt
  * of a challenge, a clipped header): each maximal run of PIECE or more characters that lies
  * inside one secret, replaced by that secret's fingerprint. Values holding a space (a header
- * value with its scheme word) are left to the whole-value pass: their pieces are words.
+ * value with its scheme word) are left to the whole-value pass: their pieces are words. The
+ * reason codes, `keep` and the text's own words are never a piece (see ownWord).
  */
 function scrubPieces(text: string, secrets: readonly string[], keep: readonly string[]): string {
   const pieces = new Map<string, string>()
@@ -72,17 +124,18 @@ function scrubPieces(text: string, secrets: readonly string[], keep: readonly st
   if (pieces.size === 0 || text.length < PIECE) return text
   // Names the config gives (an endpoint, an environment) are public and are how a diagnosis
   // says which endpoint it means: a token that begins with its endpoint's name must not turn
-  // every mention of that name into "part of" a secret.
-  const labels = keep.filter((k) => k.length > 0).sort((a, b) => b.length - a.length)
+  // every mention of that name into "part of" a secret. A reason code is ours, whatever a
+  // secret holds.
+  const kept = keptTerms(text, [...REASON_CODE_TERMS, ...keep.filter((k) => k.length > 0)])
   let out = ''
   let i = 0
-  next: while (i < text.length) {
-    for (const label of labels)
-      if (text.startsWith(label, i)) {
-        out += label
-        i += label.length
-        continue next
-      }
+  while (i < text.length) {
+    const keptEnd = kept.get(i)
+    if (keptEnd !== undefined) {
+      out += text.slice(i, keptEnd)
+      i = keptEnd
+      continue
+    }
     const secret = pieces.get(text.slice(i, i + PIECE))
     if (secret === undefined) {
       out += text[i]
@@ -91,17 +144,10 @@ function scrubPieces(text: string, secrets: readonly string[], keep: readonly st
     }
     let end = i + PIECE
     while (end < text.length && secret.includes(text.slice(i, end + 1))) end++
-    // A short run of letters that stands as a word ("secret", "password" inside a configured
-    // "my-secret-password-1") is the text's own word, not a quote of the secret.
-    const run = text.slice(i, end)
-    if (
-      end - i < WORD_MAX &&
-      /^[A-Za-z]+$/.test(run) &&
-      !wordChar(text, i - 1) &&
-      !wordChar(text, end)
-    ) {
-      out += run
-      i = end
+    if (ownWord(text, i, end, secret)) {
+      // One character on: a longer piece may still begin inside this word and run past it.
+      out += text[i]
+      i++
       continue
     }
     out += `⟨part of ${fingerprint(secret)}⟩`
@@ -142,13 +188,48 @@ export function scrubText(
   )
 }
 
-/** Every string in `value`, deeply, through scrubText. */
+/**
+ * Fields that hold the product's own names, never a request's words: reason codes (`code`,
+ * `reason`), check and variant names, response classes, origin layers and products, finding
+ * levels (identifiers), and the problem body's `type`, `title` and `hint` (the reason
+ * table's). Scrubbing them could only break them: a stable code turned into
+ * "signature_⟨part of …⟩_whitespace". Anything else under these names is scrubbed as text.
+ */
+const ENUM_FIELDS: ReadonlySet<string> = new Set([
+  'code',
+  'reason',
+  'name',
+  'class',
+  'layer',
+  'product',
+  'level',
+])
+const IDENTIFIER = /^[A-Za-z][\w.:-]*$/
+const TABLE_FIELDS: ReadonlySet<string> = new Set(['type', 'title', 'hint'])
+
+function ownField(key: string, value: string): boolean {
+  return (
+    (ENUM_FIELDS.has(key) && IDENTIFIER.test(value)) ||
+    (TABLE_FIELDS.has(key) && isReasonTableText(value))
+  )
+}
+
+/**
+ * Every string in `value`, deeply, through scrubText, except the product's own fields
+ * (ownField): the free text (summaries, fixes, evidence, notes, details) is where a
+ * request's or an answer's words are quoted.
+ */
 export function scrubShown<T>(value: T, secrets: readonly string[], keep?: readonly string[]): T {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return scrubText(v, secrets, keep)
     if (Array.isArray(v)) return v.map(walk)
     if (v && typeof v === 'object')
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [
+          k,
+          typeof x === 'string' && ownField(k, x) ? x : walk(x),
+        ]),
+      )
     return v
   }
   return walk(value) as T
