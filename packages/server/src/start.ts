@@ -123,6 +123,8 @@ export async function start(options: StartOptions): Promise<RunningGateway> {
   const store = await openStore({
     databaseUrl: env.HOOKWARDEN_DATABASE_URL,
     dataDir,
+    // Said while the store opens: a long migration before and after (F7), not once it is over.
+    onNotice: (level, message) => logger[level]({ store: 'attempts' }, message),
     ...(recordTimeoutMs ? { recordTimeoutMs } : {}),
   }).catch((e) => {
     throw unreachable(e, storeField)

@@ -23,6 +23,7 @@ import type { Dashboard } from './dashboard.js'
 const RESERVED_EXACT = new Set([
   '/',
   '/healthz',
+  '/readyz',
   '/metrics',
   '/login',
   '/logout',
@@ -44,7 +45,7 @@ const OWN_ROUTE_METHODS: readonly [RegExp, string][] = [
   [/^\/api\/diagnose$/, 'POST'],
   [/^\/api\/(?:attempts(?:\/[^/]+)?|compare|endpoints|reasons|stats|events)$/, 'GET, HEAD'],
   [/^\/health\/auth\/[^/]+$/, 'GET, HEAD, POST'],
-  [/^\/(?:healthz|metrics)$/, 'GET, HEAD'],
+  [/^\/(?:healthz|readyz|metrics)$/, 'GET, HEAD'],
   [/^\/(?:login|logout)$/, 'POST'],
 ]
 
@@ -65,7 +66,7 @@ export function endpointsByPath(
     const where = () => configFieldPosition(file, ['endpoints', i, 'path'])
     if (RESERVED_EXACT.has(e.path) || RESERVED_PREFIX.some((p) => e.path!.startsWith(p))) {
       throw new ConfigError(
-        `${field} ${e.path} is one of the gateway's own routes (/, /healthz, /metrics, /login, /logout, /api/…, /health/auth/…, /inspect/…, the dashboard's /attempts, /compare, /overview)`,
+        `${field} ${e.path} is one of the gateway's own routes (/, /healthz, /readyz, /metrics, /login, /logout, /api/…, /health/auth/…, /inspect/…, the dashboard's /attempts, /compare, /overview)`,
         where(),
       )
     }

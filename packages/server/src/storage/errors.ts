@@ -48,7 +48,9 @@ export class StoreMigrationError extends HookwardenError {
   }
 }
 
-const SQLITE_FULL = new Set(['SQLITE_FULL'])
+// SQLITE_IOERR_SHMSIZE: the -shm file could not be grown, which on a disk with no space left is
+// what opening a WAL database fails with (before any write could say SQLITE_FULL).
+const SQLITE_FULL = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE'])
 const SQLITE_DOWN = /^SQLITE_(IOERR|CANTOPEN|READONLY|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL|MISUSE)/
 
 // PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources (53100 disk

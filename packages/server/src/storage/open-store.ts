@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   schema?: string
   /** An attempt not recorded within this many ms is answered 503 (default 5000). */
   recordTimeoutMs?: number
+  /** Where the store says what no caller asked, from the start on (a long migration: F7). */
+  onNotice?: AttemptStore['onNotice']
 }
 
 /**
@@ -35,11 +37,13 @@ export async function openStore(options: OpenStoreOptions): Promise<AttemptStore
       databaseUrl: url,
       ...(options.schema ? { schema: options.schema } : {}),
       ...(options.recordTimeoutMs ? { recordTimeoutMs: options.recordTimeoutMs } : {}),
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     })
   }
   return openSqliteStore({
     dataDir: options.dataDir,
     ...(options.sqliteDurability ? { durability: options.sqliteDurability } : {}),
     ...(options.recordTimeoutMs ? { recordTimeoutMs: options.recordTimeoutMs } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
   })
 }

@@ -22,6 +22,11 @@ export interface PostgresStoreOptions {
   maxBatch?: number
   /** A write not committed within this many ms is refused (answered 503); default 5000. */
   recordTimeoutMs?: number
+  /**
+   * Where the store says what no caller asked, from the start on: a migration that builds
+   * indexes over a big store is said before and after (F7), while the start waits for it.
+   */
+  onNotice?: KyselyAttemptStore['onNotice']
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
@@ -88,6 +93,7 @@ export async function openPostgresStore(
       durability: 'group commit, synchronous_commit as configured on the server (default on)',
     },
   })
+  if (options.onNotice) store.onNotice = options.onNotice
   try {
     await store.migrate()
   } catch (error) {

@@ -4,8 +4,9 @@
  */
 import { type Kysely, sql } from 'kysely'
 import { attemptIdFloor } from '../ids.js'
-import { COMPACT_CHECKS_LIKE, COMPACT_HEADERS } from './compact-row.js'
+import { ID_AFTER_ARRIVAL_MS, idAt } from './id-bounds.js'
 import type { GatewayInstance } from './instances.js'
+import { STATS_SLOT_MS } from './migrations.js'
 import { ATTEMPT_COLUMNS, type AttemptsTable, type Database, fromRow, toRow } from './schema.js'
 import type {
   AttemptQuery,
@@ -23,8 +24,6 @@ export type StatsRow = Awaited<ReturnType<AttemptStore['stats']>>[number]
 
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 1000
-/** Rows deleted per statement by prune(), so a big backlog never holds the writer for long. */
-export const PRUNE_CHUNK = 1000
 
 /** The insert statement for a batch of records (one row or many). */
 export function insertAttempts(db: Kysely<Database>, records: readonly AttemptRecord[]) {
@@ -142,29 +141,108 @@ export function listQuery(db: Kysely<Database>, q: AttemptQuery) {
       q.outcome === 'rejected' || q.outcome === 'accepted' ? sql.lit(q.outcome) : q.outcome,
     )
   if (q.reason !== undefined) query = query.where('reason', '=', q.reason)
-  if (q.since !== undefined) query = query.where('received_at', '>=', q.since)
-  if (q.until !== undefined) query = query.where('received_at', '<', q.until)
+  // Each time bound is also a bound on the id (id-bounds.ts): the walk of an index ending in
+  // id stops there, where `received_at` alone let it run through every older row.
+  if (q.since !== undefined)
+    query = query.where('received_at', '>=', q.since).where('id', '>=', idAt(q.since))
+  if (q.until !== undefined)
+    query = query
+      .where('received_at', '<', q.until)
+      .where('id', '<', idAt(q.until + ID_AFTER_ARRIVAL_MS))
   if (q.before !== undefined) query = query.where('id', '<', q.before)
   return query.orderBy('id', 'desc').limit(clampLimit(q.limit))
 }
 
-/** Counts per time bucket, endpoint, outcome and reason since `since`. */
+/**
+ * Counts per time bucket, endpoint, outcome and reason since `since`, read from an index, never
+ * the rows (migration 0007). Grouping the attempts by bucket sorted every one of them (SQLite
+ * has no hash aggregation; PostgreSQL, expecting a group per row, sorted on disk): 0.65 s of
+ * CPU for a week of a 3 M-row store on SQLite, 0.75 s on PostgreSQL. attempts_counts_slot
+ * holds each attempt's 5-minute slot before its endpoint, outcome and reason, so counting per
+ * slot reads that index in its own order with no sort, and the few slot rows (~22 a slot) are
+ * summed into buckets: 0.13–0.24 s and 0.23 s. A bucket that is not a whole number of slots
+ * is counted from the rows, as before.
+ */
 export async function attemptStats(
   db: Kysely<Database>,
   q: { since: number; bucketMs: number },
 ): Promise<StatsRow[]> {
   const bucketMs = Math.trunc(q.bucketMs)
   if (!(bucketMs > 0)) throw new RangeError('bucketMs must be a positive integer')
+  if (bucketMs % STATS_SLOT_MS === 0) return statsBySlot(db, q.since, bucketMs)
+  return statsRows(await statsFromRows(db, q.since, undefined, bucketMs).execute())
+}
+
+/** The counts query over the rows received in [since, until). */
+export function statsFromRows(
+  db: Kysely<Database>,
+  since: number,
+  until: number | undefined,
+  bucketMs: number,
+) {
   // A literal, not a parameter: integer division must stay integer in both dialects.
   const bucket = sql<number>`(received_at / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`
-  const rows = await db
+  let query = db
     .selectFrom('attempts')
     .select([bucket.as('bucket'), 'endpoint', 'outcome', 'reason'])
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('received_at', '>=', q.since)
+    .where('received_at', '>=', since)
+  if (until !== undefined) query = query.where('received_at', '<', until)
+  return query.groupBy([bucket, 'endpoint', 'outcome', 'reason']).orderBy('bucket')
+}
+
+/**
+ * Counts per bucket (a whole number of slots) from attempts_counts_slot: the slots wholly after
+ * `since` from the index; the rows of a slot `since` cuts, from the rows.
+ */
+async function statsBySlot(db: Kysely<Database>, since: number, bucketMs: number) {
+  const firstSlot = Math.ceil(since / STATS_SLOT_MS)
+  const rows = await statsBySlotQuery(db, firstSlot, bucketMs).execute()
+  const cut = firstSlot * STATS_SLOT_MS
+  if (cut === since) return statsRows(rows)
+  const counts = new Map<string, StatsRow>()
+  for (const r of statsRows([
+    ...(await statsFromRows(db, since, cut, bucketMs).execute()),
+    ...rows,
+  ])) {
+    const key = JSON.stringify([r.bucket, r.endpoint, r.outcome, r.reason])
+    const known = counts.get(key)
+    if (known) known.count += r.count
+    else counts.set(key, r)
+  }
+  return [...counts.values()].sort((a, b) => a.bucket - b.bucket)
+}
+
+/** The query of statsBySlot: the index's slots from `firstSlot` on, summed per bucket. */
+export function statsBySlotQuery(db: Kysely<Database>, firstSlot: number, bucketMs: number) {
+  // The index's expression, as written in migration 0007 (the planner matches it by its form).
+  const slot = sql<number>`(received_at / ${sql.lit(STATS_SLOT_MS)})`
+  // max(), not the slot itself: SQLite then takes the slot from the index for the result too,
+  // where the bare expression had it read every row from the table (3× the time, measured).
+  const perSlot = db
+    .selectFrom('attempts')
+    .select((eb) => [eb.fn.max(slot).as('slot'), 'endpoint', 'outcome', 'reason'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(slot, '>=', firstSlot)
+    .groupBy([slot, 'endpoint', 'outcome', 'reason'])
+  const bucket = sql<number>`(slot * ${sql.lit(STATS_SLOT_MS)} / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`
+  return db
+    .selectFrom(perSlot.as('per_slot'))
+    .select([bucket.as('bucket'), 'endpoint', 'outcome', 'reason'])
+    .select((eb) => eb.fn.sum<number>('n').as('count'))
     .groupBy([bucket, 'endpoint', 'outcome', 'reason'])
     .orderBy('bucket')
-    .execute()
+}
+
+function statsRows(
+  rows: {
+    bucket: unknown
+    endpoint: string | null
+    outcome: string
+    reason: string | null
+    count: unknown
+  }[],
+): StatsRow[] {
   return rows.map((r) => ({
     bucket: Number(r.bucket),
     endpoint: r.endpoint,
@@ -283,73 +361,6 @@ export function credentialUseChunk(
       eb.fn.min('id').as('first_id'),
     ])
     .groupBy([slice, 'endpoint', 'key_id', 'outcome', rotated])
-}
-
-/**
- * Deletes in chunks of PRUNE_CHUNK rows: by age, then beyond `max_rows`: first the compact
- * rows of refusals past a source's limit (oldest first), so that a flood of them cannot push
- * the records of deliveries out; then the oldest of the rest.
- */
-export async function pruneAttempts(
-  db: Kysely<Database>,
-  policy: { days?: number; max_rows?: number },
-  now: number,
-): Promise<number> {
-  let removed = 0
-  const deleteChunk = async (bound: {
-    receivedBefore?: number
-    idAtMost?: string
-    compact?: number
-  }) => {
-    let inner = db.selectFrom('attempts').select('id')
-    if (bound.receivedBefore !== undefined)
-      inner = inner.where('received_at', '<', bound.receivedBefore)
-    if (bound.idAtMost !== undefined) inner = inner.where('id', '<=', bound.idAtMost)
-    if (bound.compact !== undefined)
-      inner = inner
-        .where('headers', '=', COMPACT_HEADERS)
-        .where('checks', 'like', COMPACT_CHECKS_LIKE)
-    const result = await db
-      .deleteFrom('attempts')
-      .where('id', 'in', inner.orderBy('id').limit(bound.compact ?? PRUNE_CHUNK))
-      .executeTakeFirst()
-    // A macrotask between chunks: requests (and their inserts) get the event loop meanwhile.
-    await new Promise((r) => setImmediate(r))
-    return Number(result.numDeletedRows)
-  }
-  if (policy.days !== undefined && policy.days >= 0) {
-    const cutoff = now - policy.days * 86_400_000
-    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; removed += n)
-      n = await deleteChunk({ receivedBefore: cutoff })
-  }
-  if (policy.max_rows !== undefined && policy.max_rows >= 0) {
-    const maxRows = Math.trunc(policy.max_rows)
-    const { rows } = await db
-      .selectFrom('attempts')
-      .select((eb) => eb.fn.countAll<number | string>().as('rows'))
-      .executeTakeFirstOrThrow()
-    // Compact rows first, as many as the excess and no more (a chunk short of its size: none left).
-    for (let excess = Number(rows) - maxRows; excess > 0; ) {
-      const chunk = Math.min(excess, PRUNE_CHUNK)
-      const n = await deleteChunk({ compact: chunk })
-      removed += n
-      excess -= n
-      if (n < chunk) break
-    }
-    // The newest row beyond the cap: it and everything older goes.
-    const edge = await db
-      .selectFrom('attempts')
-      .select('id')
-      .orderBy('id', 'desc')
-      .offset(maxRows)
-      .limit(1)
-      .executeTakeFirst()
-    if (edge) {
-      for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; removed += n)
-        n = await deleteChunk({ idAtMost: edge.id })
-    }
-  }
-  return removed
 }
 
 /**

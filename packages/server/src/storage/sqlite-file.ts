@@ -8,6 +8,8 @@
  */
 import { type Stats, statSync } from 'node:fs'
 import BetterSqlite3 from 'better-sqlite3'
+import { type DatabaseConnection, type Driver, Kysely, SqliteDialect } from 'kysely'
+import type { Database } from './schema.js'
 
 /** Only a connection that must wait for another process's lock sleeps, and only this long. */
 export const BUSY_TIMEOUT_MS = 10
@@ -29,6 +31,10 @@ export function openConnection(
 ): BetterSqlite3.Database {
   const sqlite = new BetterSqlite3(path)
   try {
+    // A new store records which page points to which, so that a prune's freed pages can be
+    // given back to the disk (sqlite-vacuum.ts). Only a file with no table yet takes it, and
+    // only before WAL mode writes its header; a store made by an earlier release keeps NONE.
+    sqlite.pragma('auto_vacuum = INCREMENTAL')
     // Checked, not assumed: some file systems refuse WAL, and the fdatasync discipline of the
     // adapter is only sound for a WAL database (T-DUR-4).
     const mode = sqlite.pragma('journal_mode = WAL', { simple: true })
@@ -49,6 +55,33 @@ export function openConnection(
     throw error
   }
   return sqlite
+}
+
+/**
+ * Kysely over the connection. A statement that fails for a full disk, an I/O error or a busy
+ * lock makes SQLite roll its transaction back by itself; Kysely's ROLLBACK then failed with
+ * "cannot rollback - no transaction is active", and that error reached the caller instead of
+ * the cause (a restart on a full disk said nothing of the disk). No transaction left: nothing
+ * to roll back, and the cause is what is thrown.
+ */
+export function kyselyOver(sqlite: BetterSqlite3.Database): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new CauseKeepingSqliteDialect(sqlite) })
+}
+
+class CauseKeepingSqliteDialect extends SqliteDialect {
+  readonly #sqlite: BetterSqlite3.Database
+  constructor(sqlite: BetterSqlite3.Database) {
+    super({ database: sqlite })
+    this.#sqlite = sqlite
+  }
+  override createDriver(): Driver {
+    const driver = super.createDriver()
+    const rollback = driver.rollbackTransaction.bind(driver)
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      if (this.#sqlite.inTransaction) await rollback(connection)
+    }
+    return driver
+  }
 }
 
 /**

@@ -6,24 +6,30 @@ import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import type BetterSqlite3 from 'better-sqlite3'
-import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
+import { DiskReserve } from './disk-reserve.js'
 import { isLockBusy, StoreUnavailableError, toStoreError } from './errors.js'
 import { type CommitResult, GroupCommit } from './group-commit.js'
+import type { GatewayInstance } from './instances.js'
 import { insertSql, revokeSessionQueries, updateAttempt } from './queries.js'
 import { type Database, toParams } from './schema.js'
 import {
   carryAttempts,
   checkpointTruncate,
   FileIdentity,
+  kyselyOver,
   openConnection,
   recentAttempts,
 } from './sqlite-file.js'
+import { kyselyOverReader, SqliteReader } from './sqlite-reader.js'
+import { StoreSpace } from './sqlite-space.js'
 import {
   DEFAULT_RECORD_TIMEOUT_MS,
   KyselyAttemptStore,
   type KyselyStoreParts,
   type WriteOp,
 } from './store.js'
+import type { WriteRefusal } from './types.js'
 
 const fdatasyncAsync = promisify(fdatasync)
 
@@ -53,20 +59,56 @@ export interface SqliteStoreOptions {
   recordTimeoutMs?: number
   /** How often, at most, a commit checks that the path still names the open file (ms). */
   fileCheckMs?: number
+  /**
+   * Bytes of the reserve file kept beside the database for a full disk (disk-reserve.ts);
+   * default 16 MiB, or an eighth of a smaller disk; 0: none.
+   */
+  reserveBytes?: number
+  /**
+   * An admin API read running longer than this many ms in the read process is stopped and
+   * answered 503 (sqlite-reader.ts); default 30 000.
+   */
+  readTimeoutMs?: number
+  /**
+   * Where the store says what no caller asked, from the start on: a migration that builds
+   * indexes over a big store is said before and after (F7), while the start waits for it.
+   */
+  onNotice?: KyselyAttemptStore['onNotice']
 }
 
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<KyselyAttemptStore> {
+/** What a full disk at start asks of the operator, after freeing space. */
+const AT_START = 'then start the gateway again'
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteAttemptStore> {
   const dir = resolve(options.dataDir)
   const path = join(dir, options.file ?? 'attempts.db')
   const durability = options.durability ?? 'fdatasync'
   let sqlite: BetterSqlite3.Database | undefined
+  // Said before the store exists (the reserve given up to open it) waits for it.
+  const early: [level: 'warn' | 'error', message: string][] = []
+  let storeMade = false
+  const reserve = options.reserveBytes === 0 ? null : new DiskReserve(dir, options.reserveBytes)
+  const space = new StoreSpace({
+    path,
+    reserve,
+    notice: (level, message) => {
+      if (storeMade) store.notice(level, message)
+      else early.push([level, message])
+    },
+    connection: () => sqlite!,
+  })
   try {
     mkdirSync(dir, { recursive: true })
-    sqlite = openConnection(path, durability, options.maxPageCount)
+    // Made in the background (a new data directory, or after it was given up); close() waits.
+    void reserve?.ensure()
+    sqlite = await space.withReserve('the store could open', AT_START, () =>
+      openConnection(path, durability, options.maxPageCount),
+    )
   } catch (error) {
+    await reserve?.settled()
     throw toStoreError('attempts', error)
   }
-  let db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  let db = kyselyOver(sqlite)
   let walFd: number | null = null
   const openWal = () => {
     // The migration wrote to the WAL, so the file exists; it stays while we hold the
@@ -119,7 +161,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     const previousWal = walFd
     walFd = null
     sqlite = next
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: next }) })
+    db = kyselyOver(next)
     parts.db = db
     try {
       await store.migrate()
@@ -147,14 +189,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
       intactAt = Date.now()
       return Promise.resolve()
     }
-    reopening = reopen(why).finally(() => {
-      reopening = null
-    })
+    // With the read process stopped: it must not keep the old file open while it closes.
+    reopening = reader
+      .holding(() => reopen(why))
+      .finally(() => {
+        reopening = null
+      })
     return reopening
   }
   /** The disk was full: the WAL gives its space back before it takes any more. */
   let checkpointFirst = false
-  const commitNow = (ops: WriteOp[]): CommitResult => {
+  const commitOnce = (ops: WriteOp[]): CommitResult => {
     if (checkpointFirst) checkpointFirst = !checkpointTruncate(sqlite!)
     try {
       return commitSqlite(sqlite!, db, ops)
@@ -165,13 +210,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
       return commitSqlite(sqlite!, db, ops)
     }
   }
+  // A full disk's refusal is remembered (GET /readyz) until a commit succeeds: one call per
+  // batch, never per attempt.
+  const commitNow = (ops: WriteOp[]): CommitResult => {
+    let result: CommitResult
+    try {
+      result = commitOnce(ops)
+    } catch (error) {
+      throw StoreUnavailableError.is(error) ? space.refused(error) : error
+    }
+    space.committed()
+    return result
+  }
   const commitDurably = (ops: WriteOp[]) => {
     const result = commitNow(ops)
     if (durability === 'full' || walFd === null) return result
     return fdatasyncAsync(walFd).then(
       () => result,
       (error: unknown) => {
-        throw toStoreError('attempts', error)
+        throw space.refused(toStoreError('attempts', error))
       },
     )
   }
@@ -189,8 +246,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
         ? commitDurably(ops)
         : checkFile().then(() => commitDurably(ops)),
   })
+  // The admin API's reads, in their own process (started at the first read).
+  const reader = new SqliteReader({
+    path,
+    ...(options.readTimeoutMs ? { timeoutMs: options.readTimeoutMs } : {}),
+    notice: (level, message) => store.notice(level, message),
+  })
   const parts: KyselyStoreParts = {
     db,
+    reads: kyselyOverReader(reader),
     dialect: 'sqlite',
     writer,
     description: {
@@ -205,9 +269,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
       clearInterval(fileTimer)
       if (walFd !== null) closeSync(walFd)
       walFd = null
+      await reserve?.settled()
     },
   }
-  const store = new KyselyAttemptStore(parts)
+  const store = new SqliteAttemptStore(parts, space)
+  storeMade = true
+  if (options.onNotice) store.onNotice = options.onNotice
+  for (const [level, message] of early.splice(0)) store.notice(level, message)
   await store.migrate()
   try {
     if (durability === 'fdatasync') openWal()
@@ -217,6 +285,43 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Kyse
     throw toStoreError('attempts', error)
   }
   return store
+}
+
+/**
+ * The Kysely store over SQLite, and what it does on a full disk (sqlite-space.ts): the work
+ * that must run there gives up the reserve file, a prune gives its pages back to the disk.
+ */
+export class SqliteAttemptStore extends KyselyAttemptStore {
+  readonly #space: StoreSpace
+
+  constructor(parts: KyselyStoreParts, space: StoreSpace) {
+    super(parts)
+    this.#space = space
+  }
+
+  override migrate(): Promise<void> {
+    return this.#space.withReserve('the migration could run', AT_START, () => super.migrate())
+  }
+
+  override registerInstance(self: Omit<GatewayInstance, 'seen_at'>): Promise<GatewayInstance[]> {
+    return this.#space.withReserve('this gateway could register in the store', AT_START, () =>
+      super.registerInstance(self),
+    )
+  }
+
+  override async prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number> {
+    const removed = await this.#space.withReserve(
+      'the prune could run',
+      'then the next prune (every 10 minutes, and at each reload) can run',
+      () => super.prune(policy, now),
+    )
+    await this.#space.afterPrune(removed)
+    return removed
+  }
+
+  refusingWrites(): WriteRefusal | null {
+    return this.#space.refusingWrites()
+  }
 }
 
 /** Statements compiled once per connection from the shared Kysely queries. */

@@ -9,6 +9,7 @@ import { isLockBusy, StoreMigrationError, StoreUnavailableError, toStoreError } 
 import type { GroupCommit } from './group-commit.js'
 import { FORGET_AFTER_MS, type GatewayInstance, HEARTBEAT_MS, LIVE_WITHIN_MS } from './instances.js'
 import { type DialectName, type MigrationOutcome, migrateToLatest } from './migrations.js'
+import { pruneAttempts } from './prune-attempts.js'
 import {
   type AttemptPatch,
   attemptStats,
@@ -20,7 +21,6 @@ import {
   listAttempts,
   listInstances,
   patchToRow,
-  pruneAttempts,
   readFingerprintKey,
   sessionRevoked,
   upsertInstance,
@@ -52,6 +52,12 @@ export interface KyselyStoreParts {
   schema?: string
   /** Releases the connection(s) after the writer is drained and Kysely destroyed. */
   release?: () => Promise<void>
+  /**
+   * Where the admin API's reads run when not on `db`: SQLite's read process
+   * (sqlite-reader.ts), so that no read holds the gateway's event loop. Destroyed first at
+   * close().
+   */
+  reads?: Kysely<Database>
 }
 
 /**
@@ -61,14 +67,17 @@ export interface KyselyStoreParts {
  */
 export const DEFAULT_RECORD_TIMEOUT_MS = 5000
 
+type NoticeListener = (level: 'info' | 'warn' | 'error', message: string) => void
+
 /** How long close() waits for the connections to end once the writer is drained. */
 const CLOSE_CONNECTIONS_MS = 2000
 
 export class KyselyAttemptStore implements AttemptStore {
   readonly #parts: KyselyStoreParts
   #closed: Promise<void> | null = null
-  /** What the store has to say that no caller asked for (the gateway logs it). */
-  onNotice: ((level: 'warn' | 'error', message: string) => void) | undefined
+  #onNotice: NoticeListener | undefined
+  /** Said before anyone listened (opening the store, before the gateway's logger is set). */
+  #early: [level: 'info' | 'warn' | 'error', message: string][] = []
   /** What the last migrate() found: migrations a newer build ran, and how many we know. */
   migrations: MigrationOutcome | undefined
   /** This gateway's row in the instance registry, once registered. */
@@ -83,9 +92,22 @@ export class KyselyAttemptStore implements AttemptStore {
     parts.writer.onLate = (ops) => this.#undoLate(ops)
   }
 
+  /**
+   * What the store has to say that no caller asked for (the gateway logs it). What it said
+   * before a listener was set goes to the first one.
+   */
+  get onNotice(): NoticeListener | undefined {
+    return this.#onNotice
+  }
+  set onNotice(listener: NoticeListener | undefined) {
+    this.#onNotice = listener
+    if (listener) for (const [level, message] of this.#early.splice(0)) listener(level, message)
+  }
+
   /** Says something to the operator (through onNotice, when the gateway listens). */
-  notice(level: 'warn' | 'error', message: string): void {
-    this.onNotice?.(level, message)
+  notice(level: 'info' | 'warn' | 'error', message: string): void {
+    if (this.#onNotice) this.#onNotice(level, message)
+    else if (this.#early.length < 20) this.#early.push([level, message])
   }
 
   /** The Kysely instance, for tests and tools (never needed by the gateway). */
@@ -103,22 +125,29 @@ export class KyselyAttemptStore implements AttemptStore {
    */
   async migrate(): Promise<void> {
     const { dialect, schema } = this.#parts
+    // A long migration is said before and after (F7): onNotice, set before the store opens.
+    const said = { onProgress: (message: string) => this.notice('info', message) }
     try {
       if (dialect === 'postgres')
-        // The pool's lock_timeout and statement_timeout bound an attempt's recording; a
-        // migration that builds an index over a big table must not be cut off by them.
+        // The pool's statement_timeout bounds an attempt's recording; a migration that builds
+        // an index over a big table must not be cut off by it. Its lock waits are bounded by
+        // migrateToLatest itself (MIGRATION_LOCK_TIMEOUT_MS, then tried again).
         this.migrations = await this.#parts.db.connection().execute(async (conn) => {
           await sql`set statement_timeout = 0`.execute(conn)
-          await sql`set lock_timeout = 0`.execute(conn)
           try {
-            return await migrateToLatest(conn as Kysely<unknown>, dialect, schema)
+            return await migrateToLatest(conn as Kysely<unknown>, dialect, schema, undefined, said)
           } finally {
             await sql`reset statement_timeout`.execute(conn)
-            await sql`reset lock_timeout`.execute(conn)
           }
         })
       else
-        this.migrations = await migrateToLatest(this.#parts.db as Kysely<unknown>, dialect, schema)
+        this.migrations = await migrateToLatest(
+          this.#parts.db as Kysely<unknown>,
+          dialect,
+          schema,
+          undefined,
+          said,
+        )
     } catch (error) {
       const mapped = toStoreError('attempts', error)
       if (mapped.failure !== 'error') throw mapped
@@ -222,20 +251,25 @@ export class KyselyAttemptStore implements AttemptStore {
     return this.#parts.writer.write({ kind: 'update', id, row })
   }
 
+  /** Where the admin API's reads run (see KyselyStoreParts.reads). */
+  get #reads(): Kysely<Database> {
+    return this.#parts.reads ?? this.#parts.db
+  }
+
   get(id: string): Promise<AttemptRecord | null> {
-    return this.#read(() => getAttempt(this.#parts.db, id))
+    return this.#read(() => getAttempt(this.#reads, id))
   }
 
   list(query: AttemptQuery): Promise<AttemptRecord[]> {
-    return this.#read(() => listAttempts(this.#parts.db, query))
+    return this.#read(() => listAttempts(this.#reads, query))
   }
 
   stats(query: { since: number; bucketMs: number }) {
-    return this.#read(() => attemptStats(this.#parts.db, query))
+    return this.#read(() => attemptStats(this.#reads, query))
   }
 
   credentialUse(query: CredentialUseQuery) {
-    return this.#read(() => credentialUse(this.#parts.db, query))
+    return this.#read(() => credentialUse(this.#reads, query))
   }
 
   revokeSession(session: string, expiresAt: number, now: number): Promise<void> {
@@ -243,6 +277,9 @@ export class KyselyAttemptStore implements AttemptStore {
     return this.#parts.writer.write({ kind: 'revoke', session, expiresAt, now })
   }
 
+  // On the writer's connection: one primary-key lookup in a table holding only the sessions
+  // logged out and not expired yet (bounded, never a scan), asked by every admin request, which
+  // must not wait behind a slow dashboard read in the read process.
   sessionRevoked(session: string, now: number): Promise<boolean> {
     return this.#read(() => sessionRevoked(this.#parts.db, session, now))
   }
@@ -250,7 +287,9 @@ export class KyselyAttemptStore implements AttemptStore {
   async prune(policy: { days?: number; max_rows?: number }, now: number): Promise<number> {
     // Committed writes first, so a prune never races rows still in the queue.
     await this.#parts.writer.drain()
-    return this.#read(() => pruneAttempts(this.#parts.db, policy, now))
+    return this.#read(() =>
+      pruneAttempts(this.#parts.db, policy, now, { dialect: this.#parts.dialect }),
+    )
   }
 
   /**
@@ -259,6 +298,8 @@ export class KyselyAttemptStore implements AttemptStore {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      // The read process first: the writer's connection, closing last, checkpoints the WAL.
+      await this.#parts.reads?.destroy()
       await this.#parts.writer.close()
       await this.#leaveRegistry()
       let timer: NodeJS.Timeout | undefined

@@ -177,8 +177,13 @@ export interface AttemptStore {
   close(): Promise<void>
   /** Which adapter, where, and how durable (the startup log names it). Optional. */
   describe?(): StoreDescription
+  /**
+   * Why the store refuses to record attempts now (GET /readyz answers 503 with it), or null.
+   * Asked per /readyz request, never on an attempt's path. Optional (SQLite only, for now).
+   */
+  refusingWrites?(): WriteRefusal | null
   /** Set by the gateway: where the store says what no caller asked (its file replaced…). */
-  onNotice?: ((level: 'warn' | 'error', message: string) => void) | undefined
+  onNotice?: ((level: 'info' | 'warn' | 'error', message: string) => void) | undefined
   /**
    * Set by migrate(): the migrations a newer hookwarden ran on this store that this build does
    * not know (tolerated: migrations are additive), and how many this build knows.
@@ -194,6 +199,16 @@ export interface AttemptStore {
    * unless another was stored first. null when the key lives in the data directory (SQLite).
    */
   sharedFingerprintKey?(candidate: Uint8Array): Promise<Uint8Array | null>
+}
+
+/** The store refuses writes: what /readyz says (no path, no URL: the route is open). */
+export interface WriteRefusal {
+  /** `full`: no space left for the store. */
+  failure: 'full'
+  /** One line: what is wrong and that the log says what to do. */
+  reason: string
+  /** Unix ms of the first refused write. */
+  since: number
 }
 
 /** What a store says about itself at start, e.g. `sqlite ./data/attempts.db (WAL, FULL)`. */

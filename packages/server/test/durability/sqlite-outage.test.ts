@@ -5,20 +5,10 @@
  * loop never sleeps on the lock.
  * @module
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs'
+import { mkdtempSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import type { KyselyAttemptStore } from '../../src/storage/store.js'
 import { eventually, startUpstream } from '../e2e/helpers.js'
-import { gatewayWithLogs } from './outage-helpers.js'
+import { fill, gatewayWithLogs, smallDisk } from './outage-helpers.js'
 
 const TOKEN = 'outage-token-5b1e0c77'
 const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -283,34 +273,6 @@ describe('the SQLite file deleted or replaced while the gateway runs', () => {
     })
 })
 
-/** A small tmpfs of our own (root only); null when it cannot be mounted here. */
-function smallDisk(dir: string, size: string): (() => void) | null {
-  mkdirSync(dir, { recursive: true })
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' })
-  } catch {
-    return null
-  }
-  return () => execFileSync('umount', ['-l', dir], { stdio: 'ignore' })
-}
-
-/** Fills the file system holding `dir` with one file, leaving about `leave` bytes free. */
-function fill(dir: string, leave: number): string {
-  const filler = join(dir, 'filler')
-  const fd = openSync(filler, 'w')
-  const chunk = Buffer.alloc(16 * 1024, 1)
-  let written = 0
-  try {
-    for (;;) written += writeSync(fd, chunk)
-  } catch {
-    // ENOSPC: full; give some back.
-  } finally {
-    closeSync(fd)
-  }
-  truncateSync(filler, Math.max(0, written - leave))
-  return filler
-}
-
 describe('a full disk', () => {
   it('answers 503 + Retry-After while full, and records again once space is freed (no restart)', {
     timeout: 30_000,
@@ -319,7 +281,9 @@ describe('a full disk', () => {
     const unmount = smallDisk(mount, '2m')
     if (!unmount) return ctx.skip('cannot mount a tmpfs here (root only)')
     try {
-      const store = await openSqliteStore({ dataDir: mount })
+      // No reserve file (sqlite-disk-full.test.ts has it): made in the background, it would
+      // race the filler for the disk's last space.
+      const store = await openSqliteStore({ dataDir: mount, reserveBytes: 0 })
       const gw = await gatewayOn(store)
       try {
         const body = JSON.stringify({ pad: 'x'.repeat(1000) })

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { attemptIdFloor } from '../../src/ids.js'
 import { StoreUnavailableError } from '../../src/storage/errors.js'
 import type { AttemptRecord, AttemptStore } from '../../src/storage/types.js'
 
@@ -15,10 +16,13 @@ export interface StoreHarness {
 }
 
 let seq = 0
-/** ULID-shaped ids that sort by `t`, unique within the run. */
+/**
+ * ULID-shaped ids that sort by `t`, unique within the run: their time part is `t`'s, as the
+ * gateway's are (the stores bound time ranges by id: storage/id-bounds.ts).
+ */
 export function attemptId(t: number): string {
   seq++
-  return `${t.toString(36).padStart(10, '0').toUpperCase()}${String(seq).padStart(16, '0')}`
+  return `${attemptIdFloor(t).slice(0, 10)}${String(seq).padStart(16, '0')}`
 }
 
 export function makeRecord(over: Partial<AttemptRecord> = {}): AttemptRecord {
@@ -310,6 +314,73 @@ export function describeAttemptStore(name: string, makeHarness: () => StoreHarne
           '60000|a|accepted|null|1',
         ].sort(),
       )
+    })
+
+    it('counts 5-minute multiples from a since that cuts a slot, exactly as the rows say', async () => {
+      const { store } = await fresh()
+      const hour = 3_600_000
+      const base = 1_764_000_000_000 - (1_764_000_000_000 % hour)
+      const at = [
+        base - 1, // before since
+        base + 60_000, // before since, in the slot since cuts
+        base + 120_000, // since itself
+        base + 299_999, // the rest of that slot
+        base + 300_000,
+        base + hour - 1,
+        base + hour,
+        base + 2 * hour + 5,
+      ]
+      await Promise.all(
+        at.map((t, i) =>
+          store.insert(
+            makeRecord({
+              received_at: t,
+              endpoint: i % 2 ? 'a' : 'b',
+              ...(i % 3 === 0
+                ? { outcome: 'rejected', status: 401, reason: 'signature_mismatch' }
+                : {}),
+            }),
+          ),
+        ),
+      )
+      const since = base + 120_000
+      const expected = (bucketMs: number) => {
+        const counts = new Map<string, number>()
+        at.forEach((t, i) => {
+          if (t < since) return
+          const key = `${Math.floor(t / bucketMs) * bucketMs - base}|${i % 2 ? 'a' : 'b'}|${i % 3 === 0 ? 'rejected|signature_mismatch' : 'accepted|null'}`
+          counts.set(key, (counts.get(key) ?? 0) + 1)
+        })
+        return [...counts].map(([k, n]) => `${k}|${n}`).sort()
+      }
+      for (const bucketMs of [300_000, hour, 6 * hour]) {
+        const stats = await store.stats({ since, bucketMs })
+        expect(
+          stats
+            .map((s) => `${s.bucket - base}|${s.endpoint}|${s.outcome}|${s.reason}|${s.count}`)
+            .sort(),
+        ).toEqual(expected(bucketMs))
+        // Oldest bucket first.
+        expect(stats.map((s) => s.bucket)).toEqual(
+          [...stats.map((s) => s.bucket)].sort((x, y) => x - y),
+        )
+      }
+    })
+
+    it('a time range keeps an attempt whose id was made after its arrival (a request cut off mid-body)', async () => {
+      const { store } = await fresh()
+      const base = 1_764_000_000_000
+      // Its headers arrived at base; it was cut off, and given its id, 30 s later.
+      const cutOff = { ...makeRecord({ received_at: base }), id: attemptId(base + 30_000) }
+      const next = makeRecord({ received_at: base + 40_000 })
+      await store.insert(cutOff)
+      await store.insert(next)
+      const ids = async (q: { since?: number; until?: number }) =>
+        (await store.list(q)).map((r) => r.id)
+      expect(await ids({ until: base + 1 })).toEqual([cutOff.id])
+      expect(await ids({ since: base, until: base + 1 })).toEqual([cutOff.id])
+      expect(await ids({ since: base + 1 })).toEqual([next.id])
+      expect(await ids({ since: base, until: base + 40_001 })).toEqual([next.id, cutOff.id])
     })
 
     it('prunes by age and by count, keeping the newest', async () => {

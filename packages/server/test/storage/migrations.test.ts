@@ -15,7 +15,12 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { start } from '../../src/start.js'
 import { StoreMigrationError } from '../../src/storage/errors.js'
-import { type DialectName, migrateToLatest, migrations } from '../../src/storage/migrations.js'
+import {
+  CONCURRENT_BUILD_ROWS,
+  type DialectName,
+  migrateToLatest,
+  migrations,
+} from '../../src/storage/migrations.js'
 import { openStore } from '../../src/storage/open-store.js'
 import { ATTEMPT_COLUMNS } from '../../src/storage/schema.js'
 import type { KyselyAttemptStore } from '../../src/storage/store.js'
@@ -188,7 +193,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         )
         expect(
           await migrateToLatest(store.db as never, backend.kind, backend.schema, previous),
-        ).toEqual({ newer: ['0006_refusals_past_limit'], known: 5 })
+        ).toEqual({ newer: ['0006_refusals_past_limit', '0007_filter_indexes'], known: 5 })
         // Its insert names exactly these columns (0006's are left out of this build's too), and
         // its count of refusals past the limit was text in diagnosis_skipped.
         expect(ATTEMPT_COLUMNS).toHaveLength(24)
@@ -271,3 +276,290 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     })
   })
 }
+
+/** 0007's indexes (migrations.ts). */
+const FILTER_INDEXES = [
+  'attempts_tenant_id',
+  'attempts_environment_id',
+  'attempts_compact_id',
+  'attempts_counts_slot',
+]
+
+/** The store as the release before 0007 left it (0007 pending, as after an upgrade). */
+async function before0007(backend: Backend): Promise<void> {
+  for (const name of FILTER_INDEXES) await backend.sql(`drop index if exists ${name}`)
+  await backend.sql(`delete from hookwarden_migration where name = '0007_filter_indexes'`)
+}
+
+/** The indexes of attempts, by name. */
+async function indexesOf(backend: Backend): Promise<string[]> {
+  const rows = (await backend.sql(
+    backend.kind === 'sqlite'
+      ? `select name from sqlite_master where type = 'index' and tbl_name = 'attempts'`
+      : `select indexname as name from pg_indexes where schemaname = '${backend.schema}' and tablename = 'attempts'`,
+  )) as { name: string }[]
+  return rows.map((r) => r.name).sort()
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  const backendOf = (name: string) => (kind === 'sqlite' ? sqlite(name) : postgres())
+
+  describe(`${kind}: migration 0007 (the filter and count indexes)`, () => {
+    it('a build that does not know 0007 opens a store this build migrated, and both read what the other wrote', async () => {
+      const backend = await backendOf('older-0007')
+      try {
+        const store = (await backend.open()) as KyselyAttemptStore
+        const mine = makeRecord({ tenant: 'wayne', environment: 'dev' })
+        await store.insert(mine)
+        // The release before 0007 (a rollback, or a gateway not upgraded yet) starts on it.
+        const previous = Object.fromEntries(
+          Object.entries(migrations(backend.kind)).filter(([name]) => name < '0007'),
+        )
+        expect(
+          await migrateToLatest(store.db as never, backend.kind, backend.schema, previous),
+        ).toEqual({ newer: ['0007_filter_indexes'], known: 6 })
+        // Its insert names the same columns: the new indexes (partial ones too) take its rows.
+        const theirs = makeRecord({
+          tenant: 'wayne',
+          environment: 'dev',
+          received_at: mine.received_at + 1,
+        })
+        await backend.sql(
+          `insert into attempts (id, received_at, tenant, environment, method, path, headers, body_size, body_sha256, outcome, status, would_have_refused, checks, request_id, kind)
+           values ('${theirs.id}', ${theirs.received_at}, 'wayne', 'dev', 'POST', '/x', '[]', 0, '', 'accepted', 200, 0, '[]', 'r', 'endpoint')`,
+        )
+        expect((await store.list({ tenant: 'wayne' })).map((r) => r.id)).toEqual([
+          theirs.id,
+          mine.id,
+        ])
+        expect((await store.list({ environment: 'dev', since: mine.received_at })).length).toBe(2)
+        await store.close()
+        const again = await backend.open()
+        expect(again.migrations).toEqual({ newer: [], known: expect.any(Number) })
+        await again.close()
+      } finally {
+        await backend.cleanup()
+      }
+    })
+
+    it('on a store of the previous release: built at start, said before and after (with the count), and used', async () => {
+      const backend = await backendOf('upgrade-0007')
+      try {
+        const first = await backend.open()
+        const rows = [1, 2, 3].map((i) => makeRecord({ received_at: 1_764_000_000_000 + i }))
+        for (const r of rows) await first.insert(r)
+        await first.close()
+        await before0007(backend)
+        expect(await indexesOf(backend)).not.toContain('attempts_tenant_id')
+
+        const said: string[] = []
+        const store = await openStore({
+          ...(backend.kind === 'sqlite'
+            ? { dataDir: backend.dataDir }
+            : { databaseUrl: DATABASE_URL, dataDir: '/nonexistent', schema: backend.schema! }),
+          onNotice: (level, message) => said.push(`${level}: ${message}`),
+        })
+        const about = backend.kind === 'postgres' ? 'about ' : ''
+        expect(said).toEqual([
+          `info: migrating the store: 0007_filter_indexes over ${about}3 attempts (building indexes; the gateway starts listening once it is done)`,
+          expect.stringMatching(/^info: migrated the store: 0007_filter_indexes in \d+\.\d s$/),
+        ])
+        expect(await indexesOf(backend)).toEqual(expect.arrayContaining(FILTER_INDEXES))
+        expect((await store.list({ tenant: 'acme' })).length).toBe(3)
+        await store.close()
+      } finally {
+        await backend.cleanup()
+      }
+    })
+
+    it('start() says it in the log before the gateway listens', async () => {
+      const backend = await backendOf('start-0007')
+      try {
+        const first = await backend.open()
+        await first.insert(makeRecord())
+        await first.close()
+        await before0007(backend)
+        const { running, lines } = await startOn(backend, config)
+        const messages = lines.map((l) => {
+          try {
+            return String(JSON.parse(l).msg)
+          } catch {
+            return l
+          }
+        })
+        const before = messages.findIndex((m) =>
+          m.startsWith('migrating the store: 0007_filter_indexes over'),
+        )
+        const after = messages.findIndex((m) =>
+          m.startsWith('migrated the store: 0007_filter_indexes in'),
+        )
+        const listening = messages.findIndex((m) => /^Server listening at/.test(m))
+        expect(before).toBeGreaterThanOrEqual(0)
+        expect(after).toBeGreaterThan(before)
+        expect(listening).toBeGreaterThan(after)
+        await running.close()
+      } finally {
+        await backend.cleanup()
+      }
+    })
+  })
+}
+
+/**
+ * PostgreSQL during a rolling upgrade (red team 7, F5): the running gateways' inserts go on
+ * while a starting one migrates. An index on a big table is built CONCURRENTLY, outside a
+ * transaction; an ALTER waits for its lock MIGRATION_LOCK_TIMEOUT_MS at most, gives way, and
+ * is tried again.
+ */
+describe('postgres: a migration never stops the other gateways inserting', () => {
+  /** A gateway's insert, from its own connection: refused past 3 s of waiting for a lock. */
+  const insertFrom = async (backend: Backend, client: pg.Client) => {
+    const r = makeRecord()
+    await client.query(`set search_path = "${backend.schema}"`)
+    await client.query(`set lock_timeout = '3s'`)
+    await client.query(
+      `insert into attempts (id, received_at, method, path, headers, body_size, body_sha256, outcome, status, would_have_refused, checks, request_id, kind)
+       values ($1, $2, 'POST', '/x', '[]', 0, '', 'accepted', 200, 0, '[]', 'r', 'endpoint')`,
+      [r.id, r.received_at],
+    )
+    return r.id
+  }
+  /** A table past CONCURRENT_BUILD_ROWS, written in one statement. */
+  const bigTable = (backend: Backend) =>
+    backend.sql(
+      `insert into attempts (id, received_at, tenant, method, path, headers, body_size, body_sha256, outcome, status, would_have_refused, checks, request_id, kind)
+       select lpad(i::text, 26, '0'), i, 't' || (i % 7), 'POST', '/x', '[]', 0, '', 'accepted', 200, 0, '[]', 'r', 'endpoint'
+       from generate_series(1, ${CONCURRENT_BUILD_ROWS}) i`,
+    )
+  /** Until a session of this database runs a statement matching `pattern` and waits on a lock. */
+  const waitingOn = async (backend: Backend, pattern: string) => {
+    for (;;) {
+      const rows = (await backend.sql(
+        `select query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query ilike '${pattern}' and wait_event_type = 'Lock'`,
+      )) as { query: string }[]
+      if (rows.length > 0) return rows[0]!.query
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  const clients: pg.Client[] = []
+  const client = async () => {
+    const c = new pg.Client({ connectionString: DATABASE_URL })
+    await c.connect()
+    clients.push(c)
+    return c
+  }
+  afterAll(async () => {
+    for (const c of clients) await c.end().catch(() => {})
+  })
+
+  it('0007 on a big table: CREATE INDEX CONCURRENTLY outside a transaction; an insert meanwhile is not held', async () => {
+    const backend = await postgres()
+    try {
+      await (await backend.open()).close()
+      await before0007(backend)
+      await bigTable(backend)
+      // A running gateway's transaction, open: the concurrent build waits for it to end.
+      const writer = await client()
+      await writer.query(`set search_path = "${backend.schema}"`)
+      await writer.query('begin')
+      await writer.query(`update attempts set status = 201 where id = lpad('1', 26, '0')`)
+      const said: string[] = []
+      const opening = openStore({
+        databaseUrl: DATABASE_URL,
+        dataDir: '/nonexistent',
+        schema: backend.schema!,
+        onNotice: (_level, message) => said.push(message),
+      })
+      const building = await waitingOn(backend, 'create index concurrently%')
+      expect(building).toMatch(
+        /^create index concurrently if not exists "attempts_\w+" on "attempts"/,
+      )
+      // Another gateway's insert while the build waits: through at once (a plain CREATE INDEX
+      // would hold it behind its SHARE lock until the build ended, past its lock_timeout).
+      const inserted = await insertFrom(backend, await client())
+      await writer.query('commit')
+      const store = await opening
+      expect(await store.get(inserted)).not.toBeNull()
+      const valid = (await backend.sql(
+        `select c.relname as name, i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+         join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${backend.schema}' and c.relname like 'attempts%'`,
+      )) as { name: string; valid: boolean }[]
+      expect(valid.filter((r) => !r.valid)).toEqual([])
+      expect(valid.map((r) => r.name)).toEqual(expect.arrayContaining(FILTER_INDEXES))
+      expect(said[0]).toMatch(/^migrating the store: 0007_filter_indexes over about \d/)
+      await store.close()
+    } finally {
+      await backend.cleanup()
+    }
+  })
+
+  it('an index an interrupted concurrent build left INVALID is dropped and built again', async () => {
+    const backend = await postgres()
+    try {
+      await (await backend.open()).close()
+      await before0007(backend)
+      await bigTable(backend)
+      // A concurrent build that failed half way leaves its index INVALID under the same name.
+      await expect(
+        backend.sql('create unique index concurrently attempts_tenant_id on attempts (tenant)'),
+      ).rejects.toThrow(/unique|duplicate/i)
+      const [broken] = (await backend.sql(
+        `select indisvalid as valid from pg_index where indexrelid = to_regclass('attempts_tenant_id')`,
+      )) as { valid: boolean }[]
+      expect(broken?.valid).toBe(false)
+      const store = await backend.open()
+      const [index] = (await backend.sql(
+        `select i.indisvalid as valid, i.indisunique as unique, pg_get_indexdef(i.indexrelid) as def
+         from pg_index i where indexrelid = to_regclass('attempts_tenant_id')`,
+      )) as { valid: boolean; unique: boolean; def: string }[]
+      expect(index).toMatchObject({ valid: true, unique: false })
+      expect(index?.def).toMatch(/\(tenant, id\) WHERE \(tenant IS NOT NULL\)/)
+      await store.close()
+    } finally {
+      await backend.cleanup()
+    }
+  })
+
+  it('an ALTER behind a long query gives way after MIGRATION_LOCK_TIMEOUT_MS, lets inserts through, and runs once it can', async () => {
+    const backend = await postgres()
+    try {
+      await (await backend.open()).close()
+      // 0006 pending, as when a release adds a column.
+      for (const column of [
+        'refusals_past_limit',
+        'limit_window_until',
+        'refusals_past_limit_by_status',
+      ])
+        await backend.sql(`alter table attempts drop column ${column}`)
+      await backend.sql(`delete from hookwarden_migration where name = '0006_refusals_past_limit'`)
+      // A long read (a pg_dump, a slow report) holds the table's ACCESS SHARE lock.
+      const reader = await client()
+      await reader.query(`set search_path = "${backend.schema}"`)
+      await reader.query('begin')
+      await reader.query('select count(*) from attempts')
+      const said: string[] = []
+      const opening = openStore({
+        databaseUrl: DATABASE_URL,
+        dataDir: '/nonexistent',
+        schema: backend.schema!,
+        onNotice: (_level, message) => said.push(message),
+      })
+      await waitingOn(backend, 'alter table%')
+      // An insert queued behind the ALTER's lock request is let through when it gives up.
+      const inserted = await insertFrom(backend, await client())
+      await reader.query('commit')
+      const store = await opening
+      expect(await store.get(inserted)).not.toBeNull()
+      expect(
+        said.some((m) => /0006_refusals_past_limit waited over 1000 ms for a lock/.test(m)),
+      ).toBe(true)
+      const columns = (await backend.sql(
+        `select column_name from information_schema.columns where table_schema = '${backend.schema}' and table_name = 'attempts' and column_name = 'refusals_past_limit'`,
+      )) as unknown[]
+      expect(columns).toHaveLength(1)
+      await store.close()
+    } finally {
+      await backend.cleanup()
+    }
+  })
+})
